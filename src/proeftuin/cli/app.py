@@ -1,0 +1,32 @@
+"""The root typer application and the options every command shares."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="proeftuin",
+    help="Randomized experiments in social assistance: design, registry, analysis and reports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DEFAULT_DB = "sqlite:///proeftuin.db"
+
+DbOption = Annotated[
+    str,
+    typer.Option("--db", help="SQLAlchemy database URL (SQLite file by default, PostgreSQL too)."),
+]
+
+
+class InputError(Exception):
+    """Bad input from a user: reported as one line on stderr with exit code 2."""
+
+
+def fail(message: str) -> "typer.Exit":
+    """Print ``message`` as one error line on stderr and return an exit with code 2."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=2)
