@@ -1,0 +1,27 @@
+"""Option vocabularies of the estimators, as ``Literal`` types, and their one validator."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, get_args
+
+VcovType = Literal["HC0", "HC1", "HC2", "HC3"]
+
+DEFAULT_LEVEL = 0.90
+"""The seed articles report 90% confidence intervals; every estimator defaults to it."""
+
+
+def check_option(name: str, value: Any, allowed: Any) -> None:
+    """Raise ``ValueError`` naming the allowed values when ``value`` is not one of ``allowed``.
+
+    ``allowed`` is a ``Literal`` type or an iterable of values.
+    """
+    values = get_args(allowed) or tuple(allowed)
+    if value not in values:
+        choices = ", ".join(repr(v) for v in values)
+        raise ValueError(f"{name} must be one of {choices}; got {value!r}")
+
+
+def check_level(level: float) -> None:
+    """A confidence level is a probability strictly between 0 and 1."""
+    if not 0.0 < float(level) < 1.0:
+        raise ValueError(f"level must be between 0 and 1 (e.g. 0.90); got {level!r}")
