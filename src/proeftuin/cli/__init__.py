@@ -8,7 +8,6 @@ from __future__ import annotations
 from proeftuin.cli.app import app
 
 # Registering modules (each adds its commands to ``app``).
-from proeftuin.cli import demo as _demo  # noqa: F401,E402
 from proeftuin.cli import estimate as _estimate  # noqa: F401,E402
 
 

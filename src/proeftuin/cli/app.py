@@ -30,3 +30,8 @@ def fail(message: str) -> "typer.Exit":
     """Print ``message`` as one error line on stderr and return an exit with code 2."""
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code=2)
+
+
+@app.callback()
+def root() -> None:
+    """proeftuin: randomized experiments in social assistance, from design to evidence."""

@@ -1,0 +1,93 @@
+"""Rendering results on the terminal: a rich table, JSON or CSV; one ``--format`` vocabulary."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Mapping, Sequence
+from enum import Enum
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from proeftuin.analysis import EffectTable
+
+
+class OutputFormat(str, Enum):
+    """What ``--format`` means in every command."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+EFFECT_FIELDS = (
+    "outcome", "arm", "estimate", "std_error", "ci_low", "ci_high", "p_value", "df",
+    "n_arm", "n_control", "control_mean",
+)
+
+
+def _clean(value: Any) -> Any:
+    """JSON has no NaN: a missing number becomes ``null``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def effect_records(effects: EffectTable) -> list[dict[str, Any]]:
+    """The effects as the CLI's stable records (``term`` is called ``arm``), extras appended."""
+    records = []
+    for record in effects.to_records():
+        row = {"arm" if key == "term" else key: value for key, value in record.items()}
+        ordered = {key: _clean(row[key]) for key in EFFECT_FIELDS}
+        standard = set(EFFECT_FIELDS) | {"term", "statistic", "n", "level", "vcov", "estimator"}
+        ordered.update({key: _clean(value) for key, value in row.items() if key not in standard})
+        records.append(ordered)
+    return records
+
+
+def print_json(payload: Mapping[str, Any] | Sequence[Any]) -> None:
+    typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=_clean))
+
+
+def print_csv(records: Sequence[Mapping[str, Any]]) -> None:
+    buffer = io.StringIO()
+    if records:
+        writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+    typer.echo(buffer.getvalue(), nl=False)
+
+
+def print_table(records: Sequence[Mapping[str, Any]], *, title: str | None = None) -> None:
+    table = Table(title=title)
+    if not records:
+        Console().print("(no rows)")
+        return
+    for key in records[0]:
+        table.add_column(key, justify="left" if isinstance(records[0][key], str) else "right")
+    for record in records:
+        table.add_row(*(_format_cell(value) for value in record.values()))
+    Console().print(table)
+
+
+def _format_cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
+    return str(value)
+
+
+def print_records(records: Sequence[Mapping[str, Any]], fmt: OutputFormat, *, envelope: Mapping[str, Any] | None = None, key: str = "rows", title: str | None = None) -> None:
+    """Print ``records`` as a table, CSV, or JSON (``{**envelope, key: records}``)."""
+    if fmt is OutputFormat.json:
+        print_json({**(envelope or {}), key: list(records)})
+    elif fmt is OutputFormat.csv:
+        print_csv(records)
+    else:
+        print_table(records, title=title)
