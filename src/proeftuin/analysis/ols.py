@@ -5,36 +5,41 @@ The model is, for each outcome ``y`` (a column of ``Y``)::
     y_i = a + sum_k b_k D_ik + x_i' g + e_i
 
 with ``D_ik`` the indicator of arm ``k`` (the control group is the reference level) and ``x_i``
-optional baseline covariates, exactly as ``estimatr::lm_robust(y ~ arm + x)``. With
-``A = (X'X)^{-1} X'`` and leverages ``h_i = x_i'(X'X)^{-1}x_i`` the heteroskedasticity-robust
-variance of coefficient ``c`` is::
+optional baseline covariates, exactly as ``estimatr::lm_robust(y ~ arm + x)``. With Lin (2013)
+adjustment (``lin=True``) the covariates are centred on their mean and interacted with every arm
+indicator, ``y_i = a + sum_k b_k D_ik + x~_i' g + sum_k D_ik x~_i' h_k + e_i``, as
+``estimatr::lm_lin``; ``b_k`` is then the average effect with covariate adjustment that cannot
+hurt asymptotic precision.
 
-    V_c = sum_i A_ci^2 w_i e_i^2,    w_i = 1 (HC0), n/(n-p) (HC1), 1/(1-h_i) (HC2), 1/(1-h_i)^2 (HC3)
-
-(MacKinnon and White 1985; HC2 is the Neyman variance in a randomized experiment, Samii and
-Aronow 2012). Confidence intervals use the t distribution with the residual degrees of freedom
-``n - p``, the convention of estimatr.
+Variances (see :mod:`proeftuin.analysis.vcov` for the formulas): HC0-HC3 (MacKinnon and White
+1985; HC2 is the Neyman variance in a randomized experiment, Samii and Aronow 2012), CR1 and CR2
+(Bell and McCaffrey 2002, with Pustejovsky and Tipton 2018 degrees of freedom). Intervals use the
+t distribution with ``n - p`` (HC), ``G - 1`` (CR1) or the Satterthwaite (CR2) degrees of freedom.
 
 Why our own code rather than a statsmodels loop: the design matrix is shared by every outcome,
 so one QR factorisation serves them all and the variance of every arm's coefficient for every
 outcome is a single matrix product ``(A_c^2 w) @ E^2``. That is what makes 216 outcome vectors
 take milliseconds instead of seconds (see ``bench/``). Outcomes with missing values are grouped
 by their missingness pattern; each pattern gets its own factorisation, and a row is left out only
-of the outcomes it lacks.
+of the outcomes it lacks. Rows are streamed in chunks, so a million participants need little
+memory beyond the outcome matrix itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import linalg
 
 from proeftuin.analysis.options import DEFAULT_LEVEL, VcovType, check_level, check_option
-from proeftuin.analysis.results import Effect, EffectTable
+from proeftuin.analysis.results import EffectColumns, EffectTable
+from proeftuin.analysis.vcov import Clusters, cr1_factor, cr2_adjust, cr2_degrees_of_freedom, hc_weights
 
-_LEVERAGE_ONE = 1.0 - 1e-10
+_CHUNK_ELEMENTS = 1 << 20
+"""Outcome cells per streamed chunk (8 MB of float64): large enough for BLAS, small for memory."""
+_RANK_TOLERANCE = 1e-10
 
 
 @dataclass(frozen=True)
@@ -67,8 +72,8 @@ class ArmCoding:
         return np.column_stack([(labels == t).astype(float) for t in self.treatments])
 
 
-def design_matrix(indicators: np.ndarray, covariates: np.ndarray | None) -> np.ndarray:
-    """``[1, D, X]``: intercept, arm indicators, then covariates (as given, uncentred)."""
+def design_matrix(indicators: np.ndarray, covariates: np.ndarray | None, *, lin: bool = False) -> np.ndarray:
+    """``[1, D, X]`` (covariates as given), or with ``lin`` ``[1, D, X - mean, D_k * (X - mean)...]``."""
     n = indicators.shape[0]
     parts = [np.ones((n, 1)), indicators]
     if covariates is not None and covariates.size:
@@ -76,33 +81,168 @@ def design_matrix(indicators: np.ndarray, covariates: np.ndarray | None) -> np.n
         if np.isnan(covariates).any():
             row, col = np.argwhere(np.isnan(covariates))[0]
             raise ValueError(f"covariate column {col} has a missing value in row {row}")
-        parts.append(covariates)
+        if lin:
+            centred = covariates - covariates.mean(axis=0)
+            parts.append(centred)
+            parts.extend(indicators[:, [k]] * centred for k in range(indicators.shape[1]))
+        else:
+            parts.append(covariates)
+    elif lin:
+        raise ValueError("lin=True needs covariates to interact with the arms")
     return np.column_stack(parts)
 
 
-def _variance_weights(leverage: np.ndarray, n: int, p: int, vcov: VcovType) -> np.ndarray:
-    if vcov == "HC0":
-        return np.ones(n)
-    if vcov == "HC1":
-        return np.full(n, n / (n - p))
-    if np.any(leverage > _LEVERAGE_ONE):
+@dataclass(frozen=True)
+class LinearFit:
+    """Selected coefficients of one linear fit for a block of outcome columns.
+
+    ``coef`` and ``variance`` are ``(t, m)`` for the ``t`` requested terms; ``df`` is ``(t,)``;
+    ``control_mean`` is the mean of each outcome over the rows flagged as control.
+    """
+
+    coef: np.ndarray
+    variance: np.ndarray
+    df: np.ndarray
+    n: int
+    control_mean: np.ndarray
+
+
+def missingness_groups(y: np.ndarray) -> list[tuple[np.ndarray | None, np.ndarray]]:
+    """``(rows, columns)`` per missingness pattern of ``y``; ``rows`` ``None`` means every row.
+
+    ``rows`` is an index array of the observed rows shared by ``columns``. Columns without any
+    missing value are found by one reduction over ``y`` (no ``n x m`` mask is built for them).
+    """
+    column_sums = y.sum(axis=0)
+    if np.isinf(column_sums).any() and np.isinf(y).any():
+        row, col = np.argwhere(np.isinf(y))[0]
+        raise ValueError(f"outcome column {col} has an infinite value in row {row}")
+    has_nan = np.isnan(column_sums)
+    groups: list[tuple[np.ndarray | None, np.ndarray]] = []
+    complete = np.flatnonzero(~has_nan)
+    if complete.size:
+        groups.append((None, complete))
+    incomplete = np.flatnonzero(has_nan)
+    if incomplete.size:
+        observed = ~np.isnan(y[:, incomplete])
+        packed = np.packbits(observed, axis=0).T
+        _, inverse = np.unique(packed, axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+        for g in range(inverse.max() + 1):
+            members = np.flatnonzero(inverse == g)
+            groups.append((np.flatnonzero(observed[:, members[0]]), incomplete[members]))
+    return groups
+
+
+def _row_chunks(
+    y: np.ndarray, rows: np.ndarray | None, columns: np.ndarray, n: int
+) -> list[tuple[int, int, Callable[[], np.ndarray]]]:
+    """``(start, stop, load)`` per chunk of the used rows; ``load()`` returns that block of ``y``."""
+    every_column = columns.size == y.shape[1] and bool(np.all(columns == np.arange(y.shape[1])))
+    size = max(256, _CHUNK_ELEMENTS // max(1, columns.size))
+
+    def loader(start: int, stop: int) -> Callable[[], np.ndarray]:
+        if rows is None:
+            return (lambda: y[start:stop]) if every_column else (lambda: y[start:stop][:, columns])
+        return lambda: y[np.ix_(rows[start:stop], columns)]
+
+    return [(s, min(n, s + size), loader(s, min(n, s + size))) for s in range(0, n, size)]
+
+
+def fit_linear(
+    y: np.ndarray,
+    x: np.ndarray,
+    *,
+    rows: np.ndarray | None,
+    columns: np.ndarray,
+    terms: Sequence[int],
+    vcov: VcovType,
+    is_control: np.ndarray,
+    clusters: Clusters | None = None,
+    instruments: np.ndarray | None = None,
+    label: str = "outcome",
+) -> LinearFit:
+    """Fit ``y[rows][:, columns]`` on ``x`` (the design for those rows) and return ``terms``.
+
+    With ``instruments`` ``Z`` (same shape as ``x``) the estimator is just-identified two-stage
+    least squares, ``b = (Z'X)^{-1} Z'y``; leverages (HC2/HC3) are then those of ``Z``, which
+    equal those of the first-stage fitted design ``X^ = P_Z X`` in the just-identified case.
+    Rows are streamed in chunks: one pass for the coefficients, one for the variances.
+    """
+    n, p = x.shape
+    if n <= p:
+        raise ValueError(f"{label}: {n} observations for {p} coefficients")
+    basis = x if instruments is None else instruments
+    q, r = np.linalg.qr(basis)
+    diag = np.abs(np.diag(r))
+    if diag.min() <= _RANK_TOLERANCE * diag.max():
         raise ValueError(
-            f"{vcov} is undefined: an observation has leverage 1 (an arm or covariate cell with a "
-            "single observation); use HC0/HC1 or drop that covariate"
+            f"{label}: the design matrix is rank deficient (a covariate is constant or collinear "
+            "with the arms, or an arm has no observations)"
         )
-    if vcov == "HC2":
-        return 1.0 / (1.0 - leverage)
-    return 1.0 / (1.0 - leverage) ** 2
+    if instruments is None:
+        a = linalg.solve_triangular(r, q.T)  # (p, n): coefficients = a @ y
+    else:
+        a = np.linalg.solve(instruments.T @ x, instruments.T)
+    terms = list(terms)
+    n_control = float(is_control.sum())
+    # One extra row of the coefficient map yields the control means in the same pass.
+    a_ext = np.vstack([a, is_control / n_control])
+    chunks = _row_chunks(y, rows, columns, n)
+    coef_ext = np.zeros((p + 1, columns.size))
+    for start, stop, load in chunks:
+        coef_ext += a_ext[:, start:stop] @ load()
+    coef, control_mean = coef_ext[:p], coef_ext[p]
+
+    a_terms = a[terms]
+    if vcov.startswith("HC"):
+        leverage = np.einsum("ij,ij->i", q, q)
+        scaled = a_terms**2 * hc_weights(leverage, n, p, vcov)
+        variance = np.zeros((len(terms), columns.size))
+        for start, stop, load in chunks:
+            variance += scaled[:, start:stop] @ _squared_residuals(load(), x[start:stop], coef)
+        df = np.full(len(terms), float(n - p))
+    else:
+        if clusters is None:
+            raise ValueError(f"vcov={vcov!r} needs clusters")
+        if vcov == "CR2" and instruments is not None:
+            raise ValueError("CR2 is not available for instrumental variables; use CR1")
+        g = clusters.count
+        if g < 2:
+            raise ValueError(f"{label}: {vcov} needs at least 2 clusters; got {g}")
+        weights = a_terms if vcov == "CR1" else cr2_adjust(a_terms, q, clusters)
+        scores = np.zeros((len(terms), g, columns.size))
+        for start, stop, load in chunks:
+            resid = load() - x[start:stop] @ coef
+            indicator = clusters.indicator(start, stop)
+            for t in range(len(terms)):
+                scores[t] += indicator @ (weights[t, start:stop, None] * resid)
+        variance = np.einsum("tgm,tgm->tm", scores, scores)
+        if vcov == "CR1":
+            variance *= cr1_factor(n, p, g)
+            df = np.full(len(terms), float(g - 1))
+        else:
+            df = cr2_degrees_of_freedom(weights, x, linalg.cho_solve((r, False), np.eye(p)), clusters)
+    return LinearFit(coef=coef[terms], variance=variance, df=df, n=n, control_mean=control_mean)
 
 
-def _missingness_groups(observed: np.ndarray) -> list[np.ndarray]:
-    """Column indices of ``observed`` (n, m) grouped by identical missingness pattern."""
-    if observed.all():
-        return [np.arange(observed.shape[1])]
-    packed = np.packbits(observed, axis=0).T
-    _, inverse = np.unique(packed, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    return [np.flatnonzero(inverse == g) for g in range(inverse.max() + 1)]
+def _squared_residuals(block: np.ndarray, x: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """``(block - x @ coef)**2`` computed in one buffer."""
+    out = x @ coef
+    np.subtract(block, out, out=out)
+    return np.square(out, out=out)
+
+
+def _resolve_vcov(vcov: VcovType | None, clusters: np.ndarray | None) -> VcovType:
+    """``None`` means HC2, or CR2 when clusters are given (estimatr's defaults)."""
+    if vcov is None:
+        return "CR2" if clusters is not None else "HC2"
+    check_option("vcov", vcov, VcovType)
+    if vcov.startswith("CR") and clusters is None:
+        raise ValueError(f"vcov={vcov!r} is cluster-robust: pass clusters=")
+    if vcov.startswith("HC") and clusters is not None:
+        raise ValueError(f"clusters were given but vcov={vcov!r} ignores them; use 'CR1' or 'CR2'")
+    return vcov
 
 
 def estimate_effects(
@@ -114,7 +254,9 @@ def estimate_effects(
     covariates: np.ndarray | None = None,
     arms: Sequence[str] | None = None,
     level: float = DEFAULT_LEVEL,
-    vcov: VcovType = "HC2",
+    vcov: VcovType | None = None,
+    clusters: np.ndarray | None = None,
+    lin: bool = False,
 ) -> EffectTable:
     """Effects of every arm against ``control`` on every outcome, by OLS with robust variance.
 
@@ -135,14 +277,21 @@ def estimate_effects(
     level:
         Confidence level of the intervals (default 0.90).
     vcov:
-        ``HC0``, ``HC1``, ``HC2`` (default, the Neyman variance) or ``HC3``.
+        ``HC0``, ``HC1``, ``HC2``, ``HC3``, ``CR1`` or ``CR2``; default ``HC2`` (the Neyman
+        variance), or ``CR2`` when ``clusters`` are given.
+    clusters:
+        Optional ``(n,)`` cluster labels (household, case manager, team) for CR1/CR2.
+    lin:
+        Lin (2013) adjustment: centred covariates interacted with every arm (needs covariates).
+        Covariates are centred on the rows used for each outcome.
 
     Returns
     -------
     EffectTable
-        One :class:`Effect` per outcome and treatment arm (outcome-major order).
+        One :class:`Effect` per outcome and treatment arm (outcome-major order), with
+        ``estimator`` ``"ols"`` or ``"lin"``.
     """
-    check_option("vcov", vcov, VcovType)
+    vcov = _resolve_vcov(vcov, clusters)
     check_level(level)
     y = np.asarray(outcomes, dtype=float)
     if y.ndim == 1:
@@ -154,102 +303,70 @@ def estimate_effects(
     names = list(outcome_names) if outcome_names is not None else [f"y{j}" for j in range(m)]
     if len(names) != m:
         raise ValueError(f"{len(names)} outcome names for {m} outcome columns")
+    cov = None if covariates is None else np.asarray(covariates, dtype=float).reshape(n, -1)
+    if cov is not None and cov.shape[0] != n:
+        raise ValueError(f"covariates have {cov.shape[0]} rows for {n} outcome rows")
+    cluster_codes = None
+    if clusters is not None:
+        if len(clusters) != n:
+            raise ValueError(f"clusters has {len(clusters)} labels for {n} outcome rows")
+        cluster_codes = Clusters.from_labels(np.asarray(clusters))
 
     coding = ArmCoding.from_labels(labels, control, arms)
     indicators = coding.indicators(labels)
-    x_full = design_matrix(indicators, covariates)
-    k = len(coding.treatments)
     is_control = labels == control
+    k = len(coding.treatments)
+    x_all = None if lin else design_matrix(indicators, cov)
 
-    results: dict[int, list[Effect]] = {}
-    observed = ~np.isnan(y)
-    for columns in _missingness_groups(observed):
-        rows = observed[:, columns[0]]
-        results.update(
-            _fit_pattern(
-                y[np.ix_(rows, columns)] if not rows.all() else y[:, columns],
-                x_full[rows],
-                indicators[rows],
-                is_control[rows],
-                columns=columns,
-                names=names,
-                coding=coding,
-                k=k,
-                level=level,
-                vcov=vcov,
+    shape = (m, k)
+    estimate, variance, df = np.empty(shape), np.empty(shape), np.empty(shape)
+    n_used, n_arm = np.empty(shape, dtype=int), np.empty(shape, dtype=int)
+    n_control, control_mean = np.empty(shape, dtype=int), np.empty(shape)
+    for rows, columns in missingness_groups(y):
+        take = slice(None) if rows is None else rows
+        counts = indicators[take].sum(axis=0).astype(int)
+        controls = int(is_control[take].sum())
+        if controls == 0 or not counts.all():
+            missing = [coding.control] if controls == 0 else [t for t, c in zip(coding.treatments, counts) if c == 0]
+            raise ValueError(
+                f"outcome {names[columns[0]]!r}: no observed values in arm(s) {missing}; "
+                "the effect cannot be estimated"
             )
+        if x_all is None:
+            x = design_matrix(indicators[take], None if cov is None else cov[take], lin=True)
+        else:
+            x = x_all[take]
+        fit = fit_linear(
+            y,
+            x,
+            rows=rows,
+            columns=columns,
+            terms=range(1, k + 1),
+            vcov=vcov,
+            is_control=is_control[take],
+            clusters=None if cluster_codes is None else cluster_codes.subset(rows),
+            label=f"outcome {names[columns[0]]!r}",
         )
-    return EffectTable.of(effect for j in range(m) for effect in results[j])
-
-
-def _fit_pattern(
-    y: np.ndarray,
-    x: np.ndarray,
-    indicators: np.ndarray,
-    is_control: np.ndarray,
-    *,
-    columns: np.ndarray,
-    names: Sequence[str],
-    coding: ArmCoding,
-    k: int,
-    level: float,
-    vcov: VcovType,
-) -> dict[int, list[Effect]]:
-    """Fit all outcome columns sharing one set of observed rows."""
-    n, p = x.shape
-    n_arm = indicators.sum(axis=0).astype(int)
-    n_control = int(is_control.sum())
-    empty = [coding.treatments[i] for i in range(k) if n_arm[i] == 0]
-    if n_control == 0 or empty:
-        missing = [coding.control] if n_control == 0 else empty
-        raise ValueError(
-            f"outcome {names[columns[0]]!r}: no observed values in arm(s) {missing}; "
-            "the effect cannot be estimated"
+        estimate[columns] = fit.coef.T
+        variance[columns] = fit.variance.T
+        df[columns] = fit.df
+        n_used[columns] = fit.n
+        n_arm[columns] = counts
+        n_control[columns] = controls
+        control_mean[columns] = fit.control_mean[:, None]
+    return EffectTable.from_columns(
+        EffectColumns(
+            outcomes=tuple(names),
+            terms=coding.treatments,
+            estimate=estimate,
+            std_error=np.sqrt(variance),
+            df=df,
+            n=n_used,
+            n_arm=n_arm,
+            n_control=n_control,
+            control_mean=control_mean,
+            level=level,
+            vcov=vcov,
+            estimator="lin" if lin else "ols",
         )
-    if n <= p:
-        raise ValueError(f"outcome {names[columns[0]]!r}: {n} observations for {p} coefficients")
-    q, r = np.linalg.qr(x)
-    diag = np.abs(np.diag(r))
-    if diag.min() <= 1e-10 * diag.max():
-        raise ValueError(
-            f"outcome {names[columns[0]]!r}: the design matrix is rank deficient "
-            "(a covariate is constant or collinear with the arms)"
-        )
-    a = np.linalg.solve(r, q.T)  # (p, n): coefficients = a @ y
-    coef = a @ y
-    resid = y - x @ coef
-    leverage = np.einsum("ij,ij->i", q, q)
-    weights = _variance_weights(leverage, n, p, vcov)
-    variance = ((a[1 : k + 1] ** 2) * weights) @ (resid**2)  # (k, m_pattern)
-
-    df = float(n - p)
-    crit = stats.t.ppf(0.5 + level / 2.0, df)
-    control_mean = y[is_control].mean(axis=0)
-    out: dict[int, list[Effect]] = {}
-    for local, j in enumerate(columns):
-        effects = []
-        for i, term in enumerate(coding.treatments):
-            estimate = float(coef[1 + i, local])
-            se = float(np.sqrt(variance[i, local]))
-            statistic = estimate / se if se > 0 else np.nan
-            effects.append(
-                Effect(
-                    outcome=names[j],
-                    term=term,
-                    estimate=estimate,
-                    std_error=se,
-                    statistic=float(statistic),
-                    p_value=float(2.0 * stats.t.sf(abs(statistic), df)),
-                    ci_low=estimate - crit * se,
-                    ci_high=estimate + crit * se,
-                    df=df,
-                    n=n,
-                    n_arm=int(n_arm[i]),
-                    n_control=n_control,
-                    control_mean=float(control_mean[local]),
-                    level=level,
-                    vcov=vcov,
-                )
-            )
-        out[int(j)] = effects
-    return out
+    )

@@ -10,7 +10,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from scipy import stats
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,16 +70,108 @@ class Effect:
 
 
 @dataclass(frozen=True)
-class EffectTable(Sequence[Effect]):
-    """An ordered collection of :class:`Effect` with the usual tidy views."""
+class EffectColumns:
+    """Effects stored column-wise: ``m`` outcomes x ``k`` terms, the fast form of an estimator.
 
-    effects: tuple[Effect, ...]
+    The vectorised estimators fill these arrays in one pass; :class:`EffectTable` turns them into
+    :class:`Effect` rows only when rows are asked for. Every array is ``(m, k)``; ``statistic``,
+    ``p_value`` and the interval are derived here, vectorised, from ``estimate``, ``std_error``
+    and ``df`` (two-sided t test; ``t_{1-(1-level)/2, df}`` critical value).
+    """
+
+    outcomes: tuple[str, ...]
+    terms: tuple[str, ...]
+    estimate: np.ndarray
+    std_error: np.ndarray
+    df: np.ndarray
+    n: np.ndarray
+    n_arm: np.ndarray
+    n_control: np.ndarray
+    control_mean: np.ndarray
+    level: float
+    vcov: str
+    estimator: str = "ols"
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def derived(self) -> dict[str, np.ndarray]:
+        """``statistic``, ``p_value``, ``ci_low``, ``ci_high`` (vectorised over all effects)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            statistic = np.where(self.std_error > 0, self.estimate / self.std_error, np.nan)
+        p_value = 2.0 * stats.t.sf(np.abs(statistic), self.df)
+        crit = stats.t.ppf(0.5 + self.level / 2.0, self.df)
+        return {
+            "statistic": statistic,
+            "p_value": p_value,
+            "ci_low": self.estimate - crit * self.std_error,
+            "ci_high": self.estimate + crit * self.std_error,
+        }
+
+    def records(self) -> dict[str, list[Any]]:
+        """Every field as a flat Python list in outcome-major order (one entry per effect)."""
+        m, k = len(self.outcomes), len(self.terms)
+        derived = self.derived()
+
+        def flat(values: np.ndarray, kind: type) -> list[Any]:
+            return np.broadcast_to(values, (m, k)).ravel().astype(kind).tolist()
+
+        columns: dict[str, list[Any]] = {
+            "outcome": [o for o in self.outcomes for _ in range(k)],
+            "term": list(self.terms) * m,
+            "estimate": flat(self.estimate, float),
+            "std_error": flat(self.std_error, float),
+            "statistic": flat(derived["statistic"], float),
+            "p_value": flat(derived["p_value"], float),
+            "ci_low": flat(derived["ci_low"], float),
+            "ci_high": flat(derived["ci_high"], float),
+            "df": flat(self.df, float),
+            "n": flat(self.n, int),
+            "n_arm": flat(self.n_arm, int),
+            "n_control": flat(self.n_control, int),
+            "control_mean": flat(self.control_mean, float),
+            "level": [float(self.level)] * (m * k),
+            "vcov": [self.vcov] * (m * k),
+            "estimator": [self.estimator] * (m * k),
+        }
+        for name, values in self.extra.items():
+            columns[name] = flat(values, float)
+        return columns
+
+
+class EffectTable(Sequence[Effect]):
+    """An ordered collection of :class:`Effect` with the usual tidy views.
+
+    Built either from effects (``EffectTable(effects)`` / :meth:`of`) or, by the vectorised
+    estimators, from :class:`EffectColumns` (:meth:`from_columns`); in the second case the
+    ``Effect`` rows are created on first access and frames are built straight from the arrays.
+    """
+
+    __slots__ = ("_effects", "_columns")
+
+    def __init__(self, effects: Iterable[Effect] = ()) -> None:
+        self._effects: tuple[Effect, ...] | None = tuple(effects)
+        self._columns: EffectColumns | None = None
 
     @classmethod
     def of(cls, effects: Iterable[Effect]) -> EffectTable:
-        return cls(tuple(effects))
+        return cls(effects)
+
+    @classmethod
+    def from_columns(cls, columns: EffectColumns) -> EffectTable:
+        table = cls()
+        table._effects = None
+        table._columns = columns
+        return table
+
+    @property
+    def effects(self) -> tuple[Effect, ...]:
+        if self._effects is None:
+            assert self._columns is not None
+            self._effects = _materialise(self._columns.records(), tuple(self._columns.extra))
+        return self._effects
 
     def __len__(self) -> int:
+        if self._effects is None and self._columns is not None:
+            return len(self._columns.outcomes) * len(self._columns.terms)
         return len(self.effects)
 
     def __getitem__(self, index: int) -> Effect:  # type: ignore[override]
@@ -86,6 +180,15 @@ class EffectTable(Sequence[Effect]):
     def __iter__(self) -> Iterator[Effect]:
         return iter(self.effects)
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EffectTable) and self.effects == other.effects
+
+    def __hash__(self) -> int:
+        return hash(self.effects)
+
+    def __repr__(self) -> str:
+        return f"EffectTable({len(self)} effects)"
+
     def get(self, outcome: str, term: str) -> Effect:
         """The effect of ``term`` on ``outcome``; ``KeyError`` naming both if there is none."""
         for effect in self.effects:
@@ -93,12 +196,37 @@ class EffectTable(Sequence[Effect]):
                 return effect
         raise KeyError(f"no effect of {term!r} on {outcome!r}")
 
+    def with_extra(self, name: str, values: Sequence[float] | np.ndarray) -> EffectTable:
+        """A copy with one more ``extra`` value per effect, ``values`` in this table's order."""
+        values = np.asarray(values, dtype=float).ravel()
+        if values.shape != (len(self),):
+            raise ValueError(f"{values.shape[0]} values of {name!r} for {len(self)} effects")
+        if self._effects is None and self._columns is not None:
+            shape = (len(self._columns.outcomes), len(self._columns.terms))
+            extra = {**self._columns.extra, name: values.reshape(shape)}
+            return EffectTable.from_columns(replace(self._columns, extra=extra))
+        return EffectTable(e.with_extra(**{name: float(v)}) for e, v in zip(self.effects, values))
+
     def to_records(self) -> list[dict[str, Any]]:
         return [effect.to_record() for effect in self.effects]
 
     def to_frame(self) -> pd.DataFrame:
+        if self._effects is None and self._columns is not None:
+            return pd.DataFrame(self._columns.records())
         columns = [f.name for f in fields(Effect) if f.name != "extra"]
         return pd.DataFrame.from_records(self.to_records(), columns=None if self.effects else columns)
 
     def __add__(self, other: EffectTable) -> EffectTable:
         return EffectTable(self.effects + other.effects)
+
+
+_EFFECT_FIELDS = tuple(f.name for f in fields(Effect) if f.name != "extra")
+
+
+def _materialise(columns: dict[str, list[Any]], extra_names: tuple[str, ...]) -> tuple[Effect, ...]:
+    """``Effect`` rows from flat columns (one zip over Python lists: no per-element numpy calls)."""
+    base = zip(*(columns[name] for name in _EFFECT_FIELDS))
+    if not extra_names:
+        return tuple(Effect(*row) for row in base)
+    extras = zip(*(columns[name] for name in extra_names))
+    return tuple(Effect(*row, extra=dict(zip(extra_names, values))) for row, values in zip(base, extras))
