@@ -16,8 +16,10 @@ Estimators of ``tau^2`` (``method``):
 - ``"dl"``: DerSimonian and Laird (1986), method of moments with the fixed-effect weights
   ``W0 = diag(1/v)``: ``tau^2 = max(0, (Q_E - (k - p)) / tr(P_0))``.
 - ``"reml"``: restricted maximum likelihood (Viechtbauer 2005), Fisher scoring as in metafor::
-  ``tau^2 <- tau^2 + (y'PPy - tr P) / tr(PP)``, the step halved while it would make ``tau^2 < 0``,
-  started at the DerSimonian-Laird value, until the step is below ``1e-10``.
+  ``tau^2 <- tau^2 + (y'PPy - tr P) / tr(PP)``, started at the DerSimonian-Laird value and
+  stopped at ``0``, until the step is below ``1e-10``; when a step overshoots (the score changes
+  sign: plain scoring can oscillate, where metafor asks for ``stepadj``) the bracketed root of
+  the score is finished by Brent's method.
 - ``"pm"``: Paule and Mandel (1982): the root of the generalised ``Q(tau^2) = y'P(tau^2)y = k - p``
   (``tau^2 = 0`` when ``Q(0) <= k - p``), found by Brent's method.
 
@@ -193,19 +195,34 @@ def _tau2_dl(y: np.ndarray, v: np.ndarray, x: np.ndarray) -> float:
     return max(0.0, (q_e - (len(y) - x.shape[1])) / float(np.trace(p0)))
 
 
+def _reml_score(y: np.ndarray, v: np.ndarray, x: np.ndarray, tau2: float) -> tuple[float, float]:
+    """Twice the REML score ``y'PPy - tr P`` and twice the expected information ``tr(PP)``."""
+    _, _, p = _wls(y, v + tau2, x)
+    py = p @ y
+    return float(py @ py) - float(np.trace(p)), float(np.sum(p * p))
+
+
 def _tau2_reml(y: np.ndarray, v: np.ndarray, x: np.ndarray) -> float:
     tau2 = _tau2_dl(y, v, x)
+    score, information = _reml_score(y, v, x, tau2)
     for _ in range(REML_MAX_ITER):
-        _, _, p = _wls(y, v + tau2, x)
-        py = p @ y
-        step = (float(py @ py) - float(np.trace(p))) / float(np.sum(p * p))
-        while tau2 + step < 0.0:
-            step /= 2.0
-            if abs(step) < REML_TOLERANCE:  # the optimum is on the boundary
-                return 0.0 if tau2 < REML_TOLERANCE else tau2
-        tau2 += step
+        step = score / information
+        if tau2 + step < 0.0:
+            if tau2 == 0.0:  # the likelihood decreases from the boundary
+                return 0.0
+            step = -tau2
+        new = tau2 + step
         if abs(step) < REML_TOLERANCE:
-            return tau2
+            return new
+        new_score, new_information = _reml_score(y, v, x, new)
+        if new_score == 0.0:
+            return new
+        if (new_score > 0.0) != (score > 0.0):  # overshot: the root is bracketed, finish by Brent
+            low, high = sorted((tau2, new))
+            return float(
+                optimize.brentq(lambda t: _reml_score(y, v, x, t)[0], low, high, xtol=1e-15, rtol=1e-14)
+            )
+        tau2, score, information = new, new_score, new_information
     raise RuntimeError(
         f"REML estimation of tau^2 did not converge in {REML_MAX_ITER} Fisher-scoring steps; "
         "try method='pm' or 'dl'"
