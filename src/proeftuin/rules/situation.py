@@ -1,0 +1,104 @@
+"""The validated inputs of one calculation: a person-month per row, as aligned numpy arrays."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+
+from proeftuin.rules.errors import RulesError
+from proeftuin.rules.households import household_codes
+from proeftuin.rules.regimes import Amount, get_regime
+
+Floats: TypeAlias = npt.NDArray[np.float64]
+#: Value of a dated parameter (by dotted name) or a literal amount, broadcastable to the rows.
+ParamFn: TypeAlias = Callable[[Amount], "Floats | float"]
+
+
+@dataclass(frozen=True)
+class Situation:
+    """Everything about a person-month except earnings and date.
+
+    ``age`` NaN: not given, read as aged 27 up to pension age. ``youngest_child_age`` NaN: no
+    child (or not given). ``hours_per_week`` NaN: not given. ``regime``: regime names.
+    """
+
+    household: npt.NDArray[np.int8]
+    age: Floats
+    cost_sharers: npt.NDArray[np.int64]
+    youngest_child_age: Floats
+    disregard_month: npt.NDArray[np.int64]
+    hours_per_week: Floats
+    regime: npt.NDArray[np.str_]
+
+
+def _floats(name: str, values: npt.ArrayLike | None) -> Floats:
+    if values is None:
+        return np.array([np.nan])
+    try:
+        out = np.asarray(values, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError) as exc:
+        raise RulesError(f"{name} must be a number, got {values!r}") from exc
+    if (out < 0).any():
+        raise RulesError(f"{name} must not be negative, got {out[out < 0][0]:g}")
+    if np.isinf(out).any():
+        raise RulesError(f"{name} must be finite")
+    return out
+
+
+def _integers(name: str, values: npt.ArrayLike, minimum: int) -> npt.NDArray[np.int64]:
+    out = _floats(name, values)
+    if np.isnan(out).any() or (out != np.round(out)).any() or (out < minimum).any():
+        raise RulesError(f"{name} must be a whole number of at least {minimum}")
+    return out.astype(np.int64)
+
+
+def earnings_array(earnings: npt.ArrayLike) -> Floats:
+    """Net monthly earnings from work as floats.
+
+    Raises:
+        RulesError: a negative, missing or infinite amount.
+    """
+    out = _floats("earnings", earnings)
+    if np.isnan(out).any():
+        raise RulesError("earnings are missing (NaN)")
+    return out
+
+
+def make_situation(
+    *,
+    household: str | npt.ArrayLike,
+    regime: str | npt.ArrayLike,
+    age: npt.ArrayLike | None,
+    cost_sharers: npt.ArrayLike,
+    youngest_child_age: npt.ArrayLike | None,
+    disregard_month: npt.ArrayLike,
+    hours_per_week: npt.ArrayLike | None,
+) -> Situation:
+    """Validate user inputs into a :class:`Situation` (arrays of length 1 or n, not broadcast).
+
+    Raises:
+        RulesError: an unknown household type or regime, a negative amount, cost-sharers or
+            disregard month below 1, or missing hours for a regime with a work bonus.
+    """
+    regimes = np.asarray(regime, dtype=str).reshape(-1)
+    for name in np.unique(regimes):
+        get_regime(str(name))
+    situation = Situation(
+        household=household_codes(household),
+        age=_floats("age", age),
+        cost_sharers=_integers("cost_sharers", cost_sharers, 1),
+        youngest_child_age=_floats("youngest_child_age", youngest_child_age),
+        disregard_month=_integers("disregard_month", disregard_month, 1),
+        hours_per_week=_floats("hours_per_week", hours_per_week),
+        regime=regimes,
+    )
+    for name in np.unique(regimes):
+        if get_regime(str(name)).needs_hours and np.isnan(situation.hours_per_week).any():
+            raise RulesError(
+                f"regime {name!r} pays a work bonus for full-time work: give hours_per_week"
+            )
+    return situation

@@ -1,0 +1,81 @@
+"""The earnings disregard (art. 31 lid 2 n and r, and the regimes that deviate from it)."""
+
+from __future__ import annotations
+
+import numpy as np
+from openfisca_core.periods import DateUnit
+from openfisca_core.variables import Variable
+
+from proeftuin.rules.entities import Person
+from proeftuin.rules.errors import RulesError
+from proeftuin.rules.households import SINGLE_PARENT
+from proeftuin.rules.regimes import DisregardTier, Regime, get_regime
+from proeftuin.rules.situation import Floats, ParamFn, Situation
+from proeftuin.rules.variables.openfisca_inputs import param_fn, situation_of
+
+
+def _tier_amount(
+    p: ParamFn, tier: DisregardTier, situation: Situation, earnings: Floats
+) -> Floats:
+    """min(rate x earnings, cap) where the tier applies, else 0."""
+    month = situation.disregard_month
+    applies = month >= tier.first_month
+    if tier.months is not None:
+        applies = applies & (month < tier.first_month + p(tier.months))
+    if tier.min_age is not None:
+        applies = applies & (np.isnan(situation.age) | (situation.age >= p(tier.min_age)))
+    if tier.single_parent_child_under is not None:
+        single_parent = situation.household == SINGLE_PARENT
+        unknown = single_parent & np.isnan(situation.youngest_child_age) & applies
+        if unknown.any():
+            raise RulesError(
+                f"{tier.rule} depends on the age of the youngest child: give "
+                "youngest_child_age for a single parent"
+            )
+        applies = applies & single_parent & (
+            situation.youngest_child_age < p(tier.single_parent_child_under)
+        )
+    return np.where(applies, np.minimum(p(tier.rate) * earnings, p(tier.cap)), 0.0)
+
+
+def regime_disregard(p: ParamFn, regime: Regime, situation: Situation, earnings: Floats) -> Floats:
+    """The largest amount among the regime's tiers that apply (tiers never add up)."""
+    amounts = [_tier_amount(p, tier, situation, earnings) for tier in regime.disregard]
+    return np.maximum.reduce([np.zeros_like(earnings), *amounts]).round(2)
+
+
+def compute_disregard(p: ParamFn, situation: Situation, earnings: Floats) -> Floats:
+    """Earnings left out of account this month under each row's regime.
+
+    Regular (art. 31 lid 2 n): min(25% x earnings, cap) in the first 6 consecutive months, from
+    age 27; single parent with a child under 12 (lid 2 r): min(12.5% x earnings, cap) in months
+    7-36. Other regimes: their YAML tiers. Rounded to cents.
+    """
+    return by_regime(situation, earnings, lambda r: regime_disregard(p, r, situation, earnings))
+
+
+def by_regime(situation: Situation, like: Floats, compute) -> Floats:  # noqa: ANN001
+    """Apply ``compute(regime)`` for each regime present and pick each row's own result."""
+    names = situation.regime
+    if names.size == 1:
+        return compute(get_regime(str(names[0])))
+    out = np.zeros(np.broadcast(like, names).shape)
+    for name in np.unique(names):
+        mask = names == name
+        out[mask] = np.broadcast_to(compute(get_regime(str(name))), out.shape)[mask]
+    return out
+
+
+class disregard(Variable):
+    value_type = float
+    entity = Person
+    definition_period = DateUnit.MONTH
+    label = "Vrijlating van inkomsten uit arbeid (art. 31 lid 2 n, r; experimenten)"
+    reference = "https://wetten.overheid.nl/BWBR0015703#Hoofdstuk3_Paragraaf3.4_Artikel31"
+
+    def formula(person, period, parameters):  # noqa: N805 (OpenFisca signature)
+        return compute_disregard(
+            param_fn(parameters, period),
+            situation_of(person, period),
+            person("net_earnings", period),
+        )
