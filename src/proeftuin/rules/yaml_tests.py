@@ -45,9 +45,10 @@ def run_yaml_tests(path: Path | None = None) -> tuple[int, int, list[str]]:
     target = path or YAML_TESTS_DIR
     pytest.main(
         [
-            "-q",
             "-p",
             "no:cacheprovider",
+            "-p",
+            "no:terminal",
             "-o",
             "addopts=",
             "--rootdir",

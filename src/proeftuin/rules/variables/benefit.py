@@ -7,6 +7,7 @@ from openfisca_core.periods import DateUnit
 from openfisca_core.variables import Variable
 
 from proeftuin.rules.entities import Person
+from proeftuin.rules.money import to_cents
 from proeftuin.rules.situation import Floats
 
 
@@ -15,7 +16,7 @@ def compute_benefit(norm: Floats, earnings: Floats, disregard: Floats) -> Floats
 
     Amounts incl. holiday allowance; of the benefit, 5% is the reserved holiday allowance.
     """
-    return np.maximum(0.0, norm - earnings + disregard).round(2)
+    return to_cents(np.maximum(0.0, norm - earnings + disregard))
 
 
 class benefit(Variable):

@@ -9,6 +9,7 @@ from openfisca_core.variables import Variable
 from proeftuin.rules.entities import Person
 from proeftuin.rules.errors import RulesError
 from proeftuin.rules.households import SINGLE_PARENT
+from proeftuin.rules.money import to_cents
 from proeftuin.rules.regimes import DisregardTier, Regime, get_regime
 from proeftuin.rules.situation import Floats, ParamFn, Situation
 from proeftuin.rules.variables.openfisca_inputs import param_fn, situation_of
@@ -41,7 +42,7 @@ def _tier_amount(
 def regime_disregard(p: ParamFn, regime: Regime, situation: Situation, earnings: Floats) -> Floats:
     """The largest amount among the regime's tiers that apply (tiers never add up)."""
     amounts = [_tier_amount(p, tier, situation, earnings) for tier in regime.disregard]
-    return np.maximum.reduce([np.zeros_like(earnings), *amounts]).round(2)
+    return to_cents(np.maximum.reduce([np.zeros_like(earnings), *amounts]))
 
 
 def compute_disregard(p: ParamFn, situation: Situation, earnings: Floats) -> Floats:

@@ -9,6 +9,7 @@ from openfisca_core.variables import Variable
 from proeftuin.rules.entities import Person
 from proeftuin.rules.errors import RulesError
 from proeftuin.rules.households import COUPLE
+from proeftuin.rules.money import to_cents
 from proeftuin.rules.situation import Floats, ParamFn, Situation
 from proeftuin.rules.variables.openfisca_inputs import param_fn, situation_of
 
@@ -49,7 +50,7 @@ def compute_norm(p: ParamFn, situation: Situation) -> Floats:
     share = (p(f"{ART_22A}.fixed_percentage") + p(f"{ART_22A}.percentage_per_cost_sharer") * a) / (
         100 * a
     )
-    shared = np.round(b * share * np.where(couple, 2, 1), 2)
+    shared = to_cents(b * share * np.where(couple, 2, 1))
     return np.where(situation.cost_sharers > 1, shared, base).astype(np.float64)
 
 

@@ -6,6 +6,7 @@ from openfisca_core.periods import DateUnit
 from openfisca_core.variables import Variable
 
 from proeftuin.rules.entities import Person
+from proeftuin.rules.money import to_cents
 from proeftuin.rules.situation import Floats, ParamFn
 from proeftuin.rules.variables.openfisca_inputs import param_fn
 
@@ -14,7 +15,7 @@ PARAMETER = "participatiewet.art_19.share_excluding_holiday_allowance"
 
 def compute_norm_excl_holiday_allowance(p: ParamFn, norm: Floats) -> Floats:
     """excl. = incl. x 0.95 (art. 19 lid 3), rounded to cents."""
-    return (norm * p(PARAMETER)).round(2)
+    return to_cents(norm * p(PARAMETER))
 
 
 class norm_excl_holiday_allowance(Variable):

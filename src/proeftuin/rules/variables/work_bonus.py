@@ -7,6 +7,7 @@ from openfisca_core.periods import DateUnit
 from openfisca_core.variables import Variable
 
 from proeftuin.rules.entities import Person
+from proeftuin.rules.money import to_cents
 from proeftuin.rules.regimes import Regime
 from proeftuin.rules.situation import Floats, ParamFn, Situation
 from proeftuin.rules.variables.disregard import by_regime
@@ -27,7 +28,7 @@ def regime_bonus(
             p(regime.part_time_premium.rate) * earnings, p(regime.part_time_premium.cap)
         )
         out = out + np.where((earnings > 0) & (benefit > 0), premium, 0.0)
-    return out.round(2)
+    return to_cents(out)
 
 
 def compute_work_bonus(
