@@ -36,7 +36,7 @@ def household_codes(household: str | npt.ArrayLike) -> npt.NDArray[np.int8]:
     for code, name in enumerate(HOUSEHOLD_NAMES):
         codes[(names == name) | (names == name.replace("-", "_"))] = code
     if (codes < 0).any():
-        bad = names[codes < 0][0]
+        bad = str(names[codes < 0][0])
         raise RulesError(
             f"unknown household type {bad!r}: expected one of {', '.join(HOUSEHOLD_NAMES)}"
         )

@@ -8,6 +8,7 @@ from openfisca_core.periods import DateUnit
 from openfisca_core.variables import Variable
 
 from proeftuin.rules.entities import Person
+from proeftuin.rules.money import to_cents
 from proeftuin.rules.situation import Floats, ParamFn, Situation
 from proeftuin.rules.variables.benefit import compute_benefit
 from proeftuin.rules.variables.disregard import compute_disregard
@@ -29,7 +30,7 @@ def income_parts(p: ParamFn, situation: Situation, norm: Floats, earnings: Float
     disregard = compute_disregard(p, situation, earnings)
     benefit = compute_benefit(norm, earnings, disregard)
     bonus = compute_work_bonus(p, situation, earnings, benefit)
-    return IncomeParts(disregard, benefit, bonus, earnings + benefit + bonus)
+    return IncomeParts(disregard, benefit, bonus, to_cents(earnings + benefit + bonus))
 
 
 class net_income(Variable):
