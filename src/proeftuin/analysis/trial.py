@@ -1,0 +1,127 @@
+"""The standard analysis of one trial, as the seed articles report it.
+
+* labour outcomes: the period outcome (any month during the follow-up) of each monthly
+  indicator, estimated by OLS of the outcome on the arm indicators (control as reference),
+  unadjusted and adjusted for baseline covariates, HC2 standard errors, 90% t intervals;
+* monthly profiles: the same regression for every month's indicator, in one pass;
+* survey indices: the follow-up score (the mean over the analysed waves a person answered, as
+  Tilburg and Wageningen averaged their two follow-ups) regressed on the arms and the baseline
+  score (ANCOVA). A missing baseline score is set to the sample mean with a missing-baseline
+  indicator added (the missing-indicator method, which keeps randomization's protection
+  because the baseline precedes assignment; White and Thompson 2005).
+
+Input are frames handed over by the registry; nothing here opens a database session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from proeftuin.analysis.ols import estimate_effects
+from proeftuin.analysis.options import DEFAULT_LEVEL
+from proeftuin.analysis.results import EffectTable
+from proeftuin.design.outcomes import CONTRACT_CODES, SURVEY_INDICES, ever, labour_indicators
+from proeftuin.design.spec import ExperimentSpec
+
+CATEGORICAL_COVARIATES = ("sex", "household", "education", "distance_to_labour_market")
+NUMERIC_COVARIATES = ("age", "health", "migration_background")
+
+
+@dataclass(frozen=True)
+class TrialResults:
+    """Estimates of one trial.
+
+    ``unadjusted`` / ``adjusted``: period labour outcomes and survey indices (ANCOVA; the
+    adjusted version adds the baseline covariates); ``monthly``: adjusted effects per month,
+    outcome names ``<outcome>@<month>``; ``n_randomized``: participants per arm.
+    """
+
+    spec: ExperimentSpec
+    unadjusted: EffectTable
+    adjusted: EffectTable
+    monthly: EffectTable
+    n_randomized: dict[str, int]
+    level: float
+
+
+def covariate_matrix(participants: pd.DataFrame) -> np.ndarray:
+    """Baseline covariates: numeric ones as they are, log months on benefit, dummies for categories."""
+    parts = [participants[list(NUMERIC_COVARIATES)].to_numpy(dtype=float), np.log(participants[["months_on_benefit"]].to_numpy(dtype=float))]
+    for column in CATEGORICAL_COVARIATES:
+        parts.append(pd.get_dummies(participants[column], drop_first=True, dtype=float).to_numpy())
+    return np.hstack(parts)
+
+
+def _panel(months: pd.DataFrame, ids: np.ndarray, column: str) -> np.ndarray:
+    return months.pivot(index="participant_id", columns="month", values=column).reindex(index=ids).to_numpy(dtype=float)
+
+
+def labour_outcomes(participants: pd.DataFrame, months: pd.DataFrame, minimum_wage: np.ndarray) -> dict[str, np.ndarray]:
+    """Monthly indicators ``(n, months)`` per labour outcome; a missing person-month stays NaN."""
+    ids = participants["participant_id"].to_numpy()
+    frame = months.assign(contract=months["contract"].map(CONTRACT_CODES), on_benefit=months["on_benefit"].astype(float))
+    hours, contract, earnings, benefit = (_panel(frame, ids, c) for c in ("hours_per_week", "contract", "gross_earnings", "on_benefit"))
+    missing = np.isnan(hours)
+    indicators = labour_indicators(hours, contract, earnings, minimum_wage[None, :], np.nan_to_num(benefit, nan=1.0))
+    return {name: np.where(missing, np.nan, value.astype(float)) for name, value in indicators.items()}
+
+
+def follow_up_scores(participants: pd.DataFrame, survey: pd.DataFrame, waves: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """``(n, indices)`` baseline (wave 0) and mean follow-up score over ``waves``; NaN if unanswered."""
+    ids = participants["participant_id"].to_numpy()
+    names = [o.name for o in SURVEY_INDICES]
+
+    def wide(selected: pd.DataFrame) -> np.ndarray:
+        table = selected.pivot_table(index="participant_id", columns="index_name", values="score", aggfunc="mean")
+        return table.reindex(index=ids, columns=names).to_numpy(dtype=float)
+
+    return wide(survey[survey["wave"] == 0]), wide(survey[survey["wave"].isin(list(waves))])
+
+
+def analyze_trial(
+    spec: ExperimentSpec,
+    participants: pd.DataFrame,
+    months: pd.DataFrame,
+    survey: pd.DataFrame,
+    minimum_wage: np.ndarray,
+    *,
+    level: float = DEFAULT_LEVEL,
+) -> TrialResults:
+    """Every arm against control on every outcome (see the module docstring for the estimators)."""
+    arm = participants["arm"].to_numpy(dtype=str)
+    order = [a.code for a in spec.arms]
+    control = spec.control.code
+    x = covariate_matrix(participants)
+    monthly = labour_outcomes(participants, months, minimum_wage)
+    names = list(monthly)
+    period = np.column_stack([np.where(np.isnan(m).all(axis=1), np.nan, ever(np.nan_to_num(m))) for m in monthly.values()])
+
+    def fit(y: np.ndarray, outcome_names: list[str], covariates: np.ndarray | None) -> EffectTable:
+        return estimate_effects(y, arm, control=control, arms=order, outcome_names=outcome_names, covariates=covariates, level=level)
+
+    unadjusted, adjusted = fit(period, names, None), fit(period, names, x)
+    n_months = next(iter(monthly.values())).shape[1]
+    stacked = np.column_stack([monthly[name][:, t] for name in names for t in range(n_months)])
+    profile = fit(stacked, [f"{name}@{t + 1}" for name in names for t in range(n_months)], x)
+
+    baseline, follow = follow_up_scores(participants, survey, spec.survey_waves_analysed)
+    for j, index in enumerate(SURVEY_INDICES):
+        base = baseline[:, j]
+        lacking = np.isnan(base)
+        filled = np.where(lacking, np.nanmean(base), base)
+        ancova = np.column_stack([filled, lacking.astype(float)]) if lacking.any() else filled[:, None]
+        unadjusted += fit(follow[:, j], [index.name], ancova)
+        adjusted += fit(follow[:, j], [index.name], np.hstack([ancova, x]))
+    counts = pd.Series(arm).value_counts()
+    return TrialResults(
+        spec=spec,
+        unadjusted=unadjusted,
+        adjusted=adjusted,
+        monthly=profile,
+        n_randomized={code: int(counts.get(code, 0)) for code in order},
+        level=level,
+    )

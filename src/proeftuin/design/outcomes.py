@@ -1,0 +1,111 @@
+"""The outcomes a trial declares, and how monthly records become outcome indicators.
+
+Labour outcomes follow the seed articles (CPB / the six municipal reports): work of more than
+8, 12, 27 and 32 hours a week, a permanent or temporary contract, earnings above 50%, 70% and
+100% of the statutory minimum wage (WML), and outflow from benefit. Each is a monthly 0/1
+indicator; the period outcome is "at any month of the period" (*uitstroom tijdens het
+experiment*). Survey indices are 0-10 scores at the follow-up waves, analysed with the baseline
+score as covariate (ANCOVA).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+Family = Literal["labour", "survey"]
+Kind = Literal["binary", "score"]
+
+
+@dataclass(frozen=True)
+class OutcomeDefinition:
+    """A declared outcome: its code, Dutch and English label, family and kind."""
+
+    name: str
+    label_nl: str
+    label_en: str
+    family: Family
+    kind: Kind
+
+    def label(self, lang: str = "nl") -> str:
+        return self.label_nl if lang == "nl" else self.label_en
+
+    @property
+    def unit(self) -> str:
+        """Binary effects are reported in percentage points, scores in points on 0-10."""
+        return "pp" if self.kind == "binary" else "points"
+
+
+HOURS_THRESHOLDS = (8, 12, 27, 32)
+WML_SHARES = (50, 70, 100)
+
+LABOUR_OUTCOMES: tuple[OutcomeDefinition, ...] = (
+    *(
+        OutcomeDefinition(f"work_{h}h", f"Werk > {h} uur per week", f"Work > {h} hours a week", "labour", "binary")
+        for h in HOURS_THRESHOLDS
+    ),
+    OutcomeDefinition("contract_permanent", "Vast contract", "Permanent contract", "labour", "binary"),
+    OutcomeDefinition("contract_temporary", "Tijdelijk contract", "Temporary contract", "labour", "binary"),
+    *(
+        OutcomeDefinition(f"earn_{s}", f"Verdient > {s}% WML", f"Earns > {s}% of minimum wage", "labour", "binary")
+        for s in WML_SHARES
+    ),
+    OutcomeDefinition("outflow", "Uitstroom uit de bijstand", "Outflow from benefit", "labour", "binary"),
+)
+
+SURVEY_INDICES: tuple[OutcomeDefinition, ...] = tuple(
+    OutcomeDefinition(name, nl, en, "survey", "score")
+    for name, nl, en in (
+        ("wellbeing", "Welbevinden", "Wellbeing"),
+        ("health", "Ervaren gezondheid", "Experienced health"),
+        ("self_reliance", "Zelfredzaamheid", "Self-reliance"),
+        ("self_efficacy", "Vertrouwen in eigen kunnen", "Self-efficacy"),
+        ("job_search", "Zoekgedrag naar werk", "Job-search behaviour"),
+        ("social_trust", "Sociaal vertrouwen", "Social trust"),
+        ("institutional_trust", "Vertrouwen in instituties", "Trust in institutions"),
+        ("social_participation", "Maatschappelijke participatie", "Social participation"),
+        ("service_quality", "Ervaren kwaliteit dienstverlening", "Experienced quality of service"),
+        ("financial_security", "Financiële zekerheid", "Financial security"),
+    )
+)
+
+OUTCOMES = {o.name: o for o in (*LABOUR_OUTCOMES, *SURVEY_INDICES)}
+
+CONTRACT_CODES = {"none": 0, "temporary": 1, "permanent": 2}
+
+
+def outcome(name: str) -> OutcomeDefinition:
+    """The declared outcome ``name``; ``KeyError`` listing the known ones."""
+    try:
+        return OUTCOMES[name]
+    except KeyError:
+        raise KeyError(f"unknown outcome {name!r}; known: {', '.join(OUTCOMES)}") from None
+
+
+def labour_indicators(
+    hours_per_week: np.ndarray,
+    contract: np.ndarray,
+    gross_earnings: np.ndarray,
+    minimum_wage: np.ndarray,
+    on_benefit: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Monthly 0/1 indicators of every labour outcome, in the shape of the inputs.
+
+    ``contract`` holds :data:`CONTRACT_CODES`; ``minimum_wage`` is the gross monthly WML in
+    force in each month (broadcast against ``gross_earnings``). Thresholds are strict
+    ("more than 8 hours", "more than 50% of WML"), as in the reports.
+    """
+    share = gross_earnings / minimum_wage
+    indicators = {f"work_{h}h": hours_per_week > h for h in HOURS_THRESHOLDS}
+    indicators["contract_permanent"] = contract == CONTRACT_CODES["permanent"]
+    indicators["contract_temporary"] = contract == CONTRACT_CODES["temporary"]
+    indicators.update({f"earn_{s}": share > s / 100.0 for s in WML_SHARES})
+    indicators["outflow"] = ~on_benefit.astype(bool)
+    return indicators
+
+
+def ever(indicator: np.ndarray) -> np.ndarray:
+    """The period outcome: 1 if the monthly indicator ``(n, months)`` is 1 in any month."""
+    return indicator.any(axis=1).astype(float)

@@ -1,0 +1,104 @@
+"""Forest plots in the style of the seed articles' Figures 1 and 2.
+
+One panel per municipality, one row per arm: the point estimate with its confidence interval,
+a vertical line at zero, and the control group's level printed above each panel. Binary
+outcomes are shown in percentage points. Plot functions accept ``ax=None`` so callers compose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # explicit, file-only backend: reports are rendered without a display
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from proeftuin.analysis.results import Effect  # noqa: E402
+from proeftuin.design.outcomes import outcome as outcome_definition  # noqa: E402
+from proeftuin.design.spec import ArmSpec, Component  # noqa: E402
+from proeftuin.report.i18n import Lang, t  # noqa: E402
+
+COMPONENT_COLOURS = {
+    Component.exemption: "#1f5fa8",
+    Component.intensive: "#e07b00",
+    Component.disregard: "#2a9d47",
+    Component.coaching: "#7b4fa0",
+    Component.choice: "#777777",
+}
+
+
+def arm_colour(arm: ArmSpec) -> str:
+    """The colour of an arm's first component (blue: exemption, as in the seeds' Figure 1)."""
+    return COMPONENT_COLOURS.get(arm.components[0], "#444444") if arm.components else "#000000"
+
+
+def scale(outcome: str) -> float:
+    """Factor to the reporting unit: 100 for binary outcomes (percentage points), else 1."""
+    return 100.0 if outcome_definition(outcome).kind == "binary" else 1.0
+
+
+def format_level(value: float, outcome: str) -> str:
+    """A control-group level as the reader sees it: a percentage or a score."""
+    return f"{value * 100:.0f}%" if scale(outcome) == 100.0 else f"{value:.1f}"
+
+
+def forest_panel(
+    effects: Sequence[Effect], arms: Sequence[ArmSpec], *, title: str, lang: Lang, ax: Axes | None = None
+) -> Axes:
+    """One municipality's panel: a row per arm (top to bottom in declared order)."""
+    ax = ax or plt.gca()
+    by_arm = {e.term: e for e in effects}
+    rows = [a for a in arms if a.code in by_arm]
+    for position, arm in enumerate(reversed(rows)):
+        effect = by_arm[arm.code]
+        k = scale(effect.outcome)
+        colour = arm_colour(arm)
+        ax.plot([effect.ci_low * k, effect.ci_high * k], [position, position], color=colour, linewidth=2.2, solid_capstyle="butt")
+        ax.plot([effect.estimate * k], [position], "o", color=colour, markersize=6)
+    ax.axvline(0.0, color="#333333", linewidth=0.8)
+    ax.set_yticks(range(len(rows)), [a.label(lang) for a in reversed(rows)], fontsize=8)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_title(title, fontsize=9, loc="left")
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+def forest_figure(
+    panels: Sequence[tuple[str, Sequence[Effect], Sequence[ArmSpec], float]], *, outcome: str, lang: Lang = "nl", level: float = 0.90
+) -> Figure:
+    """A figure with one panel per municipality, stacked, sharing the x axis.
+
+    ``panels`` holds ``(municipality, effects on outcome, arms, control mean)`` per panel.
+    """
+    heights = [max(1, sum(1 for a in arms if not a.is_control)) + 1.2 for _, _, arms, _ in panels]
+    figure, axes = plt.subplots(len(panels), 1, figsize=(7.5, 0.42 * sum(heights) + 0.8), sharex=True, gridspec_kw={"height_ratios": heights}, squeeze=False)
+    for ax, (municipality, effects, arms, control_mean) in zip(axes[:, 0], panels, strict=True):
+        level_text = t("control_level", lang, value=format_level(control_mean, outcome))
+        forest_panel(effects, arms, title=f"{municipality} — {level_text}", lang=lang, ax=ax)
+    unit = "effect_pp" if scale(outcome) == 100.0 else "effect_points"
+    axes[-1, 0].set_xlabel(t(unit, lang) + f" ({level:.0%} " + ("BI" if lang == "nl" else "CI") + ")", fontsize=9)
+    figure.tight_layout()
+    return figure
+
+
+def profile_figure(months: Sequence[int], series: Sequence[tuple[ArmSpec, Sequence[Effect]]], *, title: str, lang: Lang = "nl", ax: Axes | None = None) -> Axes:
+    """Monthly effect profile: estimate and interval band per arm against months since randomization."""
+    ax = ax or plt.gca()
+    for arm, effects in series:
+        k = scale(effects[0].outcome.split("@")[0])
+        colour = arm_colour(arm)
+        ax.plot(months, [e.estimate * k for e in effects], color=colour, label=arm.label(lang), linewidth=1.6)
+        ax.fill_between(months, [e.ci_low * k for e in effects], [e.ci_high * k for e in effects], color=colour, alpha=0.12, linewidth=0)
+    ax.axhline(0.0, color="#333333", linewidth=0.8)
+    ax.set_title(title, fontsize=9, loc="left")
+    ax.set_xlabel(t("month", lang), fontsize=8)
+    ax.legend(fontsize=7, frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax

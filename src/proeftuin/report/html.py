@@ -1,0 +1,125 @@
+"""The self-contained HTML report: forest plots, monthly profiles and a table of all estimates.
+
+Figures are inline SVG, styles are inline: the file opens in a browser with no network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from proeftuin import __version__
+from proeftuin.analysis.results import Effect
+from proeftuin.analysis.trial import TrialResults
+from proeftuin.design.outcomes import LABOUR_OUTCOMES, SURVEY_INDICES, outcome as outcome_definition
+from proeftuin.report.disclosure import DEFAULT_MIN_CELL, format_count, is_disclosive
+from proeftuin.report.forest import format_level, forest_figure, profile_figure, scale
+from proeftuin.report.i18n import Lang, t
+
+FIGURE_1 = "work_8h"
+FIGURE_2 = "social_trust"
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What a report says about how its data came about."""
+
+    seeds: dict[str, int] = field(default_factory=dict)
+    synthetic: bool = False
+    min_cell: int = DEFAULT_MIN_CELL
+
+
+def _svg(figure: plt.Figure) -> Markup:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(figure)
+    text = buffer.getvalue()
+    return Markup(text[text.index("<svg") :])  # noqa: S704 - our own matplotlib output
+
+
+def _control_mean(results: TrialResults, outcome: str) -> float:
+    return next(e.control_mean for e in results.adjusted if e.outcome == outcome)
+
+
+def forest_svg(trials: Sequence[TrialResults], outcome: str, lang: Lang) -> Markup:
+    """One forest figure (a panel per municipality) for ``outcome``, adjusted estimates."""
+    panels = [
+        (r.spec.municipality, [e for e in r.adjusted if e.outcome == outcome], r.spec.arms, _control_mean(r, outcome))
+        for r in trials
+    ]
+    level = trials[0].level if trials else 0.9
+    return _svg(forest_figure(panels, outcome=outcome, lang=lang, level=level))
+
+
+def profiles_svg(trials: Sequence[TrialResults], outcome: str, lang: Lang) -> Markup:
+    """Small multiples: the monthly effect on ``outcome`` per municipality."""
+    columns = 3
+    rows = -(-len(trials) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(10, 2.6 * rows), sharey=True, squeeze=False)
+    for ax, results in zip(axes.ravel(), trials, strict=False):
+        effects = [e for e in results.monthly if e.outcome.split("@")[0] == outcome]
+        months = sorted({int(e.outcome.split("@")[1]) for e in effects})
+        series = [(arm, [e for e in effects if e.term == arm.code]) for arm in results.spec.treatments]
+        profile_figure(months, series, title=results.spec.municipality, lang=lang, ax=ax)
+    for ax in axes.ravel()[len(trials) :]:
+        ax.set_visible(False)
+    figure.tight_layout()
+    return _svg(figure)
+
+
+def _row(effect: Effect, results: TrialResults, lang: Lang, context: ReportContext) -> dict[str, str]:
+    k = scale(effect.outcome)
+    arm = results.spec.arm(effect.term)
+    suppressed = is_disclosive(effect.n_arm, effect.n_control, min_cell=context.min_cell)
+    return {
+        "municipality": results.spec.municipality,
+        "arm": arm.label(lang),
+        "outcome": outcome_definition(effect.outcome).label(lang),
+        "estimate": t("suppressed", lang, k=context.min_cell) if suppressed else f"{effect.estimate * k:+.1f}",
+        "ci": "" if suppressed else f"[{effect.ci_low * k:+.1f}; {effect.ci_high * k:+.1f}]",
+        "p_value": "" if suppressed else f"{effect.p_value:.3f}",
+        "n": f"{format_count(effect.n_arm, min_cell=context.min_cell)} / {format_count(effect.n_control, min_cell=context.min_cell)}",
+        "control_mean": "" if suppressed else format_level(effect.control_mean, effect.outcome),
+        "significant": "" if suppressed or not (effect.ci_low > 0 or effect.ci_high < 0) else "sig",
+    }
+
+
+def render_report(trials: Sequence[TrialResults], *, lang: Lang = "nl", context: ReportContext | None = None) -> str:
+    """The report as one HTML string."""
+    context = context or ReportContext()
+    env = Environment(loader=PackageLoader("proeftuin.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    level = round((trials[0].level if trials else 0.9) * 100)
+    others = [o for o in (*LABOUR_OUTCOMES, *SURVEY_INDICES) if o.name not in (FIGURE_1, FIGURE_2)]
+    tables = {
+        version: [_row(e, r, lang, context) for r in trials for e in getattr(r, version)]
+        for version in ("adjusted", "unadjusted")
+    }
+    return env.get_template("report.html.j2").render(
+        lang=lang,
+        t=lambda key, **values: t(key, lang, **values),
+        level=level,
+        version=__version__,
+        today=dt.date.today().isoformat(),
+        context=context,
+        trials=trials,
+        figure1=forest_svg(trials, FIGURE_1, lang),
+        figure2=forest_svg(trials, FIGURE_2, lang),
+        other_figures=[(o.label(lang), forest_svg(trials, o.name, lang)) for o in others],
+        profiles=profiles_svg(trials, FIGURE_1, lang),
+        tables=tables,
+        other_lang_href="report.en.html" if lang == "nl" else "report.html",
+    )
+
+
+def write_report(trials: Sequence[TrialResults], path: Path, *, lang: Lang = "nl", context: ReportContext | None = None) -> Path:
+    """Write :func:`render_report` to ``path`` (folders created); returns the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_report(trials, lang=lang, context=context), encoding="utf-8")
+    return path

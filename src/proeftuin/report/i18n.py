@@ -1,0 +1,59 @@
+"""What a reader sees, in Dutch first and English as a choice."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["nl", "en"]
+LANGUAGES: tuple[Lang, ...] = ("nl", "en")
+
+TEXT: dict[str, dict[Lang, str]] = {
+    "title": {"nl": "Experimenten Participatiewet: resultaten", "en": "Participation Act experiments: results"},
+    "subtitle": {
+        "nl": "Effecten t.o.v. de controlegroep in procentpunten (werk) of punten (schaal 0-10), met {level}%-betrouwbaarheidsinterval.",
+        "en": "Effects against the control group in percentage points (work) or points (0-10 scale), with {level}% confidence intervals.",
+    },
+    "control_level": {"nl": "Controlegroep: {value}", "en": "Control group: {value}"},
+    "effect_pp": {"nl": "Effect (procentpunten)", "en": "Effect (percentage points)"},
+    "effect_points": {"nl": "Effect (punten, schaal 0-10)", "en": "Effect (points, 0-10 scale)"},
+    "figure1": {"nl": "Figuur 1: Uitstroom > 8 uur per week", "en": "Figure 1: Outflow to work > 8 hours a week"},
+    "figure2": {"nl": "Figuur 2: Sociaal vertrouwen (score 0-10), laatste meting", "en": "Figure 2: Social trust (score 0-10), last wave"},
+    "figure_note": {
+        "nl": "Punt: geschat effect; lijn: {level}%-betrouwbaarheidsinterval; gecorrigeerd voor achtergrondkenmerken{survey}. Het niveau van de controlegroep staat boven elk paneel.",
+        "en": "Point: estimated effect; line: {level}% confidence interval; adjusted for baseline characteristics{survey}. The control group's level is printed above each panel.",
+    },
+    "survey_note": {"nl": " en de nulmeting", "en": " and the baseline answer"},
+    "all_outcomes": {"nl": "Alle uitkomsten", "en": "All outcomes"},
+    "monthly": {"nl": "Effect per maand: werk > 8 uur per week", "en": "Effect by month: work > 8 hours a week"},
+    "month": {"nl": "Maanden sinds loting", "en": "Months since randomization"},
+    "table": {"nl": "Tabel van alle schattingen", "en": "Table of all estimates"},
+    "municipality": {"nl": "Gemeente", "en": "Municipality"},
+    "arm": {"nl": "Groep", "en": "Arm"},
+    "outcome": {"nl": "Uitkomst", "en": "Outcome"},
+    "estimate": {"nl": "Effect", "en": "Effect"},
+    "ci": {"nl": "{level}%-BI", "en": "{level}% CI"},
+    "p_value": {"nl": "p-waarde", "en": "p-value"},
+    "n": {"nl": "n (groep / controle)", "en": "n (arm / control)"},
+    "control_mean": {"nl": "Niveau controlegroep", "en": "Control level"},
+    "adjusted": {"nl": "gecorrigeerd", "en": "adjusted"},
+    "unadjusted": {"nl": "ongecorrigeerd", "en": "unadjusted"},
+    "suppressed": {"nl": "onderdrukt (< {k})", "en": "suppressed (< {k})"},
+    "design": {"nl": "Opzet", "en": "Design"},
+    "participants": {"nl": "Deelnemers", "en": "Participants"},
+    "period": {"nl": "Looptijd", "en": "Period"},
+    "arms": {"nl": "Groepen", "en": "Arms"},
+    "seed": {"nl": "Loting met zaad {seed}, gestratificeerd naar {strata}.", "en": "Randomized with seed {seed}, stratified by {strata}."},
+    "synthetic": {
+        "nl": "Synthetische gegevens: dit rapport is gemaakt met de simulator van proeftuin, niet met echte deelnemers.",
+        "en": "Synthetic data: this report was made with proeftuin's simulator, not with real participants.",
+    },
+    "generated": {"nl": "Gemaakt met proeftuin {version} op {date}.", "en": "Made with proeftuin {version} on {date}."},
+    "language_switch": {"nl": "English version", "en": "Nederlandse versie"},
+}
+
+
+def t(key: str, lang: Lang, **values: object) -> str:
+    """The text ``key`` in ``lang``, formatted with ``values``."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {LANGUAGES}; got {lang!r}")
+    return TEXT[key][lang].format(**values)

@@ -1,0 +1,103 @@
+"""Synthetic recipients of social assistance with baseline covariates and latent employability.
+
+Generative model (parameters in ``calibration.yaml``)::
+
+    age ~ N(mean, sd) clipped; sex ~ Bernoulli(female_share); household ~ Categorical
+    months_on_benefit ~ LogNormal(log median, sigma) clipped; education ~ Categorical
+    migration_background ~ Bernoulli; health ~ N(mean + age_slope (age - 40), sd) clipped 0-10
+    z = age_slope (age-40) + edu_effect + health_slope (health-6) + log_duration_slope log(mob/12)
+        + migration_effect + municipality_shift + N(0, noise_sd)
+    distance_to_labour_market = tertile of z: far / medium / near
+
+The latent ``z`` drives outcomes and survey response; it is never stored in the registry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from proeftuin.design.spec import ExperimentSpec
+from proeftuin.simulate.bsn import fake_bsns
+from proeftuin.simulate.calibration import Calibration
+
+DURATION_BANDS = ("<2y", "2-5y", ">5y")
+
+
+@dataclass(frozen=True)
+class Population:
+    """People of one synthetic municipality: ``frame`` has one row per person.
+
+    Columns: bsn, age, sex, household, youngest_child_age, months_on_benefit,
+    months_on_benefit_band, education, health, migration_background,
+    distance_to_labour_market, employability (latent), stratum.
+    """
+
+    frame: pd.DataFrame
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def covariates(self) -> pd.DataFrame:
+        """The baseline covariates a municipality records (no BSN, no latent variable)."""
+        return self.frame.drop(columns=["bsn", "employability"])
+
+
+def _categorical(rng: np.random.Generator, shares: dict[str, float], n: int) -> np.ndarray:
+    names = list(shares)
+    p = np.array([shares[k] for k in names], dtype=float)
+    return np.asarray(names, dtype=object)[rng.choice(len(names), size=n, p=p / p.sum())]
+
+
+def synthetic_population(
+    spec: ExperimentSpec, *, n: int, seed: int, calibration: Calibration | None = None
+) -> Population:
+    """``n`` synthetic recipients for the municipality of ``spec``; same seed, same people."""
+    cal = (calibration or Calibration.default()).population
+    rng = np.random.Generator(np.random.PCG64(seed))
+    age = np.clip(np.rint(rng.normal(cal["age"]["mean"], cal["age"]["sd"], n)), cal["age"]["min"], cal["age"]["max"]).astype(int)
+    female = rng.random(n) < cal["female_share"]
+    household = _categorical(rng, cal["household_shares"], n)
+    youngest = np.where(household == "single-parent", rng.integers(0, 18, n), -1)
+    mob = cal["months_on_benefit"]
+    months = np.clip(np.rint(np.exp(rng.normal(np.log(mob["median"]), mob["sigma"], n))), mob["min"], mob["max"]).astype(int)
+    education = _categorical(rng, cal["education_shares"], n)
+    migration = rng.random(n) < cal["migration_background_share"]
+    h = cal["health"]
+    health = np.clip(rng.normal(h["mean"] + h["age_slope"] * (age - 40), h["sd"]), 0.0, 10.0).round(1)
+
+    e = cal["employability"]
+    z = (
+        e["age_slope"] * (age - 40)
+        + np.vectorize(e["education"].__getitem__, otypes=[float])(education)
+        + e["health_slope"] * (health - 6.0)
+        + e["log_duration_slope"] * np.log(months / 12.0)
+        + e["migration"] * migration
+        + cal["municipality_shift"].get(spec.slug, 0.0)
+        + rng.normal(0.0, e["noise_sd"], n)
+    )
+    cut = np.quantile(z, [1 / 3, 2 / 3])
+    distance = np.where(z < cut[0], "far", np.where(z < cut[1], "medium", "near"))
+    band = np.where(months < 24, DURATION_BANDS[0], np.where(months <= 60, DURATION_BANDS[1], DURATION_BANDS[2]))
+
+    frame = pd.DataFrame(
+        {
+            "bsn": fake_bsns(n, rng),
+            "age": age,
+            "sex": np.where(female, "female", "male"),
+            "household": household.astype(str),
+            "youngest_child_age": youngest,
+            "months_on_benefit": months,
+            "months_on_benefit_band": band,
+            "education": education.astype(str),
+            "health": health,
+            "migration_background": migration,
+            "distance_to_labour_market": distance,
+            "employability": z,
+        }
+    )
+    frame["stratum"] = frame[list(spec.strata)].astype(str).agg("|".join, axis=1) if spec.strata else "all"
+    return Population(frame)
