@@ -1,0 +1,143 @@
+"""``proeftuin benefit``: one person-month's benefit; ``proeftuin benefit curve``: does work pay?"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from proeftuin.cli.app import app, fail
+from proeftuin.cli.render import OutputFormat, print_json, print_records
+
+benefit_app = typer.Typer(
+    invoke_without_command=True,
+    help="Bijstand voor een persoon en maand (of: 'benefit curve' voor netto inkomen naar uren).",
+)
+app.add_typer(benefit_app, name="benefit")
+
+DateOpt = Annotated[str | None, typer.Option("--date", help="Datum (YYYY-MM-DD).")]
+HouseholdOpt = Annotated[
+    str | None, typer.Option("--household", help="single, single-parent of couple.")
+]
+AgeOpt = Annotated[
+    float | None, typer.Option("--age", help="Leeftijd; zonder: 27 tot AOW-leeftijd.")
+]
+CostSharersOpt = Annotated[
+    int,
+    typer.Option("--cost-sharers", help="A van art. 22a: aanvrager plus medebewoners 27+ (1 = geen)."),
+]
+ChildOpt = Annotated[
+    float | None, typer.Option("--youngest-child-age", help="Leeftijd jongste kind.")
+]
+MonthOpt = Annotated[
+    int, typer.Option("--disregard-month", help="De K-de aaneengesloten maand van vrijlating.")
+]
+
+
+def _date(value: str | None) -> dt.date:
+    if value is None:
+        raise fail("--date is required (YYYY-MM-DD)")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"--date must be YYYY-MM-DD; got {value!r}") from None
+
+
+def _household(value: str | None) -> str:
+    if value is None:
+        raise fail("--household is required: single, single-parent or couple")
+    return value
+
+
+@benefit_app.callback()
+def benefit(
+    ctx: typer.Context,
+    date: DateOpt = None,
+    household: HouseholdOpt = None,
+    earnings: Annotated[
+        float | None, typer.Option("--earnings", help="Netto inkomsten uit arbeid per maand (EUR).")
+    ] = None,
+    regime: Annotated[str, typer.Option("--regime", help="Regime (see 'rules list').")] = "regular",
+    age: AgeOpt = None,
+    cost_sharers: CostSharersOpt = 1,
+    youngest_child_age: ChildOpt = None,
+    disregard_month: MonthOpt = 1,
+    hours: Annotated[
+        float | None, typer.Option("--hours", help="Uren per week (nodig bij een werkbonus).")
+    ] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table of json.")] = OutputFormat.table,
+) -> None:
+    """Norm, vrijlating, uitkering, netto inkomen en marginale druk voor een persoon en maand."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from proeftuin.rules import RulesError, compute_benefit
+
+    day, kind = _date(date), _household(household)
+    if earnings is None:
+        raise fail("--earnings is required (net EUR per month)")
+    if fmt is OutputFormat.csv:
+        raise fail("--format must be table or json")
+    try:
+        result = compute_benefit(
+            date=day,
+            household=kind,
+            earnings=earnings,
+            regime=regime,
+            age=age,
+            cost_sharers=cost_sharers,
+            youngest_child_age=youngest_child_age,
+            disregard_month=disregard_month,
+            hours_per_week=hours,
+        )
+    except RulesError as exc:
+        raise fail(str(exc)) from None
+    if fmt is OutputFormat.json:
+        print_json(result.as_dict())
+    else:
+        print_records([result.as_dict()], fmt, title="Bijstand per maand (EUR)")
+
+
+@benefit_app.command("curve")
+def curve(
+    date: DateOpt = None,
+    household: HouseholdOpt = None,
+    regime: Annotated[
+        list[str] | None, typer.Option("--regime", help="Regime (herhaal voor meer).")
+    ] = None,
+    age: AgeOpt = None,
+    cost_sharers: CostSharersOpt = 1,
+    youngest_child_age: ChildOpt = None,
+    disregard_month: MonthOpt = 1,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Grafiek als .png of .svg.")
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Taal van de grafiek: nl of en.")] = "nl",
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table, json of csv.")] = OutputFormat.table,
+) -> None:
+    """Netto inkomen naar gewerkte uren per week tegen het minimumloon, per regime."""
+    from proeftuin.rules import RulesError, income_curve, plot_income_curve
+
+    day, kind = _date(date), _household(household)
+    if out is not None and out.suffix.lower() not in (".png", ".svg"):
+        raise fail(f"--out must end in .png or .svg; got {out.name}")
+    try:
+        frame = income_curve(
+            date=day,
+            household=kind,
+            regimes=regime or ["regular"],
+            age=age,
+            cost_sharers=cost_sharers,
+            youngest_child_age=youngest_child_age,
+            disregard_month=disregard_month,
+        )
+        figure = plot_income_curve(frame, lang=lang) if out is not None else None
+    except RulesError as exc:
+        raise fail(str(exc)) from None
+    records = frame.reset_index().to_dict(orient="records")
+    print_records(records, fmt, title="Netto inkomen per maand (EUR) naar uren per week")
+    if figure is not None and out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(out)
+        typer.echo(f"chart written to {out}", err=True)
