@@ -1,0 +1,93 @@
+"""Fixtures shared by every test: a global seed and the databases (SQLite always, PostgreSQL if running).
+
+PostgreSQL: a server on 127.0.0.1:5432 (trust auth, as on the development and CI machines) is
+used through a fresh database made for this test session and dropped after it; where no server
+answers, tests that need it are skipped with the reason. Override with PROEFTUIN_TEST_PG_URL
+(an admin URL to the server, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+GLOBAL_SEED = 20171001
+PG_ADMIN_URL = os.environ.get("PROEFTUIN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A generator seeded with the global test seed: every test draws the same numbers each run."""
+    return np.random.default_rng(GLOBAL_SEED)
+
+
+def _pg_server_error() -> str | None:
+    try:
+        import psycopg
+    except ImportError:
+        return "psycopg is not installed"
+    from sqlalchemy.engine import make_url
+
+    url = make_url(PG_ADMIN_URL)
+    try:
+        with psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, dbname=url.database, connect_timeout=2):
+            return None
+    except psycopg.OperationalError as exc:
+        return f"no PostgreSQL server at {url.host}:{url.port}: {str(exc).strip().splitlines()[0]}"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """URL of a fresh, empty PostgreSQL database for this test session (worker), dropped afterwards."""
+    reason = _pg_server_error()
+    if reason:
+        pytest.skip(reason)
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(PG_ADMIN_URL)
+    name = f"proeftuin_test_{uuid.uuid4().hex[:12]}"
+    params = {"host": admin.host, "port": admin.port or 5432, "user": admin.username, "dbname": admin.database, "autocommit": True}
+    with psycopg.connect(**params) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(**params) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'proeftuin.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each database kind in turn: a fresh SQLite file, and a fresh PostgreSQL schema-less database.
+
+    PostgreSQL tests share the session's database, so each test gets its own by cloning
+    nothing: the schema is dropped and recreated around the test.
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'proeftuin.db'}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    _reset_schema(url)
+    yield url
+    _reset_schema(url)
+
+
+def _reset_schema(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
