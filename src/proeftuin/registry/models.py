@@ -53,6 +53,9 @@ class Experiment(Base):
     start_date: Mapped[dt.date] = mapped_column(Date)
     end_date: Mapped[dt.date] = mapped_column(Date)
     spec: Mapped[dict[str, Any]] = mapped_column(JSON, doc="The declared design, as validated.")
+    plan: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, nullable=True, doc="The trial plan (randomization, eligibility, consent, survey); 0002."
+    )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     arms: Mapped[list[Arm]] = relationship(back_populates="experiment", order_by="Arm.id")
@@ -97,6 +100,8 @@ class Participant(Base):
     migration_background: Mapped[bool] = mapped_column(Boolean)
     distance_to_labour_market: Mapped[str] = mapped_column(String(16))
     stratum: Mapped[str] = mapped_column(String(128))
+    case_manager: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True, doc="User name; 0002.")
+    cluster: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True, doc="Household pseudonym; 0002.")
 
     experiment: Mapped[Experiment] = relationship(back_populates="participants")
     assignment: Mapped[Assignment | None] = relationship(back_populates="participant")
@@ -113,6 +118,8 @@ class Assignment(Base):
     assigned_on: Mapped[dt.date] = mapped_column(Date)
     seed: Mapped[int] = mapped_column(BigInteger)
     algorithm: Mapped[str] = mapped_column(String(32))
+    sequence: Mapped[int | None] = mapped_column(Integer, nullable=True, doc="Order of randomization, from 1; 0002.")
+    batch: Mapped[int | None] = mapped_column(Integer, nullable=True, doc="Batch number of batch methods; 0002.")
 
     participant: Mapped[Participant] = relationship(back_populates="assignment")
     arm: Mapped[Arm] = relationship()
@@ -133,6 +140,7 @@ class OutcomeMonth(Base):
     gross_earnings: Mapped[float] = mapped_column(Float, doc="Gross monthly earnings from work, EUR.")
     on_benefit: Mapped[bool] = mapped_column(Boolean)
     source: Mapped[str] = mapped_column(String(16), default="municipal")
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"), nullable=True, index=True)
 
 
 class SurveyResponse(Base):
@@ -146,6 +154,7 @@ class SurveyResponse(Base):
     wave: Mapped[int] = mapped_column(Integer)
     index_name: Mapped[str] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"), nullable=True, index=True)
 
 
 class AnalysisRun(Base):
@@ -159,3 +168,129 @@ class AnalysisRun(Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSON)
     summary: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# --- Running a real trial: users, sealed allocation, consent, audit, imports, services -----------
+# (Added with migration 0002. Existing tables gained only nullable columns.)
+
+
+class User(Base):
+    """A person who acts on the registry, with one role (see :mod:`proeftuin.registry.roles`)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Seal(Base):
+    """The sealed randomization of an experiment and its allocation counter (locked per allocation).
+
+    Only the commitment ``SHA-256(seed)`` is stored until the experiment is unsealed; the seed is
+    derived from the installation's seal key and ``nonce``
+    (:func:`proeftuin.registry.sealing.sealed_seed`).
+    """
+
+    __tablename__ = "seals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id"), unique=True)
+    method: Mapped[str] = mapped_column(String(32))
+    version: Mapped[str] = mapped_column(String(32))
+    commitment: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[str] = mapped_column(String(64))
+    seed: Mapped[str | None] = mapped_column(String(64), nullable=True, doc="Set only when unsealed.")
+    sealed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    unsealed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    allocated: Mapped[int] = mapped_column(Integer, default=0)
+    batches: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Consent(Base):
+    """Informed consent given, or withdrawn, on a date, against a version of the consent text."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), doc="given or withdrawn")
+    text_version: Mapped[str] = mapped_column(String(32))
+    on: Mapped[dt.date] = mapped_column(Date)
+    keep_data: Mapped[bool] = mapped_column(Boolean, default=True, doc="On withdrawal: may data already collected be used.")
+    recorded_by: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEvent(Base):
+    """One entry of the append-only, hash-chained audit log (see :mod:`proeftuin.registry.audit`)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[str] = mapped_column(String(40), doc="UTC time, ISO 8601 (text, so the hash is stable).")
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    experiment_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    subject: Mapped[str] = mapped_column(String(128), default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The single row holding the chain's last hash; locked by every append."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class DataImport(Base):
+    """One imported file (a revision): its content hash, what it superseded, who and when."""
+
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), doc="outcomes or survey")
+    source: Mapped[str] = mapped_column(String(16), doc="municipal, cbs or survey")
+    wave: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    filename: Mapped[str] = mapped_column(String(256))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    rows: Mapped[int] = mapped_column(Integer)
+    imported_by: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SurveyItem(Base):
+    """One item answer of one participant in one wave (missing answers are not stored)."""
+
+    __tablename__ = "survey_items"
+    __table_args__ = (UniqueConstraint("participant_id", "wave", "item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    wave: Mapped[int] = mapped_column(Integer)
+    item: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float] = mapped_column(Float)
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"), index=True)
+
+
+class ServiceContact(Base):
+    """A service a participant actually received (contact, coaching session, ...), for contamination."""
+
+    __tablename__ = "service_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    on: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(32))
+    minutes: Mapped[int] = mapped_column(Integer, default=0)
+    recorded_by: Mapped[str] = mapped_column(String(64))
