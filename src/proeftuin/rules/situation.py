@@ -99,6 +99,6 @@ def make_situation(
     for name in np.unique(regimes):
         if get_regime(str(name)).needs_hours and np.isnan(situation.hours_per_week).any():
             raise RulesError(
-                f"regime {name!r} pays a work bonus for full-time work: give hours_per_week"
+                f"regime {str(name)!r} pays a work bonus for full-time work: give hours_per_week"
             )
     return situation

@@ -1,0 +1,29 @@
+"""Net income by hours at the minimum wage, the chart, and the hours that end benefit."""
+
+from __future__ import annotations
+
+import pytest
+from matplotlib.figure import Figure
+
+from proeftuin.rules import exit_hours, income_curve, plot_income_curve
+
+
+def test_curve_has_one_column_per_regime_and_starts_at_the_norm() -> None:
+    df = income_curve(date="2018-03-01", household="single", regimes=["regular", "experiment-50"])
+    assert list(df.columns) == ["earnings", "regular", "experiment-50"]
+    assert list(df.index) == list(range(0, 41))
+    assert df.loc[0, "regular"] == 992.12
+    assert (df["experiment-50"] >= df["regular"]).all()
+
+
+def test_chart_labels_are_dutch_by_default_and_english_on_request() -> None:
+    df = income_curve(date="2018-03-01", household="single", regimes=["regular"], hours=[0, 20])
+    assert isinstance(plot_income_curve(df), Figure)
+    assert plot_income_curve(df).axes[0].get_xlabel().startswith("Uren")
+    assert plot_income_curve(df, lang="en").axes[0].get_xlabel().startswith("Hours")
+
+
+def test_leaving_benefit_where_earnings_reach_norm_plus_cap() -> None:
+    hours = exit_hours(date="2018-03-01", household="single")
+    # (992.12 + 200) net = hours / 36 x 1594.20 x 0.90 (assumed net share).
+    assert hours == pytest.approx((992.12 + 200) / (1594.20 * 0.90) * 36, abs=0.02)
