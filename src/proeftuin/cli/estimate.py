@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from proeftuin.cli.app import app, fail
-from proeftuin.cli.render import OutputFormat, effect_records, print_records
+from proeftuin.cli.render import OutputFormat, compact_effect_rows, effect_records, print_records
 
 
 def _split(value: str | None) -> list[str]:
@@ -37,8 +37,9 @@ def estimate(
         )
     except TabularError as exc:
         raise fail(str(exc)) from None
+    records = effect_records(effects)
     print_records(
-        effect_records(effects),
+        compact_effect_rows(records, level) if fmt is OutputFormat.table else records,
         fmt,
         envelope={"level": level, "vcov": "HC2"},
         key="effects",

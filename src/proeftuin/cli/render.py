@@ -83,6 +83,25 @@ def _format_cell(value: Any) -> str:
     return str(value)
 
 
+def compact_effect_rows(records: Sequence[Mapping[str, Any]], level: float) -> list[dict[str, Any]]:
+    """The effects for a terminal table: interval in one column, counts together, extras kept."""
+    label = f"{level:.0%} CI"
+    rows = []
+    for record in records:
+        row: dict[str, Any] = {
+            "outcome": record["outcome"],
+            "arm": record["arm"],
+            "estimate": f"{record['estimate']:.4f}",
+            label: f"[{record['ci_low']:.4f}, {record['ci_high']:.4f}]",
+            "p": _format_cell(record["p_value"]),
+            "n arm/control": f"{record['n_arm']}/{record['n_control']}",
+            "control mean": _format_cell(record["control_mean"]),
+        }
+        row.update({k: _format_cell(v) for k, v in record.items() if k not in EFFECT_FIELDS})
+        rows.append(row)
+    return rows
+
+
 def print_records(records: Sequence[Mapping[str, Any]], fmt: OutputFormat, *, envelope: Mapping[str, Any] | None = None, key: str = "rows", title: str | None = None) -> None:
     """Print ``records`` as a table, CSV, or JSON (``{**envelope, key: records}``)."""
     if fmt is OutputFormat.json:
