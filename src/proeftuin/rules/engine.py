@@ -108,7 +108,7 @@ def _openfisca_result(days: npt.NDArray[np.datetime64], s: Situation, e: Floats)
         "net_earnings": e,
         "disregard_month": s.disregard_month,
         "hours_per_week": s.hours_per_week,
-        "regime": s.regime,
+        "regime": np.asarray(s.regime_names)[s.regime],
     }
     for name, values in inputs.items():
         simulation.set_input(name, period, np.broadcast_to(values, (n,)).copy())
@@ -166,7 +166,9 @@ def compute_benefits(
     e = earnings_array(earnings)
     try:
         np.broadcast_shapes(
-            days.shape, e.shape, *(getattr(situation, f.name).shape for f in fields(situation))
+            days.shape,
+            e.shape,
+            *(getattr(situation, f.name).shape for f in fields(situation) if f.name != "regime_names"),
         )
     except ValueError as exc:
         raise RulesError(f"inputs of different lengths: {exc}") from exc

@@ -23,7 +23,8 @@ class Situation:
     """Everything about a person-month except earnings and date.
 
     ``age`` NaN: not given, read as aged 27 up to pension age. ``youngest_child_age`` NaN: no
-    child (or not given). ``hours_per_week`` NaN: not given. ``regime``: regime names.
+    child (or not given). ``hours_per_week`` NaN: not given. ``regime``: per row, an index
+    into ``regime_names`` (integer codes keep grouping by regime fast for millions of rows).
     """
 
     household: npt.NDArray[np.int8]
@@ -32,7 +33,23 @@ class Situation:
     youngest_child_age: Floats
     disregard_month: npt.NDArray[np.int64]
     hours_per_week: Floats
-    regime: npt.NDArray[np.str_]
+    regime: npt.NDArray[np.intp]
+    regime_names: tuple[str, ...]
+
+
+def encode_regimes(regime: str | npt.ArrayLike) -> tuple[npt.NDArray[np.intp], tuple[str, ...]]:
+    """Integer codes per row and the distinct regime names they index (each name checked).
+
+    Raises:
+        RulesError: an unknown regime.
+    """
+    if isinstance(regime, str):
+        names, codes = np.array([regime]), np.zeros(1, dtype=np.intp)
+    else:
+        names, codes = np.unique(np.asarray(regime, dtype=str).reshape(-1), return_inverse=True)
+    for name in names:
+        get_regime(str(name))
+    return codes.astype(np.intp), tuple(str(n) for n in names)
 
 
 def _floats(name: str, values: npt.ArrayLike | None) -> Floats:
@@ -84,9 +101,7 @@ def make_situation(
         RulesError: an unknown household type or regime, a negative amount, cost-sharers or
             disregard month below 1, or missing hours for a regime with a work bonus.
     """
-    regimes = np.asarray(regime, dtype=str).reshape(-1)
-    for name in np.unique(regimes):
-        get_regime(str(name))
+    codes, names = encode_regimes(regime)
     situation = Situation(
         household=household_codes(household),
         age=_floats("age", age),
@@ -94,11 +109,12 @@ def make_situation(
         youngest_child_age=_floats("youngest_child_age", youngest_child_age),
         disregard_month=_integers("disregard_month", disregard_month, 1),
         hours_per_week=_floats("hours_per_week", hours_per_week),
-        regime=regimes,
+        regime=codes,
+        regime_names=names,
     )
-    for name in np.unique(regimes):
-        if get_regime(str(name)).needs_hours and np.isnan(situation.hours_per_week).any():
+    for name in names:
+        if get_regime(name).needs_hours and np.isnan(situation.hours_per_week).any():
             raise RulesError(
-                f"regime {str(name)!r} pays a work bonus for full-time work: give hours_per_week"
+                f"regime {name!r} pays a work bonus for full-time work: give hours_per_week"
             )
     return situation

@@ -57,13 +57,12 @@ def compute_disregard(p: ParamFn, situation: Situation, earnings: Floats) -> Flo
 
 def by_regime(situation: Situation, like: Floats, compute) -> Floats:  # noqa: ANN001
     """Apply ``compute(regime)`` for each regime present and pick each row's own result."""
-    names = situation.regime
-    if names.size == 1:
-        return compute(get_regime(str(names[0])))
-    out = np.zeros(np.broadcast(like, names).shape)
-    for name in np.unique(names):
-        mask = names == name
-        out[mask] = np.broadcast_to(compute(get_regime(str(name))), out.shape)[mask]
+    if len(situation.regime_names) == 1:
+        return compute(get_regime(situation.regime_names[0]))
+    out = np.zeros(np.broadcast(like, situation.regime).shape)
+    for code, name in enumerate(situation.regime_names):
+        mask = situation.regime == code
+        out[mask] = np.broadcast_to(compute(get_regime(name)), out.shape)[mask]
     return out
 
 

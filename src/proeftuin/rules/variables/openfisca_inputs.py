@@ -8,7 +8,7 @@ import numpy as np
 from openfisca_core.periods import Period
 
 from proeftuin.rules.regimes import Amount
-from proeftuin.rules.situation import ParamFn, Situation
+from proeftuin.rules.situation import ParamFn, Situation, encode_regimes
 
 
 def param_fn(parameters, period: Period) -> ParamFn:  # noqa: ANN001 (OpenFisca callable)
@@ -25,6 +25,7 @@ def param_fn(parameters, period: Period) -> ParamFn:  # noqa: ANN001 (OpenFisca 
 
 def situation_of(person, period: Period) -> Situation:  # noqa: ANN001 (OpenFisca population)
     """The :class:`Situation` of every person in ``period`` from the input variables."""
+    codes, names = encode_regimes(np.asarray(person("regime", period), dtype=str))
     return Situation(
         household=np.asarray(person("household_type", period)).astype(np.int8),
         age=person("age", period).astype(np.float64),
@@ -32,5 +33,6 @@ def situation_of(person, period: Period) -> Situation:  # noqa: ANN001 (OpenFisc
         youngest_child_age=person("youngest_child_age", period).astype(np.float64),
         disregard_month=person("disregard_month", period).astype(np.int64),
         hours_per_week=person("hours_per_week", period).astype(np.float64),
-        regime=np.asarray(person("regime", period), dtype=str),
+        regime=codes,
+        regime_names=names,
     )
