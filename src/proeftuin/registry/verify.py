@@ -1,0 +1,97 @@
+"""``proeftuin verify``: recompute every allocation from the sealed seed and check the audit chain.
+
+For each experiment with a seal: the seed (unsealed, or derived from the seal key in the
+settings) must match the commitment; the assignments' sequence numbers must run 1..n; every
+assignment must be the one :func:`proeftuin.design.replay` recomputes from the seed, the
+algorithm version and the recorded order; and each must match its ``assign`` audit event.
+Then the audit chain is recomputed event by event. The first problem found is reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from proeftuin.design import Recorded, SealError, replay
+from proeftuin.registry.allocate import unit_of
+from proeftuin.registry.audit import Action, verify_chain
+from proeftuin.registry.experiments import trial_plan
+from proeftuin.registry.models import Arm, Assignment, AuditEvent, Experiment, Participant, Seal
+from proeftuin.registry.roles import Operation, authorize
+from proeftuin.registry.sealing import open_seed
+from proeftuin.registry.settings import RegistrySettings
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """What was checked, and the problems found (the first one is the record that differs)."""
+
+    experiments: int = 0
+    allocations: int = 0
+    audit_events: int = 0
+    head_hash: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+def _check_experiment(session: Session, experiment: Experiment, seal: Seal, settings: RegistrySettings | None) -> tuple[int, str | None]:
+    rows = session.execute(
+        select(Participant, Assignment, Arm.code).join(Assignment, Assignment.participant_id == Participant.id)
+        .join(Arm, Arm.id == Assignment.arm_id).where(Participant.experiment_id == experiment.id)
+        .order_by(Assignment.sequence)).all()
+    if not rows:
+        return 0, None
+    where = f"experiment {experiment.slug!r}"
+    for expected, (participant, assignment, _code) in enumerate(rows, start=1):
+        if assignment.sequence != expected:
+            return len(rows), (f"{where}: assignment of participant {participant.pseudonym[:12]} has sequence "
+                               f"{assignment.sequence}, expected {expected} (an assignment was added outside the sealed path or removed)")
+        if assignment.algorithm != seal.version:
+            return len(rows), f"{where}: assignment #{expected} was made by {assignment.algorithm!r}, the seal says {seal.version!r}"
+    try:
+        seed = open_seed(seal, experiment, settings)
+    except SealError as exc:
+        return len(rows), str(exc)
+    plan = trial_plan(experiment)
+    arms = [a.code for a in experiment.arms]
+    ratios = [a.ratio for a in experiment.arms]
+    recorded = [Recorded(unit_of(p), a.sequence or 0, code, a.batch) for p, a, code in rows]
+    for record, (participant, _a, _c), recomputed in zip(recorded, rows, replay(plan.randomization, arms, ratios, seed, recorded), strict=True):
+        if record.arm != recomputed:
+            return len(rows), (f"{where}: assignment #{record.sequence} (participant {participant.pseudonym[:12]}) is {record.arm!r}; "
+                               f"the sealed seed gives {recomputed!r}")
+    logged = dict(session.execute(select(AuditEvent.subject, AuditEvent.payload).where(
+        AuditEvent.experiment_id == experiment.id, AuditEvent.action == Action.assign.value)).all())
+    for participant, assignment, code in rows:
+        if logged.get(participant.pseudonym, {}).get("arm") != code:
+            return len(rows), f"{where}: assignment #{assignment.sequence} (participant {participant.pseudonym[:12]}) has no matching audit event"
+    if len(logged) != len(rows):
+        return len(rows), f"{where}: the audit log records {len(logged)} assignments, the registry holds {len(rows)}"
+    return len(rows), None
+
+
+def verify_registry(*, session: Session, actor: str | None = None, settings: RegistrySettings | None) -> VerifyReport:
+    """Check every allocation and the audit chain (see the module docstring).
+
+    ``actor`` is checked against the role matrix when given (the CLI passes ``--user``);
+    verification itself changes nothing and is not logged, so it can run on a read-only copy.
+    """
+    if actor is not None:
+        authorize(session=session, actor=actor, operation=Operation.verify)
+    problems: list[str] = []
+    allocations = experiments = 0
+    for experiment, seal in session.execute(select(Experiment, Seal).join(Seal, Seal.experiment_id == Experiment.id).order_by(Experiment.id)):
+        checked, problem = _check_experiment(session, experiment, seal, settings)
+        experiments += 1
+        allocations += checked
+        if problem:
+            problems.append(problem)
+    chain_break, events, head = verify_chain(session=session)
+    if chain_break is not None:
+        problems.append(str(chain_break))
+    return VerifyReport(experiments=experiments, allocations=allocations, audit_events=events, head_hash=head, problems=problems)
