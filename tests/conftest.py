@@ -78,12 +78,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'proeftuin.db'}"
         return
     url = request.getfixturevalue("postgres_url")
-    _reset_schema(url)
+    reset_schema(url)
     yield url
-    _reset_schema(url)
+    reset_schema(url)
 
 
-def _reset_schema(url: str) -> None:
+def reset_schema(url: str) -> None:
+    """Drop and recreate the public schema: an empty PostgreSQL database for the next test."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)

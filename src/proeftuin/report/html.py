@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import matplotlib
 import matplotlib.pyplot as plt
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -37,8 +38,10 @@ class ReportContext:
 
 
 def _svg(figure: plt.Figure) -> Markup:
+    """Inline SVG with text kept as text (smaller, selectable, read by screen readers)."""
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        figure.savefig(buffer, format="svg", bbox_inches="tight")
     plt.close(figure)
     text = buffer.getvalue()
     return Markup(text[text.index("<svg") :])  # noqa: S704 - our own matplotlib output

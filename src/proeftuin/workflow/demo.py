@@ -71,11 +71,16 @@ class DemoResult:
     participants: int
 
 
+MIN_PER_ARM = 30
+"""Below this many people per arm the covariate-adjusted survey models have too few answers."""
+
+
 def group_size(spec: ExperimentSpec, scale: float) -> int:
-    """Participants of a municipality at ``scale`` (1 = the published number)."""
+    """Participants of a municipality at ``scale`` (1 = the published number), at least
+    :data:`MIN_PER_ARM` per arm."""
     if scale <= 0:
         raise DemoError(f"--scale must be positive; got {scale}")
-    return max(len(spec.arms) * 2, round(spec.participants * scale))
+    return max(len(spec.arms) * MIN_PER_ARM, round(spec.participants * scale))
 
 
 def build_experiment(engine: Engine, spec: ExperimentSpec, seeds: DemoSeeds, *, n: int, secret: bytes) -> None:

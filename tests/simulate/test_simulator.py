@@ -1,0 +1,65 @@
+"""The simulator: reproducible, valid fake BSNs, and true effects that follow the calibration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from proeftuin.design import catalog_experiment, stratified_assignment
+from proeftuin.registry import is_valid_bsn
+from proeftuin.simulate import Calibration, ComponentEffect, fake_bsns, simulate_trial, synthetic_population
+
+SPEC = catalog_experiment("utrecht")
+
+
+def run(seed: int = 7, calibration: Calibration | None = None, n: int = 400):
+    population = synthetic_population(SPEC, n=n, seed=seed, calibration=calibration)
+    arms = stratified_assignment(population.frame["stratum"], [a.code for a in SPEC.arms], [1] * 4, seed=seed + 1)
+    return population, simulate_trial(population, SPEC, arms, seed=seed + 2, calibration=calibration)
+
+
+def test_same_seed_same_data() -> None:
+    (p1, t1), (p2, t2) = run(), run()
+    pd.testing.assert_frame_equal(p1.frame, p2.frame)
+    pd.testing.assert_frame_equal(t1.monthly_frame(), t2.monthly_frame())
+    pd.testing.assert_frame_equal(t1.survey_frame(), t2.survey_frame())
+
+
+def test_fake_bsns_are_distinct_and_pass_the_eleven_test(rng: np.random.Generator) -> None:
+    numbers = fake_bsns(5000, rng)
+    assert len(set(numbers)) == 5000
+    assert all(is_valid_bsn(b) for b in numbers)
+
+
+def test_outcomes_are_coherent() -> None:
+    _, trial = run()
+    working = trial.hours > 0
+    assert ((trial.contract > 0) == working).all()
+    assert ((trial.gross_earnings > 0) == working).all()
+    assert trial.hours.max() <= 38 and trial.hours.shape == (400, 24)
+    answered = ~np.isnan(trial.scores)
+    assert 0 < answered.mean() < 1  # realistic non-response
+    assert np.nanmin(trial.scores) >= 0 and np.nanmax(trial.scores) <= 10
+
+
+def test_no_effects_means_identical_potential_outcomes() -> None:
+    _, trial = run(calibration=Calibration.default().without_effects())
+    labour = trial.truth[~trial.truth["outcome"].isin(["wellbeing", "health", "self_reliance", "self_efficacy", "job_search", "social_trust", "institutional_trust", "social_participation", "service_quality", "financial_security"])]
+    # only the earnings-disregard regime can still change outflow from benefit (more is kept)
+    assert (labour.loc[labour["outcome"] != "outflow", "effect"] == 0).all()
+    survey = trial.truth[trial.truth["outcome"] == "social_trust"]
+    assert np.allclose(survey["effect"], 0)
+
+
+def test_a_larger_job_start_effect_raises_the_true_effect() -> None:
+    strong = Calibration.default().with_effects({"intensive": ComponentEffect(job_start={"tiny": 0.0, "small": 1.0, "large": 1.0})})
+    _, base = run()
+    _, boosted = run(calibration=strong)
+    pick = lambda t: t.truth.query("outcome == 'work_8h' and arm == 'intensive'")["effect"].item()  # noqa: E731
+    assert pick(boosted) > pick(base) + 0.05
+
+
+def test_an_effect_on_an_unknown_index_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown indices"):
+        Calibration.default().with_effects({"intensive": ComponentEffect(survey={"happiness": 1.0})})
