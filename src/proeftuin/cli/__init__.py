@@ -12,6 +12,9 @@ from proeftuin.cli import demo as _demo  # noqa: F401,E402
 from proeftuin.cli import estimate as _estimate  # noqa: F401,E402
 from proeftuin.cli import benefit as _benefit  # noqa: F401,E402
 from proeftuin.cli import rules as _rules  # noqa: F401,E402
+from proeftuin.cli import pool as _pool  # noqa: F401,E402
+from proeftuin.cli import power as _power  # noqa: F401,E402
+from proeftuin.cli import diagnostics as _diagnostics  # noqa: F401,E402
 
 
 def main() -> None:
