@@ -103,3 +103,28 @@ def test_bad_input_is_named() -> None:
         attrition_table(np.array([0, 2, 1]), arm, "control")
     with pytest.raises(ValueError, match=r"outcome is missing for a respondent \(row 1\)"):
         lee_bounds(np.array([1.0, np.nan, 2.0]), np.array([True, True, True]), arm, "control")
+
+
+def test_imbens_manski_interval_from_bootstrap() -> None:
+    arm, _, responded, y = _trial(SEED + 3)
+    plain = lee_bounds(y, responded, arm, "control")
+    with_ci = lee_bounds(y, responded, arm, "control", n_boot=200, seed=SEED)
+    for bounds, reference in zip(with_ci, plain):
+        assert (bounds.lower, bounds.upper) == (reference.lower, reference.upper)
+        assert bounds.ci_low < bounds.lower <= bounds.upper < bounds.ci_high  # type: ignore[operator]
+        assert bounds.level == 0.90
+    assert plain[0].ci_low is None
+    assert lee_bounds(y, responded, arm, "control", n_boot=200, seed=SEED) == with_ci
+
+
+def test_imbens_manski_critical_value_closed_form() -> None:
+    from scipy import stats
+
+    from proeftuin.analysis.attrition import _imbens_manski
+
+    # A point-identified effect (L = U) gets the two-sided normal interval.
+    low, high = _imbens_manski(1.0, 1.0, 0.5, 0.5, 0.90)
+    assert (low, high) == pytest.approx((1 - stats.norm.ppf(0.95) * 0.5, 1 + stats.norm.ppf(0.95) * 0.5), abs=1e-10)
+    # A wide identified set gets the one-sided critical value at each end.
+    low, high = _imbens_manski(0.0, 100.0, 0.5, 0.5, 0.90)
+    assert (low, high) == pytest.approx((-stats.norm.ppf(0.90) * 0.5, 100 + stats.norm.ppf(0.90) * 0.5), abs=1e-10)

@@ -11,7 +11,11 @@ Groningen randomized before consent and lost many participants, probably not at 
    ``p = (q_high - q_low) / q_high`` of its respondents, from the top for the lower bound and from
    the bottom for the upper bound, and compare trimmed means. Trimming is exact: when ``p`` times
    the number of respondents is not whole, the boundary observation enters with a fractional
-   weight, so ties and discrete outcomes (work yes/no) are handled consistently.
+   weight, so ties and discrete outcomes (work yes/no) are handled consistently. A confidence
+   interval for the effect (not for the identified set) follows Imbens and Manski (2004), as Lee
+   recommends: ``[L - c s_L, U + c s_U]`` with ``c`` solving
+   ``Phi(c + (U - L) / max(s_L, s_U)) - Phi(-c) = level`` and ``s_L, s_U`` bootstrap standard
+   errors (participants resampled within each arm, so arm sizes stay fixed).
 3. Inverse-probability weighting: a logit model of response on the arm and baseline covariates
    gives fitted response probabilities ``pi_i``; respondents get weights ``1 / pi_i`` and the
    effects are weighted least squares with HC2 (weighted leverages, see
@@ -25,7 +29,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import special, stats
+from scipy import optimize, special, stats
 
 from proeftuin.analysis.ols import ArmCoding
 from proeftuin.analysis.options import DEFAULT_LEVEL, check_level
@@ -160,7 +164,8 @@ class LeeBounds:
     """Lee (2009) bounds on the effect of ``arm`` for the always-responders.
 
     ``trimmed`` says which group was trimmed (``"arm"`` or ``"control"``), ``trimming_share`` by
-    how much (``p``), and the response rates behind it.
+    how much (``p``), and the response rates behind it. ``ci_low``/``ci_high`` are the
+    Imbens-Manski interval at ``level`` (``None`` without bootstrap draws).
     """
 
     arm: str
@@ -170,6 +175,9 @@ class LeeBounds:
     trimming_share: float
     response_rate_arm: float
     response_rate_control: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+    level: float | None = None
 
 
 def _trimmed_mean(values: np.ndarray, share: float, *, keep: Literal["low", "high"]) -> float:
@@ -182,37 +190,73 @@ def _trimmed_mean(values: np.ndarray, share: float, *, keep: Literal["low", "hig
     return float(np.sum(weights * ordered) / mass)
 
 
-def lee_bounds(outcome: np.ndarray, responded: np.ndarray, arm: np.ndarray, control: str) -> tuple[LeeBounds, ...]:
+def _lee_pair(y_arm: np.ndarray, r_arm: np.ndarray, y_control: np.ndarray, r_control: np.ndarray) -> tuple[float, float, str, float]:
+    """Lower and upper bound, which group is trimmed and by how much (``y`` of respondents)."""
+    q_arm, q_control = float(r_arm.mean()), float(r_control.mean())
+    if min(q_arm, q_control) == 0.0:
+        raise ValueError("nobody responded in an arm or in the control group; no bounds")
+    if q_arm >= q_control:
+        share = (q_arm - q_control) / q_arm
+        base = y_control.mean()
+        return _trimmed_mean(y_arm, share, keep="low") - base, _trimmed_mean(y_arm, share, keep="high") - base, "arm", share
+    share = (q_control - q_arm) / q_control
+    base = y_arm.mean()
+    return base - _trimmed_mean(y_control, share, keep="high"), base - _trimmed_mean(y_control, share, keep="low"), "control", share
+
+
+def _imbens_manski(lower: float, upper: float, s_lower: float, s_upper: float, level: float) -> tuple[float, float]:
+    width = (upper - lower) / max(s_lower, s_upper)
+    crit = optimize.brentq(lambda c: stats.norm.cdf(c + width) - stats.norm.cdf(-c) - level, 0.0, 10.0)
+    return lower - crit * s_lower, upper + crit * s_upper
+
+
+def lee_bounds(
+    outcome: np.ndarray,
+    responded: np.ndarray,
+    arm: np.ndarray,
+    control: str,
+    *,
+    n_boot: int = 0,
+    seed: int = 0,
+    level: float = DEFAULT_LEVEL,
+) -> tuple[LeeBounds, ...]:
     """Lee (2009) trimming bounds of every arm against ``control`` (module docstring, item 2).
 
-    ``outcome`` is read only where ``responded`` is true (missing elsewhere is fine).
+    ``outcome`` is read only where ``responded`` is true (missing elsewhere is fine). With
+    ``n_boot > 0`` bootstrap draws (seeded by ``seed``) each bound gets the Imbens-Manski
+    ``level`` confidence interval.
     """
+    check_level(level)
     labels = np.asarray(arm).astype(str)
     r = _check_response(responded, labels.size)
     y = np.asarray(outcome, dtype=float)
     if np.isnan(y[r]).any():
         raise ValueError(f"outcome is missing for a respondent (row {int(np.flatnonzero(r & np.isnan(y))[0])})")
     coding = ArmCoding.from_labels(labels, control)
-    is_control = labels == control
-    q_control = float(r[is_control].mean())
-    y_control = y[is_control & r]
+    rng = np.random.default_rng(seed)
+    control_rows = np.flatnonzero(labels == control)
     bounds = []
     for arm_label in coding.treatments:
-        in_arm = labels == arm_label
-        q_arm = float(r[in_arm].mean())
-        y_arm = y[in_arm & r]
-        if min(q_arm, q_control) == 0.0:
-            raise ValueError(f"nobody responded in {arm_label!r} or in the control group; no bounds")
-        if q_arm >= q_control:
-            share = (q_arm - q_control) / q_arm
-            lower = _trimmed_mean(y_arm, share, keep="low") - y_control.mean()
-            upper = _trimmed_mean(y_arm, share, keep="high") - y_control.mean()
-            trimmed = "arm"
-        else:
-            share = (q_control - q_arm) / q_control
-            lower = y_arm.mean() - _trimmed_mean(y_control, share, keep="high")
-            upper = y_arm.mean() - _trimmed_mean(y_control, share, keep="low")
-            trimmed = "control"
+        arm_rows = np.flatnonzero(labels == arm_label)
+
+        def pair(rows_arm: np.ndarray, rows_control: np.ndarray) -> tuple[float, float, str, float]:
+            ra, rc = r[rows_arm], r[rows_control]
+            return _lee_pair(y[rows_arm][ra], ra, y[rows_control][rc], rc)
+
+        try:
+            lower, upper, trimmed, share = pair(arm_rows, control_rows)
+        except ValueError:
+            raise ValueError(f"nobody responded in {arm_label!r} or in the control group; no bounds") from None
+        ci_low = ci_high = None
+        if n_boot > 0:
+            draws = np.array(
+                [
+                    pair(rng.choice(arm_rows, arm_rows.size), rng.choice(control_rows, control_rows.size))[:2]
+                    for _ in range(n_boot)
+                ]
+            )
+            s_lower, s_upper = draws.std(axis=0, ddof=1)
+            ci_low, ci_high = _imbens_manski(lower, upper, float(s_lower), float(s_upper), level)
         bounds.append(
             LeeBounds(
                 arm=arm_label,
@@ -220,8 +264,11 @@ def lee_bounds(outcome: np.ndarray, responded: np.ndarray, arm: np.ndarray, cont
                 upper=float(upper),
                 trimmed=trimmed,
                 trimming_share=float(share),
-                response_rate_arm=q_arm,
-                response_rate_control=q_control,
+                response_rate_arm=float(r[arm_rows].mean()),
+                response_rate_control=float(r[control_rows].mean()),
+                ci_low=ci_low,
+                ci_high=ci_high,
+                level=level if n_boot > 0 else None,
             )
         )
     return tuple(bounds)
