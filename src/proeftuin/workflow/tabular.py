@@ -1,4 +1,4 @@
-"""Reading a user's table (CSV or Parquet) strictly: every problem names file, row and column.
+"""Reading a user's table (CSV, Excel or Parquet) strictly: every problem names file, row and column.
 
 Rows are numbered as a person sees them in a spreadsheet of the file: the header is row 1, the
 first data row is row 2. Nothing is coerced silently: an empty cell or ``NA`` is a missing value,
@@ -37,7 +37,7 @@ def spreadsheet_row(index: int) -> int:
 
 
 def read_table(path: Path | str) -> pd.DataFrame:
-    """Read a CSV (all cells as text) or Parquet file; an empty file is an error."""
+    """Read a CSV or Excel file (all cells as text; Excel: the first sheet) or a Parquet file; an empty file is an error."""
     path = Path(path)
     if not path.exists():
         raise TabularError(path, "file not found")
@@ -53,8 +53,13 @@ def read_table(path: Path | str) -> pd.DataFrame:
             raise TabularError(path, "the file is empty") from exc
         except pd.errors.ParserError as exc:
             raise TabularError(path, f"not a valid CSV file ({exc})") from exc
+    elif suffix == ".xlsx":
+        try:
+            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+        except (ValueError, KeyError, OSError) as exc:
+            raise TabularError(path, f"not a readable Excel file ({exc})") from exc
     else:
-        raise TabularError(path, f"unsupported file type {suffix!r}; use .csv or .parquet")
+        raise TabularError(path, f"unsupported file type {suffix!r}; use .csv, .xlsx or .parquet")
     if frame.empty:
         raise TabularError(path, "the file has a header but no data rows")
     return frame

@@ -1,0 +1,267 @@
+"""Trial operations on the command line: users, enrolment, consent, randomization, imports, verify, export, purge.
+
+Each command takes ``--db URL`` and, where roles apply, ``--user NAME`` (the acting user; the
+permission matrix of :mod:`proeftuin.registry.roles` is enforced in the Python API). Errors are
+one line on stderr with exit code 2; ``verify`` exits 1 when something differs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from proeftuin.cli.app import DEFAULT_DB, DbOption, app, fail
+
+if TYPE_CHECKING:
+    from proeftuin.registry.settings import RegistrySettings
+
+UserOption = Annotated[str, typer.Option("--user", help="The acting user (roles: admin, case-manager, researcher, auditor).")]
+ExperimentOption = Annotated[str, typer.Option("--experiment", help="Experiment slug.")]
+DateOption = Annotated[Optional[str], typer.Option("--on", help="Date (YYYY-MM-DD); today by default.")]
+
+import_app = typer.Typer(help="Import monthly outcomes or survey answers (all or nothing).", no_args_is_help=True)
+user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+app.add_typer(user_app, name="user")
+
+
+def settings_or_fail() -> RegistrySettings:
+    """The installation's settings from the environment; a weak or missing secret is an error."""
+    from pydantic import ValidationError
+
+    from proeftuin.registry.settings import RegistrySettings
+
+    try:
+        return RegistrySettings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise fail(f"settings: {first['msg']}") from None
+
+
+@contextmanager
+def registry_errors() -> Iterator[None]:
+    """Turn the registry's refusals into one error line and exit code 2."""
+    from pydantic import ValidationError
+
+    from proeftuin.design import SealError
+    from proeftuin.registry.crud import RegistryError
+    from proeftuin.workflow.tabular import TabularError
+
+    try:
+        yield
+    except (RegistryError, TabularError, SealError) as exc:
+        raise fail(str(exc)) from None
+    except ValidationError as exc:  # never echo the input: it may hold a BSN
+        first = exc.errors()[0]
+        raise fail(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+
+
+def _engine(db: str):  # type: ignore[no-untyped-def]
+    from proeftuin.registry.db import make_engine, migrate
+
+    engine = make_engine(db)
+    migrate(engine)
+    return engine
+
+
+def _date(text: str | None) -> dt.date:
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"--on: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[str, typer.Option("--role", help="admin, case-manager, researcher or auditor.")],
+    user: Annotated[Optional[str], typer.Option("--user", help="The acting admin (not needed for the first user).")] = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Add a user; the first user of a registry must be an admin."""
+    from proeftuin.registry.db import session_scope
+    from proeftuin.registry.roles import Role, add_user
+
+    try:
+        parsed = Role(role)
+    except ValueError:
+        raise fail(f"--role must be one of {', '.join(r.value for r in Role)}; got {role!r}") from None
+    with registry_errors(), session_scope(_engine(db)) as session:
+        add_user(session=session, actor=user, name=name, role=parsed)
+    typer.echo(f"added {name} ({parsed.value})")
+
+
+@app.command()
+def enrol(
+    file: Annotated[Path, typer.Argument(help="CSV/Excel/Parquet: bsn, enrolled_on, baseline covariates (household_id, case_manager optional).")],
+    experiment: ExperimentOption,
+    user: UserOption,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Enrol eligible people (all or none); BSNs are checked and pseudonymized at the door, never stored."""
+    from proeftuin.registry.db import session_scope
+    from proeftuin.registry.intake import enrol as enrol_people
+    from proeftuin.registry.schemas import EnrolmentCreate
+    from proeftuin.workflow.tabular import TabularError, read_table, spreadsheet_row
+
+    settings = settings_or_fail()
+    with registry_errors():
+        frame = read_table(file)
+        people = []
+        for index, row in enumerate(frame.to_dict("records")):
+            record = {k: v for k, v in row.items() if v not in ("", None)}
+            try:
+                people.append(EnrolmentCreate.model_validate(record))
+            except Exception as exc:  # pydantic.ValidationError: name the row and column, never the value
+                first = exc.errors()[0]  # type: ignore[attr-defined]
+                raise TabularError(file, first["msg"], column=str(first["loc"][0]), row=spreadsheet_row(index)) from None
+        with session_scope(_engine(db)) as session:
+            enrolled = enrol_people(session=session, actor=user, slug=experiment, people=people, settings=settings)
+    for person in enrolled:
+        typer.echo(f"{person.pseudonym}\t{person.stratum}")
+    typer.echo(f"enrolled {len(enrolled)} in {experiment}", err=True)
+
+
+@app.command()
+def consent(
+    pseudonym: Annotated[list[str], typer.Argument(help="Pseudonym(s) of the participant(s).")],
+    experiment: ExperimentOption,
+    user: UserOption,
+    version: Annotated[str, typer.Option("--version", help="Version of the consent text signed.")],
+    on: DateOption = None,
+    withdraw: Annotated[bool, typer.Option("--withdraw", help="Record a withdrawal (the person stays in ITT).")] = False,
+    delete_data: Annotated[bool, typer.Option("--no-keep-data", help="With --withdraw: data collected may not be used.")] = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Record informed consent (or its withdrawal) with its date and the consent-text version."""
+    from proeftuin.registry.db import session_scope
+    from proeftuin.registry.intake import record_consent
+    from proeftuin.registry.schemas import ConsentCreate
+
+    when = _date(on)
+    with registry_errors(), session_scope(_engine(db)) as session:
+        n = record_consent(session=session, actor=user, slug=experiment, consents=[
+            ConsentCreate(pseudonym=p, kind="withdrawn" if withdraw else "given", text_version=version, on=when, keep_data=not delete_data)
+            for p in pseudonym])
+    typer.echo(f"recorded {n} {'withdrawal' if withdraw else 'consent'}{'s' if n != 1 else ''}")
+
+
+@app.command()
+def randomize(
+    experiment: ExperimentOption,
+    user: UserOption,
+    pseudonym: Annotated[Optional[list[str]], typer.Argument(help="Pseudonym(s); omit with --all.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Everyone consented and not yet randomized (own caseload for a case manager).")] = False,
+    on: DateOption = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Randomize consented people through the sealed path; prints each arm and the regime that applies."""
+    from proeftuin.registry.allocate import randomize as randomize_people
+    from proeftuin.registry.db import session_scope
+
+    if bool(pseudonym) == all_:
+        raise fail("give pseudonyms or --all (not both)")
+    settings = settings_or_fail()
+    with registry_errors(), session_scope(_engine(db)) as session:
+        assigned = randomize_people(session=session, actor=user, slug=experiment, pseudonyms=None if all_ else pseudonym, on=_date(on), settings=settings)
+    for a in assigned:
+        typer.echo(f"{a.pseudonym}\t{a.arm}\t{a.regime}")
+
+
+@import_app.command("outcomes")
+def import_outcomes(
+    file: Annotated[Path, typer.Argument(help="CSV/Excel/Parquet: pseudonym, month, hours_per_week, contract, gross_earnings, on_benefit.")],
+    experiment: ExperimentOption,
+    user: UserOption,
+    source: Annotated[str, typer.Option("--source", help="municipal or cbs.")] = "municipal",
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Import monthly labour records, all or nothing; the same file again changes nothing."""
+    from proeftuin.workflow.imports import import_outcomes as run
+
+    if source not in ("municipal", "cbs"):
+        raise fail(f"--source must be municipal or cbs; got {source!r}")
+    with registry_errors():
+        result = run(_engine(db), file, slug=experiment, actor=user, source=source)  # type: ignore[arg-type]
+    typer.echo(f"{result.status}: {file.name} revision {result.revision}, {result.rows} rows")
+
+
+@import_app.command("survey")
+def import_survey(
+    file: Annotated[Path, typer.Argument(help="CSV/Excel/Parquet: pseudonym and the instrument's items.")],
+    experiment: ExperimentOption,
+    user: UserOption,
+    wave: Annotated[int, typer.Option("--wave", help="Survey wave (0 = baseline).")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Import item-level survey answers of one wave; indices are scored from the items."""
+    from proeftuin.workflow.imports import import_survey as run
+
+    with registry_errors():
+        result = run(_engine(db), file, slug=experiment, actor=user, wave=wave)
+    typer.echo(f"{result.status}: {file.name} revision {result.revision}, {result.rows} rows")
+
+
+@app.command()
+def verify(
+    db: DbOption = DEFAULT_DB,
+    user: Annotated[Optional[str], typer.Option("--user", help="The acting user (admin or auditor), checked when given.")] = None,
+) -> None:
+    """Recompute every allocation from the sealed seed and check the audit chain: exit 0 intact, 1 otherwise."""
+    from pydantic import ValidationError
+
+    from proeftuin.registry.db import session_scope
+    from proeftuin.registry.settings import RegistrySettings
+    from proeftuin.registry.verify import verify_registry
+
+    try:
+        settings: RegistrySettings | None = RegistrySettings()
+    except ValidationError:
+        settings = None  # sealed experiments are then reported as not checkable
+    with registry_errors(), session_scope(_engine(db)) as session:
+        report = verify_registry(session=session, actor=user, settings=settings)
+    if not report.intact:
+        typer.echo(f"verify: {report.problems[0]}", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(f"intact: {report.experiments} experiments, {report.allocations} allocations recomputed, "
+               f"{report.audit_events} audit events; head {report.head_hash}")
+
+
+@app.command()
+def export(
+    what: Annotated[str, typer.Argument(help="participants, summary, reconciliation, services or audit.")],
+    experiment: ExperimentOption,
+    user: UserOption,
+    out: Annotated[Path, typer.Option("--out", help="Output file (.csv or .parquet).")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Export a pseudonymized table; aggregate cells under PROEFTUIN_MIN_CELL people are suppressed."""
+    from proeftuin.workflow.export import ExportKind, export_table
+
+    try:
+        kind = ExportKind(what)
+    except ValueError:
+        raise fail(f"export: {what!r} is not one of {', '.join(k.value for k in ExportKind)}") from None
+    settings = settings_or_fail()
+    with registry_errors():
+        rows = export_table(_engine(db), actor=user, slug=experiment, kind=kind, out=out, settings=settings)
+    typer.echo(f"wrote {rows} rows to {out}")
+
+
+@app.command()
+def purge(user: UserOption, on: DateOption = None, db: DbOption = DEFAULT_DB) -> None:
+    """Delete person-level data of experiments past the retention period (PROEFTUIN_RETENTION_MONTHS)."""
+    from proeftuin.registry.db import session_scope
+    from proeftuin.registry.retention import purge_expired
+
+    settings = settings_or_fail()
+    with registry_errors(), session_scope(_engine(db)) as session:
+        purged = purge_expired(session=session, actor=user, today=_date(on), settings=settings)
+    typer.echo("; ".join(f"{slug}: {n} participants purged" for slug, n in purged.items()) or "nothing past retention")

@@ -1,0 +1,192 @@
+"""Storing an imported file: all or nothing, idempotent by content hash, corrections as revisions.
+
+The file is parsed and typed by :mod:`proeftuin.workflow.imports`; here every row is checked
+against the registry (a known, randomized person of the experiment; a month inside the
+experiment; no person-month twice, in the file or already imported from another file), and the
+whole file is refused at the first problem, with its row and column (:class:`ImportRejected`).
+Importing the same content again changes nothing. A file with the same name but new content is a
+correction: it supersedes the previous revision (whose rows are replaced), and both stay on record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from proeftuin.design import TrialPlan
+from proeftuin.registry.audit import Action, AuditLog
+from proeftuin.registry.crud import RegistryError, get_experiment
+from proeftuin.registry.experiments import trial_plan
+from proeftuin.registry.models import Assignment, DataImport, Experiment, OutcomeMonth, Participant, SurveyItem, SurveyResponse
+from proeftuin.registry.roles import Operation, authorize
+from proeftuin.registry.survey import index_scores
+
+Source = Literal["municipal", "cbs"]
+
+
+class ImportRejected(RegistryError):
+    """A row the registry refuses: ``index`` is the 0-based data row, ``column`` the culprit."""
+
+    def __init__(self, message: str, *, index: int, column: str) -> None:
+        super().__init__(message)
+        self.message, self.index, self.column = message, index, column
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did: ``imported``, ``unchanged`` (same content) or ``corrected`` (new revision)."""
+
+    status: Literal["imported", "unchanged", "corrected"]
+    import_id: int
+    revision: int
+    rows: int
+
+
+def _month_index(period: dt.date, start: dt.date) -> int:
+    return (period.year - start.year) * 12 + period.month - start.month + 1
+
+
+def _randomized(session: Session, experiment: Experiment) -> dict[str, tuple[int, dt.date]]:
+    rows = session.execute(select(Participant.pseudonym, Participant.id, Assignment.assigned_on)
+                           .join(Assignment, Assignment.participant_id == Participant.id)
+                           .where(Participant.experiment_id == experiment.id))
+    return {p: (pid, on) for p, pid, on in rows}
+
+
+def _known_people(frame: pd.DataFrame, randomized: dict[str, tuple[int, dt.date]]) -> np.ndarray:
+    ids = frame["pseudonym"].map(lambda p: randomized.get(p, (None,))[0])
+    unknown = ids.isna().to_numpy()
+    if unknown.any():
+        index = int(np.flatnonzero(unknown)[0])
+        raise ImportRejected(f"no randomized participant {frame['pseudonym'].iloc[index][:12]!r} in this experiment", index=index, column="pseudonym")
+    return ids.to_numpy(dtype=np.int64)
+
+
+def _previous(session: Session, experiment: Experiment, kind: str, source: str, wave: int | None, filename: str, digest: str) -> tuple[DataImport | None, DataImport | None]:
+    """The same content imported before (any name), and the active revision of this file name."""
+    base = select(DataImport).where(DataImport.experiment_id == experiment.id, DataImport.kind == kind,
+                                    DataImport.source == source, DataImport.active.is_(True))
+    same = session.scalar(base.where(DataImport.content_sha256 == digest))
+    current = session.scalar(base.where(DataImport.filename == filename, DataImport.wave.is_(wave) if wave is None else DataImport.wave == wave))
+    return same, current
+
+
+def _begin(session: Session, actor: str, experiment: Experiment, *, kind: str, source: str, wave: int | None, filename: str, digest: str, rows: int) -> tuple[DataImport, DataImport | None] | ImportResult:
+    same, current = _previous(session, experiment, kind, source, wave, filename, digest)
+    if same is not None:
+        return ImportResult("unchanged", same.id, same.revision, 0)
+    record = DataImport(experiment_id=experiment.id, kind=kind, source=source, wave=wave, filename=filename, content_sha256=digest,
+                        revision=(current.revision + 1) if current else 1, supersedes_id=current.id if current else None,
+                        active=True, rows=rows, imported_by=actor)
+    if current is not None:
+        current.active = False
+    session.add(record)
+    session.flush()
+    return record, current
+
+
+def store_outcomes(
+    *, session: Session, actor: str, slug: str, frame: pd.DataFrame, source: Source, filename: str, content_sha256: str
+) -> ImportResult:
+    """Store monthly labour records (columns pseudonym, period, hours_per_week, contract, gross_earnings, on_benefit)."""
+    authorize(session=session, actor=actor, operation=Operation.import_data)
+    experiment = get_experiment(session=session, slug=slug)
+    participant_ids = _known_people(frame, randomized := _randomized(session, experiment))
+    periods = frame["period"].to_numpy()
+    first = dt.date(experiment.start_date.year, experiment.start_date.month, 1)
+    last = dt.date(experiment.end_date.year, experiment.end_date.month, 1)
+    outside = np.array([not first <= p <= last for p in periods])
+    if outside.any():
+        index = int(np.flatnonzero(outside)[0])
+        raise ImportRejected(f"month {periods[index]:%Y-%m} is outside the experiment ({first:%Y-%m} to {last:%Y-%m})", index=index, column="month")
+    assigned = {pid: on for pid, on in randomized.values()}
+    months = np.array([_month_index(p, assigned[pid]) for p, pid in zip(periods, participant_ids, strict=True)])
+    if (months < 1).any():
+        index = int(np.flatnonzero(months < 1)[0])
+        raise ImportRejected(f"month {periods[index]:%Y-%m} is before this person's randomization", index=index, column="month")
+    keys = pd.Series(list(zip(participant_ids, months, strict=True)))
+    duplicated = keys.duplicated().to_numpy()
+    if duplicated.any():
+        index = int(np.flatnonzero(duplicated)[0])
+        raise ImportRejected("duplicate person-month (the same person and month appear earlier in the file)", index=index, column="month")
+    begun = _begin(session, actor, experiment, kind="outcomes", source=source, wave=None, filename=filename, digest=content_sha256, rows=len(frame))
+    if isinstance(begun, ImportResult):
+        return begun
+    record, superseded = begun
+    if superseded is not None:
+        session.execute(delete(OutcomeMonth).where(OutcomeMonth.import_id == superseded.id))
+    existing = set(session.execute(select(OutcomeMonth.participant_id, OutcomeMonth.month).join(Participant)
+                                   .where(Participant.experiment_id == experiment.id, OutcomeMonth.source == source)).all())
+    clash = np.array([(int(pid), int(m)) in existing for pid, m in zip(participant_ids, months, strict=True)])
+    if clash.any():
+        index = int(np.flatnonzero(clash)[0])
+        raise ImportRejected(f"duplicate person-month: already imported from another {source} file", index=index, column="month")
+    session.execute(insert(OutcomeMonth), [
+        {"participant_id": int(pid), "month": int(m), "period": p, "hours_per_week": float(h), "contract": str(c),
+         "gross_earnings": float(g), "on_benefit": bool(b), "source": source, "import_id": record.id}
+        for pid, m, p, h, c, g, b in zip(participant_ids, months, periods, frame["hours_per_week"], frame["contract"],
+                                        frame["gross_earnings"], frame["on_benefit"], strict=True)
+    ])
+    return _finish(session, actor, experiment, record, superseded)
+
+
+def _finish(session: Session, actor: str, experiment: Experiment, record: DataImport, superseded: DataImport | None) -> ImportResult:
+    payload = {"import_id": record.id, "kind": record.kind, "source": record.source, "wave": record.wave, "file": record.filename,
+               "sha256": record.content_sha256, "rows": record.rows, "revision": record.revision,
+               "supersedes": superseded.id if superseded else None}
+    action = Action.correct if superseded else Action.import_data
+    AuditLog(session).record(actor=actor, action=action, experiment_id=experiment.id, subject=record.filename, payload=payload)
+    return ImportResult("corrected" if superseded else "imported", record.id, record.revision, record.rows)
+
+
+def survey_plan(experiment: Experiment) -> TrialPlan:
+    plan = trial_plan(experiment)
+    if not plan.survey.indices:
+        raise RegistryError(f"experiment {experiment.slug!r} declares no survey instrument in its plan")
+    return plan
+
+
+def store_survey(
+    *, session: Session, actor: str, slug: str, frame: pd.DataFrame, items: Sequence[str], wave: int, filename: str, content_sha256: str
+) -> ImportResult:
+    """Store item answers of one wave (columns pseudonym and the instrument's items) and the indices scored from them."""
+    authorize(session=session, actor=actor, operation=Operation.import_data)
+    experiment = get_experiment(session=session, slug=slug)
+    plan = survey_plan(experiment)
+    participant_ids = _known_people(frame, _randomized(session, experiment))
+    duplicated = pd.Series(participant_ids).duplicated().to_numpy()
+    if duplicated.any():
+        index = int(np.flatnonzero(duplicated)[0])
+        raise ImportRejected(f"the same person answers twice in wave {wave}", index=index, column="pseudonym")
+    begun = _begin(session, actor, experiment, kind="survey", source="survey", wave=wave, filename=filename, digest=content_sha256, rows=len(frame))
+    if isinstance(begun, ImportResult):
+        return begun
+    record, superseded = begun
+    if superseded is not None:
+        session.execute(delete(SurveyItem).where(SurveyItem.import_id == superseded.id))
+        session.execute(delete(SurveyResponse).where(SurveyResponse.import_id == superseded.id))
+    taken = set(session.scalars(select(SurveyItem.participant_id).where(SurveyItem.wave == wave, SurveyItem.participant_id.in_([int(i) for i in participant_ids]))))
+    if taken:
+        index = int(np.flatnonzero(np.isin(participant_ids, list(taken)))[0])
+        raise ImportRejected(f"this person's wave {wave} answers were already imported from another file", index=index, column="pseudonym")
+    values = frame[list(items)].to_numpy(dtype=float)
+    session.execute(insert(SurveyItem), [
+        {"participant_id": int(pid), "wave": wave, "item": item, "value": float(v), "import_id": record.id}
+        for pid, row in zip(participant_ids, values, strict=True) for item, v in zip(items, row, strict=True) if not np.isnan(v)
+    ])
+    scores = []
+    for name, spec in plan.survey.indices.items():
+        columns = [list(items).index(i) for i in spec.items]
+        for pid, score in zip(participant_ids, index_scores(values[:, columns], spec), strict=True):
+            if not np.isnan(score):
+                scores.append({"participant_id": int(pid), "wave": wave, "index_name": name, "score": float(score), "import_id": record.id})
+    if scores:
+        session.execute(insert(SurveyResponse), scores)
+    return _finish(session, actor, experiment, record, superseded)

@@ -1,0 +1,125 @@
+"""``proeftuin import outcomes|survey``: parse a file strictly, then store it all or nothing.
+
+Declared schemas (one row per person-month, or per respondent)::
+
+    outcomes: pseudonym, month (YYYY-MM), hours_per_week (0-100), contract (none|temporary|permanent),
+              gross_earnings (>= 0, EUR), on_benefit (true|false|1|0)
+    survey:   pseudonym, and one column per item of the plan's instrument (blank = not answered)
+
+Every problem is a :class:`~proeftuin.workflow.tabular.TabularError` naming the file, the row
+(as in a spreadsheet: header = row 1) and the column; nothing is written then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from proeftuin.registry.crud import get_experiment
+from proeftuin.registry.db import session_scope
+from proeftuin.registry.imports import ImportRejected, ImportResult, Source, store_outcomes, store_survey, survey_plan
+from proeftuin.workflow.tabular import TabularError, label_column, numeric_column, read_table, require_columns, spreadsheet_row
+
+OUTCOME_COLUMNS = ("pseudonym", "month", "hours_per_week", "contract", "gross_earnings", "on_benefit")
+CONTRACTS = ("none", "temporary", "permanent")
+MAX_HOURS = 100.0
+
+
+def content_hash(path: Path) -> str:
+    """SHA-256 of the file's bytes: the identity of an import."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _periods(frame: pd.DataFrame, path: Path) -> list[dt.date]:
+    out = []
+    for index, text in enumerate(label_column(frame, "month", path)):
+        try:
+            stamp = dt.date.fromisoformat(text[:7] + "-01")
+        except ValueError:
+            raise TabularError(path, f"{text!r} is not a month (write YYYY-MM)", column="month", row=spreadsheet_row(index)) from None
+        out.append(stamp)
+    return out
+
+
+def _in_range(values: np.ndarray, low: float, high: float, column: str, path: Path) -> np.ndarray:
+    bad = (values < low) | (values > high)
+    if bad.any():
+        index = int(np.flatnonzero(bad)[0])
+        raise TabularError(path, f"{values[index]:g} is outside {low:g}-{high:g}", column=column, row=spreadsheet_row(index))
+    return values
+
+
+def parse_outcomes(path: Path) -> pd.DataFrame:
+    """The typed outcome rows of ``path`` (see the module docstring)."""
+    frame = read_table(path)
+    require_columns(frame, OUTCOME_COLUMNS, path)
+    extra = [c for c in frame.columns if c not in OUTCOME_COLUMNS]
+    if extra:
+        raise TabularError(path, f"unexpected column (the schema has {', '.join(OUTCOME_COLUMNS)})", column=str(extra[0]))
+    contract = label_column(frame, "contract", path)
+    bad = ~np.isin(contract, CONTRACTS)
+    if bad.any():
+        index = int(np.flatnonzero(bad)[0])
+        raise TabularError(path, f"{str(contract[index])!r} is not one of {', '.join(CONTRACTS)}", column="contract", row=spreadsheet_row(index))
+    benefit = numeric_column(frame, "on_benefit", path, allow_missing=False)
+    _in_range(benefit, 0, 1, "on_benefit", path)
+    if not np.isin(benefit, (0.0, 1.0)).all():
+        index = int(np.flatnonzero(~np.isin(benefit, (0.0, 1.0)))[0])
+        raise TabularError(path, "write true/false or 1/0", column="on_benefit", row=spreadsheet_row(index))
+    return pd.DataFrame({
+        "pseudonym": label_column(frame, "pseudonym", path),
+        "period": _periods(frame, path),
+        "hours_per_week": _in_range(numeric_column(frame, "hours_per_week", path, allow_missing=False), 0, MAX_HOURS, "hours_per_week", path),
+        "contract": contract,
+        "gross_earnings": _in_range(numeric_column(frame, "gross_earnings", path, allow_missing=False), 0, np.inf, "gross_earnings", path),
+        "on_benefit": benefit.astype(bool),
+    })
+
+
+def _rejected(path: Path, exc: ImportRejected) -> TabularError:
+    return TabularError(path, exc.message, column=exc.column, row=spreadsheet_row(exc.index))
+
+
+def import_outcomes(engine: Engine, path: Path | str, *, slug: str, actor: str, source: Source = "municipal") -> ImportResult:
+    """Parse and store an outcomes file in one transaction."""
+    path = Path(path)
+    frame = parse_outcomes(path)
+    try:
+        with session_scope(engine) as session:
+            return store_outcomes(session=session, actor=actor, slug=slug, frame=frame, source=source,
+                                  filename=path.name, content_sha256=content_hash(path))
+    except ImportRejected as exc:
+        raise _rejected(path, exc) from None
+
+
+def import_survey(engine: Engine, path: Path | str, *, slug: str, actor: str, wave: int) -> ImportResult:
+    """Parse item answers of ``wave`` against the experiment's instrument and store them in one transaction."""
+    path = Path(path)
+    if wave < 0:
+        raise TabularError(path, f"--wave must be 0 (baseline) or more; got {wave}")
+    with session_scope(engine) as session:
+        plan = survey_plan(get_experiment(session=session, slug=slug))
+    items = list(dict.fromkeys(i for spec in plan.survey.indices.values() for i in spec.items))
+    frame = read_table(path)
+    require_columns(frame, ["pseudonym", *items], path)
+    extra = [c for c in frame.columns if c not in {"pseudonym", *items}]
+    if extra:
+        raise TabularError(path, "not an item of the experiment's survey instrument", column=str(extra[0]))
+    typed = pd.DataFrame({"pseudonym": label_column(frame, "pseudonym", path)})
+    for spec in plan.survey.indices.values():
+        for item in spec.items:
+            values = numeric_column(frame, item, path, allow_missing=True)
+            answered = ~np.isnan(values)
+            _in_range(np.where(answered, values, spec.scale[0]), spec.scale[0], spec.scale[1], item, path)
+            typed[item] = values
+    try:
+        with session_scope(engine) as session:
+            return store_survey(session=session, actor=actor, slug=slug, frame=typed, items=items, wave=wave,
+                                filename=path.name, content_sha256=content_hash(path))
+    except ImportRejected as exc:
+        raise _rejected(path, exc) from None

@@ -1,0 +1,174 @@
+"""The trial path on the command line: plan -> enrol -> consent -> randomize -> import -> verify -> export.
+
+Includes the tampering tests of ``verify`` and the privacy scan: no test BSN anywhere in the
+database file, the outputs or the exports.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from proeftuin.cli import app
+from proeftuin.design import catalog_experiment
+from proeftuin.simulate.bsn import fake_bsns
+
+ENV = {
+    "PROEFTUIN_PSEUDONYM_SECRETS": json.dumps({"Utrecht": "utrecht-secret-0123456789-abcdefghijkl"}),
+    "PROEFTUIN_SEAL_KEY": "seal-key-0123456789-abcdefghijklmnopqrst",
+}
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    runner = CliRunner()
+
+    def invoke(*args: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(app, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def trial(tmp_path: Path, run) -> dict:  # type: ignore[no-untyped-def]
+    """An Utrecht trial with 30 people enrolled by cora, consented and randomized."""
+    db = f"sqlite:///{tmp_path / 'trial.db'}"
+    plan = {"experiment": catalog_experiment("utrecht").model_dump(mode="json"),
+            "randomization": {"method": "blocks", "strata": ["distance_to_labour_market"]},
+            "consent_versions": ["2018-05"],
+            "survey": {"indices": {"wellbeing": {"items": ["wb1", "wb2", "wb3"], "reverse": ["wb3"], "scale": [1, 5]}}}}
+    (tmp_path / "plan.yaml").write_text(yaml.safe_dump(plan))
+    assert run("user", "add", "alice", "--role", "admin", "--db", db).exit_code == 0
+    assert run("user", "add", "cora", "--role", "case-manager", "--user", "alice", "--db", db).exit_code == 0
+    assert run("user", "add", "rob", "--role", "researcher", "--user", "alice", "--db", db).exit_code == 0
+    created = run("experiment", "create", "--plan", str(tmp_path / "plan.yaml"), "--user", "alice", "--db", db)
+    assert created.exit_code == 0, created.output
+    rng = np.random.default_rng(5)
+    bsns = fake_bsns(30, rng)
+    people = pd.DataFrame({"bsn": bsns, "enrolled_on": "2018-06-01", "age": rng.integers(20, 60, 30), "sex": "f", "household": "single",
+                           "months_on_benefit": 24, "education": "low", "health": 6.0, "migration_background": False,
+                           "distance_to_labour_market": rng.choice(["far", "near"], 30)})
+    people.to_csv(tmp_path / "people.csv", index=False)
+    enrolled = run("enrol", str(tmp_path / "people.csv"), "--experiment", "utrecht", "--user", "cora", "--db", db)
+    assert enrolled.exit_code == 0, enrolled.output
+    pseudonyms = [line.split("\t")[0] for line in enrolled.stdout.splitlines() if "\t" in line]
+    assert run("consent", *pseudonyms, "--experiment", "utrecht", "--version", "2018-05", "--on", "2018-06-02", "--user", "cora", "--db", db).exit_code == 0
+    randomized = run("randomize", "--all", "--experiment", "utrecht", "--on", "2018-06-03", "--user", "cora", "--db", db)
+    assert randomized.exit_code == 0, randomized.output
+    return {"db": db, "path": tmp_path / "trial.db", "bsns": bsns, "pseudonyms": pseudonyms, "dir": tmp_path,
+            "outputs": [created.output, enrolled.output, randomized.output]}
+
+
+def _outcomes(pseudonyms: list[str], months: list[str]) -> pd.DataFrame:
+    return pd.DataFrame([{"pseudonym": p, "month": m, "hours_per_week": 0, "contract": "none", "gross_earnings": 0, "on_benefit": "true"}
+                         for p in pseudonyms for m in months])
+
+
+def test_verify_passes_then_names_a_tampered_assignment(trial, run) -> None:  # type: ignore[no-untyped-def]
+    ok = run("verify", "--db", trial["db"])
+    assert ok.exit_code == 0, ok.output
+    assert "30 allocations recomputed" in ok.stdout
+    with sqlite3.connect(trial["path"]) as con:
+        con.execute("UPDATE assignments SET arm_id = (SELECT id FROM arms WHERE arm_id != arms.id LIMIT 1) WHERE sequence = 7")
+    bad = run("verify", "--db", trial["db"])
+    assert bad.exit_code == 1
+    assert "assignment #7" in bad.stderr and "the sealed seed gives" in bad.stderr
+
+
+def test_verify_names_a_tampered_audit_event(trial, run) -> None:  # type: ignore[no-untyped-def]
+    with sqlite3.connect(trial["path"]) as con:
+        con.execute("DROP TRIGGER audit_events_no_update")  # an attacker with direct access
+        con.execute("UPDATE audit_events SET actor = 'mallory' WHERE id = 5")
+    bad = run("verify", "--db", trial["db"])
+    assert bad.exit_code == 1
+    assert "audit event #5" in bad.stderr
+
+
+def test_the_audit_log_refuses_updates(trial) -> None:  # type: ignore[no-untyped-def]
+    with sqlite3.connect(trial["path"]) as con, pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        con.execute("DELETE FROM audit_events WHERE id = 1")
+
+
+def test_import_is_all_or_nothing_and_idempotent(trial, run) -> None:  # type: ignore[no-untyped-def]
+    path = trial["dir"] / "outcomes.csv"
+    good = _outcomes(trial["pseudonyms"], ["2018-06", "2018-07"])
+    bad = good.astype({"hours_per_week": object})
+    bad.loc[41, "hours_per_week"] = "lots"
+    bad.to_csv(path, index=False)
+    result = run("import", "outcomes", str(path), "--experiment", "utrecht", "--user", "rob", "--db", trial["db"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {path}, row 43, column 'hours_per_week': 'lots' is not a number"
+    with sqlite3.connect(trial["path"]) as con:
+        assert con.execute("SELECT count(*) FROM outcome_months").fetchone() == (0,)
+    good.to_csv(path, index=False)
+    assert "imported" in run("import", "outcomes", str(path), "--experiment", "utrecht", "--user", "rob", "--db", trial["db"]).stdout
+    assert "unchanged" in run("import", "outcomes", str(path), "--experiment", "utrecht", "--user", "rob", "--db", trial["db"]).stdout
+    good.loc[0, "hours_per_week"] = 12
+    good.to_csv(path, index=False)
+    corrected = run("import", "outcomes", str(path), "--experiment", "utrecht", "--user", "rob", "--db", trial["db"])
+    assert "corrected" in corrected.stdout and "revision 2" in corrected.stdout
+    with sqlite3.connect(trial["path"]) as con:
+        assert con.execute("SELECT count(*), sum(hours_per_week) FROM outcome_months").fetchone() == (60, 12.0)
+    assert run("verify", "--db", trial["db"]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda f: f.assign(pseudonym=["nobody"] + list(f.pseudonym[1:])), "row 2, column 'pseudonym': no randomized participant 'nobody'"),
+        (lambda f: pd.concat([f, f.iloc[[3]]]), "row 62, column 'month': duplicate person-month"),
+        (lambda f: f.assign(month=["2025-01"] + list(f.month[1:])), "row 2, column 'month': month 2025-01 is outside the experiment"),
+        (lambda f: f.assign(contract=["maybe"] + list(f.contract[1:])), "row 2, column 'contract': 'maybe' is not one of none, temporary, permanent"),
+    ],
+    ids=["unknown-person", "duplicate", "outside", "bad-value"],
+)
+def test_import_errors_name_file_row_and_column(trial, run, mutate, message) -> None:  # type: ignore[no-untyped-def]
+    path = trial["dir"] / "outcomes.csv"
+    mutate(_outcomes(trial["pseudonyms"], ["2018-06", "2018-07"])).to_csv(path, index=False)
+    result = run("import", "outcomes", str(path), "--experiment", "utrecht", "--user", "rob", "--db", trial["db"])
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_survey_import_scores_indices(trial, run) -> None:  # type: ignore[no-untyped-def]
+    path = trial["dir"] / "wave1.csv"
+    pd.DataFrame({"pseudonym": trial["pseudonyms"], "wb1": 5, "wb2": 5, "wb3": ""}).to_csv(path, index=False)
+    result = run("import", "survey", str(path), "--experiment", "utrecht", "--wave", "1", "--user", "rob", "--db", trial["db"])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(trial["path"]) as con:
+        assert con.execute("SELECT count(*), min(score), max(score) FROM survey_responses").fetchone() == (30, 10.0, 10.0)
+
+
+def test_no_bsn_in_the_database_outputs_or_exports(trial, run) -> None:  # type: ignore[no-untyped-def]
+    out = trial["dir"] / "participants.csv"
+    exported = run("export", "participants", "--experiment", "utrecht", "--out", str(out), "--user", "rob", "--db", trial["db"])
+    assert exported.exit_code == 0, exported.output
+    run("verify", "--db", trial["db"])
+    haystacks = [p.read_bytes() for p in trial["dir"].glob("trial.db*")] + [out.read_bytes()]
+    haystacks += [o.encode() for o in trial["outputs"]]
+    for bsn in trial["bsns"]:
+        assert not any(bsn.encode() in h for h in haystacks), "a BSN leaked"
+
+
+def test_case_manager_may_not_export_and_researcher_may_not_randomize(trial, run) -> None:  # type: ignore[no-untyped-def]
+    out = trial["dir"] / "x.csv"
+    denied = run("export", "participants", "--experiment", "utrecht", "--out", str(out), "--user", "cora", "--db", trial["db"])
+    assert denied.exit_code == 2
+    assert "user 'cora' (case-manager) may not export_pseudonymized; allowed: researcher" in denied.stderr
+    assert run("randomize", "--all", "--experiment", "utrecht", "--user", "rob", "--db", trial["db"]).exit_code == 2
+
+
+def test_weak_secret_is_refused(tmp_path: Path, run, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PROEFTUIN_SEAL_KEY", "changeme")
+    result = run("purge", "--user", "alice", "--db", f"sqlite:///{tmp_path / 'x.db'}")
+    assert result.exit_code == 2
+    assert "PROEFTUIN_SEAL_KEY is a default or trivial value" in result.stderr
