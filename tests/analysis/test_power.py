@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.power import NormalIndPower, TTestIndPower
 
@@ -135,3 +137,19 @@ def test_diagnose_design_refuses_a_failed_simulation() -> None:
 
     with pytest.raises(ValueError, match="simulation 0 gave a non-finite"):
         diagnose_design(lambda rng: (None, 0.0), estimator, n_sims=3, seed=SEED)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.floats(0.02, 0.98),
+    st.integers(10, 5000),
+    st.floats(0.25, 4.0),
+    st.floats(0.0, 0.9),
+    st.sampled_from(["z", "t"]),
+)
+def test_mde_falls_with_n_and_power_at_the_mde_is_the_target(p: float, n: int, ratio: float, r2: float, test: str) -> None:
+    design = PowerDesign(control_mean=p, ratio=ratio, r2=r2, test=test)  # type: ignore[arg-type]
+    mde = minimum_detectable_effect(n, design)
+    assert mde > 0
+    assert minimum_detectable_effect(2 * n, design) < mde
+    assert statistical_power(mde, n, design) == pytest.approx(0.8, abs=1e-9)
