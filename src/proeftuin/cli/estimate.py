@@ -23,25 +23,35 @@ def estimate(
     control: Annotated[str, typer.Option("--control", help="Value of --arm that marks the control group.")],
     covariates: Annotated[str | None, typer.Option("--covariates", help="Comma-separated baseline covariates.")] = None,
     level: Annotated[float, typer.Option("--level", help="Confidence level of the intervals.")] = 0.90,
+    vcov: Annotated[str | None, typer.Option("--vcov", help="HC0, HC1, HC2, HC3, CR1 or CR2 (default HC2; CR2 with --cluster).")] = None,
+    cluster: Annotated[str | None, typer.Option("--cluster", help="Column of the randomized clusters (household, team).")] = None,
+    strata: Annotated[str | None, typer.Option("--strata", help="Column of the strata; --ri re-randomizes within them.")] = None,
+    lin: Annotated[bool, typer.Option("--lin", help="Lin (2013): covariates centred and interacted with the arms.")] = False,
+    ri: Annotated[int | None, typer.Option("--ri", help="Add randomization-inference p-values from N re-randomizations.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the re-randomizations (reproducible --ri).")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
 ) -> None:
-    """Estimate the intent-to-treat effect of every arm on every outcome (OLS, HC2, t intervals)."""
+    """Estimate the intent-to-treat effect of every arm on every outcome (OLS, robust SE, t intervals)."""
     from proeftuin.workflow.estimate import estimate_file
-    from proeftuin.workflow.tabular import TabularError
 
     if not 0.0 < level < 1.0:
         raise fail(f"--level must be between 0 and 1; got {level}")
     try:
         effects = estimate_file(
-            file, outcomes=outcome, arm=arm, control=control, covariates=_split(covariates), level=level
+            file, outcomes=outcome, arm=arm, control=control, covariates=_split(covariates), level=level,
+            vcov=vcov, cluster=cluster, strata=strata, lin=lin, ri_draws=ri, seed=seed,  # type: ignore[arg-type]
         )
-    except TabularError as exc:
+    except ValueError as exc:  # TabularError included: file, row and column in one line
         raise fail(str(exc)) from None
+    used = effects[0].vcov
     records = effect_records(effects)
+    envelope = {"level": level, "vcov": used, "estimator": effects[0].estimator}
+    if ri is not None:
+        envelope.update({"ri_draws": ri, "seed": seed, "strata": strata, "cluster": cluster})
     print_records(
         compact_effect_rows(records, level) if fmt is OutputFormat.table else records,
         fmt,
-        envelope={"level": level, "vcov": "HC2"},
+        envelope=envelope,
         key="effects",
-        title=f"Effects against {control!r} ({level:.0%} CI, HC2)",
+        title=f"Effects against {control!r} ({level:.0%} CI, {used}{', Lin' if lin else ''})",
     )
