@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.power import NormalIndPower, TTestIndPower
 
-from proeftuin.analysis import estimate_effects
+from proeftuin.analysis import Effect, estimate_effects
 from proeftuin.analysis.power import (
     PowerDesign,
     diagnose_design,
@@ -109,9 +109,15 @@ def _two_arm_trial(effect: float, n: int):
         y = rng.normal(0.0, 1.0, 2 * n) + effect * (arm == "treatment")
         return (y, arm), effect
 
-    def estimator(data: tuple[np.ndarray, np.ndarray]):
+    def estimator(data: tuple[np.ndarray, np.ndarray]) -> Effect:
         y, arm = data
-        return estimate_effects(y, arm, control="control")[0]
+        treated, control = y[arm == "treatment"], y[arm == "control"]
+        estimate = treated.mean() - control.mean()
+        se = np.sqrt(treated.var(ddof=1) / n + control.var(ddof=1) / n)  # Neyman = HC2 here
+        crit = stats.t.ppf(0.95, 2 * n - 2)
+        p_value = 2 * stats.t.sf(abs(estimate / se), 2 * n - 2)
+        return Effect("y", "treatment", estimate, se, estimate / se, p_value, estimate - crit * se,
+                      estimate + crit * se, 2 * n - 2, 2 * n, n, n, control.mean(), 0.90, "HC2")
 
     return simulate, estimator
 
@@ -126,6 +132,12 @@ def test_diagnose_design_matches_analytic_power_and_nominal_coverage() -> None:
     assert diagnosis.rmse == pytest.approx(math.sqrt(diagnosis.bias**2 + diagnosis.sd_estimate**2 * 399 / 400))
     again = diagnose_design(simulate, estimator, n_sims=400, seed=SEED)
     assert again == diagnosis
+
+
+def test_diagnose_design_accepts_the_library_estimator() -> None:
+    simulate, _ = _two_arm_trial(0.3, 30)
+    diagnosis = diagnose_design(simulate, lambda data: estimate_effects(data[0], data[1], control="control")[0], n_sims=20, seed=SEED)
+    assert diagnosis.n_sims == 20 and 0.0 <= diagnosis.coverage <= 1.0
 
 
 def test_diagnose_design_refuses_a_failed_simulation() -> None:
