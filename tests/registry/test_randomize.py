@@ -84,7 +84,7 @@ def test_withdrawal_keeps_the_person_in_itt(engine, settings, trial, make_people
     [
         {"method": "minimization", "factors": ["distance_to_labour_market", "sex"], "strata": []},
         {"method": "complete", "strata": ["sex"]},
-        {"method": "rerandomization", "covariates": ["age", "health"], "strata": []},
+        {"method": "rerandomization", "covariates": ["age", "health"], "strata": [], "acceptance": 0.6},
         {"method": "blocks", "cluster": True},
     ],
     ids=lambda r: r["method"] + ("-cluster" if r.get("cluster") else ""),

@@ -17,16 +17,14 @@ from sqlalchemy.orm import Session
 
 from proeftuin.design import stratum_key
 from proeftuin.registry.audit import Action, AuditLog
-from proeftuin.registry.crud import COVARIATE_COLUMNS, RegistryError, get_experiment
+from proeftuin.registry.crud import RegistryError, get_experiment
 from proeftuin.registry.eligibility import ineligibility_reasons
-from proeftuin.registry.experiments import trial_plan
+from proeftuin.registry.experiments import BASELINE, trial_plan
 from proeftuin.registry.models import Consent, Experiment, Participant
 from proeftuin.registry.pseudonym import pseudonymize
 from proeftuin.registry.roles import Operation, Role, authorize, check_caseload
 from proeftuin.registry.schemas import ConsentCreate, EnrolmentCreate, ParticipantPublic
 from proeftuin.registry.settings import RegistrySettings
-
-BASELINE = tuple(c for c in COVARIATE_COLUMNS if c != "stratum")
 
 
 def enrol(*, session: Session, actor: str, slug: str, people: Sequence[EnrolmentCreate], settings: RegistrySettings) -> list[ParticipantPublic]:
