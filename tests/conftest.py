@@ -92,3 +92,14 @@ def reset_schema(url: str) -> None:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def empty_postgres_url(postgres_url: str):
+    """A callable that empties the session's PostgreSQL database and returns its URL."""
+
+    def empty() -> str:
+        reset_schema(postgres_url)
+        return postgres_url
+
+    return empty

@@ -12,7 +12,6 @@ from proeftuin.design import catalog
 from proeftuin.registry import make_engine, session_scope
 from proeftuin.registry.models import Assignment, OutcomeMonth, Participant, SurveyResponse
 from proeftuin.simulate import synthetic_population
-from conftest import reset_schema
 from proeftuin.workflow.demo import DemoError, DemoSeeds, group_size, run_demo
 
 SCALE = 0.12  # small groups keep the test quick; the pipeline is the same
@@ -25,8 +24,7 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     if request.param == "sqlite":
         url = f"sqlite:///{folder / 'proeftuin.db'}"
     else:
-        url = request.getfixturevalue("postgres_url")
-        reset_schema(url)
+        url = request.getfixturevalue("empty_postgres_url")()
     return url, run_demo(db=url, out=folder / "out", seed=11, scale=SCALE)
 
 

@@ -6,9 +6,8 @@
 * monthly profiles: the same regression for every month's indicator, in one pass;
 * survey indices: the follow-up score (the mean over the analysed waves a person answered, as
   Tilburg and Wageningen averaged their two follow-ups) regressed on the arms and the baseline
-  score (ANCOVA). A missing baseline score is set to the sample mean with a missing-baseline
-  indicator added (the missing-indicator method, which keeps randomization's protection
-  because the baseline precedes assignment; White and Thompson 2005).
+  score (ANCOVA, :func:`~proeftuin.analysis.ancova.ancova_effects`, with the missing-indicator
+  method for a missing baseline).
 
 Input are frames handed over by the registry; nothing here opens a database session.
 """
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from proeftuin.analysis.ancova import ancova_effects
 from proeftuin.analysis.ols import estimate_effects
 from proeftuin.analysis.options import DEFAULT_LEVEL
 from proeftuin.analysis.results import EffectTable
@@ -109,13 +109,10 @@ def analyze_trial(
     profile = fit(stacked, [f"{name}@{t + 1}" for name in names for t in range(n_months)], x)
 
     baseline, follow = follow_up_scores(participants, survey, spec.survey_waves_analysed)
-    for j, index in enumerate(SURVEY_INDICES):
-        base = baseline[:, j]
-        lacking = np.isnan(base)
-        filled = np.where(lacking, np.nanmean(base), base)
-        ancova = np.column_stack([filled, lacking.astype(float)]) if lacking.any() else filled[:, None]
-        unadjusted += fit(follow[:, j], [index.name], ancova)
-        adjusted += fit(follow[:, j], [index.name], np.hstack([ancova, x]))
+    survey_names = [o.name for o in SURVEY_INDICES]
+    common = {"control": control, "arms": order, "outcome_names": survey_names, "level": level}
+    unadjusted += ancova_effects([follow], baseline, arm, **common)
+    adjusted += ancova_effects([follow], baseline, arm, covariates=x, **common)
     counts = pd.Series(arm).value_counts()
     return TrialResults(
         spec=spec,
