@@ -10,6 +10,7 @@ from proeftuin.cli.app import app
 # Registering modules (each adds its commands to ``app``).
 from proeftuin.cli import demo as _demo  # noqa: F401,E402
 from proeftuin.cli import estimate as _estimate  # noqa: F401,E402
+from proeftuin.cli import analyze as _analyze  # noqa: F401,E402
 from proeftuin.cli import benefit as _benefit  # noqa: F401,E402
 from proeftuin.cli import rules as _rules  # noqa: F401,E402
 from proeftuin.cli import pool as _pool  # noqa: F401,E402
