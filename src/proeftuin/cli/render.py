@@ -8,13 +8,14 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from proeftuin.analysis import EffectTable
+if TYPE_CHECKING:
+    from proeftuin.analysis import EffectTable
 
 
 class OutputFormat(str, Enum):
