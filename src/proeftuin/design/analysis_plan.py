@@ -103,10 +103,10 @@ class AnalysisPlan(BaseModel):
         for name, family in self.families.items():
             for outcome in family.outcomes:
                 if outcome in seen:
-                    raise ValueError(f"outcome {outcome!r} is in two families ({seen[outcome]!r} and {name!r})")
+                    raise ValueError(f"families: outcome {outcome!r} is in two families ({seen[outcome]!r} and {name!r})")
                 seen[outcome] = name
         if self.estimator.lin and not self.covariates:
-            raise ValueError("estimator.lin interacts the covariates with the arms: list them in 'covariates'")
+            raise ValueError("estimator.lin: Lin's adjustment interacts the covariates with the arms: list them in 'covariates'")
         return self
 
     def canonical_json(self) -> str:
@@ -143,9 +143,9 @@ class AnalysisPlan(BaseModel):
             return cls.model_validate(data)
         except ValidationError as exc:
             error = exc.errors()[0]
-            where = ".".join(str(part) for part in error["loc"]) or "plan"
+            where = ".".join(str(part) for part in error["loc"])  # empty for plan-wide checks, which name their field
             message = error["msg"].removeprefix("Value error, ")
-            raise PlanError(f"{source}: {where}: {message}") from None
+            raise PlanError(f"{source}: {where + ': ' if where else ''}{message}") from None
 
 
 __all__ = ["AnalysisPlan", "Estimator", "Family", "PlanAdjustment", "PlanError", "PlanVcov", "Resampling"]
