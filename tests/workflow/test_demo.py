@@ -52,6 +52,7 @@ def test_the_report_shows_all_six_municipalities_and_their_arms(demo) -> None:
             assert arm.label_nl in html
     assert "Uitstroom &gt; 8 uur per week" in html or "Uitstroom > 8 uur per week" in html
     assert "Sociaal vertrouwen" in html
+    assert "Loont werken?" in html  # the arms' benefit regimes, from proeftuin.rules
     assert html.count("<svg") >= 3
 
 
@@ -84,3 +85,14 @@ def test_other_settings_on_the_same_database_are_refused(demo, tmp_path: Path) -
     url, _ = demo
     with pytest.raises(DemoError, match="another --seed or --scale"):
         run_demo(db=url, out=tmp_path / "other", seed=12, scale=SCALE)
+
+
+def test_work_pays_curves_follow_each_arms_regime() -> None:
+    from proeftuin.design import catalog_experiment
+    from proeftuin.workflow.demo import work_pays_curve
+
+    curve = work_pays_curve(catalog_experiment("utrecht"), lang="en")
+    assert list(curve.columns) == ["earnings", "Control group, Self in Action, Extra Help", "Work Pays"]
+    # at 10 hours a week Werken Loont (50% disregard) keeps more than the regular 25%
+    assert curve.loc[10.0, "Work Pays"] > curve.loc[10.0, "Control group, Self in Action, Extra Help"]
+    assert curve.loc[0.0, "Work Pays"] == curve.loc[0.0, "Control group, Self in Action, Extra Help"]

@@ -7,6 +7,7 @@ outcomes are shown in percentage points. Plot functions accept ``ax=None`` so ca
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib
@@ -99,6 +100,29 @@ def profile_figure(months: Sequence[int], series: Sequence[tuple[ArmSpec, Sequen
     ax.set_title(title, fontsize=9, loc="left")
     ax.set_xlabel(t("month", lang), fontsize=8)
     ax.legend(fontsize=7, frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+def work_pays_figure(curve, *, title: str, lang: Lang = "nl", ax: Axes | None = None) -> Axes:
+    """"Does work pay": net income per month against hours worked at the minimum wage.
+
+    ``curve`` is a frame indexed by hours with one net-income column per line (already labelled
+    by the caller, e.g. the arms sharing a benefit regime); the ``earnings`` column, if present,
+    is drawn as a dotted reference (income from work alone).
+    """
+    ax = ax or plt.gca()
+    for column in curve.columns:
+        if column == "earnings":
+            ax.plot(curve.index, curve[column], linestyle=":", color="#888888", linewidth=1.0, label=t("earnings_only", lang))
+        else:
+            ax.plot(curve.index, curve[column], linewidth=1.6, label=textwrap.fill(column, 34))
+    ax.set_title(title, fontsize=9, loc="left")
+    ax.set_xlabel(t("hours_per_week", lang), fontsize=8)
+    ax.set_ylabel(t("net_income", lang), fontsize=8)
+    ax.legend(fontsize=6.5, frameon=False, loc="lower right")
+    ax.grid(color="#dddddd", linewidth=0.6)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return ax

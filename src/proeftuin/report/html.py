@@ -13,6 +13,7 @@ from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
+import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
@@ -21,7 +22,7 @@ from proeftuin.analysis.results import Effect
 from proeftuin.analysis.trial import TrialResults
 from proeftuin.design.outcomes import LABOUR_OUTCOMES, SURVEY_INDICES, outcome as outcome_definition
 from proeftuin.report.disclosure import DEFAULT_MIN_CELL, format_count, is_disclosive
-from proeftuin.report.forest import format_level, forest_figure, profile_figure, scale
+from proeftuin.report.forest import format_level, forest_figure, profile_figure, scale, work_pays_figure
 from proeftuin.report.i18n import Lang, t
 
 FIGURE_1 = "work_8h"
@@ -35,6 +36,9 @@ class ReportContext:
     seeds: dict[str, int] = field(default_factory=dict)
     synthetic: bool = False
     min_cell: int = DEFAULT_MIN_CELL
+    work_pays: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Per experiment slug, net income by hours with one column per group of arms (see
+    :func:`~proeftuin.report.forest.work_pays_figure`)."""
 
 
 def _svg(figure: plt.Figure) -> Markup:
@@ -72,6 +76,22 @@ def profiles_svg(trials: Sequence[TrialResults], outcome: str, lang: Lang) -> Ma
         series = [(arm, [e for e in effects if e.term == arm.code]) for arm in results.spec.treatments]
         profile_figure(months, series, title=results.spec.municipality, lang=lang, ax=ax)
     for ax in axes.ravel()[len(trials) :]:
+        ax.set_visible(False)
+    figure.tight_layout()
+    return _svg(figure)
+
+
+def work_pays_svg(trials: Sequence[TrialResults], curves: dict[str, pd.DataFrame], lang: Lang) -> Markup | None:
+    """Small multiples of the "does work pay" curves of the experiments that have one."""
+    shown = [r for r in trials if r.spec.slug in curves]
+    if not shown:
+        return None
+    columns = 3
+    rows = -(-len(shown) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(11, 3.4 * rows), sharey=True, squeeze=False)
+    for ax, results in zip(axes.ravel(), shown, strict=False):
+        work_pays_figure(curves[results.spec.slug], title=results.spec.municipality, lang=lang, ax=ax)
+    for ax in axes.ravel()[len(shown) :]:
         ax.set_visible(False)
     figure.tight_layout()
     return _svg(figure)
@@ -116,6 +136,7 @@ def render_report(trials: Sequence[TrialResults], *, lang: Lang = "nl", context:
         figure2=forest_svg(trials, FIGURE_2, lang),
         other_figures=[(o.label(lang), forest_svg(trials, o.name, lang)) for o in others],
         profiles=profiles_svg(trials, FIGURE_1, lang),
+        work_pays=work_pays_svg(trials, context.work_pays, lang),
         tables=tables,
         other_lang_href="report.en.html" if lang == "nl" else "report.html",
     )

@@ -48,6 +48,14 @@ TEXT: dict[str, dict[Lang, str]] = {
         "en": "Synthetic data: this report was made with proeftuin's simulator, not with real participants.",
     },
     "generated": {"nl": "Gemaakt met proeftuin {version} op {date}.", "en": "Made with proeftuin {version} on {date}."},
+    "work_pays": {"nl": "Loont werken? Netto-inkomen naar gewerkte uren per groep", "en": "Does work pay? Net income by hours worked, per arm"},
+    "work_pays_note": {
+        "nl": "Netto-inkomen per maand (uitkering + netto loon + premies) van een alleenstaande bij werk tegen het minimumloon, in de eerste maand van de vrijlating, op de startdatum van elk experiment; volgens de rekenregels van proeftuin.rules.",
+        "en": "Net monthly income (benefit + net earnings + premiums) of a single person working at the minimum wage, in the first month of the disregard, on each experiment's start date; computed with proeftuin.rules.",
+    },
+    "earnings_only": {"nl": "alleen loon", "en": "earnings only"},
+    "hours_per_week": {"nl": "Uren per week", "en": "Hours per week"},
+    "net_income": {"nl": "Netto per maand (EUR)", "en": "Net per month (EUR)"},
     "language_switch": {"nl": "English version", "en": "Nederlandse versie"},
 }
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from proeftuin.analysis.trial import TrialResults, analyze_trial
@@ -34,7 +35,7 @@ from proeftuin.registry import (
 )
 from proeftuin.registry.models import Assignment, Experiment, Participant
 from proeftuin.report import Lang, ReportContext, write_report
-from proeftuin.rules import minimum_wage
+from proeftuin.rules import income_curve, minimum_wage
 from proeftuin.simulate import synthetic_population, simulate_trial
 
 DEFAULT_SEED = 2017
@@ -119,6 +120,19 @@ def analyze(engine: Engine, spec: ExperimentSpec, *, level: float) -> TrialResul
     return analyze_trial(data.spec, data.participants, data.months, data.survey, minimum_wage(periods), level=level)
 
 
+def work_pays_curve(spec: ExperimentSpec, *, lang: Lang, household: str = "single") -> pd.DataFrame:
+    """Net income by hours under each of the experiment's regimes, on its start date.
+
+    Columns are labelled by the arms that share a regime (e.g. control and exemption both have
+    the regular disregard), plus ``earnings``.
+    """
+    arms_by_regime: dict[str, list[str]] = {}
+    for arm in spec.arms:
+        arms_by_regime.setdefault(arm.regime, []).append(arm.label(lang))
+    curve = income_curve(date=spec.start, household=household, regimes=list(arms_by_regime))
+    return curve.rename(columns={regime: ", ".join(labels) for regime, labels in arms_by_regime.items()})
+
+
 @contextmanager
 def _engine(url: str) -> Iterator[Engine]:
     engine = make_engine(url)
@@ -160,7 +174,11 @@ def run_demo(
         for spec in specs:
             trials.append(analyze(engine, spec, level=level))
             step(f"analyse:{spec.municipality}")
-    context = ReportContext(seeds={slug: s.randomization for slug, s in seeds.items()}, synthetic=True)
+    context = ReportContext(
+        seeds={slug: s.randomization for slug, s in seeds.items()},
+        synthetic=True,
+        work_pays={spec.slug: work_pays_curve(spec, lang=lang) for spec in specs},
+    )
     name = "report.html" if lang == "nl" else "report.en.html"
     report = write_report(trials, out / name, lang=lang, context=context)
     step("report")
