@@ -183,6 +183,7 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    password_hash: Mapped[str | None] = mapped_column(String(256), nullable=True, doc="argon2 hash for the web app; 0003.")
 
 
 class Seal(Base):
