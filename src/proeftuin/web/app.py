@@ -1,0 +1,89 @@
+"""The FastAPI application: server-rendered pages (Dutch first) and a JSON API beside them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+
+from proeftuin.registry.crud import RegistryError
+from proeftuin.registry.db import make_engine, migrate
+from proeftuin.registry.roles import PermissionDenied
+from proeftuin.registry.settings import RegistrySettings
+from proeftuin.web.deps import NotAuthenticated, render
+from proeftuin.web.security import LANG_COOKIE, SESSION_COOKIE, SESSION_MAX_AGE, LoginLimiter, Signer, WebSettings, new_csrf_token
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def create_app(db_url: str, *, settings: RegistrySettings | None = None, web_settings: WebSettings | None = None) -> FastAPI:
+    """The app on the database at ``db_url`` (migrated on start); secrets from the environment by default."""
+    app = FastAPI(title="proeftuin", description="Randomized experiments in social assistance", docs_url="/api/docs",
+                  openapi_url="/api/openapi.json", redoc_url=None)
+    engine = make_engine(db_url)
+    migrate(engine)
+    app.state.engine = engine
+    app.state.settings = settings if settings is not None else RegistrySettings()
+    app.state.signer = Signer(web_settings if web_settings is not None else WebSettings())
+    app.state.limiter = LoginLimiter()
+    app.state.results_cache = {}
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+
+    @app.middleware("http")
+    async def session_cookie(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Load the signed session (a fresh one with a CSRF token if absent) and write it back when changed."""
+        loaded = app.state.signer.load_session(request.cookies.get(SESSION_COOKIE))
+        request.state.session = loaded or {"csrf": new_csrf_token()}
+        request.state.session_changed = loaded is None and not _is_api(request)
+        response = await call_next(request)
+        if request.state.session_changed:
+            response.set_cookie(SESSION_COOKIE, app.state.signer.dump_session(request.state.session), max_age=SESSION_MAX_AGE,
+                                httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/")
+        if request.query_params.get("lang") in ("nl", "en"):
+            response.set_cookie(LANG_COOKIE, request.query_params["lang"], max_age=365 * 86400, samesite="lax",
+                                secure=request.url.scheme == "https", path="/")
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    @app.exception_handler(NotAuthenticated)
+    async def not_authenticated(request: Request, _exc: NotAuthenticated) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": "Not authenticated"}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        return render(request, "login.html", {"next": request.url.path, "error": None}, status_code=401)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        return render(request, "error.html", {"status": exc.status_code, "detail": exc.detail}, status_code=exc.status_code)
+
+    @app.exception_handler(PermissionDenied)
+    async def denied(request: Request, exc: PermissionDenied) -> Response:
+        return await http_error(request, HTTPException(status_code=403, detail=str(exc)))
+
+    @app.exception_handler(RegistryError)
+    async def refused(request: Request, exc: RegistryError) -> Response:
+        return await http_error(request, HTTPException(status_code=400, detail=str(exc)))
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/experiments", status_code=303)
+
+    from proeftuin.web.routes import audit, auth, experiments, intake, workpays
+
+    for module in (auth, experiments, intake, audit, workpays):
+        app.include_router(module.router)
+    return app

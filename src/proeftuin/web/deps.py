@@ -1,0 +1,98 @@
+"""Dependencies as ``Annotated`` aliases: the database session, the current user, role checks, CSRF, language.
+
+Role checks are written once, here, from the registry's permission matrix: ``Allowed[op]`` is a
+user whose role may perform ``op`` (403 otherwise); anyone not logged in gets 401.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from proeftuin.registry.db import session_scope
+from proeftuin.registry.models import User
+from proeftuin.registry.roles import PERMISSIONS, Operation, Role
+from proeftuin.web.accounts import get_user
+from proeftuin.web.security import LANG_COOKIE
+
+Lang = Literal["nl", "en"]
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+class NotAuthenticated(Exception):
+    """No valid session or bearer token: 401 (pages show the login form)."""
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One transaction per request, committed when the handler returns."""
+    with session_scope(request.app.state.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_db)]
+
+
+def current_user(request: Request, session: SessionDep) -> User:
+    """The user of the bearer token (API) or of the session cookie (pages)."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        name = request.app.state.signer.read_token(header[7:].strip())
+    else:
+        name = request.state.session.get("user")
+    user = get_user(session=session, name=name) if name else None
+    if user is None:
+        raise NotAuthenticated()
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def _role_check(operation: Operation) -> Any:
+    def check(user: CurrentUser) -> User:
+        if Role(user.role) not in PERMISSIONS[operation]:
+            raise HTTPException(status_code=403, detail=f"role {user.role} may not {operation.value}")
+        return user
+
+    check.__name__ = f"may_{operation.value}"
+    return Annotated[User, Depends(check)]
+
+
+Allowed: dict[Operation, Any] = {operation: _role_check(operation) for operation in Operation}
+"""``Allowed[Operation.enrol]``: the current user, if their role may enrol (else 403)."""
+
+
+def language(request: Request) -> Lang:
+    """``?lang=en`` or the language cookie; Dutch by default."""
+    choice = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    return "en" if choice == "en" else "nl"
+
+
+LangDep = Annotated[Lang, Depends(language)]
+
+
+async def csrf_checked(request: Request) -> None:
+    """A form post must carry the session's CSRF token (bearer-token API calls carry no cookie)."""
+    form = await request.form()
+    sent = form.get("csrf_token")
+    expected = request.state.session.get("csrf", "")
+    if not isinstance(sent, str) or not expected or not hmac.compare_digest(sent, expected):
+        raise HTTPException(status_code=403, detail="CSRF token missing or wrong; reload the page and try again")
+
+
+CsrfChecked = Depends(csrf_checked)
+
+
+def render(request: Request, name: str, context: dict[str, Any], *, status_code: int = 200) -> Response:
+    """Render template ``name`` with the language, the user name, the CSRF token and ``tr(nl, en)``."""
+    lang = language(request)
+    base = {"lang": lang, "csrf_token": request.state.session.get("csrf", ""), "user_name": request.state.session.get("user"),
+            "user_role": request.state.session.get("role"), "tr": (lambda nl, en: en if lang == "en" else nl)}
+    return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)

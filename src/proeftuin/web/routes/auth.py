@@ -1,0 +1,89 @@
+"""Logging in and out (form and session cookie) and the API's OAuth2 password flow."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from proeftuin.web.accounts import authenticate
+from proeftuin.web.deps import CsrfChecked, CurrentUser, SessionDep, render
+from proeftuin.web.security import new_csrf_token
+
+router = APIRouter(tags=["auth"])
+
+
+class Token(BaseModel):
+    """An OAuth2 bearer token."""
+
+    access_token: str
+    token_type: str = "bearer"
+
+
+class Me(BaseModel):
+    """The logged-in user."""
+
+    name: str
+    role: str
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+def _safe_next(target: str) -> str:
+    """Only local paths: never redirect to another site after login."""
+    return target if target.startswith("/") and not target.startswith("//") else "/experiments"
+
+
+@router.get("/login", include_in_schema=False)
+def login_form(request: Request, next: str = "/experiments") -> Response:
+    return render(request, "login.html", {"next": _safe_next(next), "error": None})
+
+
+@router.post("/login", include_in_schema=False, dependencies=[CsrfChecked])
+def login(request: Request, session: SessionDep, username: Annotated[str, Form()], password: Annotated[str, Form()],
+          next: Annotated[str, Form()] = "/experiments") -> Response:
+    """Check the password (rate-limited per user and address), then start a fresh session."""
+    limiter, client = request.app.state.limiter, _client(request)
+    if limiter.blocked(username, client):
+        return render(request, "login.html", {"next": _safe_next(next), "error": "blocked"}, status_code=429)
+    user = authenticate(session=session, name=username, password=password)
+    if user is None:
+        limiter.failed(username, client)
+        return render(request, "login.html", {"next": _safe_next(next), "error": "wrong"}, status_code=401)
+    limiter.succeeded(username, client)
+    request.state.session = {"user": user.name, "role": user.role, "csrf": new_csrf_token()}
+    request.state.session_changed = True
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout", include_in_schema=False, dependencies=[CsrfChecked])
+def logout(request: Request) -> Response:
+    request.state.session = {"csrf": new_csrf_token()}
+    request.state.session_changed = True
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.post("/api/token", response_model=Token)
+def token(request: Request, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
+    """OAuth2 password flow: a bearer token valid for an hour (failed attempts rate-limited)."""
+    limiter, client = request.app.state.limiter, _client(request)
+    if limiter.blocked(form.username, client):
+        raise HTTPException(status_code=429, detail="too many failed logins; try again later")
+    user = authenticate(session=session, name=form.username, password=form.password)
+    if user is None:
+        limiter.failed(form.username, client)
+        raise HTTPException(status_code=401, detail="wrong user name or password", headers={"WWW-Authenticate": "Bearer"})
+    limiter.succeeded(form.username, client)
+    return Token(access_token=request.app.state.signer.issue_token(user.name))
+
+
+@router.get("/api/me", response_model=Me)
+def me(user: CurrentUser) -> Me:
+    """Who the token belongs to."""
+    return Me(name=user.name, role=user.role)
