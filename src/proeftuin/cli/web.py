@@ -1,0 +1,52 @@
+"""The web app on the command line: ``proeftuin serve`` and ``proeftuin user password NAME``.
+
+``user add`` (in :mod:`proeftuin.cli.registry_commands`) creates the user and role; ``user
+password`` gives them a web password, read from standard input (never from an argument, so it
+stays out of the shell history and the process list).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from proeftuin.cli.app import DEFAULT_DB, DbOption, app, fail
+from proeftuin.cli.registry_commands import registry_errors, settings_or_fail, user_app
+
+
+@app.command()
+def serve(
+    db: DbOption = DEFAULT_DB,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+) -> None:
+    """Start the web app (needs PROEFTUIN_WEB_SECRET and the registry's secrets in the environment)."""
+    import uvicorn
+    from pydantic import ValidationError
+
+    from proeftuin.web import create_app
+    from proeftuin.web.security import WebSettings
+
+    settings = settings_or_fail()
+    try:
+        web_settings = WebSettings()
+    except ValidationError as exc:
+        raise fail(f"settings: {exc.errors()[0]['msg']}") from None
+    application = create_app(db, settings=settings, web_settings=web_settings)
+    uvicorn.run(application, host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+
+
+@user_app.command("password")
+def user_password(name: Annotated[str, typer.Argument(help="User name.")], db: DbOption = DEFAULT_DB) -> None:
+    """Set a user's web password, read from standard input (first line; at least 12 characters)."""
+    from proeftuin.registry.db import make_engine, migrate, session_scope
+    from proeftuin.web.accounts import set_password
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    engine = make_engine(db)
+    migrate(engine)
+    with registry_errors(), session_scope(engine) as session:
+        set_password(session=session, name=name, password=password)
+    typer.echo(f"password set for {name}")
