@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from proeftuin.design import catalog
 from proeftuin.registry import make_engine, session_scope
-from proeftuin.registry.models import Assignment, OutcomeMonth, Participant, SurveyResponse
+from proeftuin.registry.models import Assignment, AuditEvent, Consent, DataImport, OutcomeMonth, Participant, Seal, SurveyResponse
 from proeftuin.simulate import synthetic_population
 from proeftuin.workflow.demo import DemoError, DemoSeeds, group_size, run_demo
 
@@ -34,12 +34,13 @@ def test_every_participant_is_randomized_once_with_24_months_of_records(demo) ->
     with session_scope(engine) as session:
         people = session.scalar(select(func.count()).select_from(Participant))
         assigned = session.scalar(select(func.count(func.distinct(Assignment.participant_id))))
-        months = session.scalar(select(func.count()).select_from(OutcomeMonth))
+        months = session.scalar(select(func.count()).select_from(OutcomeMonth))  # both sources
         answers = session.scalar(select(func.count()).select_from(SurveyResponse))
     engine.dispose()
     expected = sum(group_size(spec, SCALE) for spec in catalog())
     assert people == assigned == result.participants == expected
-    assert months == 24 * expected
+    # records only within each experiment's period: 24 months, 16 in Utrecht; municipal and CBS
+    assert months == 2 * sum(min(24, spec.months) * group_size(spec, SCALE) for spec in catalog())
     assert answers > 0
 
 
@@ -63,14 +64,16 @@ def test_the_report_is_self_contained(demo) -> None:
     assert "<script src" not in html and "<link" not in html
 
 
-def test_no_bsn_is_stored(demo) -> None:
-    url, _ = demo
-    if not url.startswith("sqlite"):
-        pytest.skip("the file scan needs the SQLite file")
-    raw = Path(url.removeprefix("sqlite:///")).read_bytes()
+def test_no_bsn_is_stored_or_written(demo) -> None:
+    url, result = demo
     spec = catalog()[0]
     bsns = synthetic_population(spec, n=group_size(spec, SCALE), seed=DemoSeeds.derive(11, 0).population).frame["bsn"]
-    assert not any(bsn.encode() in raw for bsn in bsns)
+    written = b"".join(path.read_bytes() for path in (result.report.parent / "imports").iterdir())
+    written += result.report.read_bytes()
+    if url.startswith("sqlite"):
+        written += Path(url.removeprefix("sqlite:///")).read_bytes()
+    assert len(bsns) > 0
+    assert not any(bsn.encode() in written for bsn in bsns)
 
 
 def test_rerunning_with_the_same_settings_reuses_the_database(demo, tmp_path: Path) -> None:
@@ -83,7 +86,7 @@ def test_rerunning_with_the_same_settings_reuses_the_database(demo, tmp_path: Pa
 
 def test_other_settings_on_the_same_database_are_refused(demo, tmp_path: Path) -> None:
     url, _ = demo
-    with pytest.raises(DemoError, match="another --seed or --scale"):
+    with pytest.raises(DemoError, match="not made by a demo with --seed 12"):
         run_demo(db=url, out=tmp_path / "other", seed=12, scale=SCALE)
 
 
@@ -96,3 +99,42 @@ def test_work_pays_curves_follow_each_arms_regime() -> None:
     # at 10 hours a week Werken Loont (50% disregard) keeps more than the regular 25%
     assert curve.loc[10.0, "Work Pays"] > curve.loc[10.0, "Control group, Self in Action, Extra Help"]
     assert curve.loc[0.0, "Work Pays"] == curve.loc[0.0, "Control group, Self in Action, Extra Help"]
+
+
+def test_the_demo_goes_through_consent_sealed_randomization_and_imports(demo) -> None:
+    url, result = demo
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        consented = session.scalar(select(func.count()).select_from(Consent).where(Consent.kind == "given"))
+        imports = session.scalars(select(DataImport.filename)).all()
+        unsealed = session.scalars(select(Seal.seed)).all()
+        actions = set(session.scalars(select(AuditEvent.action)))
+    engine.dispose()
+    assert consented == result.participants
+    assert len(imports) == 6 * (2 + 3)  # municipal + CBS outcomes, three survey waves, per municipality
+    assert all(seed is not None for seed in unsealed) and len(unsealed) == 6
+    assert {"create_experiment", "enrol", "consent", "assign", "import", "unseal"} <= actions
+    assert result.verification.intact and result.verification.allocations == result.participants
+
+
+def test_proeftuin_verify_passes_on_the_demo_database(demo) -> None:
+    from typer.testing import CliRunner
+
+    from proeftuin.cli import app
+
+    url, _ = demo
+    outcome = CliRunner().invoke(app, ["verify", "--db", url])
+    assert outcome.exit_code == 0, outcome.output
+    assert outcome.stdout.startswith("intact: 6 experiments")
+
+
+def test_the_two_sources_disagree_most_where_they_did_in_reality(demo) -> None:
+    from proeftuin.registry.reconcile import reconcile_sources
+
+    url, _ = demo
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        disagreement = {slug: reconcile_sources(session=session, slug=slug)["n_disagree_work"].sum() for slug in ("tilburg", "utrecht")}
+    engine.dispose()
+    # CBS misses 40% of the small jobs in Tilburg and 10% in Utrecht (simulate/calibration.yaml)
+    assert disagreement["tilburg"] > disagreement["utrecht"] > 0

@@ -3,15 +3,12 @@
 from proeftuin.registry.crud import (
     ExperimentData,
     RegistryError,
-    add_outcome_months,
-    add_survey_responses,
     create_experiment,
-    enrol_participants,
     get_experiment,
+    latest_analysis_run,
     list_experiments,
     load_experiment_data,
-    month_panel,
-    record_assignments,
+    record_analysis_run,
 )
 from proeftuin.registry.db import DEFAULT_URL, make_engine, migrate, session_scope
 from proeftuin.registry.pseudonym import InvalidBSN, is_valid_bsn, pseudonymize
@@ -21,18 +18,15 @@ __all__ = [
     "ExperimentData",
     "InvalidBSN",
     "RegistryError",
-    "add_outcome_months",
-    "add_survey_responses",
     "create_experiment",
-    "enrol_participants",
     "get_experiment",
     "is_valid_bsn",
+    "latest_analysis_run",
     "list_experiments",
     "load_experiment_data",
     "make_engine",
     "migrate",
-    "month_panel",
     "pseudonymize",
-    "record_assignments",
+    "record_analysis_run",
     "session_scope",
 ]

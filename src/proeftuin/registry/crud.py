@@ -6,17 +6,15 @@ each use case one transaction, so an error leaves nothing half-written.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from proeftuin.design.spec import ExperimentSpec
 from proeftuin.registry.models import (
+    AnalysisRun,
     Arm,
     Assignment,
     Experiment,
@@ -84,56 +82,19 @@ def list_experiments(*, session: Session) -> list[Experiment]:
     return list(session.scalars(select(Experiment).order_by(Experiment.id)))
 
 
-def enrol_participants(
-    *, session: Session, experiment: Experiment, pseudonyms: Sequence[str], covariates: pd.DataFrame, enrolled_on: dt.date
-) -> list[int]:
-    """Enrol people (already pseudonymized) with their baseline covariates; returns their ids."""
-    if len(pseudonyms) != len(covariates):
-        raise RegistryError(f"{len(pseudonyms)} pseudonyms for {len(covariates)} covariate rows")
-    rows = covariates.loc[:, list(COVARIATE_COLUMNS)].to_dict("records")
-    for row, pseudonym in zip(rows, pseudonyms, strict=True):
-        row.update(experiment_id=experiment.id, pseudonym=pseudonym, enrolled_on=enrolled_on)
-        row["migration_background"] = bool(row["migration_background"])
-    return list(session.scalars(insert(Participant).returning(Participant.id, sort_by_parameter_order=True), rows))
+def record_analysis_run(*, session: Session, experiment: Experiment | None, kind: str, options: dict, summary: str = "") -> AnalysisRun:
+    """Store what was run (``kind``, its options) so a later run can tell whether it differs."""
+    run = AnalysisRun(experiment_id=experiment.id if experiment else None, kind=kind, options=options, summary=summary)
+    session.add(run)
+    session.flush()
+    return run
 
 
-def record_assignments(
-    *,
-    session: Session,
-    experiment: Experiment,
-    participant_ids: Sequence[int],
-    arm_codes: Sequence[str],
-    seed: int,
-    algorithm: str,
-    assigned_on: dt.date,
-) -> None:
-    """Store each participant's arm (the unique constraint forbids a second assignment)."""
-    arm_ids = {arm.code: arm.id for arm in experiment.arms}
-    unknown = set(arm_codes) - set(arm_ids)
-    if unknown:
-        raise RegistryError(f"arm codes {sorted(unknown)} are not arms of {experiment.slug!r}")
-    session.execute(
-        insert(Assignment),
-        [
-            {"participant_id": int(pid), "arm_id": arm_ids[code], "seed": seed, "algorithm": algorithm, "assigned_on": assigned_on}
-            for pid, code in zip(participant_ids, arm_codes, strict=True)
-        ],
+def latest_analysis_run(*, session: Session, experiment: Experiment, kind: str) -> AnalysisRun | None:
+    """The most recent run of ``kind`` on ``experiment``, if any."""
+    return session.scalar(
+        select(AnalysisRun).where(AnalysisRun.experiment_id == experiment.id, AnalysisRun.kind == kind).order_by(AnalysisRun.id.desc()).limit(1)
     )
-
-
-def add_outcome_months(*, session: Session, records: pd.DataFrame) -> int:
-    """Bulk insert person-months (columns of :class:`OutcomeMonth`); returns the row count."""
-    rows = records.astype({"on_benefit": bool}).to_dict("records")
-    for row in rows:
-        row["period"] = pd.Timestamp(row["period"]).date()
-    session.execute(insert(OutcomeMonth), rows)
-    return len(rows)
-
-
-def add_survey_responses(*, session: Session, records: pd.DataFrame) -> int:
-    """Bulk insert survey index scores (participant_id, wave, index_name, score)."""
-    session.execute(insert(SurveyResponse), records.to_dict("records"))
-    return len(records)
 
 
 @dataclass(frozen=True)
@@ -188,9 +149,3 @@ def load_experiment_data(*, session: Session, slug: str, source: str = "municipa
         months=months,
         survey=survey,
     )
-
-
-def month_panel(months: pd.DataFrame, participant_ids: np.ndarray, column: str) -> np.ndarray:
-    """``(participants, months)`` array of one monthly column; a missing person-month is NaN."""
-    table = months.pivot(index="participant_id", columns="month", values=column)
-    return table.reindex(index=participant_ids).to_numpy(dtype=float)

@@ -19,8 +19,12 @@ BASELINE = tuple(c for c in COVARIATE_COLUMNS if c != "stratum")
 """The baseline covariates a participant is enrolled with, on which a plan may randomize."""
 
 
-def create_trial(*, session: Session, actor: str, plan: TrialPlan, settings: RegistrySettings) -> Seal:
-    """Store the experiment of ``plan`` and seal its randomization; returns the seal (its commitment is public)."""
+def create_trial(*, session: Session, actor: str, plan: TrialPlan, settings: RegistrySettings, nonce: str | None = None) -> Seal:
+    """Store the experiment of ``plan`` and seal its randomization; returns the seal (its commitment is public).
+
+    ``nonce`` is drawn at random unless given; only a synthetic demo, whose every allocation must
+    follow from its public seed, gives one.
+    """
     authorize(session=session, actor=actor, operation=Operation.create_experiment)
     settings.pseudonym_secret(plan.experiment.municipality)  # refuse now, not at the first enrolment
     r = plan.randomization
@@ -29,7 +33,7 @@ def create_trial(*, session: Session, actor: str, plan: TrialPlan, settings: Reg
         raise RegistryError(f"the plan randomizes on {unknown}, which are not baseline covariates; known: {', '.join(BASELINE)}")
     experiment = create_experiment(session=session, spec=plan.experiment)
     experiment.plan = plan.model_dump(mode="json")
-    seal = new_seal(settings, experiment, method=plan.randomization.method.value, version=plan.randomization.method.version)
+    seal = new_seal(settings, experiment, method=plan.randomization.method.value, version=plan.randomization.method.version, nonce=nonce)
     session.add(seal)
     session.flush()
     AuditLog(session).record(actor=actor, action=Action.create_experiment, experiment_id=experiment.id, subject=experiment.slug,

@@ -24,9 +24,10 @@ def sealed_seed(settings: RegistrySettings, slug: str, nonce: str) -> str:
     return hmac.new(key, f"proeftuin-seed|{slug}|{nonce}".encode(), hashlib.sha256).hexdigest()
 
 
-def new_seal(settings: RegistrySettings, experiment: Experiment, *, method: str, version: str) -> Seal:
-    """A fresh seal for ``experiment``: a random nonce and the commitment to the derived seed."""
-    nonce = secrets.token_hex(16)
+def new_seal(settings: RegistrySettings, experiment: Experiment, *, method: str, version: str, nonce: str | None = None) -> Seal:
+    """A fresh seal for ``experiment``: a random nonce (or the one given, for a reproducible
+    synthetic demo) and the commitment to the derived seed."""
+    nonce = nonce or secrets.token_hex(16)
     seed = sealed_seed(settings, experiment.slug, nonce)
     return Seal(experiment_id=experiment.id, method=method, version=version, commitment=commitment(seed),
                 nonce=nonce, allocated=0, batches=0, state={})

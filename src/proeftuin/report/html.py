@@ -33,7 +33,8 @@ FIGURE_2 = "social_trust"
 class ReportContext:
     """What a report says about how its data came about."""
 
-    seeds: dict[str, int] = field(default_factory=dict)
+    commitments: dict[str, str] = field(default_factory=dict)
+    """Per experiment slug, the SHA-256 commitment of its sealed randomization seed."""
     synthetic: bool = False
     min_cell: int = DEFAULT_MIN_CELL
     work_pays: dict[str, pd.DataFrame] = field(default_factory=dict)

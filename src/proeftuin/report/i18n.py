@@ -42,7 +42,10 @@ TEXT: dict[str, dict[Lang, str]] = {
     "participants": {"nl": "Deelnemers", "en": "Participants"},
     "period": {"nl": "Looptijd", "en": "Period"},
     "arms": {"nl": "Groepen", "en": "Arms"},
-    "seed": {"nl": "Loting met zaad {seed}, gestratificeerd naar {strata}.", "en": "Randomized with seed {seed}, stratified by {strata}."},
+    "seal": {
+        "nl": "Verzegelde loting na toestemming, gestratificeerd naar {strata}; SHA-256 van het zaad: {commitment}… (zaad na afloop gepubliceerd, na te rekenen met proeftuin verify).",
+        "en": "Sealed randomization after consent, stratified by {strata}; SHA-256 of the seed: {commitment}… (seed published afterwards; recompute with proeftuin verify).",
+    },
     "synthetic": {
         "nl": "Synthetische gegevens: dit rapport is gemaakt met de simulator van proeftuin, niet met echte deelnemers.",
         "en": "Synthetic data: this report was made with proeftuin's simulator, not with real participants.",

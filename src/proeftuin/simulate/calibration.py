@@ -39,6 +39,12 @@ class Calibration(_Frozen):
     labour: dict[str, Any]
     survey: dict[str, Any]
     effects: dict[Component, ComponentEffect]
+    sources: dict[str, Any]
+
+    def cbs_miss_share(self, slug: str) -> float:
+        """Share of small-job person-months CBS misses in the municipality ``slug``."""
+        shares = self.sources["cbs_missed_small_jobs"]
+        return float(shares.get(slug, shares["default"]))
 
     @classmethod
     @cache

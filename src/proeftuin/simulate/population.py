@@ -23,15 +23,13 @@ from proeftuin.design.spec import ExperimentSpec
 from proeftuin.simulate.bsn import fake_bsns
 from proeftuin.simulate.calibration import Calibration
 
-DURATION_BANDS = ("<2y", "2-5y", ">5y")
-
 
 @dataclass(frozen=True)
 class Population:
     """People of one synthetic municipality: ``frame`` has one row per person.
 
     Columns: bsn, age, sex, household, youngest_child_age, months_on_benefit,
-    months_on_benefit_band, education, health, migration_background,
+    education, health, migration_background,
     distance_to_labour_market, employability (latent), stratum.
     """
 
@@ -81,7 +79,6 @@ def synthetic_population(
     )
     cut = np.quantile(z, [1 / 3, 2 / 3])
     distance = np.where(z < cut[0], "far", np.where(z < cut[1], "medium", "near"))
-    band = np.where(months < 24, DURATION_BANDS[0], np.where(months <= 60, DURATION_BANDS[1], DURATION_BANDS[2]))
 
     frame = pd.DataFrame(
         {
@@ -91,7 +88,6 @@ def synthetic_population(
             "household": household.astype(str),
             "youngest_child_age": youngest,
             "months_on_benefit": months,
-            "months_on_benefit_band": band,
             "education": education.astype(str),
             "health": health,
             "migration_background": migration,

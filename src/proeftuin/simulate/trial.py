@@ -14,6 +14,8 @@ Labour model, per person i, month t and arm a (parameters in ``calibration.yaml`
   summed over the components c of arm a; a job ends with probability ``monthly_job_loss``;
 * hours uniform within the size band; contract permanent with a size-specific probability;
 * gross earnings = hours * 52/12 * WML hourly rate * wage ratio (>= 1, the minimum wage);
+* ``months`` of the calibration (24), or fewer when the experiment's period is shorter
+  (Utrecht measured 16 months): no record falls outside the period;
 * benefit from :func:`proeftuin.rules.compute_benefits` under the arm's regime on net earnings
   (``net_share_of_gross`` of gross); a person is off benefit when nothing is payable, or for
   good after an exit for other reasons (moving, partner; ``other_monthly_outflow``).
@@ -124,7 +126,8 @@ def simulate_trial(
     lab, sur = cal.labour, cal.survey
     rng = np.random.Generator(np.random.PCG64(seed))
     frame = population.frame
-    n, months, n_arms = len(frame), int(lab["months"]), len(spec.arms)
+    n, n_arms = len(frame), len(spec.arms)
+    months = min(int(lab["months"]), spec.months)  # records exist only within the experiment's period
     codes = [a.code for a in spec.arms]
     assigned = np.array([codes.index(c) for c in np.asarray(assignment).astype(str)])
     z = frame["employability"].to_numpy()
@@ -267,3 +270,61 @@ def _true_effects(
     for j, index in enumerate(SURVEY_INDICES):
         rows += [(index.name, arm.code, follow[a, j] - follow[control, j]) for a, arm in enumerate(spec.arms) if a != control]
     return pd.DataFrame(rows, columns=["outcome", "arm", "effect"])
+
+
+ITEMS_PER_INDEX = 3
+ITEM_SCALE = (1.0, 5.0)
+ITEM_NOISE_SD = 0.5
+
+
+def survey_instrument() -> dict[str, dict[str, object]]:
+    """The synthetic questionnaire: per index three items on a 1-5 scale, the third reverse-coded.
+
+    In the shape of a trial plan's ``survey.indices`` (:class:`proeftuin.design.plan.SurveySpec`).
+    """
+    return {
+        o.name: {
+            "items": [f"{o.name}_{k}" for k in range(1, ITEMS_PER_INDEX + 1)],
+            "reverse": [f"{o.name}_{ITEMS_PER_INDEX}"],
+            "scale": list(ITEM_SCALE),
+        }
+        for o in SURVEY_INDICES
+    }
+
+
+def survey_items(trial: SimulatedTrial, wave: int, *, seed: int) -> pd.DataFrame:
+    """Item answers of the people who answered ``wave``: ``person`` and one column per item.
+
+    Each item is the latent 0-10 score moved to the 1-5 scale, plus noise, rounded to a whole
+    answer and clipped; the reverse-coded item is mirrored (``6 - answer``). Scoring the items
+    (mean of the oriented items, rescaled to 0-10) gives back the latent score up to that noise.
+    """
+    rng = np.random.Generator(np.random.PCG64([seed, wave]))
+    w = trial.waves.index(wave)
+    scores = trial.scores[:, w, :]
+    answered = ~np.isnan(scores).all(axis=1)
+    low, high = ITEM_SCALE
+    latent = low + (high - low) * scores[answered] / 10.0
+    columns: dict[str, np.ndarray] = {"person": np.flatnonzero(answered)}
+    for j, index in enumerate(SURVEY_INDICES):
+        for k in range(1, ITEMS_PER_INDEX + 1):
+            answer = np.clip(np.rint(latent[:, j] + ITEM_NOISE_SD * rng.standard_normal(latent.shape[0])), low, high)
+            columns[f"{index.name}_{k}"] = high + low - answer if k == ITEMS_PER_INDEX else answer
+    return pd.DataFrame(columns)
+
+
+def statistics_netherlands_records(trial: SimulatedTrial, *, miss_share: float, seed: int) -> pd.DataFrame:
+    """The same person-months as CBS would register them: small jobs sometimes missed.
+
+    A share ``miss_share`` of the person-months with fewer than 12 hours a week of work is
+    registered without work (informal or very small jobs that do not reach the polis
+    administration); benefit status is the same. This is how the two sources of the same outcome
+    come to disagree (Tilburg and Wageningen, DOMAIN.md section 3.3).
+    """
+    rng = np.random.Generator(np.random.PCG64([seed, 31]))
+    frame = trial.monthly_frame()
+    small = (frame["hours_per_week"] > 0) & (frame["hours_per_week"] < 12)
+    missed = small.to_numpy() & (rng.random(len(frame)) < miss_share)
+    frame.loc[missed, ["hours_per_week", "gross_earnings"]] = 0.0
+    frame.loc[missed, "contract"] = "none"
+    return frame

@@ -1,15 +1,29 @@
 """Use case: the six experiments of 2017-2019, from randomization to report, on synthetic data.
 
-For each municipality of the catalog: synthetic recipients with fake but valid BSNs pass the
-pseudonymization door and are enrolled; they are randomized with a recorded seed, stratified by
-the municipality's strata; 24 months of labour-market records and three survey waves are
-simulated and stored; every arm is estimated against control for every outcome; the report is
-written. Same seed, same database contents and the same report, on every machine.
+The demo walks the path a real trial takes through the registry, for each municipality of the
+catalog:
+
+1. an admin creates the trial from its plan, which seals the randomization (only the seed's
+   SHA-256 commitment is stored);
+2. a case manager enrols synthetic recipients: their fake but valid BSNs pass the eleven-test
+   and are replaced by keyed pseudonyms at the door; they give consent; then, and only then,
+   they are randomized through the sealed path (stratified permuted blocks for rolling intake,
+   complete randomization within strata for Utrecht's single intake);
+3. a researcher imports the monthly labour records (municipal and CBS) and the item answers of
+   three survey waves as files, all or nothing, exactly as ``proeftuin import`` does;
+4. the trial is over: the admin unseals it, publishing the seed so that anyone can recompute
+   every allocation (``proeftuin verify``);
+5. every arm is estimated against control for every outcome and the report is written.
+
+Same ``--seed``, same database contents and report on every machine: the demo derives its keys
+from the seed. That is right for synthetic people only; a real installation takes its secrets
+from the settings (:class:`~proeftuin.registry.settings.RegistrySettings`).
 """
 
 from __future__ import annotations
 
-import secrets
+import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,28 +31,33 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import SecretStr
 from sqlalchemy import Engine, func, select
 
 from proeftuin.analysis.trial import TrialResults, analyze_trial
-from proeftuin.design import ALGORITHM_VERSION, ExperimentSpec, catalog, stratified_assignment
-from proeftuin.registry import (
-    add_outcome_months,
-    add_survey_responses,
-    create_experiment,
-    enrol_participants,
-    load_experiment_data,
-    make_engine,
-    migrate,
-    pseudonymize,
-    record_assignments,
-    session_scope,
-)
-from proeftuin.registry.models import Assignment, Experiment, Participant
+from proeftuin.design import ExperimentSpec, TrialPlan, catalog
+from proeftuin.design.plan import Method, RandomizationSpec, SurveySpec
+from proeftuin.registry import get_experiment, load_experiment_data, make_engine, migrate, session_scope
+from proeftuin.registry.allocate import randomize
+from proeftuin.registry.crud import latest_analysis_run, record_analysis_run
+from proeftuin.registry.experiments import create_trial, seal_of, unseal
+from proeftuin.registry.intake import enrol, record_consent
+from proeftuin.registry.models import Participant, User
+from proeftuin.registry.roles import Role, add_user
+from proeftuin.registry.schemas import ConsentCreate, EnrolmentCreate
+from proeftuin.registry.settings import RegistrySettings
+from proeftuin.registry.verify import VerifyReport, verify_registry
 from proeftuin.report import Lang, ReportContext, write_report
 from proeftuin.rules import income_curve, minimum_wage
-from proeftuin.simulate import synthetic_population, simulate_trial
+from proeftuin.simulate import Calibration, synthetic_population, simulate_trial
+from proeftuin.simulate.trial import statistics_netherlands_records, survey_instrument, survey_items
+from proeftuin.workflow.imports import import_outcomes, import_survey
 
 DEFAULT_SEED = 2017
+CONSENT_VERSION = "2017-09"
+ADMIN, INTAKE, RESEARCHER = "demo-admin", "demo-klantmanager", "demo-onderzoeker"
+BATCH_INTAKE = frozenset({"utrecht"})
+"""Experiments with one intake moment, randomized as one batch (Utrecht, June 2018)."""
 
 Progress = Callable[[str], None]
 """Called with a short description after each step (the CLI draws progress bars with it)."""
@@ -50,26 +69,27 @@ class DemoError(ValueError):
 
 @dataclass(frozen=True)
 class DemoSeeds:
-    """The three seeds of one experiment, derived from the demo seed and its place in the catalog."""
+    """The seeds of one experiment, derived from the demo seed and its place in the catalog."""
 
     population: int
-    randomization: int
     outcomes: int
+    nonce: str
 
     @classmethod
     def derive(cls, seed: int, index: int) -> DemoSeeds:
-        state = np.random.SeedSequence([seed, index]).generate_state(3, dtype=np.uint32)
-        return cls(*(int(s) for s in state))
+        state = np.random.SeedSequence([seed, index]).generate_state(4, dtype=np.uint32)
+        return cls(int(state[0]), int(state[1]), f"{int(state[2]):08x}{int(state[3]):08x}")
 
 
 @dataclass(frozen=True)
 class DemoResult:
-    """What the demo made: the report's path, per-experiment results and seeds."""
+    """What the demo made: the report's path, per-experiment results, the seal commitments and the verification."""
 
     report: Path
     trials: list[TrialResults]
-    seeds: dict[str, int]
+    commitments: dict[str, str]
     participants: int
+    verification: VerifyReport
 
 
 MIN_PER_ARM = 30
@@ -84,32 +104,103 @@ def group_size(spec: ExperimentSpec, scale: float) -> int:
     return max(len(spec.arms) * MIN_PER_ARM, round(spec.participants * scale))
 
 
-def build_experiment(engine: Engine, spec: ExperimentSpec, seeds: DemoSeeds, *, n: int, secret: bytes) -> None:
-    """Enrol, randomize and simulate one experiment, in one transaction."""
+def demo_settings(seed: int) -> RegistrySettings:
+    """Secrets derived from the public demo seed: reproducible, and only fit for synthetic people."""
+
+    def key(purpose: str) -> SecretStr:
+        return SecretStr(hashlib.sha256(f"proeftuin-demo|{seed}|{purpose}".encode()).hexdigest())
+
+    return RegistrySettings(
+        pseudonym_secrets={spec.municipality: key(f"pseudonym|{spec.slug}") for spec in catalog()},
+        seal_key=key("seal"),
+    )
+
+
+def demo_plan(spec: ExperimentSpec) -> TrialPlan:
+    """The trial plan of a catalog experiment: its strata, consent text and survey instrument."""
+    method = Method.complete if spec.slug in BATCH_INTAKE else Method.blocks
+    return TrialPlan(
+        experiment=spec,
+        randomization=RandomizationSpec(method=method, strata=spec.strata),
+        consent_versions=(CONSENT_VERSION,),
+        survey=SurveySpec.model_validate({"indices": survey_instrument()}),
+    )
+
+
+def _ensure_users(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        present = set(session.scalars(select(User.name)))
+        for name, role in ((ADMIN, Role.admin), (INTAKE, Role.case_manager), (RESEARCHER, Role.researcher)):
+            if name not in present:
+                add_user(session=session, actor=ADMIN, name=name, role=role)
+
+
+def _enrolment(person: pd.Series, on: dt.date) -> EnrolmentCreate:
+    return EnrolmentCreate(
+        bsn=SecretStr(person["bsn"]), enrolled_on=on, case_manager=INTAKE, age=int(person["age"]), sex=person["sex"],
+        household=person["household"], months_on_benefit=int(person["months_on_benefit"]), education=person["education"],
+        health=float(person["health"]), migration_background=bool(person["migration_background"]),
+        distance_to_labour_market=person["distance_to_labour_market"],
+    )
+
+
+def _write(frame: pd.DataFrame, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    return path
+
+
+def build_experiment(engine: Engine, spec: ExperimentSpec, seeds: DemoSeeds, *, n: int, settings: RegistrySettings, files: Path) -> None:
+    """Run one synthetic trial through the registry (see the module docstring)."""
     population = synthetic_population(spec, n=n, seed=seeds.population)
     frame = population.frame
-    pseudonyms = [pseudonymize(bsn, secret) for bsn in frame["bsn"]]
-    arms = stratified_assignment(frame["stratum"], [a.code for a in spec.arms], [a.ratio for a in spec.arms], seed=seeds.randomization)
-    trial = simulate_trial(population, spec, arms, seed=seeds.outcomes)
+    start = spec.start
     with session_scope(engine) as session:
-        experiment = create_experiment(session=session, spec=spec)
-        ids = np.asarray(enrol_participants(session=session, experiment=experiment, pseudonyms=pseudonyms, covariates=population.covariates, enrolled_on=spec.start))
-        record_assignments(session=session, experiment=experiment, participant_ids=ids, arm_codes=arms, seed=seeds.randomization, algorithm=ALGORITHM_VERSION, assigned_on=spec.start)
-        months = trial.monthly_frame()
-        add_outcome_months(session=session, records=months.assign(participant_id=ids[months.pop("person")], source="municipal"))
-        survey = trial.survey_frame()
-        add_survey_responses(session=session, records=survey.assign(participant_id=ids[survey.pop("person")]))
+        create_trial(session=session, actor=ADMIN, plan=demo_plan(spec), settings=settings, nonce=seeds.nonce)
+    with session_scope(engine) as session:
+        people = enrol(session=session, actor=INTAKE, slug=spec.slug, people=[_enrolment(row, start) for _, row in frame.iterrows()], settings=settings)
+        pseudonyms = [p.pseudonym for p in people]
+        record_consent(session=session, actor=INTAKE, slug=spec.slug,
+                       consents=[ConsentCreate(pseudonym=p, text_version=CONSENT_VERSION, on=start) for p in pseudonyms])
+    with session_scope(engine) as session:
+        arm_of = {a.pseudonym: a.arm for a in randomize(session=session, actor=INTAKE, slug=spec.slug, pseudonyms=pseudonyms, on=start, settings=settings)}
+    trial = simulate_trial(population, spec, np.array([arm_of[p] for p in pseudonyms]), seed=seeds.outcomes)
+
+    who = np.asarray(pseudonyms, dtype=object)
+    calibration = Calibration.default()
+    for source, months in (("municipal", trial.monthly_frame()),
+                           ("cbs", statistics_netherlands_records(trial, miss_share=calibration.cbs_miss_share(spec.slug), seed=seeds.outcomes))):
+        records = months.assign(pseudonym=who[months.pop("person")], month=pd.to_datetime(months.pop("period")).dt.strftime("%Y-%m"))
+        columns = ["pseudonym", "month", "hours_per_week", "contract", "gross_earnings", "on_benefit"]
+        import_outcomes(engine, _write(records[columns], files / f"{spec.slug}-outcomes-{source}.csv"), slug=spec.slug, actor=RESEARCHER, source=source)
+    for wave in trial.waves:
+        answers = survey_items(trial, wave, seed=seeds.outcomes)
+        answers.insert(0, "pseudonym", who[answers.pop("person")])
+        import_survey(engine, _write(answers, files / f"{spec.slug}-survey-wave-{wave}.csv"), slug=spec.slug, actor=RESEARCHER, wave=wave)
+    with session_scope(engine) as session:
+        unseal(session=session, actor=ADMIN, slug=spec.slug, settings=settings)
 
 
-def _existing(engine: Engine, spec: ExperimentSpec) -> tuple[int, int] | None:
-    """(randomization seed, participants) of a demo experiment already in the database."""
+def _demo_options(seed: int, scale: float) -> dict[str, float]:
+    return {"seed": seed, "scale": scale}
+
+
+def _existing(engine: Engine, spec: ExperimentSpec) -> dict | None:
+    """The options of the demo run that built ``spec`` in this database, if it is there."""
     with session_scope(engine) as session:
-        experiment = session.scalar(select(Experiment).where(Experiment.slug == spec.slug))
-        if experiment is None:
+        try:
+            experiment = get_experiment(session=session, slug=spec.slug)
+        except ValueError:
             return None
-        seed = session.scalar(select(Assignment.seed).join(Participant).where(Participant.experiment_id == experiment.id).limit(1))
-        count = session.scalar(select(func.count()).select_from(Participant).where(Participant.experiment_id == experiment.id))
-        return int(seed or -1), int(count or 0)
+        run = latest_analysis_run(session=session, experiment=experiment, kind="demo-build")
+        people = session.scalar(select(func.count()).select_from(Participant).where(Participant.experiment_id == experiment.id))
+        return {**(run.options if run else {}), "participants": int(people or 0)}
+
+
+def _record_build(engine: Engine, spec: ExperimentSpec, seed: int, scale: float) -> None:
+    with session_scope(engine) as session:
+        record_analysis_run(session=session, experiment=get_experiment(session=session, slug=spec.slug), kind="demo-build",
+                            options=_demo_options(seed, scale), summary="synthetic trial built by proeftuin demo")
 
 
 def analyze(engine: Engine, spec: ExperimentSpec, *, level: float) -> TrialResults:
@@ -155,37 +246,44 @@ def run_demo(
     """Run the whole demo; see the module docstring. ``progress`` is told of every step."""
     step = progress or (lambda _message: None)
     specs = catalog()
-    secret = secrets.token_bytes(32)  # synthetic people: a key used once, so pseudonyms cannot be re-linked
+    settings = demo_settings(seed)
     seeds = {spec.slug: DemoSeeds.derive(seed, i) for i, spec in enumerate(specs)}
     with _engine(db) as engine:
         migrate(engine)
+        _ensure_users(engine)
         for spec in specs:
             n = group_size(spec, scale)
             existing = _existing(engine, spec)
             if existing is None:
-                build_experiment(engine, spec, seeds[spec.slug], n=n, secret=secret)
-            elif existing != (seeds[spec.slug].randomization, n):
+                build_experiment(engine, spec, seeds[spec.slug], n=n, settings=settings, files=out / "imports")
+                _record_build(engine, spec, seed, scale)
+            elif existing != {**_demo_options(seed, scale), "participants": n}:
                 raise DemoError(
-                    f"the database {db} already holds a demo of {spec.municipality} made with another --seed or "
-                    "--scale; use another --db (or remove that database file)"
+                    f"the database {db} already holds {spec.municipality}'s experiment, not made by a demo with "
+                    f"--seed {seed} --scale {scale}; use another --db (or remove that database file)"
                 )
             step(f"build:{spec.municipality}")
+        with session_scope(engine) as session:
+            verification = verify_registry(session=session, settings=None)
+            commitments = {spec.slug: seal_of(session=session, experiment=get_experiment(session=session, slug=spec.slug)).commitment for spec in specs}
+        if not verification.intact:
+            raise DemoError(f"the registry does not verify: {verification.problems[0]}")
         trials = []
         for spec in specs:
             trials.append(analyze(engine, spec, level=level))
             step(f"analyse:{spec.municipality}")
     context = ReportContext(
-        seeds={slug: s.randomization for slug, s in seeds.items()},
+        commitments=commitments,
         synthetic=True,
         work_pays={spec.slug: work_pays_curve(spec, lang=lang) for spec in specs},
     )
     name = "report.html" if lang == "nl" else "report.en.html"
     report = write_report(trials, out / name, lang=lang, context=context)
     step("report")
-    return DemoResult(report=report, trials=trials, seeds=context.seeds, participants=sum(sum(t.n_randomized.values()) for t in trials))
+    return DemoResult(report=report, trials=trials, commitments=commitments, participants=sum(sum(t.n_randomized.values()) for t in trials), verification=verification)
 
 
 DEMO_STEPS = 2 * len(catalog()) + 1
 """How many times :func:`run_demo` calls ``progress`` (for a progress bar's total)."""
 
-__all__ = ["DEFAULT_SEED", "DEMO_STEPS", "DemoError", "DemoResult", "DemoSeeds", "run_demo"]
+__all__ = ["DEFAULT_SEED", "DEMO_STEPS", "DemoError", "DemoResult", "DemoSeeds", "demo_settings", "run_demo"]

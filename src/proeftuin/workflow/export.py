@@ -65,7 +65,7 @@ def _table(session: Session, kind: ExportKind, slug: str, min_cell: int) -> pd.D
         return suppress(table, count="n", statistics=["on_benefit"], min_cell=min_cell)
     if kind is ExportKind.reconciliation:
         table = reconcile_sources(session=session, slug=slug)
-        return suppress(table, count="n_both", statistics=["n_disagree", "on_benefit_municipal", "on_benefit_cbs"], min_cell=min_cell)
+        return suppress(table, count="n_both", statistics=["n_disagree", "on_benefit_municipal", "on_benefit_cbs", "n_disagree_work", "working_municipal", "working_cbs"], min_cell=min_cell)
     if kind is ExportKind.services:
         table = services_by_arm(session=session, slug=slug)
         return suppress(table, count="n_received", statistics=["contacts_per_participant"], min_cell=min_cell)
