@@ -37,7 +37,7 @@ def test_outcomes_are_coherent() -> None:
     working = trial.hours > 0
     assert ((trial.contract > 0) == working).all()
     assert ((trial.gross_earnings > 0) == working).all()
-    assert trial.hours.max() <= 38 and trial.hours.shape == (400, 24)
+    assert trial.hours.max() <= 38 and trial.hours.shape == (400, 16)  # Utrecht measured 16 months
     answered = ~np.isnan(trial.scores)
     assert 0 < answered.mean() < 1  # realistic non-response
     assert np.nanmin(trial.scores) >= 0 and np.nanmax(trial.scores) <= 10
@@ -63,3 +63,30 @@ def test_a_larger_job_start_effect_raises_the_true_effect() -> None:
 def test_an_effect_on_an_unknown_index_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown indices"):
         Calibration.default().with_effects({"intensive": ComponentEffect(survey={"happiness": 1.0})})
+
+
+def test_survey_items_score_back_to_the_latent_index() -> None:
+    from proeftuin.design.plan import SurveyIndexSpec
+    from proeftuin.registry.survey import index_scores
+    from proeftuin.simulate.trial import survey_instrument, survey_items
+
+    _, trial = run()
+    answers = survey_items(trial, 0, seed=3)
+    spec = SurveyIndexSpec(**survey_instrument()["social_trust"])
+    scored = index_scores(answers[list(spec.items)].to_numpy(dtype=float), spec)
+    latent = trial.scores[answers["person"].to_numpy(), 0, 5]
+    assert np.corrcoef(scored, latent)[0, 1] > 0.7
+    assert abs(scored.mean() - latent.mean()) < 0.3
+
+
+def test_cbs_misses_small_jobs_only() -> None:
+    from proeftuin.simulate.trial import statistics_netherlands_records
+
+    _, trial = run()
+    municipal = trial.monthly_frame()
+    cbs = statistics_netherlands_records(trial, miss_share=0.5, seed=1)
+    changed = (municipal["hours_per_week"] != cbs["hours_per_week"]).to_numpy()
+    assert changed.any()
+    assert (municipal.loc[changed, "hours_per_week"] < 12).all()
+    assert (cbs.loc[changed, "hours_per_week"] == 0).all()
+    assert (municipal["on_benefit"] == cbs["on_benefit"]).all()
