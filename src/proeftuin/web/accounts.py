@@ -10,6 +10,7 @@ from proeftuin.registry.models import User
 from proeftuin.web.security import hash_password, verify_password
 
 MIN_PASSWORD_LENGTH = 12
+_UNKNOWN_USER_HASH = hash_password("no such user: spend the same time as a real check")
 
 
 def set_password(*, session: Session, name: str, password: str) -> None:
@@ -27,7 +28,7 @@ def authenticate(*, session: Session, name: str, password: str) -> User | None:
     """The user when ``password`` is theirs, else ``None`` (unknown users cost a hash too)."""
     user = session.scalar(select(User).where(User.name == name))
     if user is None:
-        verify_password(hash_password("timing-equaliser"), password)
+        verify_password(_UNKNOWN_USER_HASH, password)
         return None
     return user if verify_password(user.password_hash, password) else None
 
