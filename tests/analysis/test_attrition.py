@@ -128,3 +128,14 @@ def test_imbens_manski_critical_value_closed_form() -> None:
     # A wide identified set gets the one-sided critical value at each end.
     low, high = _imbens_manski(0.0, 100.0, 0.5, 0.5, 0.90)
     assert (low, high) == pytest.approx((-stats.norm.ppf(0.90) * 0.5, 100 + stats.norm.ppf(0.90) * 0.5), abs=1e-10)
+
+
+@pytest.mark.parametrize("everybody", [True, False])
+def test_no_attrition_at_all_is_an_exact_zero_not_rounding_noise(everybody: bool) -> None:
+    # QA: with every outcome observed the regression returned 1e-16 +/- 5e-16, "p = 0.82"
+    arm = np.repeat(["control", "exemption", "guidance"], [40, 35, 45])
+    report = attrition_table(np.full(arm.size, everybody), arm, "control")
+    for effect in report.differences:
+        assert (effect.estimate, effect.std_error, effect.ci_low, effect.ci_high) == (0.0, 0.0, 0.0, 0.0)
+        assert (effect.statistic, effect.p_value) == (0.0, 1.0)
+    assert (report.joint.statistic, report.joint.p_value, report.joint.df_num) == (0.0, 1.0, 2)

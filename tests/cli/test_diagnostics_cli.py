@@ -114,3 +114,20 @@ def test_attrition_text_outcome_names_the_row(tmp_path: Path) -> None:
     path = _write(tmp_path, frame)
     result = runner.invoke(app, ["attrition", str(path), "--arm", "arm", "--control", "control", "--outcome", "work"])
     _one_error_line(result, str(path), "row 2", "column 'work'", "'yes' is not a number")
+
+
+def test_attrition_without_any_missing_outcome_reports_p_one(tmp_path: Path) -> None:
+    frame = _frame().assign(work=lambda f: f["work"].fillna(0.0))
+    result = runner.invoke(app, ["attrition", str(_write(tmp_path, frame)), "--arm", "arm", "--control", "control", "--outcome", "work", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert [d["p_value"] for d in payload["differences"]] == [1.0, 1.0]
+    assert payload["joint_test"]["p_value"] == 1.0
+
+
+def test_tables_never_truncate_numbers_on_a_narrow_terminal(tmp_path: Path) -> None:
+    # QA: rich cut cells to "-0.095…" at 80 columns; a cell now folds onto the next line
+    path = _write(tmp_path, _frame())
+    result = runner.invoke(app, ["balance", str(path), "--arm", "arm", "--control", "control", "--covariates", "age,sex"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.stdout

@@ -78,3 +78,15 @@ def test_single_row_is_refused(tmp_path: Path) -> None:
     path = _file(tmp_path, "site,est,se\nA,0.1,0.02\n")
     result = runner.invoke(app, ["pool", str(path), "--estimate", "est", "--std-error", "se"])
     _one_error_line(result, str(path), "at least 2 rows")
+
+
+def test_table_gives_forest_plot_rows_with_the_pooled_effect_last(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["pool", str(_file(tmp_path)), "--estimate", "est", "--std-error", "se", "--label", "site", "--level", "0.9"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if line.startswith("│")]
+    forest = [line.split("│")[1].strip() for line in lines[: len(ROWS) + 1]]
+    assert forest == [*ROWS, "pooled: random effects (reml)"]
+    utrecht = [cell.strip() for cell in lines[0].split("│")[1:-1]]
+    assert utrecht[1:4] == ["0.09", f"{0.09 - 1.6448536269514722 * 0.03:.4g}", f"{0.09 + 1.6448536269514722 * 0.03:.4g}"]
+    pooled = pool_effects([e for e, _ in ROWS.values()], [s for _, s in ROWS.values()], level=0.9)
+    assert [cell.strip() for cell in lines[len(ROWS)].split("│")[1:-1]][1:] == [f"{pooled.estimate:.4g}", f"{pooled.ci_low:.4g}", f"{pooled.ci_high:.4g}", "100"]

@@ -81,7 +81,9 @@ def _effects(
     for i, term in enumerate(coding.treatments):
         estimate = float(fit_coef[1 + i])
         se = float(np.sqrt(fit_vcov[1 + i, 1 + i]))
-        statistic = estimate / se
+        # a difference that is exactly 0 with no sampling variance (nobody lost in any arm):
+        # no evidence of a difference at all, so t = 0 and p = 1 rather than 0/0
+        statistic = estimate / se if se > 0.0 or estimate != 0.0 else 0.0
         effects.append(
             Effect(
                 outcome=outcome,
@@ -125,7 +127,9 @@ def attrition_table(
     """Response rates per arm and the test of differential attrition (module docstring, item 1).
 
     ``responded`` is boolean (``True`` = outcome observed); ``covariates`` optional ``(n, q)``
-    baseline covariates added to the response regression.
+    baseline covariates added to the response regression. When everybody responded (or
+    nobody did) every difference is exactly 0 with standard error 0, and both the per-arm
+    test and the joint test report statistic 0 and p-value 1.
     """
     check_level(level)
     labels = np.asarray(arm).astype(str)
@@ -139,14 +143,24 @@ def attrition_table(
     k = len(coding.treatments)
     restriction = np.zeros((k, x.shape[1]))
     restriction[np.arange(k), 1 + np.arange(k)] = 1.0
+    # Everybody answered (or nobody did): the response rates are equal by construction. The
+    # regression would return rounding noise (1e-16 / 5e-16) as a "test"; report the exact
+    # answer instead: every difference 0 with standard error 0, t = F = 0 and p = 1.
+    no_variation = bool(r.all() or not r.any())
+    if no_variation:
+        coef, vcov = np.zeros_like(fit.coef), np.zeros_like(fit.vcov)
+        joint = WaldTest(statistic=0.0, df_num=k, df_den=fit.df, p_value=1.0)
+    else:
+        coef, vcov = fit.coef, fit.vcov
+        joint = wald_test(fit, restriction)
     rates = tuple(
         ResponseRate(arm=a, n=int(np.sum(labels == a)), responded=int(np.sum(r[labels == a])), rate=float(r[labels == a].mean()))
         for a in (coding.control, *coding.treatments)
     )
     is_control = labels == control
     differences = _effects(
-        fit.coef,
-        fit.vcov,
+        coef,
+        vcov,
         fit.df,
         outcome="response",
         coding=coding,
@@ -156,7 +170,7 @@ def attrition_table(
         level=level,
         estimator="ols",
     )
-    return AttritionReport(control=control, rates=rates, differences=differences, joint=wald_test(fit, restriction))
+    return AttritionReport(control=control, rates=rates, differences=differences, joint=joint)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from proeftuin.cli.app import app, fail
-from proeftuin.cli.render import OutputFormat, effect_records, print_csv, print_json, print_table
+from proeftuin.cli.render import OutputFormat, compact_effect_rows, effect_records, print_csv, print_json, print_table
 
 ArmOption = Annotated[str, typer.Option("--arm", help="Column holding each participant's arm.")]
 ControlOption = Annotated[str, typer.Option("--control", help="Value of --arm that marks the control group.")]
@@ -81,6 +81,6 @@ def attrition(
         print_csv(rates)
     else:
         print_table(rates, title=f"Response rates ({outcome!r} observed)")
-        print_table(differences, title=f"Difference in response rate against {control!r} (HC2)")
+        print_table(compact_effect_rows(differences, level), title=f"Difference in response rate against {control!r} (HC2)")
         print_table([joint], title="Joint test of differential attrition (HC2 F)")
         print_table(bounds, title="Lee (2009) bounds")

@@ -39,13 +39,13 @@ def pool(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
 ) -> None:
     """Pool estimates by fixed- or random-effects meta-analysis (REML by default, as metafor)."""
-    from proeftuin.workflow.diagnostics import pool_file
+    from proeftuin.workflow.diagnostics import pool_file_forest
     from proeftuin.workflow.tabular import TabularError
 
     if not 0.0 < level < 1.0:
         raise fail(f"--level must be between 0 and 1; got {level}")
     try:
-        result = pool_file(file, estimate=estimate, std_error=std_error, label=label, method=method.value, hksj=hksj, level=level)
+        result, forest = pool_file_forest(file, estimate=estimate, std_error=std_error, label=label, method=method.value, hksj=hksj, level=level)
     except TabularError as exc:
         raise fail(str(exc)) from None
     record: dict[str, Any] = {key: getattr(result, key) for key in POOL_FIELDS}
@@ -54,7 +54,6 @@ def pool(
     elif fmt is OutputFormat.csv:
         print_csv([record])
     else:
-        rows = [{"label": name, "weight_pct": 100.0 * weight} for name, weight in zip(result.labels, result.weights)]
-        print_table(rows, title="Weights")
+        print_table(forest, title=f"Forest plot rows ({level:.0%} CI; the pooled effect last)")
         print_table([{"quantity": key, "value": value} for key, value in record.items()],
                     title=f"Pooled ({method.value}{', HKSJ' if hksj else ''}, {level:.0%} CI; I^2 in %)")

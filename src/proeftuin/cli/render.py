@@ -69,10 +69,14 @@ def print_table(records: Sequence[Mapping[str, Any]], *, title: str | None = Non
     if not records:
         Console().print("(no rows)")
         return
+    cells = [[_format_cell(value) for value in record.values()] for record in records]
     for key in records[0]:
-        table.add_column(key, justify="left" if isinstance(records[0][key], str) else "right")
-    for record in records:
-        table.add_row(*(_format_cell(value) for value in record.values()))
+        # Never truncate: a number cut to "0.1…" on a narrow terminal reads as a wrong number;
+        # a cell too wide for its column folds onto the next line instead.
+        numeric = not isinstance(records[0][key], str)
+        table.add_column(key, justify="right" if numeric else "left", overflow="fold")
+    for row in cells:
+        table.add_row(*row)
     Console().print(table)
 
 

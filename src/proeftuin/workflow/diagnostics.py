@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from proeftuin.analysis.attrition import AttritionReport, LeeBounds, attrition_table, lee_bounds
 from proeftuin.analysis.balance import BalanceTable, balance_table
@@ -38,6 +39,25 @@ def pool_file(
     level: float = 0.95,
 ) -> PooledEffect:
     """Pool the ``estimate`` column with its ``std_error`` column, one row per municipality."""
+    return pool_file_forest(path, estimate=estimate, std_error=std_error, label=label, method=method, hksj=hksj, level=level)[0]
+
+
+def pool_file_forest(
+    path: Path | str,
+    *,
+    estimate: str,
+    std_error: str,
+    label: str | None = None,
+    method: PoolingMethod = "reml",
+    hksj: bool = False,
+    level: float = 0.95,
+) -> tuple[PooledEffect, list[dict[str, object]]]:
+    """:func:`pool_file` and the rows of its forest plot.
+
+    One row per estimate (``label``, ``estimate``, ``ci_low``, ``ci_high`` at ``level`` from the
+    normal quantile, ``weight_pct``), then the pooled effect as the last row (its label names the
+    method), as metafor's ``forest()`` draws it.
+    """
     frame = read_table(path)
     require_columns(frame, [estimate, std_error, *([label] if label else [])], path)
     y = numeric_column(frame, estimate, path, allow_missing=False)
@@ -48,9 +68,17 @@ def pool_file(
     if len(frame) < 2:
         raise TabularError(path, f"pooling needs at least 2 rows; the file has {len(frame)}")
     try:
-        return pool_effects(y, se, labels=labels, method=method, hksj=hksj, level=level)
+        result = pool_effects(y, se, labels=labels, method=method, hksj=hksj, level=level)
     except (ValueError, RuntimeError) as exc:
         raise TabularError(path, str(exc)) from exc
+    z = float(stats.norm.ppf(0.5 + level / 2.0))
+    rows: list[dict[str, object]] = [
+        {"label": name, "estimate": float(e), "ci_low": float(e - z * s), "ci_high": float(e + z * s), "weight_pct": 100.0 * w}
+        for name, e, s, w in zip(result.labels, y, se, result.weights)
+    ]
+    pooled = "fixed effect" if method == "fe" else f"random effects ({method}{', HKSJ' if hksj else ''})"
+    rows.append({"label": f"pooled: {pooled}", "estimate": result.estimate, "ci_low": result.ci_low, "ci_high": result.ci_high, "weight_pct": 100.0})
+    return result, rows
 
 
 def _arms(frame: pd.DataFrame, arm: str, control: str, path: Path | str) -> np.ndarray:
