@@ -138,3 +138,12 @@ def test_the_two_sources_disagree_most_where_they_did_in_reality(demo) -> None:
     engine.dispose()
     # CBS misses 40% of the small jobs in Tilburg and 10% in Utrecht (simulate/calibration.yaml)
     assert disagreement["tilburg"] > disagreement["utrecht"] > 0
+
+
+def test_the_report_estimates_the_benefit_paid_under_each_regime(demo) -> None:
+    _, result = demo
+    utrecht = next(t for t in result.trials if t.spec.slug == "utrecht")
+    effect = utrecht.adjusted.get("benefit_paid", "disregard")
+    assert 500 < effect.control_mean < 1500  # euros per month
+    assert effect.std_error > 0
+    assert "Uitkering per maand (EUR)" in result.report.read_text(encoding="utf-8")

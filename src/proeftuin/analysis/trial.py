@@ -4,6 +4,8 @@
   indicator, estimated by OLS of the outcome on the arm indicators (control as reference),
   unadjusted and adjusted for baseline covariates, HC2 standard errors, 90% t intervals;
 * monthly profiles: the same regression for every month's indicator, in one pass;
+* income: the mean monthly benefit paid under the arm's regime (when the caller hands over the
+  person-month benefits computed by the rules engine), same regressions, in euros;
 * survey indices: the follow-up score (the mean over the analysed waves a person answered, as
   Tilburg and Wageningen averaged their two follow-ups) regressed on the arms and the baseline
   score (ANCOVA, :func:`~proeftuin.analysis.ancova.ancova_effects`, with the missing-indicator
@@ -24,7 +26,7 @@ from proeftuin.analysis.ancova import ancova_effects
 from proeftuin.analysis.ols import estimate_effects
 from proeftuin.analysis.options import DEFAULT_LEVEL
 from proeftuin.analysis.results import EffectTable
-from proeftuin.design.outcomes import CONTRACT_CODES, SURVEY_INDICES, ever, labour_indicators
+from proeftuin.design.outcomes import CONTRACT_CODES, SURVEY_INDICES, ever, labour_indicators, mean_per_person
 from proeftuin.design.spec import ExperimentSpec
 
 CATEGORICAL_COVARIATES = ("sex", "household", "education", "distance_to_labour_market")
@@ -89,9 +91,14 @@ def analyze_trial(
     survey: pd.DataFrame,
     minimum_wage: np.ndarray,
     *,
+    benefits: pd.DataFrame | None = None,
     level: float = DEFAULT_LEVEL,
 ) -> TrialResults:
-    """Every arm against control on every outcome (see the module docstring for the estimators)."""
+    """Every arm against control on every outcome (see the module docstring for the estimators).
+
+    ``benefits`` (person-months with a ``benefit`` column, from the rules engine) adds the income
+    outcome ``benefit_paid``: the mean monthly benefit under the arm's regime.
+    """
     arm = participants["arm"].to_numpy(dtype=str)
     order = [a.code for a in spec.arms]
     control = spec.control.code
@@ -103,10 +110,13 @@ def analyze_trial(
     def fit(y: np.ndarray, outcome_names: list[str], covariates: np.ndarray | None) -> EffectTable:
         return estimate_effects(y, arm, control=control, arms=order, outcome_names=outcome_names, covariates=covariates, level=level)
 
+    if benefits is not None:
+        names = [*names, "benefit_paid"]
+        period = np.column_stack([period, mean_per_person(benefits, participants["participant_id"].to_numpy(), "benefit")])
     unadjusted, adjusted = fit(period, names, None), fit(period, names, x)
     n_months = next(iter(monthly.values())).shape[1]
-    stacked = np.column_stack([monthly[name][:, t] for name in names for t in range(n_months)])
-    profile = fit(stacked, [f"{name}@{t + 1}" for name in names for t in range(n_months)], x)
+    stacked = np.column_stack([monthly[name][:, t] for name in monthly for t in range(n_months)])
+    profile = fit(stacked, [f"{name}@{t + 1}" for name in monthly for t in range(n_months)], x)
 
     baseline, follow = follow_up_scores(participants, survey, spec.survey_waves_analysed)
     survey_names = [o.name for o in SURVEY_INDICES]

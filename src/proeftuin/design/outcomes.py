@@ -5,7 +5,8 @@ Labour outcomes follow the seed articles (CPB / the six municipal reports): work
 100% of the statutory minimum wage (WML), and outflow from benefit. Each is a monthly 0/1
 indicator; the period outcome is "at any month of the period" (*uitstroom tijdens het
 experiment*). Survey indices are 0-10 scores at the follow-up waves, analysed with the baseline
-score as covariate (ANCOVA).
+score as covariate (ANCOVA). The income outcome is the mean monthly benefit paid under the
+arm's regime, in euros.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 
-Family = Literal["labour", "survey"]
-Kind = Literal["binary", "score"]
+Family = Literal["labour", "survey", "income"]
+Kind = Literal["binary", "score", "amount"]
 
 
 @dataclass(frozen=True)
@@ -34,8 +36,8 @@ class OutcomeDefinition:
 
     @property
     def unit(self) -> str:
-        """Binary effects are reported in percentage points, scores in points on 0-10."""
-        return "pp" if self.kind == "binary" else "points"
+        """Binary effects are reported in percentage points, scores in points on 0-10, amounts in euros."""
+        return {"binary": "pp", "score": "points", "amount": "EUR"}[self.kind]
 
 
 HOURS_THRESHOLDS = (8, 12, 27, 32)
@@ -71,7 +73,13 @@ SURVEY_INDICES: tuple[OutcomeDefinition, ...] = tuple(
     )
 )
 
-OUTCOMES = {o.name: o for o in (*LABOUR_OUTCOMES, *SURVEY_INDICES)}
+INCOME_OUTCOMES: tuple[OutcomeDefinition, ...] = (
+    OutcomeDefinition("benefit_paid", "Uitkering per maand (EUR)", "Benefit paid per month (EUR)", "income", "amount"),
+)
+"""What the arm's benefit regime pays: the mean monthly benefit over the person's months,
+computed from the records by the rules engine (``proeftuin.workflow.benefits``)."""
+
+OUTCOMES = {o.name: o for o in (*LABOUR_OUTCOMES, *SURVEY_INDICES, *INCOME_OUTCOMES)}
 
 CONTRACT_CODES = {"none": 0, "temporary": 1, "permanent": 2}
 
@@ -109,3 +117,8 @@ def labour_indicators(
 def ever(indicator: np.ndarray) -> np.ndarray:
     """The period outcome: 1 if the monthly indicator ``(n, months)`` is 1 in any month."""
     return indicator.any(axis=1).astype(float)
+
+
+def mean_per_person(monthly: pd.DataFrame, participant_ids: np.ndarray, column: str) -> np.ndarray:
+    """The mean of a person-month ``column`` over each person's months (NaN for a person without any)."""
+    return monthly.groupby("participant_id")[column].mean().reindex(participant_ids).to_numpy(dtype=float)

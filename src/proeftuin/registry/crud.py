@@ -101,8 +101,8 @@ def latest_analysis_run(*, session: Session, experiment: Experiment, kind: str) 
 class ExperimentData:
     """Everything the analysis needs of one experiment, pseudonymized, as frames.
 
-    ``participants``: one row per randomized participant (participant_id, pseudonym, arm,
-    baseline covariates), sorted by participant_id; ``months``: person-months of one source;
+    ``participants``: one row per randomized participant (participant_id, pseudonym, arm, the
+    arm's benefit regime, baseline covariates, youngest_child_age), sorted by participant_id; ``months``: person-months of one source;
     ``survey``: long survey scores.
     """
 
@@ -123,7 +123,8 @@ def load_experiment_data(*, session: Session, slug: str, source: str = "municipa
     experiment = get_experiment(session=session, slug=slug)
     participants = _frame(
         session,
-        select(Participant.id.label("participant_id"), Participant.pseudonym, Arm.code.label("arm"), *[getattr(Participant, c) for c in COVARIATE_COLUMNS])
+        select(Participant.id.label("participant_id"), Participant.pseudonym, Arm.code.label("arm"), Arm.regime,
+               *[getattr(Participant, c) for c in COVARIATE_COLUMNS], Participant.youngest_child_age)
         .join(Assignment, Assignment.participant_id == Participant.id)
         .join(Arm, Arm.id == Assignment.arm_id)
         .where(Participant.experiment_id == experiment.id)

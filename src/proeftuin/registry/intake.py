@@ -55,7 +55,7 @@ def enrol(*, session: Session, actor: str, slug: str, people: Sequence[Enrolment
         covariates = {c: getattr(person, c) for c in BASELINE}
         cluster = pseudonymize_household(person.household_id.get_secret_value(), secret) if person.household_id else None
         rows.append({"experiment_id": experiment.id, "pseudonym": pseudonym, "enrolled_on": person.enrolled_on,
-                     "case_manager": case_manager, "cluster": cluster,
+                     "case_manager": case_manager, "cluster": cluster, "youngest_child_age": person.youngest_child_age,
                      "stratum": stratum_key(covariates, strata) if strata else "all", **covariates})
     if rows:
         session.execute(insert(Participant), rows)

@@ -102,6 +102,9 @@ class Participant(Base):
     stratum: Mapped[str] = mapped_column(String(128))
     case_manager: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True, doc="User name; 0002.")
     cluster: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True, doc="Household pseudonym; 0002.")
+    youngest_child_age: Mapped[int | None] = mapped_column(
+        Integer, nullable=True, doc="Age of the youngest child of a single parent (art. 31 lid 2 r); 0004."
+    )
 
     experiment: Mapped[Experiment] = relationship(back_populates="participants")
     assignment: Mapped[Assignment | None] = relationship(back_populates="participant")

@@ -33,6 +33,9 @@ class EnrolmentCreate(BaseModel):
     health: Annotated[float, Field(ge=0, le=10)]
     migration_background: bool
     distance_to_labour_market: str
+    youngest_child_age: Annotated[int, Field(ge=0, le=17)] | None = Field(
+        None, description="Single parents: age of the youngest child (the benefit rules need it from the 7th month of disregard)."
+    )
 
     @field_validator("bsn")
     @classmethod

@@ -42,8 +42,14 @@ def scale(outcome: str) -> float:
 
 
 def format_level(value: float, outcome: str) -> str:
-    """A control-group level as the reader sees it: a percentage or a score."""
-    return f"{value * 100:.0f}%" if scale(outcome) == 100.0 else f"{value:.1f}"
+    """A control-group level as the reader sees it: a percentage, a score or an amount in euros."""
+    kind = outcome_definition(outcome).kind
+    if kind == "binary":
+        return f"{value * 100:.0f}%"
+    return f"EUR {value:,.0f}".replace(",", ".") if kind == "amount" else f"{value:.1f}"
+
+
+UNIT_TEXT = {"pp": "effect_pp", "points": "effect_points", "EUR": "effect_euro"}
 
 
 def forest_panel(
@@ -82,7 +88,7 @@ def forest_figure(
     for ax, (municipality, effects, arms, control_mean) in zip(axes[:, 0], panels, strict=True):
         level_text = t("control_level", lang, value=format_level(control_mean, outcome))
         forest_panel(effects, arms, title=f"{municipality} — {level_text}", lang=lang, ax=ax)
-    unit = "effect_pp" if scale(outcome) == 100.0 else "effect_points"
+    unit = UNIT_TEXT[outcome_definition(outcome).unit]
     axes[-1, 0].set_xlabel(t(unit, lang) + f" ({level:.0%} " + ("BI" if lang == "nl" else "CI") + ")", fontsize=9)
     figure.tight_layout()
     return figure

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from proeftuin import __version__
 from proeftuin.analysis.results import Effect
 from proeftuin.analysis.trial import TrialResults
-from proeftuin.design.outcomes import LABOUR_OUTCOMES, SURVEY_INDICES, outcome as outcome_definition
+from proeftuin.design.outcomes import INCOME_OUTCOMES, LABOUR_OUTCOMES, SURVEY_INDICES, outcome as outcome_definition
 from proeftuin.report.disclosure import DEFAULT_MIN_CELL, format_count, is_disclosive
 from proeftuin.report.forest import format_level, forest_figure, profile_figure, scale, work_pays_figure
 from proeftuin.report.i18n import Lang, t
@@ -120,7 +120,8 @@ def render_report(trials: Sequence[TrialResults], *, lang: Lang = "nl", context:
     context = context or ReportContext()
     env = Environment(loader=PackageLoader("proeftuin.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
     level = round((trials[0].level if trials else 0.9) * 100)
-    others = [o for o in (*LABOUR_OUTCOMES, *SURVEY_INDICES) if o.name not in (FIGURE_1, FIGURE_2)]
+    measured = {e.outcome for r in trials for e in r.adjusted}
+    others = [o for o in (*LABOUR_OUTCOMES, *INCOME_OUTCOMES, *SURVEY_INDICES) if o.name not in (FIGURE_1, FIGURE_2) and o.name in measured]
     tables = {
         version: [_row(e, r, lang, context) for r in trials for e in getattr(r, version)]
         for version in ("adjusted", "unadjusted")

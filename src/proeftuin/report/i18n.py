@@ -16,6 +16,7 @@ TEXT: dict[str, dict[Lang, str]] = {
     "control_level": {"nl": "Controlegroep: {value}", "en": "Control group: {value}"},
     "effect_pp": {"nl": "Effect (procentpunten)", "en": "Effect (percentage points)"},
     "effect_points": {"nl": "Effect (punten, schaal 0-10)", "en": "Effect (points, 0-10 scale)"},
+    "effect_euro": {"nl": "Effect (euro per maand)", "en": "Effect (euros per month)"},
     "figure1": {"nl": "Figuur 1: Uitstroom > 8 uur per week", "en": "Figure 1: Outflow to work > 8 hours a week"},
     "figure2": {"nl": "Figuur 2: Sociaal vertrouwen (score 0-10), laatste meting", "en": "Figure 2: Social trust (score 0-10), last wave"},
     "figure_note": {

@@ -11,6 +11,7 @@ Public API::
                      youngest_child_age=None, disregard_month=1, hours_per_week=None,
                      engine="numpy") -> BenefitResult
     compute_benefit(*, date, household, earnings, ...same...) -> Benefit
+    net_earnings(gross, dates) -> ndarray
     regimes() -> list[str];  regime_info(name) -> Regime
     parameters() -> list[ParameterInfo]
     income_curve(*, date, household, regimes, hours=range(0, 41), ...) -> DataFrame
@@ -50,6 +51,16 @@ def minimum_wage(dates: DatesLike) -> npt.NDArray[np.float64]:
     return value_at("wml.gross_monthly_21_plus", dates)
 
 
+def net_earnings(gross: npt.ArrayLike, dates: DatesLike) -> npt.NDArray[np.float64]:
+    """Net monthly earnings from gross, by the dated share ``labour.net_share_of_gross_earnings``.
+
+    Income tax and social contributions are not modelled: the share is an explicit *assumption*
+    parameter (see its YAML file), the same one the income curves use. ``gross`` and ``dates``
+    broadcast against each other.
+    """
+    return np.asarray(gross, dtype=np.float64) * value_at("labour.net_share_of_gross_earnings", dates)
+
+
 def regimes() -> list[str]:
     """Names of all earnings regimes (``regular`` first)."""
     return list(registry())
@@ -77,6 +88,7 @@ __all__ = [
     "exit_hours",
     "income_curve",
     "minimum_wage",
+    "net_earnings",
     "parameters",
     "plot_income_curve",
     "regime_info",

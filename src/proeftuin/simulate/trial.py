@@ -17,7 +17,7 @@ Labour model, per person i, month t and arm a (parameters in ``calibration.yaml`
 * ``months`` of the calibration (24), or fewer when the experiment's period is shorter
   (Utrecht measured 16 months): no record falls outside the period;
 * benefit from :func:`proeftuin.rules.compute_benefits` under the arm's regime on net earnings
-  (``net_share_of_gross`` of gross); a person is off benefit when nothing is payable, or for
+  (:func:`proeftuin.rules.net_earnings`); a person is off benefit when nothing is payable, or for
   good after an exit for other reasons (moving, partner; ``other_monthly_outflow``).
 
 Survey model, per index j and wave w::
@@ -38,7 +38,7 @@ import pandas as pd
 
 from proeftuin.design.outcomes import CONTRACT_CODES, SURVEY_INDICES, ever, labour_indicators
 from proeftuin.design.spec import ExperimentSpec
-from proeftuin.rules import compute_benefits, minimum_wage
+from proeftuin.rules import compute_benefits, minimum_wage, net_earnings
 from proeftuin.simulate.calibration import JOB_SIZES, Calibration
 from proeftuin.simulate.population import Population
 
@@ -185,7 +185,7 @@ def simulate_trial(
         benefit = compute_benefits(
             date=periods[t],
             household=household,
-            earnings=(earnings * lab["net_share_of_gross"]).ravel(),
+            earnings=net_earnings(earnings, periods[t]).ravel(),
             regime=regimes.ravel(),
             age=age,
             youngest_child_age=np.where(youngest >= 0, youngest, np.nan),

@@ -40,10 +40,11 @@ from proeftuin.analysis import (
 )
 from proeftuin.analysis.trial import follow_up_scores, labour_outcomes
 from proeftuin.design.analysis_plan import AnalysisPlan, PlanError
-from proeftuin.design.outcomes import OUTCOMES, SURVEY_INDICES, ever
+from proeftuin.design.outcomes import OUTCOMES, SURVEY_INDICES, ever, mean_per_person
 from proeftuin.registry import ExperimentData, get_experiment, load_experiment_data, session_scope
 from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.rules import minimum_wage
+from proeftuin.workflow.benefits import monthly_benefits
 
 EXPLORATORY = "exploratory"
 """The family label of outcomes that are not in the plan."""
@@ -105,6 +106,7 @@ class _Trial:
         self.labour = {
             name: np.where(np.isnan(m).all(axis=1), np.nan, ever(np.nan_to_num(m))) for name, m in monthly.items()
         }
+        self.labour["benefit_paid"] = mean_per_person(monthly_benefits(people, data.months), people["participant_id"].to_numpy(), "benefit")
         self.baseline, self.follow = follow_up_scores(people, data.survey, data.spec.survey_waves_analysed)
         self.survey_names = [index.name for index in SURVEY_INDICES]
 

@@ -51,6 +51,7 @@ from proeftuin.report import Lang, ReportContext, write_report
 from proeftuin.rules import income_curve, minimum_wage
 from proeftuin.simulate import Calibration, synthetic_population, simulate_trial
 from proeftuin.simulate.trial import statistics_netherlands_records, survey_instrument, survey_items
+from proeftuin.workflow.benefits import monthly_benefits
 from proeftuin.workflow.imports import import_outcomes, import_survey
 
 DEFAULT_SEED = 2017
@@ -141,6 +142,7 @@ def _enrolment(person: pd.Series, on: dt.date) -> EnrolmentCreate:
         household=person["household"], months_on_benefit=int(person["months_on_benefit"]), education=person["education"],
         health=float(person["health"]), migration_background=bool(person["migration_background"]),
         distance_to_labour_market=person["distance_to_labour_market"],
+        youngest_child_age=int(person["youngest_child_age"]) if person["youngest_child_age"] >= 0 else None,
     )
 
 
@@ -208,7 +210,8 @@ def analyze(engine: Engine, spec: ExperimentSpec, *, level: float) -> TrialResul
     with session_scope(engine) as session:
         data = load_experiment_data(session=session, slug=spec.slug)
     periods = np.sort(data.months["period"].unique()).astype("datetime64[D]")
-    return analyze_trial(data.spec, data.participants, data.months, data.survey, minimum_wage(periods), level=level)
+    benefits = monthly_benefits(data.participants, data.months)
+    return analyze_trial(data.spec, data.participants, data.months, data.survey, minimum_wage(periods), benefits=benefits, level=level)
 
 
 def work_pays_curve(spec: ExperimentSpec, *, lang: Lang, household: str = "single") -> pd.DataFrame:

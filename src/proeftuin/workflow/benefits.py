@@ -1,0 +1,52 @@
+"""Use case: each participant's benefit in each month, from their arm's regime (``proeftuin.rules``).
+
+Every arm names its benefit regime; a participant's benefit in a month follows from that regime,
+their household, age (at enrolment) and the age of a single parent's youngest child, and the
+month's records: net earnings (:func:`proeftuin.rules.net_earnings` of gross), hours worked
+(Tilburg's work bonus) and the number of consecutive months with earnings so far (the
+disregard's month counter, art. 31 lid 2 n: at most 6 consecutive months in the regular regime).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from proeftuin.rules import compute_benefits, net_earnings
+
+BENEFIT_COLUMNS = ("participant_id", "month", "period", "regime", "disregard_month", "norm", "disregard", "benefit", "work_bonus", "net_income")
+
+
+def earning_streak(months: pd.DataFrame) -> np.ndarray:
+    """Consecutive months with earnings up to each person-month (0 in a month without)."""
+    ordered = months.sort_values(["participant_id", "month"])
+    earning = ordered["gross_earnings"].to_numpy() > 0
+    person = ordered["participant_id"].to_numpy()
+    streak = np.zeros(len(ordered), dtype=int)
+    for i in range(len(ordered)):  # a running count that resets: cheap even for millions of rows next to the rules
+        if earning[i]:
+            streak[i] = streak[i - 1] + 1 if i and person[i - 1] == person[i] else 1
+    return pd.Series(streak, index=ordered.index).reindex(months.index).to_numpy()
+
+
+def monthly_benefits(participants: pd.DataFrame, months: pd.DataFrame) -> pd.DataFrame:
+    """One row per person-month with the columns of :data:`BENEFIT_COLUMNS` (euros per month)."""
+    people = participants.set_index("participant_id")
+    rows = months.join(people[["regime", "household", "age", "youngest_child_age"]], on="participant_id")
+    periods = pd.to_datetime(rows["period"]).to_numpy().astype("datetime64[D]")
+    streak = earning_streak(months)
+    youngest = pd.to_numeric(rows["youngest_child_age"], errors="coerce").to_numpy(dtype=float)
+    result = compute_benefits(
+        date=periods,
+        household=rows["household"].to_numpy(dtype=object),
+        earnings=net_earnings(rows["gross_earnings"].to_numpy(dtype=float), periods),
+        regime=rows["regime"].to_numpy(dtype=object),
+        age=rows["age"].to_numpy(dtype=float),
+        youngest_child_age=youngest,
+        disregard_month=np.maximum(streak, 1),
+        hours_per_week=rows["hours_per_week"].to_numpy(dtype=float),
+    )
+    out = rows[["participant_id", "month", "period", "regime"]].assign(disregard_month=streak)
+    for column in ("norm", "disregard", "benefit", "work_bonus", "net_income"):
+        out[column] = np.round(getattr(result, column), 2)
+    return out.loc[:, list(BENEFIT_COLUMNS)].reset_index(drop=True)
