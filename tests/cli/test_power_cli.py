@@ -42,7 +42,7 @@ def test_sample_size_continuous_with_clusters_r2_and_arms() -> None:
         (["--sd", "1"], "give exactly one of --n-per-arm (to get the MDE) and --mde (to get the sample size)"),
         (["--sd", "1", "--n-per-arm", "100", "--mde", "0.2"], "give exactly one of --n-per-arm"),
         (["--sd", "1", "--n-per-arm", "100", "--icc", "0.1"], "--icc and --cluster-size go together"),
-        (["--control-mean", "15", "--n-per-arm", "100"], "control_mean must be a share strictly between 0 and 1; got 15"),
+        (["--control-mean", "15", "--n-per-arm", "100"], "--control-mean must be a share strictly between 0 and 1; got 15"),
     ],
 )
 def test_bad_combinations(args: list[str], message: str) -> None:
@@ -50,3 +50,40 @@ def test_bad_combinations(args: list[str], message: str) -> None:
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr
+
+
+def _error(*args: str) -> str:
+    result = runner.invoke(app, ["power", *args, "--format", "json"])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+def test_closed_form_by_hand() -> None:
+    # (z_0.95 + z_0.80) * sqrt(2 * S^2 / n): 0.35163 for S = 1, n = 100 at the 90% level
+    assert _json("--sd", "1", "--n-per-arm", "100")["mde"] == pytest.approx((1.6448536269514722 + 0.8416212335729143) * (2 / 100) ** 0.5, rel=1e-4)
+
+
+@pytest.mark.parametrize("power", ["0.05", "0.1"])
+def test_power_not_above_alpha_is_refused_by_name(power: str) -> None:
+    # QA: --power 0.05 at the 90% level crashed in the root finder ("xtol too small (0 <= 0)")
+    assert "--power" in _error("--sd", "1", "--n-per-arm", "100", "--power", power)
+
+
+def test_impossible_effect_on_a_share_is_refused() -> None:
+    assert "impossible" in _error("--control-mean", "0.25", "--mde", "0.8")
+    assert _json("--control-mean", "0.25", "--mde", "0.7")["n_per_arm"] > 0  # 0.25 + 0.7 is still a share
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (("--sd", "1", "--n-per-arm", "100", "--icc", "0.1", "--cluster-size", "0.5"), "--cluster-size"),
+        (("--control-mean", "1.5", "--n-per-arm", "100"), "--control-mean"),
+        (("--sd", "1", "--n-per-arm", "0"), "--n-per-arm"),
+        (("--sd", "1", "--n-per-arm", "100", "--r2", "1"), "--r2"),
+    ],
+)
+def test_errors_name_the_flag_not_the_python_argument(args: tuple[str, ...], flag: str) -> None:
+    assert _error(*args).startswith(f"error: {flag} ")

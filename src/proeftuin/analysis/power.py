@@ -82,6 +82,11 @@ class PowerDesign:
         if not self.cluster_size >= 1.0:
             raise ValueError(f"cluster_size must be at least 1; got {self.cluster_size}")
         check_option("test", self.test, PowerTest)
+        if not self.power > self.alpha * (1.0 + 1e-9):  # 1 - 0.90 is 0.09999999999999998
+            raise ValueError(
+                f"power {self.power:g} must exceed the significance level alpha {self.alpha:g}: "
+                "a test rejects with probability alpha even when there is no effect"
+            )
 
     @property
     def alpha(self) -> float:
@@ -160,6 +165,9 @@ def sample_size(mde: float, design: PowerDesign) -> SampleSize:
     """
     if not mde > 0:
         raise ValueError(f"the effect to detect must be positive; got {mde}")
+    if design.control_mean is not None and not mde < max(design.control_mean, 1.0 - design.control_mean):
+        p = design.control_mean
+        raise ValueError(f"an effect of {mde:g} on a share of {p:g} is impossible: the arm's share would leave [0, 1]")
 
     def shortfall(n: float) -> float:
         return statistical_power(mde, n, design) - design.power

@@ -10,6 +10,19 @@ from proeftuin.cli.app import app, fail
 from proeftuin.cli.render import OutputFormat, print_csv, print_json, print_table
 
 
+_FLAGS = {
+    "control_mean": "--control-mean", "sd": "--sd", "n_per_arm": "--n-per-arm", "arms": "--arms",
+    "ratio": "--ratio", "power": "--power", "r2": "--r2", "icc": "--icc", "cluster_size": "--cluster-size",
+    "level": "--level",
+}
+
+
+def _flag_names(message: str) -> str:
+    """The library names its arguments (``cluster_size``); a CLI user typed ``--cluster-size``."""
+    first, _, rest = message.partition(" ")
+    return f"{_FLAGS[first]} {rest}" if first in _FLAGS else message
+
+
 @app.command()
 def power(
     control_mean: Annotated[float | None, typer.Option("--control-mean", help="Binary outcome: the control group's share P.")] = None,
@@ -46,7 +59,7 @@ def power(
             size = sample_size(mde, design)  # type: ignore[arg-type]
             record = {"n_per_arm": size.n_per_arm, "n_control": size.n_control, "n_total": size.n_total}
     except ValueError as exc:
-        raise fail(str(exc)) from None
+        raise fail(_flag_names(str(exc))) from None
     if fmt is OutputFormat.json:
         print_json(record)
     elif fmt is OutputFormat.csv:
