@@ -85,17 +85,28 @@ def user_add(
     user: Annotated[Optional[str], typer.Option("--user", help="The acting admin (not needed for the first user).")] = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Add a user; the first user of a registry must be an admin."""
+    """Add a user; the first user of a registry must be an admin.
+
+    The web password is read from standard input (the first line; at least 12 characters), never
+    from an argument, so it stays out of the shell history and the process list. An empty input
+    makes a command-line-only user without web access.
+    """
+    import sys
+
     from proeftuin.registry.db import session_scope
     from proeftuin.registry.roles import Role, add_user
+    from proeftuin.web.accounts import set_password
 
     try:
         parsed = Role(role)
     except ValueError:
         raise fail(f"--role must be one of {', '.join(r.value for r in Role)}; got {role!r}") from None
+    password = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.readline().rstrip("\r\n")
     with registry_errors(), session_scope(_engine(db)) as session:
         add_user(session=session, actor=user, name=name, role=parsed)
-    typer.echo(f"added {name} ({parsed.value})")
+        if password:
+            set_password(session=session, name=name, password=password)
+    typer.echo(f"added {name} ({parsed.value}){', with a web password' if password else ''}")
 
 
 @app.command()
