@@ -25,12 +25,25 @@ def analyze(
     from proeftuin.registry import RegistryError, make_engine
     from proeftuin.workflow.analyze import analyze_plan
 
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    try:
+        url = make_url(db)
+    except ArgumentError:
+        raise fail(f"--db {db!r} is not a database URL (e.g. sqlite:///proeftuin.db)") from None
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") and not Path(url.database).is_file():
+        # connecting would create an empty file and then fail on a missing table
+        raise fail(f"--db {db}: no such database file; run `proeftuin demo --db {db}` or create the experiment first")
     engine = make_engine(db)
     try:
         frozen = AnalysisPlan.from_yaml(plan)
         run = analyze_plan(engine, slug=experiment, plan=frozen, extra_outcomes=extra_outcome or ())
     except (PlanError, RegistryError) as exc:
         raise fail(str(exc)) from None
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise fail(f"--db {url.render_as_string(hide_password=True)}: cannot read the registry ({reason}); is it a proeftuin database at the current schema?") from None
     finally:
         engine.dispose()
     records: list[dict[str, Any]] = []
