@@ -26,6 +26,7 @@ demo: $(STAMP)
 	$(BIN)/proeftuin demo
 
 test: $(DEVSTAMP)
+	$(BIN)/ruff check --quiet src tests bench
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: $(DEVSTAMP)
