@@ -59,3 +59,29 @@ def test_curve_json() -> None:
     args = ["benefit", "curve", "--date", "2018-03-01", "--household", "couple", "--format", "json"]
     payload = json.loads(runner.invoke(app, args).stdout)
     assert payload["rows"][0]["regular"] == 1417.32
+
+
+def test_csv_as_the_help_offers() -> None:
+    # QA: --format showed table|json|csv but csv was refused
+    result = runner.invoke(app, [*BASE, "--earnings", "400", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    header, row = result.stdout.strip().splitlines()
+    assert header == "date,regime,norm,disregard,benefit,net_income,work_bonus,marginal_rate"
+    assert row == "2018-03-01,regular,992.12,100.0,692.12,1092.12,0.0,0.75"
+
+
+def test_tables_show_euros_to_the_cent() -> None:
+    # QA: the table printed the norm 992.12 as "992.1" and the net income 1092.12 as "1092"
+    result = runner.invoke(app, [*BASE, "--earnings", "400"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    assert "992.12" in result.stdout and "1092.12" in result.stdout and "100.00" in result.stdout
+    curve = runner.invoke(app, ["benefit", "curve", *BASE[1:], "--regime", "regular"], env={"COLUMNS": "120"})
+    assert curve.exit_code == 0, curve.output
+    assert "992.12" in curve.stdout and "1002.08" in curve.stdout
+
+
+def test_errors_name_the_flag() -> None:
+    for args, flag in [(["--cost-sharers", "0"], "--cost-sharers"), (["--youngest-child-age", "-1"], "--youngest-child-age")]:
+        result = runner.invoke(app, [*BASE, "--earnings", "0", *args])
+        assert result.exit_code == 2
+        assert result.stderr.strip().startswith(f"error: {flag} "), result.stderr

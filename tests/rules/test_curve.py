@@ -27,3 +27,20 @@ def test_leaving_benefit_where_earnings_reach_norm_plus_cap() -> None:
     hours = exit_hours(date="2018-03-01", household="single")
     # (992.12 + 200) net = hours / 36 x 1594.20 x 0.90 (assumed net share).
     assert hours == pytest.approx((992.12 + 200) / (1594.20 * 0.90) * 36, abs=0.02)
+
+
+def test_chart_legend_sits_below_the_axes_and_coinciding_lines_stay_visible() -> None:
+    # QA: the legend of long regime descriptions was drawn over the lines and cut off at the
+    # figure's left edge; regular and experiment-50 coincide above 20 hours and hid each other
+    frame = income_curve(date="2018-06-01", household="single", regimes=["regular", "experiment-50", "tilburg-2017"])
+    figure = plot_income_curve(frame)
+    ax = figure.axes[0]
+    legend = ax.get_legend()
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert [t.split(":")[0] for t in texts] == ["regular", "experiment-50", "tilburg-2017"]
+    assert all(len(line) <= 90 for t in texts for line in t.splitlines())
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    assert legend.get_window_extent(renderer).y1 <= ax.get_window_extent(renderer).y0  # below the axes
+    assert len({line.get_linestyle() for line in ax.get_lines()}) == 3

@@ -36,6 +36,27 @@ MonthOpt = Annotated[
 ]
 
 
+_FLAGS = {
+    "age": "--age", "earnings": "--earnings", "cost_sharers": "--cost-sharers",
+    "youngest_child_age": "--youngest-child-age", "disregard_month": "--disregard-month",
+    "hours_per_week": "--hours",
+}
+
+
+def _flag_names(message: str) -> str:
+    """The rules name their inputs (``cost_sharers``); a CLI user typed ``--cost-sharers``."""
+    first, _, rest = message.partition(" ")
+    return f"{_FLAGS[first]} {rest}" if first in _FLAGS else message
+
+
+def _in_cents(record: dict[str, object]) -> dict[str, object]:
+    """Euros as the municipality pays them (992.12, not 992.1) for a terminal table."""
+    return {
+        key: f"{value:.2f}" if isinstance(value, float) and key != "marginal_rate" else value
+        for key, value in record.items()
+    }
+
+
 def _date(value: str | None) -> dt.date:
     if value is None:
         raise fail("--date is required (YYYY-MM-DD)")
@@ -67,7 +88,7 @@ def benefit(
     hours: Annotated[
         float | None, typer.Option("--hours", help="Uren per week (nodig bij een werkbonus).")
     ] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="table of json.")] = OutputFormat.table,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table, json of csv.")] = OutputFormat.table,
 ) -> None:
     """Norm, vrijlating, uitkering, netto inkomen en marginale druk voor een persoon en maand."""
     if ctx.invoked_subcommand is not None:
@@ -77,8 +98,6 @@ def benefit(
     day, kind = _date(date), _household(household)
     if earnings is None:
         raise fail("--earnings is required (net EUR per month)")
-    if fmt is OutputFormat.csv:
-        raise fail("--format must be table or json")
     try:
         result = compute_benefit(
             date=day,
@@ -92,11 +111,12 @@ def benefit(
             hours_per_week=hours,
         )
     except RulesError as exc:
-        raise fail(str(exc)) from None
+        raise fail(_flag_names(str(exc))) from None
     if fmt is OutputFormat.json:
         print_json(result.as_dict())
     else:
-        print_records([result.as_dict()], fmt, title="Bijstand per maand (EUR)")
+        record = result.as_dict()
+        print_records([_in_cents(record) if fmt is OutputFormat.table else record], fmt, title="Bijstand per maand (EUR)")
 
 
 @benefit_app.command("curve")
@@ -134,10 +154,12 @@ def curve(
         )
         figure = plot_income_curve(frame, lang=lang) if out is not None else None
     except RulesError as exc:
-        raise fail(str(exc)) from None
+        raise fail(_flag_names(str(exc))) from None
     records = frame.reset_index().to_dict(orient="records")
+    if fmt is OutputFormat.table:
+        records = [{"hours": f"{r['hours']:g}", **_in_cents({k: v for k, v in r.items() if k != "hours"})} for r in records]
     print_records(records, fmt, title="Netto inkomen per maand (EUR) naar uren per week")
     if figure is not None and out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(out)
+        figure.savefig(out, bbox_inches="tight")
         typer.echo(f"chart written to {out}", err=True)

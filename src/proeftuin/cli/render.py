@@ -73,11 +73,20 @@ def print_table(records: Sequence[Mapping[str, Any]], *, title: str | None = Non
     for key in records[0]:
         # Never truncate: a number cut to "0.1…" on a narrow terminal reads as a wrong number;
         # a cell too wide for its column folds onto the next line instead.
-        numeric = not isinstance(records[0][key], str)
+        numeric = not isinstance(records[0][key], str) or _is_number(records[0][key])
         table.add_column(key, justify="right" if numeric else "left", overflow="fold")
     for row in cells:
         table.add_row(*row)
     Console().print(table)
+
+
+def _is_number(text: str) -> bool:
+    """A preformatted number ("992.12") is aligned like one."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _format_cell(value: Any) -> str:

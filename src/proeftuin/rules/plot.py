@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Literal
 
 import pandas as pd
@@ -34,18 +35,24 @@ def plot_income_curve(
     """
     if lang not in LABELS:
         raise RulesError(f"unknown language {lang!r}: expected one of {', '.join(LABELS)}")
+    names = [c for c in df.columns if c != "earnings"]
     if ax is None:
-        fig = Figure(figsize=(7, 4.5))
+        # room below the axes for a legend of long regime descriptions, one per line
+        fig = Figure(figsize=(8, 5 + 0.45 * len(names)))
         ax = fig.add_subplot()
     else:
         fig = ax.get_figure()
     text = LABELS[lang]
-    for name in (c for c in df.columns if c != "earnings"):
+    styles = ["-", "--", ":", "-."]
+    for i, name in enumerate(names):
         regime = get_regime(name)
-        ax.plot(df.index, df[name], label=regime.label if lang == "nl" else regime.label_en)
+        description = regime.label if lang == "nl" else regime.label_en
+        label = textwrap.fill(f"{name}: {description}", width=90)
+        # regimes often coincide over a range of hours: dashes keep every line visible
+        ax.plot(df.index, df[name], label=label, linestyle=styles[i % len(styles)], linewidth=2.2 - 0.3 * (i % 3))
     ax.set_xlabel(text["x"])
     ax.set_ylabel(text["y"])
     ax.set_title(text["title"])
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1, frameon=False)
     return fig
