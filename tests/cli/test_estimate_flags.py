@@ -151,6 +151,8 @@ def _bad(path: Path, frame: pd.DataFrame, **changes) -> Path:
         (("--strata", "stratum"), "error: --strata only shapes the re-randomization of --ri; add --ri N"),
         (("--ri", "0"), "error: --ri must be a positive number of re-randomizations; got 0"),
         (("--lin",), "error: --lin interacts the covariates with the arms: name them with --covariates"),
+        # QA: a negative seed was reported as "error: FILE: expected non-negative integer"
+        (("--ri", "10", "--seed", "-1"), "error: --seed must be 0 or more; got -1"),
     ],
 )
 def test_bad_options_one_line_exit_2(clustered_file, flags: tuple[str, ...], message: str) -> None:

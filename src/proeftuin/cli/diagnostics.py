@@ -33,6 +33,8 @@ def balance(
 
     if ri < 0:
         raise fail(f"--ri must be 0 or more; got {ri}")
+    if seed < 0:
+        raise fail(f"--seed must be 0 or more; got {seed}")
     names = [part.strip() for part in covariates.split(",") if part.strip()]
     try:
         table = balance_file(file, arm=arm, control=control, covariates=names, ri_draws=ri, seed=seed, strata=strata)

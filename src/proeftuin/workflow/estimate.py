@@ -82,6 +82,8 @@ def estimate_file(
             raise ValueError(f"--cluster {cluster} is ignored by --vcov {vcov}; use CR1 or CR2")
     if strata is not None and ri_draws is None:
         raise ValueError("--strata only shapes the re-randomization of --ri; add --ri N")
+    if seed is not None and seed < 0:
+        raise ValueError(f"--seed must be 0 or more; got {seed}")
     if ri_draws is not None and ri_draws < 1:
         raise ValueError(f"--ri must be a positive number of re-randomizations; got {ri_draws}")
     if lin and not covariates:
