@@ -54,7 +54,7 @@ def trial(tmp_path: Path, run) -> dict:  # type: ignore[no-untyped-def]
     assert created.exit_code == 0, created.output
     rng = np.random.default_rng(5)
     bsns = fake_bsns(30, rng)
-    people = pd.DataFrame({"bsn": bsns, "enrolled_on": "2018-06-01", "age": rng.integers(20, 60, 30), "sex": "f", "household": "single",
+    people = pd.DataFrame({"bsn": bsns, "enrolled_on": "2018-06-01", "age": rng.integers(21, 60, 30), "sex": "f", "household": "single",
                            "months_on_benefit": 24, "education": "low", "health": 6.0, "migration_background": False,
                            "distance_to_labour_market": rng.choice(["far", "near"], 30)})
     people.to_csv(tmp_path / "people.csv", index=False)
@@ -172,3 +172,50 @@ def test_weak_secret_is_refused(tmp_path: Path, run, monkeypatch) -> None:  # ty
     result = run("purge", "--user", "alice", "--db", f"sqlite:///{tmp_path / 'x.db'}")
     assert result.exit_code == 2
     assert "PROEFTUIN_SEAL_KEY is a default or trivial value" in result.stderr
+
+
+def test_services_are_recorded_all_or_nothing_and_exported_per_arm(trial, run) -> None:  # type: ignore[no-untyped-def]
+    db, folder, pseudonyms = trial["db"], trial["dir"], trial["pseudonyms"]
+    good = pd.DataFrame({"pseudonym": pseudonyms[:12], "on": "2018-07-01", "kind": "coaching", "minutes": 45})
+    good.to_csv(folder / "services.csv", index=False)
+    recorded = run("import", "services", str(folder / "services.csv"), "--experiment", "utrecht", "--user", "cora", "--db", db)
+    assert recorded.exit_code == 0 and "recorded 12 services" in recorded.stdout
+    bad = good.assign(on=["2018-07-01"] * 11 + ["1 juli"])
+    bad.to_csv(folder / "bad.csv", index=False)
+    refused = run("import", "services", str(folder / "bad.csv"), "--experiment", "utrecht", "--user", "cora", "--db", db)
+    assert refused.exit_code == 2 and "row 13, column 'on'" in refused.stderr
+    out = folder / "services-out.csv"
+    assert run("export", "services", "--experiment", "utrecht", "--user", "rob", "--out", str(out), "--db", db).exit_code == 0
+    assert "coaching" in out.read_text()
+
+
+def test_unseal_publishes_the_seed_and_verify_still_passes(trial, run) -> None:  # type: ignore[no-untyped-def]
+    db = trial["db"]
+    assert run("unseal", "--experiment", "utrecht", "--user", "cora", "--db", db).exit_code == 2  # admins only
+    opened = run("unseal", "--experiment", "utrecht", "--user", "alice", "--db", db)
+    assert opened.exit_code == 0 and opened.stdout.startswith("unsealed utrecht: seed ")
+    assert run("verify", "--db", db).exit_code == 0
+
+
+def test_benefits_export_gives_each_participants_monthly_benefit_by_pseudonym(trial, run) -> None:  # type: ignore[no-untyped-def]
+    db, folder, pseudonyms = trial["db"], trial["dir"], trial["pseudonyms"]
+    _outcomes(pseudonyms, ["2018-06", "2018-07"]).to_csv(folder / "months.csv", index=False)
+    assert run("import", "outcomes", str(folder / "months.csv"), "--experiment", "utrecht", "--user", "rob", "--db", db).exit_code == 0
+    out = folder / "benefits.csv"
+    assert run("export", "benefits", "--experiment", "utrecht", "--user", "cora", "--out", str(out), "--db", db).exit_code == 2
+    assert run("export", "benefits", "--experiment", "utrecht", "--user", "rob", "--out", str(out), "--db", db).exit_code == 0
+    table = pd.read_csv(out)
+    assert set(table["pseudonym"]) == set(pseudonyms) and len(table) == 2 * len(pseudonyms)
+    assert (table["benefit"] == table["norm"]).all()  # no earnings: the full norm is paid
+
+
+def test_a_participant_outside_the_modelled_ages_is_a_clear_error(trial, run) -> None:  # type: ignore[no-untyped-def]
+    db, folder, pseudonyms = trial["db"], trial["dir"], trial["pseudonyms"]
+    engine = sqlite3.connect(trial["path"])
+    engine.execute("UPDATE participants SET age = 19 WHERE id = 1")
+    engine.commit()
+    engine.close()
+    _outcomes(pseudonyms, ["2018-06"]).to_csv(folder / "months.csv", index=False)
+    assert run("import", "outcomes", str(folder / "months.csv"), "--experiment", "utrecht", "--user", "rob", "--db", db).exit_code == 0
+    refused = run("export", "benefits", "--experiment", "utrecht", "--user", "rob", "--out", str(folder / "b.csv"), "--db", db)
+    assert refused.exit_code == 2 and "age 19" in refused.stderr

@@ -50,11 +50,12 @@ def registry_errors() -> Iterator[None]:
 
     from proeftuin.design import SealError
     from proeftuin.registry.crud import RegistryError
+    from proeftuin.rules import RulesError
     from proeftuin.workflow.tabular import TabularError
 
     try:
         yield
-    except (RegistryError, TabularError, SealError) as exc:
+    except (RegistryError, TabularError, SealError, RulesError) as exc:
         raise fail(str(exc)) from None
     except ValidationError as exc:  # never echo the input: it may hold a BSN
         first = exc.errors()[0]
@@ -220,6 +221,33 @@ def import_survey(
     typer.echo(f"{result.status}: {file.name} revision {result.revision}, {result.rows} rows")
 
 
+@import_app.command("services")
+def import_services(
+    file: Annotated[Path, typer.Argument(help="CSV/Excel/Parquet: pseudonym, on, kind, minutes.")],
+    experiment: ExperimentOption,
+    user: UserOption,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Record the services participants actually received (contacts, coaching), all or nothing."""
+    from proeftuin.workflow.imports import import_services as run
+
+    with registry_errors():
+        count = run(_engine(db), file, slug=experiment, actor=user)
+    typer.echo(f"recorded {count} services from {file.name}")
+
+
+@app.command()
+def unseal(experiment: ExperimentOption, user: UserOption, db: DbOption = DEFAULT_DB) -> None:
+    """Publish an experiment's randomization seed (after the trial, or for an audit); it is checked against the commitment."""
+    from proeftuin.registry.db import session_scope
+    from proeftuin.registry.experiments import unseal as run
+
+    settings = settings_or_fail()
+    with registry_errors(), session_scope(_engine(db)) as session:
+        seed = run(session=session, actor=user, slug=experiment, settings=settings)
+    typer.echo(f"unsealed {experiment}: seed {seed}")
+
+
 @app.command()
 def verify(
     db: DbOption = DEFAULT_DB,
@@ -247,7 +275,7 @@ def verify(
 
 @app.command()
 def export(
-    what: Annotated[str, typer.Argument(help="participants, summary, reconciliation, services or audit.")],
+    what: Annotated[str, typer.Argument(help="participants, benefits, summary, reconciliation, services or audit.")],
     experiment: ExperimentOption,
     user: UserOption,
     out: Annotated[Path, typer.Option("--out", help="Output file (.csv or .parquet).")],

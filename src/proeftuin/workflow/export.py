@@ -2,6 +2,8 @@
 
 - ``participants``: one row per randomized participant (pseudonym, arm, assignment date, consent
   status, baseline covariates); researchers only; person-level, so no cell suppression applies.
+- ``benefits``: each participant's benefit in each month under their arm's regime
+  (:mod:`proeftuin.workflow.benefits`); researchers only; person-level.
 - ``summary``: per calendar month and arm, persons with a record and the share on benefit.
 - ``reconciliation``: municipal against CBS per month and arm (:mod:`proeftuin.registry.reconcile`).
 - ``services``: services received per arm (contamination).
@@ -30,17 +32,23 @@ from proeftuin.registry.roles import Operation, authorize
 from proeftuin.registry.services import services_by_arm
 from proeftuin.registry.settings import RegistrySettings
 from proeftuin.report.disclosure import format_count, is_disclosive
+from proeftuin.workflow.benefits import monthly_benefits
 
 
 class ExportKind(str, Enum):
     participants = "participants"
+    benefits = "benefits"
     summary = "summary"
     reconciliation = "reconciliation"
     services = "services"
     audit = "audit"
 
 
-OPERATION = {ExportKind.participants: Operation.export_pseudonymized, ExportKind.audit: Operation.read_audit}
+OPERATION = {
+    ExportKind.participants: Operation.export_pseudonymized,
+    ExportKind.benefits: Operation.export_pseudonymized,
+    ExportKind.audit: Operation.read_audit,
+}
 
 
 def suppress(frame: pd.DataFrame, *, count: str, statistics: list[str], min_cell: int) -> pd.DataFrame:
@@ -58,6 +66,11 @@ def _table(session: Session, kind: ExportKind, slug: str, min_cell: int) -> pd.D
         consent = latest_consents(session=session, participant_ids=data.participants["participant_id"].tolist())
         frame = data.participants.assign(consent=[consent[i].kind if i in consent else "none" for i in data.participants["participant_id"]])
         return frame.drop(columns="participant_id")
+    if kind is ExportKind.benefits:
+        data = load_experiment_data(session=session, slug=slug)
+        benefits = monthly_benefits(data.participants, data.months)
+        pseudonym = data.participants.set_index("participant_id")["pseudonym"]
+        return benefits.assign(participant_id=benefits["participant_id"].map(pseudonym)).rename(columns={"participant_id": "pseudonym"})
     if kind is ExportKind.summary:
         data = load_experiment_data(session=session, slug=slug)
         months = data.months.assign(arm=data.months["participant_id"].map(data.participants.set_index("participant_id")["arm"]))

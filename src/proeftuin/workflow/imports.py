@@ -5,6 +5,7 @@ Declared schemas (one row per person-month, or per respondent)::
     outcomes: pseudonym, month (YYYY-MM), hours_per_week (0-100), contract (none|temporary|permanent),
               gross_earnings (>= 0, EUR), on_benefit (true|false|1|0)
     survey:   pseudonym, and one column per item of the plan's instrument (blank = not answered)
+    services: pseudonym, on (YYYY-MM-DD), kind (lower-case word, e.g. contact, coaching), minutes (>= 0)
 
 Every problem is a :class:`~proeftuin.workflow.tabular.TabularError` naming the file, the row
 (as in a spreadsheet: header = row 1) and the column; nothing is written then.
@@ -23,6 +24,8 @@ from sqlalchemy import Engine
 from proeftuin.registry.crud import get_experiment
 from proeftuin.registry.db import session_scope
 from proeftuin.registry.imports import ImportRejected, ImportResult, Source, store_outcomes, store_survey, survey_plan
+from proeftuin.registry.schemas import ServiceCreate
+from proeftuin.registry.services import record_services
 from proeftuin.workflow.tabular import TabularError, label_column, numeric_column, read_table, require_columns, spreadsheet_row
 
 OUTCOME_COLUMNS = ("pseudonym", "month", "hours_per_week", "contract", "gross_earnings", "on_benefit")
@@ -123,3 +126,31 @@ def import_survey(engine: Engine, path: Path | str, *, slug: str, actor: str, wa
                                 filename=path.name, content_sha256=content_hash(path))
     except ImportRejected as exc:
         raise _rejected(path, exc) from None
+
+
+SERVICE_COLUMNS = ("pseudonym", "on", "kind", "minutes")
+
+
+def parse_services(path: Path) -> list[ServiceCreate]:
+    """The services received, one per row of ``path`` (see the module docstring)."""
+    frame = read_table(path)
+    require_columns(frame, SERVICE_COLUMNS, path)
+    pseudonyms, days, kinds = (label_column(frame, c, path) for c in ("pseudonym", "on", "kind"))
+    minutes = _in_range(numeric_column(frame, "minutes", path, allow_missing=False), 0, 24 * 60, "minutes", path)
+    services = []
+    for index, (pseudonym, day, kind, duration) in enumerate(zip(pseudonyms, days, kinds, minutes, strict=True)):
+        try:
+            services.append(ServiceCreate(pseudonym=pseudonym, on=dt.date.fromisoformat(day), kind=kind, minutes=int(duration)))
+        except ValueError as exc:
+            column = "on" if "isoformat" in str(exc) or "date" in str(exc).lower() else "kind"
+            raise TabularError(path, f"{day!r} is not a date (YYYY-MM-DD)" if column == "on" else f"{kind!r} is not a service kind (a lower-case word)",
+                               column=column, row=spreadsheet_row(index)) from None
+    return services
+
+
+def import_services(engine: Engine, path: Path | str, *, slug: str, actor: str) -> int:
+    """Record the services of ``path`` in one transaction (all or nothing); returns how many."""
+    path = Path(path)
+    services = parse_services(path)
+    with session_scope(engine) as session:
+        return record_services(session=session, actor=actor, slug=slug, services=services)
