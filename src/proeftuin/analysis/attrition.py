@@ -76,30 +76,22 @@ def _effects(
     estimator: str,
 ) -> EffectTable:
     """Effects from the arm coefficients ``1..k`` of a fit whose first column is the intercept."""
-    crit = float(stats.t.ppf(0.5 + level / 2.0, df))
     effects = []
     for i, term in enumerate(coding.treatments):
         estimate = float(fit_coef[1 + i])
         se = float(np.sqrt(fit_vcov[1 + i, 1 + i]))
-        # a difference that is exactly 0 with no sampling variance (nobody lost in any arm):
-        # no evidence of a difference at all, so t = 0 and p = 1 rather than 0/0
-        statistic = estimate / se if se > 0.0 or estimate != 0.0 else 0.0
         effects.append(
-            Effect(
+            Effect.from_t(
                 outcome=outcome,
                 term=term,
                 estimate=estimate,
                 std_error=se,
-                statistic=statistic,
-                p_value=float(2.0 * stats.t.sf(abs(statistic), df)),
-                ci_low=estimate - crit * se,
-                ci_high=estimate + crit * se,
                 df=df,
+                level=level,
                 n=int(counts.sum() + n_control),
                 n_arm=int(counts[i]),
                 n_control=n_control,
                 control_mean=control_mean,
-                level=level,
                 vcov="HC2",
                 estimator=estimator,
             )

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from proeftuin.analysis.balance import covariate_frame
 from proeftuin.analysis.options import DEFAULT_LEVEL, check_level
@@ -136,24 +136,18 @@ def reference_group_effect(
     fit = wls_hc2(y[keep], np.column_stack([np.ones(keep.sum()), treated[keep]]), weights[keep])
     estimate = float(fit.coef[1])
     se = float(np.sqrt(fit.vcov[1, 1]))
-    statistic = estimate / se
-    crit = float(stats.t.ppf(0.5 + level / 2.0, fit.df))
     reference = keep & ~treated
-    effect = Effect(
+    effect = Effect.from_t(
         outcome=outcome_name,
         term="participant",
         estimate=estimate,
         std_error=se,
-        statistic=statistic,
-        p_value=float(2.0 * stats.t.sf(abs(statistic), fit.df)),
-        ci_low=estimate - crit * se,
-        ci_high=estimate + crit * se,
         df=fit.df,
+        level=level,
         n=int(keep.sum()),
         n_arm=int((keep & treated).sum()),
         n_control=int(reference.sum()),
         control_mean=float(np.average(y[reference], weights=weights[reference])),
-        level=level,
         vcov="HC2",
         estimator=NON_EXPERIMENTAL,
     )

@@ -58,6 +58,39 @@ class Effect:
     estimator: str = "ols"
     extra: dict[str, float] = field(default_factory=dict)
 
+    @classmethod
+    def from_t(
+        cls,
+        *,
+        outcome: str,
+        term: str,
+        estimate: float,
+        std_error: float,
+        df: float,
+        level: float,
+        n: int,
+        n_arm: int,
+        n_control: int,
+        control_mean: float,
+        vcov: str,
+        estimator: str = "ols",
+    ) -> Effect:
+        """An effect whose test and interval come from the t distribution with ``df`` degrees of freedom.
+
+        ``statistic = estimate / std_error``, ``p = 2 (1 - F_t(|statistic|))`` and the interval
+        ``estimate -/+ t_{(1+level)/2} std_error``. A zero estimate with zero standard error (no
+        variation at all, e.g. nobody lost in any arm) has statistic 0 and p = 1: there is no
+        evidence of a difference, rather than 0/0.
+        """
+        statistic = estimate / std_error if std_error > 0.0 or estimate != 0.0 else 0.0
+        crit = float(stats.t.ppf(0.5 + level / 2.0, df))
+        return cls(
+            outcome=outcome, term=term, estimate=estimate, std_error=std_error, statistic=statistic,
+            p_value=float(2.0 * stats.t.sf(abs(statistic), df)), ci_low=estimate - crit * std_error,
+            ci_high=estimate + crit * std_error, df=df, n=n, n_arm=n_arm, n_control=n_control,
+            control_mean=control_mean, level=level, vcov=vcov, estimator=estimator,
+        )
+
     def to_record(self) -> dict[str, Any]:
         """A flat mapping of every field, ``extra`` merged in (for JSON and frames)."""
         record = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}

@@ -23,7 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from proeftuin.analysis.ols import ArmCoding
 from proeftuin.analysis.options import DEFAULT_LEVEL, check_level
@@ -126,7 +125,6 @@ def subgroup_effects(
     def column(i: int, j: int) -> int:
         return n_levels + j * k + i
 
-    crit = float(stats.t.ppf(0.5 + level / 2.0, fit.df))
     effects = []
     for j, value in enumerate(levels):
         in_level = groups == value
@@ -135,25 +133,20 @@ def subgroup_effects(
             c = column(i, j)
             estimate = float(fit.coef[c])
             se = float(np.sqrt(fit.vcov[c, c]))
-            statistic = estimate / se
             effects.append(
                 SubgroupEffect(
                     level=value,
-                    effect=Effect(
+                    effect=Effect.from_t(
                         outcome=outcome_name,
                         term=term,
                         estimate=estimate,
                         std_error=se,
-                        statistic=statistic,
-                        p_value=float(2.0 * stats.t.sf(abs(statistic), fit.df)),
-                        ci_low=estimate - crit * se,
-                        ci_high=estimate + crit * se,
                         df=fit.df,
+                        level=level,
                         n=int(np.sum(in_level & ((labels == term) | (labels == control)))),
                         n_arm=int(np.sum(in_level & (labels == term))),
                         n_control=int(is_control.sum()),
                         control_mean=float(y[is_control].mean()),
-                        level=level,
                         vcov="HC2",
                         estimator="ols-subgroup",
                     ),
