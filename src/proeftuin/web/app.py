@@ -15,6 +15,7 @@ from proeftuin.registry.db import make_engine, migrate
 from proeftuin.registry.roles import PermissionDenied
 from proeftuin.registry.settings import RegistrySettings
 from proeftuin.web.deps import NotAuthenticated, render
+from proeftuin.web.results import ResultsCache
 from proeftuin.web.security import LANG_COOKIE, SESSION_COOKIE, SESSION_MAX_AGE, LoginLimiter, Signer, WebSettings, new_csrf_token
 
 SECURITY_HEADERS = {
@@ -39,7 +40,7 @@ def create_app(db_url: str, *, settings: RegistrySettings | None = None, web_set
     app.state.settings = settings if settings is not None else RegistrySettings()
     app.state.signer = Signer(web_settings if web_settings is not None else WebSettings())
     app.state.limiter = LoginLimiter()
-    app.state.results_cache = {}
+    app.state.results_cache = ResultsCache()
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
     @app.middleware("http")
@@ -82,8 +83,8 @@ def create_app(db_url: str, *, settings: RegistrySettings | None = None, web_set
     def home() -> RedirectResponse:
         return RedirectResponse("/experiments", status_code=303)
 
-    from proeftuin.web.routes import audit, auth, experiments, intake, workpays
+    from proeftuin.web.routes import audit, auth, data, experiments, intake, results, workpays
 
-    for module in (auth, experiments, intake, audit, workpays):
+    for module in (auth, experiments, intake, audit, workpays, results, data):
         app.include_router(module.router)
     return app

@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from proeftuin.registry.crud import get_experiment
 from proeftuin.registry.intake import latest_consents
-from proeftuin.registry.models import Arm, Assignment, AuditEvent, Experiment, Participant
+from proeftuin.registry.models import Arm, Assignment, AuditEvent, DataImport, Experiment, Participant
+from proeftuin.registry.reconcile import reconcile_sources
+from proeftuin.report.disclosure import format_count, is_disclosive
 
 
 @dataclass(frozen=True)
@@ -90,3 +93,62 @@ def caseload(*, session: Session, case_manager: str) -> list[CaseloadEntry]:
 def recent_audit_events(*, session: Session, limit: int = 200) -> list[AuditEvent]:
     """The latest ``limit`` audit events, newest first."""
     return list(session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)))
+
+
+def import_history(*, session: Session, slug: str) -> list[DataImport]:
+    """Every imported file of experiment ``slug`` (all revisions), newest first."""
+    experiment = get_experiment(session=session, slug=slug)
+    return list(session.scalars(select(DataImport).where(DataImport.experiment_id == experiment.id).order_by(DataImport.id.desc())))
+
+
+@dataclass(frozen=True)
+class ReconciliationRow:
+    """One month and arm of the two-source comparison, as text (counts under the minimum cell suppressed)."""
+
+    period: str
+    arm: str
+    n_both: str
+    n_disagree: str
+    on_benefit_municipal: str
+    on_benefit_cbs: str
+    n_disagree_work: str
+    working_municipal: str
+    working_cbs: str
+
+
+def reconciliation_rows(*, session: Session, slug: str, min_cell: int) -> list[ReconciliationRow]:
+    """The registry's reconciliation of municipal and CBS records per month and arm, disclosure-controlled.
+
+    A row whose number of people in both sources is under ``min_cell`` shows no shares either.
+    """
+    frame = reconcile_sources(session=session, slug=slug)
+    rows = []
+    for r in frame.itertuples(index=False):
+        small = is_disclosive(int(r.n_both), min_cell=min_cell)
+
+        def share(value: float) -> str:
+            return "" if small else f"{100 * float(value):.0f}%"
+
+        rows.append(ReconciliationRow(
+            str(r.period)[:7], str(r.arm), format_count(int(r.n_both), min_cell=min_cell),
+            "" if small else format_count(int(r.n_disagree), min_cell=min_cell), share(r.on_benefit_municipal), share(r.on_benefit_cbs),
+            "" if small else format_count(int(r.n_disagree_work), min_cell=min_cell), share(r.working_municipal), share(r.working_cbs)))
+    return rows
+
+
+def enrolment_counts(*, session: Session, slug: str) -> tuple[int, int]:
+    """People enrolled into ``slug`` and how many of them have given consent (their latest record)."""
+    experiment = get_experiment(session=session, slug=slug)
+    ids = list(session.scalars(select(Participant.id).where(Participant.experiment_id == experiment.id)))
+    consents = latest_consents(session=session, participant_ids=ids)
+    return len(ids), sum(1 for c in consents.values() if c.kind == "given")
+
+
+def data_state(*, session: Session, slug: str) -> tuple[int | None, int, int, int]:
+    """What an analysis of ``slug`` depends on: latest import id, imports, participants, assignments (cache key)."""
+    experiment = get_experiment(session=session, slug=slug)
+    latest, imports = session.execute(select(func.max(DataImport.id), func.count()).where(DataImport.experiment_id == experiment.id)).one()
+    people = session.scalar(select(func.count()).select_from(Participant).where(Participant.experiment_id == experiment.id)) or 0
+    assigned = session.scalar(select(func.count()).select_from(Assignment).join(Participant, Participant.id == Assignment.participant_id)
+                              .where(Participant.experiment_id == experiment.id)) or 0
+    return latest, int(imports), int(people), int(assigned)
