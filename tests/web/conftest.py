@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,8 +27,7 @@ USERS = {"alice": Role.admin, "cora": Role.case_manager, "carl": Role.case_manag
 VALID_BSN = "111222333"
 
 
-@pytest.fixture
-def settings() -> RegistrySettings:
+def _settings() -> RegistrySettings:
     return RegistrySettings(
         pseudonym_secrets={"Utrecht": SecretStr("u-" + "k3y-Utrecht-0123456789abcdefXYZ")},
         seal_key=SecretStr("seal-" + "0123456789abcdefghijklmnopqrstuvwxyz"),
@@ -35,8 +35,16 @@ def settings() -> RegistrySettings:
 
 
 @pytest.fixture
-def db_url(tmp_path: Path, settings: RegistrySettings) -> str:
-    url = f"sqlite:///{tmp_path / 'web.db'}"
+def settings() -> RegistrySettings:
+    return _settings()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The registry built once per test session (argon2 hashing is slow on purpose); each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "web.db"
+    settings = _settings()
+    url = f"sqlite:///{path}"
     engine = make_engine(url)
     migrate(engine)
     with session_scope(engine) as session:
@@ -45,7 +53,13 @@ def db_url(tmp_path: Path, settings: RegistrySettings) -> str:
             set_password(session=session, name=name, password=PASSWORD)
         create_trial(session=session, actor="alice", plan=utrecht_plan(), settings=settings)
     engine.dispose()
-    return url
+    return path
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, template_db: Path) -> str:
+    shutil.copyfile(template_db, tmp_path / "web.db")
+    return f"sqlite:///{tmp_path / 'web.db'}"
 
 
 @pytest.fixture
@@ -67,3 +81,50 @@ def login(client: TestClient, name: str) -> None:
     response = client.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": csrf(client), "next": "/experiments"},
                            follow_redirects=False)
     assert response.status_code == 303, response.text
+
+
+DEMO_SEED = 2017
+DEMO_SIZES = {"utrecht": 120, "wageningen": 120}
+"""Two synthetic trials built through the registry (30 per arm; enough for every estimate, and they share arms to pool)."""
+RESEARCHER, DEMO_ADMIN = "demo-onderzoeker", "demo-admin"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Utrecht and Wageningen as the demo builds them (enrol, consent, randomize, import), once per session."""
+    from proeftuin.design import catalog
+    from proeftuin.workflow.demo import ADMIN, INTAKE, DemoSeeds, build_experiment, demo_settings
+
+    folder = tmp_path_factory.mktemp("demo")
+    url = f"sqlite:///{folder / 'demo.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    with session_scope(engine) as session:
+        add_user(session=session, actor=None, name=ADMIN, role=Role.admin)
+        add_user(session=session, actor=ADMIN, name=INTAKE, role=Role.case_manager)
+        add_user(session=session, actor=ADMIN, name=RESEARCHER, role=Role.researcher)
+        set_password(session=session, name=RESEARCHER, password=PASSWORD)
+        set_password(session=session, name=ADMIN, password=PASSWORD)
+    specs = catalog()
+    for i, spec in enumerate(specs):
+        if spec.slug in DEMO_SIZES:
+            build_experiment(engine, spec, DemoSeeds.derive(DEMO_SEED, i), n=DEMO_SIZES[spec.slug], settings=demo_settings(DEMO_SEED),
+                             files=folder / "imports")
+    engine.dispose()
+    return folder / "demo.db"
+
+
+@pytest.fixture
+def demo_url(tmp_path: Path, demo_template: Path) -> str:
+    shutil.copyfile(demo_template, tmp_path / "demo.db")
+    return f"sqlite:///{tmp_path / 'demo.db'}"
+
+
+@pytest.fixture
+def demo_client(demo_url: str) -> Iterator[TestClient]:
+    from proeftuin.workflow.demo import demo_settings
+
+    app = create_app(demo_url, settings=demo_settings(DEMO_SEED), web_settings=WebSettings(secret=SecretStr("web-" + "0123456789abcdefghijklmnopqrstuvwxyz")))
+    with TestClient(app) as test_client:
+        yield test_client
+    app.state.engine.dispose()

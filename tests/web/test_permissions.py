@@ -28,6 +28,12 @@ ROUTES: dict[tuple[str, str], Operation] = {
     ("POST", "/intake/{slug}/{pseudonym}/randomize"): Operation.randomize,
     ("GET", "/audit"): Operation.read_audit,
     ("POST", "/audit/verify"): Operation.verify,
+    ("GET", "/results"): Operation.run_analysis,
+    ("GET", "/results/{slug}"): Operation.run_analysis,
+    ("GET", "/results/{slug}/report.html"): Operation.run_analysis,
+    ("GET", "/data"): Operation.import_data,
+    ("GET", "/data/{slug}"): Operation.import_data,
+    ("POST", "/data/{slug}/upload"): Operation.import_data,
 }
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("POST", "/api/token"), ("GET", "/")}
 """Routes open to anyone (logging in, and the redirect from the root)."""
@@ -38,14 +44,18 @@ FORMS = {
                       "months_on_benefit": "1", "education": "low", "health": "5", "distance_to_labour_market": "far"},
     "/intake/{slug}/{pseudonym}/consent": {"text_version": "2018-05", "on": "2018-06-01"},
     "/intake/{slug}/{pseudonym}/randomize": {"on": "2018-06-01"},
+    "/data/{slug}/upload": {"kind": "outcomes", "source": "municipal"},
 }
+FILES = {"/data/{slug}/upload": {"file": ("outcomes.csv", b"pseudonym,month,hours_per_week,contract,gross_earnings,on_benefit\n", "text/csv")}}
+"""Uploads carry a file (an allowed role then gets the validation report, 422)."""
 
 
 def _call(client: TestClient, method: str, path: str, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     url = path.replace("{slug}", "utrecht").replace("{pseudonym}", NOBODY)
     if method == "GET":
         return client.get(url, headers=headers)
-    return client.post(url, data={**FORMS.get(path, {}), "csrf_token": csrf(client)}, headers=headers, follow_redirects=False)
+    return client.post(url, data={**FORMS.get(path, {}), "csrf_token": csrf(client)}, files=FILES.get(path), headers=headers,
+                       follow_redirects=False)
 
 
 def _api_routes(routes: list[BaseRoute]) -> list[APIRoute]:

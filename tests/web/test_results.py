@@ -1,0 +1,83 @@
+"""The researcher's results pages on two synthetic trials: flow, balance, attrition, effects, profiles, pooling, report."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from conftest import DEMO_SIZES, RESEARCHER, VALID_BSN, csrf, login
+
+MIN_CELL = 10
+
+
+def test_results_page_has_every_section(demo_client: TestClient) -> None:
+    login(demo_client, RESEARCHER)
+    page = demo_client.get("/results/utrecht")
+    assert page.status_code == 200
+    text = page.text
+    for heading in ("Stroomdiagram (CONSORT)", "Balans bij de start", "Uitval (respons op de enquête)", "Effecten per uitkomst",
+                    "Effect per maand: werk (8+ uur per week)"):
+        assert heading in text, heading
+    assert f"Geloot: <strong>{DEMO_SIZES['utrecht']}</strong>" in text
+    assert text.count("<svg") >= 3
+    assert re.search(r"<td>[+-]\d+\.\d</td><td>\[[+-]\d+\.\d; [+-]\d+\.\d\]</td>", text), "every figure has a table with estimate and interval"
+    assert "/results/utrecht/report.html" in text
+
+
+def test_results_page_in_english(demo_client: TestClient) -> None:
+    login(demo_client, RESEARCHER)
+    text = demo_client.get("/results/utrecht?lang=en").text
+    assert "Flow diagram (CONSORT)" in text and 'lang="en"' in text
+
+
+def test_analysed_counts_only_people_with_outcomes(demo_client: TestClient) -> None:
+    login(demo_client, RESEARCHER)
+    text = demo_client.get("/results/wageningen").text
+    randomized = [int(n) for n in re.findall(r"geloot: <strong>(\d+)</strong>", text)]
+    analysed = [int(n) for n in re.findall(r"geanalyseerd: <strong>(\d+)</strong>", text)]
+    assert len(analysed) == 4 and sum(randomized) == DEMO_SIZES["wageningen"]
+    assert analysed == randomized  # the demo imports outcomes for everyone
+
+
+def test_pooled_effects_across_municipalities(demo_client: TestClient) -> None:
+    login(demo_client, RESEARCHER)
+    page = demo_client.get("/results")
+    assert page.status_code == 200
+    assert "REML" in page.text
+    assert "Utrecht, Wageningen" in page.text
+    assert re.search(r"<td>2</td><td>Utrecht, Wageningen</td>\s*<td>[+-]\d+\.\d</td>", page.text)
+
+
+def test_report_downloads_as_html(demo_client: TestClient) -> None:
+    login(demo_client, RESEARCHER)
+    response = demo_client.get("/results/utrecht/report.html?lang=en")
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == 'attachment; filename="proeftuin-utrecht-en.html"'
+    assert response.text.lstrip().lower().startswith("<!doctype html>")
+
+
+def test_results_are_cached_until_the_data_change(demo_client: TestClient) -> None:
+    login(demo_client, RESEARCHER)
+    demo_client.get("/results/utrecht")
+    cache = demo_client.app.state.results_cache  # type: ignore[attr-defined]
+    first = cache.get(demo_client.app.state.engine, "utrecht", MIN_CELL)  # type: ignore[attr-defined]
+    assert cache.get(demo_client.app.state.engine, "utrecht", MIN_CELL) is first  # type: ignore[attr-defined]
+
+
+def test_small_experiment_is_suppressed_and_not_analysed(client: TestClient) -> None:
+    login(client, "cora")
+    person = {"experiment": "utrecht", "bsn": VALID_BSN, "enrolled_on": "2018-06-01", "age": "30", "sex": "f", "household": "single",
+              "months_on_benefit": "12", "education": "low", "health": "6", "distance_to_labour_market": "far"}
+    assert client.post("/intake/enrol", data={**person, "csrf_token": csrf(client)}, follow_redirects=False).status_code == 303
+    login(client, "rob")
+    page = client.get("/results/utrecht")
+    assert page.status_code == 200
+    assert "Ingeschreven: <strong>&lt;10</strong>" in page.text
+    assert "Nog te weinig gelote deelnemers" in page.text
+    assert client.get("/results/utrecht/report.html").status_code == 409
+
+
+def test_unknown_experiment_is_refused(demo_client: TestClient) -> None:
+    login(demo_client, RESEARCHER)
+    assert demo_client.get("/results/atlantis").status_code == 400
