@@ -111,9 +111,12 @@ def test_ri_matches_randomization_inference_with_the_same_seed(clustered_file, d
         strata=frame["stratum"].to_numpy(str) if "--strata" in flags else None,
         clusters=frame["household"].to_numpy(str) if "--cluster" in flags else None,
     )
+    covariates = frame[["age"]].to_numpy(float)
+    if "--strata" in flags:  # the strata enter as fixed effects, in the estimate and the RI statistic
+        covariates = np.hstack([covariates, pd.get_dummies(frame["stratum"].astype(str), drop_first=True, dtype=float).to_numpy()])
     direct = randomization_inference(
         frame[["earnings"]].to_numpy(float), frame["arm"].to_numpy(str), control="control", design=design,
-        draws=RI_DRAWS, outcome_names=["earnings"], covariates=frame[["age"]].to_numpy(float), seed=11,
+        draws=RI_DRAWS, outcome_names=["earnings"], covariates=covariates, seed=11,
     )
     expected = {e.term: e.extra["ri_p_value"] for e in direct}
     for effect in payload["effects"]:
@@ -148,7 +151,6 @@ def _bad(path: Path, frame: pd.DataFrame, **changes) -> Path:
         (("--vcov", "HC7"), "error: --vcov must be one of 'HC0', 'HC1', 'HC2', 'HC3', 'CR1', 'CR2'; got 'HC7'"),
         (("--vcov", "CR1"), "error: --vcov CR1 is cluster-robust: name the cluster column with --cluster"),
         (("--vcov", "HC2", "--cluster", "household"), "error: --cluster household is ignored by --vcov HC2; use CR1 or CR2"),
-        (("--strata", "stratum"), "error: --strata only shapes the re-randomization of --ri; add --ri N"),
         (("--ri", "0"), "error: --ri must be a positive number of re-randomizations; got 0"),
         (("--lin",), "error: --lin interacts the covariates with the arms: name them with --covariates"),
         # QA: a negative seed was reported as "error: FILE: expected non-negative integer"
@@ -199,3 +201,15 @@ def test_cluster_split_over_arms_names_first_row(clustered_file) -> None:
     result = run(str(bad), *BASE, "--ri", "9", "--cluster", "household")
     assert result.exit_code == 2
     assert result.stderr.strip().startswith(f"error: {bad}, row {first_other + 2}, column 'household': cluster 'h000' has members in different arms")
+
+
+def test_strata_enter_as_fixed_effects(clustered_file) -> None:
+    """``--strata`` is lm_robust(fixed_effects = ~block): stratum indicators, HC2 (vs statsmodels)."""
+    path, frame = clustered_file
+    payload = run_json(str(path), *BASE, "--strata", "stratum")
+    dummies = pd.get_dummies(frame["arm"], dtype=float).drop(columns="control")
+    strata = pd.get_dummies(frame["stratum"].astype(str), prefix="s", drop_first=True, dtype=float)
+    reference = sm.OLS(frame["earnings"], sm.add_constant(pd.concat([dummies, strata], axis=1))).fit(cov_type="HC2")
+    for effect in payload["effects"]:
+        assert effect["estimate"] == pytest.approx(reference.params[effect["arm"]], abs=ESTIMATE_TOL)
+        assert effect["std_error"] == pytest.approx(reference.bse[effect["arm"]], abs=SE_TOL)

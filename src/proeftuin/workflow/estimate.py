@@ -64,7 +64,10 @@ def estimate_file(
 
     Options as :func:`proeftuin.analysis.estimate_effects`: ``vcov`` defaults to HC2, or to CR2
     when a ``cluster`` column is named (estimatr's defaults); ``lin`` is Lin's (2013) interacted
-    adjustment. With ``ri_draws`` every effect also gets ``extra["ri_p_value"]``, the Fisher
+    adjustment. A ``strata`` column (the blocks of a stratified randomization) enters as stratum
+    fixed effects, one indicator per stratum but the first, as ``lm_robust(fixed_effects = ~block)``
+    does; with equal allocation in every stratum that equals the block-size weighted difference in
+    means. With ``ri_draws`` every effect also gets ``extra["ri_p_value"]``, the Fisher
     p-value of :func:`proeftuin.analysis.randomization_inference` (studentized statistic,
     ``(1 + #{|t_b| >= |t_obs|}) / (1 + B)``), re-randomizing within the ``strata`` column and
     whole clusters of the ``cluster`` column when named, with ``seed``; the covariates enter
@@ -80,8 +83,6 @@ def estimate_file(
             raise ValueError(f"--vcov {vcov} is cluster-robust: name the cluster column with --cluster")
         if vcov.startswith("HC") and cluster is not None:
             raise ValueError(f"--cluster {cluster} is ignored by --vcov {vcov}; use CR1 or CR2")
-    if strata is not None and ri_draws is None:
-        raise ValueError("--strata only shapes the re-randomization of --ri; add --ri N")
     if seed is not None and seed < 0:
         raise ValueError(f"--seed must be 0 or more; got {seed}")
     if ri_draws is not None and ri_draws < 1:
@@ -106,6 +107,8 @@ def estimate_file(
             _constant_within(stratum, clusters, path, column=cluster, what="strata")  # type: ignore[arg-type]
     y = [numeric_column(frame, column, path, allow_missing=True) for column in outcomes]
     x, _ = covariate_matrix(frame, list(covariates), path)
+    if stratum is not None:
+        x = np.hstack([x, pd.get_dummies(stratum, drop_first=True, dtype=float).to_numpy()])
     matrix = np.column_stack(y)
     for j, column in enumerate(outcomes):
         if np.isnan(matrix[:, j]).all():
