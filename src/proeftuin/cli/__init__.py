@@ -32,7 +32,7 @@ def main() -> None:
     from typer.exceptions import TyperException
 
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="proeftuin")
     except typer.Abort:
         print("error: aborted", file=sys.stderr)
         sys.exit(1)
