@@ -147,3 +147,11 @@ def test_the_report_estimates_the_benefit_paid_under_each_regime(demo) -> None:
     assert 500 < effect.control_mean < 1500  # euros per month
     assert effect.std_error > 0
     assert "Uitkering per maand (EUR)" in result.report.read_text(encoding="utf-8")
+
+
+def test_the_report_is_written_in_dutch_and_english_linked_to_each_other(demo) -> None:
+    _, result = demo
+    dutch = result.report.read_text(encoding="utf-8")
+    english = (result.report.parent / "report.en.html").read_text(encoding="utf-8")
+    assert 'href="report.en.html"' in dutch and 'href="report.html"' in english
+    assert "Figuur 1: Uitstroom" in dutch and "Figure 1: Outflow to work" in english

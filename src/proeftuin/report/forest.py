@@ -22,6 +22,10 @@ from proeftuin.design.outcomes import outcome as outcome_definition  # noqa: E40
 from proeftuin.design.spec import ArmSpec, Component  # noqa: E402
 from proeftuin.report.i18n import Lang, t  # noqa: E402
 
+FIGURE_WIDTH = 8.0
+LABEL_MARGIN = 2.9
+"""Inches left of the panels for the arm labels (the longest, Tilburg's combined arms, fits)."""
+
 COMPONENT_COLOURS = {
     Component.exemption: "#1f5fa8",
     Component.intensive: "#e07b00",
@@ -84,13 +88,15 @@ def forest_figure(
     ``panels`` holds ``(municipality, effects on outcome, arms, control mean)`` per panel.
     """
     heights = [max(1, sum(1 for a in arms if not a.is_control)) + 1.2 for _, _, arms, _ in panels]
-    figure, axes = plt.subplots(len(panels), 1, figsize=(7.5, 0.42 * sum(heights) + 0.8), sharex=True, gridspec_kw={"height_ratios": heights}, squeeze=False)
+    height = 0.42 * sum(heights) + 0.8
+    figure, axes = plt.subplots(len(panels), 1, figsize=(FIGURE_WIDTH, height), sharex=True, gridspec_kw={"height_ratios": heights}, squeeze=False)
     for ax, (municipality, effects, arms, control_mean) in zip(axes[:, 0], panels, strict=True):
         level_text = t("control_level", lang, value=format_level(control_mean, outcome))
         forest_panel(effects, arms, title=f"{municipality} — {level_text}", lang=lang, ax=ax)
     unit = UNIT_TEXT[outcome_definition(outcome).unit]
     axes[-1, 0].set_xlabel(t(unit, lang) + f" ({level:.0%} " + ("BI" if lang == "nl" else "CI") + ")", fontsize=9)
-    figure.tight_layout()
+    # fixed margins (inches) instead of tight_layout, which measures every label and costs most of a report's time
+    figure.subplots_adjust(left=LABEL_MARGIN / FIGURE_WIDTH, right=0.97, top=1 - 0.35 / height, bottom=0.6 / height, hspace=0.55 * 6 / max(6, len(panels)))
     return figure
 
 

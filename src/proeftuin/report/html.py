@@ -37,6 +37,8 @@ class ReportContext:
     """Per experiment slug, the SHA-256 commitment of its sealed randomization seed."""
     synthetic: bool = False
     min_cell: int = DEFAULT_MIN_CELL
+    other_language_href: str | None = None
+    """Link to the same report in the other language, when one is written beside it."""
     work_pays: dict[str, pd.DataFrame] = field(default_factory=dict)
     """Per experiment slug, net income by hours with one column per group of arms (see
     :func:`~proeftuin.report.forest.work_pays_figure`)."""
@@ -46,7 +48,7 @@ def _svg(figure: plt.Figure) -> Markup:
     """Inline SVG with text kept as text (smaller, selectable, read by screen readers)."""
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none"}):
-        figure.savefig(buffer, format="svg", bbox_inches="tight")
+        figure.savefig(buffer, format="svg")
     plt.close(figure)
     text = buffer.getvalue()
     return Markup(text[text.index("<svg") :])  # noqa: S704 - our own matplotlib output
@@ -140,7 +142,7 @@ def render_report(trials: Sequence[TrialResults], *, lang: Lang = "nl", context:
         profiles=profiles_svg(trials, FIGURE_1, lang),
         work_pays=work_pays_svg(trials, context.work_pays, lang),
         tables=tables,
-        other_lang_href="report.en.html" if lang == "nl" else "report.html",
+        other_lang_href=context.other_language_href,
     )
 
 

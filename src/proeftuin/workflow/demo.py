@@ -47,7 +47,7 @@ from proeftuin.registry.roles import Role, add_user
 from proeftuin.registry.schemas import ConsentCreate, EnrolmentCreate
 from proeftuin.registry.settings import RegistrySettings
 from proeftuin.registry.verify import VerifyReport, verify_registry
-from proeftuin.report import Lang, ReportContext, write_report
+from proeftuin.report import LANGUAGES, Lang, ReportContext, write_report
 from proeftuin.rules import income_curve, minimum_wage
 from proeftuin.simulate import Calibration, synthetic_population, simulate_trial
 from proeftuin.simulate.trial import statistics_netherlands_records, survey_instrument, survey_items
@@ -55,6 +55,7 @@ from proeftuin.workflow.benefits import monthly_benefits
 from proeftuin.workflow.imports import import_outcomes, import_survey
 
 DEFAULT_SEED = 2017
+REPORT_NAMES: dict[str, str] = {"nl": "report.html", "en": "report.en.html"}
 CONSENT_VERSION = "2017-09"
 ADMIN, INTAKE, RESEARCHER = "demo-admin", "demo-klantmanager", "demo-onderzoeker"
 BATCH_INTAKE = frozenset({"utrecht"})
@@ -275,13 +276,16 @@ def run_demo(
         for spec in specs:
             trials.append(analyze(engine, spec, level=level))
             step(f"analyse:{spec.municipality}")
-    context = ReportContext(
-        commitments=commitments,
-        synthetic=True,
-        work_pays={spec.slug: work_pays_curve(spec, lang=lang) for spec in specs},
-    )
-    name = "report.html" if lang == "nl" else "report.en.html"
-    report = write_report(trials, out / name, lang=lang, context=context)
+    reports = {}
+    for language in (lang, *(other for other in LANGUAGES if other != lang)):  # both languages, linked to each other
+        context = ReportContext(
+            commitments=commitments,
+            synthetic=True,
+            work_pays={spec.slug: work_pays_curve(spec, lang=language) for spec in specs},
+            other_language_href=next(REPORT_NAMES[o] for o in LANGUAGES if o != language),
+        )
+        reports[language] = write_report(trials, out / REPORT_NAMES[language], lang=language, context=context)
+    report = reports[lang]
     step("report")
     return DemoResult(report=report, trials=trials, commitments=commitments, participants=sum(sum(t.n_randomized.values()) for t in trials), verification=verification)
 
