@@ -17,6 +17,7 @@ from proeftuin.analysis.power import (
     PowerDesign,
     SampleSize,
     diagnose_design,
+    summarize_simulations,
     minimum_detectable_effect,
     sample_size,
     statistical_power,
@@ -24,4 +25,4 @@ from proeftuin.analysis.power import (
 from proeftuin.analysis.reference_group import NON_EXPERIMENTAL, ReferenceGroupResult, reference_group_effect
 from proeftuin.analysis.subgroups import SubgroupAnalysis, subgroup_effects
 
-__all__ = ["ArmCoding", "DEFAULT_LEVEL", "Effect", "EffectTable", "VcovType", "ancova_effects", "difference_in_means", "effects_on_treated", "estimate_effects", "followup_mean", "monthly_profiles", "PermutationDesign", "RiStatistic", "randomization_inference", "AdjustMethod", "AttritionReport", "BalanceTable", "Diagnosis", "LeeBounds", "NON_EXPERIMENTAL", "PooledEffect", "PoolingMethod", "PowerDesign", "ReferenceGroupResult", "SampleRatioMismatch", "SampleSize", "SubgroupAnalysis", "adjust_by_family", "adjust_p_values", "attrition_table", "balance_table", "diagnose_design", "ipw_effects", "lee_bounds", "minimum_detectable_effect", "pool_effects", "reference_group_effect", "romano_wolf", "sample_ratio_mismatch", "sample_size", "statistical_power", "subgroup_effects"]
+__all__ = ["ArmCoding", "DEFAULT_LEVEL", "Effect", "EffectTable", "VcovType", "ancova_effects", "difference_in_means", "effects_on_treated", "estimate_effects", "followup_mean", "monthly_profiles", "PermutationDesign", "RiStatistic", "randomization_inference", "AdjustMethod", "AttritionReport", "BalanceTable", "Diagnosis", "LeeBounds", "NON_EXPERIMENTAL", "PooledEffect", "PoolingMethod", "PowerDesign", "ReferenceGroupResult", "SampleRatioMismatch", "SampleSize", "SubgroupAnalysis", "adjust_by_family", "adjust_p_values", "attrition_table", "balance_table", "diagnose_design", "ipw_effects", "lee_bounds", "minimum_detectable_effect", "pool_effects", "reference_group_effect", "romano_wolf", "sample_ratio_mismatch", "sample_size", "statistical_power", "subgroup_effects", "summarize_simulations"]

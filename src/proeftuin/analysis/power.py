@@ -249,10 +249,17 @@ def diagnose_design(
         rows[i] = (estimand, result.estimate, result.ci_low, result.ci_high, result.p_value)
         if not np.isfinite(rows[i]).all():
             raise ValueError(f"simulation {i} gave a non-finite estimand, estimate, interval or p-value: {rows[i].tolist()}")
-    estimand, estimate, low, high, p_value = rows.T
+    return summarize_simulations(*rows.T, alpha=alpha)
+
+
+def summarize_simulations(
+    estimand: np.ndarray, estimate: np.ndarray, ci_low: np.ndarray, ci_high: np.ndarray, p_value: np.ndarray, *, alpha: float
+) -> Diagnosis:
+    """The diagnosands of :class:`Diagnosis` from one row per simulated trial."""
+    n_sims = len(estimate)
     error = estimate - estimand
     power = float(np.mean(p_value <= alpha))
-    coverage = float(np.mean((low <= estimand) & (estimand <= high)))
+    coverage = float(np.mean((ci_low <= estimand) & (estimand <= ci_high)))
     return Diagnosis(
         n_sims=n_sims,
         alpha=alpha,

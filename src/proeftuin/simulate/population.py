@@ -50,6 +50,18 @@ def _categorical(rng: np.random.Generator, shares: dict[str, float], n: int) -> 
     return np.asarray(names, dtype=object)[rng.choice(len(names), size=n, p=p / p.sum())]
 
 
+def stratum_labels(frame: pd.DataFrame, strata: tuple[str, ...]) -> np.ndarray:
+    """``"a=x|b=y"`` per person over the stratification variables (``"all"`` without strata),
+    the labels :func:`proeftuin.design.stratum_key` gives the registry's participants."""
+    if not strata:
+        return np.full(len(frame), "all", dtype=object)
+    parts = [f"{name}=" + frame[name].astype(str).to_numpy(dtype=object) for name in strata]
+    labels = parts[0]
+    for part in parts[1:]:
+        labels = labels + "|" + part
+    return labels
+
+
 def synthetic_population(
     spec: ExperimentSpec, *, n: int, seed: int, calibration: Calibration | None = None
 ) -> Population:
@@ -95,5 +107,5 @@ def synthetic_population(
             "employability": z,
         }
     )
-    frame["stratum"] = frame[list(spec.strata)].astype(str).agg("|".join, axis=1) if spec.strata else "all"
+    frame["stratum"] = stratum_labels(frame, spec.strata)
     return Population(frame)
