@@ -6,7 +6,9 @@ import re
 
 from fastapi.testclient import TestClient
 
-from conftest import DEMO_SIZES, RESEARCHER, VALID_BSN, csrf, login
+from proeftuin.registry.db import session_scope
+
+from conftest import DEMO_ADMIN, DEMO_SIZES, RESEARCHER, VALID_BSN, csrf, login
 
 MIN_CELL = 10
 
@@ -60,9 +62,21 @@ def test_report_downloads_as_html(demo_client: TestClient) -> None:
 def test_results_are_cached_until_the_data_change(demo_client: TestClient) -> None:
     login(demo_client, RESEARCHER)
     demo_client.get("/results/utrecht")
-    cache = demo_client.app.state.results_cache  # type: ignore[attr-defined]
-    first = cache.get(demo_client.app.state.engine, "utrecht", MIN_CELL)  # type: ignore[attr-defined]
-    assert cache.get(demo_client.app.state.engine, "utrecht", MIN_CELL) is first  # type: ignore[attr-defined]
+    state = demo_client.app.state  # type: ignore[attr-defined]
+    with session_scope(state.engine) as session:
+        first = state.results_cache.get(session, state.engine, "utrecht", MIN_CELL)
+    with session_scope(state.engine) as session:
+        assert state.results_cache.get(session, state.engine, "utrecht", MIN_CELL) is first
+    _enrol_one_more(demo_client)
+    with session_scope(state.engine) as session:
+        assert state.results_cache.get(session, state.engine, "utrecht", MIN_CELL) is not first
+
+
+def _enrol_one_more(client: TestClient) -> None:
+    login(client, DEMO_ADMIN)
+    person = {"experiment": "utrecht", "bsn": VALID_BSN, "enrolled_on": "2018-06-01", "age": "30", "sex": "f", "household": "single",
+              "months_on_benefit": "12", "education": "low", "health": "6", "distance_to_labour_market": "far"}
+    assert client.post("/intake/enrol", data={**person, "csrf_token": csrf(client)}, follow_redirects=False).status_code == 303
 
 
 def test_small_experiment_is_suppressed_and_not_analysed(client: TestClient) -> None:

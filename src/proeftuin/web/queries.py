@@ -144,11 +144,12 @@ def enrolment_counts(*, session: Session, slug: str) -> tuple[int, int]:
     return len(ids), sum(1 for c in consents.values() if c.kind == "given")
 
 
-def data_state(*, session: Session, slug: str) -> tuple[int | None, int, int, int]:
-    """What an analysis of ``slug`` depends on: latest import id, imports, participants, assignments (cache key)."""
-    experiment = get_experiment(session=session, slug=slug)
-    latest, imports = session.execute(select(func.max(DataImport.id), func.count()).where(DataImport.experiment_id == experiment.id)).one()
-    people = session.scalar(select(func.count()).select_from(Participant).where(Participant.experiment_id == experiment.id)) or 0
-    assigned = session.scalar(select(func.count()).select_from(Assignment).join(Participant, Participant.id == Assignment.participant_id)
-                              .where(Participant.experiment_id == experiment.id)) or 0
-    return latest, int(imports), int(people), int(assigned)
+def data_state(*, session: Session, slug: str) -> tuple[int | None, int | None]:
+    """What an analysis of ``slug`` depends on (a cache key): the latest audit event and the latest import.
+
+    Every change to participants, consent, allocation or outcomes goes through the registry and
+    appends an audit event, so two indexed look-ups tell whether anything changed. ``RegistryError``
+    for an unknown ``slug``.
+    """
+    get_experiment(session=session, slug=slug)
+    return session.scalar(select(func.max(AuditEvent.id))), session.scalar(select(func.max(DataImport.id)))

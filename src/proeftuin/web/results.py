@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from proeftuin.analysis import AttritionReport, BalanceTable, attrition_table, balance_table, pool_effects
 from proeftuin.analysis.results import Effect
@@ -26,6 +27,7 @@ from proeftuin.registry import load_experiment_data, session_scope
 from proeftuin.report.disclosure import format_count, is_disclosive
 from proeftuin.report.forest import format_level, scale
 from proeftuin.report.html import ReportContext, forest_svg, profiles_svg, render_report
+from proeftuin.web.deps import templates
 from proeftuin.web.queries import data_state, enrolment_counts, experiment_overviews
 from proeftuin.workflow.demo import analyze
 
@@ -93,6 +95,7 @@ class ExperimentResults:
     _figures: dict[tuple[str, str], OutcomeFigure] = field(default_factory=dict)
     _profiles: dict[str, Markup] = field(default_factory=dict)
     _reports: dict[str, str] = field(default_factory=dict)
+    _bodies: dict[str, Markup] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def outcomes(self) -> list[OutcomeDefinition]:
@@ -125,6 +128,20 @@ class ExperimentResults:
                     cells.append(f"{100 * e.estimate:+.1f} [{100 * e.ci_low:+.1f}; {100 * e.ci_high:+.1f}]")
             rows.append((month, cells))
         return rows
+
+    def body(self, lang: str, min_cell: int) -> Markup:
+        """The page's content (no user or CSRF token in it), rendered once per language."""
+        with self._lock:
+            cached = self._bodies.get(lang)
+        if cached is None:
+            figures = [self.figure(o, lang, min_cell) for o in self.outcomes()] if self.trial else []
+            context = {"r": self, "slug": self.spec.slug, "figures": figures, "min_cell": min_cell, "lang": lang,
+                       "tr": (lambda nl, en: en if lang == "en" else nl),
+                       "profiles": self.profiles(lang) if self.trial else None, "monthly": self.monthly_table(min_cell) if self.trial else []}
+            cached = Markup(templates.env.get_template("results_body.html").render(context))  # noqa: S704 - autoescaped template
+            with self._lock:
+                self._bodies[lang] = cached
+        return cached
 
     def report(self, lang: str, min_cell: int) -> str:
         """The self-contained HTML report of this experiment (rendered once per language)."""
@@ -204,11 +221,6 @@ def compute(engine: Engine, slug: str, min_cell: int) -> ExperimentResults:
     return results
 
 
-def _state(engine: Engine, slug: str) -> tuple[Any, ...]:
-    with session_scope(engine) as session:
-        return data_state(session=session, slug=slug)
-
-
 class ResultsCache:
     """Per process: results per (database, slug), recomputed when the registry's data changed.
 
@@ -220,9 +232,15 @@ class ResultsCache:
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._guard = threading.Lock()
 
-    def get(self, engine: Engine, slug: str, min_cell: int) -> ExperimentResults:
+    def get(self, session: Session, engine: Engine, slug: str, min_cell: int) -> ExperimentResults:
+        """The results of ``slug``; ``session`` (the request's) answers whether the data changed, then is closed.
+
+        Closing it hands its connection back to the pool before this request waits for (or runs)
+        an analysis, so fifty requests waiting for the first analysis never exhaust the pool.
+        """
         key = (str(engine.url), slug)
-        state = _state(engine, slug)
+        state = data_state(session=session, slug=slug)
+        session.close()
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:  # one computation per key; concurrent requests wait for it
@@ -271,7 +289,6 @@ def pooled_rows(results: list[ExperimentResults], lang: str, min_cell: int) -> l
     return rows
 
 
-def experiment_slugs(engine: Engine) -> list[tuple[str, str]]:
+def experiment_slugs(session: Session) -> list[tuple[str, str]]:
     """(slug, municipality) of every experiment."""
-    with session_scope(engine) as session:
-        return [(e.slug, e.municipality) for e in experiment_overviews(session=session)]
+    return [(e.slug, e.municipality) for e in experiment_overviews(session=session)]

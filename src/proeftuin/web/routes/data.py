@@ -37,8 +37,8 @@ def _page(request: Request, session: SessionDep, slug: str, *, outcome: dict | N
 
 
 @router.get("/data", include_in_schema=False)
-def data_index(request: Request, _user: Importer) -> Response:
-    return render(request, "data_index.html", {"experiments": experiment_slugs(request.app.state.engine)})
+def data_index(request: Request, session: SessionDep, _user: Importer) -> Response:
+    return render(request, "data_index.html", {"experiments": experiment_slugs(session)})
 
 
 @router.get("/data/{slug}", include_in_schema=False)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, Response
 
-from proeftuin.registry import get_experiment
 from proeftuin.registry.roles import Operation
 from proeftuin.web.deps import Allowed, LangDep, SessionDep, render
 from proeftuin.web.results import ExperimentResults, experiment_slugs, pooled_rows
@@ -14,36 +13,31 @@ router = APIRouter(tags=["results"])
 Researcher = Allowed[Operation.run_analysis]
 
 
-def _results(request: Request, slug: str) -> ExperimentResults:
+def _results(request: Request, session: SessionDep, slug: str) -> ExperimentResults:
+    """Cached results (400 for an unknown experiment)."""
     state = request.app.state
-    return state.results_cache.get(state.engine, slug, state.settings.min_cell)
+    return state.results_cache.get(session, state.engine, slug, state.settings.min_cell)
 
 
 @router.get("/results", include_in_schema=False)
-def results_index(request: Request, _user: Researcher, lang: LangDep) -> Response:
+def results_index(request: Request, session: SessionDep, _user: Researcher, lang: LangDep) -> Response:
     """Every experiment, and the effects pooled across municipalities (REML, 90%)."""
-    slugs = experiment_slugs(request.app.state.engine)
-    all_results = [_results(request, slug) for slug, _ in slugs]
+    slugs = experiment_slugs(session)
+    all_results = [_results(request, session, slug) for slug, _ in slugs]
     return render(request, "results_index.html", {"experiments": slugs, "pooled": pooled_rows(all_results, lang, request.app.state.settings.min_cell),
                                                   "analysed": sum(1 for r in all_results if r.trial is not None)})
 
 
 @router.get("/results/{slug}", include_in_schema=False)
 def results_page(request: Request, session: SessionDep, _user: Researcher, lang: LangDep, slug: str) -> Response:
-    get_experiment(session=session, slug=slug)  # 400 for an unknown experiment
-    results = _results(request, slug)
-    min_cell = request.app.state.settings.min_cell
-    figures = [results.figure(o, lang, min_cell) for o in results.outcomes()] if results.trial else []
-    return render(request, "results.html", {"r": results, "slug": slug, "figures": figures, "min_cell": min_cell,
-                                            "profiles": results.profiles(lang) if results.trial else None,
-                                            "monthly": results.monthly_table(min_cell) if results.trial else []})
+    results = _results(request, session, slug)
+    return render(request, "results.html", {"r": results, "body": results.body(lang, request.app.state.settings.min_cell)})
 
 
 @router.get("/results/{slug}/report.html", include_in_schema=False)
 def report_download(request: Request, session: SessionDep, _user: Researcher, lang: LangDep, slug: str) -> Response:
     """The self-contained HTML report of this experiment, as a download."""
-    get_experiment(session=session, slug=slug)
-    results = _results(request, slug)
+    results = _results(request, session, slug)
     if results.trial is None:
         return render(request, "error.html", {"status": 409, "detail": "no analysis yet: import outcomes first"}, status_code=409)
     html = results.report(lang, request.app.state.settings.min_cell)

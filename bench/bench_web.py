@@ -1,0 +1,161 @@
+"""The results page of a 3,500-person experiment under 50 concurrent users, on loopback.
+
+Builds Groningen's trial with 3,500 synthetic people through the registry (as the demo does:
+enrol, consent, randomize, import municipal and CBS months and three survey waves) unless
+``--db`` names a database that already has it, starts the app with uvicorn in a subprocess on
+127.0.0.1, logs ``--users`` clients in as the demo researcher, warms the page once (the analysis
+is computed on the first request and then kept in memory), and then lets every client request
+``/results/groningen`` back to back (no think time: the worst case) until ``--requests`` are done
+or ``--seconds`` have passed. Prints p50/p95/p99 latency and requests per second.
+
+    python bench/bench_web.py [--db sqlite:///bench-web.db] [--users 50] [--requests 3000] [--workers 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+SLUG = "groningen"
+PEOPLE = 3500
+PASSWORD = "bench-password-not-secret"
+SEED = 2017
+WEB_SECRET = "bench-web-secret-0123456789abcdefghijklmnop"
+TARGET_P95_MS = 200.0
+
+
+def build(url: str) -> None:
+    """Groningen with ``PEOPLE`` participants, through the registry, unless it is there; the researcher's password set."""
+    from proeftuin.design import catalog
+    from proeftuin.registry.crud import RegistryError, get_experiment
+    from proeftuin.registry.db import make_engine, migrate, session_scope
+    from proeftuin.registry.roles import Role, add_user
+    from proeftuin.web.accounts import get_user, set_password
+    from proeftuin.workflow.demo import ADMIN, INTAKE, RESEARCHER, DemoSeeds, build_experiment, demo_settings
+
+    engine = make_engine(url)
+    migrate(engine)
+    with session_scope(engine) as session:
+        if get_user(session=session, name=ADMIN) is None:
+            add_user(session=session, actor=None, name=ADMIN, role=Role.admin)
+            add_user(session=session, actor=ADMIN, name=INTAKE, role=Role.case_manager)
+            add_user(session=session, actor=ADMIN, name=RESEARCHER, role=Role.researcher)
+        set_password(session=session, name=RESEARCHER, password=PASSWORD)
+        try:
+            get_experiment(session=session, slug=SLUG)
+            present = True
+        except RegistryError:
+            present = False
+    if not present:
+        started = time.perf_counter()
+        index, spec = next((i, s) for i, s in enumerate(catalog()) if s.slug == SLUG)
+        build_experiment(engine, spec, DemoSeeds.derive(SEED, index), n=PEOPLE, settings=demo_settings(SEED),
+                         files=Path(tempfile.mkdtemp(prefix="bench-web-")))
+        print(f"built {SLUG} with {PEOPLE} people in {time.perf_counter() - started:.1f} s")
+    engine.dispose()
+
+
+SERVER = """
+import uvicorn
+from pydantic import SecretStr
+from proeftuin.web import create_app
+from proeftuin.web.security import WebSettings
+from proeftuin.workflow.demo import demo_settings
+
+app = create_app({url!r}, settings=demo_settings({seed}), web_settings=WebSettings(secret=SecretStr({secret!r})))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _login(client: httpx.AsyncClient) -> None:
+    page = (await client.get("/login")).text
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    response = await client.post("/login", data={"username": "demo-onderzoeker", "password": PASSWORD, "csrf_token": token, "next": "/results"})
+    assert response.status_code == 303, response.text
+
+
+async def load(base: str, users: int, requests: int, seconds: float) -> tuple[list[float], float, int]:
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    clients = [httpx.AsyncClient(base_url=base, limits=limits, timeout=60) for _ in range(users)]
+    for client in clients:
+        await _login(client)
+    started = time.perf_counter()
+    cold = await clients[0].get(f"/results/{SLUG}")
+    assert cold.status_code == 200 and "Figuur 1" in cold.text, cold.text[-500:]
+    print(f"first (cold) request, analysis included: {1000 * (time.perf_counter() - started):.0f} ms; page {len(cold.content) / 1024:.0f} KiB")
+    latencies: list[float] = []
+    errors = 0
+    remaining = requests
+    deadline = time.perf_counter() + seconds
+
+    async def user(client: httpx.AsyncClient) -> None:
+        nonlocal remaining, errors
+        while remaining > 0 and time.perf_counter() < deadline:
+            remaining -= 1
+            t0 = time.perf_counter()
+            response = await client.get(f"/results/{SLUG}")
+            latencies.append(time.perf_counter() - t0)
+            errors += response.status_code != 200
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(user(c) for c in clients))
+    elapsed = time.perf_counter() - t0
+    for client in clients:
+        await client.aclose()
+    return latencies, elapsed, errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default=f"sqlite:///{Path(tempfile.gettempdir()) / 'proeftuin-bench-web.db'}")
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    build(args.db)
+    port = _free_port()
+    folder = Path(tempfile.mkdtemp(prefix="bench-web-app-"))
+    (folder / "bench_web_app.py").write_text(SERVER.format(url=args.db, seed=SEED, secret=WEB_SECRET), encoding="utf-8")
+    command = [sys.executable, "-m", "uvicorn", "bench_web_app:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+               "--no-access-log", "--workers", str(args.workers)]
+    server = subprocess.Popen(command, cwd=folder, env={**os.environ, "PYTHONPATH": str(folder)})
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/login", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("the server did not start") from None
+                time.sleep(0.2)
+        latencies, elapsed, errors = asyncio.run(load(base, args.users, args.requests, args.seconds))
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    ms = 1000 * np.asarray(latencies)
+    p50, p95, p99 = np.percentile(ms, [50, 95, 99])
+    print(f"{len(ms)} requests of /results/{SLUG} ({PEOPLE} people) by {args.users} concurrent users, {args.workers} worker(s), "
+          f"{elapsed:.1f} s: {len(ms) / elapsed:.0f} requests/s, p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms, {errors} errors")
+    print(f"target p95 < {TARGET_P95_MS:.0f} ms: {'met' if p95 < TARGET_P95_MS else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
