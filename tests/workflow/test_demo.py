@@ -155,3 +155,19 @@ def test_the_report_is_written_in_dutch_and_english_linked_to_each_other(demo) -
     english = (result.report.parent / "report.en.html").read_text(encoding="utf-8")
     assert 'href="report.en.html"' in dutch and 'href="report.html"' in english
     assert "Figuur 1: Uitstroom" in dutch and "Figure 1: Outflow to work" in english
+
+
+def test_each_arm_type_is_pooled_across_municipalities_as_the_last_panel(demo) -> None:
+    from proeftuin.analysis import pool_effects
+    from proeftuin.analysis.trial import pool_arm_types
+    from proeftuin.design import Component
+
+    _, result = demo
+    pooled = dict(pool_arm_types(result.trials, "work_8h"))
+    exemption_arms = [(t, e) for t in result.trials for e in t.adjusted
+                      if e.outcome == "work_8h" and t.spec.arm(e.term).components[0] is Component.exemption]
+    assert pooled[Component.exemption].k == len(exemption_arms) == 6
+    direct = pool_effects([e.estimate for _, e in exemption_arms], [e.std_error for _, e in exemption_arms], method="reml", level=0.90)
+    assert pooled[Component.exemption].estimate == direct.estimate
+    assert Component.coaching not in pooled  # one coaching arm (Tilburg): nothing to pool
+    assert "Gepoold over gemeenten" in result.report.read_text(encoding="utf-8")

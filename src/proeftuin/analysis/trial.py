@@ -25,9 +25,10 @@ import pandas as pd
 from proeftuin.analysis.ancova import ancova_effects
 from proeftuin.analysis.ols import estimate_effects
 from proeftuin.analysis.options import DEFAULT_LEVEL
+from proeftuin.analysis.pooling import PooledEffect, PoolingMethod, pool_effects
 from proeftuin.analysis.results import EffectTable
 from proeftuin.design.outcomes import CONTRACT_CODES, SURVEY_INDICES, ever, labour_indicators, mean_per_person
-from proeftuin.design.spec import ExperimentSpec
+from proeftuin.design.spec import Component, ExperimentSpec
 
 CATEGORICAL_COVARIATES = ("sex", "household", "education", "distance_to_labour_market")
 NUMERIC_COVARIATES = ("age", "health", "migration_background")
@@ -132,3 +133,31 @@ def analyze_trial(
         n_randomized={code: int(counts.get(code, 0)) for code in order},
         level=level,
     )
+
+
+def pool_arm_types(
+    trials: Sequence[TrialResults], outcome: str, *, level: float = DEFAULT_LEVEL, method: PoolingMethod = "reml"
+) -> list[tuple[Component, PooledEffect]]:
+    """Each type of arm pooled across municipalities by random-effects meta-analysis.
+
+    An arm's type is its first component (an exemption combined with a disregard counts as an
+    exemption arm, as the seed articles colour it); the adjusted effect of every arm of that type
+    on ``outcome`` is pooled with :func:`proeftuin.analysis.pool_effects` (REML by default).
+    Types with fewer than two arms are left out (nothing to pool), and so are types in which an
+    arm's standard error is zero (an outcome that nobody, or everybody, had in a small sample:
+    inverse-variance weights do not exist); the arms' own estimates remain in every table.
+    """
+    groups: dict[Component, list[tuple[str, float, float]]] = {}
+    for results in trials:
+        for effect in results.adjusted:
+            if effect.outcome != outcome:
+                continue
+            arm = results.spec.arm(effect.term)
+            groups.setdefault(arm.components[0], []).append((f"{results.spec.municipality}: {arm.label_nl}", effect.estimate, effect.std_error))
+    pooled = []
+    for component in Component:
+        rows = groups.get(component, [])
+        if len(rows) >= 2 and all(se > 0 for _, _, se in rows):
+            labels, estimates, errors = zip(*rows, strict=True)
+            pooled.append((component, pool_effects(np.array(estimates), np.array(errors), labels=list(labels), method=method, level=level)))
+    return pooled

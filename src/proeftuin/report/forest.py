@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from proeftuin.analysis.pooling import PooledEffect  # noqa: E402
 from proeftuin.analysis.results import Effect  # noqa: E402
 from proeftuin.design.outcomes import outcome as outcome_definition  # noqa: E402
 from proeftuin.design.spec import ArmSpec, Component  # noqa: E402
@@ -68,7 +69,8 @@ def forest_panel(
         k = scale(effect.outcome)
         colour = arm_colour(arm)
         ax.plot([effect.ci_low * k, effect.ci_high * k], [position, position], color=colour, linewidth=2.2, solid_capstyle="butt")
-        ax.plot([effect.estimate * k], [position], "o", color=colour, markersize=6)
+        pooled = effect.estimator == "pooled"  # a meta-analytic summary is drawn as a diamond, as in metafor's forest()
+        ax.plot([effect.estimate * k], [position], "D" if pooled else "o", color=colour, markersize=7 if pooled else 6)
     ax.axvline(0.0, color="#333333", linewidth=0.8)
     ax.set_yticks(range(len(rows)), [a.label(lang) for a in reversed(rows)], fontsize=8)
     ax.set_ylim(-0.7, len(rows) - 0.3)
@@ -80,19 +82,34 @@ def forest_panel(
     return ax
 
 
+def pooled_panel(pooled: Sequence[tuple[Component, PooledEffect]], *, outcome: str, lang: Lang) -> tuple[str, list[Effect], list[ArmSpec], float]:
+    """The pooled estimates as one more panel: a row per arm type, its interval from the meta-analysis."""
+    effects, arms = [], []
+    for component, result in pooled:
+        code = component.value
+        arms.append(ArmSpec(code=code, label_nl=f"{t('component_' + code, 'nl')} (k={result.k})",
+                            label_en=f"{t('component_' + code, 'en')} (k={result.k})", components=(component,)))
+        effects.append(Effect(outcome=outcome, term=code, estimate=result.estimate, std_error=result.std_error,
+                              statistic=result.statistic, p_value=result.p_value, ci_low=result.ci_low, ci_high=result.ci_high,
+                              df=result.df, n=result.k, n_arm=0, n_control=0, control_mean=float("nan"), level=result.level,
+                              vcov=result.method.upper(), estimator="pooled"))
+    return t("pooled_title", lang), effects, arms, float("nan")
+
+
 def forest_figure(
     panels: Sequence[tuple[str, Sequence[Effect], Sequence[ArmSpec], float]], *, outcome: str, lang: Lang = "nl", level: float = 0.90
 ) -> Figure:
     """A figure with one panel per municipality, stacked, sharing the x axis.
 
-    ``panels`` holds ``(municipality, effects on outcome, arms, control mean)`` per panel.
+    ``panels`` holds ``(municipality, effects on outcome, arms, control mean)`` per panel; a panel
+    with a NaN control mean (the pooled one, :func:`pooled_panel`) has no control level.
     """
     heights = [max(1, sum(1 for a in arms if not a.is_control)) + 1.2 for _, _, arms, _ in panels]
     height = 0.42 * sum(heights) + 0.8
     figure, axes = plt.subplots(len(panels), 1, figsize=(FIGURE_WIDTH, height), sharex=True, gridspec_kw={"height_ratios": heights}, squeeze=False)
     for ax, (municipality, effects, arms, control_mean) in zip(axes[:, 0], panels, strict=True):
-        level_text = t("control_level", lang, value=format_level(control_mean, outcome))
-        forest_panel(effects, arms, title=f"{municipality} — {level_text}", lang=lang, ax=ax)
+        title = municipality if control_mean != control_mean else f"{municipality} — {t('control_level', lang, value=format_level(control_mean, outcome))}"
+        forest_panel(effects, arms, title=title, lang=lang, ax=ax)
     unit = UNIT_TEXT[outcome_definition(outcome).unit]
     axes[-1, 0].set_xlabel(t(unit, lang) + f" ({level:.0%} " + ("BI" if lang == "nl" else "CI") + ")", fontsize=9)
     # fixed margins (inches) instead of tight_layout, which measures every label and costs most of a report's time

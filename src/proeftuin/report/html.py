@@ -18,11 +18,13 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from proeftuin import __version__
+from proeftuin.analysis.pooling import PooledEffect
 from proeftuin.analysis.results import Effect
 from proeftuin.analysis.trial import TrialResults
+from proeftuin.design.spec import Component
 from proeftuin.design.outcomes import INCOME_OUTCOMES, LABOUR_OUTCOMES, SURVEY_INDICES, outcome as outcome_definition
 from proeftuin.report.disclosure import DEFAULT_MIN_CELL, format_count, is_disclosive
-from proeftuin.report.forest import format_level, forest_figure, profile_figure, scale, work_pays_figure
+from proeftuin.report.forest import format_level, forest_figure, pooled_panel, profile_figure, scale, work_pays_figure
 from proeftuin.report.i18n import Lang, t
 
 FIGURE_1 = "work_8h"
@@ -39,6 +41,8 @@ class ReportContext:
     min_cell: int = DEFAULT_MIN_CELL
     other_language_href: str | None = None
     """Link to the same report in the other language, when one is written beside it."""
+    pooled: dict[str, list[tuple[Component, PooledEffect]]] = field(default_factory=dict)
+    """Per outcome, each arm type pooled across municipalities (the bottom panel of its figure)."""
     work_pays: dict[str, pd.DataFrame] = field(default_factory=dict)
     """Per experiment slug, net income by hours with one column per group of arms (see
     :func:`~proeftuin.report.forest.work_pays_figure`)."""
@@ -58,12 +62,14 @@ def _control_mean(results: TrialResults, outcome: str) -> float:
     return next(e.control_mean for e in results.adjusted if e.outcome == outcome)
 
 
-def forest_svg(trials: Sequence[TrialResults], outcome: str, lang: Lang) -> Markup:
-    """One forest figure (a panel per municipality) for ``outcome``, adjusted estimates."""
+def forest_svg(trials: Sequence[TrialResults], outcome: str, lang: Lang, pooled: Sequence[tuple[Component, PooledEffect]] = ()) -> Markup:
+    """One forest figure (a panel per municipality, the pooled panel last) for ``outcome``, adjusted estimates."""
     panels = [
         (r.spec.municipality, [e for e in r.adjusted if e.outcome == outcome], r.spec.arms, _control_mean(r, outcome))
         for r in trials
     ]
+    if pooled:
+        panels.append(pooled_panel(pooled, outcome=outcome, lang=lang))
     level = trials[0].level if trials else 0.9
     return _svg(forest_figure(panels, outcome=outcome, lang=lang, level=level))
 
@@ -136,9 +142,10 @@ def render_report(trials: Sequence[TrialResults], *, lang: Lang = "nl", context:
         today=dt.date.today().isoformat(),
         context=context,
         trials=trials,
-        figure1=forest_svg(trials, FIGURE_1, lang),
-        figure2=forest_svg(trials, FIGURE_2, lang),
-        other_figures=[(o.label(lang), forest_svg(trials, o.name, lang)) for o in others],
+        figure1=forest_svg(trials, FIGURE_1, lang, context.pooled.get(FIGURE_1, ())),
+        figure2=forest_svg(trials, FIGURE_2, lang, context.pooled.get(FIGURE_2, ())),
+        other_figures=[(o.label(lang), forest_svg(trials, o.name, lang, context.pooled.get(o.name, ()))) for o in others],
+        pooled_note=t("pooled_note", lang) if context.pooled else "",
         profiles=profiles_svg(trials, FIGURE_1, lang),
         work_pays=work_pays_svg(trials, context.work_pays, lang),
         tables=tables,

@@ -60,6 +60,17 @@ TEXT: dict[str, dict[Lang, str]] = {
     "earnings_only": {"nl": "alleen loon", "en": "earnings only"},
     "hours_per_week": {"nl": "Uren per week", "en": "Hours per week"},
     "net_income": {"nl": "Netto per maand (EUR)", "en": "Net per month (EUR)"},
+    "pooled_title": {"nl": "Gepoold over gemeenten (REML, random effects)", "en": "Pooled across municipalities (REML, random effects)"},
+    "pooled_note": {
+        "nl": " De onderste rij per groepstype is het gepoolde effect over de gemeenten (meta-analyse met random effects; k = aantal groepen).",
+        "en": " The bottom rows pool each type of arm across municipalities (random-effects meta-analysis; k = number of arms).",
+    },
+    "component_exemption": {"nl": "Zelf in Actie", "en": "Self in Action"},
+    "component_intensive": {"nl": "Extra Hulp", "en": "Extra Help"},
+    "component_disregard": {"nl": "Werken Loont", "en": "Work Pays"},
+    "component_work_bonus": {"nl": "Werkbonus", "en": "Work bonus"},
+    "component_coaching": {"nl": "Coaching", "en": "Coaching"},
+    "component_choice": {"nl": "Keuzegroep", "en": "Choice group"},
     "language_switch": {"nl": "English version", "en": "Nederlandse versie"},
 }
 

@@ -34,7 +34,7 @@ import pandas as pd
 from pydantic import SecretStr
 from sqlalchemy import Engine, func, select
 
-from proeftuin.analysis.trial import TrialResults, analyze_trial
+from proeftuin.analysis.trial import TrialResults, analyze_trial, pool_arm_types
 from proeftuin.design import ExperimentSpec, TrialPlan, catalog
 from proeftuin.design.plan import Method, RandomizationSpec, SurveySpec
 from proeftuin.registry import get_experiment, load_experiment_data, make_engine, migrate, session_scope
@@ -276,11 +276,13 @@ def run_demo(
         for spec in specs:
             trials.append(analyze(engine, spec, level=level))
             step(f"analyse:{spec.municipality}")
+    pooled = {name: pool_arm_types(trials, name, level=level) for name in {e.outcome for e in trials[0].adjusted}}
     reports = {}
     for language in (lang, *(other for other in LANGUAGES if other != lang)):  # both languages, linked to each other
         context = ReportContext(
             commitments=commitments,
             synthetic=True,
+            pooled=pooled,
             work_pays={spec.slug: work_pays_curve(spec, lang=language) for spec in specs},
             other_language_href=next(REPORT_NAMES[o] for o in LANGUAGES if o != language),
         )
