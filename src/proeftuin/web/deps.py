@@ -56,7 +56,7 @@ CurrentUser = Annotated[User, Depends(current_user)]
 
 
 def _role_check(operation: Operation) -> Any:
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:  # async: no I/O, so no hop to the thread pool
         if Role(user.role) not in PERMISSIONS[operation]:
             raise HTTPException(status_code=403, detail=f"role {user.role} may not {operation.value}")
         return user
@@ -69,7 +69,12 @@ Allowed: dict[Operation, Any] = {operation: _role_check(operation) for operation
 """``Allowed[Operation.enrol]``: the current user, if their role may enrol (else 403)."""
 
 
-def language(request: Request) -> Lang:
+def _language(request: Request) -> Lang:
+    choice = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    return "en" if choice == "en" else "nl"
+
+
+async def language(request: Request) -> Lang:
     """``?lang=en`` or the language cookie; Dutch by default."""
     choice = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
     return "en" if choice == "en" else "nl"
@@ -92,7 +97,7 @@ CsrfChecked = Depends(csrf_checked)
 
 def render(request: Request, name: str, context: dict[str, Any], *, status_code: int = 200) -> Response:
     """Render template ``name`` with the language, the user name, the CSRF token and ``tr(nl, en)``."""
-    lang = language(request)
+    lang = _language(request)
     base = {"lang": lang, "csrf_token": request.state.session.get("csrf", ""), "user_name": request.state.session.get("user"),
             "user_role": request.state.session.get("role"), "tr": (lambda nl, en: en if lang == "en" else nl)}
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
