@@ -219,3 +219,22 @@ def test_a_participant_outside_the_modelled_ages_is_a_clear_error(trial, run) ->
     assert run("import", "outcomes", str(folder / "months.csv"), "--experiment", "utrecht", "--user", "rob", "--db", db).exit_code == 0
     refused = run("export", "benefits", "--experiment", "utrecht", "--user", "rob", "--out", str(folder / "b.csv"), "--db", db)
     assert refused.exit_code == 2 and "age 19" in refused.stderr
+
+
+def test_a_withdrawal_keeps_the_person_randomized_and_its_consent_decides_what_is_used(trial, run) -> None:  # type: ignore[no-untyped-def]
+    from proeftuin.registry import load_experiment_data, make_engine, session_scope
+
+    db, folder, pseudonyms = trial["db"], trial["dir"], trial["pseudonyms"]
+    keeps, erases = pseudonyms[0], pseudonyms[1]
+    assert run("consent", keeps, "--withdraw", "--experiment", "utrecht", "--version", "2018-05", "--on", "2018-07-15", "--user", "cora", "--db", db).exit_code == 0
+    assert run("consent", erases, "--withdraw", "--no-keep-data", "--experiment", "utrecht", "--version", "2018-05", "--on", "2018-07-15", "--user", "cora", "--db", db).exit_code == 0
+    _outcomes(pseudonyms, ["2018-06", "2018-07", "2018-08"]).to_csv(folder / "months.csv", index=False)
+    assert run("import", "outcomes", str(folder / "months.csv"), "--experiment", "utrecht", "--user", "rob", "--db", db).exit_code == 0
+    with session_scope(make_engine(db)) as session:
+        data = load_experiment_data(session=session, slug="utrecht")
+    ids = data.participants.set_index("pseudonym")["participant_id"]
+    assert {keeps, erases} <= set(ids.index)  # both stay in the intent-to-treat population
+    used = data.months.groupby("participant_id")["month"].count()
+    assert used[ids[keeps]] == 2  # June and July, the month of withdrawal; not August
+    assert ids[erases] not in used.index  # withdrew and asked that nothing be used
+    assert used.drop([ids[keeps]]).eq(3).all()

@@ -17,6 +17,7 @@ from proeftuin.registry.models import (
     AnalysisRun,
     Arm,
     Assignment,
+    Consent,
     Experiment,
     OutcomeMonth,
     Participant,
@@ -118,8 +119,40 @@ def _frame(session: Session, statement) -> pd.DataFrame:  # type: ignore[no-unty
     return pd.read_sql(statement, session.connection())
 
 
+def _withdrawals(session: Session, experiment: Experiment) -> pd.DataFrame:
+    """Participants whose latest consent record is a withdrawal: participant_id, on, keep_data."""
+    consents = _frame(
+        session,
+        select(Consent.participant_id, Consent.kind, Consent.on, Consent.keep_data)
+        .join(Participant, Participant.id == Consent.participant_id)
+        .where(Participant.experiment_id == experiment.id)
+        .order_by(Consent.participant_id, Consent.on, Consent.id),
+    )
+    latest = consents.groupby("participant_id").tail(1)
+    return latest[latest["kind"] == "withdrawn"].drop(columns="kind")
+
+
+def _respect_withdrawals(months: pd.DataFrame, survey: pd.DataFrame, withdrawn: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What may be used of people who withdrew (they stay in the randomized set, ITT):
+
+    with ``keep_data`` false nothing of theirs; with ``keep_data`` true their records up to the
+    month of withdrawal and the survey answers they gave (later waves they no longer answer).
+    """
+    if withdrawn.empty:
+        return months, survey
+    erase = set(withdrawn.loc[~withdrawn["keep_data"].astype(bool), "participant_id"])
+    last_month = {pid: pd.Timestamp(on).to_period("M").to_timestamp().date() for pid, on in zip(withdrawn["participant_id"], withdrawn["on"], strict=True)}
+    period = pd.to_datetime(months["period"]).dt.date
+    after = [pid in last_month and p > last_month[pid] for pid, p in zip(months["participant_id"], period, strict=True)]
+    months = months[~(months["participant_id"].isin(erase).to_numpy() | pd.Series(after, index=months.index).to_numpy())]
+    return months, survey[~survey["participant_id"].isin(erase)]
+
+
 def load_experiment_data(*, session: Session, slug: str, source: str = "municipal") -> ExperimentData:
-    """The randomized participants of ``slug`` with their arm, outcomes and survey scores."""
+    """The randomized participants of ``slug`` with their arm, outcomes and survey scores.
+
+    Consent decides what is used of a person who withdrew (see :func:`_respect_withdrawals`).
+    """
     experiment = get_experiment(session=session, slug=slug)
     participants = _frame(
         session,
@@ -143,6 +176,7 @@ def load_experiment_data(*, session: Session, slug: str, source: str = "municipa
         select(SurveyResponse.participant_id, SurveyResponse.wave, SurveyResponse.index_name, SurveyResponse.score)
         .where(SurveyResponse.participant_id.in_(ids)),
     )
+    months, survey = _respect_withdrawals(months, survey, _withdrawals(session, experiment))
     return ExperimentData(
         slug=slug,
         spec=ExperimentSpec.model_validate(experiment.spec),
