@@ -80,15 +80,16 @@ class BalanceTable:
         return [asdict(row) for row in self.rows]
 
 
-def covariate_frame(covariates: pd.DataFrame | Mapping[str, Any]) -> tuple[np.ndarray, list[str]]:
-    """Numeric columns as they are; text columns as indicators of every level but the first."""
+def covariate_frame(covariates: pd.DataFrame | Mapping[str, Any], *, what: str = "covariate") -> tuple[np.ndarray, list[str]]:
+    """Numeric (and boolean) columns as they are; text columns as indicators of every level but
+    the first in sorted order. A missing value is an error naming the column and row."""
     frame = pd.DataFrame(covariates)
     blocks: list[np.ndarray] = []
     names: list[str] = []
     for column in frame.columns:
         series = frame[column]
         if series.isna().any():
-            raise ValueError(f"covariate {column!r} has a missing value in row {int(np.flatnonzero(series.isna())[0])}")
+            raise ValueError(f"{what} {column!r} has a missing value in row {int(np.flatnonzero(series.isna())[0])}")
         if pd.api.types.is_numeric_dtype(series):
             blocks.append(series.to_numpy(dtype=float)[:, None])
             names.append(str(column))
@@ -98,7 +99,7 @@ def covariate_frame(covariates: pd.DataFrame | Mapping[str, Any]) -> tuple[np.nd
                 blocks.append((labels == level).astype(float)[:, None])
                 names.append(f"{column}[{level}]")
     if not blocks:
-        raise ValueError("no covariates to check")
+        raise ValueError(f"no {what} columns to use (or only one level each)")
     return np.hstack(blocks), names
 
 

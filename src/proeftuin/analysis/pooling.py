@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from proeftuin.analysis.balance import covariate_frame
 from proeftuin.analysis.options import check_level, check_option
 
 PoolingMethod = Literal["reml", "dl", "pm", "fe"]
@@ -159,24 +160,7 @@ def moderator_matrix(moderators: pd.DataFrame | Mapping[str, Sequence[Any]] | np
         matrix = np.asarray(moderators, dtype=float)
         matrix = matrix[:, None] if matrix.ndim == 1 else matrix
         return matrix, [f"x{j}" for j in range(matrix.shape[1])]
-    frame = pd.DataFrame(moderators)
-    blocks: list[np.ndarray] = []
-    names: list[str] = []
-    for column in frame.columns:
-        series = frame[column]
-        if series.isna().any():
-            raise ValueError(f"moderator {column!r} has a missing value in row {int(np.flatnonzero(series.isna())[0])}")
-        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-            blocks.append(series.to_numpy(dtype=float)[:, None])
-            names.append(str(column))
-        else:
-            labels = series.astype(str).to_numpy()
-            for level in sorted(set(labels))[1:]:
-                blocks.append((labels == level).astype(float)[:, None])
-                names.append(f"{column}[{level}]")
-    if not blocks:
-        raise ValueError("moderators were given but have no columns (or only one level each)")
-    return np.hstack(blocks), names
+    return covariate_frame(moderators, what="moderator")
 
 
 def _wls(y: np.ndarray, v_total: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
