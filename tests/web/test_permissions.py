@@ -31,6 +31,7 @@ ROUTES: dict[tuple[str, str], Operation] = {
     ("GET", "/results"): Operation.run_analysis,
     ("GET", "/results/{slug}"): Operation.run_analysis,
     ("GET", "/results/{slug}/report.html"): Operation.run_analysis,
+    ("GET", "/results/{slug}/report.pdf"): Operation.run_analysis,
     ("GET", "/data"): Operation.import_data,
     ("GET", "/data/{slug}"): Operation.import_data,
     ("POST", "/data/{slug}/upload"): Operation.import_data,

@@ -59,6 +59,15 @@ def test_report_downloads_as_html(demo_client: TestClient) -> None:
     assert response.text.lstrip().lower().startswith("<!doctype html>")
 
 
+def test_report_downloads_as_pdf(demo_client: TestClient) -> None:
+    login(demo_client, RESEARCHER)
+    response = demo_client.get("/results/wageningen/report.pdf")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"] == 'attachment; filename="proeftuin-wageningen-nl.pdf"'
+    assert response.content.startswith(b"%PDF-") and len(response.content) > 10_000
+
+
 def test_results_are_cached_until_the_data_change(demo_client: TestClient) -> None:
     login(demo_client, RESEARCHER)
     demo_client.get("/results/utrecht")

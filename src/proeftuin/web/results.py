@@ -8,6 +8,7 @@ suppressed). Nothing here writes to the database.
 
 from __future__ import annotations
 
+import io
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,6 +97,7 @@ class ExperimentResults:
     _profiles: dict[str, Markup] = field(default_factory=dict)
     _reports: dict[str, str] = field(default_factory=dict)
     _bodies: dict[str, Markup] = field(default_factory=dict)
+    _pdfs: dict[str, bytes] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def outcomes(self) -> list[OutcomeDefinition]:
@@ -150,6 +152,14 @@ class ExperimentResults:
             if lang not in self._reports:
                 self._reports[lang] = render_report([self.trial], lang=lang, context=ReportContext(min_cell=min_cell))  # type: ignore[arg-type]
             return self._reports[lang]
+
+    def pdf(self, lang: str, min_cell: int) -> bytes:
+        """The report as PDF, drawn by matplotlib alone (no system libraries): a page of estimates, then the figures."""
+        assert self.trial is not None
+        with self._lock:
+            if lang not in self._pdfs:
+                self._pdfs[lang] = report_pdf(self, lang, min_cell)
+            return self._pdfs[lang]
 
     def profiles(self, lang: str) -> Markup:
         assert self.trial is not None
@@ -292,3 +302,52 @@ def pooled_rows(results: list[ExperimentResults], lang: str, min_cell: int) -> l
 def experiment_slugs(session: Session) -> list[tuple[str, str]]:
     """(slug, municipality) of every experiment."""
     return [(e.slug, e.municipality) for e in experiment_overviews(session=session)]
+
+
+PDF_ROWS_PER_PAGE = 34
+
+
+def report_pdf(results: ExperimentResults, lang: str, min_cell: int) -> bytes:
+    """A PDF of the results: the adjusted estimates as tables (small cells suppressed), one forest plot per outcome."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from proeftuin.report import forest_figure
+
+    trial = results.trial
+    assert trial is not None
+    en = lang == "en"
+    header = ["Outcome" if en else "Uitkomst", "Arm" if en else "Groep", "Effect", "90% CI" if en else "90% BI", "p", "n"]
+    rows = []
+    for outcome in results.outcomes():
+        for row in (effect_row(e, trial, lang, min_cell) for e in trial.adjusted if e.outcome == outcome.name):
+            suppressed = "suppressed" if en else "onderdrukt"
+            rows.append([outcome.label(lang)[:38], row.arm[:24], row.estimate or suppressed, row.ci, row.p_value, row.n])  # type: ignore[arg-type]
+    buffer = io.BytesIO()
+    with PdfPages(buffer, metadata={"Title": f"proeftuin: {results.spec.municipality}", "Creator": "proeftuin"}) as pdf:
+        for start in range(0, max(len(rows), 1), PDF_ROWS_PER_PAGE):
+            figure, ax = plt.subplots(figsize=(8.27, 11.69))
+            ax.axis("off")
+            title = (f"{'Results' if en else 'Resultaten'}: {results.spec.municipality} — {results.spec.name}\n"
+                     f"{'adjusted for baseline covariates, 90% CI, percentage points' if en else 'gecorrigeerd voor kenmerken bij de start, 90%-BI, procentpunten'}")
+            ax.set_title(title, fontsize=10, loc="left")
+            chunk = rows[start:start + PDF_ROWS_PER_PAGE]
+            if chunk:
+                table = ax.table(cellText=chunk, colLabels=header, loc="upper left", cellLoc="left")
+                table.auto_set_font_size(False)
+                table.set_fontsize(7)
+                table.auto_set_column_width(list(range(len(header))))
+            pdf.savefig(figure)
+            plt.close(figure)
+        for outcome in results.outcomes():
+            effects = [e for e in trial.adjusted if e.outcome == outcome.name]
+            control_mean = effects[0].control_mean if effects else float("nan")
+            figure = forest_figure([(results.spec.municipality, effects, results.spec.arms, control_mean)], outcome=outcome.name,
+                                   lang=lang, level=trial.level)  # type: ignore[arg-type]
+            figure.suptitle(outcome.label(lang), fontsize=10)  # type: ignore[arg-type]
+            pdf.savefig(figure, bbox_inches="tight")
+            plt.close(figure)
+    return buffer.getvalue()

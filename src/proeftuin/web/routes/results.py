@@ -43,3 +43,14 @@ def report_download(request: Request, session: SessionDep, _user: Researcher, la
     html = results.report(lang, request.app.state.settings.min_cell)
     name = f"proeftuin-{slug}-{lang}.html"
     return HTMLResponse(html, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/results/{slug}/report.pdf", include_in_schema=False)
+def report_pdf_download(request: Request, session: SessionDep, _user: Researcher, lang: LangDep, slug: str) -> Response:
+    """The results as PDF (estimates and forest plots, drawn by matplotlib), as a download."""
+    results = _results(request, session, slug)
+    if results.trial is None:
+        return render(request, "error.html", {"status": 409, "detail": "no analysis yet: import outcomes first"}, status_code=409)
+    name = f"proeftuin-{slug}-{lang}.pdf"
+    return Response(results.pdf(lang, request.app.state.settings.min_cell), media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
