@@ -7,6 +7,8 @@ outcomes are shown in percentage points. Plot functions accept ``ax=None`` so ca
 
 from __future__ import annotations
 
+import html
+import re
 import textwrap
 from collections.abc import Sequence
 
@@ -14,6 +16,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # explicit, file-only backend: reports are rendered without a display
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.artist import Artist  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
@@ -57,6 +60,27 @@ def format_level(value: float, outcome: str) -> str:
 UNIT_TEXT = {"pp": "effect_pp", "points": "effect_points", "EUR": "effect_euro"}
 
 
+TOOLTIP_PREFIX = "tip-"
+
+
+def add_tooltip(artist: Artist, text: str) -> None:
+    """Give ``artist`` a hover text in SVG output: a ``<title>`` element that :func:`svg_with_tooltips` writes.
+
+    The text travels as the artist's SVG group id (hex-encoded, so any text is a valid id).
+    """
+    artist.set_gid(TOOLTIP_PREFIX + text.encode("utf-8").hex())
+
+
+def svg_with_tooltips(svg: str) -> str:
+    """Matplotlib SVG with every :func:`add_tooltip` id turned into a ``<title>`` (the browser's hover text)."""
+
+    def title(match: re.Match[str]) -> str:
+        text = bytes.fromhex(match.group(1)).decode("utf-8")
+        return f'<g id="{match.group(0)[7:-2]}"><title>{html.escape(text)}</title>'
+
+    return re.sub(rf'<g id="{TOOLTIP_PREFIX}([0-9a-f]+)">', title, svg)
+
+
 def forest_panel(
     effects: Sequence[Effect], arms: Sequence[ArmSpec], *, title: str, lang: Lang, ax: Axes | None = None
 ) -> Axes:
@@ -68,9 +92,12 @@ def forest_panel(
         effect = by_arm[arm.code]
         k = scale(effect.outcome)
         colour = arm_colour(arm)
-        ax.plot([effect.ci_low * k, effect.ci_high * k], [position, position], color=colour, linewidth=2.2, solid_capstyle="butt")
+        interval, = ax.plot([effect.ci_low * k, effect.ci_high * k], [position, position], color=colour, linewidth=2.2, solid_capstyle="butt")
         pooled = effect.estimator == "pooled"  # a meta-analytic summary is drawn as a diamond, as in metafor's forest()
-        ax.plot([effect.estimate * k], [position], "D" if pooled else "o", color=colour, markersize=7 if pooled else 6)
+        point, = ax.plot([effect.estimate * k], [position], "D" if pooled else "o", color=colour, markersize=7 if pooled else 6)
+        tip = f"{arm.label(lang)}: {effect.estimate * k:+.1f} [{effect.ci_low * k:+.1f}; {effect.ci_high * k:+.1f}]"
+        add_tooltip(interval, tip)
+        add_tooltip(point, tip)
     ax.axvline(0.0, color="#333333", linewidth=0.8)
     ax.set_yticks(range(len(rows)), [a.label(lang) for a in reversed(rows)], fontsize=8)
     ax.set_ylim(-0.7, len(rows) - 0.3)

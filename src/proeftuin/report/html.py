@@ -24,7 +24,7 @@ from proeftuin.analysis.trial import TrialResults
 from proeftuin.design.spec import Component
 from proeftuin.design.outcomes import INCOME_OUTCOMES, LABOUR_OUTCOMES, SURVEY_INDICES, outcome as outcome_definition
 from proeftuin.report.disclosure import DEFAULT_MIN_CELL, format_count, is_disclosive
-from proeftuin.report.forest import format_level, forest_figure, pooled_panel, profile_figure, scale, work_pays_figure
+from proeftuin.report.forest import format_level, forest_figure, pooled_panel, profile_figure, scale, svg_with_tooltips, work_pays_figure
 from proeftuin.report.i18n import Lang, t
 
 FIGURE_1 = "work_8h"
@@ -54,7 +54,7 @@ def _svg(figure: plt.Figure) -> Markup:
     with matplotlib.rc_context({"svg.fonttype": "none"}):
         figure.savefig(buffer, format="svg")
     plt.close(figure)
-    text = buffer.getvalue()
+    text = svg_with_tooltips(buffer.getvalue())
     return Markup(text[text.index("<svg") :])  # noqa: S704 - our own matplotlib output
 
 
