@@ -36,7 +36,12 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_db)]
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
+"""``scope="function"``: the transaction commits when the handler returns, before the response goes out.
+
+Regression: with the default (request) scope the commit ran after the response was sent, so a
+browser following the redirect after enrolment could ask for the person before they were
+committed and get 400 "no participant" (an intermittent failure of the browser test)."""
 
 
 def current_user(request: Request, session: SessionDep) -> User:

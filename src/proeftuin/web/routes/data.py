@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from proeftuin.registry import get_experiment
@@ -67,6 +68,7 @@ async def upload(request: Request, session: SessionDep, user: Importer, slug: st
                  kind: Annotated[str, Form()], source: Annotated[str, Form()] = "municipal", wave: Annotated[str, Form()] = "") -> Response:
     """Import one outcomes or survey file; the page shows what was imported or every place the file is wrong."""
     get_experiment(session=session, slug=slug)
+    session.close()  # the import writes in its own transaction; SQLite allows one writer
     if kind not in ("outcomes", "survey") or source not in SOURCES:
         raise HTTPException(status_code=422, detail="kind must be outcomes or survey, source municipal or cbs")
     engine = request.app.state.engine
@@ -74,11 +76,11 @@ async def upload(request: Request, session: SessionDep, user: Importer, slug: st
         path = await _save(file, Path(folder))
         try:
             if kind == "outcomes":
-                result = import_outcomes(engine, path, slug=slug, actor=user.name, source=source)  # type: ignore[arg-type]
+                result = await run_in_threadpool(import_outcomes, engine, path, slug=slug, actor=user.name, source=source)
             else:
                 if not wave.strip().isdigit():
                     raise TabularError(path.name, f"wave must be a whole number (0 = baseline); got {wave!r}")
-                result = import_survey(engine, path, slug=slug, actor=user.name, wave=int(wave))
+                result = await run_in_threadpool(import_survey, engine, path, slug=slug, actor=user.name, wave=int(wave))
         except TabularError as exc:
             message = str(exc).replace(f"{folder}/", "")
             outcome = {"ok": False, "file": path.name, "row": exc.row, "column": exc.column,
