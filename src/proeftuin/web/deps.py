@@ -81,8 +81,7 @@ def _language(request: Request) -> Lang:
 
 async def language(request: Request) -> Lang:
     """``?lang=en`` or the language cookie; Dutch by default."""
-    choice = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
-    return "en" if choice == "en" else "nl"
+    return _language(request)
 
 
 LangDep = Annotated[Lang, Depends(language)]
