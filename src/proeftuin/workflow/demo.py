@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import multiprocessing
+import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -277,16 +280,23 @@ def run_demo(
             trials.append(analyze(engine, spec, level=level))
             step(f"analyse:{spec.municipality}")
     pooled = {name: pool_arm_types(trials, name, level=level) for name in {e.outcome for e in trials[0].adjusted}}
-    reports = {}
-    for language in (lang, *(other for other in LANGUAGES if other != lang)):  # both languages, linked to each other
-        context = ReportContext(
+    contexts = {
+        language: ReportContext(
             commitments=commitments,
             synthetic=True,
             pooled=pooled,
             work_pays={spec.slug: work_pays_curve(spec, lang=language) for spec in specs},
             other_language_href=next(REPORT_NAMES[o] for o in LANGUAGES if o != language),
         )
-        reports[language] = write_report(trials, out / REPORT_NAMES[language], lang=language, context=context)
+        for language in LANGUAGES
+    }
+    # Both languages, linked to each other, drawn in parallel: matplotlib holds the GIL, so processes,
+    # forked (no database connection is open here) where the platform can, else one after the other.
+    workers = min(len(LANGUAGES), os.cpu_count() or 1) if "fork" in multiprocessing.get_all_start_methods() else 1
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork" if workers > 1 else None)) as pool:
+        jobs = {language: pool.submit(write_report, trials, out / REPORT_NAMES[language], lang=language, context=context)
+                for language, context in contexts.items()}
+        reports = {language: job.result() for language, job in jobs.items()}
     report = reports[lang]
     step("report")
     return DemoResult(report=report, trials=trials, commitments=commitments, participants=sum(sum(t.n_randomized.values()) for t in trials), verification=verification)
