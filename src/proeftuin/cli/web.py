@@ -7,6 +7,7 @@ stays out of the shell history and the process list).
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -21,12 +22,14 @@ def serve(
     db: DbOption = DEFAULT_DB,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes (one per core serves most).")] = 1,
 ) -> None:
     """Start the web app (needs PROEFTUIN_WEB_SECRET and the registry's secrets in the environment)."""
     import uvicorn
     from pydantic import ValidationError
 
     from proeftuin.web import create_app
+    from proeftuin.web.environment import DB_ENVIRONMENT
     from proeftuin.web.security import WebSettings
 
     settings = settings_or_fail()
@@ -34,8 +37,15 @@ def serve(
         web_settings = WebSettings()
     except ValidationError as exc:
         raise fail(f"settings: {exc.errors()[0]['msg']}") from None
-    application = create_app(db, settings=settings, web_settings=web_settings)
-    uvicorn.run(application, host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+    if workers < 1:
+        raise fail(f"--workers must be 1 or more; got {workers}")
+    server = {"host": host, "port": port, "proxy_headers": True, "forwarded_allow_ips": "127.0.0.1"}
+    if workers == 1:
+        uvicorn.run(create_app(db, settings=settings, web_settings=web_settings), **server)
+        return
+    # Several processes each build the app from the environment (the settings were checked above).
+    os.environ[DB_ENVIRONMENT] = db
+    uvicorn.run("proeftuin.web.environment:app_from_environment", factory=True, workers=workers, **server)
 
 
 @user_app.command("password")

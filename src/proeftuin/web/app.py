@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from proeftuin.registry.crud import RegistryError
 from proeftuin.registry.db import make_engine, migrate
@@ -30,6 +31,48 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+class SessionCookies:
+    """Load the signed session (a fresh one with a CSRF token if absent) and write it back when changed.
+
+    A pure ASGI middleware rather than ``@app.middleware("http")``: Starlette's BaseHTTPMiddleware
+    streams every response body through an extra task and memory stream, which costs more than the
+    rest of a cached results page together. The session is ``request.state.session``; a handler
+    that changes it sets ``request.state.session_changed``.
+    """
+
+    def __init__(self, app: ASGIApp, *, signer: Signer) -> None:
+        self.app, self.signer = app, signer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        loaded = self.signer.load_session(request.cookies.get(SESSION_COOKIE))
+        state = scope.setdefault("state", {})
+        state["session"] = loaded or {"csrf": new_csrf_token()}
+        state["session_changed"] = loaded is None and not _is_api(request)
+        https = request.url.scheme == "https"
+        lang = request.query_params.get("lang")
+
+        async def send_with_cookies(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                cookies = Response()
+                if state["session_changed"]:
+                    cookies.set_cookie(SESSION_COOKIE, self.signer.dump_session(state["session"]), max_age=SESSION_MAX_AGE,
+                                       httponly=True, samesite="lax", secure=https, path="/")
+                if lang in ("nl", "en"):
+                    cookies.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", secure=https, path="/")
+                headers = MutableHeaders(scope=message)
+                for name, value in cookies.raw_headers:
+                    if name == b"set-cookie":
+                        headers.append("set-cookie", value.decode("latin-1"))
+                headers.update(SECURITY_HEADERS)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookies)
+
+
 def create_app(db_url: str, *, settings: RegistrySettings | None = None, web_settings: WebSettings | None = None) -> FastAPI:
     """The app on the database at ``db_url`` (migrated on start); secrets from the environment by default."""
     app = FastAPI(title="proeftuin", description="Randomized experiments in social assistance", docs_url="/api/docs",
@@ -43,21 +86,7 @@ def create_app(db_url: str, *, settings: RegistrySettings | None = None, web_set
     app.state.results_cache = ResultsCache()
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
-    @app.middleware("http")
-    async def session_cookie(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        """Load the signed session (a fresh one with a CSRF token if absent) and write it back when changed."""
-        loaded = app.state.signer.load_session(request.cookies.get(SESSION_COOKIE))
-        request.state.session = loaded or {"csrf": new_csrf_token()}
-        request.state.session_changed = loaded is None and not _is_api(request)
-        response = await call_next(request)
-        if request.state.session_changed:
-            response.set_cookie(SESSION_COOKIE, app.state.signer.dump_session(request.state.session), max_age=SESSION_MAX_AGE,
-                                httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/")
-        if request.query_params.get("lang") in ("nl", "en"):
-            response.set_cookie(LANG_COOKIE, request.query_params["lang"], max_age=365 * 86400, samesite="lax",
-                                secure=request.url.scheme == "https", path="/")
-        response.headers.update(SECURITY_HEADERS)
-        return response
+    app.add_middleware(SessionCookies, signer=app.state.signer)
 
     @app.exception_handler(NotAuthenticated)
     async def not_authenticated(request: Request, _exc: NotAuthenticated) -> Response:
