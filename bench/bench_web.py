@@ -8,7 +8,7 @@ is computed on the first request and then kept in memory), and then lets every c
 ``/results/groningen`` back to back (no think time: the worst case) until ``--requests`` are done
 or ``--seconds`` have passed. Prints p50/p95/p99 latency and requests per second.
 
-    python bench/bench_web.py [--db sqlite:///bench-web.db] [--users 50] [--requests 3000] [--workers 1] [--think 0] [--client httpx|wrk]
+    python bench/bench_web.py [--db sqlite:///bench-web.db] [--users 50] [--requests 3000] [--workers CORES] [--think 0] [--client wrk|httpx]
 
 ``--client wrk`` drives the same closed loop with ``wrk`` (C, from Debian's packages) instead of
 Python's httpx, so the load generator takes little of the two cores the server needs: 50
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -181,10 +182,11 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="uvicorn workers (default: one per core, as deployed)")
     parser.add_argument("--path", default=PATH, help="another page to compare with (default: the results page)")
     parser.add_argument("--think", type=float, default=0.0, help="mean pause between a user's page views, in seconds (default 0)")
-    parser.add_argument("--client", choices=("httpx", "wrk"), default="httpx", help="load generator (wrk: closed loop, no think time)")
+    parser.add_argument("--client", choices=("httpx", "wrk"), default="wrk" if shutil.which("wrk") else "httpx",
+                        help="load generator (default wrk when installed: C, so it takes little of the cores; closed loop, no think time)")
     args = parser.parse_args()
     globals()["PATH"], globals()["THINK"] = args.path, args.think
     build(args.db)

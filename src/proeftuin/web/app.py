@@ -31,6 +31,20 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+class RecheckAfterWrites:
+    """After any request that may write (not GET or HEAD), the results cache asks the database again."""
+
+    def __init__(self, app: ASGIApp, *, cache: ResultsCache) -> None:
+        self.app, self.cache = app, cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD"):
+                self.cache.recheck()
+
+
 class SessionCookies:
     """Load the signed session (a fresh one with a CSRF token if absent) and write it back when changed.
 
@@ -84,9 +98,11 @@ def create_app(db_url: str, *, settings: RegistrySettings | None = None, web_set
     app.state.signer = Signer(web_settings if web_settings is not None else WebSettings())
     app.state.limiter = LoginLimiter()
     app.state.results_cache = ResultsCache()
+    app.state.users = {}  # name -> (looked up at, User): see deps.current_user
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
     app.add_middleware(SessionCookies, signer=app.state.signer)
+    app.add_middleware(RecheckAfterWrites, cache=app.state.results_cache)
 
     @app.exception_handler(NotAuthenticated)
     async def not_authenticated(request: Request, _exc: NotAuthenticated) -> Response:

@@ -7,6 +7,7 @@ user whose role may perform ``op`` (403 otherwise); anyone not logged in gets 40
 from __future__ import annotations
 
 import hmac
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -44,6 +45,11 @@ browser following the redirect after enrolment could ask for the person before t
 committed and get 400 "no participant" (an intermittent failure of the browser test)."""
 
 
+USER_FRESH_SECONDS = 1.0
+"""How long a looked-up account holds in a process: a removed user or a changed role takes effect
+within a second, and a busy page does not ask the database for its user on every request."""
+
+
 def current_user(request: Request, session: SessionDep) -> User:
     """The user of the bearer token (API) or of the session cookie (pages)."""
     header = request.headers.get("authorization", "")
@@ -51,9 +57,18 @@ def current_user(request: Request, session: SessionDep) -> User:
         name = request.app.state.signer.read_token(header[7:].strip())
     else:
         name = request.state.session.get("user")
-    user = get_user(session=session, name=name) if name else None
-    if user is None:
+    if not name:
         raise NotAuthenticated()
+    known: dict[str, tuple[float, User]] = request.app.state.users
+    now = time.monotonic()
+    cached = known.get(name)
+    if cached is not None and now - cached[0] < USER_FRESH_SECONDS:
+        return cached[1]
+    user = get_user(session=session, name=name)
+    if user is None:
+        known.pop(name, None)
+        raise NotAuthenticated()
+    known[name] = (now, user)
     return user
 
 

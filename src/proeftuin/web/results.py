@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -231,14 +232,22 @@ def compute(engine: Engine, slug: str, min_cell: int) -> ExperimentResults:
     return results
 
 
+FRESH_SECONDS = 1.0
+"""How long a check that the data did not change holds: pages under load then skip the database."""
+
+
 class ResultsCache:
     """Per process: results per (database, slug), recomputed when the registry's data changed.
 
-    Figures and the report are rendered lazily per language and kept with the results.
+    Whether it changed is asked of the database at most once per :data:`FRESH_SECONDS` per
+    experiment, so a change made elsewhere (the CLI, another worker) shows within a second; a
+    write through this process (any POST) makes the next request ask at once (:meth:`recheck`). Figures and the report are rendered lazily per
+    language and kept with the results.
     """
 
     def __init__(self) -> None:
         self._entries: dict[tuple[str, str], tuple[tuple[Any, ...], ExperimentResults]] = {}
+        self._checked: dict[tuple[str, str], float] = {}
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -249,6 +258,10 @@ class ResultsCache:
         an analysis, so fifty requests waiting for the first analysis never exhaust the pool.
         """
         key = (str(engine.url), slug)
+        cached = self._entries.get(key)
+        if cached is not None and time.monotonic() - self._checked.get(key, 0.0) < FRESH_SECONDS:
+            session.close()
+            return cached[1]
         state = data_state(session=session, slug=slug)
         session.close()
         with self._guard:
@@ -258,7 +271,12 @@ class ResultsCache:
             if cached is None or cached[0] != state:
                 cached = (state, compute(engine, slug, min_cell))
                 self._entries[key] = cached
+            self._checked[key] = time.monotonic()
             return cached[1]
+
+    def recheck(self) -> None:
+        """Ask the database again on the next request (after a write through this process)."""
+        self._checked.clear()
 
     def clear(self, slug: str) -> None:
         with self._guard:
