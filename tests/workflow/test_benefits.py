@@ -7,6 +7,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from proeftuin.rules import compute_benefit, net_earnings
 from proeftuin.workflow.benefits import earning_streak, monthly_benefits
@@ -69,3 +71,20 @@ def test_the_regular_disregard_stops_after_six_months_the_experimental_one_does_
     experiment = benefits[benefits["participant_id"] == 2].set_index("month")["disregard"]
     assert regular[7] > 0 and regular[8] == 0  # months 2-7 are the 1st-6th month with earnings
     assert (experiment[2:] > regular[2:]).all() or experiment[8] > 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.booleans()), min_size=1, max_size=60), st.randoms(use_true_random=False))
+def test_the_streak_equals_a_plain_count_in_any_row_order(rows: list[tuple[int, bool]], shuffle) -> None:
+    """Property: the vectorised streak is the running count that restarts at a month without earnings."""
+    person = [p for p, _ in rows]
+    month = [sum(1 for q in person[: i + 1] if q == p) for i, p in enumerate(person)]
+    frame = pd.DataFrame({"participant_id": person, "month": month, "gross_earnings": [100.0 if e else 0.0 for _, e in rows]})
+    expected, running = [], {}
+    for p, earns in rows:
+        running[p] = running.get(p, 0) + 1 if earns else 0
+        expected.append(running[p])
+    order = list(frame.index)
+    shuffle.shuffle(order)
+    shuffled = frame.loc[order]
+    np.testing.assert_array_equal(earning_streak(shuffled), np.asarray(expected)[order])

@@ -18,14 +18,20 @@ BENEFIT_COLUMNS = ("participant_id", "month", "period", "regime", "disregard_mon
 
 
 def earning_streak(months: pd.DataFrame) -> np.ndarray:
-    """Consecutive months with earnings up to each person-month (0 in a month without)."""
+    """Consecutive months with earnings up to each person-month (0 in a month without).
+
+    Vectorised: with ``c`` the running count of earning months, a run restarts at every month
+    without earnings and at every person's first month; the streak is ``c`` minus its value just
+    before the run began.
+    """
     ordered = months.sort_values(["participant_id", "month"])
-    earning = ordered["gross_earnings"].to_numpy() > 0
+    earning = (ordered["gross_earnings"].to_numpy() > 0).astype(np.int64)
     person = ordered["participant_id"].to_numpy()
-    streak = np.zeros(len(ordered), dtype=int)
-    for i in range(len(ordered)):  # a running count that resets: cheap even for millions of rows next to the rules
-        if earning[i]:
-            streak[i] = streak[i - 1] + 1 if i and person[i - 1] == person[i] else 1
+    count = np.cumsum(earning)
+    first = np.r_[True, person[1:] != person[:-1]]
+    restart = first | (earning == 0)
+    base = pd.Series(np.where(restart, count - earning, np.nan)).ffill().to_numpy()
+    streak = np.where(earning == 1, count - base, 0).astype(int)
     return pd.Series(streak, index=ordered.index).reindex(months.index).to_numpy()
 
 
