@@ -85,3 +85,10 @@ def test_errors_name_the_flag() -> None:
         result = runner.invoke(app, [*BASE, "--earnings", "0", *args])
         assert result.exit_code == 2
         assert result.stderr.strip().startswith(f"error: {flag} "), result.stderr
+
+
+def test_a_youngest_child_is_refused_for_a_household_without_single_parenthood() -> None:
+    # QA: it was accepted silently (and ignored) for a single person
+    result = CliRunner().invoke(app, ["benefit", "--date", "2018-06-01", "--household", "single", "--earnings", "300", "--youngest-child-age", "5"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: --youngest-child-age applies to a single parent (art. 31 lid 2 r), not to household 'single'"

@@ -98,6 +98,8 @@ def benefit(
     day, kind = _date(date), _household(household)
     if earnings is None:
         raise fail("--earnings is required (net EUR per month)")
+    if youngest_child_age is not None and kind != "single-parent":
+        raise fail(f"--youngest-child-age applies to a single parent (art. 31 lid 2 r), not to household {kind!r}")
     try:
         result = compute_benefit(
             date=day,
