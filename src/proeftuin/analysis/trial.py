@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from proeftuin.analysis.ancova import ancova_effects
+from proeftuin.analysis.balance import covariate_frame
 from proeftuin.analysis.ols import estimate_effects
 from proeftuin.analysis.options import DEFAULT_LEVEL
 from proeftuin.analysis.pooling import PooledEffect, PoolingMethod, pool_effects
@@ -53,10 +54,10 @@ class TrialResults:
 
 def covariate_matrix(participants: pd.DataFrame) -> np.ndarray:
     """Baseline covariates: numeric ones as they are, log months on benefit, dummies for categories."""
-    parts = [participants[list(NUMERIC_COVARIATES)].to_numpy(dtype=float), np.log(participants[["months_on_benefit"]].to_numpy(dtype=float))]
-    for column in CATEGORICAL_COVARIATES:
-        parts.append(pd.get_dummies(participants[column], drop_first=True, dtype=float).to_numpy())
-    return np.hstack(parts)
+    columns = participants[[*NUMERIC_COVARIATES, *CATEGORICAL_COVARIATES]].assign(
+        log_months_on_benefit=np.log(participants["months_on_benefit"].to_numpy(dtype=float))
+    )
+    return covariate_frame(columns)[0]
 
 
 def _panel(months: pd.DataFrame, ids: np.ndarray, column: str) -> np.ndarray:

@@ -141,10 +141,9 @@ def _respect_withdrawals(months: pd.DataFrame, survey: pd.DataFrame, withdrawn: 
     if withdrawn.empty:
         return months, survey
     erase = set(withdrawn.loc[~withdrawn["keep_data"].astype(bool), "participant_id"])
-    last_month = {pid: pd.Timestamp(on).to_period("M").to_timestamp().date() for pid, on in zip(withdrawn["participant_id"], withdrawn["on"], strict=True)}
-    period = pd.to_datetime(months["period"]).dt.date
-    after = [pid in last_month and p > last_month[pid] for pid, p in zip(months["participant_id"], period, strict=True)]
-    months = months[~(months["participant_id"].isin(erase).to_numpy() | pd.Series(after, index=months.index).to_numpy())]
+    last_month = pd.to_datetime(withdrawn.set_index("participant_id")["on"]).dt.to_period("M").dt.to_timestamp()
+    after = pd.to_datetime(months["period"]) > months["participant_id"].map(last_month)  # NaT (no withdrawal): False
+    months = months[~(months["participant_id"].isin(erase) | after)]
     return months, survey[~survey["participant_id"].isin(erase)]
 
 
