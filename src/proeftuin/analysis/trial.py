@@ -16,7 +16,7 @@ Input are frames handed over by the registry; nothing here opens a database sess
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,13 +64,23 @@ def _panel(months: pd.DataFrame, ids: np.ndarray, column: str) -> np.ndarray:
     return months.pivot(index="participant_id", columns="month", values=column).reindex(index=ids).to_numpy(dtype=float)
 
 
-def labour_outcomes(participants: pd.DataFrame, months: pd.DataFrame, minimum_wage: np.ndarray) -> dict[str, np.ndarray]:
-    """Monthly indicators ``(n, months)`` per labour outcome; a missing person-month stays NaN."""
+MinimumWage = Callable[[np.ndarray], np.ndarray]
+"""Gross monthly minimum wage in force on each of an array of dates (:func:`proeftuin.rules.minimum_wage`)."""
+
+
+def labour_outcomes(participants: pd.DataFrame, months: pd.DataFrame, minimum_wage: MinimumWage) -> dict[str, np.ndarray]:
+    """Monthly indicators ``(n, months)`` per labour outcome; a missing person-month stays NaN.
+
+    Earnings are compared with the minimum wage of each record's own calendar month, so people
+    randomized at different dates (rolling intake) are measured against the WML in force for them.
+    """
     ids = participants["participant_id"].to_numpy()
-    frame = months.assign(contract=months["contract"].map(CONTRACT_CODES), on_benefit=months["on_benefit"].astype(float))
-    hours, contract, earnings, benefit = (_panel(frame, ids, c) for c in ("hours_per_week", "contract", "gross_earnings", "on_benefit"))
+    periods = pd.to_datetime(months["period"]).to_numpy().astype("datetime64[D]")
+    frame = months.assign(contract=months["contract"].map(CONTRACT_CODES), on_benefit=months["on_benefit"].astype(float),
+                          wml_share=months["gross_earnings"].to_numpy(dtype=float) / minimum_wage(periods))
+    hours, contract, share, benefit = (_panel(frame, ids, c) for c in ("hours_per_week", "contract", "wml_share", "on_benefit"))
     missing = np.isnan(hours)
-    indicators = labour_indicators(hours, contract, earnings, minimum_wage[None, :], np.nan_to_num(benefit, nan=1.0))
+    indicators = labour_indicators(hours, contract, share, 1.0, np.nan_to_num(benefit, nan=1.0))
     return {name: np.where(missing, np.nan, value.astype(float)) for name, value in indicators.items()}
 
 
@@ -91,7 +101,7 @@ def analyze_trial(
     participants: pd.DataFrame,
     months: pd.DataFrame,
     survey: pd.DataFrame,
-    minimum_wage: np.ndarray,
+    minimum_wage: MinimumWage,
     *,
     benefits: pd.DataFrame | None = None,
     level: float = DEFAULT_LEVEL,

@@ -101,8 +101,7 @@ class _Trial:
         self.arm = people["arm"].to_numpy(dtype=str)
         self.order = [a.code for a in data.spec.arms]
         self.control = data.spec.control.code
-        periods = np.sort(data.months["period"].unique()).astype("datetime64[D]")
-        monthly = labour_outcomes(people, data.months, minimum_wage(periods))
+        monthly = labour_outcomes(people, data.months, minimum_wage)
         self.labour = {
             name: np.where(np.isnan(m).all(axis=1), np.nan, ever(np.nan_to_num(m))) for name, m in monthly.items()
         }

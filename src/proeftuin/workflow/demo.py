@@ -213,9 +213,8 @@ def analyze(engine: Engine, spec: ExperimentSpec, *, level: float) -> TrialResul
     """The standard analysis of one stored experiment."""
     with session_scope(engine) as session:
         data = load_experiment_data(session=session, slug=spec.slug)
-    periods = np.sort(data.months["period"].unique()).astype("datetime64[D]")
     benefits = monthly_benefits(data.participants, data.months)
-    return analyze_trial(data.spec, data.participants, data.months, data.survey, minimum_wage(periods), benefits=benefits, level=level)
+    return analyze_trial(data.spec, data.participants, data.months, data.survey, minimum_wage, benefits=benefits, level=level)
 
 
 def work_pays_curve(spec: ExperimentSpec, *, lang: Lang, household: str = "single") -> pd.DataFrame:
