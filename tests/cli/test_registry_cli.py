@@ -128,8 +128,10 @@ def test_import_is_all_or_nothing_and_idempotent(trial, run) -> None:  # type: i
         (lambda f: pd.concat([f, f.iloc[[3]]]), "row 62, column 'month': duplicate person-month"),
         (lambda f: f.assign(month=["2025-01"] + list(f.month[1:])), "row 2, column 'month': month 2025-01 is outside the experiment"),
         (lambda f: f.assign(contract=["maybe"] + list(f.contract[1:])), "row 2, column 'contract': 'maybe' is not one of none, temporary, permanent"),
+        # the value was printed as np.str_('2018-13')
+        (lambda f: f.assign(month=["2018-13"] + list(f.month[1:])), "row 2, column 'month': '2018-13' is not a month (write YYYY-MM)"),
     ],
-    ids=["unknown-person", "duplicate", "outside", "bad-value"],
+    ids=["unknown-person", "duplicate", "outside", "bad-value", "not-a-month"],
 )
 def test_import_errors_name_file_row_and_column(trial, run, mutate, message) -> None:  # type: ignore[no-untyped-def]
     path = trial["dir"] / "outcomes.csv"
@@ -183,7 +185,7 @@ def test_services_are_recorded_all_or_nothing_and_exported_per_arm(trial, run) -
     bad = good.assign(on=["2018-07-01"] * 11 + ["1 juli"])
     bad.to_csv(folder / "bad.csv", index=False)
     refused = run("import", "services", str(folder / "bad.csv"), "--experiment", "utrecht", "--user", "cora", "--db", db)
-    assert refused.exit_code == 2 and "row 13, column 'on'" in refused.stderr
+    assert refused.exit_code == 2 and refused.stderr.strip().endswith("row 13, column 'on': '1 juli' is not a date (YYYY-MM-DD)")
     out = folder / "services-out.csv"
     assert run("export", "services", "--experiment", "utrecht", "--user", "rob", "--out", str(out), "--db", db).exit_code == 0
     assert "coaching" in out.read_text()

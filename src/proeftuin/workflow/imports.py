@@ -44,7 +44,7 @@ def _periods(frame: pd.DataFrame, path: Path) -> list[dt.date]:
         try:
             stamp = dt.date.fromisoformat(text[:7] + "-01")
         except ValueError:
-            raise TabularError(path, f"{text!r} is not a month (write YYYY-MM)", column="month", row=spreadsheet_row(index)) from None
+            raise TabularError(path, f"{str(text)!r} is not a month (write YYYY-MM)", column="month", row=spreadsheet_row(index)) from None
         out.append(stamp)
     return out
 
@@ -143,7 +143,7 @@ def parse_services(path: Path) -> list[ServiceCreate]:
             services.append(ServiceCreate(pseudonym=pseudonym, on=dt.date.fromisoformat(day), kind=kind, minutes=int(duration)))
         except ValueError as exc:
             column = "on" if "isoformat" in str(exc) or "date" in str(exc).lower() else "kind"
-            raise TabularError(path, f"{day!r} is not a date (YYYY-MM-DD)" if column == "on" else f"{kind!r} is not a service kind (a lower-case word)",
+            raise TabularError(path, f"{str(day)!r} is not a date (YYYY-MM-DD)" if column == "on" else f"{str(kind)!r} is not a service kind (a lower-case word)",
                                column=column, row=spreadsheet_row(index)) from None
     return services
 
