@@ -55,3 +55,6 @@ def estimate(
         key="effects",
         title=f"Effects against {control!r} ({level:.0%} CI, {used}{', Lin' if lin else ''})",
     )
+    if fmt is OutputFormat.table:
+        for note in dict.fromkeys(f"{e.outcome}: {e.note}" for e in effects if e.note):
+            typer.echo(f"Note: {note}")

@@ -102,16 +102,17 @@ def compact_effect_rows(records: Sequence[Mapping[str, Any]], level: float) -> l
     label = f"{level:.0%} CI"
     rows = []
     for record in records:
+        reason = record.get("not_estimable")
         row: dict[str, Any] = {
             "outcome": record["outcome"],
             "arm": record["arm"],
-            "estimate": f"{record['estimate']:.4f}",
-            label: f"[{record['ci_low']:.4f}, {record['ci_high']:.4f}]",
+            "estimate": f"not estimable: {reason}" if reason else f"{record['estimate']:.4f}",
+            label: "-" if reason else f"[{record['ci_low']:.4f}, {record['ci_high']:.4f}]",
             "p": _format_cell(record["p_value"]),
             "n arm/control": f"{record['n_arm']}/{record['n_control']}",
             "control mean": _format_cell(record["control_mean"]),
         }
-        row.update({k: _format_cell(v) for k, v in record.items() if k not in EFFECT_FIELDS})
+        row.update({k: _format_cell(v) for k, v in record.items() if k not in EFFECT_FIELDS and k not in ("not_estimable", "note")})
         rows.append(row)
     return rows
 

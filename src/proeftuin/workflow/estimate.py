@@ -106,9 +106,11 @@ def estimate_file(
         if stratum is not None:
             _constant_within(stratum, clusters, path, column=cluster, what="strata")  # type: ignore[arg-type]
     y = [numeric_column(frame, column, path, allow_missing=True) for column in outcomes]
-    x, _ = covariate_matrix(frame, list(covariates), path)
+    x, x_names = covariate_matrix(frame, list(covariates), path)
     if stratum is not None:
-        x = np.hstack([x, pd.get_dummies(stratum, drop_first=True, dtype=float).to_numpy()])
+        blocks = pd.get_dummies(stratum, drop_first=True, dtype=float)
+        x = np.hstack([x, blocks.to_numpy()])
+        x_names = [*x_names, *(f"{strata}={level}" for level in blocks.columns)]
     matrix = np.column_stack(y)
     for j, column in enumerate(outcomes):
         if np.isnan(matrix[:, j]).all():
@@ -125,6 +127,7 @@ def estimate_file(
             vcov=vcov,
             clusters=clusters,
             lin=lin,
+            covariate_names=x_names if x.size else None,
         )
         if ri_draws is None:
             return table
