@@ -176,8 +176,10 @@ def test_bad_input_is_named() -> None:
         pool_effects([0.1, 0.2], [0.1, 0.0], labels=["Tilburg", "Utrecht"])
     with pytest.raises(ValueError, match="the estimate of '2' is missing or not finite"):
         pool_effects([0.1, np.nan], [0.1, 0.1])
-    with pytest.raises(ValueError, match="1 estimates cannot pool a model with 1 coefficients"):
-        pool_effects([0.1], [0.1])
+    with pytest.raises(ValueError, match="2 estimates cannot pool a model with 2 coefficients"):
+        pool_effects([0.1, 0.2], [0.1, 0.1], moderators=np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match="hksj_truncation truncates the HKSJ scale: it needs hksj=True"):
+        pool_effects([0.1, 0.2], [0.1, 0.1], hksj_truncation=True)
 
 
 @settings(max_examples=60, deadline=None)

@@ -23,7 +23,7 @@ def estimate(
     control: Annotated[str, typer.Option("--control", help="Value of --arm that marks the control group.")],
     covariates: Annotated[str | None, typer.Option("--covariates", help="Comma-separated baseline covariates.")] = None,
     level: Annotated[float, typer.Option("--level", help="Confidence level of the intervals.")] = 0.90,
-    vcov: Annotated[str | None, typer.Option("--vcov", help="HC0, HC1, HC2, HC3, CR1 or CR2 (default HC2; CR2 with --cluster).")] = None,
+    vcov: Annotated[str | None, typer.Option("--vcov", help="HC0, HC1, HC2, HC3, CR0, CR1 or CR2 (default HC2; CR2 with --cluster).")] = None,
     cluster: Annotated[str | None, typer.Option("--cluster", help="Column of the randomized clusters (household, team).")] = None,
     strata: Annotated[str | None, typer.Option("--strata", help="Column of the strata; --ri re-randomizes within them.")] = None,
     lin: Annotated[bool, typer.Option("--lin", help="Lin (2013): covariates centred and interacted with the arms.")] = False,

@@ -28,7 +28,7 @@ class OutputFormat(str, Enum):
 
 EFFECT_FIELDS = (
     "outcome", "arm", "estimate", "std_error", "ci_low", "ci_high", "p_value", "df",
-    "n_arm", "n_control", "control_mean",
+    "n_arm", "n_control", "control_mean", "not_estimable", "note",
 )
 
 
@@ -51,8 +51,17 @@ def effect_records(effects: EffectTable) -> list[dict[str, Any]]:
     return records
 
 
+def _clean_nested(value: Any) -> Any:
+    """``_clean`` through mappings and lists (``json.dumps`` writes a float NaN as invalid ``NaN``)."""
+    if isinstance(value, Mapping):
+        return {key: _clean_nested(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_nested(item) for item in value]
+    return _clean(value)
+
+
 def print_json(payload: Mapping[str, Any] | Sequence[Any]) -> None:
-    typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=_clean))
+    typer.echo(json.dumps(_clean_nested(payload), indent=2, ensure_ascii=False, default=_clean))
 
 
 def print_csv(records: Sequence[Mapping[str, Any]]) -> None:
@@ -112,7 +121,7 @@ def compact_effect_rows(records: Sequence[Mapping[str, Any]], level: float) -> l
             "n arm/control": f"{record['n_arm']}/{record['n_control']}",
             "control mean": _format_cell(record["control_mean"]),
         }
-        row.update({k: _format_cell(v) for k, v in record.items() if k not in EFFECT_FIELDS and k not in ("not_estimable", "note")})
+        row.update({k: _format_cell(v) for k, v in record.items() if k not in EFFECT_FIELDS})
         rows.append(row)
     return rows
 
