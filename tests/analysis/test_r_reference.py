@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from proeftuin.analysis import estimate_effects
+from proeftuin.analysis import estimate_effects, pool_effects
 from tests.analysis.rscript import run_r
 
 TOLERANCE = 1e-8
@@ -95,3 +95,47 @@ def test_cr2_satterthwaite_df_against_clubsandwich(trial, tmp_path):
                              covariates=trial[["x1", "x2"]].to_numpy(), clusters=trial["cl"].to_numpy())
     np.testing.assert_allclose([e.std_error for e in table], out["se"], rtol=TOLERANCE)
     np.testing.assert_allclose([e.df for e in table], out["df"], rtol=1e-6)
+
+
+SITES = pd.DataFrame({
+    "yi": [0.09, 0.02, 0.05, -0.01, 0.04, 0.06],
+    "sei": [0.03, 0.035, 0.05, 0.06, 0.04, 0.045],
+})
+
+
+@pytest.mark.parametrize("method", ["REML", "DL", "PM", "FE"])
+@pytest.mark.parametrize("test", ["z", "knha", "adhoc"])
+def test_pooling_against_metafor(tmp_path, method, test):
+    out = run_r(
+        f"f <- rma(yi = yi, sei = sei, data = d, method = '{method}', test = '{test}', level = 90)\n"
+        "out <- list(b = f$beta[1], se = f$se, lo = f$ci.lb, hi = f$ci.ub, p = f$pval, tau2 = f$tau2)",
+        SITES, tmp_path, "metafor",
+    )
+    with pytest.warns(UserWarning) if (method == "FE" and test != "z") else _no_warning():
+        result = pool_effects(SITES["yi"], SITES["sei"], method=method.lower(), hksj=test != "z",  # type: ignore[arg-type]
+                              hksj_truncation=test == "adhoc")
+    got = [result.estimate, result.std_error, result.ci_low, result.ci_high, result.p_value, result.tau2]
+    np.testing.assert_allclose(got, [out[k] for k in ("b", "se", "lo", "hi", "p", "tau2")], rtol=1e-6, atol=1e-10)
+
+
+def test_identical_estimates_hksj_adhoc_against_metafor(tmp_path):
+    # Issue 11: untruncated HKSJ gives identical estimates an interval of zero width.
+    data = pd.DataFrame({"yi": [0.05] * 6, "sei": [0.03, 0.035, 0.05, 0.06, 0.04, 0.045]})
+    out = run_r(
+        "f <- rma(yi = yi, sei = sei, data = d, test = 'adhoc', level = 90)\nout <- list(lo = f$ci.lb, hi = f$ci.ub)",
+        data, tmp_path, "metafor",
+    )
+    result = pool_effects(data["yi"], data["sei"], hksj=True, hksj_truncation=True)
+    np.testing.assert_allclose([result.ci_low, result.ci_high], [out["lo"], out["hi"]], rtol=1e-8)
+
+
+class _no_warning:
+    def __enter__(self) -> None:
+        import warnings
+
+        self._context = warnings.catch_warnings()
+        self._context.__enter__()
+        warnings.simplefilter("error")
+
+    def __exit__(self, *exc: object) -> None:
+        self._context.__exit__(*exc)
