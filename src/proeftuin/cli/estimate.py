@@ -28,7 +28,9 @@ def estimate(
     strata: Annotated[str | None, typer.Option("--strata", help="Column of the strata; --ri re-randomizes within them.")] = None,
     lin: Annotated[bool, typer.Option("--lin", help="Lin (2013): covariates centred and interacted with the arms.")] = False,
     ri: Annotated[int | None, typer.Option("--ri", help="Add randomization-inference p-values from N re-randomizations.")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the re-randomizations (reproducible --ri).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the re-randomizations and bootstrap draws (reproducible --ri, --wild-bootstrap).")] = None,
+    wild_bootstrap: Annotated[int | None, typer.Option("--wild-bootstrap", help="Add wild cluster bootstrap p-values and intervals from N draws (needs --cluster; few clusters).")] = None,
+    wild_weights: Annotated[str, typer.Option("--wild-weights", help="Weights of --wild-bootstrap: rademacher or webb.")] = "rademacher",
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
 ) -> None:
     """Estimate the intent-to-treat effect of every arm on every outcome (OLS, robust SE, t intervals)."""
@@ -40,6 +42,7 @@ def estimate(
         effects = estimate_file(
             file, outcomes=outcome, arm=arm, control=control, covariates=_split(covariates), level=level,
             vcov=vcov, cluster=cluster, strata=strata, lin=lin, ri_draws=ri, seed=seed,  # type: ignore[arg-type]
+            wild_draws=wild_bootstrap, wild_weights=wild_weights,  # type: ignore[arg-type]
         )
     except ValueError as exc:  # TabularError included: file, row and column in one line
         raise fail(str(exc)) from None
@@ -48,6 +51,8 @@ def estimate(
     envelope = {"level": level, "vcov": used, "estimator": effects[0].estimator}
     if ri is not None:
         envelope.update({"ri_draws": ri, "seed": seed, "strata": strata, "cluster": cluster})
+    if wild_bootstrap is not None:
+        envelope.update({"wild_bootstrap_draws": wild_bootstrap, "wild_weights": wild_weights, "seed": seed, "cluster": cluster})
     print_records(
         compact_effect_rows(records, level) if fmt is OutputFormat.table else records,
         fmt,
