@@ -144,3 +144,12 @@ def test_t_inference_matches_statsmodels(rng):
     result = t_inference(fit.params, fit.bse, fit.df_resid, 0.9)
     np.testing.assert_allclose(result.p_value, fit.pvalues, rtol=1e-10)
     np.testing.assert_allclose(np.column_stack([result.ci_low, result.ci_high]), fit.conf_int(0.1), rtol=1e-10)
+
+
+def test_an_outcome_observed_in_one_cluster_only_is_not_estimable(rng):
+    clusters = np.arange(ARMS.size) % 10
+    y = rng.normal(size=(ARMS.size, 2))
+    y[clusters != 3, 1] = np.nan
+    table = estimate_effects(y, ARMS, control="control", clusters=clusters)
+    assert {e.not_estimable for e in table if e.outcome == "y1"} == {"observations in fewer than 2 clusters: no cluster-robust variance"}
+    assert all(e.estimable for e in table if e.outcome == "y0")

@@ -34,6 +34,7 @@ NO_OBSERVATIONS_ARM = "no observations in this arm"
 NO_OBSERVATIONS_CONTROL = "no observations in the control group"
 LEVERAGE_ONE = "an observation of this arm has leverage 1 (a cell with one person): {vcov} is undefined"
 TOO_FEW_OBSERVATIONS = "fewer observations than coefficients"
+TOO_FEW_CLUSTERS = "observations in fewer than 2 clusters: no cluster-robust variance"
 
 
 @dataclass(frozen=True)

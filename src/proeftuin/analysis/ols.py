@@ -40,6 +40,7 @@ from proeftuin.analysis.inference import (
     NO_OBSERVATIONS_CONTROL,
     NO_VARIATION,
     NO_VARIATION_RTOL,
+    TOO_FEW_CLUSTERS,
     TOO_FEW_OBSERVATIONS,
     ZERO_STANDARD_ERROR,
 )
@@ -456,6 +457,10 @@ def estimate_effects(
         if x.shape[0] <= first:
             reasons[cells] = TOO_FEW_OBSERVATIONS
             continue
+        group_clusters = None if cluster_codes is None else cluster_codes.subset(rows)
+        if group_clusters is not None and group_clusters.count < 2:
+            reasons[cells] = TOO_FEW_CLUSTERS
+            continue
         fit = fit_linear(
             y,
             x,
@@ -464,7 +469,7 @@ def estimate_effects(
             terms=range(1, first),
             vcov=vcov,
             is_control=is_control[take],
-            clusters=None if cluster_codes is None else cluster_codes.subset(rows),
+            clusters=group_clusters,
             label=label,
             droppable_from=first,
         )
