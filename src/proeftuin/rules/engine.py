@@ -141,7 +141,8 @@ def compute_benefits(
     ``earnings``: net earnings from work per month. ``household``: ``single``,
     ``single-parent`` or ``couple`` (required). ``regime``: a name of :func:`regimes`.
     ``age`` None: aged 27 up to pension age. ``cost_sharers``: A of art. 22a, the claimant plus
-    housemates aged 27+ (1 = none; a couple's spouse is not counted here). ``youngest_child_age``:
+    the housemates who count (aged 21+ until 2022, 27+ from 2023: :func:`count_cost_sharers`;
+    1 = none; a couple's spouse is not counted here). ``youngest_child_age``:
     needed for a single parent from the 7th disregard month (art. 31 lid 2 r).
     ``disregard_month``: the K-th consecutive month of disregard. ``hours_per_week``: needed
     under a regime with a work bonus for full-time work.
