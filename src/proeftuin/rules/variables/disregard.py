@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import reduce
 from typing import TypeAlias
 
 import numpy as np
@@ -46,7 +47,8 @@ def _tier_amount(
 def regime_disregard(p: ParamFn, regime: Regime, situation: Situation, earnings: Floats) -> Floats:
     """The largest amount among the regime's tiers that apply (tiers never add up)."""
     amounts = [_tier_amount(p, tier, situation, earnings) for tier in regime.disregard]
-    return to_cents(np.maximum.reduce([np.zeros_like(earnings), *amounts]))
+    # functools.reduce broadcasts (a tier's amount may vary by row where earnings do not)
+    return to_cents(reduce(np.maximum, amounts, np.zeros_like(earnings)))
 
 
 def compute_disregard(p: ParamFn, situation: Situation, earnings: Floats) -> Floats:
