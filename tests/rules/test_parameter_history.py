@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from parameter_sources import cap_rows, norm_excl_rows, norm_rows, table, wml_rows
 
-from proeftuin.rules import compute_benefit, compute_benefits, minimum_wage
+from proeftuin.rules import compute_benefit, compute_benefits, minimum_wage, parameters
 from proeftuin.rules.legislation import parameter, value_at
 
 NORM_SINGLE = "participatiewet.art_21.norm_single"
@@ -69,8 +69,9 @@ def test_each_value_is_in_force_from_its_date_and_not_the_day_before(name: str) 
 
 @pytest.mark.parametrize("name", [MONTHLY, HOURLY, NORM_SINGLE, NORM_COUPLE, CAP_N, CAP_R])
 def test_each_value_names_its_source(name: str) -> None:
-    for value in parameter(name).values_list:
-        assert value.metadata.get("reference"), f"{name} from {value.instant_str} has no source"
+    info = {p.name: p for p in parameters()}[name]
+    assert [d for d, _ in info.sources] == [d for d, _ in info.values]
+    assert all(source.strip() for _, source in info.sources)
 
 
 def test_minimum_wage_of_2018_is_1578_until_july() -> None:
