@@ -3,8 +3,8 @@
 Two paths evaluate the same YAML parameters and the same array functions of ``variables/``:
 
 - ``engine="numpy"`` (default): each parameter is looked up for every row's own date at once
-  (``numpy.searchsorted`` over its dated values), so rows may have any dates; rows under
-  different regimes are grouped by regime, each group computed once. This is the path
+  (read for each day of the rows' date span, then gathered by row), so rows may have any
+  dates; rows under different regimes are grouped by regime, each group computed once. This is the path
   for the simulator's millions of person-months: OpenFisca evaluates one period per
   calculation, and building a simulation per month costs far more than the formulas.
 - ``engine="openfisca"``: an OpenFisca simulation for one month (all rows share ``date``).
