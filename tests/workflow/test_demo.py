@@ -84,7 +84,6 @@ def test_rerunning_with_the_same_settings_reuses_the_database(demo, tmp_path: Pa
     first_effects = [e.estimate for t in first.trials for e in t.adjusted]
     # NaN-aware: a not-estimable effect (issue 11) has estimate NaN in both runs.
     np.testing.assert_array_equal(first_effects, [e.estimate for t in again.trials for e in t.adjusted])
-    print(sorted({(e.outcome, e.term, e.not_estimable) for t in first.trials for e in t.adjusted if e.not_estimable}))
 
 
 def test_other_settings_on_the_same_database_are_refused(demo, tmp_path: Path) -> None:
