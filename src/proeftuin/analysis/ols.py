@@ -19,10 +19,13 @@ t distribution with ``n - p`` (HC), ``G - 1`` (CR1) or the Satterthwaite (CR2) d
 Why our own code rather than a statsmodels loop: the design matrix is shared by every outcome,
 so one QR factorisation serves them all and the variance of every arm's coefficient for every
 outcome is a single matrix product ``(A_c^2 w) @ E^2``. That is what makes 216 outcome vectors
-take milliseconds instead of seconds (see ``bench/``). Outcomes with missing values are grouped
-by their missingness pattern; each pattern gets its own factorisation, and a row is left out only
-of the outcomes it lacks. Rows are streamed in chunks, so a million participants need little
-memory beyond the outcome matrix itself.
+take milliseconds instead of seconds (see ``bench/``). A row is left out only of the outcomes it
+lacks. With HC variances, outcomes with missing values are fitted together by the masked normal
+equations (:mod:`proeftuin.analysis.masked`), two passes however many missingness patterns there
+are; otherwise (and for the edge cases the masked path hands back) they are grouped by their
+pattern and each pattern gets its own factorisation. Rows are streamed in chunks, so a million
+participants need little memory beyond the outcome matrix itself; cluster-robust scores are
+summed per cluster by a sorted group-by, in linear time.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from proeftuin.analysis.inference import (
     TOO_FEW_OBSERVATIONS,
     ZERO_STANDARD_ERROR,
 )
+from proeftuin.analysis.masked import fit_masked
 from proeftuin.analysis.options import DEFAULT_LEVEL, VcovType, check_level, check_option
 from proeftuin.analysis.results import EffectColumns, EffectTable
 from proeftuin.analysis.threads import blas_threads
@@ -51,6 +55,11 @@ from proeftuin.analysis.vcov import LEVERAGE_ONE_AT, Clusters, cr1_factor, cr2_a
 
 _CHUNK_ELEMENTS = 1 << 20
 """Outcome cells per streamed chunk (8 MB of float64): large enough for BLAS, small for memory."""
+MASKED_FROM_COLUMNS = 2
+"""With HC variances and at least this many outcome columns with missing values, those columns
+are fitted by the masked normal equations (:mod:`proeftuin.analysis.masked`: two passes whatever
+the number of missingness patterns) instead of one QR factorisation per pattern; columns whose
+fit is not clear-cut there (see :func:`~proeftuin.analysis.masked.fit_masked`) go the QR way."""
 _RANK_TOLERANCE = 1e-10
 COLLINEAR_TOLERANCE = 1e-7
 """A covariate column adding at most this fraction of its norm beyond the earlier columns is
@@ -149,17 +158,22 @@ def independent_columns(x: np.ndarray, keep_first: int, label: str = "outcome") 
     return keep
 
 
+def _finite_column_sums(y: np.ndarray) -> np.ndarray:
+    """The column sums of ``y`` (``NaN`` where a value is missing); an infinite value is an error."""
+    column_sums = y.sum(axis=0)
+    if np.isinf(column_sums).any() and np.isinf(y).any():
+        row, col = np.argwhere(np.isinf(y))[0]
+        raise ValueError(f"outcome column {col} has an infinite value in row {row}")
+    return column_sums
+
+
 def missingness_groups(y: np.ndarray) -> list[tuple[np.ndarray | None, np.ndarray]]:
     """``(rows, columns)`` per missingness pattern of ``y``; ``rows`` ``None`` means every row.
 
     ``rows`` is an index array of the observed rows shared by ``columns``. Columns without any
     missing value are found by one reduction over ``y`` (no ``n x m`` mask is built for them).
     """
-    column_sums = y.sum(axis=0)
-    if np.isinf(column_sums).any() and np.isinf(y).any():
-        row, col = np.argwhere(np.isinf(y))[0]
-        raise ValueError(f"outcome column {col} has an infinite value in row {row}")
-    has_nan = np.isnan(column_sums)
+    has_nan = np.isnan(_finite_column_sums(y))
     groups: list[tuple[np.ndarray | None, np.ndarray]] = []
     complete = np.flatnonzero(~has_nan)
     if complete.size:
@@ -473,7 +487,24 @@ def estimate_effects(
     n_used, n_arm = np.zeros(shape, dtype=int), np.zeros(shape, dtype=int)
     n_control, control_mean = np.zeros(shape, dtype=int), np.full(shape, np.nan)
     reasons, notes = np.full(shape, "", dtype=object), np.full(shape, "", dtype=object)
-    for rows, columns in missingness_groups(y):
+    incomplete = np.flatnonzero(np.isnan(_finite_column_sums(y)))
+    if x_all is not None and vcov.startswith("HC") and incomplete.size >= MASKED_FROM_COLUMNS:
+        with threadpool_limits(limits=blas_threads(n, x_all.shape[1], incomplete.size)):
+            masked = fit_masked(y, x_all, incomplete, arms=k, vcov=vcov, is_control=is_control)
+        done = incomplete[~masked.fallback]
+        estimate[done], variance[done] = masked.coef.T[~masked.fallback], masked.variance.T[~masked.fallback]
+        n_arm[done] = masked.n_arm.T[~masked.fallback]
+        for target, values in ((df, masked.df), (n_used, masked.n), (n_control, masked.n_control),
+                               (control_mean, masked.control_mean)):
+            target[done] = values[~masked.fallback, None]
+        reasons[done] = masked.not_estimable.T[~masked.fallback]
+        rest = incomplete[masked.fallback]
+        complete = np.setdiff1d(np.arange(m), incomplete)
+        groups = [(None, complete)] if complete.size else []
+        groups += [(rows, rest[columns]) for rows, columns in missingness_groups(y[:, rest])] if rest.size else []
+    else:
+        groups = missingness_groups(y)
+    for rows, columns in groups:
         take = slice(None) if rows is None else rows
         counts = indicators[take].sum(axis=0).astype(int)
         controls = int(is_control[take].sum())
