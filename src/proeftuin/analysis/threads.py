@@ -9,6 +9,11 @@ every core. :mod:`threadpoolctl` sets the limit for the duration of one fit.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
+from functools import cache
+
+from threadpoolctl import ThreadpoolController
+
 SMALL_PROBLEM_CELLS = 2_000_000
 """Below this many cells of design plus outcomes (``n * (p + m)``) a fit runs on one BLAS
 thread; at and above it BLAS uses its default (all cores). 2e6 cells is about 50,000 rows by
@@ -19,3 +24,17 @@ def blas_threads(n: int, p: int, m: int) -> int | None:
     """``1`` for a problem of ``n`` rows, ``p`` design and ``m`` outcome columns below
     :data:`SMALL_PROBLEM_CELLS`, else ``None`` (threadpoolctl: leave BLAS at its default)."""
     return 1 if n * (p + m) < SMALL_PROBLEM_CELLS else None
+
+
+@cache
+def _controller() -> ThreadpoolController:
+    """One inventory of the loaded BLAS libraries, made at the first fit (NumPy's and SciPy's
+    BLAS are loaded by then). ``threadpool_limits(...)`` re-scans every loaded library on each
+    call, which took some 20 ms on this machine: more than a trial-sized fit itself."""
+    return ThreadpoolController()
+
+
+def blas_limit(n: int, p: int, m: int) -> AbstractContextManager[object]:
+    """A context in which BLAS uses :func:`blas_threads` threads (nothing to do for ``None``)."""
+    limit = blas_threads(n, p, m)
+    return nullcontext() if limit is None else _controller().limit(limits=limit, user_api="blas")
