@@ -106,7 +106,7 @@ def fit_masked(
         block = y[start:stop] if every_column else y[start:stop][:, columns]
         observed = ~np.isnan(block)
         filled = np.where(observed, block, 0.0)
-        gram_flat += _vech_rows(x[start:stop], upper).T @ observed
+        gram_flat += _vech_rows(x[start:stop], upper).T @ observed.astype(float)
         cross += x_ext[start:stop].T @ filled
         np.fmin(low, np.fmin.reduce(block, axis=0), out=low)
         np.fmax(high, np.fmax.reduce(block, axis=0), out=high)

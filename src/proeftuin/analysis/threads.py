@@ -9,6 +9,7 @@ every core. :mod:`threadpoolctl` sets the limit for the duration of one fit.
 
 from __future__ import annotations
 
+import os
 from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 
@@ -22,8 +23,13 @@ thread; at and above it BLAS uses its default (all cores). 2e6 cells is about 50
 
 def blas_threads(n: int, p: int, m: int) -> int | None:
     """``1`` for a problem of ``n`` rows, ``p`` design and ``m`` outcome columns below
-    :data:`SMALL_PROBLEM_CELLS`, else ``None`` (threadpoolctl: leave BLAS at its default)."""
-    return 1 if n * (p + m) < SMALL_PROBLEM_CELLS else None
+    :data:`SMALL_PROBLEM_CELLS`, or on a busy machine (a 1-minute load average of at least the
+    number of cores: BLAS threads would wait for cores and spin, 3-7x slower than one thread at
+    a load of 20 on 2 cores, see ``bench/bench_ols.py``); else ``None`` (leave BLAS at its
+    default, every core)."""
+    if n * (p + m) < SMALL_PROBLEM_CELLS or os.getloadavg()[0] >= (os.cpu_count() or 1):
+        return 1
+    return None
 
 
 @cache
