@@ -92,9 +92,9 @@ def _masked_gram(rows: np.ndarray, missing: np.ndarray) -> np.ndarray:
     length = rows.shape[0]
     direct = 2 * missing.sum(axis=0) > length
     chosen = missing ^ direct  # missing cells, or observed ones where most are missing
-    columns, members = np.nonzero(chosen.T)
-    picking = sparse.csr_matrix((np.ones(columns.size), (columns, members)), shape=(chosen.shape[1], length))
-    part = (picking @ rows).T
+    members, columns = np.divmod(np.flatnonzero(chosen), chosen.shape[1])  # faster than a 2-D nonzero
+    picking = sparse.csc_matrix((np.ones(columns.size), (members, columns)), shape=chosen.shape)
+    part = (picking.T @ rows).T
     return np.where(direct, part, rows.sum(axis=0)[:, None] - part)
 
 
