@@ -403,6 +403,8 @@ class TrialPlan(BaseModel):
         household = self.covariates["household"]
         if household.type != "category" or not set(household.categories) <= set(HOUSEHOLDS):
             raise ValueError(f"covariates.household: a category with categories among {', '.join(HOUSEHOLDS)} (the benefit rules' household types)")
+        if self.eligibility.min_months_on_benefit and self.covariates.get("months_on_benefit", CovariateSpec(type="boolean")).type != "integer":
+            raise ValueError("eligibility.min_months_on_benefit: declare months_on_benefit as an integer covariate")
         r = self.randomization
         for field, names in (("randomization.strata", r.strata), ("randomization.factors", r.factors), ("experiment.strata", self.experiment.strata)):
             for name in names:
@@ -511,6 +513,11 @@ def plan_json_schema() -> dict[str, Any]:
 def plan_json_schema_text() -> str:
     """:func:`plan_json_schema` as indented JSON text."""
     return json.dumps(plan_json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def plan_template() -> str:
+    """A complete, commented plan of a two-arm trial (``proeftuin experiment template``); it validates as is."""
+    return resources.files("proeftuin.design").joinpath("catalog/plan_template.yaml").read_text("utf-8")
 
 
 @cache
