@@ -141,10 +141,13 @@ def test_a_zwolle_trial_goes_from_plan_to_imported_outcomes_and_indices(trial: T
     assert last[:7] == f"{trial.plan.records_until:%Y-%m}"  # records up to the follow-up end are accepted
 
 
-def test_the_three_arm_trial_records_the_team_as_cluster(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_three_arm_trial_records_the_team_to_cluster_on(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     trial = zwolle_trial(run, tmp_path, "zwolle-3arm.yaml", 90)
     with sqlite3.connect(trial.path) as con:
-        assert {c for (c,) in con.execute("SELECT DISTINCT cluster FROM participants")} == {"team-a", "team-b", "team-c", "team-d"}
+        assert {c for (c,) in con.execute("SELECT DISTINCT team FROM participants")} == {"team-a", "team-b", "team-c", "team-d"}
+        # regression: the team was first stored as the randomization cluster, so a team's members shared one arm
+        assert con.execute("SELECT count(DISTINCT arm_id) FROM assignments JOIN participants p ON p.id = participant_id "
+                           "GROUP BY team").fetchall() == [(3,)] * 4
 
 
 @pytest.mark.parametrize(
@@ -253,3 +256,14 @@ def test_the_template_is_a_valid_plan_and_the_schema_is_json(run, tmp_path: Path
     assert len(plan.experiment.arms) == 2 and plan.follow_up_end is not None
     schema = json.loads(run("experiment", "schema").stdout)
     assert schema["properties"]["schema_version"]["const"] == 1
+
+
+def test_diagnose_a_plan_that_is_in_no_catalog(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("diagnose", "--plan", str(PLANS / "zwolle-3arm.yaml"), "--outcome", "work_27h", "--sims", "4", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["experiment"] == "zwolle-samen"
+    assert [a["arm"] for a in report["arms"]] == ["coach", "free"]
+    refused = run("diagnose", "--plan", str(PLANS / "zwolle-3arm.yaml"), "--outcome", "work_12h", "--sims", "4")
+    assert refused.exit_code == 2
+    assert "unknown outcome 'work_12h' for this trial (simulated: work_8h, work_27h, outflow)" in refused.stderr

@@ -137,7 +137,8 @@ def _respect_withdrawals(months: pd.DataFrame, survey: pd.DataFrame, withdrawn: 
 
 def _participants_frame(session: Session, experiment: Experiment) -> pd.DataFrame:
     """The randomized participants: participant_id, pseudonym, arm, regime, one column per declared
-    covariate (in the plan's order), stratum, cluster, youngest_child_age and chosen_arm.
+    covariate (in the plan's order), stratum, cluster (household pseudonym), team,
+    youngest_child_age and chosen_arm.
 
     In a choice arm the regime is that of the treatment chosen (where recorded).
     """
@@ -145,7 +146,7 @@ def _participants_frame(session: Session, experiment: Experiment) -> pd.DataFram
         session,
         select(Participant.id.label("participant_id"), Participant.pseudonym, Arm.code.label("arm"), Arm.regime,
                Participant.age, Participant.household, Participant.covariates, Participant.stratum, Participant.cluster,
-               Participant.youngest_child_age, Participant.chosen_arm)
+               Participant.team, Participant.youngest_child_age, Participant.chosen_arm)
         .join(Assignment, Assignment.participant_id == Participant.id)
         .join(Arm, Arm.id == Assignment.arm_id)
         .where(Participant.experiment_id == experiment.id)
@@ -159,7 +160,7 @@ def _participants_frame(session: Session, experiment: Experiment) -> pd.DataFram
     declared = list((experiment.plan or {}).get("covariates") or {})
     other = pd.DataFrame.from_records(values, index=frame.index, columns=[c for c in declared if c not in ("age", "household")] or None)
     head = frame[["participant_id", "pseudonym", "arm", "regime", "age", "household"]]
-    return pd.concat([head, other, frame[["stratum", "cluster", "youngest_child_age", "chosen_arm"]]], axis=1)
+    return pd.concat([head, other, frame[["stratum", "cluster", "team", "youngest_child_age", "chosen_arm"]]], axis=1)
 
 
 def load_experiment_data(*, session: Session, slug: str, source: str = "municipal") -> ExperimentData:

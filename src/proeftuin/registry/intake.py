@@ -75,7 +75,7 @@ def enrol(*, session: Session, actor: str, slug: str, people: Sequence[Enrolment
         stratum = stratum_key(covariates, strata) if strata else "all"
         age, household = covariates.pop("age"), covariates.pop("household")
         rows.append({"experiment_id": experiment.id, "pseudonym": pseudonym, "enrolled_on": person.enrolled_on,
-                     "case_manager": case_manager, "cluster": _cluster(plan, person, number, secret),
+                     "case_manager": case_manager, "cluster": _household(plan, person, number, secret), "team": _team(plan, person, number),
                      "youngest_child_age": person.youngest_child_age, "stratum": stratum,
                      "age": age, "household": household, "covariates": covariates})
     if rows:
@@ -89,19 +89,24 @@ def enrol(*, session: Session, actor: str, slug: str, people: Sequence[Enrolment
     return [ParticipantPublic(pseudonym=r["pseudonym"], enrolled_on=r["enrolled_on"], stratum=r["stratum"], case_manager=r["case_manager"]) for r in rows]
 
 
-def _cluster(plan: TrialPlan, person: EnrolmentCreate, number: int, secret: bytes) -> str | None:
-    """The cluster key of a person: the household pseudonym, or the team, as the plan clusters."""
-    if person.team is not None and plan.clusters != "team":
-        raise IntakeError(number, "the plan does not cluster by team (clusters: team)", column="team")
-    if plan.clusters == "team":
-        if person.team is None:
-            raise IntakeError(number, "the plan clusters by team: every person has one", column="team")
-        return person.team.strip()
+def _household(plan: TrialPlan, person: EnrolmentCreate, number: int, secret: bytes) -> str | None:
+    """The household pseudonym (members share an arm where the plan randomizes households together)."""
     if person.household_id is not None:
         return pseudonymize_household(person.household_id.get_secret_value(), secret)
     if plan.clusters == "household":
         raise IntakeError(number, "the plan clusters by household: every person has a household key", column="household_id")
     return None
+
+
+def _team(plan: TrialPlan, person: EnrolmentCreate, number: int) -> str | None:
+    """The case-manager team, where the plan clusters by team (not a randomization cluster)."""
+    if plan.clusters != "team":
+        if person.team is not None:
+            raise IntakeError(number, "the plan does not cluster by team (clusters: team)", column="team")
+        return None
+    if person.team is None:
+        raise IntakeError(number, "the plan clusters by team: every person has one", column="team")
+    return person.team.strip()
 
 
 def pseudonymize_household(household_id: str, secret: bytes) -> str:

@@ -105,6 +105,9 @@ class Participant(Base):
     chosen_arm: Mapped[str | None] = mapped_column(
         String(64), nullable=True, doc="In a choice arm: the code of the treatment arm the participant chose; 0005."
     )
+    team: Mapped[str | None] = mapped_column(
+        String(64), nullable=True, index=True, doc="Case-manager team, where the plan clusters by team; 0005."
+    )
 
     experiment: Mapped[Experiment] = relationship(back_populates="participants")
     assignment: Mapped[Assignment | None] = relationship(back_populates="participant")

@@ -3,7 +3,9 @@
 The baseline covariates a trial records are declared in its plan (any names, types and
 categories), so they are stored as one JSON object per participant. ``age`` and ``household``
 keep their own columns: the benefit rules need them of every participant. The six other
-columns of the 2017-2019 trials move into the JSON object (values unchanged).
+columns of the 2017-2019 trials move into the JSON object (values unchanged). ``team``: the
+case-manager team of a plan clustered by team (the analysis clusters on it; randomization stays
+individual, households as before).
 
 Revision ID: 0005
 Revises: 0004
@@ -37,6 +39,8 @@ def upgrade() -> None:
     with op.batch_alter_table("participants") as batch:
         batch.add_column(sa.Column("covariates", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("chosen_arm", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("team", sa.String(64), nullable=True))
+        batch.create_index(batch.f("ix_participants_team"), ["team"], unique=False)
     participants = sa.table("participants", sa.column("id", sa.Integer()), sa.column("covariates", sa.JSON()),
                             *(sa.column(name, kind) for name, kind in MOVED))
     rows = bind.execute(sa.select(participants.c.id, *(participants.c[name] for name, _ in MOVED))).all()
@@ -77,5 +81,7 @@ def downgrade() -> None:
     for pid, values in rows:
         bind.execute(participants.update().where(participants.c.id == pid).values(**{name: (values or {}).get(name) for name, _ in MOVED}))
     with op.batch_alter_table("participants") as batch:
+        batch.drop_index(batch.f("ix_participants_team"))
+        batch.drop_column("team")
         batch.drop_column("chosen_arm")
         batch.drop_column("covariates")
