@@ -21,7 +21,8 @@ from proeftuin.cli.registry_commands import (
     settings_or_fail,
 )
 
-participant_app = typer.Typer(help="Participants: correct a baseline record (audited).", no_args_is_help=True)
+participant_app = typer.Typer(help="Participants: correct a baseline record, record the treatment chosen in a choice arm (audited).",
+                              no_args_is_help=True)
 app.add_typer(participant_app, name="participant")
 
 
@@ -65,6 +66,23 @@ def correct(
     for person in corrected:
         typer.echo(f"{person.pseudonym}\t{person.stratum}")
     typer.echo(f"corrected {len(corrected)} in {experiment}", err=True)
+
+
+@participant_app.command("choose")
+def choose(
+    pseudonym: Annotated[str, typer.Argument(help="Pseudonym of a participant randomized to a choice arm.")],
+    arm: Annotated[str, typer.Option("--arm", help="The code of the treatment arm chosen (one of the choice arm's choice_of).")],
+    experiment: ExperimentOption,
+    user: UserOption,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Record the treatment a participant of a choice arm chose; its benefit regime applies from then on."""
+    from proeftuin.registry.db import session_scope
+    from proeftuin.registry.intake import record_choice
+
+    with registry_errors(), session_scope(_engine(db)) as session:
+        regime = record_choice(session=session, actor=user, slug=experiment, pseudonym=pseudonym, arm=arm)
+    typer.echo(f"{pseudonym}\t{arm}\t{regime}")
 
 
 @app.command()

@@ -266,3 +266,27 @@ def record_invitations(*, session: Session, actor: str, slug: str, invitations: 
         session.execute(insert(Invitation), rows)
     AuditLog(session).record_many([(actor, Action.invite, experiment.id, r["pseudonym"], {"status": r["status"]}) for r in rows])
     return len(rows)
+
+
+def record_choice(*, session: Session, actor: str, slug: str, pseudonym: str, arm: str) -> str:
+    """Record the treatment a participant of a choice arm chose (Groningen's *Keuzegroep*); audited.
+
+    The participant must be randomized to an arm whose ``choice_of`` lists ``arm``; from then on
+    the chosen arm's benefit regime applies to them. Returns that regime.
+    """
+    user = authorize(session=session, actor=actor, operation=Operation.randomize)
+    experiment = get_experiment(session=session, slug=slug)
+    spec = trial_plan(experiment).experiment
+    participant = participants_by_pseudonym(session=session, experiment=experiment, pseudonyms=[pseudonym])[pseudonym]
+    check_caseload(user, participant, Operation.randomize)
+    if participant.assignment is None:
+        raise RegistryError(f"{pseudonym[:12]} is not randomized yet")
+    assigned = spec.arm(participant.assignment.arm.code)
+    if arm not in assigned.choice_of:
+        options = f"one of {', '.join(assigned.choice_of)}" if assigned.choice_of else "nothing: it is not a choice arm"
+        raise RegistryError(f"{pseudonym[:12]} is in arm {assigned.code!r}, which chooses {options}; not {arm!r}")
+    previous, participant.chosen_arm = participant.chosen_arm, arm
+    session.flush()
+    AuditLog(session).record(actor=actor, action=Action.correct, experiment_id=experiment.id, subject=pseudonym,
+                             payload={"changes": {"chosen_arm": {"from": previous, "to": arm}}, "reason": "treatment chosen"})
+    return spec.arm(arm).regime
