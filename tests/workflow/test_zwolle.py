@@ -267,3 +267,9 @@ def test_diagnose_a_plan_that_is_in_no_catalog(run) -> None:  # type: ignore[no-
     refused = run("diagnose", "--plan", str(PLANS / "zwolle-3arm.yaml"), "--outcome", "work_12h", "--sims", "4")
     assert refused.exit_code == 2
     assert "unknown outcome 'work_12h' for this trial (simulated: work_8h, work_27h, outflow)" in refused.stderr
+
+
+def test_the_readme_example_plan_is_the_tested_two_arm_plan() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text("utf-8")
+    block = readme.split("### Your own trial", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert TrialPlan.model_validate(yaml.safe_load(block)) == TrialPlan.from_yaml(PLANS / "zwolle-2arm.yaml")
