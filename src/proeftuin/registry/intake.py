@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Sequence
+from typing import Any, cast
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -25,6 +26,10 @@ from proeftuin.registry.pseudonym import pseudonymize
 from proeftuin.registry.roles import Operation, Role, authorize, check_caseload
 from proeftuin.registry.schemas import ConsentCreate, CorrectionCreate, EnrolmentCreate, InvitationCreate, ParticipantPublic
 from proeftuin.registry.settings import RegistrySettings
+
+
+Event = tuple[str, Action, int | None, str, dict[str, Any]]
+"""An audit event as :meth:`AuditLog.record_many` takes it: actor, action, experiment id, subject, payload."""
 
 
 class IntakeError(RegistryError):
@@ -49,7 +54,7 @@ def enrol(*, session: Session, actor: str, slug: str, people: Sequence[Enrolment
     secret = settings.pseudonym_secret(experiment.municipality)
     strata = plan.randomization.strata
     known = set(session.scalars(select(Participant.pseudonym).where(Participant.experiment_id == experiment.id)))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for number, person in enumerate(people, start=1):
         try:
             covariates = plan.parse_covariates(person.covariates)
@@ -154,7 +159,8 @@ def record_consent(*, session: Session, actor: str, slug: str, consents: Sequenc
         missing = next(n for n, c in enumerate(consents, start=1) if not _enrolled(session, experiment, c.pseudonym))
         raise IntakeError(missing, str(exc), column="pseudonym") from None
     standing = {pid: c.kind for pid, c in latest_consents(session=session, participant_ids=[p.id for p in people.values()]).items()}
-    rows, events = [], []
+    rows: list[dict[str, Any]] = []
+    events: list[Event] = []
     for number, item in enumerate(consents, start=1):
         participant = people[item.pseudonym]
         check_caseload(user, participant, Operation.consent)
@@ -190,7 +196,8 @@ def correct_baseline(*, session: Session, actor: str, slug: str, corrections: Se
     allocation_inputs = set(r.strata) | set(r.factors) | set(r.covariates)
     people = participants_by_pseudonym(session=session, experiment=experiment, pseudonyms=[c.pseudonym for c in corrections])
     randomized = set(session.scalars(select(Assignment.participant_id).where(Assignment.participant_id.in_([p.id for p in people.values()]))))
-    events, corrected = [], []
+    events: list[Event] = []
+    corrected = []
     for number, correction in enumerate(corrections, start=1):
         participant = people[correction.pseudonym]
         check_caseload(user, participant, Operation.enrol)
@@ -217,7 +224,7 @@ def correct_baseline(*, session: Session, actor: str, slug: str, corrections: Se
                               "correct value in a note for the analysis instead", column=used[0])
         participant.youngest_child_age = youngest
         participant.stratum = stratum_key(after, r.strata) if r.strata else "all"
-        participant.age, participant.household = after.pop("age"), after.pop("household")
+        participant.age, participant.household = cast(int, after.pop("age")), str(after.pop("household"))
         participant.covariates = after
         events.append((actor, Action.correct, experiment.id, correction.pseudonym, {"changes": changed, "reason": correction.reason}))
         corrected.append(ParticipantPublic(pseudonym=participant.pseudonym, enrolled_on=participant.enrolled_on, stratum=participant.stratum,
@@ -250,7 +257,7 @@ def record_invitations(*, session: Session, actor: str, slug: str, invitations: 
     secret = settings.pseudonym_secret(experiment.municipality)
     known = set(session.scalars(select(Invitation.pseudonym).where(Invitation.experiment_id == experiment.id)))
     enrolled = set(session.scalars(select(Participant.pseudonym).where(Participant.experiment_id == experiment.id)))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for number, item in enumerate(invitations, start=1):
         pseudonym = pseudonymize(item.bsn.get_secret_value(), secret)
         if pseudonym in known:
