@@ -150,7 +150,11 @@ def independent_columns(x: np.ndarray, keep_first: int, label: str = "outcome") 
     the span, one decomposition decides every column. The first ``keep_first`` columns (intercept
     and arms) are never dropped; if one of them is dependent, that is an error.
     """
-    r = np.linalg.qr(x, mode="r")
+    return _independent_from_r(np.linalg.qr(x, mode="r"), x, keep_first, label)
+
+
+def _independent_from_r(r: np.ndarray, x: np.ndarray, keep_first: int, label: str) -> np.ndarray:
+    """:func:`independent_columns` from the ``R`` of ``x``'s QR decomposition."""
     added = np.abs(np.diag(r))
     norms = np.linalg.norm(x, axis=0)
     keep = added > COLLINEAR_TOLERANCE * norms
@@ -260,16 +264,18 @@ def _fit_linear(
     droppable_from: int | None,
 ) -> LinearFit:
     dropped: tuple[int, ...] = ()
+    basis = x if instruments is None else instruments
+    q, r = np.linalg.qr(basis)  # one decomposition decides the dropped columns and, if none, fits
     if droppable_from is not None and instruments is None:
-        keep = independent_columns(x, droppable_from, label)
+        keep = _independent_from_r(r, x, droppable_from, label) if x.shape[0] > x.shape[1] else \
+            independent_columns(x, droppable_from, label)
         if not keep.all():
             dropped = tuple(int(j) for j in np.flatnonzero(~keep))
-            x = x[:, keep]
+            x = basis = x[:, keep]
+            q, r = np.linalg.qr(basis)
     n, p = x.shape
     if n <= p:
         raise ValueError(f"{label}: {n} observations for {p} coefficients")
-    basis = x if instruments is None else instruments
-    q, r = np.linalg.qr(basis)
     diag = np.abs(np.diag(r))
     if diag.min() <= _RANK_TOLERANCE * diag.max():
         raise ValueError(
