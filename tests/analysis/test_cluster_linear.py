@@ -4,6 +4,7 @@ adjustment give the same numbers as the direct formulas (issue 14, point 3)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from proeftuin.analysis import estimate_effects, ols
@@ -77,3 +78,27 @@ def test_scores_summed_per_cluster_across_chunk_boundaries_equal_one_block(rng, 
     chunked = run()
     numbers = ["estimate", "std_error", "df"]
     np.testing.assert_allclose(chunked.to_frame()[numbers].to_numpy(), whole.to_frame()[numbers].to_numpy(), rtol=SAME)
+
+
+@pytest.mark.parametrize("sizes", [
+    np.array([1, 2, 3, 4] * 12),        # households: every cluster in the s <= p regime
+    np.array([1, 2, 3, 4] * 6 + [25, 40]),  # with two large clusters in the s > p regime
+])
+def test_cr2_and_its_df_match_clubsandwich(rng, tmp_path, sizes):
+    from tests.analysis.rscript import run_r
+
+    cluster = np.repeat(np.arange(sizes.size), sizes)
+    n = cluster.size
+    arm = ARMS[rng.integers(0, 3, sizes.size)][cluster]
+    x1 = rng.normal(size=n)
+    y = 0.4 * (arm == "exemption") + 0.5 * x1 + rng.normal(size=sizes.size)[cluster] + rng.normal(size=n)
+    data = pd.DataFrame({"arm": arm, "y": y, "x1": x1, "cl": cluster})
+    out = run_r(
+        "f <- lm(y ~ factor(arm, levels = c('control', 'exemption', 'intensive')) + x1, data = d)\n"
+        "t <- coef_test(f, vcov = 'CR2', cluster = d$cl, test = 'Satterthwaite')\n"
+        "out <- list(se = unname(t$SE[2:3]), df = unname(t$df_Satt[2:3]))",
+        data, tmp_path, "clubSandwich",
+    )
+    table = estimate_effects(y, arm, control="control", covariates=x1[:, None], clusters=cluster)
+    np.testing.assert_allclose([e.std_error for e in table], out["se"], rtol=1e-8)
+    np.testing.assert_allclose([e.df for e in table], out["df"], rtol=1e-6)
