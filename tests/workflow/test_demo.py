@@ -92,7 +92,7 @@ def test_other_settings_on_the_same_database_are_refused(demo, tmp_path: Path) -
 
 def test_work_pays_curves_follow_each_arms_regime() -> None:
     from proeftuin.design import catalog_experiment
-    from proeftuin.workflow.demo import work_pays_curve
+    from proeftuin.workflow.report import work_pays_curve
 
     curve = work_pays_curve(catalog_experiment("utrecht"), lang="en")
     assert list(curve.columns) == ["earnings", "Control group, Self in Action, Extra Help", "Work Pays"]
@@ -157,17 +157,17 @@ def test_the_report_is_written_in_dutch_and_english_linked_to_each_other(demo) -
     assert "Figuur 1: Uitstroom" in dutch and "Figure 1: Outflow to work" in english
 
 
-def test_each_arm_type_is_pooled_across_municipalities_as_the_last_panel(demo) -> None:
+def test_each_pooling_group_is_pooled_across_municipalities_as_the_last_panel(demo) -> None:
     from proeftuin.analysis import pool_effects
-    from proeftuin.analysis.trial import pool_arm_types
-    from proeftuin.design import Component
+    from proeftuin.analysis.trial import pool_group, pool_groups
 
     _, result = demo
-    pooled = dict(pool_arm_types(result.trials, "work_8h"))
+    pooled = {g.group: g for g in pool_groups(result.trials, "work_8h", level=0.90)}
     exemption_arms = [(t, e) for t in result.trials for e in t.adjusted
-                      if e.outcome == "work_8h" and t.spec.arm(e.term).components[0] is Component.exemption]
-    assert pooled[Component.exemption].k == len(exemption_arms) == 6
+                      if e.outcome == "work_8h" and pool_group(t.spec.arm(e.term)) == "exemption"]
+    assert pooled["exemption"].result.k == len(exemption_arms) == 6
+    assert [arm.code for _, arm in pooled["exemption"].members] == [e.term for _, e in exemption_arms]
     direct = pool_effects([e.estimate for _, e in exemption_arms], [e.std_error for _, e in exemption_arms], method="reml", level=0.90)
-    assert pooled[Component.exemption].estimate == direct.estimate
-    assert Component.coaching not in pooled  # one coaching arm (Tilburg): nothing to pool
+    assert pooled["exemption"].result.estimate == direct.estimate
+    assert "coaching" not in pooled  # one coaching arm (Tilburg): nothing to pool
     assert "Gepoold over gemeenten" in result.report.read_text(encoding="utf-8")

@@ -1,0 +1,91 @@
+"""Use case: the standard analysis of one stored trial, driven by its plan.
+
+The one analysis that ``proeftuin report``, the demo, the web's results pages and (for its
+outcome derivation) ``proeftuin analyze`` share:
+
+1. the trial's data are read from the registry (randomized participants with their arm and
+   baseline record, the municipal person-months, the survey scores; consent decides what is used
+   of a person who withdrew) together with its plan;
+2. the outcomes are derived once (:func:`proeftuin.analysis.trial.derive_outcomes`): the labour
+   outcomes of the months, the benefit each arm's regime paid (:mod:`proeftuin.workflow.benefits`)
+   and the trial's own survey indices, as its plan declares them;
+3. every arm is estimated against control on every outcome
+   (:func:`proeftuin.analysis.trial.analyze_trial`).
+
+A trial that cannot be analysed yet (nobody randomized to an arm, no outcome records) raises
+:class:`NotAnalysable` with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Engine
+
+from proeftuin.analysis import DEFAULT_LEVEL
+from proeftuin.analysis.trial import TrialOutcomes, TrialResults, analyze_trial, covariate_matrix, derive_outcomes
+from proeftuin.design import TrialPlan
+from proeftuin.registry import ExperimentData, RegistryError, get_experiment, load_experiment_data, session_scope
+from proeftuin.registry.experiments import trial_plan
+from proeftuin.rules import minimum_wage
+from proeftuin.workflow.benefits import monthly_benefits
+
+
+class NotAnalysable(ValueError):
+    """The trial cannot be analysed (yet); the message says why."""
+
+
+@dataclass(frozen=True)
+class StoredTrial:
+    """A trial's data as stored, with the plan it was created with (``None`` for a trial made without one)."""
+
+    data: ExperimentData
+    plan: TrialPlan | None
+
+    @property
+    def indices(self) -> tuple[str, ...]:
+        """The survey indices the plan declares, in its order (none without a plan: nothing can be imported)."""
+        return tuple(self.plan.survey.indices) if self.plan is not None else ()
+
+
+def load_trial(engine: Engine, slug: str) -> StoredTrial:
+    """The data and plan of trial ``slug``; :class:`~proeftuin.registry.RegistryError` for an unknown one."""
+    with session_scope(engine) as session:
+        data = load_experiment_data(session=session, slug=slug)
+        try:
+            plan: TrialPlan | None = trial_plan(get_experiment(session=session, slug=slug))
+        except RegistryError:  # created without a plan (create_experiment): no survey instrument
+            plan = None
+    return StoredTrial(data, plan)
+
+
+def trial_outcomes(trial: StoredTrial) -> TrialOutcomes:
+    """Every outcome of ``trial``, derived once from its records (see the module docstring)."""
+    data = trial.data
+    benefits = monthly_benefits(data.participants, data.months)
+    return derive_outcomes(data.spec, data.participants, data.months, data.survey, minimum_wage,
+                           indices=trial.indices, benefits=benefits)
+
+
+def analyze_stored(trial: StoredTrial, *, level: float = DEFAULT_LEVEL) -> TrialResults:
+    """The standard analysis of a loaded trial; :class:`NotAnalysable` when it cannot be done yet."""
+    data = trial.data
+    arm = data.participants["arm"].to_numpy(dtype=str)
+    short = [a.code for a in data.spec.arms if int((arm == a.code).sum()) < 2]
+    if short:
+        raise NotAnalysable(f"{data.slug}: fewer than 2 people randomized to arm(s) {', '.join(short)}")
+    if data.months.empty:
+        raise NotAnalysable(f"{data.slug}: no outcome records imported yet")
+    try:
+        return analyze_trial(data.spec, data.participants, trial_outcomes(trial), covariate_matrix(data.participants), level=level)
+    except np.linalg.LinAlgError as exc:
+        raise NotAnalysable(f"{data.slug}: the model cannot be estimated ({exc})") from None
+
+
+def analyze_experiment(engine: Engine, slug: str, *, level: float = DEFAULT_LEVEL) -> TrialResults:
+    """The standard analysis of stored trial ``slug`` (see the module docstring)."""
+    return analyze_stored(load_trial(engine, slug), level=level)
+
+
+__all__ = ["NotAnalysable", "StoredTrial", "analyze_experiment", "analyze_stored", "load_trial", "trial_outcomes"]
