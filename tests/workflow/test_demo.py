@@ -84,6 +84,29 @@ def test_rerunning_with_the_same_settings_reuses_the_database(demo, tmp_path: Pa
     assert first_effects == [e.estimate for t in again.trials for e in t.adjusted]
 
 
+def test_proeftuin_report_on_the_demo_database_pools_as_the_demo_did(demo) -> None:
+    """The demo writes its report through the report use case: ``report`` of its trials gives the same pooled numbers."""
+    from html import escape
+
+    from proeftuin.design import catalog
+    from proeftuin.report.html import pooled_caption
+    from proeftuin.workflow.report import build_report, pooled_effects
+
+    url, result = demo
+    engine = make_engine(url)
+    try:
+        report = build_report(engine, [spec.slug for spec in catalog()], level=0.90)
+    finally:
+        engine.dispose()
+    assert report.synthetic and report.commitments == result.commitments
+    from_demo = pooled_effects(result.trials, level=0.90)
+    assert from_demo.keys() == report.pooled.keys()
+    for outcome, groups in report.pooled.items():
+        assert [(g.group, g.result.k, g.result.estimate, g.result.ci_low) for g in groups] == \
+            [(g.group, g.result.k, g.result.estimate, g.result.ci_low) for g in from_demo[outcome]]
+    assert escape(pooled_caption(report.pooled["work_8h"], "nl")) in result.report.read_text(encoding="utf-8")
+
+
 def test_other_settings_on_the_same_database_are_refused(demo, tmp_path: Path) -> None:
     url, _ = demo
     with pytest.raises(DemoError, match="not made by a demo with --seed 12"):

@@ -45,6 +45,9 @@ from proeftuin.design.spec import ArmSpec, ExperimentSpec
 
 CATEGORICAL_COVARIATES = ("sex", "household", "education", "distance_to_labour_market")
 NUMERIC_COVARIATES = ("age", "health", "migration_background")
+BALANCE_COVARIATES = ("age", "sex", "household", "months_on_benefit", "education", "health", "migration_background",
+                      "distance_to_labour_market")
+"""The baseline record as balance tables show it (months on benefit as recorded, not logged)."""
 
 
 def index_definition(name: str) -> OutcomeDefinition:

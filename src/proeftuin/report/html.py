@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from proeftuin import __version__
 from proeftuin.analysis.results import Effect
 from proeftuin.analysis.trial import PooledGroup, TrialResults
 from proeftuin.design.outcomes import OutcomeDefinition
+from proeftuin.design.spec import ExperimentSpec
 from proeftuin.report.disclosure import DEFAULT_MIN_CELL, format_count, is_disclosive
 from proeftuin.report.forest import (
     format_level,
@@ -75,13 +77,20 @@ def _svg(figure: plt.Figure) -> Markup:
     return Markup(text[text.index("<svg") :])  # noqa: S704 - our own matplotlib output
 
 
+def trial_titles(specs: Sequence[ExperimentSpec]) -> dict[str, str]:
+    """Per slug, how a trial is named beside others: its municipality, or its name where a municipality runs several."""
+    counts = Counter(spec.municipality for spec in specs)
+    return {spec.slug: spec.municipality if counts[spec.municipality] == 1 else spec.name for spec in specs}
+
+
 def forest_panels(trials: Sequence[TrialResults], outcome: OutcomeDefinition, lang: Lang, pooled: Sequence[PooledGroup] = ()) -> list:
     """The panels of ``outcome``'s forest figure: one per trial that measured it, the pooled panel last."""
     panels = []
+    titles = trial_titles([r.spec for r in trials])
     for r in trials:
         effects = [e for e in r.adjusted if e.outcome == outcome.name]
         if effects:
-            panels.append((r.spec.municipality, effects, r.spec.arms, effects[0].control_mean))
+            panels.append((titles[r.spec.slug], effects, r.spec.arms, effects[0].control_mean))
     if pooled:
         panels.append(pooled_panel(pooled, outcome=outcome.name, lang=lang))
     return panels
@@ -98,11 +107,12 @@ def profiles_svg(trials: Sequence[TrialResults], outcome: OutcomeDefinition, lan
     columns = min(3, max(1, len(trials)))
     rows = -(-len(trials) // columns)
     figure, axes = plt.subplots(rows, columns, figsize=(10, 2.6 * rows), sharey=True, squeeze=False)
+    titles = trial_titles([r.spec for r in trials])
     for ax, results in zip(axes.ravel(), trials, strict=False):
         effects = [e for e in results.monthly if e.outcome.split("@")[0] == outcome.name]
         months = sorted({int(e.outcome.split("@")[1]) for e in effects})
         series = [(arm, [e for e in effects if e.term == arm.code]) for arm in results.spec.treatments]
-        profile_figure(months, series, outcome=outcome, title=results.spec.municipality, lang=lang, ax=ax)
+        profile_figure(months, series, outcome=outcome, title=titles[results.spec.slug], lang=lang, ax=ax)
     for ax in axes.ravel()[len(trials) :]:
         ax.set_visible(False)
     figure.tight_layout()
@@ -188,8 +198,9 @@ def pooled_rows(pooled: dict[str, list[PooledGroup]], definitions: Sequence[Outc
 
 
 def pooled_members(group: PooledGroup, lang: Lang) -> str:
-    """The arms a pooled estimate pools, named (``Municipality: arm``)."""
-    return "; ".join(f"{spec.municipality}: {arm.label(lang)}" for spec, arm in group.members)
+    """The arms a pooled estimate pools, named (``Municipality: arm``, :func:`trial_titles`)."""
+    titles = trial_titles([spec for spec, _ in group.members])
+    return "; ".join(f"{titles[spec.slug]}: {arm.label(lang)}" for spec, arm in group.members)
 
 
 def pooled_caption(pooled: Sequence[PooledGroup], lang: Lang) -> str:

@@ -25,7 +25,8 @@ def render_pdf(trials: Sequence[TrialResults], *, lang: Lang = "nl", context: Re
     """The report of ``trials`` as PDF bytes: the adjusted estimates as tables (small cells
     suppressed), then one forest plot per outcome with the pooled panel where arms pool."""
     context = context or ReportContext()
-    level = round((trials[0].level if trials else 0.9) * 100)
+    fraction = trials[0].level if trials else 0.9
+    level = round(fraction * 100)
     definitions = outcome_definitions(trials)
     header = [t("municipality", lang), t("arm", lang), t("outcome", lang), t("estimate", lang), t("ci", lang, level=level), "p", "n"]
     rows = []
@@ -52,7 +53,7 @@ def render_pdf(trials: Sequence[TrialResults], *, lang: Lang = "nl", context: Re
             plt.close(figure)
         for definition in definitions:
             pooled = context.pooled.get(definition.name, [])
-            figure = forest_figure(forest_panels(trials, definition, lang, pooled), outcome=definition, lang=lang, level=level / 100)
+            figure = forest_figure(forest_panels(trials, definition, lang, pooled), outcome=definition, lang=lang, level=fraction)
             figure.suptitle(definition.label(lang), fontsize=10)
             if pooled:
                 figure.text(0.01, 0.002, pooled_caption(pooled, lang), fontsize=6, wrap=True, va="bottom")

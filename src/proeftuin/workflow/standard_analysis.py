@@ -10,7 +10,8 @@ outcome derivation) ``proeftuin analyze`` share:
    outcomes of the months, the benefit each arm's regime paid (:mod:`proeftuin.workflow.benefits`)
    and the trial's own survey indices, as its plan declares them;
 3. every arm is estimated against control on every outcome
-   (:func:`proeftuin.analysis.trial.analyze_trial`).
+   (:func:`proeftuin.analysis.trial.analyze_trial`); balance of the baseline covariates and
+   response to the survey by arm come with it (:func:`balance_of`, :func:`attrition_of`).
 
 A trial that cannot be analysed yet (nobody randomized to an arm, no outcome records) raises
 :class:`NotAnalysable` with the reason.
@@ -23,8 +24,15 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import Engine
 
-from proeftuin.analysis import DEFAULT_LEVEL
-from proeftuin.analysis.trial import TrialOutcomes, TrialResults, analyze_trial, covariate_matrix, derive_outcomes
+from proeftuin.analysis import DEFAULT_LEVEL, AttritionReport, BalanceTable, attrition_table, balance_table
+from proeftuin.analysis.trial import (
+    BALANCE_COVARIATES,
+    TrialOutcomes,
+    TrialResults,
+    analyze_trial,
+    covariate_matrix,
+    derive_outcomes,
+)
 from proeftuin.design import TrialPlan
 from proeftuin.registry import ExperimentData, RegistryError, get_experiment, load_experiment_data, session_scope
 from proeftuin.registry.experiments import trial_plan
@@ -83,9 +91,34 @@ def analyze_stored(trial: StoredTrial, *, level: float = DEFAULT_LEVEL) -> Trial
         raise NotAnalysable(f"{data.slug}: the model cannot be estimated ({exc})") from None
 
 
+def balance_of(trial: StoredTrial) -> BalanceTable:
+    """Balance of the baseline covariates across the arms (:func:`proeftuin.analysis.balance_table`);
+    ``ValueError`` with the reason when it cannot be computed."""
+    data = trial.data
+    try:
+        return balance_table(data.participants[list(BALANCE_COVARIATES)], data.participants["arm"].to_numpy(dtype=str), data.spec.control.code)
+    except np.linalg.LinAlgError as exc:
+        raise ValueError(f"balance: {exc}") from None
+
+
+def attrition_of(trial: StoredTrial, *, level: float = DEFAULT_LEVEL) -> tuple[int, AttritionReport] | None:
+    """Response to the last follow-up wave by arm (:func:`proeftuin.analysis.attrition_table`), with
+    that wave; ``None`` before any follow-up wave was imported; ``ValueError`` when not computable."""
+    survey, people = trial.data.survey, trial.data.participants
+    waves = sorted(int(w) for w in survey["wave"].unique() if int(w) > 0) if not survey.empty else []
+    if not waves:
+        return None
+    answered = set(survey.loc[survey["wave"] == waves[-1], "participant_id"])
+    try:
+        return waves[-1], attrition_table(people["participant_id"].isin(answered).to_numpy(), people["arm"].to_numpy(dtype=str),
+                                          trial.data.spec.control.code, level=level)
+    except np.linalg.LinAlgError as exc:
+        raise ValueError(f"attrition: {exc}") from None
+
+
 def analyze_experiment(engine: Engine, slug: str, *, level: float = DEFAULT_LEVEL) -> TrialResults:
     """The standard analysis of stored trial ``slug`` (see the module docstring)."""
     return analyze_stored(load_trial(engine, slug), level=level)
 
 
-__all__ = ["NotAnalysable", "StoredTrial", "analyze_experiment", "analyze_stored", "load_trial", "trial_outcomes"]
+__all__ = ["NotAnalysable", "StoredTrial", "analyze_experiment", "analyze_stored", "attrition_of", "balance_of", "load_trial", "trial_outcomes"]
