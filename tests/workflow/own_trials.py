@@ -34,6 +34,8 @@ INDICES = {
     "zwolle-2": {"rondkomen": ["rk1", "rk2", "rk3"], "eigen_regie": ["er1", "er2"]},
     "zwolle-3": {"rondkomen": ["rk1", "rk2", "rk3"], "netwerk": ["nw1", "nw2"]},
 }
+LABELS = {"rondkomen": {"label_nl": "Rondkomen met het inkomen", "label_en": "Making ends meet"}}
+"""Labels the plan gives an index (``eigen_regie`` and ``netwerk`` have none: they show by name)."""
 NO_BASELINE = {"zwolle-3": "rondkomen"}
 SIZES = {"zwolle-2": 160, "zwolle-3": 210}
 SETTINGS = RegistrySettings(pseudonym_secrets={"Zwolle": SecretStr("q8Vt3kLm2ZxP9rWb7YcN4sHd6FgJ1aUe")}, seal_key=SecretStr("Mn5Rb2Xw8Kq4Tz7Lp1Hv9Cs3Dj6Fg0Ya"))
@@ -51,7 +53,7 @@ def spec(slug: str) -> ExperimentSpec:
 
 
 def plan(slug: str) -> TrialPlan:
-    indices = {name: {"items": items, "scale": [1, 5]} for name, items in INDICES[slug].items()}
+    indices = {name: {"items": items, "scale": [1, 5], **LABELS.get(name, {})} for name, items in INDICES[slug].items()}
     return TrialPlan(experiment=spec(slug), randomization=RandomizationSpec(method=Method.complete),
                      survey=SurveySpec.model_validate({"indices": indices}))
 

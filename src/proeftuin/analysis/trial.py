@@ -41,21 +41,16 @@ from proeftuin.design.outcomes import (
     labour_indicators,
     mean_per_person,
 )
+from proeftuin.design.plan import SurveyIndexSpec, TrialPlan
 from proeftuin.design.spec import ArmSpec, ExperimentSpec
 
-CATEGORICAL_COVARIATES = ("sex", "household", "education", "distance_to_labour_market")
-NUMERIC_COVARIATES = ("age", "health", "migration_background")
-BALANCE_COVARIATES = ("age", "sex", "household", "months_on_benefit", "education", "health", "migration_background",
-                      "distance_to_labour_market")
-"""The baseline record as balance tables show it (months on benefit as recorded, not logged)."""
-
-
-def index_definition(name: str) -> OutcomeDefinition:
-    """A survey index as an outcome: the declared one of that name, else a 0-10 score labelled by its name."""
+def index_definition(name: str, index: SurveyIndexSpec) -> OutcomeDefinition:
+    """A plan's survey index as an outcome (a 0-10 score): labelled as the plan labels it, else as
+    the seed articles label an index of that name, else by its name."""
     known = OUTCOMES.get(name)
-    if known is not None and known.family == "survey":
-        return known
-    return OutcomeDefinition(name, name.replace("_", " "), name.replace("_", " "), "survey", "score")
+    fallback = known.label_nl if known is not None and known.family == "survey" else name.replace("_", " ")
+    fallback_en = known.label_en if known is not None and known.family == "survey" else name.replace("_", " ")
+    return OutcomeDefinition(name, index.label_nl or fallback, index.label_en or fallback_en, "survey", "score")
 
 
 @dataclass(frozen=True)
@@ -75,6 +70,7 @@ class TrialOutcomes:
     indices: tuple[str, ...]
     baseline: np.ndarray
     follow_up: np.ndarray
+    index_definitions: tuple[OutcomeDefinition, ...] = ()
 
     def outcome(self, name: str) -> tuple[np.ndarray, np.ndarray | None]:
         """The vector of outcome ``name`` and its own covariates (a survey index's ANCOVA baseline terms,
@@ -116,12 +112,13 @@ class TrialResults:
         raise KeyError(f"{self.spec.slug}: no outcome {base!r} was estimated")
 
 
-def covariate_matrix(participants: pd.DataFrame) -> np.ndarray:
-    """Baseline covariates: numeric ones as they are, log months on benefit, dummies for categories."""
-    columns = participants[[*NUMERIC_COVARIATES, *CATEGORICAL_COVARIATES]].assign(
-        log_months_on_benefit=np.log(participants["months_on_benefit"].to_numpy(dtype=float))
-    )
-    return covariate_frame(columns)[0]
+def covariate_matrix(participants: pd.DataFrame, covariates: Sequence[str]) -> np.ndarray:
+    """The ``(n, q)`` baseline covariates a plan declares: numbers and booleans as they are,
+    categories as dummies with the first level dropped (:func:`~proeftuin.analysis.balance.covariate_frame`)."""
+    missing = [c for c in covariates if c not in participants.columns]
+    if missing:
+        raise KeyError(f"baseline covariate(s) {', '.join(missing)} are not in the participants' records")
+    return covariate_frame(participants[list(covariates)])[0]
 
 
 def _panel(months: pd.DataFrame, ids: np.ndarray, column: str) -> np.ndarray:
@@ -169,29 +166,34 @@ def follow_up_scores(
 
 
 def derive_outcomes(
-    spec: ExperimentSpec,
+    plan: TrialPlan,
     participants: pd.DataFrame,
     months: pd.DataFrame,
     survey: pd.DataFrame,
     minimum_wage: MinimumWage,
     *,
-    indices: Sequence[str],
     benefits: pd.DataFrame | None = None,
 ) -> TrialOutcomes:
-    """Every outcome of one trial from its records, the one derivation every analysis uses.
+    """Every outcome ``plan`` declares, from the trial's records: the one derivation every analysis uses.
 
-    ``indices``: the trial's survey indices (its plan's, in declared order); ``benefits``
-    (person-months with a ``benefit`` column, from the rules engine) adds the income outcome
-    ``benefit_paid``.
+    Labour outcomes: the period outcome over the months of each outcome's window (months since
+    randomization, ``first_month`` to ``last_month``); the monthly profile over all months.
+    Income (when the plan analyses it and ``benefits``, person-months with a ``benefit`` column
+    from the rules engine, are given): ``benefit_paid``, the mean monthly benefit. Survey
+    indices: the plan's, in its order.
     """
-    monthly = labour_outcomes(participants, months, minimum_wage)
+    every = labour_outcomes(participants, months, minimum_wage)
+    monthly = {o.name: every[o.name] for o in plan.outcomes.labour}
     names = list(monthly)
-    period = np.column_stack([period_outcome(m) for m in monthly.values()])
-    if benefits is not None:
+    window = {o.name: slice(o.window.first_month - 1, o.window.last_month) for o in plan.outcomes.labour}
+    period = np.column_stack([period_outcome(m[:, window[name]]) for name, m in monthly.items()]) if monthly else np.empty((len(participants), 0))
+    if plan.outcomes.income and benefits is not None:
         names.append("benefit_paid")
         period = np.column_stack([period, mean_per_person(benefits, participants["participant_id"].to_numpy(), "benefit")])
-    baseline, follow = follow_up_scores(participants, survey, spec.survey_waves_analysed, indices)
-    return TrialOutcomes(tuple(names), period, monthly, tuple(indices), baseline, follow)
+    indices = tuple(plan.survey.indices)
+    baseline, follow = follow_up_scores(participants, survey, plan.experiment.survey_waves_analysed, indices)
+    definitions = tuple(index_definition(name, index) for name, index in plan.survey.indices.items())
+    return TrialOutcomes(tuple(names), period, monthly, indices, baseline, follow, definitions)
 
 
 def analyze_trial(
@@ -217,9 +219,11 @@ def analyze_trial(
 
     unadjusted, adjusted = fit(outcomes.period, names, None), fit(outcomes.period, names, covariates)
     monthly = outcomes.monthly
-    n_months = next(iter(monthly.values())).shape[1]
-    stacked = np.column_stack([monthly[name][:, t] for name in monthly for t in range(n_months)])
-    profile = fit(stacked, [f"{name}@{t + 1}" for name in monthly for t in range(n_months)], covariates)
+    profile = EffectTable()
+    if monthly:
+        n_months = next(iter(monthly.values())).shape[1]
+        stacked = np.column_stack([monthly[name][:, t] for name in monthly for t in range(n_months)])
+        profile = fit(stacked, [f"{name}@{t + 1}" for name in monthly for t in range(n_months)], covariates)
 
     answered = ~np.isnan(outcomes.follow_up).all(axis=0)
     not_estimable = {name: "no follow-up answers" for name, ok in zip(outcomes.indices, answered, strict=True) if not ok}
@@ -230,7 +234,8 @@ def analyze_trial(
         unadjusted += ancova_effects([follow], base, arm, **common)
         adjusted += ancova_effects([follow], base, arm, covariates=covariates, **common)
     counts = pd.Series(arm).value_counts()
-    definitions = tuple(o for o in (*LABOUR_OUTCOMES, *INCOME_OUTCOMES) if o.name in names) + tuple(index_definition(n) for n in measured)
+    known = {o.name: o for o in (*LABOUR_OUTCOMES, *INCOME_OUTCOMES)}
+    definitions = (*(known[name] for name in names), *(o for o in outcomes.index_definitions if o.name in measured))
     return TrialResults(
         spec=spec,
         unadjusted=unadjusted,
@@ -244,8 +249,9 @@ def analyze_trial(
 
 
 def pool_group(arm: ArmSpec) -> str | None:
-    """The pooling group of an arm (``None`` for the control arm): arms pool only with arms of the same group."""
-    return None if arm.is_control else arm.components[0].value
+    """The pooling group of an arm, its plan's ``pool_as`` (``None`` for the control arm): arms pool
+    only with arms of the same group."""
+    return None if arm.is_control else arm.pool_as
 
 
 @dataclass(frozen=True)

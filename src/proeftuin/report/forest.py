@@ -110,8 +110,9 @@ def forest_panel(
 
 
 def pool_label(group: str, lang: Lang) -> str:
-    """The name of a pooling group: the seed articles' name of a component's arms, else the group's own name."""
-    return t(f"component_{group}", lang) if f"component_{group}" in TEXT else group
+    """The name of a pooling group (a plan's ``pool_as``): each ``+``-joined part by the seed articles'
+    name of a component's arms (``Zelf in Actie + Werken Loont``), else as the plan wrote it."""
+    return " + ".join(t(f"component_{part}", lang) if f"component_{part}" in TEXT else part for part in group.split("+"))
 
 
 def pooled_panel(pooled: Sequence[PooledGroup], *, outcome: str, lang: Lang) -> tuple[str, list[Effect], list[ArmSpec], float]:

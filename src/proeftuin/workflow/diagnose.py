@@ -17,9 +17,9 @@ import numpy as np
 
 from proeftuin.analysis import Diagnosis, EffectTable, ancova_effects, estimate_effects, summarize_simulations
 from proeftuin.analysis.options import DEFAULT_LEVEL, check_level
-from proeftuin.analysis.trial import covariate_matrix
-from proeftuin.design import ExperimentSpec, stratified_assignment
-from proeftuin.design.outcomes import SURVEY_INDICES, ever, labour_indicators, outcome as outcome_definition
+from proeftuin.analysis.trial import covariate_matrix, period_outcome
+from proeftuin.design import STANDARD_COVARIATES, ExperimentSpec, stratified_assignment
+from proeftuin.design.outcomes import SURVEY_INDICES, labour_indicators, outcome as outcome_definition
 from proeftuin.rules import minimum_wage
 from proeftuin.simulate import Calibration, SimulatedTrial, simulate_trial, synthetic_population
 
@@ -31,7 +31,7 @@ def _estimate(trial: SimulatedTrial, spec: ExperimentSpec, outcome: str, arm: np
     if definition.family == "labour":
         wml = minimum_wage(trial.periods)[None, :]
         monthly = labour_indicators(trial.hours, trial.contract, trial.gross_earnings, wml, trial.on_benefit)[outcome]
-        return estimate_effects(ever(monthly), arm, **common)
+        return estimate_effects(period_outcome(monthly.astype(float)), arm, **common)
     j = [o.name for o in SURVEY_INDICES].index(outcome)
     waves = [trial.waves.index(w) for w in spec.survey_waves_analysed]
     return ancova_effects([trial.scores[:, w, j] for w in waves], trial.scores[:, trial.waves.index(0), j], arm, **common)
@@ -69,7 +69,7 @@ def diagnose_experiment(
         arm = stratified_assignment(population.frame["stratum"], codes, ratios, seed=randomization_seed)
         trial = simulate_trial(population, spec, arm, seed=outcome_seed, calibration=calibration)
         truth = trial.truth.set_index(["outcome", "arm"])["effect"]
-        for effect in _estimate(trial, spec, outcome, arm, covariate_matrix(population.frame), level):
+        for effect in _estimate(trial, spec, outcome, arm, covariate_matrix(population.frame, tuple(STANDARD_COVARIATES)), level):
             rows[effect.term].append((float(truth[(outcome, effect.term)]), effect.estimate, effect.ci_low, effect.ci_high, effect.p_value))
         if progress is not None:
             progress(i + 1)

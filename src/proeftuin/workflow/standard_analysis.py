@@ -26,7 +26,6 @@ from sqlalchemy import Engine
 
 from proeftuin.analysis import DEFAULT_LEVEL, AttritionReport, BalanceTable, attrition_table, balance_table
 from proeftuin.analysis.trial import (
-    BALANCE_COVARIATES,
     TrialOutcomes,
     TrialResults,
     analyze_trial,
@@ -46,15 +45,16 @@ class NotAnalysable(ValueError):
 
 @dataclass(frozen=True)
 class StoredTrial:
-    """A trial's data as stored, with the plan it was created with (``None`` for a trial made without one)."""
+    """A trial's data as stored, with its plan (a trial stored without one has the plan that
+    declares only its experiment: the standard covariates and outcomes, no survey)."""
 
     data: ExperimentData
-    plan: TrialPlan | None
+    plan: TrialPlan
 
     @property
-    def indices(self) -> tuple[str, ...]:
-        """The survey indices the plan declares, in its order (none without a plan: nothing can be imported)."""
-        return tuple(self.plan.survey.indices) if self.plan is not None else ()
+    def covariates(self) -> tuple[str, ...]:
+        """The baseline covariates the plan declares (balance and the adjusted estimates use them)."""
+        return tuple(self.plan.covariates)
 
 
 def load_trial(engine: Engine, slug: str) -> StoredTrial:
@@ -62,9 +62,9 @@ def load_trial(engine: Engine, slug: str) -> StoredTrial:
     with session_scope(engine) as session:
         data = load_experiment_data(session=session, slug=slug)
         try:
-            plan: TrialPlan | None = trial_plan(get_experiment(session=session, slug=slug))
-        except RegistryError:  # created without a plan (create_experiment): no survey instrument
-            plan = None
+            plan = trial_plan(get_experiment(session=session, slug=slug))
+        except RegistryError:  # stored by create_experiment, without a plan
+            plan = TrialPlan(experiment=data.spec)
     return StoredTrial(data, plan)
 
 
@@ -72,8 +72,7 @@ def trial_outcomes(trial: StoredTrial) -> TrialOutcomes:
     """Every outcome of ``trial``, derived once from its records (see the module docstring)."""
     data = trial.data
     benefits = monthly_benefits(data.participants, data.months)
-    return derive_outcomes(data.spec, data.participants, data.months, data.survey, minimum_wage,
-                           indices=trial.indices, benefits=benefits)
+    return derive_outcomes(trial.plan, data.participants, data.months, data.survey, minimum_wage, benefits=benefits)
 
 
 def analyze_stored(trial: StoredTrial, *, level: float = DEFAULT_LEVEL) -> TrialResults:
@@ -86,7 +85,11 @@ def analyze_stored(trial: StoredTrial, *, level: float = DEFAULT_LEVEL) -> Trial
     if data.months.empty:
         raise NotAnalysable(f"{data.slug}: no outcome records imported yet")
     try:
-        return analyze_trial(data.spec, data.participants, trial_outcomes(trial), covariate_matrix(data.participants), level=level)
+        covariates = covariate_matrix(data.participants, trial.covariates)
+    except KeyError as exc:
+        raise NotAnalysable(f"{data.slug}: {exc.args[0]}") from None
+    try:
+        return analyze_trial(data.spec, data.participants, trial_outcomes(trial), covariates, level=level)
     except np.linalg.LinAlgError as exc:
         raise NotAnalysable(f"{data.slug}: the model cannot be estimated ({exc})") from None
 
@@ -96,7 +99,7 @@ def balance_of(trial: StoredTrial) -> BalanceTable:
     ``ValueError`` with the reason when it cannot be computed."""
     data = trial.data
     try:
-        return balance_table(data.participants[list(BALANCE_COVARIATES)], data.participants["arm"].to_numpy(dtype=str), data.spec.control.code)
+        return balance_table(data.participants[list(trial.covariates)], data.participants["arm"].to_numpy(dtype=str), data.spec.control.code)
     except np.linalg.LinAlgError as exc:
         raise ValueError(f"balance: {exc}") from None
 
