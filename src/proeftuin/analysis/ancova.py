@@ -25,7 +25,7 @@ import numpy as np
 
 from proeftuin.analysis.ols import estimate_effects
 from proeftuin.analysis.options import DEFAULT_LEVEL, VcovType
-from proeftuin.analysis.results import EffectTable
+from proeftuin.analysis.results import Effect, EffectTable
 
 
 def followup_mean(followups: Sequence[np.ndarray]) -> np.ndarray:
@@ -68,7 +68,7 @@ def ancova_effects(
         raise ValueError(f"baseline has shape {base.shape}; the follow-ups have {(n, m)}")
     names = list(outcome_names) if outcome_names is not None else [f"y{j}" for j in range(m)]
     extra_cov = np.empty((n, 0)) if covariates is None else np.asarray(covariates, dtype=float).reshape(n, -1)
-    effects = []
+    effects: list[Effect] = []
     for j in range(m):
         regressors = np.hstack([extra_cov, baseline_regressors(base[:, j])])
         table = estimate_effects(

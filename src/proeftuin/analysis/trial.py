@@ -141,7 +141,7 @@ def labour_outcomes(participants: pd.DataFrame, months: pd.DataFrame, minimum_wa
                           wml_share=months["gross_earnings"].to_numpy(dtype=float) / minimum_wage(periods))
     hours, contract, share, benefit = (_panel(frame, ids, c) for c in ("hours_per_week", "contract", "wml_share", "on_benefit"))
     missing = np.isnan(hours)
-    indicators = labour_indicators(hours, contract, share, 1.0, np.nan_to_num(benefit, nan=1.0))
+    indicators = labour_indicators(hours, contract, share, np.ones_like(share), np.nan_to_num(benefit, nan=1.0))
     return {name: np.where(missing, np.nan, value.astype(float)) for name, value in indicators.items()}
 
 
@@ -230,9 +230,9 @@ def analyze_trial(
     measured = [name for name, ok in zip(outcomes.indices, answered, strict=True) if ok]
     if measured:
         follow, base = outcomes.follow_up[:, answered], outcomes.baseline[:, answered]
-        common = {"control": control, "arms": order, "outcome_names": measured, "level": level}
-        unadjusted += ancova_effects([follow], base, arm, **common)
-        adjusted += ancova_effects([follow], base, arm, covariates=covariates, **common)
+        unadjusted += ancova_effects([follow], base, arm, control=control, arms=order, outcome_names=measured, level=level)
+        adjusted += ancova_effects([follow], base, arm, control=control, arms=order, outcome_names=measured, level=level,
+                                   covariates=covariates)
     counts = pd.Series(arm).value_counts()
     known = {o.name: o for o in (*LABOUR_OUTCOMES, *INCOME_OUTCOMES)}
     definitions = (*(known[name] for name in names), *(o for o in outcomes.index_definitions if o.name in measured))

@@ -109,15 +109,20 @@ def forest_panel(
     return ax
 
 
+Panel = tuple[str, Sequence[Effect], Sequence[ArmSpec], float]
+"""One panel of a forest figure: its title, the effects on the outcome, the arms (rows), the control group's level."""
+
+
 def pool_label(group: str, lang: Lang) -> str:
     """The name of a pooling group (a plan's ``pool_as``): each ``+``-joined part by the seed articles'
     name of a component's arms (``Zelf in Actie + Werken Loont``), else as the plan wrote it."""
     return " + ".join(t(f"component_{part}", lang) if f"component_{part}" in TEXT else part for part in group.split("+"))
 
 
-def pooled_panel(pooled: Sequence[PooledGroup], *, outcome: str, lang: Lang) -> tuple[str, list[Effect], list[ArmSpec], float]:
+def pooled_panel(pooled: Sequence[PooledGroup], *, outcome: str, lang: Lang) -> Panel:
     """The pooled estimates as one more panel: a row per pooling group, its interval from the meta-analysis."""
-    effects, arms = [], []
+    effects: list[Effect] = []
+    arms: list[ArmSpec] = []
     for group in pooled:
         code, result = group.group, group.result
         arms.append(ArmSpec(code=f"pool_{len(arms)}", label_nl=f"{pool_label(code, 'nl')} (k={result.k})",
@@ -130,7 +135,7 @@ def pooled_panel(pooled: Sequence[PooledGroup], *, outcome: str, lang: Lang) -> 
 
 
 def forest_figure(
-    panels: Sequence[tuple[str, Sequence[Effect], Sequence[ArmSpec], float]], *, outcome: OutcomeDefinition, lang: Lang = "nl", level: float = 0.90
+    panels: Sequence[Panel], *, outcome: OutcomeDefinition, lang: Lang = "nl", level: float = 0.90
 ) -> Figure:
     """A figure with one panel per municipality, stacked, sharing the x axis.
 

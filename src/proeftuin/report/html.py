@@ -25,6 +25,7 @@ from proeftuin.design.outcomes import OutcomeDefinition
 from proeftuin.design.spec import ExperimentSpec
 from proeftuin.report.disclosure import DEFAULT_MIN_CELL, format_count, is_disclosive
 from proeftuin.report.forest import (
+    Panel,
     format_level,
     forest_figure,
     pool_label,
@@ -83,9 +84,9 @@ def trial_titles(specs: Sequence[ExperimentSpec]) -> dict[str, str]:
     return {spec.slug: spec.municipality if counts[spec.municipality] == 1 else spec.name for spec in specs}
 
 
-def forest_panels(trials: Sequence[TrialResults], outcome: OutcomeDefinition, lang: Lang, pooled: Sequence[PooledGroup] = ()) -> list:
+def forest_panels(trials: Sequence[TrialResults], outcome: OutcomeDefinition, lang: Lang, pooled: Sequence[PooledGroup] = ()) -> list[Panel]:
     """The panels of ``outcome``'s forest figure: one per trial that measured it, the pooled panel last."""
-    panels = []
+    panels: list[Panel] = []
     titles = trial_titles([r.spec for r in trials])
     for r in trials:
         effects = [e for e in r.adjusted if e.outcome == outcome.name]

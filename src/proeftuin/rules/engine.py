@@ -59,7 +59,7 @@ class BenefitResult:
 
 def numpy_param_fn(dates: npt.NDArray[np.datetime64]) -> ParamFn:
     """Parameter look-up for every row's date (one vectorised search per parameter)."""
-    cache: dict[str, Floats] = {}
+    cache: dict[str, Floats | float] = {}
 
     def value(amount: Amount) -> Floats | float:
         if not isinstance(amount, str):

@@ -134,20 +134,22 @@ class _Trial:
     def estimate(self, outcomes: Sequence[str], x: np.ndarray, arm: np.ndarray | None = None) -> EffectTable:
         """Every arm on every one of ``outcomes`` (outcome-major), labour outcomes in one pass."""
         arm = self.arm if arm is None else arm
-        options = {"control": self.control, "arms": self.order, "level": self.plan.level,
-                   "vcov": self.plan.estimator.vcov, "lin": self.plan.estimator.lin}
+        def fit(y: np.ndarray, names: list[str], covariates: np.ndarray) -> EffectTable:
+            return estimate_effects(y, arm, control=self.control, arms=self.order, level=self.plan.level, vcov=self.plan.estimator.vcov,
+                                    lin=self.plan.estimator.lin, outcome_names=names, covariates=covariates if covariates.size else None)
+
         pieces: dict[str, EffectTable] = {}
         labour = [o for o in outcomes if o in self.outcomes.period_names]
         if labour:
             y = np.column_stack([self.outcome(o)[0] for o in labour])
-            table = estimate_effects(y, arm, outcome_names=labour, covariates=x if x.size else None, **options)
+            table = fit(y, labour, x)
             for name in labour:
                 pieces[name] = EffectTable(e for e in table if e.outcome == name)
         for name in outcomes:
             if name not in pieces:
                 y, ancova = self.outcome(name)
                 covariates = np.hstack([ancova, x]) if ancova is not None else x
-                pieces[name] = estimate_effects(y, arm, outcome_names=[name], covariates=covariates if covariates.size else None, **options)
+                pieces[name] = fit(y, [name], covariates)
         return sum((pieces[o] for o in outcomes), EffectTable())
 
     def null_statistics(self, outcomes: Sequence[str], x: np.ndarray) -> np.ndarray:

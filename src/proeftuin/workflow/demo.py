@@ -41,6 +41,7 @@ from proeftuin.design import ExperimentSpec, TrialPlan, catalog
 from proeftuin.design.plan import Method, RandomizationSpec, SurveySpec
 from proeftuin.registry import get_experiment, make_engine, migrate, session_scope
 from proeftuin.registry.allocate import randomize
+from proeftuin.registry.imports import Source
 from proeftuin.registry.crud import latest_analysis_run, record_analysis_run
 from proeftuin.registry.experiments import create_trial, unseal
 from proeftuin.registry.intake import enrol, record_consent
@@ -172,8 +173,11 @@ def build_experiment(engine: Engine, spec: ExperimentSpec, seeds: DemoSeeds, *, 
 
     who = np.asarray(pseudonyms, dtype=object)
     calibration = Calibration.default()
-    for source, months in (("municipal", trial.monthly_frame()),
-                           ("cbs", statistics_netherlands_records(trial, miss_share=calibration.cbs_miss_share(spec.slug), seed=seeds.outcomes))):
+    sources: tuple[tuple[Source, pd.DataFrame], ...] = (
+        ("municipal", trial.monthly_frame()),
+        ("cbs", statistics_netherlands_records(trial, miss_share=calibration.cbs_miss_share(spec.slug), seed=seeds.outcomes)),
+    )
+    for source, months in sources:
         records = months.assign(pseudonym=who[months.pop("person")], month=pd.to_datetime(months.pop("period")).dt.strftime("%Y-%m"))
         columns = ["pseudonym", "month", "hours_per_week", "contract", "gross_earnings", "on_benefit"]
         import_outcomes(engine, _write(records[columns], files / f"{spec.slug}-outcomes-{source}.csv"), slug=spec.slug, actor=RESEARCHER, source=source)

@@ -26,15 +26,17 @@ from proeftuin.simulate import Calibration, SimulatedTrial, simulate_trial, synt
 
 def _estimate(trial: SimulatedTrial, spec: ExperimentSpec, outcome: str, arm: np.ndarray, x: np.ndarray, level: float) -> EffectTable:
     order = [a.code for a in spec.arms]
-    common = {"control": spec.control.code, "arms": order, "outcome_names": [outcome], "covariates": x, "level": level}
+    control = spec.control.code
     definition = outcome_definition(outcome)
     if definition.family == "labour":
         wml = minimum_wage(trial.periods)[None, :]
         monthly = labour_indicators(trial.hours, trial.contract, trial.gross_earnings, wml, trial.on_benefit)[outcome]
-        return estimate_effects(period_outcome(monthly.astype(float)), arm, **common)
+        return estimate_effects(period_outcome(monthly.astype(float)), arm, control=control, arms=order, outcome_names=[outcome],
+                                covariates=x, level=level)
     j = [o.name for o in SURVEY_INDICES].index(outcome)
     waves = [trial.waves.index(w) for w in spec.survey_waves_analysed]
-    return ancova_effects([trial.scores[:, w, j] for w in waves], trial.scores[:, trial.waves.index(0), j], arm, **common)
+    return ancova_effects([trial.scores[:, w, j] for w in waves], trial.scores[:, trial.waves.index(0), j], arm, control=control,
+                          arms=order, outcome_names=[outcome], covariates=x, level=level)
 
 
 def diagnose_experiment(

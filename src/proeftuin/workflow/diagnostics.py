@@ -68,7 +68,7 @@ def pool_file_forest(
     if len(frame) < 2:
         raise TabularError(path, f"pooling needs at least 2 rows; the file has {len(frame)}")
     try:
-        result = pool_effects(y, se, labels=labels, method=method, hksj=hksj, level=level)
+        result = pool_effects(y, se, labels=None if labels is None else [str(x) for x in labels], method=method, hksj=hksj, level=level)
     except (ValueError, RuntimeError) as exc:
         raise TabularError(path, str(exc)) from exc
     z = float(stats.norm.ppf(0.5 + level / 2.0))
