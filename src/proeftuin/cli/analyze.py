@@ -24,9 +24,7 @@ def analyze(
     from proeftuin.design.analysis_plan import AnalysisPlan, PlanError
     from proeftuin.registry import RegistryError
     from proeftuin.workflow.analyze import analyze_plan
-    from proeftuin.workflow.database import DatabaseUnavailable, display_url, existing_registry
-
-    from sqlalchemy.exc import SQLAlchemyError
+    from proeftuin.workflow.database import DatabaseUnavailable, existing_registry, reading
 
     try:
         engine = existing_registry(db)
@@ -34,12 +32,10 @@ def analyze(
         raise fail(str(exc)) from None
     try:
         frozen = AnalysisPlan.from_yaml(plan)
-        run = analyze_plan(engine, slug=experiment, plan=frozen, extra_outcomes=extra_outcome or ())
-    except (PlanError, RegistryError) as exc:
+        with reading(db):
+            run = analyze_plan(engine, slug=experiment, plan=frozen, extra_outcomes=extra_outcome or ())
+    except (PlanError, RegistryError, DatabaseUnavailable) as exc:
         raise fail(str(exc)) from None
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise fail(f"--db {display_url(db)}: cannot read the registry ({reason}); is it a proeftuin database at the current schema?") from None
     finally:
         engine.dispose()
     records: list[dict[str, Any]] = []

@@ -22,7 +22,7 @@ def report(
 ) -> None:
     """Write the report of one trial, or of several side by side with their arms pooled where they share a pooling group."""
     from proeftuin.registry import RegistryError
-    from proeftuin.workflow.database import DatabaseUnavailable, existing_registry
+    from proeftuin.workflow.database import DatabaseUnavailable, existing_registry, reading
     from proeftuin.workflow.report import report_experiments
     from proeftuin.workflow.standard_analysis import NotAnalysable
 
@@ -31,7 +31,8 @@ def report(
     except DatabaseUnavailable as exc:
         raise fail(str(exc)) from None
     try:
-        paths = report_experiments(engine, experiment, out=out, langs=(lang,), fmt=fmt)
+        with reading(db):
+            paths = report_experiments(engine, experiment, out=out, langs=(lang,), fmt=fmt)
     except (RegistryError, NotAnalysable, ValueError) as exc:
         raise fail(str(exc)) from None
     finally:

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from proeftuin.analysis import AttritionReport, BalanceTable
 from proeftuin.analysis.trial import TrialResults
@@ -26,9 +24,9 @@ from proeftuin.report.disclosure import format_count, is_disclosive
 from proeftuin.report.html import FIGURE_1 as PROFILE_OUTCOME
 from proeftuin.report.html import EffectRow, PooledRow, effect_row, forest_svg, outcome_definitions, pooled_rows, profiles_svg
 from proeftuin.report.i18n import Lang
-from proeftuin.registry import session_scope
+from proeftuin.registry import Engine, Session, session_scope
+from proeftuin.registry.listings import data_state, enrolment_counts, experiment_overviews
 from proeftuin.web.deps import templates
-from proeftuin.web.queries import data_state, enrolment_counts, experiment_overviews
 from proeftuin.workflow.report import TrialsReport, assemble_report, pooled_effects
 from proeftuin.workflow.standard_analysis import (
     NotAnalysable,

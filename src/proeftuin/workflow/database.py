@@ -6,11 +6,13 @@ a face asks here first so the person reads what is wrong (one line) and nothing 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from proeftuin.registry import make_engine
 
@@ -30,9 +32,16 @@ def existing_registry(url: str) -> Engine:
     return make_engine(url)
 
 
-def display_url(url: str) -> str:
-    """``url`` as it may be printed (the password hidden)."""
-    return make_url(url).render_as_string(hide_password=True)
+@contextmanager
+def reading(url: str) -> Iterator[None]:
+    """Turn a database error while reading the registry at ``url`` into :class:`DatabaseUnavailable`
+    (one line: the URL without its password, the driver's first line, and the likely cause)."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise DatabaseUnavailable(f"--db {shown}: cannot read the registry ({reason}); is it a proeftuin database at the current schema?") from None
 
 
-__all__ = ["DatabaseUnavailable", "display_url", "existing_registry"]
+__all__ = ["DatabaseUnavailable", "existing_registry", "reading"]

@@ -17,7 +17,8 @@ from starlette.responses import Response
 from proeftuin.registry import get_experiment
 from proeftuin.registry.roles import Operation
 from proeftuin.web.deps import Allowed, CsrfChecked, SessionDep, render
-from proeftuin.web.queries import import_history, reconciliation_rows
+from proeftuin.registry.listings import import_history
+from proeftuin.web.queries import reconciliation_rows
 from proeftuin.web.results import experiment_slugs
 from proeftuin.workflow.imports import Source, import_outcomes, import_survey
 from proeftuin.workflow.tabular import TabularError
