@@ -158,7 +158,9 @@ def report_experiments(
     min_cell: int = DEFAULT_MIN_CELL,
 ) -> dict[Lang, Path]:
     """``proeftuin report``: analyse ``slugs`` and write their report into ``out``."""
-    return write_reports(build_report(engine, slugs, level=level, min_cell=min_cell), out, langs=langs, fmt=fmt)
+    report = build_report(engine, slugs, level=level, min_cell=min_cell)
+    engine.dispose()  # no pooled connection may be inherited by the processes that draw the report
+    return write_reports(report, out, langs=langs, fmt=fmt)
 
 
 __all__ = [
