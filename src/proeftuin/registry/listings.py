@@ -52,7 +52,7 @@ class ExperimentOverview:
 
 
 def experiment_overviews(*, session: Session) -> list[ExperimentOverview]:
-    """Every experiment with its arms, enrolment and randomization counts, by municipality."""
+    """Every experiment with its arms, enrolment and randomization counts, by municipality (then in the order created)."""
     enrolled = dict(session.execute(select(Participant.experiment_id, func.count()).group_by(Participant.experiment_id)).all())
     per_arm = dict(session.execute(select(Assignment.arm_id, func.count()).group_by(Assignment.arm_id)).all())
     arms: dict[int, list[ArmCount]] = {}
@@ -62,7 +62,7 @@ def experiment_overviews(*, session: Session) -> list[ExperimentOverview]:
     return [
         ExperimentOverview(e.slug, e.municipality, e.name, e.start_date, e.end_date, int(e.spec.get("participants", 0)),
                            int(enrolled.get(e.id, 0)), arms.get(e.id, []))
-        for e in session.scalars(select(Experiment).order_by(Experiment.municipality))
+        for e in session.scalars(select(Experiment).order_by(Experiment.municipality, Experiment.id))
     ]
 
 
