@@ -60,5 +60,5 @@ def test_downloads_work_for_a_trial_of_its_own(own_client: TestClient, download:
 
 
 def test_the_two_trials_pool_their_shared_group(own_client: TestClient) -> None:
-    page = own_client.get("/results").text
+    page = own_client.get("/results?lang=nl").text
     assert "<td>Extra Hulp</td><td>2</td><td>Zwolle 2026 (2 groepen): Extra begeleiding; Zwolle 2026 (3 groepen): Extra begeleiding</td>" in page
