@@ -26,6 +26,7 @@ from proeftuin.design.plan import (
     catalog_plans,
     plan_json_schema,
     plan_json_schema_text,
+    plan_template,
 )
 from proeftuin.design.randomization import (
     ALGORITHM_VERSION,
@@ -53,6 +54,7 @@ __all__ = [
     "catalog_plans",
     "plan_json_schema",
     "plan_json_schema_text",
+    "plan_template",
     "ArmSpec",
     "BlockDesign",
     "Component",

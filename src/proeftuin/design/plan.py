@@ -29,12 +29,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from enum import Enum
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -55,7 +57,7 @@ from proeftuin.design.vocabulary import (
     OwnOutcomeSummary,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 """The version of the plan schema; a plan names it in ``schema_version`` (a change that breaks
 old plans raises it, and old plans are converted, never silently re-read)."""
 
@@ -192,21 +194,30 @@ class CovariateSpec(BaseModel):
             if text in ("false", "0", "nee", "no"):
                 return False
             raise ValueError(f"{value!r} is not a boolean (allowed: {self.allowed()})")
-        number: int | float
-        try:
-            if self.type == "integer":
-                if isinstance(value, float) and not value.is_integer():
-                    raise ValueError
-                number = int(value) if not isinstance(value, str) else int(value.strip())
-            else:
-                if isinstance(value, bool):
-                    raise ValueError
-                number = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise ValueError(f"{value!r} is not {self.allowed()}") from None
+        number = _number(value, integer=self.type == "integer")
+        if number is None:
+            raise ValueError(f"{value!r} is not {self.allowed()}")
         if (self.minimum is not None and number < self.minimum) or (self.maximum is not None and number > self.maximum):
             raise ValueError(f"{number!r} is outside the allowed range ({self.allowed()})")
         return number
+
+
+def _number(value: object, *, integer: bool) -> int | float | None:
+    """``value`` as a whole number (``integer``) or a number; ``None`` when it is not one (a
+    boolean, a fraction for an integer, text that is no number). Nothing is rounded."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text) if integer else float(text)
+        except ValueError:
+            return None
+    if isinstance(value, int | float | np.integer | np.floating):
+        if integer:
+            return int(value) if float(value).is_integer() else None
+        return float(value)
+    return None
 
 
 STANDARD_COVARIATES: dict[str, CovariateSpec] = {
@@ -403,6 +414,8 @@ class TrialPlan(BaseModel):
         household = self.covariates["household"]
         if household.type != "category" or not set(household.categories) <= set(HOUSEHOLDS):
             raise ValueError(f"covariates.household: a category with categories among {', '.join(HOUSEHOLDS)} (the benefit rules' household types)")
+        if self.eligibility.min_months_on_benefit and self.covariates.get("months_on_benefit", CovariateSpec(type="boolean")).type != "integer":
+            raise ValueError("eligibility.min_months_on_benefit: declare months_on_benefit as an integer covariate")
         r = self.randomization
         for field, names in (("randomization.strata", r.strata), ("randomization.factors", r.factors), ("experiment.strata", self.experiment.strata)):
             for name in names:
@@ -450,7 +463,7 @@ class TrialPlan(BaseModel):
         """The covariates the randomization is stratified on."""
         return self.randomization.strata
 
-    def parse_covariates(self, values: dict[str, object]) -> dict[str, str | int | float | bool | None]:
+    def parse_covariates(self, values: Mapping[str, object]) -> dict[str, str | int | float | bool | None]:
         """The declared covariates of one person, each parsed by :meth:`CovariateSpec.parse`.
 
         ``ValueError`` names the first bad covariate (``education: 'lowish' is not an allowed
@@ -511,6 +524,11 @@ def plan_json_schema() -> dict[str, Any]:
 def plan_json_schema_text() -> str:
     """:func:`plan_json_schema` as indented JSON text."""
     return json.dumps(plan_json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def plan_template() -> str:
+    """A complete, commented plan of a two-arm trial (``proeftuin experiment template``); it validates as is."""
+    return resources.files("proeftuin.design").joinpath("catalog/plan_template.yaml").read_text("utf-8")
 
 
 @cache
