@@ -131,11 +131,12 @@ def _ensure_users(engine: Engine) -> None:
 
 def _enrolment(person: pd.Series, on: dt.date) -> EnrolmentCreate:
     return EnrolmentCreate(
-        bsn=SecretStr(person["bsn"]), enrolled_on=on, case_manager=INTAKE, age=int(person["age"]), sex=person["sex"],
-        household=person["household"], months_on_benefit=int(person["months_on_benefit"]), education=person["education"],
-        health=float(person["health"]), migration_background=bool(person["migration_background"]),
-        distance_to_labour_market=person["distance_to_labour_market"],
+        bsn=SecretStr(person["bsn"]), enrolled_on=on, case_manager=INTAKE,
         youngest_child_age=int(person["youngest_child_age"]) if person["youngest_child_age"] >= 0 else None,
+        covariates={"age": int(person["age"]), "sex": person["sex"], "household": person["household"],
+                    "months_on_benefit": int(person["months_on_benefit"]), "education": person["education"],
+                    "health": float(person["health"]), "migration_background": bool(person["migration_background"]),
+                    "distance_to_labour_market": person["distance_to_labour_market"]},
     )
 
 
