@@ -157,6 +157,10 @@ def effect_row(effect: Effect, results: TrialResults, lang: Lang, min_cell: int)
     definition = results.definition(effect.outcome)
     k = scale(definition)
     suppressed = is_disclosive(effect.n_arm, effect.n_control, min_cell=min_cell)
+    n = f"{format_count(effect.n_arm, min_cell=min_cell)} / {format_count(effect.n_control, min_cell=min_cell)}"
+    if effect.not_estimable is not None and not suppressed:  # the reason, never a misleading number
+        return EffectRow(results.spec.municipality, results.spec.arm(effect.term).label(lang), definition.label(lang), "–",
+                         effect.not_estimable, "", n, format_level(effect.control_mean, definition), False, False)
     return EffectRow(
         municipality=results.spec.municipality,
         arm=results.spec.arm(effect.term).label(lang),
