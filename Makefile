@@ -27,6 +27,8 @@ demo: $(STAMP)
 
 test: $(DEVSTAMP)
 	$(BIN)/ruff check --quiet src tests bench
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy src
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: $(DEVSTAMP)
