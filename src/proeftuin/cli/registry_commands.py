@@ -62,11 +62,28 @@ def registry_errors() -> Iterator[None]:
         raise fail(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
 
 
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
+
+
 def _engine(db: str):  # type: ignore[no-untyped-def]
+    """The registry at ``db``, migrated; an unsupported or unreachable database is one error line."""
+    from sqlalchemy.exc import ArgumentError, OperationalError
+    from sqlalchemy.engine import make_url
+
     from proeftuin.registry.db import make_engine, migrate
 
-    engine = make_engine(db)
-    migrate(engine)
+    try:
+        url = make_url(db)
+    except ArgumentError:
+        raise fail("--db: not a database URL (write e.g. sqlite:///proeftuin.db or postgresql://user@host/name)") from None
+    if url.get_backend_name() not in SUPPORTED_DATABASES:
+        raise fail(f"--db: {url.get_backend_name()!r} is not supported; use {' or '.join(SUPPORTED_DATABASES)}")
+    try:
+        engine = make_engine(db)
+        migrate(engine)
+    except (OperationalError, ImportError) as exc:
+        reason = str(getattr(exc, "orig", exc)).splitlines()[0] if str(getattr(exc, "orig", exc)) else type(exc).__name__
+        raise fail(f"--db: cannot open {url.render_as_string(hide_password=True)} ({reason})") from None
     return engine
 
 
@@ -232,8 +249,8 @@ def import_services(
     from proeftuin.workflow.imports import import_services as run
 
     with registry_errors():
-        count = run(_engine(db), file, slug=experiment, actor=user)
-    typer.echo(f"recorded {count} services from {file.name}")
+        result = run(_engine(db), file, slug=experiment, actor=user)
+    typer.echo(f"{result.status}: {file.name} revision {result.revision}, {result.rows} services")
 
 
 @app.command()
@@ -278,7 +295,7 @@ def export(
     what: Annotated[str, typer.Argument(help="participants, benefits, summary, reconciliation, services or audit.")],
     experiment: ExperimentOption,
     user: UserOption,
-    out: Annotated[Path, typer.Option("--out", help="Output file (.csv or .parquet).")],
+    out: Annotated[Path, typer.Option("--out", help="Output file (.csv, .xlsx or .parquet, by its suffix).")],
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Export a pseudonymized table; aggregate cells under PROEFTUIN_MIN_CELL people are suppressed."""

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from proeftuin.design.spec import ExperimentSpec
+from proeftuin.registry.pseudonym import mask_bsns
 from proeftuin.registry.models import (
     AnalysisRun,
     Arm,
@@ -38,7 +39,10 @@ COVARIATE_COLUMNS = (
 
 
 class RegistryError(ValueError):
-    """A request the registry refuses (unknown experiment, duplicate, ...), with the reason."""
+    """A request the registry refuses (unknown experiment, duplicate, ...), with the reason (BSN-like values masked)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(mask_bsns(str(message)))
 
 
 def create_experiment(*, session: Session, spec: ExperimentSpec) -> Experiment:
