@@ -15,6 +15,9 @@ from proeftuin.registry.models import Base, Consent, Participant, ServiceContact
 from proeftuin.registry.pseudonym import ascii_digits, contains_bsn, is_valid_bsn
 
 
+MAX_MONTHS_ON_BENEFIT = 12 * 67  # a whole life; a larger number is a typing error (and overflows a database integer)
+
+
 def _no_bsn(value: str) -> str:
     if contains_bsn(value):
         raise ValueError("looks like a BSN, which may not be written here (a BSN enters only at enrolment)")
@@ -41,7 +44,7 @@ class EnrolmentCreate(BaseModel):
     age: Annotated[int, Field(ge=0, le=120)]
     sex: str
     household: str
-    months_on_benefit: Annotated[int, Field(ge=0)]
+    months_on_benefit: Annotated[int, Field(ge=0, le=MAX_MONTHS_ON_BENEFIT)]
     education: str
     health: Annotated[float, Field(ge=0, le=10)]
     migration_background: bool

@@ -78,7 +78,7 @@ def decode_text(data: bytes, path: Path | str) -> str:
             break
     else:
         candidates = ["utf-8"]
-        if b"\x00" in data:
+        if data.count(0) > len(data) // 4:  # text in UTF-16 without a mark: every other byte of ASCII is NUL
             zeros_even = data[0::2].count(0) > data[1::2].count(0)
             candidates = ["utf-16-be" if zeros_even else "utf-16-le"]
         else:
