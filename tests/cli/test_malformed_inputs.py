@@ -11,8 +11,6 @@ registry byte for byte as it was. Issue 10 counted 12 of 97 such files ending in
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,65 +19,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from typer.testing import CliRunner
 
+from trialcli import ENV, Trial, dump, people
+
 from proeftuin.cli import app
-from proeftuin.design import catalog_experiment
 from proeftuin.simulate.bsn import fake_bsns
 
-ENV = {
-    "PROEFTUIN_PSEUDONYM_SECRETS": json.dumps({"Utrecht": "utrecht-secret-0123456789-abcdefghijkl"}),
-    "PROEFTUIN_SEAL_KEY": "seal-key-0123456789-abcdefghijklmnopqrst",
-}
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 LONG = "x" * 5000
-
-
-@dataclass(frozen=True)
-class Trial:
-    folder: Path
-    bsns: list[str]
-    pseudonyms: list[str]
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Trial:
-    """An Utrecht trial (12 people enrolled, consented, randomized on 2018-06-03) built once, copied per case."""
-    folder = tmp_path_factory.mktemp("template")
-    db = f"sqlite:///{folder / 'trial.db'}"
-    runner = CliRunner()
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in ENV.items():
-            patch.setenv(key, value)
-
-        def run(*args: str) -> str:
-            result = runner.invoke(app, list(args), catch_exceptions=False)
-            assert result.exit_code == 0, result.output
-            return result.stdout
-
-        plan = {"experiment": catalog_experiment("utrecht").model_dump(mode="json"),
-                "randomization": {"method": "blocks", "strata": ["distance_to_labour_market"]}, "consent_versions": ["2018-05"],
-                "survey": {"indices": {"wellbeing": {"items": ["wb1", "wb2", "wb3"], "reverse": ["wb3"], "scale": [1, 5]}}}}
-        (folder / "plan.yaml").write_text(yaml.safe_dump(plan))
-        run("user", "add", "alice", "--role", "admin", "--db", db)
-        run("user", "add", "cora", "--role", "case-manager", "--user", "alice", "--db", db)
-        run("user", "add", "rob", "--role", "researcher", "--user", "alice", "--db", db)
-        run("experiment", "create", "--plan", str(folder / "plan.yaml"), "--user", "alice", "--db", db)
-        bsns = fake_bsns(12, np.random.default_rng(11))
-        people(bsns).to_csv(folder / "people.csv", index=False)
-        pseudonyms = [line.split("\t")[0] for line in run("enrol", str(folder / "people.csv"), "--experiment", "utrecht", "--user", "cora", "--db", db).splitlines()]
-        run("consent", *pseudonyms, "--experiment", "utrecht", "--version", "2018-05", "--on", "2018-06-02", "--user", "cora", "--db", db)
-        run("randomize", "--all", "--experiment", "utrecht", "--on", "2018-06-03", "--user", "cora", "--db", db)
-    return Trial(folder, bsns, pseudonyms)
-
-
-def people(bsns: list[str]) -> pd.DataFrame:
-    n = len(bsns)
-    return pd.DataFrame({"bsn": bsns, "enrolled_on": "2018-06-01", "age": 30, "sex": "f", "household": "single", "months_on_benefit": 24,
-                         "education": "low", "health": 6.0, "migration_background": False,
-                         "distance_to_labour_market": (["far", "near"] * n)[:n]})
 
 
 def outcomes(t: Trial) -> pd.DataFrame:
@@ -295,18 +244,6 @@ COMMANDS = {O: ("import", "outcomes"), S: ("import", "survey"), V: ("import", "s
 USERS = {O: "rob", S: "rob", V: "cora", E: "cora"}
 
 
-def _dump(path: Path) -> str:
-    with sqlite3.connect(path) as con:
-        return "\n".join(con.iterdump())
-
-
-@pytest.fixture
-def copy(template: Trial, tmp_path: Path) -> Trial:
-    for part in template.folder.glob("trial.db*"):  # with its write-ahead log
-        shutil.copy(part, tmp_path / part.name)
-    return Trial(tmp_path, template.bsns, template.pseudonyms)
-
-
 def _assert_one_clean_error(result, secrets: list[str]) -> str:  # type: ignore[no-untyped-def]
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.exit_code == 2, result.output
@@ -324,14 +261,14 @@ def test_a_malformed_file_gives_one_error_line_and_changes_nothing(case: Case, c
         monkeypatch.setenv(key, value)
     path = case.build(copy, copy.folder)
     command = (*COMMANDS[case.command], *(case.args or (("--wave", "1") if case.command == S else ())))
-    before = _dump(copy.folder / "trial.db")
+    before = dump(copy.folder / "trial.db")
     result = CliRunner().invoke(app, [*command, str(path), "--experiment", "utrecht", "--user", USERS[case.command],
                                       "--db", f"sqlite:///{copy.folder / 'trial.db'}"])
     file_bsns = [b.translate(t) for b in copy.bsns for t in (str.maketrans("", ""), ARABIC_INDIC, FULL_WIDTH)]
     line = _assert_one_clean_error(result, file_bsns)
     assert str(path) in line or path.name in line or case.command == E, line
     assert case.expect in line, line
-    assert _dump(copy.folder / "trial.db") == before
+    assert dump(copy.folder / "trial.db") == before
 
 
 @pytest.mark.parametrize(("args", "expect"), [
@@ -354,11 +291,11 @@ def test_an_unusable_database_is_one_error_line(args: tuple[str, ...], expect: s
 def test_an_export_to_an_unusable_place_is_one_error_line(out: str, expect: str, copy: Trial, monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in ENV.items():
         monkeypatch.setenv(key, value)
-    before = _dump(copy.folder / "trial.db")
+    before = dump(copy.folder / "trial.db")
     result = CliRunner().invoke(app, ["export", "summary", "--experiment", "utrecht", "--user", "rob", "--out", str(copy.folder / out),
                                       "--db", f"sqlite:///{copy.folder / 'trial.db'}"])
     assert expect in _assert_one_clean_error(result, [])
-    assert _dump(copy.folder / "trial.db") == before
+    assert dump(copy.folder / "trial.db") == before
 
 
 def test_a_missing_municipality_key_is_one_error_line(copy: Trial, monkeypatch: pytest.MonkeyPatch) -> None:

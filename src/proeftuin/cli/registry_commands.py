@@ -138,14 +138,12 @@ def enrol(
     from proeftuin.registry.db import session_scope
     from proeftuin.registry.intake import enrol as enrol_people
     from proeftuin.registry.schemas import EnrolmentCreate
-    from proeftuin.workflow.tabular import TabularError, read_table, spreadsheet_row
+    from proeftuin.workflow.tabular import TabularError, read_table, spreadsheet_row, text_records
 
     settings = settings_or_fail()
     with registry_errors():
-        frame = read_table(file)
         people = []
-        for index, row in enumerate(frame.to_dict("records")):
-            record = {k: v for k, v in row.items() if v not in ("", None)}
+        for index, record in enumerate(text_records(read_table(file))):
             try:
                 people.append(EnrolmentCreate.model_validate(record))
             except Exception as exc:  # pydantic.ValidationError: name the row and column, never the value

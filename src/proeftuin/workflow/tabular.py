@@ -201,6 +201,19 @@ def _comma_decimals(text: pd.Series, frame: pd.DataFrame, column: str, path: Pat
     return text.where(~text.str.match(_COMMA_NUMBER), text.str.replace(",", ".", regex=False))
 
 
+def text_records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """The rows for a schema to validate, empty cells left out; a semicolon file's ``6,5`` becomes ``6.5``."""
+    comma = bool(frame.attrs.get(DECIMAL_COMMA))
+
+    def value(cell: object) -> object:
+        if comma and isinstance(cell, str) and _COMMA_NUMBER.match(cell.strip()):
+            return cell.strip().replace(",", ".")
+        return cell
+
+    return [{k: value(v) for k, v in row.items() if not (v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip()))}
+            for row in frame.to_dict("records")]
+
+
 def label_column(frame: pd.DataFrame, column: str, path: Path | str) -> np.ndarray:
     """The column as text labels; a missing label is an error."""
     series = frame[column]
