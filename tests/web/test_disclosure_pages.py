@@ -1,0 +1,44 @@
+"""The experiments overview publishes no count that subtraction gives back (complementary suppression)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import login
+from proeftuin.web.queries import ArmCount, ExperimentOverview
+
+
+def _overview(enrolled: int, control: int, treatment: int) -> ExperimentOverview:
+    return ExperimentOverview("utrecht", "Utrecht", "Weten wat werkt", dt.date(2018, 6, 1), dt.date(2019, 12, 31), 100, enrolled,
+                              [ArmCount("control", "Controle", "Control", "regular", True, control),
+                               ArmCount("treatment", "Behandeling", "Treatment", "disregard", False, treatment)])
+
+
+@pytest.mark.parametrize(("enrolled", "control", "treatment"), [(40, 26, 6), (40, 18, 18), (60, 30, 25), (36, 26, 10)])
+def test_no_small_count_follows_from_the_shown_ones(client: TestClient, monkeypatch: pytest.MonkeyPatch,
+                                                    enrolled: int, control: int, treatment: int) -> None:
+    # the bug: randomized 36, control 26 and treatment suppressed gave treatment = 36 - 26 by subtraction
+    monkeypatch.setattr("proeftuin.web.routes.experiments.experiment_overviews", lambda session: [_overview(enrolled, control, treatment)])
+    login(client, "rob")
+    shown = client.get("/api/experiments").json()[0]
+    arms, randomized = shown["arms"], shown["randomized"]
+    waiting = enrolled - control - treatment
+    if treatment < 10:
+        assert arms["treatment"] is None and (arms["control"] is None or randomized is None)
+    if 0 < waiting < 10:  # those not yet randomized: enrolled minus randomized
+        assert shown["enrolled"] is None or randomized is None
+    if None not in (arms["control"], arms["treatment"]) and shown["enrolled"] is not None:
+        assert waiting == 0 or waiting >= 10
+    page = client.get("/experiments").text
+    assert ("<li>Control: x</li>" in page or "<li>Controle: x</li>" in page or ">x /" in page) == (treatment < 10)
+
+
+def test_suppression_leaves_the_overview_alone_when_nothing_is_small(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("proeftuin.web.routes.experiments.experiment_overviews", lambda session: [_overview(60, 25, 25)])
+    login(client, "rob")
+    assert client.get("/api/experiments").json()[0] | {} == {
+        "slug": "utrecht", "municipality": "Utrecht", "status": "closed", "target": 100, "enrolled": 60, "randomized": 50,
+        "arms": {"control": 25, "treatment": 25}}
