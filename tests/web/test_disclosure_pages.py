@@ -42,3 +42,25 @@ def test_suppression_leaves_the_overview_alone_when_nothing_is_small(client: Tes
     assert client.get("/api/experiments").json()[0] | {} == {
         "slug": "utrecht", "municipality": "Utrecht", "status": "closed", "target": 100, "enrolled": 60, "randomized": 50,
         "arms": {"control": 25, "treatment": 25}}
+
+
+@pytest.mark.parametrize(("enrolled", "consented"), [(40, 37), (40, 40), (60, 40)])
+def test_the_flow_diagram_hides_enrolled_minus_consented(monkeypatch: pytest.MonkeyPatch, enrolled: int, consented: int) -> None:
+    # the bug: enrolled 40 and consented 37 shown side by side, so 3 refusals by subtraction
+    import contextlib
+
+    import pandas as pd
+
+    from proeftuin.design import catalog_experiment
+    from proeftuin.web import results
+
+    monkeypatch.setattr(results, "session_scope", lambda engine: contextlib.nullcontext(None))
+    monkeypatch.setattr(results, "enrolment_counts", lambda session, slug: (enrolled, consented))
+    spec = catalog_experiment("utrecht")
+    codes = [a.code for a in spec.arms]
+    participants = pd.DataFrame({"participant_id": range(consented), "arm": [codes[i % len(codes)] for i in range(consented)]})
+    months = pd.DataFrame({"participant_id": range(consented)})
+    flow = results._consort(None, spec, participants, months, 10)  # type: ignore[arg-type]
+    refused = enrolled - consented
+    both_shown = flow.enrolled.isdigit() and flow.consented.isdigit()
+    assert not both_shown if 0 < refused < 10 else both_shown

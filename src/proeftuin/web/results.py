@@ -26,7 +26,7 @@ from proeftuin.analysis.trial import TrialResults
 from proeftuin.design import ExperimentSpec
 from proeftuin.design.outcomes import INCOME_OUTCOMES, LABOUR_OUTCOMES, SURVEY_INDICES, OutcomeDefinition
 from proeftuin.registry import load_experiment_data, session_scope
-from proeftuin.report.disclosure import format_count, is_disclosive
+from proeftuin.report.disclosure import Line, format_count, is_disclosive, publish
 from proeftuin.report.forest import format_level, scale
 from proeftuin.report.html import ReportContext, forest_svg, profiles_svg, render_report
 from proeftuin.web.deps import templates
@@ -185,17 +185,26 @@ def effect_row(effect: Effect, trial: TrialResults, lang: str, min_cell: int) ->
 
 
 def _consort(engine: Engine, spec: ExperimentSpec, participants: pd.DataFrame, months: pd.DataFrame, min_cell: int) -> Consort:
+    """The flow diagram's counts, suppressed so that no step's small difference (enrolled minus consented, an arm
+    minus its analysed, ...) follows by subtraction (:func:`proeftuin.report.disclosure.protect`)."""
     with session_scope(engine) as session:
         enrolled, consented = enrolment_counts(session=session, slug=spec.slug)
     analysed = set(months["participant_id"].unique()) if not months.empty else set()
-    arms = []
+    values = {"enrolled": enrolled, "consented": consented, "randomized": len(participants)}
+    hidden = {"refused": enrolled - consented, "waiting": consented - len(participants)}
+    lines = [Line("enrolled", ("consented", "refused")), Line("consented", ("randomized", "waiting")),
+             Line("randomized", tuple(f"arm:{arm.code}" for arm in spec.arms))]
+    if spec.invited:
+        values["invited"], hidden["not enrolled"] = spec.invited, spec.invited - enrolled
+        lines.append(Line("invited", ("enrolled", "not enrolled")))
     for arm in spec.arms:
         members = participants.loc[participants["arm"] == arm.code, "participant_id"]
-        arms.append(ConsortArm(arm.code, format_count(len(members), min_cell=min_cell),
-                               format_count(int(members.isin(analysed).sum()), min_cell=min_cell)))
-    invited = format_count(spec.invited, min_cell=min_cell) if spec.invited else "–"
-    return Consort(invited, format_count(enrolled, min_cell=min_cell), format_count(consented, min_cell=min_cell),
-                   format_count(len(participants), min_cell=min_cell), arms)
+        values[f"arm:{arm.code}"], values[f"analysed:{arm.code}"] = len(members), int(members.isin(analysed).sum())
+        hidden[f"lost:{arm.code}"] = len(members) - values[f"analysed:{arm.code}"]
+        lines.append(Line(f"arm:{arm.code}", (f"analysed:{arm.code}", f"lost:{arm.code}")))
+    shown = publish(values, lines, min_cell=min_cell, hidden=hidden)
+    arms = [ConsortArm(arm.code, shown[f"arm:{arm.code}"], shown[f"analysed:{arm.code}"]) for arm in spec.arms]
+    return Consort(shown.get("invited", "–"), shown["enrolled"], shown["consented"], shown["randomized"], arms)
 
 
 def compute(engine: Engine, slug: str, min_cell: int) -> ExperimentResults:
