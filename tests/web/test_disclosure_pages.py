@@ -64,3 +64,18 @@ def test_the_flow_diagram_hides_enrolled_minus_consented(monkeypatch: pytest.Mon
     refused = enrolled - consented
     both_shown = flow.enrolled.isdigit() and flow.consented.isdigit()
     assert not both_shown if 0 < refused < 10 else both_shown
+
+
+def test_the_footer_states_the_threshold_in_force(db_url: str, settings) -> None:  # type: ignore[no-untyped-def]
+    # the bug: the footer said 10 whatever PROEFTUIN_MIN_CELL was
+    from pydantic import SecretStr
+
+    from proeftuin.web.app import create_app
+    from proeftuin.web.security import WebSettings
+
+    web = WebSettings(secret=SecretStr("web-" + "0123456789abcdefghijklmnopqrstuvwxyz"))
+    with TestClient(create_app(db_url, settings=settings.model_copy(update={"min_cell": 7}), web_settings=web)) as client:
+        login(client, "rob")
+        page = client.get("/experiments").text
+        assert "cells under 7 are suppressed" in page or "kleiner dan 7 worden onderdrukt" in page
+        assert "kleiner dan 10" not in page and "cells under 10" not in page
