@@ -1,4 +1,4 @@
-"""The experiments overview publishes no count that subtraction gives back (complementary suppression)."""
+"""Web pages publish no count that subtraction gives back, state the threshold in force, and never echo a BSN."""
 
 from __future__ import annotations
 
@@ -79,3 +79,33 @@ def test_the_footer_states_the_threshold_in_force(db_url: str, settings) -> None
         page = client.get("/experiments").text
         assert "cells under 7 are suppressed" in page or "kleiner dan 7 worden onderdrukt" in page
         assert "kleiner dan 10" not in page and "cells under 10" not in page
+
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+PERSON = {"experiment": "utrecht", "enrolled_on": "2018-06-01", "age": "30", "sex": "f", "household": "single",
+          "months_on_benefit": "12", "education": "low", "health": "6", "distance_to_labour_market": "far"}
+
+
+def test_an_outcomes_file_keyed_by_bsn_is_refused_without_echoing_it(client: TestClient) -> None:
+    # the bug: the error quoted the BSN of the first row (CLI and web)
+    from conftest import VALID_BSN, csrf
+
+    login(client, "rob")
+    content = f"pseudonym,month,hours_per_week,contract,gross_earnings,on_benefit\n{VALID_BSN},2018-06,8,none,100,true\n"
+    page = client.post("/data/utrecht/upload", data={"kind": "outcomes", "source": "municipal", "csrf_token": csrf(client)},
+                       files={"file": ("bsn.csv", content.encode(), "text/csv")})
+    assert page.status_code == 422
+    assert VALID_BSN not in page.text and "*********" in page.text
+
+
+def test_a_bsn_in_arabic_indic_digits_is_the_same_person_not_a_500(client: TestClient) -> None:
+    # the bug: the eleven-test passed, the pseudonym's ASCII encoding then failed: 500
+    from conftest import VALID_BSN, csrf
+
+    login(client, "cora")
+    first = client.post("/intake/enrol", data={**PERSON, "bsn": VALID_BSN, "csrf_token": csrf(client)}, follow_redirects=False)
+    assert first.status_code == 303
+    again = client.post("/intake/enrol", data={**PERSON, "bsn": VALID_BSN.translate(ARABIC_INDIC), "csrf_token": csrf(client)},
+                        follow_redirects=False)
+    assert again.status_code == 400 and "already enrolled" in again.text
+    assert VALID_BSN not in again.text and VALID_BSN.translate(ARABIC_INDIC) not in again.text
