@@ -78,6 +78,27 @@ def recoverable(unknown: set[Hashable], lines: Sequence[Line]) -> set[Hashable]:
     return {name for name, fixed in zip(names, determined, strict=True) if fixed}
 
 
+def _components(names: set[Hashable], lines: Sequence[Line]) -> list[tuple[set[Hashable], list[Line]]]:
+    """The table split into parts that share no line (each is protected alone: small matrices, the same result)."""
+    parent = {name: name for name in names}
+
+    def root(name: Hashable) -> Hashable:
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    for line in lines:
+        for part in line.parts:
+            parent[root(part)] = root(line.total)
+    groups: dict[Hashable, tuple[set[Hashable], list[Line]]] = {}
+    for name in names:
+        groups.setdefault(root(name), (set(), []))[0].add(name)
+    for line in lines:
+        groups[root(line.total)][1].append(line)
+    return list(groups.values())
+
+
 def protect(
     values: Mapping[Hashable, int], lines: Sequence[Line], *, min_cell: int, hidden: Mapping[Hashable, int] | None = None
 ) -> frozenset[Hashable]:
@@ -87,19 +108,27 @@ def protect(
     whether they need protecting). Returns primary and secondary suppressions together.
     """
     hidden = dict(hidden or {})
+    suppressed: set[Hashable] = set()
+    for names, part_lines in _components(set(values) | set(hidden), lines):
+        suppressed |= _protect_part({n: values[n] for n in names if n in values}, part_lines, min_cell,
+                                    {n: hidden[n] for n in names if n in hidden})
+    return frozenset(suppressed)
+
+
+def _protect_part(values: Mapping[Hashable, int], lines: Sequence[Line], min_cell: int, hidden: Mapping[Hashable, int]) -> set[Hashable]:
     suppressed = {name for name, n in values.items() if is_disclosive(int(n), min_cell=min_cell)}
     sensitive_hidden = {name for name, n in hidden.items() if is_disclosive(int(n), min_cell=min_cell)}
     while True:
         exposed = recoverable(suppressed | hidden.keys(), lines) & (suppressed | sensitive_hidden)
         if not exposed:
-            return frozenset(suppressed)
+            return suppressed
         target = min(exposed, key=repr)
         through = [line for line in lines if target == line.total or target in line.parts]
         candidates = [name for line in through for name in (*line.parts, line.total) if name in values and name not in suppressed]
-        if not candidates:  # every neighbour is hidden already: widen to the whole table
+        if not candidates:  # every neighbour is hidden already: widen to the whole part of the table
             candidates = [name for name in values if name not in suppressed]
         if not candidates:
-            return frozenset(suppressed)
+            return suppressed
 
         def cost(name: Hashable) -> tuple[int, bool, int, str]:
             left = recoverable(suppressed | {name} | hidden.keys(), lines) & (suppressed | {name} | sensitive_hidden)
