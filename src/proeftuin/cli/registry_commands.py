@@ -81,9 +81,10 @@ def _engine(db: str):  # type: ignore[no-untyped-def]
     try:
         engine = make_engine(db)
         migrate(engine)
-    except (OperationalError, ImportError) as exc:
-        reason = str(getattr(exc, "orig", exc)).splitlines()[0] if str(getattr(exc, "orig", exc)) else type(exc).__name__
-        raise fail(f"--db: cannot open {url.render_as_string(hide_password=True)} ({reason})") from None
+    except OperationalError as exc:  # worded as the console entry point words it (proeftuin.cli.main)
+        raise fail(f"database: {str(exc.orig or exc).splitlines()[0]}") from None
+    except ImportError as exc:
+        raise fail(f"--db: the driver for {url.drivername!r} is not installed ({exc.name})") from None
     return engine
 
 

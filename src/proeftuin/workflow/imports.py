@@ -50,6 +50,7 @@ PLAUSIBLE = {
     "gross_earnings": Plausible(0, 100_000, "EUR a month", "some 25 times the minimum wage; beyond it, a misplaced decimal or a yearly sum"),
     "minutes": Plausible(0, 24 * 60, "minutes", "one service takes at most a day"),
 }
+MAX_WAVE = 99  # survey waves of one trial; a larger number is a typing error (and overflows a database integer)
 # a month as YYYY-MM; the first of the month (as Excel writes a date cell) is read as its month
 _MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-01(?: 00:00:00)?)?$")
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?: 00:00:00)?$")
@@ -152,8 +153,8 @@ def import_outcomes(engine: Engine, path: Path | str, *, slug: str, actor: str, 
 def import_survey(engine: Engine, path: Path | str, *, slug: str, actor: str, wave: int) -> ImportResult:
     """Parse item answers of ``wave`` against the experiment's instrument and store them in one transaction."""
     path = Path(path)
-    if wave < 0:
-        raise TabularError(path, f"--wave must be 0 (baseline) or more; got {wave}")
+    if not 0 <= wave <= MAX_WAVE:
+        raise TabularError(path, f"--wave must be 0 (baseline) to {MAX_WAVE}; got {wave}")
     with session_scope(engine) as session:
         plan = survey_plan(get_experiment(session=session, slug=slug))
     items = list(dict.fromkeys(i for spec in plan.survey.indices.values() for i in spec.items))
