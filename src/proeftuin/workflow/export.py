@@ -101,6 +101,13 @@ def suppress(
     return out
 
 
+def suppress_reconciliation(table: pd.DataFrame, *, min_cell: int) -> pd.DataFrame:
+    """The two-source comparison as published: the disagreeing are part of the people in both sources, so
+    neither they nor the agreeing may be small (the one rule of the export and the web page)."""
+    return suppress(table, total="n_both", parts=("n_disagree", "n_disagree_work"), min_cell=min_cell,
+                    statistics=("on_benefit_municipal", "on_benefit_cbs", "working_municipal", "working_cbs"))
+
+
 def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with each text cell a spreadsheet would run as a formula prefixed by ``'`` (OWASP, CSV injection)."""
     out = frame.copy()
@@ -156,9 +163,7 @@ def _table(session: Session, kind: ExportKind, slug: str, min_cell: int) -> pd.D
         table = months.groupby(["period", "arm"], as_index=False).agg(n=("participant_id", "nunique"), on_benefit=("on_benefit", "mean"))
         return suppress(table, total="n", statistics=("on_benefit",), min_cell=min_cell)
     if kind is ExportKind.reconciliation:
-        table = reconcile_sources(session=session, slug=slug)
-        return suppress(table, total="n_both", parts=("n_disagree", "n_disagree_work"), min_cell=min_cell,
-                        statistics=("on_benefit_municipal", "on_benefit_cbs", "working_municipal", "working_cbs"))
+        return suppress_reconciliation(reconcile_sources(session=session, slug=slug), min_cell=min_cell)
     if kind is ExportKind.services:
         table = services_by_arm(session=session, slug=slug)
         return suppress(table, total="n_arm", total_key=("arm",), parts=("n_received",), statistics=("contacts_per_participant",), min_cell=min_cell)
