@@ -307,3 +307,21 @@ def test_a_missing_municipality_key_is_one_error_line(copy: Trial, monkeypatch: 
                                       "--db", f"sqlite:///{copy.folder / 'trial.db'}"])
     assert "no pseudonym secret for 'Utrecht'" in _assert_one_clean_error(result, [])
 
+
+
+def test_a_bsn_in_a_plans_free_text_is_refused_without_echo(copy: Trial, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the bug: a BSN typed into a free-text field was stored and exported
+    import yaml
+
+    from proeftuin.design import catalog_experiment
+
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    spec = catalog_experiment("utrecht").model_dump(mode="json") | {"slug": "utrecht-b", "notes": f"zie dossier {copy.bsns[5]}"}
+    plan = {"experiment": spec, "randomization": {"method": "blocks", "strata": ["distance_to_labour_market"]}, "consent_versions": ["2018-05"]}
+    (copy.folder / "plan.yaml").write_text(yaml.safe_dump(plan))
+    before = dump(copy.folder / "trial.db")
+    result = CliRunner().invoke(app, ["experiment", "create", "--plan", str(copy.folder / "plan.yaml"), "--user", "alice",
+                                      "--db", f"sqlite:///{copy.folder / 'trial.db'}"])
+    assert "holds a BSN-like value" in _assert_one_clean_error(result, copy.bsns)
+    assert dump(copy.folder / "trial.db") == before
