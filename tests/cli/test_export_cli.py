@@ -13,7 +13,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from trialcli import ENV, Trial, people
+from trialcli import ENV, Trial, people, copy_fixture, template_fixture  # noqa: F401 (fixtures)
 from typer.testing import CliRunner
 
 from proeftuin.cli import app

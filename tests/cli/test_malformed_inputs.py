@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from trialcli import ENV, Trial, dump, people
+from trialcli import ENV, Trial, dump, people, copy_fixture, template_fixture  # noqa: F401 (fixtures)
 
 from proeftuin.cli import app
 from proeftuin.simulate.bsn import fake_bsns

@@ -29,8 +29,8 @@ class Trial:
     pseudonyms: list[str]
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Trial:
+@pytest.fixture(scope="module", name="template")
+def template_fixture(tmp_path_factory: pytest.TempPathFactory) -> Trial:
     """An Utrecht trial (12 people enrolled, consented, randomized on 2018-06-03) built once, copied per case."""
     folder = tmp_path_factory.mktemp("template")
     db = f"sqlite:///{folder / 'trial.db'}"
@@ -72,8 +72,8 @@ def dump(path: Path) -> str:
         return "\n".join(con.iterdump())
 
 
-@pytest.fixture
-def copy(template: Trial, tmp_path: Path) -> Trial:
+@pytest.fixture(name="copy")
+def copy_fixture(template: Trial, tmp_path: Path) -> Trial:
     for part in template.folder.glob("trial.db*"):  # with its write-ahead log
         shutil.copy(part, tmp_path / part.name)
     return Trial(tmp_path, template.bsns, template.pseudonyms)
