@@ -286,7 +286,7 @@ class DataImport(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16), doc="outcomes or survey")
+    kind: Mapped[str] = mapped_column(String(16), doc="outcomes, survey or services")
     source: Mapped[str] = mapped_column(String(16), doc="municipal, cbs or survey")
     wave: Mapped[int | None] = mapped_column(Integer, nullable=True)
     filename: Mapped[str] = mapped_column(String(256))
@@ -324,3 +324,5 @@ class ServiceContact(Base):
     kind: Mapped[str] = mapped_column(String(32))
     minutes: Mapped[int] = mapped_column(Integer, default=0)
     recorded_by: Mapped[str] = mapped_column(String(64))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"), nullable=True, index=True,
+                                                  doc="The file revision it came from (None: entered one by one); 0008.")
