@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from conftest import PASSWORD, csrf, login
-from proeftuin.web.security import MAX_FAILURES, SESSION_COOKIE, hash_password, verify_password
+from proeftuin.web.security import SESSION_COOKIE, hash_password, verify_password
+from proeftuin.web.throttle import MAX_FAILURES
 
 
 def _post_login(client: TestClient, password: str, token: str | None = None):  # type: ignore[no-untyped-def]
