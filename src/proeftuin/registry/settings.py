@@ -22,7 +22,6 @@ from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from zxcvbn import zxcvbn
 
 MIN_SECRET_LENGTH = 32
 MIN_GUESSES_LOG10 = 24.0
@@ -46,6 +45,8 @@ def refuse_weak_key(name: str, value: SecretStr) -> SecretStr:
         raise ValueError(f"{name} is a default or trivial value; set it to a random secret")
     if len(text) < MIN_SECRET_LENGTH:
         raise ValueError(f"{name} is {len(text)} characters; it needs at least {MIN_SECRET_LENGTH}")
+    from zxcvbn import zxcvbn  # here: its dictionaries take 0.1 s to load, which commands without keys need not pay
+
     estimate = zxcvbn(text[:ESTIMATED_PREFIX])
     if estimate["guesses_log10"] < MIN_GUESSES_LOG10:
         raise ValueError(f"{name} is guessable (about 10^{estimate['guesses_log10']:.0f} guesses: words, repeats or sequences); "
