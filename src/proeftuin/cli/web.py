@@ -38,7 +38,7 @@ def serve(
         web_settings = WebSettings()
         refuse_shared_keys({**settings.named_keys(), WEB_SECRET_VARIABLE: web_settings.secret})
     except ValidationError as exc:
-        raise fail(f"settings: {exc.errors()[0]['msg']}") from None
+        raise fail(f"settings: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
     except ValueError as exc:
         raise fail(f"settings: {exc}") from None
     if workers < 1:

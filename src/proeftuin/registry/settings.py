@@ -1,8 +1,8 @@
 """Typed settings of an installation, from the environment (prefix ``PROEFTUIN_``).
 
 Secrets are refused when empty, short, a well-known default or guessable (estimated with
-zxcvbn, the password-strength estimator of Dropbox: a key of 32 characters is refused below
-about 80 bits), and when one value serves two purposes: each municipality's pseudonym secret,
+zxcvbn, the password-strength estimator of Dropbox, told the Dutch words keys here are made of:
+a key is refused below about 80 bits), and when one value serves two purposes: each municipality's pseudonym secret,
 the seal key and the web app's secret must all differ, so that leaking one (the web secret sits
 on the web server) gives away none of the others::
 
@@ -31,6 +31,10 @@ characters are estimated at 10^28 or more (hex; 10^30 for URL-safe base64, over 
 ESTIMATED_PREFIX = 72
 """zxcvbn's own cap on its input (its matching time grows fast with length): longer secrets are
 judged by their first 72 characters, which can only make the judgement stricter."""
+GUESSABLE_WORDS = ("proeftuin", "bijstand", "participatiewet", "gemeente", "experiment", "sleutel", "geheim", "wachtwoord",
+                   "welkom", "zegel", "pseudoniem", "pseudonym", "seal", "secret", "key", "web", "groningen", "nijmegen",
+                   "utrecht", "tilburg", "wageningen", "deventer")
+"""Words an installation's keys are likely made of, which zxcvbn's English dictionaries lack."""
 KNOWN_DEFAULTS = frozenset({"changethis", "changeme", "secret", "default", "password", "test", "proeftuin"})
 PSEUDONYM_SECRETS_VARIABLE = "PROEFTUIN_PSEUDONYM_SECRETS"
 SEAL_KEY_VARIABLE = "PROEFTUIN_SEAL_KEY"
@@ -47,7 +51,7 @@ def refuse_weak_key(name: str, value: SecretStr) -> SecretStr:
         raise ValueError(f"{name} is {len(text)} characters; it needs at least {MIN_SECRET_LENGTH}")
     from zxcvbn import zxcvbn  # here: its dictionaries take 0.1 s to load, which commands without keys need not pay
 
-    estimate = zxcvbn(text[:ESTIMATED_PREFIX])
+    estimate = zxcvbn(text[:ESTIMATED_PREFIX], user_inputs=GUESSABLE_WORDS)
     if estimate["guesses_log10"] < MIN_GUESSES_LOG10:
         raise ValueError(f"{name} is guessable (about 10^{estimate['guesses_log10']:.0f} guesses: words, repeats or sequences); "
                          "set it to a random secret")
@@ -85,7 +89,7 @@ class RegistrySettings(BaseSettings):
         try:
             parsed = json.loads(value)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"{PSEUDONYM_SECRETS_VARIABLE} is not valid JSON ({exc.msg} at character {exc.pos}); "
+            raise ValueError(f"{PSEUDONYM_SECRETS_VARIABLE} is not valid JSON ({exc.msg.lower()}, character {exc.pos + 1}); "
                              """expected {"Municipality": "<secret>", ...}""") from None
         if not isinstance(parsed, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in parsed.items()):
             raise ValueError(f"""{PSEUDONYM_SECRETS_VARIABLE} must be a JSON object of texts: {{"Municipality": "<secret>", ...}}""")
