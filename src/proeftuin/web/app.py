@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
@@ -37,6 +39,17 @@ shared or back-button cache must not keep them (the simple safe rule: all of the
 STATIC = "/static"
 PUBLIC_WITH_BODY = frozenset({"/login", "/logout", "/api/token"})
 """The only paths that take a request body from someone not logged in."""
+class Problem(BaseModel):
+    """Why a request was refused."""
+
+    detail: str
+
+
+API_REFUSALS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "Not logged in, or the session or token has ended (logout, a new password)"},
+    403: {"model": Problem, "description": "The user's role may not do this"},
+}
+"""The refusals every API route may answer, declared in the OpenAPI schema (schemathesis checks it)."""
 FORM_BODY_BYTES = 1 << 20
 """The largest request body of any route but the upload (which sets its own limit): forms are small."""
 
@@ -188,5 +201,5 @@ def create_app(db_url: str, *, settings: RegistrySettings | None = None, web_set
     from proeftuin.web.routes import audit, auth, data, experiments, intake, results, workpays
 
     for module in (auth, experiments, intake, audit, workpays, results, data):
-        app.include_router(module.router, max_body_size=FORM_BODY_BYTES)
+        app.include_router(module.router, max_body_size=FORM_BODY_BYTES, responses=API_REFUSALS)
     return app
