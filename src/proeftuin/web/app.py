@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
-
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
@@ -39,6 +38,8 @@ shared or back-button cache must not keep them (the simple safe rule: all of the
 STATIC = "/static"
 PUBLIC_WITH_BODY = frozenset({"/login", "/logout", "/api/token"})
 """The only paths that take a request body from someone not logged in."""
+
+
 class Problem(BaseModel):
     """Why a request was refused."""
 
@@ -165,7 +166,7 @@ def create_app(db_url: str, *, settings: RegistrySettings | None = None, web_set
     app.state.signer = Signer(web_settings)
     app.state.throttle = LoginThrottle(engine)
     app.state.results_cache = ResultsCache()
-    app.state.users = {}  # name -> (looked up at, User): see deps.current_user
+    app.state.users = {}  # name -> (looked up at, User): see deps.authenticated_user
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
     sweep_abandoned_uploads()

@@ -75,15 +75,16 @@ def authenticated_user(request: Request, session: Session) -> User | None:
     now = time.monotonic()
     cached = known.get(bearer.name)
     if cached is not None and now - cached[0] < USER_FRESH_SECONDS:
-        user: User | None = cached[1]
+        user = cached[1]
     else:
-        user = get_user(session=session, name=bearer.name)
-        if user is None:
+        found = get_user(session=session, name=bearer.name)
+        if found is None:
             known.pop(bearer.name, None)
             return None
-        session.expunge(user)
-        known[bearer.name] = (now, user)
-    return user if user is not None and user.session_generation == bearer.generation else None
+        session.expunge(found)
+        known[bearer.name] = (now, found)
+        user = found
+    return user if user.session_generation == bearer.generation else None
 
 
 def current_user(request: Request, session: SessionDep) -> User:
