@@ -46,13 +46,13 @@ def serve(
     # Forwarded headers are the app's business (PROEFTUIN_WEB_TRUSTED_PROXIES), never uvicorn's:
     # its default believes X-Forwarded-For from 127.0.0.1, so any local client could pick the
     # address the login throttle counts by.
-    server = {"host": host, "port": port, "proxy_headers": False}
     if workers == 1:
-        uvicorn.run(create_app(db, settings=settings, web_settings=web_settings), **server)
+        uvicorn.run(create_app(db, settings=settings, web_settings=web_settings), host=host, port=port, proxy_headers=False)
         return
     # Several processes each build the app from the environment (the settings were checked above).
     os.environ[DB_ENVIRONMENT] = db
-    uvicorn.run("proeftuin.web.environment:app_from_environment", factory=True, workers=workers, **server)
+    uvicorn.run("proeftuin.web.environment:app_from_environment", factory=True, workers=workers, host=host, port=port,
+                proxy_headers=False)
 
 
 @user_app.command("password")
