@@ -21,8 +21,8 @@ from proeftuin.design import catalog_experiment
 from proeftuin.simulate.bsn import fake_bsns
 
 ENV = {
-    "PROEFTUIN_PSEUDONYM_SECRETS": json.dumps({"Utrecht": "utrecht-secret-0123456789-abcdefghijkl"}),
-    "PROEFTUIN_SEAL_KEY": "seal-key-0123456789-abcdefghijklmnopqrst",
+    "PROEFTUIN_PSEUDONYM_SECRETS": json.dumps({"Utrecht": "utrecht-2deBw_JFNtZXXqooGcbBYrE4U9--h8PvBs-bKBe_"}),
+    "PROEFTUIN_SEAL_KEY": "seal-4jmr2R8GIItCuHFJv-2G6njNt8k1UybspxqOo09M",
 }
 
 

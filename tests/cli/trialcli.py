@@ -19,8 +19,8 @@ from proeftuin.design import catalog_experiment
 from proeftuin.simulate.bsn import fake_bsns
 
 ENV = {
-    "PROEFTUIN_PSEUDONYM_SECRETS": json.dumps({"Utrecht": "utrecht-secret-0123456789-abcdefghijkl"}),
-    "PROEFTUIN_SEAL_KEY": "seal-key-0123456789-abcdefghijklmnopqrst",
+    "PROEFTUIN_PSEUDONYM_SECRETS": json.dumps({"Utrecht": "utrecht-tMwWn4_dLgE5ERuCQGenqJ3r1N-1B14kjWvIv_Wy"}),
+    "PROEFTUIN_SEAL_KEY": "seal-7DZoTLHHsVqNsNdcQdB8U8S8mgKZTf4meqsL2CgK",
 }
 @dataclass(frozen=True)
 class Trial:

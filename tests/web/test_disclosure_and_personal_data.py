@@ -73,7 +73,7 @@ def test_the_footer_states_the_threshold_in_force(db_url: str, settings) -> None
     from proeftuin.web.app import create_app
     from proeftuin.web.security import WebSettings
 
-    web = WebSettings(secret=SecretStr("web-" + "0123456789abcdefghijklmnopqrstuvwxyz"))
+    web = WebSettings(secret=SecretStr("web-ZwVnn6BRe88wlaxckP77V5VDJOCOPCS0ZA2iSU0J"))
     with TestClient(create_app(db_url, settings=settings.model_copy(update={"min_cell": 7}), web_settings=web)) as client:
         login(client, "rob")
         page = client.get("/experiments").text

@@ -44,7 +44,7 @@ def settings_or_fail() -> RegistrySettings:
         return RegistrySettings()
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise fail(f"settings: {first['msg']}") from None
+        raise fail(f"settings: {first['msg'].removeprefix('Value error, ')}") from None
 
 
 @contextmanager

@@ -194,6 +194,25 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     password_hash: Mapped[str | None] = mapped_column(String(256), nullable=True, doc="argon2 hash for the web app; 0003.")
+    session_generation: Mapped[int] = mapped_column(
+        Integer, server_default="0", default=0,
+        doc="Carried by every web session and bearer token; raised at logout or a new password, which ends them all; 0007.")
+
+
+class LoginFailure(Base):
+    """One failed web login, kept for the throttling window (shared by every worker process; 0007).
+
+    The account is stored as the SHA-256 of the name typed (a password typed into the name field
+    is not kept in clear); the address is the client's as the app sees it (behind a trusted proxy,
+    the forwarded one).
+    """
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[float] = mapped_column(Float, index=True, doc="Unix time of the attempt.")
+    account: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
 
 
 class Seal(Base):
