@@ -34,7 +34,6 @@ engine's, regrouped by design cell.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import ibis
 import numpy as np
@@ -301,8 +300,3 @@ def estimate_effects_engine(
             estimator="ols",
         )
     )
-
-
-def table_of(con: Any, frame: pd.DataFrame) -> ibis.Table:
-    """``frame`` as a table of ``con`` (tests and small inputs)."""
-    return con.create_table(f"frame_{id(frame)}", frame, temp=True) if con.name != "pyspark" else con.create_table(f"frame_{id(frame)}", frame, overwrite=True)

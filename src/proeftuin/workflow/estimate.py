@@ -59,6 +59,7 @@ def estimate_file(
     lin: bool = False,
     ri_draws: int | None = None,
     seed: int | None = None,
+    frame: pd.DataFrame | None = None,
 ) -> EffectTable:
     """Read ``path`` and estimate every arm against ``control`` on each outcome (OLS, robust SE).
 
@@ -72,6 +73,9 @@ def estimate_file(
     ``(1 + #{|t_b| >= |t_obs|}) / (1 + B)``), re-randomizing within the ``strata`` column and
     whole clusters of the ``cluster`` column when named, with ``seed``; the covariates enter
     that statistic linearly (residualised outcomes).
+
+    ``frame``, when given, is the content of ``path`` already read (a Parquet dataset of many
+    files); errors still name ``path``.
 
     Raises :class:`TabularError` naming file, row and column for any bad input, and
     ``ValueError`` for an inconsistent choice of options; rows with a missing outcome are left
@@ -89,7 +93,7 @@ def estimate_file(
         raise ValueError(f"--ri must be a positive number of re-randomizations; got {ri_draws}")
     if lin and not covariates:
         raise ValueError("--lin interacts the covariates with the arms: name them with --covariates")
-    frame = read_table(path)
+    frame = read_table(path) if frame is None else frame
     if not outcomes:
         raise TabularError(path, "name at least one outcome column")
     design_columns = [c for c in (cluster, strata) if c is not None]
