@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -45,19 +46,35 @@ def connect(engine: Engine = DEFAULT_ENGINE, *, spark_master: str | None = None,
         con.raw_sql("SET preserve_insertion_order = false")
         return con
     if engine == "spark":
-        from pyspark.sql import SparkSession
-
-        session = SparkSession.getActiveSession()
-        if session is None or (spark_master is not None and session.sparkContext.master != spark_master):
-            session = (
-                SparkSession.builder.master(spark_master or DEFAULT_SPARK_MASTER)
-                .appName("proeftuin")
-                .config("spark.sql.session.timeZone", "UTC")
-                .config("spark.ui.showConsoleProgress", "false")
-                .getOrCreate()
-            )
-        return ibis.pyspark.connect(session)
+        return ibis.pyspark.connect(spark_session(spark_master))
     raise ValueError(f"engine {engine!r} does not run Ibis expressions; use one of duckdb, spark")
+
+
+def spark_session(master: str | None = None) -> Any:
+    """The active Spark session, or a new one on ``master`` (default ``local[*]``), quiet.
+
+    On local cores the shuffle uses a few partitions (Spark's default of 200 is sized for a
+    cluster and makes small local jobs slow); on a cluster Spark's own settings apply.
+    """
+    warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark.*")
+    from pyspark.sql import SparkSession
+
+    session = SparkSession.getActiveSession()
+    if session is not None and (master is None or session.sparkContext.master == master):
+        return session
+    master = master or DEFAULT_SPARK_MASTER
+    builder = (
+        SparkSession.builder.master(master)
+        .appName("proeftuin")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+    )
+    if master.startswith("local"):
+        builder = builder.config("spark.sql.shuffle.partitions", str(2 * (os.cpu_count() or 1)))
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def dataset_files(path: Path | str) -> list[str]:
