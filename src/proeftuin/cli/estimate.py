@@ -32,7 +32,7 @@ def _estimate_on_engine(engine: str, spark_master: str | None, path: Path, *, ex
             if value is not None:
                 raise ValueError(f"{flag} is not available with --engine {engine}; use --engine memory")
     elif any(value is not None for value in extras.values()):
-        raise ValueError("a Parquet folder or glob is estimated without --covariates, --lin or --ri")
+        raise ValueError("a Parquet folder or glob is estimated without --covariates or --lin")
     if spark_master is not None and engine != "spark":
         raise ValueError("--spark-master is for --engine spark")
     return estimate_dataset(path, engine=engine, spark_master=spark_master, **options)  # type: ignore[arg-type]
@@ -64,7 +64,7 @@ def estimate(
     try:
         effects = _estimate_on_engine(
             engine, spark_master, file, outcomes=outcome, arm=arm, control=control, strata=strata, cluster=cluster,
-            vcov=vcov, level=level, extras={"--covariates": covariates, "--lin": lin or None, "--ri": ri},
+            vcov=vcov, level=level, ri_draws=ri, seed=seed, extras={"--covariates": covariates, "--lin": lin or None},
         ) if engine != "memory" or _is_dataset(file) else estimate_file(
             file, outcomes=outcome, arm=arm, control=control, covariates=_split(covariates), level=level,
             vcov=vcov, cluster=cluster, strata=strata, lin=lin, ri_draws=ri, seed=seed,  # type: ignore[arg-type]

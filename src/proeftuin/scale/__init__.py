@@ -9,6 +9,8 @@ The in-memory engine (:mod:`proeftuin.analysis`) is the reference; these functio
     person_month_indicators(jobs_table, window, con) -> ibis.Table
     estimate_effects_engine(table, *, outcomes, arm, control, strata=None, cluster=None,
                             vcov=None, level=0.90) -> EffectTable
+    randomization_inference_engine(table, *, outcomes, arm, control, strata=None, draws, seed=None,
+                                   level=0.90) -> EffectTable   # 0/1 outcomes, on design cells
     write_register(out, *, persons, months, seed, ...) -> RegisterSummary
 """
 
@@ -23,6 +25,7 @@ from proeftuin.scale.engine import (
     read_parquet,
 )
 from proeftuin.scale.ols import estimate_effects_engine
+from proeftuin.scale.ri import randomization_inference_engine
 from proeftuin.scale.outcomes import CONTROL, Window, check_assignments, person_month_indicators, register_outcomes, window_of
 from proeftuin.scale.synthetic import RegisterSummary, write_register
 
@@ -40,6 +43,7 @@ __all__ = [
     "dataset_files",
     "estimate_effects_engine",
     "person_month_indicators",
+    "randomization_inference_engine",
     "read_parquet",
     "register_outcomes",
     "window_of",

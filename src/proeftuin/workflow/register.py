@@ -19,6 +19,7 @@ from proeftuin.scale import (
     connect,
     dataset_files,
     estimate_effects_engine,
+    randomization_inference_engine,
     read_parquet,
     register_outcomes,
     window_of,
@@ -80,11 +81,15 @@ def estimate_dataset(
     level: float = DEFAULT_LEVEL,
     spark_master: str | None = None,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    ri_draws: int | None = None,
+    seed: int | None = None,
 ) -> EffectTable:
     """Effects of every arm on ``outcomes`` in the Parquet dataset ``path``, computed by ``engine``.
 
     ``memory`` reads the dataset into memory and runs :func:`proeftuin.workflow.estimate.estimate_file`
     (the reference); ``duckdb`` and ``spark`` run :func:`proeftuin.scale.estimate_effects_engine`.
+    With ``ri_draws`` the effects get ``extra["ri_p_value"]`` (re-randomizing within ``strata``;
+    on an engine: :func:`proeftuin.scale.randomization_inference_engine`, 0/1 outcomes, HC2).
     """
     if engine == "memory":
         from proeftuin.workflow.estimate import estimate_file
@@ -92,11 +97,16 @@ def estimate_dataset(
         files = dataset_files(path)
         frame = ds.dataset(files, format="parquet").to_table().to_pandas()
         return estimate_file(path, frame=frame, outcomes=outcomes, arm=arm, control=control, strata=strata,
-                             cluster=cluster, vcov=vcov, level=level)
+                             cluster=cluster, vcov=vcov, level=level, ri_draws=ri_draws, seed=seed)
+    if ri_draws is not None and (cluster is not None or vcov not in (None, "HC2")):
+        raise ValueError("randomization inference on an engine re-randomizes individuals with HC2; drop --cluster/--vcov or use --engine memory")
     con = connect(engine, spark_master=spark_master, memory_limit=memory_limit)
     table = read_parquet(con, path)
     require_columns(table, [arm, *outcomes, *(c for c in (strata, cluster) if c)], path)
     try:
+        if ri_draws is not None:
+            return randomization_inference_engine(table, outcomes=outcomes, arm=arm, control=control, strata=strata,
+                                                  draws=ri_draws, seed=seed, level=level)
         return estimate_effects_engine(table, outcomes=outcomes, arm=arm, control=control, strata=strata,
                                        cluster=cluster, vcov=vcov, level=level)
     except ValueError as exc:
