@@ -11,6 +11,7 @@ The in-memory engine (:mod:`proeftuin.analysis`) is the reference; these functio
                             vcov=None, level=0.90) -> EffectTable
     randomization_inference_engine(table, *, outcomes, arm, control, strata=None, draws, seed=None,
                                    level=0.90) -> EffectTable   # 0/1 outcomes, on design cells
+    reference_group_engine(table, *, outcome, participant, covariates, trim=0.0, level=0.90) -> Effect
     write_register(out, *, persons, months, seed, ...) -> RegisterSummary
 """
 
@@ -25,6 +26,7 @@ from proeftuin.scale.engine import (
     read_parquet,
 )
 from proeftuin.scale.ols import estimate_effects_engine
+from proeftuin.scale.reference_group import reference_group_engine
 from proeftuin.scale.ri import randomization_inference_engine
 from proeftuin.scale.outcomes import CONTROL, Window, check_assignments, person_month_indicators, register_outcomes, window_of
 from proeftuin.scale.synthetic import RegisterSummary, write_register
@@ -45,6 +47,7 @@ __all__ = [
     "person_month_indicators",
     "randomization_inference_engine",
     "read_parquet",
+    "reference_group_engine",
     "register_outcomes",
     "window_of",
     "write_register",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import tempfile
 import warnings
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -43,6 +44,8 @@ def connect(engine: Engine = DEFAULT_ENGINE, *, spark_master: str | None = None,
     if engine == "duckdb":
         con = ibis.duckdb.connect(threads=threads) if threads else ibis.duckdb.connect()
         con.raw_sql(f"SET memory_limit = '{memory_limit}'")
+        # Spill beyond the limit to the system's temporary folder (DuckDB's default is ./.tmp).
+        con.raw_sql(f"SET temp_directory = '{os.path.join(tempfile.gettempdir(), 'proeftuin-duckdb')}'")
         con.raw_sql("SET preserve_insertion_order = false")
         return con
     if engine == "spark":
