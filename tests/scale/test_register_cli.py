@@ -93,3 +93,12 @@ def test_simulate_register_refuses_a_folder_that_is_not_empty(tmp_path) -> None:
     (tmp_path / "x" / "keep.txt").write_text("mine")
     _assert_one_error_line(_invoke("simulate", "register", "--persons", 10, "--months", 2, "--out", tmp_path / "x"), "not empty")
     _assert_one_error_line(_invoke("simulate", "register", "--persons", 0, "--months", 2, "--out", tmp_path / "y"), "must be positive")
+
+
+def test_randomization_inference_on_an_engine_adds_p_values_to_the_json(outcome_folder) -> None:
+    result = _invoke("estimate", outcome_folder, "--engine", "duckdb", "--outcome", "work_8h", "--arm", "arm", "--control", "control",
+                     "--strata", "stratum", "--ri", 200, "--seed", 3, "--format", "json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["ri_draws"] == 200 and payload["strata"] == "stratum"
+    assert all(1 / 201 <= effect["ri_p_value"] <= 1 for effect in payload["effects"])
