@@ -6,7 +6,7 @@ The in-memory engine (:mod:`proeftuin.analysis`) is the reference; these functio
     connect(engine="duckdb", *, spark_master=None, memory_limit="2GB", threads=None) -> backend
     read_parquet(con, path) -> ibis.Table          # a file, a folder of parts or a glob
     register_outcomes(con, *, jobs, benefits, assignments, window, control="control") -> ibis.Table
-    person_month_indicators(jobs_table, window, con) -> ibis.Table
+    person_month_indicators(jobs_table, window) -> ibis.Table
     estimate_effects_engine(table, *, outcomes, arm, control, strata=None, cluster=None,
                             vcov=None, level=0.90) -> EffectTable
     randomization_inference_engine(table, *, outcomes, arm, control, strata=None, draws, seed=None,

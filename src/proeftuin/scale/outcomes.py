@@ -73,7 +73,7 @@ def _check_rules() -> None:
             raise NotImplementedError(f"{rule.outcome}: only 'off benefit' is supported on benefit months")
 
 
-def person_month_indicators(jobs: ibis.Table, window: Window, con: Any) -> ibis.Table:
+def person_month_indicators(jobs: ibis.Table, window: Window) -> ibis.Table:
     """Per person-month with a job record in the window: the summed records and each job indicator."""
     months = window.months()
     wml = ibis.memtable(pd.DataFrame({"__month": months.astype("datetime64[s]").astype(object), "__wml": minimum_wage(months)}))
@@ -119,7 +119,7 @@ def register_outcomes(
     strata = [c for c in assigned.columns if c not in ASSIGNMENT_COLUMNS]
     n_months = len(window.months())
 
-    monthly = person_month_indicators(job_table, window, con)
+    monthly = person_month_indicators(job_table, window)
     job_outcomes = [r.outcome for r in INDICATOR_RULES if r.column in _JOB_SOURCES]
     per_person = monthly.group_by("pseudonym").aggregate(**{o: monthly[o].cast("int8").max() for o in job_outcomes})
     ben = benefit_table.mutate(__month=_month_start(benefit_table["month"]))
