@@ -41,13 +41,16 @@ def _memory(frame: pd.DataFrame, vcov: str, *, strata: bool = True):
 def _assert_equal(reference, engine_result) -> None:
     assert len(reference) == len(engine_result)
     for a, b in zip(reference, engine_result):
-        assert (a.outcome, a.term, a.n, a.n_arm, a.n_control) == (b.outcome, b.term, b.n, b.n_arm, b.n_control)
+        assert (a.outcome, a.term, a.n_arm, a.n_control, a.not_estimable) == (b.outcome, b.term, b.n_arm, b.n_control, b.not_estimable)
+        if a.not_estimable:
+            continue
+        assert a.n == b.n
         for field in ("estimate", "std_error", "ci_low", "ci_high", "p_value", "control_mean"):
             assert getattr(b, field) == pytest.approx(getattr(a, field), abs=TOLERANCE, rel=TOLERANCE), field
         assert b.df == pytest.approx(a.df, rel=TOLERANCE)
 
 
-@pytest.mark.parametrize("vcov", ["HC0", "HC1", "HC2", "HC3", "CR1", "CR2"])
+@pytest.mark.parametrize("vcov", ["HC0", "HC1", "HC2", "HC3", "CR0", "CR1", "CR2"])
 def test_every_variance_equals_the_in_memory_engine_with_strata_and_missing_values(as_table, trial, vcov) -> None:
     table = as_table(trial)
     result = estimate_effects_engine(table, outcomes=OUTCOMES, arm="arm", control="control", strata="stratum",
@@ -74,21 +77,31 @@ def test_hc2_with_strata_matches_statsmodels(as_table, trial) -> None:
         assert effect.std_error == pytest.approx(fit.bse[f"arm_{effect.term}"], abs=TOLERANCE)
 
 
-def test_a_stratum_without_observed_values_is_not_estimable(as_table, trial) -> None:
+def test_a_stratum_without_observed_values_is_dropped_as_in_memory(as_table, trial) -> None:
     frame = trial.assign(sparse=np.where(trial["stratum"] == "west", np.nan, trial["sparse"]))
-    table = as_table(frame)
-    with pytest.raises(ValueError, match="rank deficient"):
-        estimate_effects_engine(table, outcomes=["sparse"], arm="arm", control="control", strata="stratum")
+    result = estimate_effects_engine(as_table(frame), outcomes=OUTCOMES, arm="arm", control="control", strata="stratum")
+    _assert_equal(_memory(frame, "HC2"), result)
+    assert "west" in result[4].note
 
 
 def test_an_absent_control_value_is_named(as_table, trial) -> None:
-    table = as_table(trial)
     with pytest.raises(ValueError, match="control value 'placebo' does not occur"):
-        estimate_effects_engine(table, outcomes=["binary"], arm="arm", control="placebo")
+        estimate_effects_engine(as_table(trial), outcomes=["binary"], arm="arm", control="placebo")
 
 
-def test_hc2_is_undefined_when_a_cell_holds_one_person(as_table) -> None:
-    frame = pd.DataFrame({"arm": ["control"] * 5 + ["a"] * 4 + ["b"], "y": np.arange(10.0)})
-    table = as_table(frame)
-    with pytest.raises(ValueError, match="leverage 1"):
-        estimate_effects_engine(table, outcomes=["y"], arm="arm", control="control")
+def test_edge_cases_are_not_estimable_with_the_in_memory_reasons(as_table) -> None:
+    """No variation, an arm without observed values, and a one-person cell under HC2 and HC3."""
+    rng = np.random.default_rng(3)
+    arm = np.array(["control"] * 30 + ["a"] * 30 + ["b"])
+    frame = pd.DataFrame({
+        "arm": arm, "stratum": "all",
+        "constant": 1.0,
+        "no_b": np.where(arm == "b", np.nan, rng.random(arm.size)),
+        "y": rng.random(arm.size),
+    })
+    for vcov in ("HC1", "HC2", "HC3"):
+        reference = estimate_effects(frame[["constant", "no_b", "y"]].to_numpy(), frame["arm"].to_numpy(), control="control",
+                                     outcome_names=["constant", "no_b", "y"], vcov=vcov)
+        result = estimate_effects_engine(as_table(frame), outcomes=["constant", "no_b", "y"], arm="arm", control="control", vcov=vcov)
+        _assert_equal(reference, result)
+        assert any(e.not_estimable for e in result)

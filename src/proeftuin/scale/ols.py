@@ -41,10 +41,21 @@ import pandas as pd
 
 from proeftuin.analysis import DEFAULT_LEVEL, EffectTable, VcovType
 from proeftuin.analysis.options import check_level, check_option
+from proeftuin.analysis.inference import (
+    LEVERAGE_ONE,
+    NO_OBSERVATIONS_ARM,
+    NO_OBSERVATIONS_CONTROL,
+    NO_VARIATION,
+    NO_VARIATION_RTOL,
+    TOO_FEW_CLUSTERS,
+    TOO_FEW_OBSERVATIONS,
+    ZERO_STANDARD_ERROR,
+)
 from proeftuin.analysis.results import EffectColumns
 
 _RANK_TOLERANCE = 1e-10
 _LEVERAGE_ONE = 1.0 - 1e-10
+_NO_INFLUENCE = 1e-8
 _EIGEN_ZERO = 1e-12
 _ARM, _STRATUM, _CLUSTER = "__arm", "__stratum", "__cluster"
 
@@ -75,6 +86,8 @@ def cell_statistics(table: ibis.Table, outcomes: Sequence[str], arm: str, strata
         metrics[_n(j)] = y.count()
         metrics[_mean(j)] = y.mean()
         metrics[_var(j)] = y.var(how="pop")
+        metrics[f"__lo{j}"] = y.min()
+        metrics[f"__hi{j}"] = y.max()
     return grouped.group_by([_ARM, _STRATUM]).aggregate(**metrics).to_pandas()
 
 
@@ -110,12 +123,8 @@ def _hc_weights(leverage: np.ndarray, n: int, p: int, vcov: str) -> np.ndarray:
         return np.ones_like(leverage)
     if vcov == "HC1":
         return np.full_like(leverage, n / (n - p))
-    if np.any(leverage > _LEVERAGE_ONE):
-        raise ValueError(
-            f"{vcov} is undefined: an observation has leverage 1 (an arm or stratum cell with a "
-            "single observation); use HC0/HC1"
-        )
-    return 1.0 / (1.0 - leverage) if vcov == "HC2" else 1.0 / (1.0 - leverage) ** 2
+    safe = np.where(leverage > _LEVERAGE_ONE, 0.0, leverage)  # leverage-1 cells: see the caller
+    return 1.0 / (1.0 - safe) if vcov == "HC2" else 1.0 / (1.0 - safe) ** 2
 
 
 def _cluster_scores(
@@ -133,7 +142,7 @@ def _cluster_scores(
     n_gc = frame["count"].to_numpy(dtype=float)
     resid = frame["total"].to_numpy(dtype=float) - n_gc * fit[cell_index]  # (rows,)
     terms = a.shape[0]
-    if vcov == "CR1":
+    if vcov in ("CR0", "CR1"):
         scores = np.zeros((terms, g_total))
         for t in range(terms):
             np.add.at(scores[t], codes, a[t, cell_index] * resid)
@@ -215,7 +224,6 @@ def estimate_effects_engine(
         raise ValueError(f"column {arm}: only the control value {control!r} occurs; there is no arm to compare")
     design = _Design(cells[_ARM], cells[_STRATUM], treatments, sorted(set(cells[_STRATUM])))
     k, p = len(treatments), design.x.shape[1]
-    terms = list(range(1, k + 1))
     is_control = (cells[_ARM] == control).to_numpy()
     arm_of_cell = cells[_ARM].to_numpy()
     sums = None
@@ -227,9 +235,11 @@ def estimate_effects_engine(
         sums_cell = np.array([lookup[key] for key in zip(sums[_ARM], sums[_STRATUM])], dtype=int)
 
     shape = (len(names), k)
-    estimate, variance, df = np.empty(shape), np.empty(shape), np.empty(shape)
-    n_used, n_arm, n_control = (np.empty(shape, dtype=int) for _ in range(3))
-    control_mean = np.empty(shape)
+    estimate, variance, df = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
+    n_used, n_arm, n_control = (np.zeros(shape, dtype=int) for _ in range(3))
+    control_mean = np.full(shape, np.nan)
+    reasons = np.full(shape, "", dtype=object)
+    notes = np.full(shape, "", dtype=object)
     for j, name in enumerate(names):
         n_c = cells[_n(j)].to_numpy(dtype=float)
         if n_c.sum() == 0:
@@ -238,32 +248,50 @@ def estimate_effects_engine(
         var_c = np.nan_to_num(cells[_var(j)].to_numpy(dtype=float))
         counts = np.array([n_c[arm_of_cell == t].sum() for t in treatments]).astype(int)
         controls = int(n_c[is_control].sum())
-        if controls == 0 or not counts.all():
-            missing = [control] if controls == 0 else [t for t, c in zip(treatments, counts) if c == 0]
-            raise ValueError(f"outcome {name!r}: no observed values in arm(s) {missing}; the effect cannot be estimated")
         n = int(n_c.sum())
-        if n <= p:
-            raise ValueError(f"outcome {name!r}: {n} observations for {p} coefficients")
-        x = design.x
+        n_used[j], n_arm[j], n_control[j] = n, counts, controls
+        present = np.flatnonzero(counts > 0)
+        reasons[j, counts == 0] = NO_OBSERVATIONS_ARM
+        if controls == 0:
+            reasons[j] = NO_OBSERVATIONS_CONTROL
+            continue
+        control_mean[j] = (n_c[is_control] * mean_c[is_control]).sum() / controls
+        if present.size == 0:
+            continue
+        # Arms without observations leave the model (as in memory); so do strata without any
+        # observation of this outcome (an all-zero indicator: R's lm drops it as collinear).
+        strata_kept = [c for c in range(1 + k, p) if (n_c * design.x[:, c]).sum() > 0]
+        keep = np.r_[0, 1 + present, strata_kept].astype(int)
+        x = design.x[:, keep]
+        if len(strata_kept) < p - 1 - k:
+            dropped = [design.levels[1 + c - (1 + k)] for c in range(1 + k, p) if c not in strata_kept]
+            notes[j] = f"dropped as constant or collinear (as R's lm): {', '.join(dropped)}"
+        terms = list(range(1, 1 + present.size))
+        q_all = x.shape[1]
+        if n <= q_all:
+            reasons[j, present] = TOO_FEW_OBSERVATIONS
+            continue
         _, r = np.linalg.qr(np.sqrt(n_c)[:, None] * x)
         diag = np.abs(np.diag(r))
         if diag.min() <= _RANK_TOLERANCE * diag.max():
-            raise ValueError(
-                f"outcome {name!r}: the design matrix is rank deficient (a stratum without observations, "
-                "or an arm with no observations)"
-            )
-        r_inv = np.linalg.solve(r, np.eye(p))
+            raise ValueError(f"outcome {name!r}: the design matrix is rank deficient")
+        r_inv = np.linalg.solve(r, np.eye(q_all))
         xtx_inv = r_inv @ r_inv.T
         coef = xtx_inv @ (x.T @ (n_c * mean_c))
-        a = (x @ xtx_inv)[:, terms].T  # (k, cells): the coefficient rows a_c
+        a = (x @ xtx_inv)[:, terms].T  # (terms, cells): the coefficient rows a_c
         fit = x @ coef
         if vcov.startswith("HC"):
             leverage = np.einsum("cp,pq,cq->c", x, xtx_inv, x)
             observed = n_c > 0
-            weights = _hc_weights(leverage[observed], n, p, vcov)
+            one = observed & (leverage > _LEVERAGE_ONE)
+            if vcov in ("HC2", "HC3") and one.any():
+                influenced = np.abs(a[:, one]).max(axis=1) > _NO_INFLUENCE * np.abs(a).max(axis=1)
+                reasons[j, present[influenced]] = LEVERAGE_ONE.format(vcov=vcov)
+                observed &= ~one  # no influence on the other terms: left out of their variance
+            weights = _hc_weights(leverage[observed], n, q_all, vcov)
             ssr = n_c * var_c + n_c * (mean_c - fit) ** 2
-            variance[j] = (a[:, observed] ** 2 * weights * ssr[observed]).sum(axis=1)
-            df[j] = float(n - p)
+            variance[j, present] = (a[:, observed] ** 2 * weights * ssr[observed]).sum(axis=1)
+            df[j, present] = float(n - q_all)
         else:
             assert sums is not None
             observed = sums[_n(j)].to_numpy() > 0
@@ -274,16 +302,20 @@ def estimate_effects_engine(
             })
             scores, cr2_df, g = _cluster_scores(frame, sums_cell[observed], x, xtx_inv, a, fit, vcov)
             if g < 2:
-                raise ValueError(f"outcome {name!r}: {vcov} needs at least 2 clusters; got {g}")
-            variance[j] = (scores**2).sum(axis=1)
+                reasons[j, present] = TOO_FEW_CLUSTERS
+                continue
+            variance[j, present] = (scores**2).sum(axis=1)
             if vcov == "CR1":
-                variance[j] *= g / (g - 1) * (n - 1) / (n - p)
-                df[j] = float(g - 1)
-            else:
-                df[j] = cr2_df
-        estimate[j] = coef[terms]
-        n_used[j], n_arm[j], n_control[j] = n, counts, controls
-        control_mean[j] = (n_c[is_control] * mean_c[is_control]).sum() / controls
+                variance[j, present] *= g / (g - 1) * (n - 1) / (n - q_all)
+            df[j, present] = cr2_df if vcov == "CR2" else float(g - 1)
+        estimate[j, present] = coef[terms]
+        low = np.nanmin(cells[f"__lo{j}"].to_numpy(dtype=float))
+        high = np.nanmax(cells[f"__hi{j}"].to_numpy(dtype=float))
+        magnitude = max(abs(low), abs(high))
+        tiny = np.sqrt(variance[j, present]) <= NO_VARIATION_RTOL * magnitude
+        reasons[j, present[tiny & (reasons[j, present] == "")]] = ZERO_STANDARD_ERROR
+        if high - low <= NO_VARIATION_RTOL * magnitude:
+            reasons[j, present] = NO_VARIATION
     return EffectTable.from_columns(
         EffectColumns(
             outcomes=tuple(names),
@@ -298,5 +330,7 @@ def estimate_effects_engine(
             level=level,
             vcov=vcov,
             estimator="ols",
+            not_estimable=reasons,
+            note=notes,
         )
     )

@@ -35,7 +35,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from proeftuin.rules import compute_benefits, minimum_wage, net_earnings
+from proeftuin.rules import compute_benefits, minimum_hourly_wage, minimum_wage, net_earnings
 from proeftuin.simulate import Calibration, month_starts
 
 ARMS: tuple[tuple[str, tuple[str, ...]], ...] = (("control", ()), ("disregard", ("disregard",)), ("intensive", ("intensive",)))
@@ -97,7 +97,7 @@ def _chunk(first: int, count: int, periods: np.ndarray, seed: int, chunk_no: int
     permanent = np.array([lab["permanent_contract_share"][s] for s in _JOB_SIZES])
     wage_ratio = np.maximum(1.0, np.exp(rng.normal(lab["wage_premium"]["mean"], lab["wage_premium"]["sd"], count)))
     other_exit = rng.geometric(lab["other_monthly_outflow"], count)
-    hourly = minimum_wage(periods) / (lab["full_time_hours"] * _WEEKS_PER_MONTH)
+    hourly = minimum_hourly_wage(periods)
 
     def draw_job(u_hours: np.ndarray, u_contract: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         low, high = bands[size, 0], bands[size, 1]
