@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import os
 import tempfile
+import uuid
 import warnings
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -103,8 +104,10 @@ def read_parquet(con: Any, path: Path | str) -> ibis.Table:
     """The Parquet dataset at ``path`` (file, folder or glob) as a table of ``con``."""
     files = dataset_files(path)
     try:
-        if con.name == "pyspark":
-            return con.read_parquet(files if len(files) > 1 else files[0])
+        if con.name == "pyspark":  # Spark reads the list of files itself (Ibis would quote it as one path)
+            name = f"parquet_{uuid.uuid4().hex[:12]}"
+            con._session.read.parquet(*files).createOrReplaceTempView(name)
+            return con.table(name)
         return con.read_parquet(files)
     except Exception as exc:  # the engines raise their own types for an unreadable file
         raise DatasetError(path, f"cannot be read as Parquet ({str(exc).splitlines()[0]})") from exc
