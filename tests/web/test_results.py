@@ -83,14 +83,14 @@ def test_results_are_cached_until_the_data_change(demo_client: TestClient) -> No
 
 def _enrol_one_more(client: TestClient) -> None:
     login(client, DEMO_ADMIN)
-    person = {"experiment": "utrecht", "bsn": VALID_BSN, "enrolled_on": "2018-06-01", "age": "30", "sex": "f", "household": "single",
+    person = {"experiment": "utrecht", "bsn": VALID_BSN, "enrolled_on": "2018-06-01", "age": "30", "sex": "female", "household": "single",
               "months_on_benefit": "12", "education": "low", "health": "6", "distance_to_labour_market": "far"}
     assert client.post("/intake/enrol", data={**person, "csrf_token": csrf(client)}, follow_redirects=False).status_code == 303
 
 
 def test_small_experiment_is_suppressed_and_not_analysed(client: TestClient) -> None:
     login(client, "cora")
-    person = {"experiment": "utrecht", "bsn": VALID_BSN, "enrolled_on": "2018-06-01", "age": "30", "sex": "f", "household": "single",
+    person = {"experiment": "utrecht", "bsn": VALID_BSN, "enrolled_on": "2018-06-01", "age": "30", "sex": "female", "household": "single",
               "months_on_benefit": "12", "education": "low", "health": "6", "distance_to_labour_market": "far"}
     assert client.post("/intake/enrol", data={**person, "csrf_token": csrf(client)}, follow_redirects=False).status_code == 303
     login(client, "rob")

@@ -38,8 +38,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, func, select
 
 from proeftuin.analysis.trial import TrialResults, analyze_trial, pool_arm_types
-from proeftuin.design import ExperimentSpec, TrialPlan, catalog
-from proeftuin.design.plan import Method, RandomizationSpec, SurveySpec
+from proeftuin.design import ExperimentSpec, TrialPlan, catalog, catalog_plan
 from proeftuin.registry import get_experiment, load_experiment_data, make_engine, migrate, session_scope
 from proeftuin.registry.allocate import randomize
 from proeftuin.registry.crud import latest_analysis_run, record_analysis_run
@@ -53,16 +52,13 @@ from proeftuin.registry.verify import VerifyReport, verify_registry
 from proeftuin.report import LANGUAGES, Lang, ReportContext, write_report
 from proeftuin.rules import income_curve, minimum_wage
 from proeftuin.simulate import Calibration, synthetic_population, simulate_trial
-from proeftuin.simulate.trial import statistics_netherlands_records, survey_instrument, survey_items
+from proeftuin.simulate.trial import statistics_netherlands_records, survey_items
 from proeftuin.workflow.benefits import monthly_benefits
 from proeftuin.workflow.imports import import_outcomes, import_survey
 
 DEFAULT_SEED = 2017
 REPORT_NAMES: dict[str, str] = {"nl": "report.html", "en": "report.en.html"}
-CONSENT_VERSION = "2017-09"
 ADMIN, INTAKE, RESEARCHER = "demo-admin", "demo-klantmanager", "demo-onderzoeker"
-BATCH_INTAKE = frozenset({"utrecht"})
-"""Experiments with one intake moment, randomized as one batch (Utrecht, June 2018)."""
 
 Progress = Callable[[str], None]
 """Called with a short description after each step (the CLI draws progress bars with it)."""
@@ -122,14 +118,8 @@ def demo_settings(seed: int) -> RegistrySettings:
 
 
 def demo_plan(spec: ExperimentSpec) -> TrialPlan:
-    """The trial plan of a catalog experiment: its strata, consent text and survey instrument."""
-    method = Method.complete if spec.slug in BATCH_INTAKE else Method.blocks
-    return TrialPlan(
-        experiment=spec,
-        randomization=RandomizationSpec(method=method, strata=spec.strata),
-        consent_versions=(CONSENT_VERSION,),
-        survey=SurveySpec.model_validate({"indices": survey_instrument()}),
-    )
+    """The trial plan of a catalog experiment (its strata, consent text and survey instrument)."""
+    return catalog_plan(spec.slug)
 
 
 def _ensure_users(engine: Engine) -> None:
@@ -162,12 +152,13 @@ def build_experiment(engine: Engine, spec: ExperimentSpec, seeds: DemoSeeds, *, 
     frame = population.frame
     start = spec.start
     with session_scope(engine) as session:
-        create_trial(session=session, actor=ADMIN, plan=demo_plan(spec), settings=settings, nonce=seeds.nonce)
+        plan = demo_plan(spec)
+        create_trial(session=session, actor=ADMIN, plan=plan, settings=settings, nonce=seeds.nonce)
     with session_scope(engine) as session:
         people = enrol(session=session, actor=INTAKE, slug=spec.slug, people=[_enrolment(row, start) for _, row in frame.iterrows()], settings=settings)
         pseudonyms = [p.pseudonym for p in people]
         record_consent(session=session, actor=INTAKE, slug=spec.slug,
-                       consents=[ConsentCreate(pseudonym=p, text_version=CONSENT_VERSION, on=start) for p in pseudonyms])
+                       consents=[ConsentCreate(pseudonym=p, text_version=plan.consent_versions[0], on=start) for p in pseudonyms])
     with session_scope(engine) as session:
         arm_of = {a.pseudonym: a.arm for a in randomize(session=session, actor=INTAKE, slug=spec.slug, pseudonyms=pseudonyms, on=start, settings=settings)}
     trial = simulate_trial(population, spec, np.array([arm_of[p] for p in pseudonyms]), seed=seeds.outcomes)
