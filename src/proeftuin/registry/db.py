@@ -1,4 +1,7 @@
-"""Engines, sessions and migrations. SQLite file by default; any SQLAlchemy URL works."""
+"""Engines, sessions and migrations. SQLite file by default; any SQLAlchemy URL works.
+
+``Engine`` and ``Session`` are the handles a face passes on to the registry's functions (named here
+so a face needs no SQLAlchemy import of its own)."""
 
 from __future__ import annotations
 

@@ -9,6 +9,8 @@ Then the audit chain is recomputed event by event. The first problem found is re
 
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -65,7 +67,7 @@ def _check_experiment(session: Session, experiment: Experiment, seal: Seal, sett
         if record.arm != recomputed:
             return len(rows), (f"{where}: assignment #{record.sequence} (participant {participant.pseudonym[:12]}) is {record.arm!r}; "
                                f"the sealed seed gives {recomputed!r}")
-    logged = dict(session.execute(select(AuditEvent.subject, AuditEvent.payload).where(
+    logged: dict[str, dict[str, Any]] = dict(session.execute(select(AuditEvent.subject, AuditEvent.payload).where(
         AuditEvent.experiment_id == experiment.id, AuditEvent.action == Action.assign.value)).all())
     for participant, assignment, code in rows:
         if logged.get(participant.pseudonym, {}).get("arm") != code:
