@@ -93,8 +93,8 @@ def _type_of(prop: dict[str, Any]) -> str:
         return f"list of {_type_of(items)}"
     if kind == "object" and "additionalProperties" in prop and isinstance(prop["additionalProperties"], dict):
         return f"map of name to {_type_of(prop['additionalProperties'])}"
-    limits = [f"{sym} {prop[key]}" for key, sym in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="),
-                                                   ("exclusiveMaximum", "<"), ("pattern", "matches")) if key in prop]
+    limits = [f"{sym} `{prop[key]}`" for key, sym in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="),
+                                                     ("exclusiveMaximum", "<"), ("pattern", "matches")) if key in prop]
     return kind + (f" ({', '.join(limits)})" if limits else "")
 
 
