@@ -18,8 +18,11 @@ from sqlalchemy.orm import Session
 from proeftuin.design import stratum_key
 from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.registry.crud import RegistryError, get_experiment
+from proeftuin.registry.db import write_lock
+from proeftuin.registry.digest import participant_sha256
 from proeftuin.registry.eligibility import ineligibility_reasons
 from proeftuin.registry.experiments import BASELINE, trial_plan
+from proeftuin.registry.lifecycle import TrialState, check_in_period, check_operation, state_of
 from proeftuin.registry.models import Consent, Experiment, Participant
 from proeftuin.registry.pseudonym import pseudonymize
 from proeftuin.registry.roles import Operation, Role, authorize, check_caseload
@@ -32,8 +35,10 @@ def enrol(*, session: Session, actor: str, slug: str, people: Sequence[Enrolment
 
     A case manager enrols into their own caseload (``case_manager`` defaults to them).
     """
+    write_lock(session)
     user = authorize(session=session, actor=actor, operation=Operation.enrol)
     experiment = get_experiment(session=session, slug=slug)
+    check_operation(experiment, Operation.enrol)
     plan = trial_plan(experiment)
     secret = settings.pseudonym_secret(experiment.municipality)
     strata = plan.randomization.strata
@@ -59,7 +64,8 @@ def enrol(*, session: Session, actor: str, slug: str, people: Sequence[Enrolment
                      "stratum": stratum_key(covariates, strata) if strata else "all", **covariates})
     if rows:
         session.execute(insert(Participant), rows)
-    AuditLog(session).record_many([(actor, Action.enrol, experiment.id, r["pseudonym"], {"case_manager": r["case_manager"]}) for r in rows])
+    AuditLog(session).record_many([(actor, Action.enrol, experiment.id, r["pseudonym"], {"case_manager": r["case_manager"], "facts_sha256": participant_sha256(r)})
+                                  for r in rows])
     return [ParticipantPublic(pseudonym=r["pseudonym"], enrolled_on=r["enrolled_on"], stratum=r["stratum"], case_manager=r["case_manager"]) for r in rows]
 
 
@@ -95,8 +101,10 @@ def latest_consents(*, session: Session, participant_ids: Sequence[int]) -> dict
 
 def record_consent(*, session: Session, actor: str, slug: str, consents: Sequence[ConsentCreate]) -> int:
     """Record consents and withdrawals (all or none); returns how many were recorded."""
+    write_lock(session)
     user = authorize(session=session, actor=actor, operation=Operation.consent)
     experiment = get_experiment(session=session, slug=slug)
+    check_operation(experiment, Operation.consent)
     versions = trial_plan(experiment).consent_versions
     people = participants_by_pseudonym(session=session, experiment=experiment, pseudonyms=[c.pseudonym for c in consents])
     standing = {pid: c.kind for pid, c in latest_consents(session=session, participant_ids=[p.id for p in people.values()]).items()}
@@ -108,6 +116,10 @@ def record_consent(*, session: Session, actor: str, slug: str, consents: Sequenc
             raise RegistryError(f"consent text version {item.text_version!r} is not one of the plan's {list(versions)}")
         if item.on < participant.enrolled_on:
             raise RegistryError(f"consent of {item.pseudonym[:12]} dated {item.on}, before enrolment on {participant.enrolled_on}")
+        if item.kind == "given":
+            if state_of(experiment) is not TrialState.recruiting:
+                raise RegistryError(f"experiment {slug!r} is {experiment.status}: consent is given only while recruiting (a withdrawal is recorded any time)")
+            check_in_period(experiment, item.on, f"the consent of {item.pseudonym[:12]}")
         if item.kind == "withdrawn" and standing.get(participant.id) != "given":
             raise RegistryError(f"{item.pseudonym[:12]} has no standing consent to withdraw")
         standing[participant.id] = item.kind

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.registry.crud import get_experiment
 from proeftuin.registry.intake import participants_by_pseudonym
+from proeftuin.registry.lifecycle import check_operation
 from proeftuin.registry.models import Arm, Assignment, Participant, ServiceContact
 from proeftuin.registry.roles import Operation, authorize, check_caseload
 from proeftuin.registry.schemas import ServiceCreate
@@ -24,13 +25,15 @@ def record_services(*, session: Session, actor: str, slug: str, services: Sequen
     """Record services received (case manager: own caseload); returns how many."""
     user = authorize(session=session, actor=actor, operation=Operation.record_service)
     experiment = get_experiment(session=session, slug=slug)
+    check_operation(experiment, Operation.record_service)
     people = participants_by_pseudonym(session=session, experiment=experiment, pseudonyms=[s.pseudonym for s in services])
     for item in services:
         check_caseload(user, people[item.pseudonym], Operation.record_service)
     rows = [{"participant_id": people[s.pseudonym].id, "on": s.on, "kind": s.kind, "minutes": s.minutes, "recorded_by": actor} for s in services]
     if rows:
         session.execute(insert(ServiceContact), rows)
-    AuditLog(session).record_many([(actor, Action.service, experiment.id, s.pseudonym, {"kind": s.kind, "on": s.on.isoformat()}) for s in services])
+    AuditLog(session).record_many([(actor, Action.service, experiment.id, s.pseudonym, {"kind": s.kind, "on": s.on.isoformat(), "minutes": s.minutes})
+                                  for s in services])
     return len(rows)
 
 
