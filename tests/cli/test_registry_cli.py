@@ -171,7 +171,7 @@ def test_case_manager_may_not_export_and_researcher_may_not_randomize(trial, run
 
 def test_weak_secret_is_refused(tmp_path: Path, run, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("PROEFTUIN_SEAL_KEY", "changeme")
-    result = run("purge", "--user", "alice", "--db", f"sqlite:///{tmp_path / 'x.db'}")
+    result = run("purge", "--experiment", "utrecht", "--yes", "--user", "alice", "--db", f"sqlite:///{tmp_path / 'x.db'}")
     assert result.exit_code == 2
     assert "PROEFTUIN_SEAL_KEY is a default or trivial value" in result.stderr
 
@@ -194,6 +194,7 @@ def test_services_are_recorded_all_or_nothing_and_exported_per_arm(trial, run) -
 def test_unseal_publishes_the_seed_and_verify_still_passes(trial, run) -> None:  # type: ignore[no-untyped-def]
     db = trial["db"]
     assert run("unseal", "--experiment", "utrecht", "--user", "cora", "--db", db).exit_code == 2  # admins only
+    assert run("experiment", "close", "--experiment", "utrecht", "--on", "2019-10-01", "--user", "alice", "--db", db).exit_code == 0
     opened = run("unseal", "--experiment", "utrecht", "--user", "alice", "--db", db)
     assert opened.exit_code == 0 and opened.stdout.startswith("unsealed utrecht: seed ")
     assert run("verify", "--db", db).exit_code == 0

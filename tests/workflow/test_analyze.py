@@ -19,10 +19,11 @@ from typer.testing import CliRunner
 from proeftuin.cli import app
 from proeftuin.design import catalog_experiment
 from proeftuin.design.analysis_plan import AnalysisPlan, PlanError
+from proeftuin.registry.audit import keyed_engine
 from proeftuin.registry import make_engine, session_scope
 from proeftuin.registry.models import AuditEvent
 from proeftuin.workflow.analyze import EXPLORATORY, analyze_plan
-from proeftuin.workflow.demo import analyze, run_demo
+from proeftuin.workflow.demo import DEFAULT_SEED, analyze, demo_settings, run_demo
 
 SLUG = "tilburg"
 ESTIMATE_TOL = 1e-12
@@ -49,7 +50,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def engine(demo_db: str):
-    engine = make_engine(demo_db)
+    engine = keyed_engine(make_engine(demo_db), demo_settings(DEFAULT_SEED))  # analysis runs are audited
     yield engine
     engine.dispose()
 

@@ -116,8 +116,19 @@ def _experiments(session: Session, state: ChainState, slugs: dict[int, str]) -> 
             if experiment.id not in state.status:  # a legacy registry's baseline covers experiments made before the key
                 yield f"{where}: no audit event records its creation"
             continue
-        if "facts_sha256" in created and canonical_sha256(experiment_facts(experiment)) != created["facts_sha256"]:
-            yield f"{where}: its period, plan or arms (regime, control flag, ratio) differ from what was recorded at creation"
+        facts = experiment_facts(experiment)
+        for code in sorted(set(facts["arms"]) | set(created.get("arms", facts["arms"]))):
+            held, recorded = facts["arms"].get(code), created.get("arms", facts["arms"]).get(code)
+            if held is None or recorded is None:
+                yield f"{where}: arm {code!r} is {'missing from the registry' if held is None else 'not in the plan recorded at creation'}"
+                continue
+            for name in sorted(recorded):
+                if held[name] != recorded[name]:
+                    yield f"{where}: arm {code!r}: {name} is {held[name]!r} in the registry, {recorded[name]!r} when created"
+        if facts["period"] != created.get("period", facts["period"]):
+            yield f"{where}: its period (intake window) is {' - '.join(facts['period'])}, {' - '.join(created['period'])} when created"
+        if "facts_sha256" in created and canonical_sha256(facts) != created["facts_sha256"]:
+            yield f"{where}: its name, municipality, declared design or plan differs from what was recorded at creation"
         if experiment.status != state.status.get(experiment.id, experiment.status):
             yield f"{where}: its state is {experiment.status}; the audit chain's transitions leave it {state.status[experiment.id]}"
         seal = session.scalar(select(Seal).where(Seal.experiment_id == experiment.id))

@@ -37,14 +37,17 @@ def canonical_sha256(value: Any) -> str:
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
+def arm_facts(experiment: Experiment) -> dict[str, dict[str, Any]]:
+    """Every arm of a trial by code: its benefit regime, control flag, allocation ratio, components and labels."""
+    return {a.code: {"regime": a.regime, "is_control": bool(a.is_control), "ratio": float(a.ratio), "components": list(a.components),
+                     "label_nl": a.label_nl, "label_en": a.label_en} for a in experiment.arms}
+
+
 def experiment_facts(experiment: Experiment) -> dict[str, Any]:
-    """What a trial is: its period, municipality, plan and every arm (code, regime, control flag, ratio, components)."""
-    return {
-        "slug": experiment.slug, "municipality": experiment.municipality, "name": experiment.name,
-        "start": experiment.start_date, "end": experiment.end_date, "spec": experiment.spec, "plan": experiment.plan,
-        "arms": [{"code": a.code, "regime": a.regime, "is_control": bool(a.is_control), "ratio": float(a.ratio),
-                  "components": list(a.components), "label_nl": a.label_nl, "label_en": a.label_en} for a in experiment.arms],
-    }
+    """What a trial is: its period (the intake window), municipality, declared design, plan and arms."""
+    return {"slug": experiment.slug, "municipality": experiment.municipality, "name": experiment.name,
+            "period": [experiment.start_date.isoformat(), experiment.end_date.isoformat()], "spec": experiment.spec,
+            "plan": experiment.plan, "arms": arm_facts(experiment)}
 
 
 PARTICIPANT_FACTS = tuple(c.key for c in Participant.__table__.columns if c.key not in ("id", "experiment_id", "pseudonym"))

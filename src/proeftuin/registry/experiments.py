@@ -37,9 +37,10 @@ def create_trial(*, session: Session, actor: str, plan: TrialPlan, settings: Reg
     seal = new_seal(settings, experiment, method=plan.randomization.method.value, version=plan.randomization.method.version, nonce=nonce)
     session.add(seal)
     session.flush()
+    facts = experiment_facts(experiment)
     AuditLog(session).record(actor=actor, action=Action.create_experiment, experiment_id=experiment.id, subject=experiment.slug,
                              payload={"commitment": seal.commitment, "nonce": seal.nonce, "method": seal.method, "version": seal.version,
-                                      "facts_sha256": canonical_sha256(experiment_facts(experiment))})
+                                      "period": facts["period"], "arms": facts["arms"], "facts_sha256": canonical_sha256(facts)})
     move(session=session, actor=actor, experiment=experiment, operation=Operation.create_experiment, on=dt.date.today())
     return seal
 

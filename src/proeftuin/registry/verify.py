@@ -37,6 +37,8 @@ class VerifyReport:
     head_hash: str = ""
     legacy_events: int = 0
     """Events of the unkeyed legacy chain (written before migration 0006), reported as such."""
+    keys_checked: bool = True
+    """False when no audit key was configured: the keyed events' links were checked, their authenticity not."""
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -90,9 +92,10 @@ def verify_registry(*, session: Session, actor: str | None = None, settings: Reg
         allocations += checked
         if problem:
             problems.append(problem)
-    chain_break, events, head_hash, legacy = verify_chain(session=session, key=audit_key(settings) if settings and settings.seal_key.get_secret_value() else None, head=head)
+    key = audit_key(settings) if settings is not None and settings.seal_key.get_secret_value() else None
+    chain_break, events, head_hash, legacy = verify_chain(session=session, key=key, head=head)
     if chain_break is not None:
         problems.append(str(chain_break))
     problems.extend(compare(session, chain_state(session)))
     return VerifyReport(experiments=experiments, allocations=allocations, audit_events=events, head_hash=head_hash,
-                        legacy_events=legacy, problems=problems)
+                        legacy_events=legacy, keys_checked=key is not None or events == legacy, problems=problems)

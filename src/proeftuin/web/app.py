@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from proeftuin.registry.crud import RegistryError
+from proeftuin.registry.audit import keyed_engine
 from proeftuin.registry.db import make_engine, migrate
 from proeftuin.registry.roles import PermissionDenied
 from proeftuin.registry.settings import RegistrySettings
@@ -91,10 +92,10 @@ def create_app(db_url: str, *, settings: RegistrySettings | None = None, web_set
     """The app on the database at ``db_url`` (migrated on start); secrets from the environment by default."""
     app = FastAPI(title="proeftuin", description="Randomized experiments in social assistance", docs_url="/api/docs",
                   openapi_url="/api/openapi.json", redoc_url=None)
-    engine = make_engine(db_url)
+    app.state.settings = settings if settings is not None else RegistrySettings()
+    engine = keyed_engine(make_engine(db_url), app.state.settings)
     migrate(engine)
     app.state.engine = engine
-    app.state.settings = settings if settings is not None else RegistrySettings()
     app.state.signer = Signer(web_settings if web_settings is not None else WebSettings())
     app.state.limiter = LoginLimiter()
     app.state.results_cache = ResultsCache()
