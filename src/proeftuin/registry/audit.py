@@ -29,7 +29,6 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from proeftuin.registry.crud import RegistryError
-from proeftuin.registry.db import write_lock
 from proeftuin.registry.models import AuditEvent, AuditHead
 from proeftuin.registry.settings import RegistrySettings
 
@@ -98,7 +97,6 @@ class AuditLog:
     def __init__(self, session: Session) -> None:
         self._session = session
         self._key = session_audit_key(session)
-        write_lock(session)
         self._head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
 
     def record(self, *, actor: str, action: Action, experiment_id: int | None = None, subject: str = "", payload: dict[str, Any] | None = None) -> None:

@@ -16,11 +16,8 @@ from importlib import resources
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
-
-from proeftuin.registry.crud import RegistryError
 
 DEFAULT_URL = "sqlite:///proeftuin.db"
 SQLITE_BUSY_SECONDS = 60
@@ -43,6 +40,12 @@ def _sqlite_begin(connection: Connection) -> None:
     immediate = connection.get_execution_options().get(IMMEDIATE, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
     connection.info["sqlite_immediate"] = immediate
+    connection.info["sqlite_changes"] = _changes(connection)
+
+
+def _changes(connection: Connection) -> int:
+    """Rows changed on this SQLite connection since it opened (grows with every write of a transaction)."""
+    return int(connection.connection.dbapi_connection.total_changes)  # type: ignore[union-attr]
 
 
 def make_engine(url: str = DEFAULT_URL) -> Engine:
@@ -54,31 +57,10 @@ def make_engine(url: str = DEFAULT_URL) -> Engine:
     return engine
 
 
-class WriteConflict(RegistryError):
-    """Another transaction wrote since this one first read; it must start again."""
 
 
-def write_lock(session: Session) -> None:
-    """Hold the database's write lock for the rest of ``session``'s transaction (SQLite only).
 
-    On a session that has not begun, its transaction begins with ``BEGIN IMMEDIATE``, which waits
-    for any other writer; one that has already read gets the lock by a write that changes nothing,
-    which fails with :class:`WriteConflict` if someone wrote since its first read (its reads may
-    be stale). PostgreSQL needs nothing here: callers lock the rows they read ``FOR UPDATE``.
-    """
-    if session.get_bind().dialect.name != "sqlite":
-        return
-    if not session.in_transaction():
-        session.connection(execution_options={IMMEDIATE: True})
-        return
-    connection = session.connection()
-    if connection.info.get("sqlite_immediate"):
-        return
-    try:
-        connection.execute(text("UPDATE audit_head SET last_id = last_id WHERE id = 1"))
-    except OperationalError as exc:
-        raise WriteConflict("the registry was changed by someone else at the same moment; try again") from exc
-    connection.info["sqlite_immediate"] = True
+
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -106,3 +88,28 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def write_lock(session: Session) -> None:
+    """Hold the database's write lock for the rest of ``session``'s transaction (SQLite only).
+
+    On a session that has not begun, its transaction begins with ``BEGIN IMMEDIATE``, which waits
+    for any other writer. One that has begun and only read so far (a web request that looked up
+    its user) is restarted as ``BEGIN IMMEDIATE`` at the driver, which loses nothing; so call it
+    before reading what the writes depend on. One that has written already holds the lock since its
+    first write (SQLite keeps it to the end of the transaction). PostgreSQL needs nothing here:
+    callers lock the rows they read ``FOR UPDATE``.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if not session.in_transaction():
+        session.connection(execution_options={IMMEDIATE: True})
+        return
+    session.flush()
+    connection = session.connection()
+    if connection.info.get("sqlite_immediate"):
+        return
+    if _changes(connection) == connection.info.get("sqlite_changes"):
+        connection.exec_driver_sql("COMMIT")  # a read-only transaction: nothing to lose
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.info["sqlite_immediate"] = True
