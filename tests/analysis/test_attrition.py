@@ -131,11 +131,13 @@ def test_imbens_manski_critical_value_closed_form() -> None:
 
 
 @pytest.mark.parametrize("everybody", [True, False])
-def test_no_attrition_at_all_is_an_exact_zero_not_rounding_noise(everybody: bool) -> None:
-    # QA: with every outcome observed the regression returned 1e-16 +/- 5e-16, "p = 0.82"
+def test_no_attrition_at_all_is_not_estimable_not_rounding_noise(everybody: bool) -> None:
+    # QA: with every outcome observed the regression returned 1e-16 +/- 5e-16, "p = 0.82";
+    # issue 11: one convention for a zero standard error, "not estimable" with the reason.
     arm = np.repeat(["control", "exemption", "guidance"], [40, 35, 45])
     report = attrition_table(np.full(arm.size, everybody), arm, "control")
     for effect in report.differences:
-        assert (effect.estimate, effect.std_error, effect.ci_low, effect.ci_high) == (0.0, 0.0, 0.0, 0.0)
-        assert (effect.statistic, effect.p_value) == (0.0, 1.0)
+        assert effect.not_estimable == "no variation in the outcome"
+        numbers = (effect.estimate, effect.std_error, effect.statistic, effect.p_value, effect.ci_low, effect.ci_high)
+        assert np.isnan(numbers).all()
     assert (report.joint.statistic, report.joint.p_value, report.joint.df_num) == (0.0, 1.0, 2)

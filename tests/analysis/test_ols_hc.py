@@ -76,7 +76,7 @@ def test_chunked_streaming_equals_single_block(rng, monkeypatch):
 
 def test_unknown_vcov_names_the_choices(rng):
     outcomes, arm, _ = _data(rng)
-    with pytest.raises(ValueError, match="vcov must be one of 'HC0', 'HC1', 'HC2', 'HC3', 'CR1', 'CR2'; got 'HC4'"):
+    with pytest.raises(ValueError, match="vcov must be one of 'HC0', 'HC1', 'HC2', 'HC3', 'CR0', 'CR1', 'CR2'; got 'HC4'"):
         estimate_effects(outcomes, arm, control="control", vcov="HC4")
 
 

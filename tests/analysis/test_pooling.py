@@ -176,8 +176,10 @@ def test_bad_input_is_named() -> None:
         pool_effects([0.1, 0.2], [0.1, 0.0], labels=["Tilburg", "Utrecht"])
     with pytest.raises(ValueError, match="the estimate of '2' is missing or not finite"):
         pool_effects([0.1, np.nan], [0.1, 0.1])
-    with pytest.raises(ValueError, match="1 estimates cannot pool a model with 1 coefficients"):
-        pool_effects([0.1], [0.1])
+    with pytest.raises(ValueError, match="2 estimates cannot pool a model with 2 coefficients"):
+        pool_effects([0.1, 0.2], [0.1, 0.1], moderators=np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match="hksj_truncation truncates the HKSJ scale: it needs hksj=True"):
+        pool_effects([0.1, 0.2], [0.1, 0.1], hksj_truncation=True)
 
 
 @settings(max_examples=60, deadline=None)
@@ -202,3 +204,42 @@ def test_reml_converges_where_plain_fisher_scoring_oscillates() -> None:
     estimator = pymare_estimators.VarianceBasedLikelihoodEstimator(method="REML", small_sample_correction="wald", xtol=1e-12)
     reference = _pymare(estimator, y, se)
     assert pool_effects(y, se, method="reml").tau2 == pytest.approx(reference["tau2"], abs=PYMARE_TOL)
+
+
+SIX_SE = np.array([0.03, 0.035, 0.05, 0.06, 0.04, 0.045])
+
+
+def test_hksj_truncation_never_narrower_than_fixed_effect():
+    # Issue 11: six homogeneous municipalities got an HKSJ interval narrower than the fixed-effect
+    # one, and identical estimates one of zero width; Knapp-Hartung's max(1, q) prevents both.
+    for y in (np.full(6, 0.05), np.array([0.05, 0.051, 0.049, 0.05, 0.052, 0.05])):
+        fixed = pool_effects(y, SIX_SE, method="fe")
+        raw = pool_effects(y, SIX_SE, hksj=True)
+        truncated = pool_effects(y, SIX_SE, hksj=True, hksj_truncation=True)
+        assert raw.ci_high - raw.ci_low < fixed.ci_high - fixed.ci_low
+        assert truncated.ci_high - truncated.ci_low > fixed.ci_high - fixed.ci_low
+        assert truncated.hksj_truncation and truncated.df == 5.0
+    assert pool_effects(np.full(6, 0.05), SIX_SE, hksj=True).ci_high == pytest.approx(0.05, abs=1e-12)
+
+
+def test_fixed_effect_with_hksj_warns_and_notes():
+    with pytest.warns(UserWarning, match="HKSJ with a fixed-effect model"):
+        result = pool_effects([0.1, 0.2, 0.15], [0.05, 0.05, 0.05], method="fe", hksj=True)
+    assert any("fixed-effect" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("hksj", [False, True])
+def test_single_estimate_is_passed_through_with_a_note(hksj):
+    result = pool_effects([0.12], [0.04], labels=["Tilburg"], hksj=hksj, level=0.90)
+    assert (result.k, result.estimate, result.std_error, result.weights) == (1, 0.12, 0.04, (1.0,))
+    assert (result.ci_low, result.ci_high) == pytest.approx((0.12 - 1.6448536269514722 * 0.04, 0.12 + 1.6448536269514722 * 0.04))
+    assert np.isnan([result.tau2, result.i2, result.q, result.prediction_low]).all()
+    assert result.notes[-1].startswith("a single estimate")
+    assert result.hksj is False
+
+
+def test_default_level_is_the_one_default():
+    from proeftuin.analysis.options import DEFAULT_LEVEL
+
+    result = pool_effects([0.1, 0.2, 0.15], [0.05, 0.06, 0.05])
+    assert result.level == DEFAULT_LEVEL == 0.90

@@ -116,12 +116,14 @@ def test_attrition_text_outcome_names_the_row(tmp_path: Path) -> None:
     _one_error_line(result, str(path), "row 2", "column 'work'", "'yes' is not a number")
 
 
-def test_attrition_without_any_missing_outcome_reports_p_one(tmp_path: Path) -> None:
+def test_attrition_without_any_missing_outcome_reports_not_estimable(tmp_path: Path) -> None:
+    # Issue 11: one convention for a zero standard error (was p = 1 here, NaN elsewhere).
     frame = _frame().assign(work=lambda f: f["work"].fillna(0.0))
     result = runner.invoke(app, ["attrition", str(_write(tmp_path, frame)), "--arm", "arm", "--control", "control", "--outcome", "work", "--format", "json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert [d["p_value"] for d in payload["differences"]] == [1.0, 1.0]
+    assert [d["p_value"] for d in payload["differences"]] == [None, None]
+    assert [d["not_estimable"] for d in payload["differences"]] == ["no variation in the outcome"] * 2
     assert payload["joint_test"]["p_value"] == 1.0
 
 

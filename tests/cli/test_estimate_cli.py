@@ -16,7 +16,7 @@ from proeftuin.cli import app
 
 ESTIMATE_TOL = 1e-8
 SE_TOL = 1e-8
-EFFECT_KEYS = {"outcome", "arm", "estimate", "std_error", "ci_low", "ci_high", "p_value", "df", "n_arm", "n_control", "control_mean"}
+EFFECT_KEYS = {"outcome", "arm", "estimate", "std_error", "ci_low", "ci_high", "p_value", "df", "n_arm", "n_control", "control_mean", "not_estimable", "note"}
 runner = CliRunner()
 
 

@@ -136,7 +136,7 @@ def test_ri_column_in_csv_and_table(clustered_file) -> None:
 def test_csv_without_flags_is_unchanged(clustered_file) -> None:
     path, _ = clustered_file
     header = run(str(path), *BASE, "--format", "csv").stdout.splitlines()[0]
-    assert header == "outcome,arm,estimate,std_error,ci_low,ci_high,p_value,df,n_arm,n_control,control_mean"
+    assert header == "outcome,arm,estimate,std_error,ci_low,ci_high,p_value,df,n_arm,n_control,control_mean,not_estimable,note"
 
 
 def _bad(path: Path, frame: pd.DataFrame, **changes) -> Path:
@@ -148,7 +148,7 @@ def _bad(path: Path, frame: pd.DataFrame, **changes) -> Path:
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (("--vcov", "HC7"), "error: --vcov must be one of 'HC0', 'HC1', 'HC2', 'HC3', 'CR1', 'CR2'; got 'HC7'"),
+        (("--vcov", "HC7"), "error: --vcov must be one of 'HC0', 'HC1', 'HC2', 'HC3', 'CR0', 'CR1', 'CR2'; got 'HC7'"),
         (("--vcov", "CR1"), "error: --vcov CR1 is cluster-robust: name the cluster column with --cluster"),
         (("--vcov", "HC2", "--cluster", "household"), "error: --cluster household is ignored by --vcov HC2; use CR1 or CR2"),
         (("--ri", "0"), "error: --ri must be a positive number of re-randomizations; got 0"),

@@ -74,10 +74,31 @@ def test_unknown_method_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 2
 
 
-def test_single_row_is_refused(tmp_path: Path) -> None:
+def test_single_row_is_passed_through_with_a_note(tmp_path: Path) -> None:
+    # Issue 11: k = 1 was an error; the single estimate is passed through, tau^2 not estimable.
     path = _file(tmp_path, "site,est,se\nA,0.1,0.02\n")
-    result = runner.invoke(app, ["pool", str(path), "--estimate", "est", "--std-error", "se"])
-    _one_error_line(result, str(path), "at least 2 rows")
+    result = runner.invoke(app, ["pool", str(path), "--estimate", "est", "--std-error", "se", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert (payload["k"], payload["estimate"], payload["std_error"], payload["tau2"]) == (1, 0.1, 0.02, None)
+    assert "a single estimate" in result.stderr
+
+
+def test_default_level_is_90_percent_like_every_command(tmp_path: Path) -> None:
+    # Issue 11: pool defaulted to 95% while every other command used 90%.
+    result = runner.invoke(app, ["pool", str(_file(tmp_path)), "--estimate", "est", "--std-error", "se", "--format", "json"])
+    expected = pool_effects([e for e, _ in ROWS.values()], [s for _, s in ROWS.values()], level=0.90)
+    assert json.loads(result.stdout)["ci_low"] == pytest.approx(expected.ci_low, rel=EXACT)
+
+
+def test_hksj_truncated_and_fixed_effect_warning(tmp_path: Path) -> None:
+    path = _file(tmp_path, "site,est,se\nA,0.1,0.02\nB,0.1,0.03\nC,0.1,0.05\n")
+    base = ["pool", str(path), "--estimate", "est", "--std-error", "se", "--format", "json"]
+    truncated = json.loads(runner.invoke(app, [*base, "--hksj-truncated"]).stdout)
+    fixed = json.loads(runner.invoke(app, [*base, "--method", "fe"]).stdout)
+    assert truncated["ci_high"] - truncated["ci_low"] > fixed["ci_high"] - fixed["ci_low"]
+    warned = runner.invoke(app, [*base, "--method", "fe", "--hksj"])
+    assert warned.exit_code == 0 and "HKSJ with a fixed-effect model" in warned.stderr
 
 
 def test_table_gives_forest_plot_rows_with_the_pooled_effect_last(tmp_path: Path) -> None:

@@ -21,5 +21,5 @@ def test_rules_list_gives_dated_values_and_sources() -> None:
     result = runner.invoke(app, ["rules", "list", "--format", "json"])
     rows = {r["name"]: r for r in json.loads(result.stdout)["rows"]}
     wml = rows["wml.gross_monthly_21_plus"]
-    assert wml["values"].startswith("2017-07-01: 1565.4;")
+    assert wml["values"].startswith("2015-01-01: 1501.8; 2015-07-01: 1507.8;")
     assert rows["participatiewet.art_21.norm_single"]["href"].startswith("https://wetten.overheid.nl/BWBR0015703")

@@ -25,8 +25,9 @@ def test_chart_labels_are_dutch_by_default_and_english_on_request() -> None:
 
 def test_leaving_benefit_where_earnings_reach_norm_plus_cap() -> None:
     hours = exit_hours(date="2018-03-01", household="single")
-    # (992.12 + 200) net = hours / 36 x 1594.20 x 0.90 (assumed net share).
-    assert hours == pytest.approx((992.12 + 200) / (1594.20 * 0.90) * 36, abs=0.02)
+    # (992.12 + 202) net = hours x 10.12 (the 36-hour WML rate of 1,578.00) x 52/12 x 0.90
+    # (assumed net share). Was 1,594.20 and a cap of 200: both start half a year or more later.
+    assert hours == pytest.approx((992.12 + 202) / (10.12 * 52 / 12 * 0.90), abs=0.02)
 
 
 def test_chart_legend_sits_below_the_axes_and_coinciding_lines_stay_visible() -> None:

@@ -9,9 +9,10 @@ from proeftuin.rules import RulesError, compute_benefit, compute_benefits
 OK = {"date": "2018-03-01", "household": "single", "earnings": 100.0}
 
 
-def test_date_before_first_norm_names_the_parameter() -> None:
-    with pytest.raises(RulesError, match=r"parameter 'participatiewet\.art_21\.norm_(single|couple)' is known for 2017-06-30"):
-        compute_benefit(**{**OK, "date": "2017-06-30"})
+def test_date_before_first_value_names_the_parameter() -> None:
+    # the parameter histories start on 2015-01-01 (PARAMETERS.md)
+    with pytest.raises(RulesError, match=r"parameter 'participatiewet\.art_21\.[a-z_]+' is known for 2014-12-31"):
+        compute_benefit(**{**OK, "date": "2014-12-31"})
 
 
 def test_unknown_regime_lists_the_known_ones() -> None:

@@ -32,6 +32,7 @@ import numpy as np
 from scipy import optimize, special, stats
 
 from proeftuin.analysis.ols import ArmCoding
+from proeftuin.analysis.inference import NO_VARIATION
 from proeftuin.analysis.options import DEFAULT_LEVEL, check_level
 from proeftuin.analysis.results import Effect, EffectTable
 from proeftuin.analysis.robust_wls import WaldTest, logit, wald_test, wls_hc2
@@ -74,6 +75,7 @@ def _effects(
     control_mean: float,
     level: float,
     estimator: str,
+    not_estimable: str | None = None,
 ) -> EffectTable:
     """Effects from the arm coefficients ``1..k`` of a fit whose first column is the intercept."""
     effects = []
@@ -94,6 +96,7 @@ def _effects(
                 control_mean=control_mean,
                 vcov="HC2",
                 estimator=estimator,
+                not_estimable=not_estimable,
             )
         )
     return EffectTable.of(effects)
@@ -120,8 +123,9 @@ def attrition_table(
 
     ``responded`` is boolean (``True`` = outcome observed); ``covariates`` optional ``(n, q)``
     baseline covariates added to the response regression. When everybody responded (or
-    nobody did) every difference is exactly 0 with standard error 0, and both the per-arm
-    test and the joint test report statistic 0 and p-value 1.
+    nobody did) the differences are not estimable ("no variation in the outcome", the one
+    convention of :mod:`proeftuin.analysis.inference`: the rates are equal by construction and
+    there is nothing to test), and the joint test reports statistic 0 and p-value 1.
     """
     check_level(level)
     labels = np.asarray(arm).astype(str)
@@ -136,8 +140,8 @@ def attrition_table(
     restriction = np.zeros((k, x.shape[1]))
     restriction[np.arange(k), 1 + np.arange(k)] = 1.0
     # Everybody answered (or nobody did): the response rates are equal by construction. The
-    # regression would return rounding noise (1e-16 / 5e-16) as a "test"; report the exact
-    # answer instead: every difference 0 with standard error 0, t = F = 0 and p = 1.
+    # regression would return rounding noise (1e-16 / 5e-16) as a "test"; the differences are
+    # not estimable instead (no variation), and the joint F test is 0 with p = 1.
     no_variation = bool(r.all() or not r.any())
     if no_variation:
         coef, vcov = np.zeros_like(fit.coef), np.zeros_like(fit.vcov)
@@ -161,6 +165,7 @@ def attrition_table(
         control_mean=float(r[is_control].mean()),
         level=level,
         estimator="ols",
+        not_estimable=NO_VARIATION if no_variation else None,
     )
     return AttritionReport(control=control, rates=rates, differences=differences, joint=joint)
 

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from proeftuin.analysis.inference import NO_VARIATION, NO_VARIATION_RTOL
 from proeftuin.analysis.ols import ArmCoding, fit_linear, missingness_groups
 from proeftuin.analysis.options import DEFAULT_LEVEL, check_level
 from proeftuin.analysis.results import EffectColumns, EffectTable
@@ -77,6 +78,7 @@ def difference_in_means(
     k = len(coding.treatments)
     out = {key: np.empty((m, k)) for key in ("estimate", "variance", "df", "n", "n_arm", "n_control", "control_mean")}
     design = ""
+    reasons = np.full((m, k), "", dtype=object)
     for i, term in enumerate(coding.treatments):
         pair = (labels == term) | (labels == control)
         treated = (labels[pair] == term).astype(float)
@@ -87,6 +89,9 @@ def difference_in_means(
         out["n_control"][:, i] = observed[treated == 0].sum(axis=0)
         out["n"][:, i] = observed.sum(axis=0)
         out["control_mean"][:, i] = np.nanmean(yp[treated == 0], axis=0)
+        with np.errstate(invalid="ignore"):
+            spread, magnitude = np.nanmax(yp, axis=0) - np.nanmin(yp, axis=0), np.nanmax(np.abs(yp), axis=0)
+        reasons[spread <= NO_VARIATION_RTOL * magnitude, i] = NO_VARIATION
         if block_codes is None:
             est, var, df = _unblocked(yp, treated, cl)
             design = "neyman" if cl is None else "cr2"
@@ -107,6 +112,7 @@ def difference_in_means(
             level=level,
             vcov=design,
             estimator="difference_in_means",
+            not_estimable=reasons,
         )
     )
 

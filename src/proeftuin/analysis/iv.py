@@ -75,6 +75,7 @@ def effects_on_treated(
     shape = (m, k)
     estimate, variance, df, n_used = np.empty(shape), np.empty(shape), np.empty(shape), np.empty(shape, dtype=int)
     n_arm, n_control, control_mean, take_up = (np.empty(shape) for _ in range(4))
+    reasons = np.full(shape, "", dtype=object)
     for rows, columns in missingness_groups(y):
         take = slice(None) if rows is None else rows
         kwargs = dict(terms=range(1, k + 1), vcov=vcov, is_control=is_control[take],
@@ -84,6 +85,7 @@ def effects_on_treated(
         first = fit_linear(x_all[take], z_all[take], rows=None, columns=np.arange(1, k + 1), label="first stage", **kwargs)
         estimate[columns], variance[columns], df[columns] = fit.coef.T, fit.variance.T, fit.df
         n_used[columns], control_mean[columns] = fit.n, fit.control_mean[:, None]
+        reasons[columns] = fit.not_estimable.T
         n_arm[columns] = z_all[take, 1 : k + 1].sum(axis=0)
         n_control[columns] = is_control[take].sum()
         take_up[columns] = np.diag(first.coef)
@@ -92,5 +94,6 @@ def effects_on_treated(
             outcomes=tuple(names), terms=coding.treatments, estimate=estimate, std_error=np.sqrt(variance),
             df=df, n=n_used, n_arm=n_arm.astype(int), n_control=n_control.astype(int),
             control_mean=control_mean, level=level, vcov=vcov, estimator="2sls", extra={"take_up": take_up},
+            not_estimable=reasons,
         )
     )

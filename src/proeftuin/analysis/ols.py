@@ -32,14 +32,33 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg
+from threadpoolctl import threadpool_limits
 
+from proeftuin.analysis.inference import (
+    LEVERAGE_ONE,
+    NO_OBSERVATIONS_ARM,
+    NO_OBSERVATIONS_CONTROL,
+    NO_VARIATION,
+    NO_VARIATION_RTOL,
+    TOO_FEW_CLUSTERS,
+    TOO_FEW_OBSERVATIONS,
+    ZERO_STANDARD_ERROR,
+)
 from proeftuin.analysis.options import DEFAULT_LEVEL, VcovType, check_level, check_option
 from proeftuin.analysis.results import EffectColumns, EffectTable
-from proeftuin.analysis.vcov import Clusters, cr1_factor, cr2_adjust, cr2_degrees_of_freedom, hc_weights
+from proeftuin.analysis.threads import blas_threads
+from proeftuin.analysis.vcov import LEVERAGE_ONE_AT, Clusters, cr1_factor, cr2_adjust, cr2_degrees_of_freedom, hc_weights
 
 _CHUNK_ELEMENTS = 1 << 20
 """Outcome cells per streamed chunk (8 MB of float64): large enough for BLAS, small for memory."""
 _RANK_TOLERANCE = 1e-10
+COLLINEAR_TOLERANCE = 1e-7
+"""A covariate column adding at most this fraction of its norm beyond the earlier columns is
+dropped as collinear: the tolerance of R's ``lm.fit`` (``tol = 1e-7``)."""
+_NO_INFLUENCE = 1e-8
+"""A coefficient's weight ``|a_ci|`` on an observation below this fraction of its largest weight
+is zero up to round-off: such an observation (e.g. one with leverage 1, fitted by its own
+covariate cell) does not enter that coefficient's variance."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +116,9 @@ class LinearFit:
     """Selected coefficients of one linear fit for a block of outcome columns.
 
     ``coef`` and ``variance`` are ``(t, m)`` for the ``t`` requested terms; ``df`` is ``(t,)``;
-    ``control_mean`` is the mean of each outcome over the rows flagged as control.
+    ``control_mean`` is the mean of each outcome over the rows flagged as control;
+    ``not_estimable`` is ``(t, m)``, the reason per term and outcome (``""`` if estimable);
+    ``dropped`` the indices of design columns dropped as constant or collinear.
     """
 
     coef: np.ndarray
@@ -105,6 +126,27 @@ class LinearFit:
     df: np.ndarray
     n: int
     control_mean: np.ndarray
+    not_estimable: np.ndarray
+    dropped: tuple[int, ...] = ()
+
+
+def independent_columns(x: np.ndarray, keep_first: int, label: str = "outcome") -> np.ndarray:
+    """Mask of the columns of ``x`` kept when dependent ones are dropped in order, as R's ``lm``.
+
+    With the unpivoted QR decomposition ``x = QR``, ``|R_jj|`` is the norm of what column ``j``
+    adds beyond the columns before it; column ``j`` is dropped when that is at most
+    ``COLLINEAR_TOLERANCE`` times its own norm (a constant covariate, a repeated column, a
+    category whose indicators sum to another column). Because a dropped column adds nothing to
+    the span, one decomposition decides every column. The first ``keep_first`` columns (intercept
+    and arms) are never dropped; if one of them is dependent, that is an error.
+    """
+    r = np.linalg.qr(x, mode="r")
+    added = np.abs(np.diag(r))
+    norms = np.linalg.norm(x, axis=0)
+    keep = added > COLLINEAR_TOLERANCE * norms
+    if not keep[:keep_first].all():
+        raise ValueError(f"{label}: the arms are collinear with the intercept (an arm has no observations)")
+    return keep
 
 
 def missingness_groups(y: np.ndarray) -> list[tuple[np.ndarray | None, np.ndarray]]:
@@ -161,6 +203,7 @@ def fit_linear(
     clusters: Clusters | None = None,
     instruments: np.ndarray | None = None,
     label: str = "outcome",
+    droppable_from: int | None = None,
 ) -> LinearFit:
     """Fit ``y[rows][:, columns]`` on ``x`` (the design for those rows) and return ``terms``.
 
@@ -168,7 +211,42 @@ def fit_linear(
     least squares, ``b = (Z'X)^{-1} Z'y``; leverages (HC2/HC3) are then those of ``Z``, which
     equal those of the first-stage fitted design ``X^ = P_Z X`` in the just-identified case.
     Rows are streamed in chunks: one pass for the coefficients, one for the variances.
+
+    With ``droppable_from`` the columns from that index on (covariates) that are constant or
+    collinear are dropped in order (:func:`independent_columns`) and listed in ``dropped``;
+    ``terms`` must lie before it. Without it a rank-deficient design is an error.
+
+    Per term and outcome, ``not_estimable`` gives the reason where there is no valid variance:
+    the outcome has no variation, or the standard error is zero, both up to
+    :data:`~proeftuin.analysis.inference.NO_VARIATION_RTOL` times the outcome's magnitude; or,
+    for HC2/HC3, an observation with leverage 1 carries weight in that term (elsewhere such an
+    observation has no influence on the term and is left out of its variance, as in estimatr).
     """
+    with threadpool_limits(limits=blas_threads(x.shape[0], x.shape[1], columns.size)):
+        return _fit_linear(y, x, rows=rows, columns=columns, terms=terms, vcov=vcov, is_control=is_control,
+                           clusters=clusters, instruments=instruments, label=label, droppable_from=droppable_from)
+
+
+def _fit_linear(
+    y: np.ndarray,
+    x: np.ndarray,
+    *,
+    rows: np.ndarray | None,
+    columns: np.ndarray,
+    terms: Sequence[int],
+    vcov: VcovType,
+    is_control: np.ndarray,
+    clusters: Clusters | None,
+    instruments: np.ndarray | None,
+    label: str,
+    droppable_from: int | None,
+) -> LinearFit:
+    dropped: tuple[int, ...] = ()
+    if droppable_from is not None and instruments is None:
+        keep = independent_columns(x, droppable_from, label)
+        if not keep.all():
+            dropped = tuple(int(j) for j in np.flatnonzero(~keep))
+            x = x[:, keep]
     n, p = x.shape
     if n <= p:
         raise ValueError(f"{label}: {n} observations for {p} coefficients")
@@ -190,14 +268,24 @@ def fit_linear(
     a_ext = np.vstack([a, is_control / n_control])
     chunks = _row_chunks(y, rows, columns, n)
     coef_ext = np.zeros((p + 1, columns.size))
+    low, high = np.full(columns.size, np.inf), np.full(columns.size, -np.inf)
     for start, stop, load in chunks:
-        coef_ext += a_ext[:, start:stop] @ load()
+        block = load()
+        coef_ext += a_ext[:, start:stop] @ block
+        np.minimum(low, block.min(axis=0), out=low)
+        np.maximum(high, block.max(axis=0), out=high)
     coef, control_mean = coef_ext[:p], coef_ext[p]
 
     a_terms = a[terms]
+    reasons = np.full((len(terms), columns.size), "", dtype=object)
     if vcov.startswith("HC"):
         leverage = np.einsum("ij,ij->i", q, q)
-        scaled = a_terms**2 * hc_weights(leverage, n, p, vcov)
+        weights = hc_weights(leverage, n, p, vcov)
+        if vcov in ("HC2", "HC3") and (one := leverage > LEVERAGE_ONE_AT).any():
+            scale = np.abs(a_terms).max(axis=1)
+            influenced = np.abs(a_terms[:, one]).max(axis=1) > _NO_INFLUENCE * scale
+            reasons[influenced] = LEVERAGE_ONE.format(vcov=vcov)
+        scaled = a_terms**2 * weights
         variance = np.zeros((len(terms), columns.size))
         for start, stop, load in chunks:
             variance += scaled[:, start:stop] @ _squared_residuals(load(), x[start:stop], coef)
@@ -210,7 +298,7 @@ def fit_linear(
         g = clusters.count
         if g < 2:
             raise ValueError(f"{label}: {vcov} needs at least 2 clusters; got {g}")
-        weights = a_terms if vcov == "CR1" else cr2_adjust(a_terms, q, clusters)
+        weights = a_terms if vcov != "CR2" else cr2_adjust(a_terms, q, clusters)
         scores = np.zeros((len(terms), g, columns.size))
         for start, stop, load in chunks:
             resid = load() - x[start:stop] @ coef
@@ -220,10 +308,15 @@ def fit_linear(
         variance = np.einsum("tgm,tgm->tm", scores, scores)
         if vcov == "CR1":
             variance *= cr1_factor(n, p, g)
-            df = np.full(len(terms), float(g - 1))
-        else:
+        if vcov == "CR2":
             df = cr2_degrees_of_freedom(weights, x, linalg.cho_solve((r, False), np.eye(p)), clusters)
-    return LinearFit(coef=coef[terms], variance=variance, df=df, n=n, control_mean=control_mean)
+        else:
+            df = np.full(len(terms), float(g - 1))
+    magnitude = np.maximum(np.abs(low), np.abs(high))
+    reasons[(np.sqrt(variance) <= NO_VARIATION_RTOL * magnitude) & (reasons == "")] = ZERO_STANDARD_ERROR
+    reasons[:, high - low <= NO_VARIATION_RTOL * magnitude] = NO_VARIATION
+    return LinearFit(coef=coef[terms], variance=variance, df=df, n=n, control_mean=control_mean,
+                     not_estimable=reasons, dropped=dropped)
 
 
 def _squared_residuals(block: np.ndarray, x: np.ndarray, coef: np.ndarray) -> np.ndarray:
@@ -257,6 +350,7 @@ def estimate_effects(
     vcov: VcovType | None = None,
     clusters: np.ndarray | None = None,
     lin: bool = False,
+    covariate_names: Sequence[str] | None = None,
 ) -> EffectTable:
     """Effects of every arm against ``control`` on every outcome, by OLS with robust variance.
 
@@ -272,24 +366,35 @@ def estimate_effects(
         Names of the ``m`` outcome columns (default ``y0, y1, ...``).
     covariates:
         Optional ``(n, q)`` baseline covariates, entered linearly (no missing values allowed).
+        Constant or collinear columns are dropped (see below).
     arms:
         Optional order of the arm labels; every label present must be declared.
     level:
         Confidence level of the intervals (default 0.90).
     vcov:
-        ``HC0``, ``HC1``, ``HC2``, ``HC3``, ``CR1`` or ``CR2``; default ``HC2`` (the Neyman
+        ``HC0``, ``HC1``, ``HC2``, ``HC3``, ``CR0``, ``CR1`` or ``CR2``; default ``HC2`` (the Neyman
         variance), or ``CR2`` when ``clusters`` are given.
     clusters:
-        Optional ``(n,)`` cluster labels (household, case manager, team) for CR1/CR2.
+        Optional ``(n,)`` cluster labels (household, case manager, team) for CR0/CR1/CR2.
     lin:
         Lin (2013) adjustment: centred covariates interacted with every arm (needs covariates).
         Covariates are centred on the rows used for each outcome.
+    covariate_names:
+        Names of the covariate columns, used in the note on dropped columns (default ``x0, ...``).
 
     Returns
     -------
     EffectTable
         One :class:`Effect` per outcome and treatment arm (outcome-major order), with
         ``estimator`` ``"ols"`` or ``"lin"``.
+
+    Edge cases never refuse the table: an effect is *not estimable* (``Effect.not_estimable``
+    gives the reason, its numbers are ``NaN``) when its arm or the control group has no observed
+    value of the outcome, the outcome has no variation (up to
+    :data:`~proeftuin.analysis.inference.NO_VARIATION_RTOL`), its standard error is zero, or,
+    under HC2/HC3, an observation with leverage 1 bears on it; every other effect is estimated.
+    Covariates that are constant or collinear (on the rows used) are dropped in order, as R's
+    ``lm``/``estimatr`` do, with a ``note`` naming them; the arms are never dropped.
     """
     vcov = _resolve_vcov(vcov, clusters)
     check_level(level)
@@ -316,44 +421,67 @@ def estimate_effects(
     indicators = coding.indicators(labels)
     is_control = labels == control
     k = len(coding.treatments)
+    if cov is not None and not cov.size:
+        cov = None
+    cov_names = _covariate_names(covariate_names, 0 if cov is None else cov.shape[1])
     x_all = None if lin else design_matrix(indicators, cov)
 
     shape = (m, k)
-    estimate, variance, df = np.empty(shape), np.empty(shape), np.empty(shape)
-    n_used, n_arm = np.empty(shape, dtype=int), np.empty(shape, dtype=int)
-    n_control, control_mean = np.empty(shape, dtype=int), np.empty(shape)
+    estimate, variance, df = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
+    n_used, n_arm = np.zeros(shape, dtype=int), np.zeros(shape, dtype=int)
+    n_control, control_mean = np.zeros(shape, dtype=int), np.full(shape, np.nan)
+    reasons, notes = np.full(shape, "", dtype=object), np.full(shape, "", dtype=object)
     for rows, columns in missingness_groups(y):
         take = slice(None) if rows is None else rows
         counts = indicators[take].sum(axis=0).astype(int)
         controls = int(is_control[take].sum())
-        if controls == 0 or not counts.all():
-            missing = [coding.control] if controls == 0 else [t for t, c in zip(coding.treatments, counts) if c == 0]
-            raise ValueError(
-                f"outcome {names[columns[0]]!r}: no observed values in arm(s) {missing}; "
-                "the effect cannot be estimated"
-            )
+        n_arm[columns], n_control[columns] = counts, controls
+        n_used[columns] = counts + controls
+        present = np.flatnonzero(counts > 0)
+        reasons[np.ix_(columns, np.flatnonzero(counts == 0))] = NO_OBSERVATIONS_ARM
+        if controls == 0 or present.size == 0:
+            if controls == 0:
+                reasons[columns] = NO_OBSERVATIONS_CONTROL
+            continue
         if x_all is None:
-            x = design_matrix(indicators[take], None if cov is None else cov[take], lin=True)
+            x = design_matrix(indicators[take][:, present], None if cov is None else cov[take], lin=True)
+            terms_lin = [coding.treatments[i] for i in present]
+            names_x = [*cov_names, *(f"{t}:{c}" for t in terms_lin for c in cov_names)]
         else:
-            x = x_all[take]
+            keep = np.r_[0, 1 + present, np.arange(1 + k, x_all.shape[1])]
+            x = x_all[take][:, keep]
+            names_x = cov_names
+        first = 1 + present.size
+        cells = np.ix_(columns, present)
+        label = f"outcome {names[columns[0]]!r}"
+        if x.shape[0] <= first:
+            reasons[cells] = TOO_FEW_OBSERVATIONS
+            continue
+        group_clusters = None if cluster_codes is None else cluster_codes.subset(rows)
+        if group_clusters is not None and group_clusters.count < 2:
+            reasons[cells] = TOO_FEW_CLUSTERS
+            continue
         fit = fit_linear(
             y,
             x,
             rows=rows,
             columns=columns,
-            terms=range(1, k + 1),
+            terms=range(1, first),
             vcov=vcov,
             is_control=is_control[take],
-            clusters=None if cluster_codes is None else cluster_codes.subset(rows),
-            label=f"outcome {names[columns[0]]!r}",
+            clusters=group_clusters,
+            label=label,
+            droppable_from=first,
         )
-        estimate[columns] = fit.coef.T
-        variance[columns] = fit.variance.T
-        df[columns] = fit.df
+        estimate[cells] = fit.coef.T
+        variance[cells] = fit.variance.T
+        df[cells] = fit.df
         n_used[columns] = fit.n
-        n_arm[columns] = counts
-        n_control[columns] = controls
         control_mean[columns] = fit.control_mean[:, None]
+        reasons[cells] = np.where(reasons[cells] == "", fit.not_estimable.T, reasons[cells])
+        if fit.dropped:
+            dropped = ", ".join(names_x[j - first] for j in fit.dropped)
+            notes[columns] = f"dropped as constant or collinear (as R's lm): {dropped}"
     return EffectTable.from_columns(
         EffectColumns(
             outcomes=tuple(names),
@@ -368,5 +496,16 @@ def estimate_effects(
             level=level,
             vcov=vcov,
             estimator="lin" if lin else "ols",
+            not_estimable=reasons,
+            note=notes,
         )
     )
+
+
+def _covariate_names(names: Sequence[str] | None, count: int) -> list[str]:
+    """The covariates' names for notes: as given, else ``x0, x1, ...`` (their column numbers)."""
+    if names is None:
+        return [f"x{j}" for j in range(count)]
+    if len(names) != count:
+        raise ValueError(f"{len(names)} covariate names for {count} covariate columns")
+    return [str(name) for name in names]

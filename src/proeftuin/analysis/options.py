@@ -6,9 +6,9 @@ from typing import Any, Literal, get_args
 
 HcType = Literal["HC0", "HC1", "HC2", "HC3"]
 """Heteroskedasticity-robust variances (MacKinnon-White 1985); HC2 is the Neyman variance."""
-CrType = Literal["CR1", "CR2"]
-"""Cluster-robust variances: CR1 (Stata/statsmodels factor) and CR2 (Bell-McCaffrey 2002)."""
-VcovType = Literal["HC0", "HC1", "HC2", "HC3", "CR1", "CR2"]
+CrType = Literal["CR0", "CR1", "CR2"]
+"""Cluster-robust variances: CR0 (Liang-Zeger), CR1 (Stata/statsmodels factor) and CR2 (Bell-McCaffrey 2002)."""
+VcovType = Literal["HC0", "HC1", "HC2", "HC3", "CR0", "CR1", "CR2"]
 
 DEFAULT_LEVEL = 0.90
 """The seed articles report 90% confidence intervals; every estimator defaults to it."""

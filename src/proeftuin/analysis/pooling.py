@@ -26,7 +26,19 @@ Estimators of ``tau^2`` (``method``):
 Inference on ``b``: Wald ``z`` by default; with ``hksj=True`` the Hartung-Knapp-Sidik-Jonkman
 adjustment (IntHout, Ioannidis and Borm 2014): ``Var(b)`` scaled by
 ``s^2 = sum w_i (y_i - x_i'b)^2 / (k - p)`` and ``t`` quantiles with ``k - p`` degrees of freedom
-(metafor's ``test="knha"``; the scale is not truncated at 1).
+(metafor's ``test="knha"``). Untruncated, ``s^2 < 1`` makes the interval narrower than the
+fixed-effect one when the estimates agree more than their standard errors imply (identical
+estimates give zero width); ``hksj_truncation=True`` uses ``max(1, s^2)`` instead (Knapp and
+Hartung 2003, the "ad hoc" improvement; metafor's ``test="adhoc"``; Roever et al. 2015).
+HKSJ is meant for random-effects models; with ``method="fe"`` it is allowed (metafor allows it)
+but warned about and noted in the result.
+
+A single estimate (``k = 1``) is passed through with a note: its own estimate, standard error
+and normal interval; ``tau^2``, ``I^2``, ``Q`` and the prediction interval are not estimable
+(``NaN``), and HKSJ (``k - 1 = 0`` degrees of freedom) is not applied.
+
+Every statistic, p-value and interval is built by :func:`proeftuin.analysis.inference.t_inference`
+(``df = inf`` for the normal reference).
 
 Heterogeneity: Cochran's ``Q_E = sum (y_i - x_i'b_FE)^2 / v_i`` with a chi-square test on
 ``k - p`` degrees of freedom; ``I^2`` (Higgins and Thompson 2002), in percent, as metafor reports it:
@@ -47,12 +59,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
 from proeftuin.analysis.balance import covariate_frame
-from proeftuin.analysis.options import check_level, check_option
+from proeftuin.analysis.inference import critical_value, t_inference
+from proeftuin.analysis.options import DEFAULT_LEVEL, check_level, check_option
 
 PoolingMethod = Literal["reml", "dl", "pm", "fe"]
 
@@ -114,6 +129,10 @@ class PooledEffect:
         Every coefficient (``intercept`` first) of the model.
     moderator_test:
         Omnibus test of the moderators, ``None`` without moderators.
+    hksj_truncation:
+        Whether the HKSJ scale was truncated at 1 (metafor's ``test="adhoc"``).
+    notes:
+        Remarks a reader must see (a single estimate passed through, HKSJ with a fixed effect).
     """
 
     method: PoolingMethod
@@ -138,6 +157,8 @@ class PooledEffect:
     labels: tuple[str, ...]
     coefficients: tuple[MetaCoefficient, ...]
     moderator_test: ModeratorTest | None
+    hksj_truncation: bool = False
+    notes: tuple[str, ...] = ()
 
     def to_record(self) -> dict[str, Any]:
         """The stable flat summary (the CLI's JSON keys first)."""
@@ -146,6 +167,7 @@ class PooledEffect:
         record.pop("moderator_test")
         record["weights"] = list(self.weights)
         record["labels"] = list(self.labels)
+        record["notes"] = list(self.notes)
         return record
 
 
@@ -238,8 +260,9 @@ def pool_effects(
     labels: Sequence[str] | None = None,
     method: PoolingMethod = "reml",
     hksj: bool = False,
-    level: float = 0.95,
+    level: float = DEFAULT_LEVEL,
     moderators: pd.DataFrame | Mapping[str, Sequence[Any]] | np.ndarray | None = None,
+    hksj_truncation: bool = False,
 ) -> PooledEffect:
     """Pool ``k`` estimates with their standard errors (random effects by REML by default).
 
@@ -255,11 +278,13 @@ def pool_effects(
     hksj:
         Hartung-Knapp-Sidik-Jonkman standard error and ``t_{k-p}`` intervals (default False).
     level:
-        Confidence level of the interval and the prediction interval (default 0.95, the
-        meta-analysis convention; the trial reports use 0.90).
+        Confidence level of the interval and the prediction interval (default 0.90, as every
+        other estimator: :data:`proeftuin.analysis.options.DEFAULT_LEVEL`).
     moderators:
         Optional moderators for a meta-regression (``tau^2`` is then residual heterogeneity);
         text columns such as arm type or municipality are coded as indicators.
+    hksj_truncation:
+        With ``hksj``, truncate the HKSJ scale at 1 (``max(1, s^2)``, metafor's ``test="adhoc"``).
 
     Returns
     -------
@@ -273,6 +298,8 @@ def pool_effects(
     """
     check_option("method", method, PoolingMethod)
     check_level(level)
+    if hksj_truncation and not hksj:
+        raise ValueError("hksj_truncation truncates the HKSJ scale: it needs hksj=True")
     y = np.asarray(estimates, dtype=float).ravel()
     se = np.asarray(std_errors, dtype=float).ravel()
     k = y.size
@@ -288,6 +315,15 @@ def pool_effects(
     if np.any(se <= 0):
         raise ValueError(f"the standard error of {names[int(np.flatnonzero(se <= 0)[0])]!r} is not positive")
 
+    notes: list[str] = []
+    if hksj and method == "fe":
+        message = "HKSJ with a fixed-effect model: the HKSJ adjustment is meant for random effects"
+        warnings.warn(message, stacklevel=2)
+        notes.append(message)
+    if k == 1 and moderators is None:
+        if hksj:
+            notes.append("HKSJ not applied: a single estimate leaves k - 1 = 0 degrees of freedom")
+        return _single(y[0], se[0], names, method=method, level=level, notes=notes)
     terms = ["intercept"]
     x = np.ones((k, 1))
     if moderators is not None:
@@ -318,25 +354,23 @@ def pool_effects(
 
     if hksj:
         resid = y - x @ coef
-        vb = vb * float(np.sum(w * resid**2)) / df_resid
+        scale = float(np.sum(w * resid**2)) / df_resid
+        vb = vb * (max(1.0, scale) if hksj_truncation else scale)
         df = float(df_resid)
-        crit = float(stats.t.ppf(0.5 + level / 2.0, df))
     else:
         df = float("inf")
-        crit = float(stats.norm.ppf(0.5 + level / 2.0))
+    crit = float(critical_value(level, df))
 
-    std = np.sqrt(np.diag(vb))
-    statistic = coef / std
-    p_values = 2.0 * (stats.t.sf(np.abs(statistic), df) if hksj else stats.norm.sf(np.abs(statistic)))
+    tests = t_inference(coef, np.sqrt(np.diag(vb)), df, level)
     coefficients = tuple(
         MetaCoefficient(
             term=terms[j],
-            estimate=float(coef[j]),
-            std_error=float(std[j]),
-            statistic=float(statistic[j]),
-            p_value=float(p_values[j]),
-            ci_low=float(coef[j] - crit * std[j]),
-            ci_high=float(coef[j] + crit * std[j]),
+            estimate=float(tests.estimate[j]),
+            std_error=float(tests.std_error[j]),
+            statistic=float(tests.statistic[j]),
+            p_value=float(tests.p_value[j]),
+            ci_low=float(tests.ci_low[j]),
+            ci_high=float(tests.ci_high[j]),
         )
         for j in range(p)
     )
@@ -374,4 +408,27 @@ def pool_effects(
         labels=names,
         coefficients=coefficients,
         moderator_test=moderator_test,
+        hksj_truncation=hksj_truncation,
+        notes=tuple(notes),
+    )
+
+
+def _single(
+    estimate: float, std_error: float, labels: tuple[str, ...], *, method: PoolingMethod, level: float, notes: list[str]
+) -> PooledEffect:
+    """One estimate passed through (see the module docstring): nothing to pool, no heterogeneity."""
+    notes = [*notes, "a single estimate: passed through unpooled; tau^2, I^2, Q and the prediction interval are not estimable"]
+    test = t_inference(estimate, std_error, np.inf, level)
+    coefficient = MetaCoefficient(
+        term="intercept", estimate=float(test.estimate), std_error=float(test.std_error),
+        statistic=float(test.statistic), p_value=float(test.p_value), ci_low=float(test.ci_low),
+        ci_high=float(test.ci_high),
+    )
+    nan = float("nan")
+    return PooledEffect(
+        method=method, hksj=False, level=level, k=1, estimate=coefficient.estimate,
+        std_error=coefficient.std_error, statistic=coefficient.statistic, p_value=coefficient.p_value,
+        ci_low=coefficient.ci_low, ci_high=coefficient.ci_high, df=float("inf"), tau2=nan, i2=nan, q=nan,
+        q_df=0, q_p_value=nan, prediction_low=nan, prediction_high=nan, weights=(1.0,), labels=labels,
+        coefficients=(coefficient,), moderator_test=None, notes=tuple(notes),
     )

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from proeftuin.analysis.inference import t_inference
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,14 @@ class Effect:
         Mean of the outcome in the control group over the observations used.
     vcov, estimator:
         Variance estimator (``HC2``, ``CR2``, ...) and the estimator's name (``ols``, ...).
+    not_estimable:
+        ``None`` for an estimated effect; otherwise the reason it cannot be estimated (no
+        variation, no observations in the arm, leverage 1, a zero standard error), and then
+        ``estimate``, ``std_error``, ``statistic``, ``p_value`` and the interval are ``NaN``
+        (see :mod:`proeftuin.analysis.inference`).
+    note:
+        ``None`` or a remark on how the effect was estimated (e.g. covariates dropped as
+        constant or collinear, as R's ``lm`` does).
     extra:
         Estimator-specific extras (e.g. ``ri_p_value``), kept as a mapping of floats.
     """
@@ -56,7 +65,13 @@ class Effect:
     level: float
     vcov: str
     estimator: str = "ols"
+    not_estimable: str | None = None
+    note: str | None = None
     extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def estimable(self) -> bool:
+        return self.not_estimable is None
 
     @classmethod
     def from_t(
@@ -74,21 +89,24 @@ class Effect:
         control_mean: float,
         vcov: str,
         estimator: str = "ols",
+        not_estimable: str | None = None,
+        note: str | None = None,
     ) -> Effect:
         """An effect whose test and interval come from the t distribution with ``df`` degrees of freedom.
 
-        ``statistic = estimate / std_error``, ``p = 2 (1 - F_t(|statistic|))`` and the interval
-        ``estimate -/+ t_{(1+level)/2} std_error``. A zero estimate with zero standard error (no
-        variation at all, e.g. nobody lost in any arm) has statistic 0 and p = 1: there is no
-        evidence of a difference, rather than 0/0.
+        Built by :func:`proeftuin.analysis.inference.t_inference`: ``statistic = estimate /
+        std_error``, ``p = 2 (1 - F_t(|statistic|))`` and the interval ``estimate -/+
+        t_{(1+level)/2} std_error``. A zero, missing or infinite standard error (e.g. nobody lost
+        in any arm) makes the effect not estimable with that reason, as everywhere else.
         """
-        statistic = estimate / std_error if std_error > 0.0 or estimate != 0.0 else 0.0
-        crit = float(stats.t.ppf(0.5 + level / 2.0, df))
+        result = t_inference(estimate, std_error, df, level, not_estimable or "")
+        reason = str(result.reason[()])
         return cls(
-            outcome=outcome, term=term, estimate=estimate, std_error=std_error, statistic=statistic,
-            p_value=float(2.0 * stats.t.sf(abs(statistic), df)), ci_low=estimate - crit * std_error,
-            ci_high=estimate + crit * std_error, df=df, n=n, n_arm=n_arm, n_control=n_control,
+            outcome=outcome, term=term, estimate=float(result.estimate), std_error=float(result.std_error),
+            statistic=float(result.statistic), p_value=float(result.p_value), ci_low=float(result.ci_low),
+            ci_high=float(result.ci_high), df=df, n=n, n_arm=n_arm, n_control=n_control,
             control_mean=control_mean, level=level, vcov=vcov, estimator=estimator,
+            not_estimable=reason or None, note=note,
         )
 
     def to_record(self) -> dict[str, Any]:
@@ -109,7 +127,9 @@ class EffectColumns:
     The vectorised estimators fill these arrays in one pass; :class:`EffectTable` turns them into
     :class:`Effect` rows only when rows are asked for. Every array is ``(m, k)``; ``statistic``,
     ``p_value`` and the interval are derived here, vectorised, from ``estimate``, ``std_error``
-    and ``df`` (two-sided t test; ``t_{1-(1-level)/2, df}`` critical value).
+    and ``df`` by :func:`~proeftuin.analysis.inference.t_inference`. ``not_estimable`` holds the
+    estimator's reasons (``""`` where estimable) and ``note`` its remarks (``""`` for none), both
+    ``(m, k)`` object arrays or ``None``.
     """
 
     outcomes: tuple[str, ...]
@@ -125,18 +145,20 @@ class EffectColumns:
     vcov: str
     estimator: str = "ols"
     extra: dict[str, np.ndarray] = field(default_factory=dict)
+    not_estimable: np.ndarray | None = None
+    note: np.ndarray | None = None
 
     def derived(self) -> dict[str, np.ndarray]:
-        """``statistic``, ``p_value``, ``ci_low``, ``ci_high`` (vectorised over all effects)."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            statistic = np.where(self.std_error > 0, self.estimate / self.std_error, np.nan)
-        p_value = 2.0 * stats.t.sf(np.abs(statistic), self.df)
-        crit = stats.t.ppf(0.5 + self.level / 2.0, self.df)
+        """Estimate, SE, ``statistic``, ``p_value``, interval and reason (vectorised over all effects)."""
+        result = t_inference(self.estimate, self.std_error, self.df, self.level, self.not_estimable)
         return {
-            "statistic": statistic,
-            "p_value": p_value,
-            "ci_low": self.estimate - crit * self.std_error,
-            "ci_high": self.estimate + crit * self.std_error,
+            "estimate": result.estimate,
+            "std_error": result.std_error,
+            "statistic": result.statistic,
+            "p_value": result.p_value,
+            "ci_low": result.ci_low,
+            "ci_high": result.ci_high,
+            "not_estimable": result.reason,
         }
 
     def records(self) -> dict[str, list[Any]]:
@@ -150,8 +172,8 @@ class EffectColumns:
         columns: dict[str, list[Any]] = {
             "outcome": [o for o in self.outcomes for _ in range(k)],
             "term": list(self.terms) * m,
-            "estimate": flat(self.estimate, float),
-            "std_error": flat(self.std_error, float),
+            "estimate": flat(derived["estimate"], float),
+            "std_error": flat(derived["std_error"], float),
             "statistic": flat(derived["statistic"], float),
             "p_value": flat(derived["p_value"], float),
             "ci_low": flat(derived["ci_low"], float),
@@ -164,6 +186,8 @@ class EffectColumns:
             "level": [float(self.level)] * (m * k),
             "vcov": [self.vcov] * (m * k),
             "estimator": [self.estimator] * (m * k),
+            "not_estimable": [r or None for r in flat(derived["not_estimable"], object)],
+            "note": [None] * (m * k) if self.note is None else [r or None for r in flat(self.note, object)],
         }
         for name, values in self.extra.items():
             columns[name] = flat(values, float)

@@ -13,6 +13,8 @@ of ``A``:
 
       V_c = f * sum_g (a~_cg' e_g)^2
 
+  CR0: ``a~ = a`` and ``f = 1`` (Liang-Zeger), t reference with ``G - 1`` degrees of freedom
+  (estimatr's ``se_type = "CR0"``).
   CR1: ``a~ = a`` and ``f = G/(G-1) * (n-1)/(n-p)`` (Stata's and statsmodels' correction),
   t reference with ``G - 1`` degrees of freedom.
   CR2 (Bell and McCaffrey 2002): ``f = 1`` and ``a~_cg = (I - H_gg)^{-1/2} a_cg`` with ``H_gg``
@@ -31,25 +33,28 @@ from scipy import sparse
 
 from proeftuin.analysis.options import VcovType
 
-_LEVERAGE_ONE = 1.0 - 1e-10
+LEVERAGE_ONE_AT = 1.0 - 1e-10
+"""A leverage above this is 1 up to round-off: HC2/HC3 cannot weight that observation."""
 _EIGEN_ZERO = 1e-12
 """Eigenvalues of ``I - H_gg`` below this are treated as zero (pseudo-inverse square root)."""
 
 
 def hc_weights(leverage: np.ndarray, n: int, p: int, vcov: VcovType) -> np.ndarray:
-    """The weights ``w_i`` of HC0-HC3 (see the module docstring)."""
+    """The weights ``w_i`` of HC0-HC3 (see the module docstring).
+
+    For HC2/HC3 an observation with leverage 1 (above :data:`LEVERAGE_ONE_AT`) gets weight 0:
+    its residual is 0 and it has no influence on any coefficient but its own cell's, so it adds
+    nothing to the other coefficients' variances; the caller marks a coefficient that it does
+    influence as not estimable (:func:`proeftuin.analysis.ols.fit_linear`).
+    """
     if vcov == "HC0":
         return np.ones(n)
     if vcov == "HC1":
         return np.full(n, n / (n - p))
-    if np.any(leverage > _LEVERAGE_ONE):
-        raise ValueError(
-            f"{vcov} is undefined: an observation has leverage 1 (an arm or covariate cell with a "
-            "single observation); use HC0/HC1 or drop that covariate"
-        )
+    free = np.where(leverage > LEVERAGE_ONE_AT, np.inf, 1.0 - leverage)
     if vcov == "HC2":
-        return 1.0 / (1.0 - leverage)
-    return 1.0 / (1.0 - leverage) ** 2
+        return 1.0 / free
+    return 1.0 / free**2
 
 
 @dataclass(frozen=True)

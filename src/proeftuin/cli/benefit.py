@@ -26,7 +26,7 @@ AgeOpt = Annotated[
 ]
 CostSharersOpt = Annotated[
     int,
-    typer.Option("--cost-sharers", help="A van art. 22a: aanvrager plus medebewoners 27+ (1 = geen)."),
+    typer.Option("--cost-sharers", help="A van art. 22a: aanvrager plus medebewoners 27+ (21+ tot 2023; 1 = geen)."),
 ]
 ChildOpt = Annotated[
     float | None, typer.Option("--youngest-child-age", help="Leeftijd jongste kind.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -35,7 +36,8 @@ def pool(
     label: Annotated[str | None, typer.Option("--label", help="Column naming each estimate.")] = None,
     method: Annotated[PoolMethod, typer.Option("--method", help="tau^2 estimator.")] = PoolMethod.reml,
     hksj: Annotated[bool, typer.Option("--hksj", help="Hartung-Knapp-Sidik-Jonkman t intervals.")] = False,
-    level: Annotated[float, typer.Option("--level", help="Confidence level of the intervals.")] = 0.95,
+    hksj_truncated: Annotated[bool, typer.Option("--hksj-truncated", help="HKSJ with its scale truncated at 1 (Knapp-Hartung; metafor's test='adhoc'); implies --hksj.")] = False,
+    level: Annotated[float, typer.Option("--level", help="Confidence level of the intervals.")] = 0.90,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
 ) -> None:
     """Pool estimates by fixed- or random-effects meta-analysis (REML by default, as metafor)."""
@@ -44,10 +46,16 @@ def pool(
 
     if not 0.0 < level < 1.0:
         raise fail(f"--level must be between 0 and 1; got {level}")
+    hksj = hksj or hksj_truncated
     try:
-        result, forest = pool_file_forest(file, estimate=estimate, std_error=std_error, label=label, method=method.value, hksj=hksj, level=level)
+        with warnings.catch_warnings():  # the warnings are in result.notes, printed below
+            warnings.simplefilter("ignore", UserWarning)
+            result, forest = pool_file_forest(file, estimate=estimate, std_error=std_error, label=label, method=method.value,
+                                              hksj=hksj, level=level, hksj_truncation=hksj_truncated)
     except TabularError as exc:
         raise fail(str(exc)) from None
+    for note in result.notes:
+        typer.echo(f"Note: {note}", err=True)
     record: dict[str, Any] = {key: getattr(result, key) for key in POOL_FIELDS}
     if fmt is OutputFormat.json:
         print_json(record)
@@ -56,4 +64,4 @@ def pool(
     else:
         print_table(forest, title=f"Forest plot rows ({level:.0%} CI; the pooled effect last)")
         print_table([{"quantity": key, "value": value} for key, value in record.items()],
-                    title=f"Pooled ({method.value}{', HKSJ' if hksj else ''}, {level:.0%} CI; I^2 in %)")
+                    title=f"Pooled ({method.value}{', HKSJ' if hksj else ''}{' truncated' if hksj_truncated else ''}, {level:.0%} CI; I^2 in %)")

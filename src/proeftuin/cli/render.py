@@ -28,7 +28,7 @@ class OutputFormat(str, Enum):
 
 EFFECT_FIELDS = (
     "outcome", "arm", "estimate", "std_error", "ci_low", "ci_high", "p_value", "df",
-    "n_arm", "n_control", "control_mean",
+    "n_arm", "n_control", "control_mean", "not_estimable", "note",
 )
 
 
@@ -51,8 +51,17 @@ def effect_records(effects: EffectTable) -> list[dict[str, Any]]:
     return records
 
 
+def _clean_nested(value: Any) -> Any:
+    """``_clean`` through mappings and lists (``json.dumps`` writes a float NaN as invalid ``NaN``)."""
+    if isinstance(value, Mapping):
+        return {key: _clean_nested(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_nested(item) for item in value]
+    return _clean(value)
+
+
 def print_json(payload: Mapping[str, Any] | Sequence[Any]) -> None:
-    typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=_clean))
+    typer.echo(json.dumps(_clean_nested(payload), indent=2, ensure_ascii=False, default=_clean))
 
 
 def print_csv(records: Sequence[Mapping[str, Any]]) -> None:
@@ -102,11 +111,12 @@ def compact_effect_rows(records: Sequence[Mapping[str, Any]], level: float) -> l
     label = f"{level:.0%} CI"
     rows = []
     for record in records:
+        reason = record.get("not_estimable")
         row: dict[str, Any] = {
             "outcome": record["outcome"],
             "arm": record["arm"],
-            "estimate": f"{record['estimate']:.4f}",
-            label: f"[{record['ci_low']:.4f}, {record['ci_high']:.4f}]",
+            "estimate": f"not estimable: {reason}" if reason else f"{record['estimate']:.4f}",
+            label: "-" if reason else f"[{record['ci_low']:.4f}, {record['ci_high']:.4f}]",
             "p": _format_cell(record["p_value"]),
             "n arm/control": f"{record['n_arm']}/{record['n_control']}",
             "control mean": _format_cell(record["control_mean"]),

@@ -11,7 +11,8 @@ from proeftuin.rules.legislation import legislation
 
 @dataclass(frozen=True)
 class ParameterInfo:
-    """One parameter for listing: ``values`` are (start date ISO, value) in date order."""
+    """One parameter for listing: ``values`` are (start date ISO, value) in date order;
+    ``sources`` (start date ISO, source) for the values that name their own source."""
 
     name: str
     label: str
@@ -22,6 +23,7 @@ class ParameterInfo:
     reference_href: str
     assumption: bool
     note: str
+    sources: tuple[tuple[str, str], ...] = ()
 
 
 def parameters() -> list[ParameterInfo]:
@@ -36,20 +38,24 @@ def parameters() -> list[ParameterInfo]:
                 continue
             meta = child.metadata
             reference = meta.get("reference", {})
+            history = sorted(child.values_list, key=lambda v: v.instant_str)
             found.append(
                 ParameterInfo(
                     name=child.name,
                     label=meta.get("label", ""),
                     label_en=meta.get("label_en", ""),
                     unit=meta.get("unit", ""),
-                    values=tuple(
-                        (v.instant_str, float(v.value))
-                        for v in sorted(child.values_list, key=lambda v: v.instant_str)
-                    ),
+                    values=tuple((v.instant_str, float(v.value)) for v in history),
                     reference_name=reference.get("name", ""),
                     reference_href=reference.get("href", ""),
                     assumption=bool(meta.get("assumption", False)),
                     note=meta.get("note", ""),
+                    # a value's own reference is a string; the parameter's is a mapping
+                    sources=tuple(
+                        (v.instant_str, v.metadata["reference"])
+                        for v in history
+                        if isinstance(v.metadata.get("reference"), str)
+                    ),
                 )
             )
     return sorted(found, key=lambda p: p.name)

@@ -1,7 +1,8 @@
 """Does work pay? Net income by hours worked at the minimum wage, and the hours that end benefit.
 
-Earnings for ``h`` hours a week: h x WML hourly x 52 / 12 x net share, where WML hourly =
-WML monthly / (full-time hours x 52 / 12). The net share of gross earnings is an explicit
+Earnings for ``h`` hours a week: h x WML hourly x 52 / 12 x net share, with the WML hourly
+rate of :func:`~proeftuin.rules.wages.minimum_hourly_wage` (the law's hourly minimum from 2024,
+the published 36-hour rate before). The net share of gross earnings is an explicit
 *assumption* parameter (``labour.net_share_of_gross_earnings``): income tax is not modelled.
 """
 
@@ -14,11 +15,10 @@ import pandas as pd
 
 from proeftuin.rules.dates import DateLike, as_days
 from proeftuin.rules.engine import compute_benefits
-from proeftuin.rules.legislation import value_at
 from proeftuin.rules.regimes import get_regime
 from proeftuin.rules.situation import Floats
+from proeftuin.rules.wages import WEEKS_PER_MONTH, minimum_hourly_wage, net_earnings
 
-WEEKS_PER_MONTH = 52 / 12
 MAX_HOURS = 80.0  # search bound for exit_hours (hours per week)
 BISECTION_STEPS = 40
 
@@ -26,10 +26,8 @@ BISECTION_STEPS = 40
 def net_earnings_for_hours(date: DateLike, hours: Floats) -> Floats:
     """Net monthly earnings for ``hours`` per week at the WML hourly wage on ``date``."""
     day = as_days(date)[:1]
-    monthly_wml = value_at("wml.gross_monthly_21_plus", day)[0]
-    full_time = value_at("labour.full_time_hours_per_week", day)[0]
-    net_share = value_at("labour.net_share_of_gross_earnings", day)[0]
-    return (np.asarray(hours, dtype=np.float64) / full_time * monthly_wml * net_share).round(2)
+    gross = np.asarray(hours, dtype=np.float64) * WEEKS_PER_MONTH * minimum_hourly_wage(day)[0]
+    return net_earnings(gross, day).round(2)
 
 
 def income_curve(

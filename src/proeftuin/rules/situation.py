@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from proeftuin.rules.errors import RulesError
 from proeftuin.rules.households import household_codes
@@ -36,6 +37,31 @@ class Situation:
     regime: npt.NDArray[np.intp]
     regime_names: tuple[str, ...]
 
+    def rows_of_regime(self, n: int) -> dict[str, npt.NDArray[np.intp]]:
+        """For each regime present among ``n`` rows, the indices of its rows (ascending)."""
+        codes = np.broadcast_to(self.regime, (n,))
+        found = {name: np.flatnonzero(codes == code) for code, name in enumerate(self.regime_names)}
+        return {name: rows for name, rows in found.items() if rows.size}
+
+    def take(self, rows: npt.NDArray[np.intp], regime: str) -> Situation:
+        """The situation of ``rows`` only, all of them under ``regime`` (a field of length 1
+        is shared by every row and kept as it is)."""
+        return Situation(
+            household=take(self.household, rows),
+            age=take(self.age, rows),
+            cost_sharers=take(self.cost_sharers, rows),
+            youngest_child_age=take(self.youngest_child_age, rows),
+            disregard_month=take(self.disregard_month, rows),
+            hours_per_week=take(self.hours_per_week, rows),
+            regime=np.zeros(1, dtype=np.intp),
+            regime_names=(regime,),
+        )
+
+
+def take(values: npt.NDArray[Any], rows: npt.NDArray[np.intp]) -> npt.NDArray[Any]:
+    """``values[rows]`` for a per-row array; an array of length 1 applies to every row as is."""
+    return values if values.size == 1 else values[rows]
+
 
 def encode_regimes(regime: str | npt.ArrayLike) -> tuple[npt.NDArray[np.intp], tuple[str, ...]]:
     """Integer codes per row and the distinct regime names they index (each name checked).
@@ -44,9 +70,13 @@ def encode_regimes(regime: str | npt.ArrayLike) -> tuple[npt.NDArray[np.intp], t
         RulesError: an unknown regime.
     """
     if isinstance(regime, str):
-        names, codes = np.array([regime]), np.zeros(1, dtype=np.intp)
+        names, codes = [regime], np.zeros(1, dtype=np.intp)
     else:
-        names, codes = np.unique(np.asarray(regime, dtype=str).reshape(-1), return_inverse=True)
+        # pandas.factorize hashes (one pass); numpy.unique sorts a million strings, which cost
+        # more than the benefit formulas themselves.
+        codes, names = pd.factorize(np.asarray(regime, dtype=object).reshape(-1))
+        if (codes < 0).any():
+            raise RulesError("a regime is missing")
     for name in names:
         get_regime(str(name))
     return codes.astype(np.intp), tuple(str(n) for n in names)
@@ -112,8 +142,13 @@ def make_situation(
         regime=codes,
         regime_names=names,
     )
-    for name in names:
-        if get_regime(name).needs_hours and np.isnan(situation.hours_per_week).any():
+    try:
+        n = np.broadcast(situation.regime, situation.hours_per_week).size
+    except ValueError as exc:
+        raise RulesError(f"inputs of different lengths: {exc}") from exc
+    # Only the rows under a regime with a work bonus need their hours.
+    for name, rows in situation.rows_of_regime(n).items():
+        if get_regime(name).needs_hours and np.isnan(take(situation.hours_per_week, rows)).any():
             raise RulesError(
                 f"regime {name!r} pays a work bonus for full-time work: give hours_per_week"
             )

@@ -38,7 +38,7 @@ import pandas as pd
 
 from proeftuin.design.outcomes import CONTRACT_CODES, SURVEY_INDICES, ever, labour_indicators
 from proeftuin.design.spec import ExperimentSpec
-from proeftuin.rules import compute_benefits, minimum_wage, net_earnings
+from proeftuin.rules import compute_benefits, minimum_hourly_wage, minimum_wage, net_earnings
 from proeftuin.simulate.calibration import JOB_SIZES, Calibration
 from proeftuin.simulate.population import Population
 
@@ -164,7 +164,7 @@ def simulate_trial(
     out_earn = np.empty((n_arms, n, months))
     out_benefit = np.empty((n_arms, n, months), dtype=bool)
     wml = minimum_wage(periods)
-    hourly = wml / (lab["full_time_hours"] * WEEKS_PER_MONTH)
+    hourly = minimum_hourly_wage(periods)
     household = np.tile(frame["household"].to_numpy(dtype=object), n_arms)
     age = np.tile(frame["age"].to_numpy(), n_arms)
     youngest = np.tile(frame["youngest_child_age"].to_numpy(), n_arms)

@@ -16,6 +16,7 @@ from scipy import stats
 
 from proeftuin.analysis.attrition import AttritionReport, LeeBounds, attrition_table, lee_bounds
 from proeftuin.analysis.balance import BalanceTable, balance_table
+from proeftuin.analysis.options import DEFAULT_LEVEL
 from proeftuin.analysis.pooling import PooledEffect, PoolingMethod, pool_effects
 from proeftuin.workflow.tabular import (
     TabularError,
@@ -36,10 +37,12 @@ def pool_file(
     label: str | None = None,
     method: PoolingMethod = "reml",
     hksj: bool = False,
-    level: float = 0.95,
+    level: float = DEFAULT_LEVEL,
+    hksj_truncation: bool = False,
 ) -> PooledEffect:
     """Pool the ``estimate`` column with its ``std_error`` column, one row per municipality."""
-    return pool_file_forest(path, estimate=estimate, std_error=std_error, label=label, method=method, hksj=hksj, level=level)[0]
+    return pool_file_forest(path, estimate=estimate, std_error=std_error, label=label, method=method, hksj=hksj,
+                            level=level, hksj_truncation=hksj_truncation)[0]
 
 
 def pool_file_forest(
@@ -50,7 +53,8 @@ def pool_file_forest(
     label: str | None = None,
     method: PoolingMethod = "reml",
     hksj: bool = False,
-    level: float = 0.95,
+    level: float = DEFAULT_LEVEL,
+    hksj_truncation: bool = False,
 ) -> tuple[PooledEffect, list[dict[str, object]]]:
     """:func:`pool_file` and the rows of its forest plot.
 
@@ -65,10 +69,10 @@ def pool_file_forest(
     if np.any(se <= 0):
         raise TabularError(path, "a standard error must be positive", column=std_error, row=spreadsheet_row(int(np.flatnonzero(se <= 0)[0])))
     labels = label_column(frame, label, path) if label else None
-    if len(frame) < 2:
-        raise TabularError(path, f"pooling needs at least 2 rows; the file has {len(frame)}")
+    if len(frame) < 1:
+        raise TabularError(path, "pooling needs at least 1 row; the file has none")
     try:
-        result = pool_effects(y, se, labels=labels, method=method, hksj=hksj, level=level)
+        result = pool_effects(y, se, labels=labels, method=method, hksj=hksj, level=level, hksj_truncation=hksj_truncation)
     except (ValueError, RuntimeError) as exc:
         raise TabularError(path, str(exc)) from exc
     z = float(stats.norm.ppf(0.5 + level / 2.0))

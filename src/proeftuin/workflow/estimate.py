@@ -17,6 +17,7 @@ from proeftuin.analysis import (
     randomization_inference,
 )
 from proeftuin.analysis.options import check_option
+from proeftuin.analysis.wild_bootstrap import WildWeights, add_wild_bootstrap
 from proeftuin.workflow.tabular import (
     TabularError,
     covariate_matrix,
@@ -59,6 +60,8 @@ def estimate_file(
     lin: bool = False,
     ri_draws: int | None = None,
     seed: int | None = None,
+    wild_draws: int | None = None,
+    wild_weights: WildWeights = "rademacher",
 ) -> EffectTable:
     """Read ``path`` and estimate every arm against ``control`` on each outcome (OLS, robust SE).
 
@@ -71,7 +74,10 @@ def estimate_file(
     p-value of :func:`proeftuin.analysis.randomization_inference` (studentized statistic,
     ``(1 + #{|t_b| >= |t_obs|}) / (1 + B)``), re-randomizing within the ``strata`` column and
     whole clusters of the ``cluster`` column when named, with ``seed``; the covariates enter
-    that statistic linearly (residualised outcomes).
+    that statistic linearly (residualised outcomes). With ``wild_draws`` (needs ``cluster``)
+    every effect also gets the wild cluster bootstrap p-value and interval
+    (:func:`proeftuin.analysis.wild_bootstrap.add_wild_bootstrap`, ``wild_weights``
+    Rademacher or Webb, with ``seed``).
 
     Raises :class:`TabularError` naming file, row and column for any bad input, and
     ``ValueError`` for an inconsistent choice of options; rows with a missing outcome are left
@@ -87,6 +93,12 @@ def estimate_file(
         raise ValueError(f"--seed must be 0 or more; got {seed}")
     if ri_draws is not None and ri_draws < 1:
         raise ValueError(f"--ri must be a positive number of re-randomizations; got {ri_draws}")
+    if wild_draws is not None:
+        check_option("--wild-weights", wild_weights, WildWeights)
+        if cluster is None:
+            raise ValueError("--wild-bootstrap resamples clusters: name the cluster column with --cluster")
+        if wild_draws < 1:
+            raise ValueError(f"--wild-bootstrap must be a positive number of draws; got {wild_draws}")
     if lin and not covariates:
         raise ValueError("--lin interacts the covariates with the arms: name them with --covariates")
     frame = read_table(path)
@@ -106,9 +118,11 @@ def estimate_file(
         if stratum is not None:
             _constant_within(stratum, clusters, path, column=cluster, what="strata")  # type: ignore[arg-type]
     y = [numeric_column(frame, column, path, allow_missing=True) for column in outcomes]
-    x, _ = covariate_matrix(frame, list(covariates), path)
+    x, x_names = covariate_matrix(frame, list(covariates), path)
     if stratum is not None:
-        x = np.hstack([x, pd.get_dummies(stratum, drop_first=True, dtype=float).to_numpy()])
+        blocks = pd.get_dummies(stratum, drop_first=True, dtype=float)
+        x = np.hstack([x, blocks.to_numpy()])
+        x_names = [*x_names, *(f"{strata}={level}" for level in blocks.columns)]
     matrix = np.column_stack(y)
     for j, column in enumerate(outcomes):
         if np.isnan(matrix[:, j]).all():
@@ -125,7 +139,13 @@ def estimate_file(
             vcov=vcov,
             clusters=clusters,
             lin=lin,
+            covariate_names=x_names if x.size else None,
         )
+        if wild_draws is not None:
+            table = add_wild_bootstrap(
+                table, matrix, labels, control=control, clusters=clusters,  # type: ignore[arg-type]
+                covariates=x_or_none, lin=lin, draws=wild_draws, weights=wild_weights, seed=seed,
+            )
         if ri_draws is None:
             return table
         ri = randomization_inference(

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import reduce
+from typing import TypeAlias
+
 import numpy as np
+import numpy.typing as npt
 from openfisca_core.periods import DateUnit
 from openfisca_core.variables import Variable
 
@@ -10,8 +15,8 @@ from proeftuin.rules.entities import Person
 from proeftuin.rules.errors import RulesError
 from proeftuin.rules.households import SINGLE_PARENT
 from proeftuin.rules.money import to_cents
-from proeftuin.rules.regimes import DisregardTier, Regime, get_regime
-from proeftuin.rules.situation import Floats, ParamFn, Situation
+from proeftuin.rules.regimes import Amount, DisregardTier, Regime, get_regime
+from proeftuin.rules.situation import Floats, ParamFn, Situation, take
 from proeftuin.rules.variables.openfisca_inputs import param_fn, situation_of
 
 
@@ -42,7 +47,8 @@ def _tier_amount(
 def regime_disregard(p: ParamFn, regime: Regime, situation: Situation, earnings: Floats) -> Floats:
     """The largest amount among the regime's tiers that apply (tiers never add up)."""
     amounts = [_tier_amount(p, tier, situation, earnings) for tier in regime.disregard]
-    return to_cents(np.maximum.reduce([np.zeros_like(earnings), *amounts]))
+    # functools.reduce broadcasts (a tier's amount may vary by row where earnings do not)
+    return to_cents(reduce(np.maximum, amounts, np.zeros_like(earnings)))
 
 
 def compute_disregard(p: ParamFn, situation: Situation, earnings: Floats) -> Floats:
@@ -52,17 +58,34 @@ def compute_disregard(p: ParamFn, situation: Situation, earnings: Floats) -> Flo
     age 27; single parent with a child under 12 (lid 2 r): min(12.5% x earnings, cap) in months
     7-36. Other regimes: their YAML tiers. Rounded to cents.
     """
-    return by_regime(situation, earnings, lambda r: regime_disregard(p, r, situation, earnings))
+    return by_regime(p, situation, (earnings,), regime_disregard)
 
 
-def by_regime(situation: Situation, like: Floats, compute) -> Floats:  # noqa: ANN001
-    """Apply ``compute(regime)`` for each regime present and pick each row's own result."""
+#: ``compute(p, regime, situation, *arrays)`` for rows all under ``regime``.
+RegimeFormula: TypeAlias = Callable[..., Floats]
+
+
+def by_regime(p: ParamFn, situation: Situation, arrays: tuple[Floats, ...], compute: RegimeFormula) -> Floats:
+    """``compute`` for each regime present, on that regime's rows only, scattered back.
+
+    The per-row inputs (situation, ``arrays`` and parameter values that vary by row) are
+    gathered for each regime's rows, so a regime is never evaluated on, nor fails for, rows
+    under another regime.
+    """
     if len(situation.regime_names) == 1:
-        return compute(get_regime(situation.regime_names[0]))
-    out = np.zeros(np.broadcast(like, situation.regime).shape)
-    for code, name in enumerate(situation.regime_names):
-        mask = situation.regime == code
-        out[mask] = np.broadcast_to(compute(get_regime(name)), out.shape)[mask]
+        return compute(p, get_regime(situation.regime_names[0]), situation, *arrays)
+    n = int(np.broadcast(situation.regime, *arrays).size)
+    out = np.zeros(n)
+    for name, rows in situation.rows_of_regime(n).items():
+
+        def p_rows(amount: Amount, rows: npt.NDArray[np.intp] = rows) -> Floats | float:
+            value = p(amount)
+            return take(value, rows) if isinstance(value, np.ndarray) else value
+
+        out[rows] = np.broadcast_to(
+            compute(p_rows, get_regime(name), situation.take(rows, name), *(take(a, rows) for a in arrays)),
+            rows.shape,
+        )
     return out
 
 

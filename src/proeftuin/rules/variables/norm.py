@@ -39,8 +39,9 @@ def compute_norm(p: ParamFn, situation: Situation) -> Floats:
 
     Without cost-sharers (``cost_sharers`` 1): art. 21 a (single and single parent) or b
     (couple). With cost-sharers, art. 22a: norm = B x (40 + 30 A) / (100 A), times 2 for a
-    couple (lid 2), rounded to cents; B the couple norm, A the persons aged 27+ in the home:
-    ``cost_sharers`` counts the claimant and housemates, the spouse of a couple is added here.
+    couple (lid 2), rounded to cents; B the couple norm, A the cost-sharers in the home
+    (art. 19a: housemates 21+ until 2022, 27+ from 2023): ``cost_sharers`` counts the claimant
+    and housemates, the spouse of a couple is added here.
     """
     check_age(p, situation.age)
     couple = situation.household == COUPLE

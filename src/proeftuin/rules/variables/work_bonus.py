@@ -40,9 +40,7 @@ def compute_work_bonus(
     the full-time parameter). Wageningen (wageningen-2020): 25% of earnings, at most EUR 215 a
     month, in months with earnings and a benefit (paid half-yearly; here its monthly accrual).
     """
-    return by_regime(
-        situation, earnings, lambda r: regime_bonus(p, r, situation, earnings, benefit)
-    )
+    return by_regime(p, situation, (earnings, benefit), regime_bonus)
 
 
 class work_bonus(Variable):

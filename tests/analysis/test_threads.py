@@ -1,0 +1,39 @@
+"""Issue 11, point 6: BLAS threads limited to one for trial-sized fits (threadpoolctl)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info
+
+from proeftuin.analysis import estimate_effects, threads
+from proeftuin.analysis.threads import SMALL_PROBLEM_CELLS, blas_threads
+
+
+def test_trial_sized_fits_use_one_thread_large_ones_every_thread():
+    assert blas_threads(3_500, 10, 216) == 1
+    assert blas_threads(100_000, 10, 216) is None
+    assert blas_threads(SMALL_PROBLEM_CELLS, 0, 1) is None
+
+
+def test_the_limit_holds_during_the_fit_and_not_after(monkeypatch, rng):
+    seen: list[int] = []
+    original = np.linalg.qr
+
+    def spy(*args, **kwargs):
+        seen.extend(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(np.linalg, "qr", spy)
+    before = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+    estimate_effects(rng.normal(size=300), np.repeat(["c", "t"], 150), control="c")
+    assert seen and set(seen) == {1}
+    assert [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"] == before
+
+
+def test_results_do_not_depend_on_the_threads(monkeypatch, rng):
+    y, arm, x = rng.normal(size=(500, 3)), np.repeat(["c", "t"], 250), rng.normal(size=(500, 2))
+    one = estimate_effects(y, arm, control="c", covariates=x)
+    monkeypatch.setattr(threads, "SMALL_PROBLEM_CELLS", 0)
+    every = estimate_effects(y, arm, control="c", covariates=x)
+    assert [e.std_error for e in every] == pytest.approx([e.std_error for e in one], rel=1e-12)
