@@ -133,7 +133,8 @@ def test_plan_that_does_not_fit_is_refused(engine, plan: dict, extra: list[str],
     assert str(caught.value).startswith(message)
 
 
-def test_cli_json_states_the_hash_and_labels(demo_db: str, tmp_path: Path) -> None:
+def test_cli_json_states_the_hash_and_labels(demo_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROEFTUIN_SEAL_KEY", demo_settings(DEFAULT_SEED).seal_key.get_secret_value())  # the run is audited, keyed
     path = tmp_path / "plan.yaml"
     path.write_text(json.dumps(PLAN), "utf-8")  # JSON is YAML
     result = runner.invoke(app, ["analyze", "--experiment", SLUG, "--plan", str(path), "--db", demo_db,
