@@ -214,12 +214,16 @@ def test_hksj_truncation_never_narrower_than_fixed_effect():
     # one, and identical estimates one of zero width; Knapp-Hartung's max(1, q) prevents both.
     for y in (np.full(6, 0.05), np.array([0.05, 0.051, 0.049, 0.05, 0.052, 0.05])):
         fixed = pool_effects(y, SIX_SE, method="fe")
-        raw = pool_effects(y, SIX_SE, hksj=True)
         truncated = pool_effects(y, SIX_SE, hksj=True, hksj_truncation=True)
-        assert raw.ci_high - raw.ci_low < fixed.ci_high - fixed.ci_low
         assert truncated.ci_high - truncated.ci_low > fixed.ci_high - fixed.ci_low
         assert truncated.hksj_truncation and truncated.df == 5.0
-    assert pool_effects(np.full(6, 0.05), SIX_SE, hksj=True).ci_high == pytest.approx(0.05, abs=1e-12)
+    raw = pool_effects(np.array([0.05, 0.051, 0.049, 0.05, 0.052, 0.05]), SIX_SE, hksj=True)
+    assert raw.ci_high - raw.ci_low < fixed.ci_high - fixed.ci_low
+    # Identical estimates: the untruncated scale is 0, a zero standard error, so not a zero-width
+    # interval but no interval at all (the one convention of proeftuin.analysis.inference).
+    identical = pool_effects(np.full(6, 0.05), SIX_SE, hksj=True)
+    assert np.isnan([identical.std_error, identical.ci_low, identical.ci_high, identical.p_value]).all()
+    assert identical.notes == ("pooled effect not estimable: standard error is zero (no residual variation to test against)",)
 
 
 def test_fixed_effect_with_hksj_warns_and_notes():

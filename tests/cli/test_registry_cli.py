@@ -54,7 +54,7 @@ def trial(tmp_path: Path, run) -> dict:  # type: ignore[no-untyped-def]
     assert created.exit_code == 0, created.output
     rng = np.random.default_rng(5)
     bsns = fake_bsns(30, rng)
-    people = pd.DataFrame({"bsn": bsns, "enrolled_on": "2018-06-01", "age": rng.integers(21, 60, 30), "sex": "f", "household": "single",
+    people = pd.DataFrame({"bsn": bsns, "enrolled_on": "2018-06-01", "age": rng.integers(21, 60, 30), "sex": "female", "household": "single",
                            "months_on_benefit": 24, "education": "low", "health": 6.0, "migration_background": False,
                            "distance_to_labour_market": rng.choice(["far", "near"], 30)})
     people.to_csv(tmp_path / "people.csv", index=False)

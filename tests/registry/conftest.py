@@ -60,7 +60,7 @@ def make_people() -> Callable[..., tuple[list[str], list[EnrolmentCreate]]]:
         people = [
             EnrolmentCreate(
                 bsn=SecretStr(bsn), enrolled_on=START, case_manager=case_manager, age=int(rng.integers(20, 60)),
-                sex=str(rng.choice(["f", "m"])), household="single", months_on_benefit=int(rng.integers(0, 120)),
+                sex=str(rng.choice(["female", "male"])), household="single", months_on_benefit=int(rng.integers(0, 120)),
                 education="low", health=float(np.round(rng.uniform(2, 9), 1)), migration_background=bool(rng.random() < 0.3),
                 distance_to_labour_market=str(rng.choice(["far", "medium", "near"])),
                 household_id=SecretStr(f"hh-{int(rng.integers(households))}") if households else None,

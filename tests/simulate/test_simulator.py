@@ -90,3 +90,20 @@ def test_cbs_misses_small_jobs_only() -> None:
     assert (municipal.loc[changed, "hours_per_week"] < 12).all()
     assert (cbs.loc[changed, "hours_per_week"] == 0).all()
     assert (municipal["on_benefit"] == cbs["on_benefit"]).all()
+
+
+def test_a_plans_population_has_exactly_its_declared_covariates_within_their_declarations() -> None:
+    from pathlib import Path
+
+    from proeftuin.design import TrialPlan
+    from proeftuin.simulate import plan_population
+
+    plan = TrialPlan.from_yaml(Path(__file__).parents[1] / "workflow" / "plans" / "zwolle-2arm.yaml")
+    frame = plan_population(plan, n=500, seed=3).frame
+    for name, spec in plan.covariates.items():
+        if spec.type == "category":
+            assert set(frame[name]) == set(spec.categories), name  # every declared category drawn, nothing else
+        elif spec.type == "integer":
+            assert frame[name].between(spec.minimum, spec.maximum).all(), name
+    assert set(frame["stratum"]) == {f"district={d}" for d in ("noord", "zuid", "oost", "west")}
+    assert (frame.loc[frame["household"] != "single-parent", "youngest_child_age"] == -1).all()

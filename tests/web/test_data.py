@@ -17,7 +17,7 @@ def _upload(client: TestClient, slug: str, name: str, content: str, **form: str)
 def _randomized_person(client: TestClient) -> str:
     """Enrol, consent and randomize one person as the case manager; their pseudonym."""
     login(client, "cora")
-    person = {"experiment": "utrecht", "bsn": VALID_BSN, "enrolled_on": "2018-06-01", "age": "30", "sex": "f", "household": "single",
+    person = {"experiment": "utrecht", "bsn": VALID_BSN, "enrolled_on": "2018-06-01", "age": "30", "sex": "female", "household": "single",
               "months_on_benefit": "12", "education": "low", "health": "6", "distance_to_labour_market": "far"}
     page = client.post("/intake/enrol", data={**person, "csrf_token": csrf(client)}, follow_redirects=False).headers["location"]
     client.post(f"{page}/consent", data={"text_version": "2018-05", "on": "2018-06-01", "csrf_token": csrf(client)})

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from conftest import VALID_BSN, csrf, login
 
-PERSON = {"experiment": "utrecht", "enrolled_on": "2018-06-01", "age": "30", "sex": "f", "household": "single",
+PERSON = {"experiment": "utrecht", "enrolled_on": "2018-06-01", "age": "30", "sex": "female", "household": "single",
           "months_on_benefit": "12", "education": "low", "health": "6", "distance_to_labour_market": "far"}
 
 

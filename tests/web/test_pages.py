@@ -17,7 +17,7 @@ def test_experiments_suppress_small_counts(client: TestClient) -> None:
 
 def test_one_enrolled_person_is_suppressed(client: TestClient) -> None:
     login(client, "cora")
-    person = {"experiment": "utrecht", "bsn": VALID_BSN, "enrolled_on": "2018-06-01", "age": "30", "sex": "f", "household": "single",
+    person = {"experiment": "utrecht", "bsn": VALID_BSN, "enrolled_on": "2018-06-01", "age": "30", "sex": "female", "household": "single",
               "months_on_benefit": "12", "education": "low", "health": "6", "distance_to_labour_market": "far"}
     assert client.post("/intake/enrol", data={**person, "csrf_token": csrf(client)}, follow_redirects=False).status_code == 303
     assert client.get("/api/experiments").json()[0]["enrolled"] is None

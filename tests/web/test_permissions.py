@@ -41,7 +41,7 @@ PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("POST", "
 AUTHENTICATED = {("GET", "/api/me")}
 """Routes open to any logged-in user."""
 FORMS = {
-    "/intake/enrol": {"experiment": "utrecht", "bsn": "123", "enrolled_on": "2018-06-01", "age": "30", "sex": "f", "household": "single",
+    "/intake/enrol": {"experiment": "utrecht", "bsn": "123", "enrolled_on": "2018-06-01", "age": "30", "sex": "female", "household": "single",
                       "months_on_benefit": "1", "education": "low", "health": "5", "distance_to_labour_market": "far"},
     "/intake/{slug}/{pseudonym}/consent": {"text_version": "2018-05", "on": "2018-06-01"},
     "/intake/{slug}/{pseudonym}/randomize": {"on": "2018-06-01"},

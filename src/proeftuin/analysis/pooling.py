@@ -362,6 +362,8 @@ def pool_effects(
     crit = float(critical_value(level, df))
 
     tests = t_inference(coef, np.sqrt(np.diag(vb)), df, level)
+    if tests.reason[0]:
+        notes.append(f"pooled effect not estimable: {tests.reason[0]}")
     coefficients = tuple(
         MetaCoefficient(
             term=terms[j],

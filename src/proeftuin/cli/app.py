@@ -32,6 +32,18 @@ def fail(message: str) -> "typer.Exit":
     return typer.Exit(code=2)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"proeftuin {version('proeftuin')}")
+        raise typer.Exit()
+
+
 @app.callback()
-def root() -> None:
+def root(
+    show_version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True)
+    ] = False,
+) -> None:
     """proeftuin: randomized experiments in social assistance, from design to evidence."""

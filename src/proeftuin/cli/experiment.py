@@ -1,4 +1,4 @@
-"""``proeftuin experiment create --plan FILE`` and ``proeftuin experiment list``."""
+"""``proeftuin experiment create --plan FILE``, ``list``, ``template`` (a commented plan) and ``schema`` (its JSON Schema)."""
 
 from __future__ import annotations
 
@@ -10,31 +10,29 @@ import typer
 from proeftuin.cli.app import DEFAULT_DB, DbOption, app, fail
 from proeftuin.cli.registry_commands import DateOption, ExperimentOption, UserOption, registry_errors, settings_or_fail
 
-experiment_app = typer.Typer(help="Experiments: create one from its plan (sealing its randomization), close its recruitment, list them.",
-                             no_args_is_help=True)
+experiment_app = typer.Typer(
+    help="Experiments: create one from its plan (sealing its randomization), close its recruitment, list them; "
+    "print a plan template or the plan schema.",
+    no_args_is_help=True,
+)
 app.add_typer(experiment_app, name="experiment")
 
 
 @experiment_app.command("create")
 def create(
-    plan: Annotated[Path, typer.Option("--plan", help="YAML trial plan (experiment, randomization, eligibility, consent, survey).")],
+    plan: Annotated[Path, typer.Option("--plan", help="YAML trial plan (see: proeftuin experiment template; proeftuin experiment schema).")],
     user: UserOption,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Create an experiment from its plan and seal its randomization; prints the seed commitment."""
-    from pydantic import ValidationError
-
-    from proeftuin.design import TrialPlan
+    from proeftuin.design import PlanError, TrialPlan
     from proeftuin.registry.db import make_engine, migrate, session_scope
     from proeftuin.registry.experiments import create_trial
 
     try:
         trial_plan = TrialPlan.from_yaml(plan)
-    except FileNotFoundError:
-        raise fail(f"{plan}: file not found") from None
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise fail(f"{plan}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    except PlanError as exc:
+        raise fail(str(exc)) from None
     settings = settings_or_fail()
     engine = make_engine(db)
     migrate(engine)
@@ -78,3 +76,19 @@ def list_(user: UserOption, db: DbOption = DEFAULT_DB) -> None:
         for experiment, seal in session.execute(select(Experiment, Seal).outerjoin(Seal, Seal.experiment_id == Experiment.id).order_by(Experiment.id)):
             sealed = f"{seal.method}, {seal.allocated} randomized, commitment {seal.commitment[:16]}..." if seal else "no sealed randomization"
             typer.echo(f"{experiment.slug}\t{experiment.municipality}\t{experiment.start_date} - {experiment.end_date}\t{experiment.status}\t{sealed}")
+
+
+@experiment_app.command("template")
+def template() -> None:
+    """Print a complete, commented plan of a two-arm trial, to fill in (it validates as printed)."""
+    from proeftuin.design import plan_template
+
+    typer.echo(plan_template(), nl=False)
+
+
+@experiment_app.command("schema")
+def schema() -> None:
+    """Print the plan's JSON Schema (draft 2020-12), for editors and other tools."""
+    from proeftuin.design import plan_json_schema_text
+
+    typer.echo(plan_json_schema_text(), nl=False)

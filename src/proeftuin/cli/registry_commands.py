@@ -11,14 +11,18 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional, TypeVar
 
 import typer
 
 from proeftuin.cli.app import DEFAULT_DB, DbOption, app, fail
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from proeftuin.registry.settings import RegistrySettings
+
+ModelT = TypeVar("ModelT", bound="BaseModel")
 
 UserOption = Annotated[str, typer.Option("--user", help="The acting user (roles: admin, case-manager, researcher, auditor).")]
 ExperimentOption = Annotated[str, typer.Option("--experiment", help="Experiment slug.")]
@@ -110,6 +114,18 @@ def user_add(
     typer.echo(f"added {name} ({parsed.value}){', with a web password' if password else ''}")
 
 
+@user_app.command("list")
+def user_list(user: UserOption, db: DbOption = DEFAULT_DB) -> None:
+    """The users of the registry: name, role, and whether they can log in to the web app (admins only)."""
+    from proeftuin.registry.db import session_scope
+    from proeftuin.registry.roles import list_users
+
+    with registry_errors(), session_scope(_engine(db)) as session:
+        users = list_users(session=session, actor=user)
+    for u in users:
+        typer.echo(f"{u.name}\t{u.role}\t{'web' if u.web_access else 'command line only'}")
+
+
 @app.command()
 def enrol(
     file: Annotated[Path, typer.Argument(help="CSV/Excel/Parquet: bsn, enrolled_on, baseline covariates (household_id, case_manager optional).")],
@@ -117,74 +133,134 @@ def enrol(
     user: UserOption,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Enrol eligible people (all or none); BSNs are checked and pseudonymized at the door, never stored."""
+    """Enrol eligible people (all or none); BSNs are checked and pseudonymized at the door, never stored.
+
+    The columns besides bsn, enrolled_on, household_id, team, case_manager, benefit_type,
+    exclusions and youngest_child_age are the baseline covariates the plan declares; a value the
+    plan does not allow (an unknown category, a number out of range) is refused with the row, the
+    column and the allowed values, and nobody is enrolled.
+    """
     from proeftuin.registry.db import session_scope
     from proeftuin.registry.intake import enrol as enrol_people
     from proeftuin.registry.schemas import EnrolmentCreate
-    from proeftuin.workflow.tabular import TabularError, read_table, spreadsheet_row
 
     settings = settings_or_fail()
     with registry_errors():
-        frame = read_table(file)
-        people = []
-        for index, row in enumerate(frame.to_dict("records")):
-            record = {k: v for k, v in row.items() if v not in ("", None)}
-            try:
-                people.append(EnrolmentCreate.model_validate(record))
-            except Exception as exc:  # pydantic.ValidationError: name the row and column, never the value
-                first = exc.errors()[0]  # type: ignore[attr-defined]
-                raise TabularError(file, first["msg"], column=str(first["loc"][0]), row=spreadsheet_row(index)) from None
-        with session_scope(_engine(db)) as session:
+        people = read_rows(file, EnrolmentCreate)
+        with rows_of(file), session_scope(_engine(db)) as session:
             enrolled = enrol_people(session=session, actor=user, slug=experiment, people=people, settings=settings)
     for person in enrolled:
         typer.echo(f"{person.pseudonym}\t{person.stratum}")
     typer.echo(f"enrolled {len(enrolled)} in {experiment}", err=True)
 
 
+def read_rows(file: Path, model: type[ModelT], defaults: dict[str, object] | None = None) -> list[ModelT]:
+    """Each row of ``file`` as ``model`` (empty cells take ``defaults``); the first bad row is a
+    :class:`TabularError` naming the row and the column, never the value (it may be personal)."""
+    from pydantic import ValidationError
+
+    from proeftuin.workflow.tabular import TabularError, read_table, spreadsheet_row
+
+    items = []
+    for index, row in enumerate(read_table(file).to_dict("records")):
+        record = {**(defaults or {}), **{k: v for k, v in row.items() if v not in ("", None)}}
+        try:
+            items.append(model.model_validate(record))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise TabularError(file, first["msg"], column=str(first["loc"][0]) if first["loc"] else None, row=spreadsheet_row(index)) from None
+    return items
+
+
+@contextmanager
+def rows_of(file: Path | None) -> Iterator[None]:
+    """Turn the registry's refusal of the Nth item of a request into ``file, row N+1, column c: ...``."""
+    from proeftuin.registry.intake import IntakeError
+    from proeftuin.workflow.tabular import TabularError, spreadsheet_row
+
+    try:
+        yield
+    except IntakeError as exc:
+        if file is None:
+            raise
+        raise TabularError(file, exc.message, column=exc.column, row=spreadsheet_row(exc.person - 1)) from None
+
+
+def _file_or_pseudonyms(targets: list[str]) -> Path | None:
+    """The one file of a bulk request, or ``None`` when ``targets`` are pseudonyms."""
+    if len(targets) == 1 and Path(targets[0]).suffix.lower() in {".csv", ".txt", ".xlsx", ".parquet"}:
+        return Path(targets[0])
+    return None
+
+
 @app.command()
 def consent(
-    pseudonym: Annotated[list[str], typer.Argument(help="Pseudonym(s) of the participant(s).")],
+    targets: Annotated[list[str], typer.Argument(
+        help="A file (CSV/Excel/Parquet: pseudonym, and optionally on, text_version, kind given|withdrawn, keep_data) or pseudonym(s).",
+        metavar="FILE|PSEUDONYM...")],
     experiment: ExperimentOption,
     user: UserOption,
-    version: Annotated[str, typer.Option("--version", help="Version of the consent text signed.")],
+    version: Annotated[Optional[str], typer.Option("--version", help="Version of the consent text signed (a file's default).")] = None,
     on: DateOption = None,
     withdraw: Annotated[bool, typer.Option("--withdraw", help="Record a withdrawal (the person stays in ITT).")] = False,
     delete_data: Annotated[bool, typer.Option("--no-keep-data", help="With --withdraw: data collected may not be used.")] = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Record informed consent (or its withdrawal) with its date and the consent-text version."""
+    """Record informed consent (or its withdrawal) with its date and the consent-text version.
+
+    ``consent FILE`` records one consent per row, all or nothing: a bad row is reported with its
+    row and column and nothing is recorded. The options give the values of columns a file leaves out.
+    """
     from proeftuin.registry.db import session_scope
     from proeftuin.registry.intake import record_consent
     from proeftuin.registry.schemas import ConsentCreate
 
-    when = _date(on)
-    with registry_errors(), session_scope(_engine(db)) as session:
-        n = record_consent(session=session, actor=user, slug=experiment, consents=[
-            ConsentCreate(pseudonym=p, kind="withdrawn" if withdraw else "given", text_version=version, on=when, keep_data=not delete_data)
-            for p in pseudonym])
-    typer.echo(f"recorded {n} {'withdrawal' if withdraw else 'consent'}{'s' if n != 1 else ''}")
+    file = _file_or_pseudonyms(targets)
+    defaults: dict[str, object] = {"on": _date(on).isoformat(), "kind": "withdrawn" if withdraw else "given", "keep_data": not delete_data}
+    if version is not None:
+        defaults["text_version"] = version
+    with registry_errors():
+        if file is not None:
+            consents = read_rows(file, ConsentCreate, defaults)
+        elif version is None:
+            raise fail("--version (the consent text signed) is required with pseudonyms")
+        else:
+            consents = [ConsentCreate.model_validate({**defaults, "pseudonym": p}) for p in targets]
+        with rows_of(file), session_scope(_engine(db)) as session:
+            n = record_consent(session=session, actor=user, slug=experiment, consents=consents)
+    kinds = {c.kind for c in consents}
+    noun = "withdrawal" if kinds == {"withdrawn"} else "consent" if kinds == {"given"} else "consent record"
+    typer.echo(f"recorded {n} {noun}{'s' if n != 1 else ''}")
 
 
 @app.command()
 def randomize(
     experiment: ExperimentOption,
     user: UserOption,
-    pseudonym: Annotated[Optional[list[str]], typer.Argument(help="Pseudonym(s); omit with --all.")] = None,
+    pseudonym: Annotated[Optional[list[str]], typer.Argument(help="Pseudonym(s), or one file with a pseudonym column; omit with --all.",
+                                                             metavar="[FILE|PSEUDONYM...]")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Everyone consented and not yet randomized (own caseload for a case manager).")] = False,
     on: DateOption = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Randomize consented people through the sealed path; prints each arm and the regime that applies."""
+    """Randomize consented people through the sealed path (all or nothing); prints each arm and the regime that applies."""
+    from pydantic import create_model
+
     from proeftuin.registry.allocate import randomize as randomize_people
     from proeftuin.registry.db import session_scope
 
     if bool(pseudonym) == all_:
-        raise fail("give pseudonyms or --all (not both)")
+        raise fail("give pseudonyms, a file or --all (not both)")
     settings = settings_or_fail()
-    with registry_errors(), session_scope(_engine(db)) as session:
-        assigned = randomize_people(session=session, actor=user, slug=experiment, pseudonyms=None if all_ else pseudonym, on=_date(on), settings=settings)
+    with registry_errors():
+        file = _file_or_pseudonyms(pseudonym or [])
+        row_model = create_model("PseudonymRow", pseudonym=(str, ...))  # other columns of the file are ignored
+        people = [r.pseudonym.strip() for r in read_rows(file, row_model)] if file is not None else pseudonym  # type: ignore[attr-defined]
+        with session_scope(_engine(db)) as session:
+            assigned = randomize_people(session=session, actor=user, slug=experiment, pseudonyms=None if all_ else people, on=_date(on), settings=settings)
     for a in assigned:
         typer.echo(f"{a.pseudonym}\t{a.arm}\t{a.regime}")
+    typer.echo(f"randomized {len(assigned)} in {experiment}", err=True)
 
 
 @import_app.command("outcomes")

@@ -39,13 +39,14 @@ def serve(
         raise fail(f"settings: {exc.errors()[0]['msg']}") from None
     if workers < 1:
         raise fail(f"--workers must be 1 or more; got {workers}")
-    server = {"host": host, "port": port, "proxy_headers": True, "forwarded_allow_ips": "127.0.0.1"}
     if workers == 1:
-        uvicorn.run(create_app(db, settings=settings, web_settings=web_settings), **server)
+        uvicorn.run(create_app(db, settings=settings, web_settings=web_settings), host=host, port=port, proxy_headers=True,
+                    forwarded_allow_ips="127.0.0.1")
         return
     # Several processes each build the app from the environment (the settings were checked above).
     os.environ[DB_ENVIRONMENT] = db
-    uvicorn.run("proeftuin.web.environment:app_from_environment", factory=True, workers=workers, **server)
+    uvicorn.run("proeftuin.web.environment:app_from_environment", factory=True, workers=workers, host=host, port=port,
+                proxy_headers=True, forwarded_allow_ips="127.0.0.1")
 
 
 @user_app.command("password")

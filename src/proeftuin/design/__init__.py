@@ -3,7 +3,31 @@
 from proeftuin.design.allocation import Recorded, SequentialAllocator, Unit, batch_allocate, replay, stratum_key
 from proeftuin.design.blocks import BlockDesign, block_assignment, block_probabilities, integer_ratios
 from proeftuin.design.minimization import minimization_choice
-from proeftuin.design.plan import EligibilitySpec, Method, RandomizationSpec, SurveyIndexSpec, SurveySpec, TrialPlan
+from proeftuin.design.plan import (
+    SCHEMA_VERSION,
+    STANDARD_COVARIATES,
+    CovariateError,
+    CovariateSpec,
+    EligibilitySpec,
+    InvitationsSpec,
+    LabourOutcomeSpec,
+    Method,
+    OutcomesSpec,
+    OutcomeWindow,
+    OwnOutcomeSpec,
+    PlanError,
+    RandomizationSpec,
+    SurveyIndexSpec,
+    SurveySpec,
+    TrialPlan,
+    catalog,
+    catalog_experiment,
+    catalog_plan,
+    catalog_plans,
+    plan_json_schema,
+    plan_json_schema_text,
+    plan_template,
+)
 from proeftuin.design.randomization import (
     ALGORITHM_VERSION,
     complete_assignment,
@@ -12,10 +36,25 @@ from proeftuin.design.randomization import (
 )
 from proeftuin.design.rerandomization import Rerandomized, RerandomizationError, rerandomize
 from proeftuin.design.sealing import SealError, check_seed, commitment, derived_rng, new_seed
-from proeftuin.design.spec import ArmSpec, Component, ExperimentSpec, catalog, catalog_experiment
+from proeftuin.design.spec import ArmSpec, Component, ExperimentSpec
 
 __all__ = [
     "ALGORITHM_VERSION",
+    "SCHEMA_VERSION",
+    "STANDARD_COVARIATES",
+    "CovariateError",
+    "CovariateSpec",
+    "InvitationsSpec",
+    "LabourOutcomeSpec",
+    "OutcomeWindow",
+    "OutcomesSpec",
+    "OwnOutcomeSpec",
+    "PlanError",
+    "catalog_plan",
+    "catalog_plans",
+    "plan_json_schema",
+    "plan_json_schema_text",
+    "plan_template",
     "ArmSpec",
     "BlockDesign",
     "Component",

@@ -17,8 +17,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-Family = Literal["labour", "survey", "income"]
-Kind = Literal["binary", "score", "amount"]
+from proeftuin.design.vocabulary import OutcomeKind
+
+Family = Literal["labour", "survey", "income", "own"]
+"""``own``: an outcome a trial declares in its plan, read from a column of its imported records."""
+Kind = OutcomeKind
 
 
 @dataclass(frozen=True)

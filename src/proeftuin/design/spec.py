@@ -1,7 +1,8 @@
 """Declared experiments: municipality, period, strata and arms, validated when declared.
 
 An :class:`ExperimentSpec` is the design of one trial as a municipality would write it down
-before the start (DeclareDesign's "declare, then diagnose"). The six trials of 2017-2019 are in
+before the start (DeclareDesign's "declare, then diagnose"); it is the ``experiment`` of a
+:class:`proeftuin.design.plan.TrialPlan`. The six trials of 2017-2019 are plans in
 ``catalog/participatiewet_2017.yaml``.
 """
 
@@ -9,11 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-from functools import cache
-from importlib import resources
 from typing import Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
@@ -34,8 +32,25 @@ class Component(str, Enum):
     """Groningen's choice group: the participant picks one of the treatments."""
 
 
+POOL_PATTERN = r"^[a-z][a-z0-9_]*(\+[a-z][a-z0-9_]*)*$"
+
+
+def default_pool_as(components: tuple[Component, ...] | list[str]) -> str:
+    """The pooling group of an arm that declares none: its components joined by ``+`` in the
+    order of :class:`Component` (``exemption+disregard``), ``control`` for the control arm."""
+    present = {Component(c) for c in components}
+    return "+".join(c.value for c in Component if c in present) or "control"
+
+
 class ArmSpec(BaseModel):
-    """One arm: a code, its Dutch and English label, its components and benefit regime."""
+    """One arm: a code, its Dutch and English label, its components, benefit regime and pooling group.
+
+    ``pool_as`` names the arms of other trials this arm is pooled with: arms pool only with arms
+    of the same ``pool_as`` (Wageningen's *Extra begeleiding* with the *Extra Hulp* arms as
+    ``intensive``). Undeclared, it is :func:`default_pool_as` of the components. A choice arm
+    (Groningen's *Keuzegroep*) lists in ``choice_of`` the arms a participant may choose; the
+    treatment chosen is recorded per participant and its arm's regime applies.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -45,6 +60,23 @@ class ArmSpec(BaseModel):
     components: tuple[Component, ...] = ()
     regime: str = "regular"
     ratio: Annotated[float, Field(gt=0)] = 1.0
+    pool_as: Annotated[str, Field(pattern=POOL_PATTERN)] | None = Field(
+        None, description="Pooling group across trials (default: the components joined by '+'; 'control' for the control arm)."
+    )
+    choice_of: tuple[str, ...] = Field((), description="A choice arm: the arm codes a participant may choose from.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_pool_as(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("pool_as") is None:
+            return {**data, "pool_as": default_pool_as(tuple(data.get("components") or ()))}
+        return data
+
+    @model_validator(mode="after")
+    def _choice_arm_lists_its_options(self) -> ArmSpec:
+        if (Component.choice in self.components) != bool(self.choice_of):
+            raise ValueError(f"arm {self.code!r}: an arm with the 'choice' component lists the arms chosen from in 'choice_of' (and only such an arm)")
+        return self
 
     @property
     def is_control(self) -> bool:
@@ -82,6 +114,10 @@ class ExperimentSpec(BaseModel):
             raise ValueError(f"arm codes must be unique; got {codes}")
         if len(arms) < 2:
             raise ValueError("an experiment needs a control arm and at least one treatment arm")
+        choosable = {a.code for a in arms if not a.is_control and not a.choice_of}
+        for arm in arms:
+            if not set(arm.choice_of) <= choosable:
+                raise ValueError(f"arm {arm.code!r} chooses from {sorted(set(arm.choice_of) - choosable)}, which are not treatment arms of the experiment")
         return arms
 
     @model_validator(mode="after")
@@ -108,18 +144,3 @@ class ExperimentSpec(BaseModel):
             if a.code == code:
                 return a
         raise KeyError(f"experiment {self.slug!r} has no arm {code!r}; arms: {[a.code for a in self.arms]}")
-
-
-@cache
-def catalog() -> tuple[ExperimentSpec, ...]:
-    """The six experiments of 2017-2019, from the packaged YAML catalog."""
-    text = resources.files("proeftuin.design").joinpath("catalog/participatiewet_2017.yaml").read_text("utf-8")
-    return tuple(ExperimentSpec.model_validate(item) for item in yaml.safe_load(text)["experiments"])
-
-
-def catalog_experiment(slug: str) -> ExperimentSpec:
-    """One experiment of :func:`catalog` by slug."""
-    for spec in catalog():
-        if spec.slug == slug:
-            return spec
-    raise KeyError(f"no experiment {slug!r} in the catalog; known: {[s.slug for s in catalog()]}")

@@ -22,7 +22,7 @@ from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.registry.crud import RegistryError, get_experiment
 from proeftuin.registry.db import write_lock
 from proeftuin.registry.experiments import seal_of, trial_plan
-from proeftuin.registry.intake import BASELINE, latest_consents, participants_by_pseudonym
+from proeftuin.registry.intake import latest_consents, participants_by_pseudonym
 from proeftuin.registry.lifecycle import check_in_period, check_operation
 from proeftuin.registry.models import Arm, Assignment, Participant
 from proeftuin.registry.roles import Operation, Role, authorize, check_caseload
@@ -32,8 +32,8 @@ from proeftuin.registry.settings import RegistrySettings
 
 
 def unit_of(participant: Participant) -> Unit:
-    """The allocation input of a participant: their baseline covariates and household pseudonym."""
-    return Unit({c: getattr(participant, c) for c in BASELINE}, participant.cluster)
+    """The allocation input of a participant: their baseline covariates and cluster key."""
+    return Unit(participant.baseline(), participant.cluster)
 
 
 def randomize(

@@ -48,6 +48,7 @@ class Action(str, Enum):
     assign = "assign"
     import_data = "import"
     correct = "correct"
+    invite = "invite"
     service = "service"
     analysis_run = "analysis_run"
     export = "export"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,7 +48,8 @@ def chain_state(session: Session) -> ChainState:
     """Replay every event of the chain into the facts it records."""
     state = ChainState()
     for event in iter_events(session):
-        action, exp, subject, payload = event.action, event.experiment_id, event.subject, event.payload
+        # every action but a user's concerns one experiment, whose id the event carries
+        action, exp, subject, payload = event.action, cast(int, event.experiment_id), event.subject, event.payload
         if action == Action.add_user.value:
             state.users[subject] = payload["role"]
         elif action == Action.baseline.value:  # migration 0006: the state when the chain became keyed
@@ -65,6 +66,8 @@ def chain_state(session: Session) -> ChainState:
             state.consents[(exp, subject, kind, payload["on"], payload["text_version"], bool(payload["keep_data"]))] += 1
         elif action == Action.assign.value:
             state.assignments[(exp, subject)] = payload
+        elif action == Action.correct.value and "import_id" not in payload:  # a participant's baseline corrected
+            state.participants[(exp, subject)] = payload.get("facts_sha256")
         elif action in (Action.import_data.value, Action.correct.value):
             state.imports[payload["import_id"]] = {**payload, "active": True, "experiment_id": exp}
             if payload.get("supersedes") is not None and payload["supersedes"] in state.imports:

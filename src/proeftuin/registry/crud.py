@@ -6,6 +6,7 @@ each use case one transaction, so an error leaves nothing half-written.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pandas as pd
@@ -23,19 +24,6 @@ from proeftuin.registry.models import (
     Participant,
     SurveyResponse,
 )
-
-COVARIATE_COLUMNS = (
-    "age",
-    "sex",
-    "household",
-    "months_on_benefit",
-    "education",
-    "health",
-    "migration_background",
-    "distance_to_labour_market",
-    "stratum",
-)
-
 
 class RegistryError(ValueError):
     """A request the registry refuses (unknown experiment, duplicate, ...), with the reason."""
@@ -147,21 +135,41 @@ def _respect_withdrawals(months: pd.DataFrame, survey: pd.DataFrame, withdrawn: 
     return months, survey[~survey["participant_id"].isin(erase)]
 
 
+def _participants_frame(session: Session, experiment: Experiment) -> pd.DataFrame:
+    """The randomized participants: participant_id, pseudonym, arm, regime, one column per declared
+    covariate (in the plan's order), stratum, cluster (household pseudonym), team,
+    youngest_child_age and chosen_arm.
+
+    In a choice arm the regime is that of the treatment chosen (where recorded).
+    """
+    frame = _frame(
+        session,
+        select(Participant.id.label("participant_id"), Participant.pseudonym, Arm.code.label("arm"), Arm.regime,
+               Participant.age, Participant.household, Participant.covariates, Participant.stratum, Participant.cluster,
+               Participant.team, Participant.youngest_child_age, Participant.chosen_arm)
+        .join(Assignment, Assignment.participant_id == Participant.id)
+        .join(Arm, Arm.id == Assignment.arm_id)
+        .where(Participant.experiment_id == experiment.id)
+        .order_by(Participant.id),
+    )
+    spec = ExperimentSpec.model_validate(experiment.spec)
+    regimes = {a.code: a.regime for a in spec.arms}
+    chosen = frame["chosen_arm"].notna()
+    frame.loc[chosen, "regime"] = frame.loc[chosen, "chosen_arm"].map(regimes)
+    values = [json.loads(v) if isinstance(v, str) else v for v in frame.pop("covariates")]
+    declared = list((experiment.plan or {}).get("covariates") or {})
+    other = pd.DataFrame.from_records(values, index=frame.index, columns=[c for c in declared if c not in ("age", "household")] or None)
+    head = frame[["participant_id", "pseudonym", "arm", "regime", "age", "household"]]
+    return pd.concat([head, other, frame[["stratum", "cluster", "team", "youngest_child_age", "chosen_arm"]]], axis=1)
+
+
 def load_experiment_data(*, session: Session, slug: str, source: str = "municipal") -> ExperimentData:
     """The randomized participants of ``slug`` with their arm, outcomes and survey scores.
 
     Consent decides what is used of a person who withdrew (see :func:`_respect_withdrawals`).
     """
     experiment = get_experiment(session=session, slug=slug)
-    participants = _frame(
-        session,
-        select(Participant.id.label("participant_id"), Participant.pseudonym, Arm.code.label("arm"), Arm.regime,
-               *[getattr(Participant, c) for c in COVARIATE_COLUMNS], Participant.youngest_child_age)
-        .join(Assignment, Assignment.participant_id == Participant.id)
-        .join(Arm, Arm.id == Assignment.arm_id)
-        .where(Participant.experiment_id == experiment.id)
-        .order_by(Participant.id),
-    )
+    participants = _participants_frame(session, experiment)
     ids = select(Participant.id).where(Participant.experiment_id == experiment.id)
     months = _frame(
         session,

@@ -6,7 +6,9 @@ read by randomization) ran outside the transaction and two processes could read 
 (the SQLAlchemy documentation's "Serializable isolation / Savepoints / Transactional DDL" recipe).
 A transaction that must hold the write lock from its first read asks for it with
 :func:`write_lock` (``BEGIN IMMEDIATE``); others wait up to :data:`SQLITE_BUSY_SECONDS`.
-"""
+
+``Engine`` and ``Session`` are the handles a face passes on to the registry's functions (named here
+so a face needs no SQLAlchemy import of its own)."""
 
 from __future__ import annotations
 

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from proeftuin.design import EligibilitySpec
 from proeftuin.registry.schemas import EnrolmentCreate
 
 
-def ineligibility_reasons(rules: EligibilitySpec, person: EnrolmentCreate) -> list[str]:
-    """Why ``person`` may not be enrolled under ``rules`` (empty when eligible); no personal data in the text."""
+def ineligibility_reasons(rules: EligibilitySpec, person: EnrolmentCreate, covariates: Mapping[str, object]) -> list[str]:
+    """Why ``person`` may not be enrolled under ``rules`` (empty when eligible); no personal data in the text.
+
+    ``covariates`` are the person's baseline covariates as parsed against the plan (``age``
+    always; ``months_on_benefit`` where the plan declares it, as it must when the rules need it).
+    """
     reasons = []
-    if not rules.min_age <= person.age <= rules.max_age:
-        reasons.append(f"age {person.age} outside {rules.min_age}-{rules.max_age}")
+    age = covariates["age"]
+    if not isinstance(age, int) or not rules.min_age <= age <= rules.max_age:
+        reasons.append(f"age {age} outside {rules.min_age}-{rules.max_age}")
     if person.benefit_type not in rules.benefit_types:
         reasons.append(f"benefit type {person.benefit_type!r} not in {list(rules.benefit_types)}")
-    if person.months_on_benefit < rules.min_months_on_benefit:
-        reasons.append(f"{person.months_on_benefit} months on benefit, fewer than {rules.min_months_on_benefit}")
+    months = covariates.get("months_on_benefit")
+    if rules.min_months_on_benefit and (not isinstance(months, int) or months < rules.min_months_on_benefit):
+        reasons.append(f"{months} months on benefit, fewer than {rules.min_months_on_benefit}")
     excluded = sorted(set(person.exclusions) & set(rules.exclusions))
     if excluded:
         reasons.append(f"excluded: {', '.join(excluded)}")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from proeftuin.design import TrialPlan
 from proeftuin.registry.audit import Action, AuditLog
-from proeftuin.registry.crud import COVARIATE_COLUMNS, RegistryError, create_experiment, get_experiment
+from proeftuin.registry.crud import RegistryError, create_experiment, get_experiment
 from proeftuin.registry.db import write_lock
 from proeftuin.registry.digest import canonical_sha256, experiment_facts
 from proeftuin.registry.lifecycle import TrialState, move
@@ -17,10 +17,6 @@ from proeftuin.registry.models import Experiment, Seal
 from proeftuin.registry.roles import Operation, authorize
 from proeftuin.registry.sealing import new_seal, open_seed
 from proeftuin.registry.settings import RegistrySettings
-
-BASELINE = tuple(c for c in COVARIATE_COLUMNS if c != "stratum")
-"""The baseline covariates a participant is enrolled with, on which a plan may randomize."""
-
 
 def create_trial(*, session: Session, actor: str, plan: TrialPlan, settings: RegistrySettings, nonce: str | None = None) -> Seal:
     """Store the experiment of ``plan`` and seal its randomization; returns the seal (its commitment is public).
@@ -50,10 +46,6 @@ def validate_plan(plan: TrialPlan, settings: RegistrySettings) -> None:
     from proeftuin.rules import regimes
 
     settings.pseudonym_secret(plan.experiment.municipality)  # refuse now, not at the first enrolment
-    r = plan.randomization
-    unknown = sorted((set(r.strata) | set(r.factors) | set(r.covariates)) - set(BASELINE))
-    if unknown:
-        raise RegistryError(f"the plan randomizes on {unknown}, which are not baseline covariates; known: {', '.join(BASELINE)}")
     known = regimes()
     for arm in plan.experiment.arms:
         if arm.regime not in known:

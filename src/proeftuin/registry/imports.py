@@ -103,11 +103,13 @@ def store_outcomes(
     participant_ids = _known_people(frame, randomized := _randomized(session, experiment))
     periods = frame["period"].to_numpy()
     first = dt.date(experiment.start_date.year, experiment.start_date.month, 1)
-    last = dt.date(experiment.end_date.year, experiment.end_date.month, 1)
+    until = trial_plan(experiment).records_until if experiment.plan is not None else experiment.end_date  # the plan's follow-up end
+    last = dt.date(until.year, until.month, 1)
     outside = np.array([not first <= p <= last for p in periods])
     if outside.any():
         index = int(np.flatnonzero(outside)[0])
-        raise ImportRejected(f"month {periods[index]:%Y-%m} is outside the experiment ({first:%Y-%m} to {last:%Y-%m})", index=index, column="month")
+        raise ImportRejected(f"month {periods[index]:%Y-%m} is outside the experiment and its follow-up ({first:%Y-%m} to {last:%Y-%m})",
+                             index=index, column="month")
     assigned = {pid: on for pid, on in randomized.values()}
     months = np.array([_month_index(p, assigned[pid]) for p, pid in zip(periods, participant_ids, strict=True)])
     if (months < 1).any():

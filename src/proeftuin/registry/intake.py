@@ -11,29 +11,45 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from proeftuin.design import stratum_key
+from proeftuin.design import CovariateError, TrialPlan, stratum_key
 from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.registry.crud import RegistryError, get_experiment
 from proeftuin.registry.db import write_lock
-from proeftuin.registry.digest import participant_sha256
+from proeftuin.registry.digest import PARTICIPANT_FACTS, participant_sha256
 from proeftuin.registry.eligibility import ineligibility_reasons
-from proeftuin.registry.experiments import BASELINE, trial_plan
+from proeftuin.registry.experiments import trial_plan
 from proeftuin.registry.lifecycle import TrialState, check_in_period, check_operation, state_of
-from proeftuin.registry.models import Consent, Experiment, Participant
+from proeftuin.registry.models import Assignment, Consent, Experiment, Invitation, Participant
 from proeftuin.registry.pseudonym import pseudonymize
 from proeftuin.registry.roles import Operation, Role, authorize, check_caseload
-from proeftuin.registry.schemas import ConsentCreate, EnrolmentCreate, ParticipantPublic
+from proeftuin.registry.schemas import ConsentCreate, CorrectionCreate, EnrolmentCreate, InvitationCreate, ParticipantPublic
 from proeftuin.registry.settings import RegistrySettings
+
+
+Event = tuple[str, Action, int | None, str, dict[str, Any]]
+"""An audit event as :meth:`AuditLog.record_many` takes it: actor, action, experiment id, subject, payload."""
+
+
+class IntakeError(RegistryError):
+    """A person of an enrolment request the plan refuses: ``person`` (1-based) and the ``column`` at fault."""
+
+    def __init__(self, person: int, message: str, *, column: str | None = None) -> None:
+        super().__init__(f"person {person}: {column + ': ' if column else ''}{message}")
+        self.person, self.column, self.message = person, column, message
 
 
 def enrol(*, session: Session, actor: str, slug: str, people: Sequence[EnrolmentCreate], settings: RegistrySettings) -> list[ParticipantPublic]:
     """Enrol eligible people (all or none): BSNs are pseudonymized here and never stored.
 
-    A case manager enrols into their own caseload (``case_manager`` defaults to them).
+    Each person's covariates are checked against the plan's declarations (an undeclared
+    covariate, a missing one, an unknown category or a value out of range is an
+    :class:`IntakeError` naming the person and the covariate, with the allowed values). A case
+    manager enrols into their own caseload (``case_manager`` defaults to them).
     """
     write_lock(session)
     user = authorize(session=session, actor=actor, operation=Operation.enrol)
@@ -43,13 +59,22 @@ def enrol(*, session: Session, actor: str, slug: str, people: Sequence[Enrolment
     secret = settings.pseudonym_secret(experiment.municipality)
     strata = plan.randomization.strata
     known = set(session.scalars(select(Participant.pseudonym).where(Participant.experiment_id == experiment.id)))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for number, person in enumerate(people, start=1):
-        reasons = ineligibility_reasons(plan.eligibility, person)
+        try:
+            covariates = plan.parse_covariates(person.covariates)
+        except CovariateError as exc:
+            raise IntakeError(number, exc.message, column=exc.name) from None
+        except ValueError as exc:
+            column, _, message = str(exc).partition(": ")
+            raise IntakeError(number, message, column=column) from None
+        if person.youngest_child_age is not None and covariates["household"] != "single-parent":
+            raise IntakeError(number, "only a single parent has the age of a youngest child recorded", column="youngest_child_age")
+        reasons = ineligibility_reasons(plan.eligibility, person, covariates)
         if reasons:
             raise RegistryError(f"person {number} is not eligible for {slug!r}: {'; '.join(reasons)}")
         if person.enrolled_on < experiment.start_date or person.enrolled_on > experiment.end_date:
-            raise RegistryError(f"person {number}: enrolment date {person.enrolled_on} outside the experiment's period")
+            raise IntakeError(number, f"enrolment date {person.enrolled_on} outside the experiment's period", column="enrolled_on")
         case_manager = person.case_manager or (user.name if user.role == Role.case_manager.value else None)
         if user.role == Role.case_manager.value and case_manager != user.name:
             raise RegistryError(f"person {number}: a case manager enrols into their own caseload only")
@@ -57,16 +82,42 @@ def enrol(*, session: Session, actor: str, slug: str, people: Sequence[Enrolment
         if pseudonym in known:
             raise RegistryError(f"person {number} is already enrolled in {slug!r} (pseudonym {pseudonym[:12]})")
         known.add(pseudonym)
-        covariates = {c: getattr(person, c) for c in BASELINE}
-        cluster = pseudonymize_household(person.household_id.get_secret_value(), secret) if person.household_id else None
+        stratum = stratum_key(covariates, strata) if strata else "all"
+        age, household = covariates.pop("age"), covariates.pop("household")
         rows.append({"experiment_id": experiment.id, "pseudonym": pseudonym, "enrolled_on": person.enrolled_on,
-                     "case_manager": case_manager, "cluster": cluster, "youngest_child_age": person.youngest_child_age,
-                     "stratum": stratum_key(covariates, strata) if strata else "all", **covariates})
+                     "case_manager": case_manager, "cluster": _household(plan, person, number, secret), "team": _team(plan, person, number),
+                     "youngest_child_age": person.youngest_child_age, "stratum": stratum,
+                     "age": age, "household": household, "covariates": covariates})
     if rows:
         session.execute(insert(Participant), rows)
+    invited = set(session.scalars(select(Invitation.pseudonym).where(
+        Invitation.experiment_id == experiment.id, Invitation.pseudonym.in_([r["pseudonym"] for r in rows]))))
+    if invited:
+        session.execute(update(Invitation).where(Invitation.experiment_id == experiment.id, Invitation.pseudonym.in_(invited))
+                        .values(status="enrolled"))
     AuditLog(session).record_many([(actor, Action.enrol, experiment.id, r["pseudonym"], {"case_manager": r["case_manager"], "facts_sha256": participant_sha256(r)})
                                   for r in rows])
     return [ParticipantPublic(pseudonym=r["pseudonym"], enrolled_on=r["enrolled_on"], stratum=r["stratum"], case_manager=r["case_manager"]) for r in rows]
+
+
+def _household(plan: TrialPlan, person: EnrolmentCreate, number: int, secret: bytes) -> str | None:
+    """The household pseudonym (members share an arm where the plan randomizes households together)."""
+    if person.household_id is not None:
+        return pseudonymize_household(person.household_id.get_secret_value(), secret)
+    if plan.clusters == "household":
+        raise IntakeError(number, "the plan clusters by household: every person has a household key", column="household_id")
+    return None
+
+
+def _team(plan: TrialPlan, person: EnrolmentCreate, number: int) -> str | None:
+    """The case-manager team, where the plan clusters by team (not a randomization cluster)."""
+    if plan.clusters != "team":
+        if person.team is not None:
+            raise IntakeError(number, "the plan does not cluster by team (clusters: team)", column="team")
+        return None
+    if person.team is None:
+        raise IntakeError(number, "the plan clusters by team: every person has one", column="team")
+    return person.team.strip()
 
 
 def pseudonymize_household(household_id: str, secret: bytes) -> str:
@@ -88,6 +139,10 @@ def participants_by_pseudonym(*, session: Session, experiment: Experiment, pseud
     return found
 
 
+def _enrolled(session: Session, experiment: Experiment, pseudonym: str) -> bool:
+    return session.scalar(select(Participant.id).where(Participant.experiment_id == experiment.id, Participant.pseudonym == pseudonym)) is not None
+
+
 def latest_consents(*, session: Session, participant_ids: Sequence[int]) -> dict[int, Consent]:
     """The most recent consent record of each participant (by date, then by record order)."""
     latest: dict[int, Consent] = {}
@@ -106,22 +161,27 @@ def record_consent(*, session: Session, actor: str, slug: str, consents: Sequenc
     experiment = get_experiment(session=session, slug=slug)
     check_operation(experiment, Operation.consent)
     versions = trial_plan(experiment).consent_versions
-    people = participants_by_pseudonym(session=session, experiment=experiment, pseudonyms=[c.pseudonym for c in consents])
+    try:
+        people = participants_by_pseudonym(session=session, experiment=experiment, pseudonyms=[c.pseudonym for c in consents])
+    except RegistryError as exc:
+        missing = next(n for n, c in enumerate(consents, start=1) if not _enrolled(session, experiment, c.pseudonym))
+        raise IntakeError(missing, str(exc), column="pseudonym") from None
     standing = {pid: c.kind for pid, c in latest_consents(session=session, participant_ids=[p.id for p in people.values()]).items()}
-    rows, events = [], []
-    for item in consents:
+    rows: list[dict[str, Any]] = []
+    events: list[Event] = []
+    for number, item in enumerate(consents, start=1):
         participant = people[item.pseudonym]
         check_caseload(user, participant, Operation.consent)
         if item.text_version not in versions:
-            raise RegistryError(f"consent text version {item.text_version!r} is not one of the plan's {list(versions)}")
+            raise IntakeError(number, f"consent text version {item.text_version!r} is not one of the plan's {list(versions)}", column="text_version")
         if item.on < participant.enrolled_on:
-            raise RegistryError(f"consent of {item.pseudonym[:12]} dated {item.on}, before enrolment on {participant.enrolled_on}")
+            raise IntakeError(number, f"consent of {item.pseudonym[:12]} dated {item.on}, before enrolment on {participant.enrolled_on}", column="on")
         if item.kind == "given":
             if state_of(experiment) is not TrialState.recruiting:
                 raise RegistryError(f"experiment {slug!r} is {experiment.status}: consent is given only while recruiting (a withdrawal is recorded any time)")
             check_in_period(experiment, item.on, f"the consent of {item.pseudonym[:12]}")
         if item.kind == "withdrawn" and standing.get(participant.id) != "given":
-            raise RegistryError(f"{item.pseudonym[:12]} has no standing consent to withdraw")
+            raise IntakeError(number, f"{item.pseudonym[:12]} has no standing consent to withdraw", column="kind")
         standing[participant.id] = item.kind
         rows.append({"participant_id": participant.id, "kind": item.kind, "text_version": item.text_version, "on": item.on,
                      "keep_data": item.keep_data, "recorded_by": actor})
@@ -131,3 +191,131 @@ def record_consent(*, session: Session, actor: str, slug: str, consents: Sequenc
         session.execute(insert(Consent), rows)
     AuditLog(session).record_many(events)
     return len(rows)
+
+
+def correct_baseline(*, session: Session, actor: str, slug: str, corrections: Sequence[CorrectionCreate]) -> list[ParticipantPublic]:
+    """Correct participants' baseline records (all or none), each change audited with its reason.
+
+    New values are checked against the plan like an enrolment. A change to a covariate the
+    randomization used (a stratum, a minimization factor, a re-randomization covariate) is refused
+    once the person is randomized: their allocation was drawn with the old value (and ``verify``
+    replays it). Before randomization the stratum is recomputed.
+    """
+    user = authorize(session=session, actor=actor, operation=Operation.enrol)
+    experiment = get_experiment(session=session, slug=slug)
+    check_operation(experiment, Operation.enrol)
+    plan = trial_plan(experiment)
+    r = plan.randomization
+    allocation_inputs = set(r.strata) | set(r.factors) | set(r.covariates)
+    people = participants_by_pseudonym(session=session, experiment=experiment, pseudonyms=[c.pseudonym for c in corrections])
+    randomized = set(session.scalars(select(Assignment.participant_id).where(Assignment.participant_id.in_([p.id for p in people.values()]))))
+    events: list[Event] = []
+    corrected = []
+    for number, correction in enumerate(corrections, start=1):
+        participant = people[correction.pseudonym]
+        check_caseload(user, participant, Operation.enrol)
+        before = {**participant.baseline(), "youngest_child_age": participant.youngest_child_age}
+        changes = dict(correction.changes)
+        youngest = _youngest(number, changes.pop("youngest_child_age", participant.youngest_child_age))
+        try:
+            after = plan.parse_covariates({**participant.baseline(), **changes})
+        except CovariateError as exc:
+            raise IntakeError(number, exc.message, column=exc.name) from None
+        except ValueError as exc:
+            column, _, message = str(exc).partition(": ")
+            raise IntakeError(number, message, column=column) from None
+        if youngest is not None and after["household"] != "single-parent":
+            raise IntakeError(number, "only a single parent has the age of a youngest child recorded", column="youngest_child_age")
+        after_all = {**after, "youngest_child_age": youngest}
+        changed = {name: {"from": before.get(name), "to": after_all[name]} for name in correction.changes if before.get(name) != after_all[name]}
+        if not changed:
+            raise IntakeError(number, f"{correction.pseudonym[:12]}: the correction changes nothing")
+        used = sorted(set(changed) & allocation_inputs)
+        if used and participant.id in randomized:
+            raise IntakeError(number, f"{correction.pseudonym[:12]} is already randomized, and the randomization used {', '.join(used)} "
+                              f"(stratum {participant.stratum!r}); correcting it would change the allocation's input. Record the "
+                              "correct value in a note for the analysis instead", column=used[0])
+        participant.youngest_child_age = youngest
+        participant.stratum = stratum_key(after, r.strata) if r.strata else "all"
+        participant.age, participant.household = cast(int, after.pop("age")), str(after.pop("household"))
+        participant.covariates = after
+        events.append((actor, Action.correct, experiment.id, correction.pseudonym,
+                       {"changes": changed, "reason": correction.reason, "facts_sha256": _facts_sha256(participant)}))
+        corrected.append(ParticipantPublic(pseudonym=participant.pseudonym, enrolled_on=participant.enrolled_on, stratum=participant.stratum,
+                                           case_manager=participant.case_manager))
+    session.flush()
+    AuditLog(session).record_many(events)
+    return corrected
+
+
+def _facts_sha256(participant: Participant) -> str:
+    """The digest of a participant's facts as they now stand (``verify`` compares the table with it)."""
+    return participant_sha256({c: getattr(participant, c) for c in PARTICIPANT_FACTS})
+
+
+def _youngest(number: int, value: object) -> int | None:
+    """A youngest child's age as corrected: empty, or a whole number 0-17."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        age = int(str(value).strip())
+    except ValueError:
+        raise IntakeError(number, f"{value!r} is not a whole number from 0 to 17", column="youngest_child_age") from None
+    if not 0 <= age <= 17:
+        raise IntakeError(number, f"{age} is outside the allowed range (a whole number from 0 to 17)", column="youngest_child_age")
+    return age
+
+
+def record_invitations(*, session: Session, actor: str, slug: str, invitations: Sequence[InvitationCreate], settings: RegistrySettings) -> int:
+    """Record who was invited and who declined (all or none), by pseudonym; a person already
+    enrolled is recorded as ``enrolled``. The plan must declare ``invitations.recorded``."""
+    authorize(session=session, actor=actor, operation=Operation.enrol)
+    experiment = get_experiment(session=session, slug=slug)
+    check_operation(experiment, Operation.enrol)
+    if not trial_plan(experiment).invitations.recorded:
+        raise RegistryError(f"the plan of {slug!r} does not record invitations (invitations: {{recorded: true}})")
+    secret = settings.pseudonym_secret(experiment.municipality)
+    known = set(session.scalars(select(Invitation.pseudonym).where(Invitation.experiment_id == experiment.id)))
+    enrolled = set(session.scalars(select(Participant.pseudonym).where(Participant.experiment_id == experiment.id)))
+    rows: list[dict[str, Any]] = []
+    for number, item in enumerate(invitations, start=1):
+        pseudonym = pseudonymize(item.bsn.get_secret_value(), secret)
+        if pseudonym in known:
+            raise IntakeError(number, f"already invited to {slug!r} (pseudonym {pseudonym[:12]})", column="bsn")
+        if item.answered_on is not None and item.answered_on < item.invited_on:
+            raise IntakeError(number, f"answered on {item.answered_on}, before the invitation on {item.invited_on}", column="answered_on")
+        if item.status == "declined" and pseudonym in enrolled:
+            raise IntakeError(number, f"{pseudonym[:12]} is enrolled, so did not decline", column="status")
+        known.add(pseudonym)
+        rows.append({"experiment_id": experiment.id, "pseudonym": pseudonym, "invited_on": item.invited_on,
+                     "status": "enrolled" if pseudonym in enrolled else item.status, "answered_on": item.answered_on, "recorded_by": actor})
+    if rows:
+        session.execute(insert(Invitation), rows)
+    AuditLog(session).record_many([(actor, Action.invite, experiment.id, r["pseudonym"], {"status": r["status"]}) for r in rows])
+    return len(rows)
+
+
+def record_choice(*, session: Session, actor: str, slug: str, pseudonym: str, arm: str) -> str:
+    """Record the treatment a participant of a choice arm chose (Groningen's *Keuzegroep*); audited.
+
+    The participant must be randomized to an arm whose ``choice_of`` lists ``arm``; from then on
+    the chosen arm's benefit regime applies to them. Returns that regime.
+    """
+    user = authorize(session=session, actor=actor, operation=Operation.randomize)
+    experiment = get_experiment(session=session, slug=slug)
+    check_operation(experiment, Operation.randomize)
+    spec = trial_plan(experiment).experiment
+    participant = participants_by_pseudonym(session=session, experiment=experiment, pseudonyms=[pseudonym])[pseudonym]
+    check_caseload(user, participant, Operation.randomize)
+    if participant.assignment is None:
+        raise RegistryError(f"{pseudonym[:12]} is not randomized yet")
+    assigned = spec.arm(participant.assignment.arm.code)
+    if arm not in assigned.choice_of:
+        options = f"one of {', '.join(assigned.choice_of)}" if assigned.choice_of else "nothing: it is not a choice arm"
+        raise RegistryError(f"{pseudonym[:12]} is in arm {assigned.code!r}, which chooses {options}; not {arm!r}")
+    previous, participant.chosen_arm = participant.chosen_arm, arm
+    session.flush()
+    AuditLog(session).record(actor=actor, action=Action.correct, experiment_id=experiment.id, subject=pseudonym,
+                             payload={"changes": {"chosen_arm": {"from": previous, "to": arm}}, "reason": "treatment chosen",
+                                      "facts_sha256": _facts_sha256(participant)})
+    return spec.arm(arm).regime

@@ -94,23 +94,30 @@ class Participant(Base):
     experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id"), index=True)
     pseudonym: Mapped[str] = mapped_column(String(64), doc="HMAC-SHA256 of the BSN, hex.")
     enrolled_on: Mapped[dt.date] = mapped_column(Date)
-    age: Mapped[int] = mapped_column(Integer)
-    sex: Mapped[str] = mapped_column(String(8))
-    household: Mapped[str] = mapped_column(String(16))
-    months_on_benefit: Mapped[int] = mapped_column(Integer)
-    education: Mapped[str] = mapped_column(String(16))
-    health: Mapped[float] = mapped_column(Float, doc="Self-rated health at baseline, 0-10.")
-    migration_background: Mapped[bool] = mapped_column(Boolean)
-    distance_to_labour_market: Mapped[str] = mapped_column(String(16))
+    age: Mapped[int] = mapped_column(Integer, doc="Age at enrolment (the benefit rules need it).")
+    household: Mapped[str] = mapped_column(String(16), doc="Household type (the benefit rules need it).")
+    covariates: Mapped[dict[str, Any]] = mapped_column(
+        JSON, doc="The plan's other declared baseline covariates, by name, as validated against the plan; 0005."
+    )
     stratum: Mapped[str] = mapped_column(String(128))
     case_manager: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True, doc="User name; 0002.")
     cluster: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True, doc="Household pseudonym; 0002.")
     youngest_child_age: Mapped[int | None] = mapped_column(
         Integer, nullable=True, doc="Age of the youngest child of a single parent (art. 31 lid 2 r); 0004."
     )
+    chosen_arm: Mapped[str | None] = mapped_column(
+        String(64), nullable=True, doc="In a choice arm: the code of the treatment arm the participant chose; 0005."
+    )
+    team: Mapped[str | None] = mapped_column(
+        String(64), nullable=True, index=True, doc="Case-manager team, where the plan clusters by team; 0005."
+    )
 
     experiment: Mapped[Experiment] = relationship(back_populates="participants")
     assignment: Mapped[Assignment | None] = relationship(back_populates="participant")
+
+    def baseline(self) -> dict[str, Any]:
+        """Every declared baseline covariate of this participant, by name (age and household included)."""
+        return {"age": self.age, "household": self.household, **self.covariates}
 
 
 class Assignment(Base):
@@ -214,6 +221,25 @@ class Seal(Base):
     allocated: Mapped[int] = mapped_column(Integer, default=0)
     batches: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Invitation(Base):
+    """A person invited to take part, by pseudonym: invited (no answer yet), declined or enrolled.
+
+    Kept where the plan declares ``invitations.recorded`` (Groningen's randomization before
+    invitation; a reference group of the invited who did not take part).
+    """
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("experiment_id", "pseudonym"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id"), index=True)
+    pseudonym: Mapped[str] = mapped_column(String(64), doc="HMAC-SHA256 of the BSN, hex (the same key as the participant's).")
+    invited_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), doc="invited, declined or enrolled (proeftuin.design.vocabulary.InvitationStatus).")
+    answered_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(64))
 
 
 class Consent(Base):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.registry.crud import RegistryError
 from proeftuin.registry.models import Participant, User
+from proeftuin.registry.schemas import UserPublic
 
 
 class Role(str, Enum):
@@ -113,3 +114,10 @@ def check_caseload(user: User, participant: Participant, operation: Operation) -
     """A case manager acts only on their own caseload; other roles pass."""
     if user.role == Role.case_manager.value and operation in CASELOAD_OPERATIONS and participant.case_manager != user.name:
         raise PermissionDenied(f"participant {participant.pseudonym[:12]} is not in the caseload of {user.name!r}")
+
+
+def list_users(*, session: Session, actor: str) -> list[UserPublic]:
+    """Every user with their role and whether they have web access (admins only)."""
+    authorize(session=session, actor=actor, operation=Operation.manage_users)
+    return [UserPublic(name=u.name, role=u.role, web_access=u.password_hash is not None, created_at=u.created_at)
+            for u in session.scalars(select(User).order_by(User.name))]

@@ -9,33 +9,44 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from proeftuin.registry.pseudonym import is_valid_bsn
 
 
+CovariateValue = str | int | float | bool | None
+"""A baseline covariate's value as entered; the plan decides its type (:meth:`TrialPlan.parse_covariates`)."""
+
+
 class EnrolmentCreate(BaseModel):
-    """A person to enrol: BSN (checked by the eleven-test), household key and baseline covariates."""
+    """A person to enrol: BSN (checked by the eleven-test), household key, and the baseline
+    covariates the trial's plan declares (checked against the plan at enrolment).
+
+    Built from one row of an enrolment file: the fixed fields below by name, every other column
+    a covariate (``model_validate({"bsn": ..., "age": "34", "district": "noord"})``).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     bsn: SecretStr
     household_id: SecretStr | None = Field(None, description="Any stable household key; pseudonymized like the BSN.")
+    team: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(None, description="The case-manager team (clusters: team).")
     enrolled_on: dt.date
     case_manager: str | None = None
     benefit_type: str = "participatiewet"
     exclusions: tuple[str, ...] = ()
-    age: Annotated[int, Field(ge=0, le=120)]
-    sex: str
-    household: str
-    months_on_benefit: Annotated[int, Field(ge=0)]
-    education: str
-    health: Annotated[float, Field(ge=0, le=10)]
-    migration_background: bool
-    distance_to_labour_market: str
     youngest_child_age: Annotated[int, Field(ge=0, le=17)] | None = Field(
         None, description="Single parents: age of the youngest child (the benefit rules need it from the 7th month of disregard)."
     )
+    covariates: dict[str, CovariateValue] = Field(default_factory=dict, description="The plan's baseline covariates, by name.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _other_fields_are_covariates(cls, data: object) -> object:
+        if not isinstance(data, dict) or "covariates" in data:
+            return data
+        fixed = {k: v for k, v in data.items() if k in cls.model_fields}
+        return {**fixed, "covariates": {k: v for k, v in data.items() if k not in cls.model_fields}}
 
     @field_validator("bsn")
     @classmethod
@@ -46,6 +57,26 @@ class EnrolmentCreate(BaseModel):
 
     def __repr__(self) -> str:  # never echo the BSN, even masked, in a traceback
         return f"EnrolmentCreate(enrolled_on={self.enrolled_on}, case_manager={self.case_manager!r})"
+
+
+class CorrectionCreate(BaseModel):
+    """A correction of a participant's baseline record: new values of declared covariates, and why.
+
+    From a row of a correction file: pseudonym, reason, and every other column a change.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    pseudonym: str
+    changes: dict[str, CovariateValue] = Field(min_length=1)
+    reason: Annotated[str, Field(min_length=3, max_length=500)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _other_fields_are_changes(cls, data: object) -> object:
+        if not isinstance(data, dict) or "changes" in data:
+            return data
+        return {**{k: v for k, v in data.items() if k in cls.model_fields}, "changes": {k: v for k, v in data.items() if k not in cls.model_fields}}
 
 
 class ParticipantPublic(BaseModel):
@@ -92,3 +123,33 @@ class ServiceCreate(BaseModel):
     on: dt.date
     kind: Annotated[str, Field(pattern=r"^[a-z][a-z_]*$")]
     minutes: Annotated[int, Field(ge=0)] = 0
+
+
+class UserPublic(BaseModel):
+    """A user as listed: name, role and whether a web password is set (never the hash)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    role: str
+    web_access: bool
+    created_at: dt.datetime | None
+
+
+class InvitationCreate(BaseModel):
+    """A person invited to take part (by BSN, pseudonymized at the door) and their answer so far."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bsn: SecretStr
+    invited_on: dt.date
+    status: Literal["invited", "declined"] = Field("invited", description="enrolled is set by enrolment itself.")
+    answered_on: dt.date | None = None
+
+    @field_validator("bsn")
+    @classmethod
+    def _eleven_test(cls, bsn: SecretStr) -> SecretStr:
+        return EnrolmentCreate._eleven_test(bsn)
+
+    def __repr__(self) -> str:  # never echo the BSN
+        return f"InvitationCreate(invited_on={self.invited_on}, status={self.status!r})"

@@ -11,6 +11,7 @@ problems are listed in that order; the first names the record that differs.
 
 from __future__ import annotations
 
+
 from dataclasses import dataclass, field
 
 from sqlalchemy import select

@@ -2,7 +2,7 @@
 
 from proeftuin.simulate.bsn import fake_bsns
 from proeftuin.simulate.calibration import Calibration, ComponentEffect
-from proeftuin.simulate.population import Population, synthetic_population
+from proeftuin.simulate.population import Population, plan_population, synthetic_population
 from proeftuin.simulate.trial import SimulatedTrial, month_starts, simulate_trial
 
 __all__ = [
@@ -13,5 +13,6 @@ __all__ = [
     "fake_bsns",
     "month_starts",
     "simulate_trial",
+    "plan_population",
     "synthetic_population",
 ]

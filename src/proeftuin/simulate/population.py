@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from proeftuin.design.plan import TrialPlan
 from proeftuin.design.spec import ExperimentSpec
 from proeftuin.simulate.bsn import fake_bsns
 from proeftuin.simulate.calibration import Calibration
@@ -108,4 +109,49 @@ def synthetic_population(
         }
     )
     frame["stratum"] = stratum_labels(frame, spec.strata)
+    return Population(frame)
+
+
+UNDECLARED_RANGE = (0.0, 100.0)
+"""The range a numeric covariate without a declared minimum or maximum is drawn from."""
+
+
+def plan_population(plan: TrialPlan, *, n: int, seed: int, calibration: Calibration | None = None) -> Population:
+    """``n`` synthetic recipients for a trial ``plan``, with exactly the covariates it declares.
+
+    The people and their latent employability are drawn as in :func:`synthetic_population` (the
+    outcomes depend on those). A declared covariate of the 2017-2019 trials keeps its calibrated
+    draw, restricted to the declaration (a category outside the declared ones redrawn uniformly
+    among them, a number clipped to the range); any other declared covariate is drawn from its
+    declaration alone: a category uniformly over its categories, a boolean with probability 1/2,
+    an integer or number uniformly over its range (:data:`UNDECLARED_RANGE` where open). These
+    carry no information on the outcomes: the simulator knows nothing of them. ``stratum`` is
+    formed from the plan's strata.
+    """
+    unstratified = plan.experiment.model_copy(update={"strata": ()})  # the strata may name covariates drawn below
+    base = synthetic_population(unstratified, n=n, seed=seed, calibration=calibration).frame
+    rng = np.random.Generator(np.random.PCG64([seed, 1]))
+    frame = base.copy()
+    for name, spec in plan.covariates.items():
+        low = spec.minimum if spec.minimum is not None else UNDECLARED_RANGE[0]
+        high = spec.maximum if spec.maximum is not None else max(UNDECLARED_RANGE[1], low)
+        if name in base.columns and spec.type == "category":
+            values = frame[name].astype(str).to_numpy(dtype=object)
+            outside = ~np.isin(values, spec.categories)
+            values[outside] = rng.choice(np.asarray(spec.categories, dtype=object), int(outside.sum()))
+            frame[name] = values
+        elif name in base.columns and spec.type in ("integer", "number"):
+            frame[name] = frame[name].clip(low, high)
+        elif name in base.columns:
+            continue
+        elif spec.type == "category":
+            frame[name] = rng.choice(np.asarray(spec.categories, dtype=object), n)
+        elif spec.type == "boolean":
+            frame[name] = rng.random(n) < 0.5
+        elif spec.type == "integer":
+            frame[name] = rng.integers(int(np.ceil(low)), int(np.floor(high)) + 1, n)
+        else:
+            frame[name] = rng.uniform(low, high, n)
+    frame["youngest_child_age"] = np.where(frame["household"] == "single-parent", frame["youngest_child_age"].clip(lower=0), -1)
+    frame["stratum"] = stratum_labels(frame, plan.strata)
     return Population(frame)

@@ -17,16 +17,18 @@ from starlette.responses import Response
 from proeftuin.registry import get_experiment
 from proeftuin.registry.roles import Operation
 from proeftuin.web.deps import Allowed, CsrfChecked, SessionDep, render
-from proeftuin.web.queries import import_history, reconciliation_rows
+from proeftuin.registry.listings import import_history
+from proeftuin.web.queries import reconciliation_rows
 from proeftuin.web.results import experiment_slugs
-from proeftuin.workflow.imports import import_outcomes, import_survey
+from proeftuin.workflow.imports import Source, import_outcomes, import_survey
 from proeftuin.workflow.tabular import TabularError
 
 router = APIRouter(tags=["data"])
 Importer = Allowed[Operation.import_data]
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
-SOURCES = ("municipal", "cbs")
+SOURCES: dict[str, Source] = {"municipal": "municipal", "cbs": "cbs"}
+"""The record sources a form may name, each as the import's typed source."""
 
 
 def _page(request: Request, session: SessionDep, slug: str, *, outcome: dict | None = None, status: int = 200) -> Response:
@@ -76,7 +78,7 @@ async def upload(request: Request, session: SessionDep, user: Importer, slug: st
         path = await _save(file, Path(folder))
         try:
             if kind == "outcomes":
-                result = await run_in_threadpool(import_outcomes, engine, path, slug=slug, actor=user.name, source=source)
+                result = await run_in_threadpool(import_outcomes, engine, path, slug=slug, actor=user.name, source=SOURCES[source])
             else:
                 if not wave.strip().isdigit():
                     raise TabularError(path.name, f"wave must be a whole number (0 = baseline); got {wave!r}")

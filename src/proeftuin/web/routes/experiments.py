@@ -11,7 +11,7 @@ from starlette.responses import Response
 from proeftuin.registry.roles import Operation
 from proeftuin.report.disclosure import format_count, is_disclosive
 from proeftuin.web.deps import Allowed, SessionDep, render
-from proeftuin.web.queries import experiment_overviews
+from proeftuin.registry.listings import experiment_overviews
 
 router = APIRouter(tags=["experiments"])
 Lister = Allowed[Operation.list_experiments]

@@ -10,20 +10,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, SecretStr, ValidationError
 from starlette.responses import Response
 
+from proeftuin.design import TrialPlan
 from proeftuin.registry.allocate import participant_arm, randomize
 from proeftuin.registry.crud import get_experiment
 from proeftuin.registry.experiments import trial_plan
-from proeftuin.registry.intake import enrol, latest_consents, participants_by_pseudonym, record_consent
+from proeftuin.registry.intake import IntakeError, enrol, latest_consents, participants_by_pseudonym, record_consent
 from proeftuin.registry.roles import Operation, check_caseload
 from proeftuin.registry.schemas import ConsentCreate, EnrolmentCreate
 from proeftuin.rules import compute_benefit, regime_info
 from proeftuin.web.deps import Allowed, CsrfChecked, SessionDep, render
-from proeftuin.web.queries import caseload, experiment_overviews
+from proeftuin.registry.listings import caseload, experiment_overviews
 
 router = APIRouter(tags=["intake"])
 Enroller = Allowed[Operation.enrol]
@@ -50,36 +51,60 @@ def _errors(exc: ValidationError) -> list[str]:
     return [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
 
 
-def _intake_page(request: Request, session: SessionDep, user_name: str, errors: list[str], form: dict[str, str], status: int = 200) -> Response:
+async def _form_fields(request: Request) -> dict[str, str]:
+    """The text fields of the posted form (read once; the CSRF check has already parsed it)."""
+    return {name: value for name, value in (await request.form()).items() if isinstance(value, str)}
+
+
+FormFields = Annotated[dict[str, str], Depends(_form_fields)]
+
+
+def _plan_of(session: SessionDep, slug: str | None) -> tuple[str | None, TrialPlan | None]:
+    """The chosen experiment (the first with a plan when none is chosen) and its plan."""
+    for overview in experiment_overviews(session=session):
+        if slug is None or overview.slug == slug:
+            experiment = get_experiment(session=session, slug=overview.slug)
+            if experiment.plan is not None:
+                return overview.slug, trial_plan(experiment)
+    return slug, None
+
+
+def _intake_page(request: Request, session: SessionDep, user_name: str, errors: list[str], form: dict[str, str],
+                 slug: str | None = None, status: int = 200) -> Response:
+    chosen, plan = _plan_of(session, slug or form.get("experiment"))
     return render(request, "intake.html", {"experiments": experiment_overviews(session=session), "errors": errors, "form": form,
+                                           "chosen": chosen, "covariates": plan.covariates if plan else {},
                                            "caseload": caseload(session=session, case_manager=user_name), "today": dt.date.today()},
                   status_code=status)
 
 
 @router.get("/intake", include_in_schema=False)
-def intake_page(request: Request, session: SessionDep, user: Enroller) -> Response:
-    return _intake_page(request, session, user.name, [], {})
+def intake_page(request: Request, session: SessionDep, user: Enroller, experiment: str | None = None) -> Response:
+    """The intake form of ``experiment`` (the first by default): the covariates its plan declares, with their categories."""
+    return _intake_page(request, session, user.name, [], {}, slug=experiment)
 
 
 @router.post("/intake/enrol", include_in_schema=False, dependencies=[CsrfChecked])
 def enrol_person(
-    request: Request, session: SessionDep, user: Enroller, experiment: Annotated[str, Form()], bsn: Annotated[str, Form()],
-    enrolled_on: Annotated[str, Form()], age: Annotated[str, Form()], sex: Annotated[str, Form()], household: Annotated[str, Form()],
-    months_on_benefit: Annotated[str, Form()], education: Annotated[str, Form()], health: Annotated[str, Form()],
-    distance_to_labour_market: Annotated[str, Form()], migration_background: Annotated[str, Form()] = "",
+    request: Request, session: SessionDep, user: Enroller, fields: FormFields, experiment: Annotated[str, Form()],
+    bsn: Annotated[str, Form()], enrolled_on: Annotated[str, Form()],
 ) -> Response:
-    """Enrol one person; on success go to their page (by pseudonym), else show the form without the BSN."""
-    fields = {"experiment": experiment, "enrolled_on": enrolled_on, "age": age, "sex": sex, "household": household,
-              "months_on_benefit": months_on_benefit, "education": education, "health": health,
-              "distance_to_labour_market": distance_to_labour_market, "migration_background": migration_background}
+    """Enrol one person with the covariates the experiment's plan declares; on success go to their page
+    (by pseudonym), else show the form again without the BSN."""
+    _, plan = _plan_of(session, experiment)
+    declared = plan.covariates if plan else {}
+    shown = {k: v for k, v in fields.items() if k not in ("bsn", "csrf_token")}
+    covariates: dict[str, str] = {}
+    for name, spec in declared.items():
+        value = fields.get(name, "")
+        covariates[name] = ("true" if value == "yes" else "false") if spec.type == "boolean" else value
     try:
-        person = EnrolmentCreate(bsn=SecretStr(bsn.strip()), enrolled_on=enrolled_on, age=age, sex=sex, household=household,
-                                 months_on_benefit=months_on_benefit, education=education, health=health,
-                                 migration_background=migration_background == "yes",
-                                 distance_to_labour_market=distance_to_labour_market)
+        person = EnrolmentCreate(bsn=SecretStr(bsn.strip()), enrolled_on=enrolled_on, covariates=covariates)  # type: ignore[arg-type]
+        [enrolled] = enrol(session=session, actor=user.name, slug=experiment, people=[person], settings=request.app.state.settings)
     except ValidationError as exc:
-        return _intake_page(request, session, user.name, _errors(exc), fields, status=422)
-    [enrolled] = enrol(session=session, actor=user.name, slug=experiment, people=[person], settings=request.app.state.settings)
+        return _intake_page(request, session, user.name, _errors(exc), shown, status=422)
+    except IntakeError as exc:
+        return _intake_page(request, session, user.name, [f"{exc.column}: {exc.message}" if exc.column else exc.message], shown, status=422)
     return RedirectResponse(f"/intake/{experiment}/{enrolled.pseudonym}", status_code=303)
 
 

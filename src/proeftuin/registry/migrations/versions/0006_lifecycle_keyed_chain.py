@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -43,7 +43,7 @@ def _baseline(connection: sa.Connection) -> None:
     last_id, last_hash = connection.execute(sa.text("SELECT last_id, last_hash FROM audit_head WHERE id = 1")).one()
     if last_id == 0:
         return
-    users = dict(connection.execute(sa.text("SELECT name, role FROM users")).all())
+    users: dict[str, str] = dict(connection.execute(sa.text("SELECT name, role FROM users")).all())
     status = {str(i): s for i, s in connection.execute(sa.text("SELECT id, status FROM experiments")).all()}
     row = {"id": last_id + 1, "at": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"), "actor": "migration 0006",
            "action": Action.baseline.value, "experiment_id": None, "subject": "", "payload": {"users": users, "status": status},

@@ -1,0 +1,42 @@
+"""The trial's vocabulary, declared once: the categories of the standard baseline covariates.
+
+Every other place (the plan's default covariates, the registry's intake schema, the web intake
+form, the simulator, the analysis) takes its categories from here or from a trial's plan, so that
+``sex`` is ``female``/``male`` and ``education`` is ``low``/``middle``/``high`` everywhere.
+A trial that records other categories declares them in its plan (``covariates:``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+HOUSEHOLDS: tuple[str, ...] = ("single", "single-parent", "couple")
+"""Household types of the Participatiewet norm amounts (art. 21-22): the benefit rules need one of them."""
+SEXES: tuple[str, ...] = ("female", "male")
+EDUCATION_LEVELS: tuple[str, ...] = ("low", "middle", "high")
+"""Highest completed education: low (up to mbo-1), middle (mbo-2 to -4, havo/vwo), high (hbo, wo)."""
+DISTANCES: tuple[str, ...] = ("far", "medium", "near")
+"""Distance to the labour market as the case manager scores it at intake."""
+
+CovariateType = Literal["category", "integer", "number", "boolean"]
+"""The types a baseline covariate may have in a plan."""
+ClusterLevel = Literal["household", "team"]
+"""What a plan may cluster on: members of one household, or the participants of one case-manager team."""
+InvitationStatus = Literal["invited", "declined", "enrolled"]
+"""The per-person invitation record: invited (no answer yet), declined, or enrolled."""
+OwnOutcomeSummary = Literal["ever", "mean", "last"]
+"""How a trial's own monthly outcome column becomes one number per person over its window."""
+OutcomeKind = Literal["binary", "score", "amount"]
+"""Binary outcomes are reported in percentage points, scores in points, amounts in euros."""
+
+__all__ = [
+    "DISTANCES",
+    "EDUCATION_LEVELS",
+    "HOUSEHOLDS",
+    "SEXES",
+    "ClusterLevel",
+    "CovariateType",
+    "InvitationStatus",
+    "OutcomeKind",
+    "OwnOutcomeSummary",
+]
