@@ -62,7 +62,7 @@ def _plan() -> TrialPlan:
 
 def _people(n: int) -> list[EnrolmentCreate]:
     rng = np.random.default_rng(3)
-    return [EnrolmentCreate(bsn=SecretStr(bsn), enrolled_on=START, case_manager="cora", age=int(rng.integers(20, 60)), sex="f",
+    return [EnrolmentCreate(bsn=SecretStr(bsn), enrolled_on=START, case_manager="cora", age=int(rng.integers(20, 60)), sex="female",
                             household="single", months_on_benefit=12, education="low", health=6.5, migration_background=False,
                             distance_to_labour_market=str(rng.choice(["far", "near"])))
             for bsn in fake_bsns(n, rng)]
@@ -181,9 +181,10 @@ TAMPERINGS: dict[str, tuple[Callable[[sqlite3.Connection], None], str]] = {
     "a participant moved to another caseload": (_sql(f"UPDATE participants SET case_manager = 'carl' WHERE id = {FIRST_RANDOMIZED}"),
                                                 "caseload"),
     "a participant inserted who was never enrolled": (_sql(
-        "INSERT INTO participants (experiment_id, pseudonym, enrolled_on, age, sex, household, months_on_benefit, education, health, "
-        "migration_background, distance_to_labour_market, stratum, case_manager) VALUES (1, '" + "e" * 64 + "', '2018-06-01', 30, 'f', "
-        "'single', 12, 'low', 6.5, 0, 'far', 'far', 'cora')"), "no audit event records the enrolment"),
+        "INSERT INTO participants (experiment_id, pseudonym, enrolled_on, age, household, covariates, stratum, case_manager) "
+        "VALUES (1, '" + "e" * 64 + "', '2018-06-01', 30, 'single', '{\"sex\": \"female\", \"months_on_benefit\": 12, "
+        "\"education\": \"low\", \"health\": 6.5, \"migration_background\": false, \"distance_to_labour_market\": \"far\"}', "
+        "'far', 'cora')"), "no audit event records the enrolment"),
     "an enrolled participant deleted": (_sql(f"DELETE FROM participants WHERE id = (SELECT max(id) FROM {NOT_CONSENTED})"),
                                         "enrolled in the audit chain, missing from the registry"),
     # data

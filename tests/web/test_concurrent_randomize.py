@@ -38,7 +38,7 @@ N = 40
 
 def _people(n: int) -> list[EnrolmentCreate]:
     rng = np.random.default_rng(40)
-    return [EnrolmentCreate(bsn=SecretStr(b), enrolled_on=START, case_manager="cora", age=35, sex="f", household="single",
+    return [EnrolmentCreate(bsn=SecretStr(b), enrolled_on=START, case_manager="cora", age=35, sex="female", household="single",
                             months_on_benefit=12, education="low", health=6.0, migration_background=False,
                             distance_to_labour_market=str(rng.choice(["far", "near"]))) for b in fake_bsns(n, rng)]
 
