@@ -86,6 +86,29 @@ def test_rerunning_with_the_same_settings_reuses_the_database(demo, tmp_path: Pa
     np.testing.assert_array_equal(first_effects, [e.estimate for t in again.trials for e in t.adjusted])
 
 
+def test_proeftuin_report_on_the_demo_database_pools_as_the_demo_did(demo) -> None:
+    """The demo writes its report through the report use case: ``report`` of its trials gives the same pooled numbers."""
+    from html import escape
+
+    from proeftuin.design import catalog
+    from proeftuin.report.html import pooled_caption
+    from proeftuin.workflow.report import build_report, pooled_effects
+
+    url, result = demo
+    engine = make_engine(url)
+    try:
+        report = build_report(engine, [spec.slug for spec in catalog()], level=0.90)
+    finally:
+        engine.dispose()
+    assert report.synthetic and report.commitments == result.commitments
+    from_demo = pooled_effects(result.trials, level=0.90)
+    assert from_demo.keys() == report.pooled.keys()
+    for outcome, groups in report.pooled.items():
+        assert [(g.group, g.result.k, g.result.estimate, g.result.ci_low) for g in groups] == \
+            [(g.group, g.result.k, g.result.estimate, g.result.ci_low) for g in from_demo[outcome]]
+    assert escape(pooled_caption(report.pooled["work_8h"], "nl")) in result.report.read_text(encoding="utf-8")
+
+
 def test_other_settings_on_the_same_database_are_refused(demo, tmp_path: Path) -> None:
     url, _ = demo
     with pytest.raises(DemoError, match="not made by a demo with --seed 12"):
@@ -94,7 +117,7 @@ def test_other_settings_on_the_same_database_are_refused(demo, tmp_path: Path) -
 
 def test_work_pays_curves_follow_each_arms_regime() -> None:
     from proeftuin.design import catalog_experiment
-    from proeftuin.workflow.demo import work_pays_curve
+    from proeftuin.workflow.report import work_pays_curve
 
     curve = work_pays_curve(catalog_experiment("utrecht"), lang="en")
     assert list(curve.columns) == ["earnings", "Control group, Self in Action, Extra Help", "Work Pays"]
@@ -159,17 +182,17 @@ def test_the_report_is_written_in_dutch_and_english_linked_to_each_other(demo) -
     assert "Figuur 1: Uitstroom" in dutch and "Figure 1: Outflow to work" in english
 
 
-def test_each_arm_type_is_pooled_across_municipalities_as_the_last_panel(demo) -> None:
+def test_each_pooling_group_is_pooled_across_municipalities_as_the_last_panel(demo) -> None:
     from proeftuin.analysis import pool_effects
-    from proeftuin.analysis.trial import pool_arm_types
-    from proeftuin.design import Component
+    from proeftuin.analysis.trial import pool_group, pool_groups
 
     _, result = demo
-    pooled = dict(pool_arm_types(result.trials, "work_8h"))
+    pooled = {g.group: g for g in pool_groups(result.trials, "work_8h", level=0.90)}
     exemption_arms = [(t, e) for t in result.trials for e in t.adjusted
-                      if e.outcome == "work_8h" and t.spec.arm(e.term).components[0] is Component.exemption]
-    assert pooled[Component.exemption].k == len(exemption_arms) == 6
+                      if e.outcome == "work_8h" and pool_group(t.spec.arm(e.term)) == "exemption"]
+    assert pooled["exemption"].result.k == len(exemption_arms) == 3  # Groningen, Utrecht, Wageningen (combined arms pool as their own groups)
+    assert [arm.code for _, arm in pooled["exemption"].members] == [e.term for _, e in exemption_arms]
     direct = pool_effects([e.estimate for _, e in exemption_arms], [e.std_error for _, e in exemption_arms], method="reml", level=0.90)
-    assert pooled[Component.exemption].estimate == direct.estimate
-    assert Component.coaching not in pooled  # one coaching arm (Tilburg): nothing to pool
+    assert pooled["exemption"].result.estimate == direct.estimate
+    assert "coaching" not in pooled  # one coaching arm (Tilburg): nothing to pool
     assert "Gepoold over gemeenten" in result.report.read_text(encoding="utf-8")

@@ -7,7 +7,8 @@ For survey index ``j`` with follow-up waves ``y_ij^(1..W)`` and baseline ``b_ij`
 (the survey effects in the seed reports were "controlled for the baseline answer"; Tilburg and
 Wageningen averaged their two follow-ups). A missing baseline is handled by the missing-indicator
 method: ``b~_ij`` is the baseline with missing values set to the mean of the observed baselines
-and ``m_ij`` indicates a missing baseline (the indicator is left out when no baseline is missing).
+and ``m_ij`` indicates a missing baseline (the indicator is left out when no baseline is missing;
+both terms when no baseline exists at all, :func:`baseline_regressors`).
 In a randomized experiment the baseline is independent of assignment, so this keeps every
 respondent and leaves the effect unbiased (Puma et al. 2009, NCEE 2009-0049); nobody is dropped
 for lacking a baseline. A participant without any follow-up is missing for that index.
@@ -24,7 +25,7 @@ import numpy as np
 
 from proeftuin.analysis.ols import estimate_effects
 from proeftuin.analysis.options import DEFAULT_LEVEL, VcovType
-from proeftuin.analysis.results import EffectTable
+from proeftuin.analysis.results import Effect, EffectTable
 
 
 def followup_mean(followups: Sequence[np.ndarray]) -> np.ndarray:
@@ -67,16 +68,31 @@ def ancova_effects(
         raise ValueError(f"baseline has shape {base.shape}; the follow-ups have {(n, m)}")
     names = list(outcome_names) if outcome_names is not None else [f"y{j}" for j in range(m)]
     extra_cov = np.empty((n, 0)) if covariates is None else np.asarray(covariates, dtype=float).reshape(n, -1)
-    effects = []
+    effects: list[Effect] = []
     for j in range(m):
-        missing = np.isnan(base[:, j])
-        if missing.all():
-            raise ValueError(f"index {names[j]!r}: no participant has a baseline value")
-        filled = np.where(missing, np.nanmean(base[:, j]), base[:, j])
-        regressors = [extra_cov, filled[:, None]] + ([missing[:, None].astype(float)] if missing.any() else [])
+        regressors = np.hstack([extra_cov, baseline_regressors(base[:, j])])
         table = estimate_effects(
-            outcome[:, j], arm, control=control, outcome_names=[names[j]], covariates=np.hstack(regressors),
+            outcome[:, j], arm, control=control, outcome_names=[names[j]], covariates=regressors if regressors.size else None,
             arms=arms, level=level, vcov=vcov, clusters=clusters,
         )
-        effects.extend(replace(e, estimator="ancova", extra={"baseline_missing": float(missing.sum())}) for e in table)
+        missing = float(np.isnan(base[:, j]).sum())
+        effects.extend(replace(e, estimator="ancova", extra={"baseline_missing": missing}) for e in table)
     return EffectTable(effects)
+
+
+def baseline_regressors(baseline: np.ndarray) -> np.ndarray:
+    """The ANCOVA terms of one index's ``(n,)`` baseline: ``(n, 2)`` ``[b~, m]`` by the missing-indicator
+    method, ``(n, 1)`` ``[b]`` when nobody lacks a baseline, ``(n, 0)`` when nobody has one.
+
+    Without any baseline value the model is the regression of the follow-up on the arms (and the
+    other covariates): still unbiased under randomization, only less precise, so the index is
+    estimated rather than refused. (A mean-fill of nothing plus an all-ones indicator, as an
+    earlier copy of this rule did, is collinear with the intercept.)
+    """
+    base = np.asarray(baseline, dtype=float)
+    missing = np.isnan(base)
+    if missing.all():
+        return np.empty((len(base), 0))
+    if not missing.any():
+        return base[:, None]
+    return np.column_stack([np.where(missing, np.nanmean(base), base), missing.astype(float)])

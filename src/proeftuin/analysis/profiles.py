@@ -53,7 +53,10 @@ def monthly_profiles(
     """
     if not measures:
         raise ValueError("no measures given")
-    blocks, names, month_of, is_cumulative = [], [], [], []
+    blocks: list[np.ndarray] = []
+    names: list[str] = []
+    month_of: list[int] = []
+    is_cumulative: list[float] = []
     lengths = {name: np.asarray(values).shape for name, values in measures.items()}
     t = next(iter(lengths.values()))[-1]
     if any(len(shape) != 2 or shape[1] != t for shape in lengths.values()):

@@ -11,28 +11,76 @@
   score (ANCOVA, :func:`~proeftuin.analysis.ancova.ancova_effects`, with the missing-indicator
   method for a missing baseline).
 
-Input are frames handed over by the registry; nothing here opens a database session.
+Outcomes are derived once (:func:`derive_outcomes`) and estimated by :func:`analyze_trial`; the
+survey indices are the trial's own (its plan's). Arms are pooled across trials by
+:func:`pool_groups`. Input are frames handed over by the caller;
+nothing here opens a database session.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from proeftuin.analysis.ancova import ancova_effects
+from proeftuin.analysis.ancova import ancova_effects, baseline_regressors
 from proeftuin.analysis.balance import covariate_frame
 from proeftuin.analysis.ols import estimate_effects
 from proeftuin.analysis.options import DEFAULT_LEVEL
 from proeftuin.analysis.pooling import PooledEffect, PoolingMethod, pool_effects
 from proeftuin.analysis.results import EffectTable
-from proeftuin.design.outcomes import CONTRACT_CODES, SURVEY_INDICES, ever, labour_indicators, mean_per_person
-from proeftuin.design.spec import Component, ExperimentSpec
+from proeftuin.design.outcomes import (
+    CONTRACT_CODES,
+    INCOME_OUTCOMES,
+    LABOUR_OUTCOMES,
+    OUTCOMES,
+    OutcomeDefinition,
+    ever,
+    labour_indicators,
+    mean_per_person,
+)
+from proeftuin.design.plan import SurveyIndexSpec, TrialPlan
+from proeftuin.design.spec import ArmSpec, ExperimentSpec
 
-CATEGORICAL_COVARIATES = ("sex", "household", "education", "distance_to_labour_market")
-NUMERIC_COVARIATES = ("age", "health", "migration_background")
+def index_definition(name: str, index: SurveyIndexSpec) -> OutcomeDefinition:
+    """A plan's survey index as an outcome (a 0-10 score): labelled as the plan labels it, else as
+    the seed articles label an index of that name, else by its name."""
+    known = OUTCOMES.get(name)
+    fallback = known.label_nl if known is not None and known.family == "survey" else name.replace("_", " ")
+    fallback_en = known.label_en if known is not None and known.family == "survey" else name.replace("_", " ")
+    return OutcomeDefinition(name, index.label_nl or fallback, index.label_en or fallback_en, "survey", "score")
+
+
+@dataclass(frozen=True)
+class TrialOutcomes:
+    """The outcomes of one trial, derived once from its records (:func:`derive_outcomes`).
+
+    ``period``: ``(n, k)`` period outcomes named ``period_names`` (labour: "in any month of the
+    follow-up", NaN for a person without records; income: the mean monthly benefit);
+    ``monthly``: ``(n, months)`` indicators per labour outcome; ``indices``: the trial's survey
+    indices, with ``baseline`` (wave 0) and ``follow_up`` (mean over the analysed waves) scores
+    ``(n, len(indices))``, NaN where unanswered.
+    """
+
+    period_names: tuple[str, ...]
+    period: np.ndarray
+    monthly: dict[str, np.ndarray]
+    indices: tuple[str, ...]
+    baseline: np.ndarray
+    follow_up: np.ndarray
+    index_definitions: tuple[OutcomeDefinition, ...] = ()
+
+    def outcome(self, name: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """The vector of outcome ``name`` and its own covariates (a survey index's ANCOVA baseline terms,
+        :func:`~proeftuin.analysis.ancova.baseline_regressors`); ``KeyError`` naming the known outcomes."""
+        if name in self.period_names:
+            return self.period[:, self.period_names.index(name)], None
+        if name in self.indices:
+            j = self.indices.index(name)
+            return self.follow_up[:, j], baseline_regressors(self.baseline[:, j])
+        raise KeyError(f"outcome {name!r} is not measured in this trial (measured: {', '.join((*self.period_names, *self.indices))})")
 
 
 @dataclass(frozen=True)
@@ -41,7 +89,9 @@ class TrialResults:
 
     ``unadjusted`` / ``adjusted``: period labour outcomes and survey indices (ANCOVA; the
     adjusted version adds the baseline covariates); ``monthly``: adjusted effects per month,
-    outcome names ``<outcome>@<month>``; ``n_randomized``: participants per arm.
+    outcome names ``<outcome>@<month>``; ``n_randomized``: participants per arm; ``outcomes``:
+    the definition of every outcome estimated (in report order: labour, income, survey);
+    ``not_estimable``: outcomes of the trial that could not be estimated, with the reason.
     """
 
     spec: ExperimentSpec
@@ -50,14 +100,25 @@ class TrialResults:
     monthly: EffectTable
     n_randomized: dict[str, int]
     level: float
+    outcomes: tuple[OutcomeDefinition, ...] = ()
+    not_estimable: dict[str, str] = field(default_factory=dict)
+
+    def definition(self, name: str) -> OutcomeDefinition:
+        """The definition of the estimated outcome ``name`` (a monthly ``name@t`` gives its outcome's)."""
+        base = name.split("@")[0]
+        for o in self.outcomes:
+            if o.name == base:
+                return o
+        raise KeyError(f"{self.spec.slug}: no outcome {base!r} was estimated")
 
 
-def covariate_matrix(participants: pd.DataFrame) -> np.ndarray:
-    """Baseline covariates: numeric ones as they are, log months on benefit, dummies for categories."""
-    columns = participants[[*NUMERIC_COVARIATES, *CATEGORICAL_COVARIATES]].assign(
-        log_months_on_benefit=np.log(participants["months_on_benefit"].to_numpy(dtype=float))
-    )
-    return covariate_frame(columns)[0]
+def covariate_matrix(participants: pd.DataFrame, covariates: Sequence[str]) -> np.ndarray:
+    """The ``(n, q)`` baseline covariates a plan declares: numbers and booleans as they are,
+    categories as dummies with the first level dropped (:func:`~proeftuin.analysis.balance.covariate_frame`)."""
+    missing = [c for c in covariates if c not in participants.columns]
+    if missing:
+        raise KeyError(f"baseline covariate(s) {', '.join(missing)} are not in the participants' records")
+    return covariate_frame(participants[list(covariates)])[0]
 
 
 def _panel(months: pd.DataFrame, ids: np.ndarray, column: str) -> np.ndarray:
@@ -80,62 +141,101 @@ def labour_outcomes(participants: pd.DataFrame, months: pd.DataFrame, minimum_wa
                           wml_share=months["gross_earnings"].to_numpy(dtype=float) / minimum_wage(periods))
     hours, contract, share, benefit = (_panel(frame, ids, c) for c in ("hours_per_week", "contract", "wml_share", "on_benefit"))
     missing = np.isnan(hours)
-    indicators = labour_indicators(hours, contract, share, 1.0, np.nan_to_num(benefit, nan=1.0))
+    indicators = labour_indicators(hours, contract, share, np.ones_like(share), np.nan_to_num(benefit, nan=1.0))
     return {name: np.where(missing, np.nan, value.astype(float)) for name, value in indicators.items()}
 
 
-def follow_up_scores(participants: pd.DataFrame, survey: pd.DataFrame, waves: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+def period_outcome(monthly: np.ndarray) -> np.ndarray:
+    """The period outcome of ``(n, months)`` indicators: 1 if any recorded month is 1; NaN without any record."""
+    return np.where(np.isnan(monthly).all(axis=1), np.nan, ever(np.nan_to_num(monthly)))
+
+
+def follow_up_scores(
+    participants: pd.DataFrame, survey: pd.DataFrame, waves: Sequence[int], indices: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
     """``(n, indices)`` baseline (wave 0) and mean follow-up score over ``waves``; NaN if unanswered."""
     ids = participants["participant_id"].to_numpy()
-    names = [o.name for o in SURVEY_INDICES]
 
     def wide(selected: pd.DataFrame) -> np.ndarray:
+        if selected.empty:
+            return np.full((len(ids), len(indices)), np.nan)
         table = selected.pivot_table(index="participant_id", columns="index_name", values="score", aggfunc="mean")
-        return table.reindex(index=ids, columns=names).to_numpy(dtype=float)
+        return table.reindex(index=ids, columns=list(indices)).to_numpy(dtype=float)
 
     return wide(survey[survey["wave"] == 0]), wide(survey[survey["wave"].isin(list(waves))])
 
 
-def analyze_trial(
-    spec: ExperimentSpec,
+def derive_outcomes(
+    plan: TrialPlan,
     participants: pd.DataFrame,
     months: pd.DataFrame,
     survey: pd.DataFrame,
     minimum_wage: MinimumWage,
     *,
     benefits: pd.DataFrame | None = None,
+) -> TrialOutcomes:
+    """Every outcome ``plan`` declares, from the trial's records: the one derivation every analysis uses.
+
+    Labour outcomes: the period outcome over the months of each outcome's window (months since
+    randomization, ``first_month`` to ``last_month``); the monthly profile over all months.
+    Income (when the plan analyses it and ``benefits``, person-months with a ``benefit`` column
+    from the rules engine, are given): ``benefit_paid``, the mean monthly benefit. Survey
+    indices: the plan's, in its order.
+    """
+    every = labour_outcomes(participants, months, minimum_wage)
+    monthly = {o.name: every[o.name] for o in plan.outcomes.labour}
+    names = list(monthly)
+    window = {o.name: slice(o.window.first_month - 1, o.window.last_month) for o in plan.outcomes.labour}
+    period = np.column_stack([period_outcome(m[:, window[name]]) for name, m in monthly.items()]) if monthly else np.empty((len(participants), 0))
+    if plan.outcomes.income and benefits is not None:
+        names.append("benefit_paid")
+        period = np.column_stack([period, mean_per_person(benefits, participants["participant_id"].to_numpy(), "benefit")])
+    indices = tuple(plan.survey.indices)
+    baseline, follow = follow_up_scores(participants, survey, plan.experiment.survey_waves_analysed, indices)
+    definitions = tuple(index_definition(name, index) for name, index in plan.survey.indices.items())
+    return TrialOutcomes(tuple(names), period, monthly, indices, baseline, follow, definitions)
+
+
+def analyze_trial(
+    spec: ExperimentSpec,
+    participants: pd.DataFrame,
+    outcomes: TrialOutcomes,
+    covariates: np.ndarray,
+    *,
     level: float = DEFAULT_LEVEL,
 ) -> TrialResults:
     """Every arm against control on every outcome (see the module docstring for the estimators).
 
-    ``benefits`` (person-months with a ``benefit`` column, from the rules engine) adds the income
-    outcome ``benefit_paid``: the mean monthly benefit under the arm's regime.
+    ``covariates``: the ``(n, q)`` baseline covariates of the adjusted estimates. A survey index
+    that nobody answered at a follow-up wave is not estimable (listed with the reason).
     """
     arm = participants["arm"].to_numpy(dtype=str)
     order = [a.code for a in spec.arms]
     control = spec.control.code
-    x = covariate_matrix(participants)
-    monthly = labour_outcomes(participants, months, minimum_wage)
-    names = list(monthly)
-    period = np.column_stack([np.where(np.isnan(m).all(axis=1), np.nan, ever(np.nan_to_num(m))) for m in monthly.values()])
+    names = list(outcomes.period_names)
 
-    def fit(y: np.ndarray, outcome_names: list[str], covariates: np.ndarray | None) -> EffectTable:
-        return estimate_effects(y, arm, control=control, arms=order, outcome_names=outcome_names, covariates=covariates, level=level)
+    def fit(y: np.ndarray, outcome_names: list[str], x: np.ndarray | None) -> EffectTable:
+        return estimate_effects(y, arm, control=control, arms=order, outcome_names=outcome_names, covariates=x, level=level)
 
-    if benefits is not None:
-        names = [*names, "benefit_paid"]
-        period = np.column_stack([period, mean_per_person(benefits, participants["participant_id"].to_numpy(), "benefit")])
-    unadjusted, adjusted = fit(period, names, None), fit(period, names, x)
-    n_months = next(iter(monthly.values())).shape[1]
-    stacked = np.column_stack([monthly[name][:, t] for name in monthly for t in range(n_months)])
-    profile = fit(stacked, [f"{name}@{t + 1}" for name in monthly for t in range(n_months)], x)
+    unadjusted, adjusted = fit(outcomes.period, names, None), fit(outcomes.period, names, covariates)
+    monthly = outcomes.monthly
+    profile = EffectTable()
+    if monthly:
+        n_months = next(iter(monthly.values())).shape[1]
+        stacked = np.column_stack([monthly[name][:, t] for name in monthly for t in range(n_months)])
+        profile = fit(stacked, [f"{name}@{t + 1}" for name in monthly for t in range(n_months)], covariates)
 
-    baseline, follow = follow_up_scores(participants, survey, spec.survey_waves_analysed)
-    survey_names = [o.name for o in SURVEY_INDICES]
-    common = {"control": control, "arms": order, "outcome_names": survey_names, "level": level}
-    unadjusted += ancova_effects([follow], baseline, arm, **common)
-    adjusted += ancova_effects([follow], baseline, arm, covariates=x, **common)
+    answered = ~np.isnan(outcomes.follow_up).all(axis=0)
+    not_estimable = {name: "no follow-up answers" for name, ok in zip(outcomes.indices, answered, strict=True) if not ok}
+    measured = [name for name, ok in zip(outcomes.indices, answered, strict=True) if ok]
+    if measured:
+        follow, base = outcomes.follow_up[:, answered], outcomes.baseline[:, answered]
+        unadjusted += ancova_effects([follow], base, arm, control=control, arms=order, outcome_names=measured, level=level)
+        adjusted += ancova_effects([follow], base, arm, control=control, arms=order, outcome_names=measured, level=level,
+                                   covariates=covariates)
     counts = pd.Series(arm).value_counts()
+    known = {o.name: o for o in (*LABOUR_OUTCOMES, *INCOME_OUTCOMES)}
+    definitions = (*(known[name] for name in names), *(o for o in outcomes.index_definitions if o.name in measured))
     return TrialResults(
         spec=spec,
         unadjusted=unadjusted,
@@ -143,32 +243,53 @@ def analyze_trial(
         monthly=profile,
         n_randomized={code: int(counts.get(code, 0)) for code in order},
         level=level,
+        outcomes=definitions,
+        not_estimable=not_estimable,
     )
 
 
-def pool_arm_types(
-    trials: Sequence[TrialResults], outcome: str, *, level: float = DEFAULT_LEVEL, method: PoolingMethod = "reml"
-) -> list[tuple[Component, PooledEffect]]:
-    """Each type of arm pooled across municipalities by random-effects meta-analysis.
+def pool_group(arm: ArmSpec) -> str | None:
+    """The pooling group of an arm, its plan's ``pool_as`` (``None`` for the control arm): arms pool
+    only with arms of the same group."""
+    return None if arm.is_control else arm.pool_as
 
-    An arm's type is its first component (an exemption combined with a disregard counts as an
-    exemption arm, as the seed articles colour it); the adjusted effect of every arm of that type
-    on ``outcome`` is pooled with :func:`proeftuin.analysis.pool_effects` (REML by default).
-    Types with fewer than two arms are left out (nothing to pool), and so are types in which an
-    arm's standard error is zero (an outcome that nobody, or everybody, had in a small sample:
-    inverse-variance weights do not exist); the arms' own estimates remain in every table.
+
+@dataclass(frozen=True)
+class PooledGroup:
+    """One pooling group's effect on one outcome across trials: ``members`` are the pooled arms as
+    ``(trial, arm)`` in trial order, ``result`` their random-effects summary."""
+
+    group: str
+    members: tuple[tuple[ExperimentSpec, ArmSpec], ...]
+    result: PooledEffect
+
+
+def pool_groups(
+    trials: Sequence[TrialResults], outcome: str, *, level: float = DEFAULT_LEVEL, method: PoolingMethod = "reml"
+) -> list[PooledGroup]:
+    """The arms of every pooling group (:func:`pool_group`) pooled across trials on ``outcome``.
+
+    The adjusted effects of the group's arms are pooled with :func:`proeftuin.analysis.pool_effects`
+    (REML by default). A group with fewer than two arms has nothing to pool and is left out, and
+    so is a group in which an arm's standard error is zero or not finite (an outcome that nobody,
+    or everybody, had in a small sample: inverse-variance weights do not exist); the arms' own
+    estimates remain in every table. Groups come in the order they first appear.
     """
-    groups: dict[Component, list[tuple[str, float, float]]] = {}
+    groups: dict[str, list[tuple[ExperimentSpec, ArmSpec, float, float]]] = {}
     for results in trials:
         for effect in results.adjusted:
             if effect.outcome != outcome:
                 continue
             arm = results.spec.arm(effect.term)
-            groups.setdefault(arm.components[0], []).append((f"{results.spec.municipality}: {arm.label_nl}", effect.estimate, effect.std_error))
+            group = pool_group(arm)
+            if group is not None:
+                groups.setdefault(group, []).append((results.spec, arm, effect.estimate, effect.std_error))
     pooled = []
-    for component in Component:
-        rows = groups.get(component, [])
-        if len(rows) >= 2 and all(se > 0 for _, _, se in rows):
-            labels, estimates, errors = zip(*rows, strict=True)
-            pooled.append((component, pool_effects(np.array(estimates), np.array(errors), labels=list(labels), method=method, level=level)))
+    for group, rows in groups.items():
+        errors = np.array([se for *_, se in rows])
+        if len(rows) < 2 or not (np.isfinite(errors).all() and (errors > 0).all()):
+            continue
+        labels = [f"{spec.municipality}: {arm.label_nl}" for spec, arm, _, _ in rows]
+        result = pool_effects(np.array([e for *_, e, _ in rows]), errors, labels=labels, method=method, level=level)
+        pooled.append(PooledGroup(group, tuple((spec, arm) for spec, arm, _, _ in rows), result))
     return pooled

@@ -22,28 +22,20 @@ def analyze(
     """Run exactly the plan: every result is pre-specified, anything added is exploratory; the plan hash is stated."""
     from proeftuin.analysis import EffectTable
     from proeftuin.design.analysis_plan import AnalysisPlan, PlanError
-    from proeftuin.registry import RegistryError, make_engine
+    from proeftuin.registry import RegistryError
     from proeftuin.workflow.analyze import analyze_plan
-
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+    from proeftuin.workflow.database import DatabaseUnavailable, existing_registry, reading
 
     try:
-        url = make_url(db)
-    except ArgumentError:
-        raise fail(f"--db {db!r} is not a database URL (e.g. sqlite:///proeftuin.db)") from None
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") and not Path(url.database).is_file():
-        # connecting would create an empty file and then fail on a missing table
-        raise fail(f"--db {db}: no such database file; run `proeftuin demo --db {db}` or create the experiment first")
-    engine = make_engine(db)
+        engine = existing_registry(db)
+    except DatabaseUnavailable as exc:
+        raise fail(str(exc)) from None
     try:
         frozen = AnalysisPlan.from_yaml(plan)
-        run = analyze_plan(engine, slug=experiment, plan=frozen, extra_outcomes=extra_outcome or ())
-    except (PlanError, RegistryError) as exc:
+        with reading(db):
+            run = analyze_plan(engine, slug=experiment, plan=frozen, extra_outcomes=extra_outcome or ())
+    except (PlanError, RegistryError, DatabaseUnavailable) as exc:
         raise fail(str(exc)) from None
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise fail(f"--db {url.render_as_string(hide_password=True)}: cannot read the registry ({reason}); is it a proeftuin database at the current schema?") from None
     finally:
         engine.dispose()
     records: list[dict[str, Any]] = []

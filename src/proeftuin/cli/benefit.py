@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ import typer
 
 from proeftuin.cli.app import app, fail
 from proeftuin.cli.render import OutputFormat, print_json, print_records
+from proeftuin.report.i18n import Lang
 
 benefit_app = typer.Typer(
     invoke_without_command=True,
@@ -49,7 +51,7 @@ def _flag_names(message: str) -> str:
     return f"{_FLAGS[first]} {rest}" if first in _FLAGS else message
 
 
-def _in_cents(record: dict[str, object]) -> dict[str, object]:
+def _in_cents(record: Mapping[str, object]) -> dict[str, object]:
     """Euros as the municipality pays them (992.12, not 992.1) for a terminal table."""
     return {
         key: f"{value:.2f}" if isinstance(value, float) and key != "marginal_rate" else value
@@ -135,7 +137,7 @@ def curve(
     out: Annotated[
         Path | None, typer.Option("--out", help="Grafiek als .png of .svg.")
     ] = None,
-    lang: Annotated[str, typer.Option("--lang", help="Taal van de grafiek: nl of en.")] = "nl",
+    lang: Annotated[Lang, typer.Option("--lang", help="Taal van de grafiek: nl of en.")] = "nl",
     fmt: Annotated[OutputFormat, typer.Option("--format", help="table, json of csv.")] = OutputFormat.table,
 ) -> None:
     """Netto inkomen naar gewerkte uren per week tegen het minimumloon, per regime."""

@@ -10,14 +10,16 @@ from proeftuin.registry.crud import (
     load_experiment_data,
     record_analysis_run,
 )
-from proeftuin.registry.db import DEFAULT_URL, make_engine, migrate, session_scope
+from proeftuin.registry.db import DEFAULT_URL, Engine, Session, make_engine, migrate, session_scope
 from proeftuin.registry.pseudonym import InvalidBSN, is_valid_bsn, pseudonymize
 
 __all__ = [
     "DEFAULT_URL",
+    "Engine",
     "ExperimentData",
     "InvalidBSN",
     "RegistryError",
+    "Session",
     "create_experiment",
     "get_experiment",
     "is_valid_bsn",

@@ -20,11 +20,11 @@ from matplotlib.artist import Artist  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from proeftuin.analysis.pooling import PooledEffect  # noqa: E402
+from proeftuin.analysis.trial import PooledGroup  # noqa: E402
 from proeftuin.analysis.results import Effect  # noqa: E402
-from proeftuin.design.outcomes import outcome as outcome_definition  # noqa: E402
+from proeftuin.design.outcomes import OutcomeDefinition  # noqa: E402
 from proeftuin.design.spec import ArmSpec, Component  # noqa: E402
-from proeftuin.report.i18n import Lang, t  # noqa: E402
+from proeftuin.report.i18n import TEXT, Lang, t  # noqa: E402
 
 FIGURE_WIDTH = 8.0
 LABEL_MARGIN = 2.9
@@ -44,14 +44,14 @@ def arm_colour(arm: ArmSpec) -> str:
     return COMPONENT_COLOURS.get(arm.components[0], "#444444") if arm.components else "#000000"
 
 
-def scale(outcome: str) -> float:
+def scale(outcome: OutcomeDefinition) -> float:
     """Factor to the reporting unit: 100 for binary outcomes (percentage points), else 1."""
-    return 100.0 if outcome_definition(outcome).kind == "binary" else 1.0
+    return 100.0 if outcome.kind == "binary" else 1.0
 
 
-def format_level(value: float, outcome: str) -> str:
+def format_level(value: float, outcome: OutcomeDefinition) -> str:
     """A control-group level as the reader sees it: a percentage, a score or an amount in euros."""
-    kind = outcome_definition(outcome).kind
+    kind = outcome.kind
     if kind == "binary":
         return f"{value * 100:.0f}%"
     return f"EUR {value:,.0f}".replace(",", ".") if kind == "amount" else f"{value:.1f}"
@@ -82,15 +82,15 @@ def svg_with_tooltips(svg: str) -> str:
 
 
 def forest_panel(
-    effects: Sequence[Effect], arms: Sequence[ArmSpec], *, title: str, lang: Lang, ax: Axes | None = None
+    effects: Sequence[Effect], arms: Sequence[ArmSpec], *, outcome: OutcomeDefinition, title: str, lang: Lang, ax: Axes | None = None
 ) -> Axes:
     """One municipality's panel: a row per arm (top to bottom in declared order)."""
     ax = ax or plt.gca()
     by_arm = {e.term: e for e in effects}
     rows = [a for a in arms if a.code in by_arm]
+    k = scale(outcome)
     for position, arm in enumerate(reversed(rows)):
         effect = by_arm[arm.code]
-        k = scale(effect.outcome)
         colour = arm_colour(arm)
         interval, = ax.plot([effect.ci_low * k, effect.ci_high * k], [position, position], color=colour, linewidth=2.2, solid_capstyle="butt")
         pooled = effect.estimator == "pooled"  # a meta-analytic summary is drawn as a diamond, as in metafor's forest()
@@ -109,14 +109,25 @@ def forest_panel(
     return ax
 
 
-def pooled_panel(pooled: Sequence[tuple[Component, PooledEffect]], *, outcome: str, lang: Lang) -> tuple[str, list[Effect], list[ArmSpec], float]:
-    """The pooled estimates as one more panel: a row per arm type, its interval from the meta-analysis."""
-    effects, arms = [], []
-    for component, result in pooled:
-        code = component.value
-        arms.append(ArmSpec(code=code, label_nl=f"{t('component_' + code, 'nl')} (k={result.k})",
-                            label_en=f"{t('component_' + code, 'en')} (k={result.k})", components=(component,)))
-        effects.append(Effect(outcome=outcome, term=code, estimate=result.estimate, std_error=result.std_error,
+Panel = tuple[str, Sequence[Effect], Sequence[ArmSpec], float]
+"""One panel of a forest figure: its title, the effects on the outcome, the arms (rows), the control group's level."""
+
+
+def pool_label(group: str, lang: Lang) -> str:
+    """The name of a pooling group (a plan's ``pool_as``): each ``+``-joined part by the seed articles'
+    name of a component's arms (``Zelf in Actie + Werken Loont``), else as the plan wrote it."""
+    return " + ".join(t(f"component_{part}", lang) if f"component_{part}" in TEXT else part for part in group.split("+"))
+
+
+def pooled_panel(pooled: Sequence[PooledGroup], *, outcome: str, lang: Lang) -> Panel:
+    """The pooled estimates as one more panel: a row per pooling group, its interval from the meta-analysis."""
+    effects: list[Effect] = []
+    arms: list[ArmSpec] = []
+    for group in pooled:
+        code, result = group.group, group.result
+        arms.append(ArmSpec(code=f"pool_{len(arms)}", label_nl=f"{pool_label(code, 'nl')} (k={result.k})",
+                            label_en=f"{pool_label(code, 'en')} (k={result.k})", components=group.members[0][1].components))
+        effects.append(Effect(outcome=outcome, term=arms[-1].code, estimate=result.estimate, std_error=result.std_error,
                               statistic=result.statistic, p_value=result.p_value, ci_low=result.ci_low, ci_high=result.ci_high,
                               df=result.df, n=result.k, n_arm=0, n_control=0, control_mean=float("nan"), level=result.level,
                               vcov=result.method.upper(), estimator="pooled"))
@@ -124,7 +135,7 @@ def pooled_panel(pooled: Sequence[tuple[Component, PooledEffect]], *, outcome: s
 
 
 def forest_figure(
-    panels: Sequence[tuple[str, Sequence[Effect], Sequence[ArmSpec], float]], *, outcome: str, lang: Lang = "nl", level: float = 0.90
+    panels: Sequence[Panel], *, outcome: OutcomeDefinition, lang: Lang = "nl", level: float = 0.90
 ) -> Figure:
     """A figure with one panel per municipality, stacked, sharing the x axis.
 
@@ -136,19 +147,22 @@ def forest_figure(
     figure, axes = plt.subplots(len(panels), 1, figsize=(FIGURE_WIDTH, height), sharex=True, gridspec_kw={"height_ratios": heights}, squeeze=False)
     for ax, (municipality, effects, arms, control_mean) in zip(axes[:, 0], panels, strict=True):
         title = municipality if control_mean != control_mean else f"{municipality} — {t('control_level', lang, value=format_level(control_mean, outcome))}"
-        forest_panel(effects, arms, title=title, lang=lang, ax=ax)
-    unit = UNIT_TEXT[outcome_definition(outcome).unit]
+        forest_panel(effects, arms, outcome=outcome, title=title, lang=lang, ax=ax)
+    unit = UNIT_TEXT[outcome.unit]
     axes[-1, 0].set_xlabel(t(unit, lang) + f" ({level:.0%} " + ("BI" if lang == "nl" else "CI") + ")", fontsize=9)
     # fixed margins (inches) instead of tight_layout, which measures every label and costs most of a report's time
     figure.subplots_adjust(left=LABEL_MARGIN / FIGURE_WIDTH, right=0.97, top=1 - 0.35 / height, bottom=0.6 / height, hspace=0.55 * 6 / max(6, len(panels)))
     return figure
 
 
-def profile_figure(months: Sequence[int], series: Sequence[tuple[ArmSpec, Sequence[Effect]]], *, title: str, lang: Lang = "nl", ax: Axes | None = None) -> Axes:
+def profile_figure(
+    months: Sequence[int], series: Sequence[tuple[ArmSpec, Sequence[Effect]]], *, outcome: OutcomeDefinition, title: str,
+    lang: Lang = "nl", ax: Axes | None = None,
+) -> Axes:
     """Monthly effect profile: estimate and interval band per arm against months since randomization."""
     ax = ax or plt.gca()
+    k = scale(outcome)
     for arm, effects in series:
-        k = scale(effects[0].outcome.split("@")[0])
         colour = arm_colour(arm)
         ax.plot(months, [e.estimate * k for e in effects], color=colour, label=arm.label(lang), linewidth=1.6)
         ax.fill_between(months, [e.ci_low * k for e in effects], [e.ci_high * k for e in effects], color=colour, alpha=0.12, linewidth=0)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,13 +19,22 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from proeftuin import __version__
-from proeftuin.analysis.pooling import PooledEffect
 from proeftuin.analysis.results import Effect
-from proeftuin.analysis.trial import TrialResults
-from proeftuin.design.spec import Component
-from proeftuin.design.outcomes import INCOME_OUTCOMES, LABOUR_OUTCOMES, SURVEY_INDICES, outcome as outcome_definition
+from proeftuin.analysis.trial import PooledGroup, TrialResults
+from proeftuin.design.outcomes import OutcomeDefinition
+from proeftuin.design.spec import ExperimentSpec
 from proeftuin.report.disclosure import DEFAULT_MIN_CELL, format_count, is_disclosive
-from proeftuin.report.forest import format_level, forest_figure, pooled_panel, profile_figure, scale, svg_with_tooltips, work_pays_figure
+from proeftuin.report.forest import (
+    Panel,
+    format_level,
+    forest_figure,
+    pool_label,
+    pooled_panel,
+    profile_figure,
+    scale,
+    svg_with_tooltips,
+    work_pays_figure,
+)
 from proeftuin.report.i18n import Lang, t
 
 FIGURE_1 = "work_8h"
@@ -41,11 +51,21 @@ class ReportContext:
     min_cell: int = DEFAULT_MIN_CELL
     other_language_href: str | None = None
     """Link to the same report in the other language, when one is written beside it."""
-    pooled: dict[str, list[tuple[Component, PooledEffect]]] = field(default_factory=dict)
-    """Per outcome, each arm type pooled across municipalities (the bottom panel of its figure)."""
+    pooled: dict[str, list[PooledGroup]] = field(default_factory=dict)
+    """Per outcome, each pooling group's arms pooled across trials (the bottom panel of its figure)."""
     work_pays: dict[str, pd.DataFrame] = field(default_factory=dict)
     """Per experiment slug, net income by hours with one column per group of arms (see
     :func:`~proeftuin.report.forest.work_pays_figure`)."""
+
+
+def outcome_definitions(trials: Sequence[TrialResults]) -> list[OutcomeDefinition]:
+    """Every outcome estimated in any of ``trials``, once, in report order (labour, income, survey)."""
+    seen: dict[str, OutcomeDefinition] = {}
+    for results in trials:
+        for o in results.outcomes:
+            seen.setdefault(o.name, o)
+    order = {"labour": 0, "income": 1, "survey": 2}
+    return sorted(seen.values(), key=lambda o: order[o.family])
 
 
 def _svg(figure: plt.Figure) -> Markup:
@@ -58,32 +78,42 @@ def _svg(figure: plt.Figure) -> Markup:
     return Markup(text[text.index("<svg") :])  # noqa: S704 - our own matplotlib output
 
 
-def _control_mean(results: TrialResults, outcome: str) -> float:
-    return next(e.control_mean for e in results.adjusted if e.outcome == outcome)
+def trial_titles(specs: Sequence[ExperimentSpec]) -> dict[str, str]:
+    """Per slug, how a trial is named beside others: its municipality, or its name where a municipality runs several."""
+    counts = Counter(spec.municipality for spec in specs)
+    return {spec.slug: spec.municipality if counts[spec.municipality] == 1 else spec.name for spec in specs}
 
 
-def forest_svg(trials: Sequence[TrialResults], outcome: str, lang: Lang, pooled: Sequence[tuple[Component, PooledEffect]] = ()) -> Markup:
-    """One forest figure (a panel per municipality, the pooled panel last) for ``outcome``, adjusted estimates."""
-    panels = [
-        (r.spec.municipality, [e for e in r.adjusted if e.outcome == outcome], r.spec.arms, _control_mean(r, outcome))
-        for r in trials
-    ]
+def forest_panels(trials: Sequence[TrialResults], outcome: OutcomeDefinition, lang: Lang, pooled: Sequence[PooledGroup] = ()) -> list[Panel]:
+    """The panels of ``outcome``'s forest figure: one per trial that measured it, the pooled panel last."""
+    panels: list[Panel] = []
+    titles = trial_titles([r.spec for r in trials])
+    for r in trials:
+        effects = [e for e in r.adjusted if e.outcome == outcome.name]
+        if effects:
+            panels.append((titles[r.spec.slug], effects, r.spec.arms, effects[0].control_mean))
     if pooled:
-        panels.append(pooled_panel(pooled, outcome=outcome, lang=lang))
+        panels.append(pooled_panel(pooled, outcome=outcome.name, lang=lang))
+    return panels
+
+
+def forest_svg(trials: Sequence[TrialResults], outcome: OutcomeDefinition, lang: Lang, pooled: Sequence[PooledGroup] = ()) -> Markup:
+    """One forest figure (a panel per municipality, the pooled panel last) for ``outcome``, adjusted estimates."""
     level = trials[0].level if trials else 0.9
-    return _svg(forest_figure(panels, outcome=outcome, lang=lang, level=level))
+    return _svg(forest_figure(forest_panels(trials, outcome, lang, pooled), outcome=outcome, lang=lang, level=level))
 
 
-def profiles_svg(trials: Sequence[TrialResults], outcome: str, lang: Lang) -> Markup:
+def profiles_svg(trials: Sequence[TrialResults], outcome: OutcomeDefinition, lang: Lang) -> Markup:
     """Small multiples: the monthly effect on ``outcome`` per municipality."""
-    columns = 3
+    columns = min(3, max(1, len(trials)))
     rows = -(-len(trials) // columns)
     figure, axes = plt.subplots(rows, columns, figsize=(10, 2.6 * rows), sharey=True, squeeze=False)
+    titles = trial_titles([r.spec for r in trials])
     for ax, results in zip(axes.ravel(), trials, strict=False):
-        effects = [e for e in results.monthly if e.outcome.split("@")[0] == outcome]
+        effects = [e for e in results.monthly if e.outcome.split("@")[0] == outcome.name]
         months = sorted({int(e.outcome.split("@")[1]) for e in effects})
         series = [(arm, [e for e in effects if e.term == arm.code]) for arm in results.spec.treatments]
-        profile_figure(months, series, title=results.spec.municipality, lang=lang, ax=ax)
+        profile_figure(months, series, outcome=outcome, title=titles[results.spec.slug], lang=lang, ax=ax)
     for ax in axes.ravel()[len(trials) :]:
         ax.set_visible(False)
     figure.tight_layout()
@@ -95,7 +125,7 @@ def work_pays_svg(trials: Sequence[TrialResults], curves: dict[str, pd.DataFrame
     shown = [r for r in trials if r.spec.slug in curves]
     if not shown:
         return None
-    columns = 3
+    columns = min(3, len(shown))
     rows = -(-len(shown) // columns)
     figure, axes = plt.subplots(rows, columns, figsize=(11, 3.4 * rows), sharey=True, squeeze=False)
     for ax, results in zip(axes.ravel(), shown, strict=False):
@@ -106,21 +136,81 @@ def work_pays_svg(trials: Sequence[TrialResults], curves: dict[str, pd.DataFrame
     return _svg(figure)
 
 
-def _row(effect: Effect, results: TrialResults, lang: Lang, context: ReportContext) -> dict[str, str]:
-    k = scale(effect.outcome)
-    arm = results.spec.arm(effect.term)
-    suppressed = is_disclosive(effect.n_arm, effect.n_control, min_cell=context.min_cell)
-    return {
-        "municipality": results.spec.municipality,
-        "arm": arm.label(lang),
-        "outcome": outcome_definition(effect.outcome).label(lang),
-        "estimate": t("suppressed", lang, k=context.min_cell) if suppressed else f"{effect.estimate * k:+.1f}",
-        "ci": "" if suppressed else f"[{effect.ci_low * k:+.1f}; {effect.ci_high * k:+.1f}]",
-        "p_value": "" if suppressed else f"{effect.p_value:.3f}",
-        "n": f"{format_count(effect.n_arm, min_cell=context.min_cell)} / {format_count(effect.n_control, min_cell=context.min_cell)}",
-        "control_mean": "" if suppressed else format_level(effect.control_mean, effect.outcome),
-        "significant": "" if suppressed or not (effect.ci_low > 0 or effect.ci_high < 0) else "sig",
-    }
+@dataclass(frozen=True)
+class EffectRow:
+    """One arm's effect on one outcome as the reader sees it; the numbers are empty when ``suppressed``."""
+
+    municipality: str
+    arm: str
+    outcome: str
+    estimate: str
+    ci: str
+    p_value: str
+    n: str
+    control_mean: str
+    suppressed: bool
+    significant: bool
+
+
+def effect_row(effect: Effect, results: TrialResults, lang: Lang, min_cell: int) -> EffectRow:
+    """The one formatter of an estimate for tables (report, PDF, web): reporting units, small cells suppressed."""
+    definition = results.definition(effect.outcome)
+    k = scale(definition)
+    suppressed = is_disclosive(effect.n_arm, effect.n_control, min_cell=min_cell)
+    n = f"{format_count(effect.n_arm, min_cell=min_cell)} / {format_count(effect.n_control, min_cell=min_cell)}"
+    if effect.not_estimable is not None and not suppressed:  # the reason, never a misleading number
+        return EffectRow(results.spec.municipality, results.spec.arm(effect.term).label(lang), definition.label(lang), "–",
+                         effect.not_estimable, "", n, format_level(effect.control_mean, definition), False, False)
+    return EffectRow(
+        municipality=results.spec.municipality,
+        arm=results.spec.arm(effect.term).label(lang),
+        outcome=definition.label(lang),
+        estimate="" if suppressed else f"{effect.estimate * k:+.1f}",
+        ci="" if suppressed else f"[{effect.ci_low * k:+.1f}; {effect.ci_high * k:+.1f}]",
+        p_value="" if suppressed else f"{effect.p_value:.3f}",
+        n=f"{format_count(effect.n_arm, min_cell=min_cell)} / {format_count(effect.n_control, min_cell=min_cell)}",
+        control_mean="" if suppressed else format_level(effect.control_mean, definition),
+        suppressed=suppressed,
+        significant=not suppressed and (effect.ci_low > 0 or effect.ci_high < 0),
+    )
+
+
+@dataclass(frozen=True)
+class PooledRow:
+    """One pooling group's effect on one outcome as text: its members named, in reporting units."""
+
+    outcome: str
+    group: str
+    k: int
+    members: str
+    estimate: str
+    ci: str
+    tau2: str
+    i2: str
+
+
+def pooled_rows(pooled: dict[str, list[PooledGroup]], definitions: Sequence[OutcomeDefinition], lang: Lang) -> list[PooledRow]:
+    """The pooled effects of :func:`~proeftuin.analysis.trial.pool_groups` as table rows, outcome by outcome."""
+    rows = []
+    for definition in definitions:
+        k = scale(definition)
+        for group in pooled.get(definition.name, []):
+            r = group.result
+            rows.append(PooledRow(definition.label(lang), pool_label(group.group, lang), r.k, pooled_members(group, lang),
+                                  f"{r.estimate * k:+.1f}", f"[{r.ci_low * k:+.1f}; {r.ci_high * k:+.1f}]",
+                                  f"{r.tau2 * k * k:.2f}", f"{r.i2:.0f}%"))
+    return rows
+
+
+def pooled_members(group: PooledGroup, lang: Lang) -> str:
+    """The arms a pooled estimate pools, named (``Municipality: arm``, :func:`trial_titles`)."""
+    titles = trial_titles([spec for spec, _ in group.members])
+    return "; ".join(f"{titles[spec.slug]}: {arm.label(lang)}" for spec, arm in group.members)
+
+
+def pooled_caption(pooled: Sequence[PooledGroup], lang: Lang) -> str:
+    """The caption naming the members of every pooled row of a figure."""
+    return " ".join(f"{pool_label(g.group, lang)} (k={g.result.k}): {pooled_members(g, lang)}." for g in pooled)
 
 
 def render_report(trials: Sequence[TrialResults], *, lang: Lang = "nl", context: ReportContext | None = None) -> str:
@@ -128,12 +218,18 @@ def render_report(trials: Sequence[TrialResults], *, lang: Lang = "nl", context:
     context = context or ReportContext()
     env = Environment(loader=PackageLoader("proeftuin.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
     level = round((trials[0].level if trials else 0.9) * 100)
-    measured = {e.outcome for r in trials for e in r.adjusted}
-    others = [o for o in (*LABOUR_OUTCOMES, *INCOME_OUTCOMES, *SURVEY_INDICES) if o.name not in (FIGURE_1, FIGURE_2) and o.name in measured]
+    definitions = {o.name: o for o in outcome_definitions(trials)}
     tables = {
-        version: [_row(e, r, lang, context) for r in trials for e in getattr(r, version)]
+        version: [effect_row(e, r, lang, context.min_cell) for r in trials for e in getattr(r, version)]
         for version in ("adjusted", "unadjusted")
     }
+
+    def figure(definition: OutcomeDefinition) -> tuple[Markup, str]:
+        pooled = context.pooled.get(definition.name, [])
+        return forest_svg(trials, definition, lang, pooled), pooled_caption(pooled, lang)
+
+    headline = {name: figure(definitions[name]) for name in (FIGURE_1, FIGURE_2) if name in definitions}
+    others = [(o.label(lang), *figure(o)) for name, o in definitions.items() if name not in (FIGURE_1, FIGURE_2)]
     return env.get_template("report.html.j2").render(
         lang=lang,
         t=lambda key, **values: t(key, lang, **values),
@@ -142,13 +238,14 @@ def render_report(trials: Sequence[TrialResults], *, lang: Lang = "nl", context:
         today=dt.date.today().isoformat(),
         context=context,
         trials=trials,
-        figure1=forest_svg(trials, FIGURE_1, lang, context.pooled.get(FIGURE_1, ())),
-        figure2=forest_svg(trials, FIGURE_2, lang, context.pooled.get(FIGURE_2, ())),
-        other_figures=[(o.label(lang), forest_svg(trials, o.name, lang, context.pooled.get(o.name, ()))) for o in others],
+        figure1=headline.get(FIGURE_1),
+        figure2=headline.get(FIGURE_2),
+        other_figures=others,
         pooled_note=t("pooled_note", lang) if context.pooled else "",
-        profiles=profiles_svg(trials, FIGURE_1, lang),
+        profiles=profiles_svg(trials, definitions[FIGURE_1], lang) if FIGURE_1 in definitions else None,
         work_pays=work_pays_svg(trials, context.work_pays, lang),
         tables=tables,
+        not_estimable=[(r.spec.municipality, name, reason) for r in trials for name, reason in r.not_estimable.items()],
         other_lang_href=context.other_language_href,
     )
 

@@ -71,6 +71,12 @@ TEXT: dict[str, dict[Lang, str]] = {
     "component_work_bonus": {"nl": "Werkbonus", "en": "Work bonus"},
     "component_coaching": {"nl": "Coaching", "en": "Coaching"},
     "component_choice": {"nl": "Keuzegroep", "en": "Choice group"},
+    "not_estimable": {"nl": "Niet te schatten:", "en": "Not estimable:"},
+    "pdf_title": {"nl": "Resultaten", "en": "Results"},
+    "pdf_subtitle": {
+        "nl": "gecorrigeerd voor kenmerken bij de start, {level}%-BI; werk in procentpunten, scores in punten (0-10)",
+        "en": "adjusted for baseline covariates, {level}% CI; work in percentage points, scores in points (0-10)",
+    },
     "language_switch": {"nl": "English version", "en": "Nederlandse versie"},
 }
 

@@ -20,10 +20,9 @@ def as_days(dates: DatesLike) -> npt.NDArray[np.datetime64]:
     Raises:
         RulesError: a value that is not a date.
     """
-    if isinstance(dates, (dt.date, str, np.datetime64)):
-        dates = [dates]
+    listed = [dates] if isinstance(dates, (dt.date, str, np.datetime64)) else dates
     try:
-        days = np.asarray(dates, dtype="datetime64[D]")
+        days = np.asarray(listed, dtype="datetime64[D]")
     except (TypeError, ValueError) as exc:
         raise RulesError(f"not a date (expected YYYY-MM-DD): {dates!r}") from exc
     if np.isnat(days).any():

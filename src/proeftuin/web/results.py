@@ -1,44 +1,45 @@
 """What the results pages show, computed once per (database, experiment, import state) and kept in memory.
 
-The analysis is the workflow's standard one (:func:`proeftuin.workflow.demo.analyze`); balance,
-attrition and pooling come from the analysis package's public API; figures from the report
-package. Every count shown goes through the disclosure rule (cells under ``min_cell`` are
-suppressed). Nothing here writes to the database.
+The analysis, balance, attrition, pooled effects and downloads are the workflow's
+(:mod:`proeftuin.workflow.standard_analysis`, :mod:`proeftuin.workflow.report`): the same
+numbers as ``proeftuin report`` and the demo. Rows and figures come from the report package.
+Every count shown goes through the disclosure rule (cells under ``min_cell`` are suppressed).
+Nothing here writes to the database.
 """
 
 from __future__ import annotations
 
-import io
 import threading
+from collections.abc import Hashable
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-import pandas as pd
 from markupsafe import Markup
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
-from proeftuin.analysis import AttritionReport, BalanceTable, attrition_table, balance_table, pool_effects
-from proeftuin.analysis.results import Effect
+from proeftuin.analysis import AttritionReport, BalanceTable
 from proeftuin.analysis.trial import TrialResults
 from proeftuin.design import ExperimentSpec
-from proeftuin.design.outcomes import INCOME_OUTCOMES, LABOUR_OUTCOMES, SURVEY_INDICES, OutcomeDefinition
-from proeftuin.registry import load_experiment_data, session_scope
-from proeftuin.report.disclosure import format_count, is_disclosive
-from proeftuin.report.forest import format_level, scale
-from proeftuin.report.html import ReportContext, forest_svg, profiles_svg, render_report
+from proeftuin.design.outcomes import OutcomeDefinition
+from proeftuin.report.disclosure import Line, is_disclosive, publish
+from proeftuin.report.html import FIGURE_1 as PROFILE_OUTCOME
+from proeftuin.report.html import EffectRow, PooledRow, effect_row, forest_svg, outcome_definitions, pooled_rows, profiles_svg
+from proeftuin.report.i18n import Lang
+from proeftuin.registry import Engine, Session, session_scope
+from proeftuin.registry.listings import data_state, enrolment_counts, experiment_overviews
 from proeftuin.web.deps import templates
-from proeftuin.web.queries import data_state, enrolment_counts, experiment_overviews
-from proeftuin.workflow.demo import analyze
+from proeftuin.workflow.report import TrialsReport, assemble_report, pooled_effects
+from proeftuin.workflow.standard_analysis import (
+    NotAnalysable,
+    StoredTrial,
+    analyze_stored,
+    attrition_of,
+    balance_of,
+    load_trial,
+)
 
 LEVEL = 0.90
 """Confidence level of every interval on the results pages (as the seed articles)."""
-BALANCE_COVARIATES = ("age", "sex", "household", "months_on_benefit", "education", "health", "migration_background",
-                      "distance_to_labour_market")
-OUTCOMES: tuple[OutcomeDefinition, ...] = (*LABOUR_OUTCOMES, *INCOME_OUTCOMES, *SURVEY_INDICES)
-PROFILE_OUTCOME = "work_8h"
 
 
 @dataclass(frozen=True)
@@ -57,19 +58,6 @@ class Consort:
     consented: str
     randomized: str
     arms: list[ConsortArm]
-
-
-@dataclass(frozen=True)
-class EffectRow:
-    """One arm's effect on one outcome, as text (empty when suppressed)."""
-
-    municipality: str
-    arm: str
-    estimate: str
-    ci: str
-    p_value: str
-    n: str
-    control_mean: str
 
 
 @dataclass(frozen=True)
@@ -94,18 +82,17 @@ class ExperimentResults:
     attrition_wave: int | None = None
     attrition_problem: str | None = None
     arm_sizes: dict[str, int] = field(default_factory=dict)
+    downloads: TrialsReport | None = None
     _figures: dict[tuple[str, str], OutcomeFigure] = field(default_factory=dict)
     _profiles: dict[str, Markup] = field(default_factory=dict)
-    _reports: dict[str, str] = field(default_factory=dict)
+    _files: dict[tuple[str, str], bytes] = field(default_factory=dict)
     _bodies: dict[str, Markup] = field(default_factory=dict)
-    _pdfs: dict[str, bytes] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def outcomes(self) -> list[OutcomeDefinition]:
-        measured = {e.outcome for e in self.trial.adjusted} if self.trial else set()
-        return [o for o in OUTCOMES if o.name in measured]
+        return outcome_definitions([self.trial]) if self.trial else []
 
-    def figure(self, outcome: OutcomeDefinition, lang: str, min_cell: int) -> OutcomeFigure:
+    def figure(self, outcome: OutcomeDefinition, lang: Lang, min_cell: int) -> OutcomeFigure:
         """The forest plot of ``outcome`` with its table alternative (rendered once per language)."""
         assert self.trial is not None
         with self._lock:
@@ -113,7 +100,7 @@ class ExperimentResults:
             if key not in self._figures:
                 effects = [e for e in self.trial.adjusted if e.outcome == outcome.name]
                 rows = [effect_row(e, self.trial, lang, min_cell) for e in effects]
-                self._figures[key] = OutcomeFigure(outcome.name, outcome.label(lang), forest_svg([self.trial], outcome.name, lang), rows)  # type: ignore[arg-type]
+                self._figures[key] = OutcomeFigure(outcome.name, outcome.label(lang), forest_svg([self.trial], outcome, lang), rows)
             return self._figures[key]
 
     def monthly_table(self, min_cell: int) -> list[tuple[int, list[str]]]:
@@ -132,7 +119,7 @@ class ExperimentResults:
             rows.append((month, cells))
         return rows
 
-    def body(self, lang: str, min_cell: int) -> Markup:
+    def body(self, lang: Lang, min_cell: int) -> Markup:
         """The page's content (no user or CSRF token in it), rendered once per language."""
         with self._lock:
             cached = self._bodies.get(lang)
@@ -146,89 +133,75 @@ class ExperimentResults:
                 self._bodies[lang] = cached
         return cached
 
-    def report(self, lang: str, min_cell: int) -> str:
-        """The self-contained HTML report of this experiment (rendered once per language)."""
-        assert self.trial is not None
+    def download(self, lang: Lang, fmt: str) -> bytes:
+        """The report of this experiment (:mod:`proeftuin.workflow.report`) as HTML or PDF, rendered once per language."""
+        assert self.downloads is not None
         with self._lock:
-            if lang not in self._reports:
-                self._reports[lang] = render_report([self.trial], lang=lang, context=ReportContext(min_cell=min_cell))  # type: ignore[arg-type]
-            return self._reports[lang]
+            if (lang, fmt) not in self._files:
+                self._files[(lang, fmt)] = self.downloads.render(lang, "pdf" if fmt == "pdf" else "html")
+            return self._files[(lang, fmt)]
 
-    def pdf(self, lang: str, min_cell: int) -> bytes:
-        """The report as PDF, drawn by matplotlib alone (no system libraries): a page of estimates, then the figures."""
-        assert self.trial is not None
-        with self._lock:
-            if lang not in self._pdfs:
-                self._pdfs[lang] = report_pdf(self, lang, min_cell)
-            return self._pdfs[lang]
-
-    def profiles(self, lang: str) -> Markup:
+    def profiles(self, lang: Lang) -> Markup:
         assert self.trial is not None
         with self._lock:
             if lang not in self._profiles:
-                self._profiles[lang] = profiles_svg([self.trial], PROFILE_OUTCOME, lang)  # type: ignore[arg-type]
+                self._profiles[lang] = profiles_svg([self.trial], self.trial.definition(PROFILE_OUTCOME), lang)
             return self._profiles[lang]
 
 
-def effect_row(effect: Effect, trial: TrialResults, lang: str, min_cell: int) -> EffectRow:
-    k = scale(effect.outcome)
-    suppressed = is_disclosive(effect.n_arm, effect.n_control, min_cell=min_cell)
-    return EffectRow(
-        municipality=trial.spec.municipality,
-        arm=trial.spec.arm(effect.term).label(lang),  # type: ignore[arg-type]
-        estimate="" if suppressed else f"{effect.estimate * k:+.1f}",
-        ci="" if suppressed else f"[{effect.ci_low * k:+.1f}; {effect.ci_high * k:+.1f}]",
-        p_value="" if suppressed else f"{effect.p_value:.3f}",
-        n=f"{format_count(effect.n_arm, min_cell=min_cell)} / {format_count(effect.n_control, min_cell=min_cell)}",
-        control_mean="" if suppressed else format_level(effect.control_mean, effect.outcome),
-    )
-
-
-def _consort(engine: Engine, spec: ExperimentSpec, participants: pd.DataFrame, months: pd.DataFrame, min_cell: int) -> Consort:
+def _consort(engine: Engine, trial: StoredTrial, min_cell: int) -> Consort:
+    """The flow diagram's counts, suppressed so that no step's small difference (enrolled minus consented, an arm
+    minus its analysed, ...) follows by subtraction (:func:`proeftuin.report.disclosure.protect`)."""
+    spec, participants, months = trial.data.spec, trial.data.participants, trial.data.months
     with session_scope(engine) as session:
         enrolled, consented = enrolment_counts(session=session, slug=spec.slug)
     analysed = set(months["participant_id"].unique()) if not months.empty else set()
-    arms = []
+    values: dict[Hashable, int] = {"enrolled": enrolled, "consented": consented, "randomized": len(participants)}
+    hidden: dict[Hashable, int] = {"refused": enrolled - consented, "waiting": consented - len(participants)}
+    lines = [Line("enrolled", ("consented", "refused")), Line("consented", ("randomized", "waiting")),
+             Line("randomized", tuple(f"arm:{arm.code}" for arm in spec.arms))]
+    if spec.invited:
+        values["invited"], hidden["not enrolled"] = spec.invited, spec.invited - enrolled
+        lines.append(Line("invited", ("enrolled", "not enrolled")))
     for arm in spec.arms:
         members = participants.loc[participants["arm"] == arm.code, "participant_id"]
-        arms.append(ConsortArm(arm.code, format_count(len(members), min_cell=min_cell),
-                               format_count(int(members.isin(analysed).sum()), min_cell=min_cell)))
-    invited = format_count(spec.invited, min_cell=min_cell) if spec.invited else "–"
-    return Consort(invited, format_count(enrolled, min_cell=min_cell), format_count(consented, min_cell=min_cell),
-                   format_count(len(participants), min_cell=min_cell), arms)
+        values[f"arm:{arm.code}"], values[f"analysed:{arm.code}"] = len(members), int(members.isin(analysed).sum())
+        hidden[f"lost:{arm.code}"] = len(members) - values[f"analysed:{arm.code}"]
+        lines.append(Line(f"arm:{arm.code}", (f"analysed:{arm.code}", f"lost:{arm.code}")))
+    shown = publish(values, lines, min_cell=min_cell, hidden=hidden)
+    arms = [ConsortArm(arm.code, shown[f"arm:{arm.code}"], shown[f"analysed:{arm.code}"]) for arm in spec.arms]
+    return Consort(shown.get("invited", "–"), shown["enrolled"], shown["consented"], shown["randomized"], arms)
 
 
 def compute(engine: Engine, slug: str, min_cell: int) -> ExperimentResults:
     """Load, count and analyse one experiment (slow: seconds for thousands of people)."""
-    with session_scope(engine) as session:
-        data = load_experiment_data(session=session, slug=slug)
-    spec, participants = data.spec, data.participants
-    results = ExperimentResults(spec=spec, consort=_consort(engine, spec, participants, data.months, min_cell))
+    trial = load_trial(engine, slug)
+    spec, participants = trial.data.spec, trial.data.participants
+    results = ExperimentResults(spec=spec, consort=_consort(engine, trial, min_cell))
     arm = participants["arm"].to_numpy(dtype=str)
     results.arm_sizes = {a.code: int((arm == a.code).sum()) for a in spec.arms}
     if min(results.arm_sizes.values(), default=0) < 2:
         results.problem = "too-few"
         return results
     try:
-        results.balance = balance_table(participants[list(BALANCE_COVARIATES)], arm, spec.control.code)
-    except (ValueError, np.linalg.LinAlgError) as exc:
+        results.balance = balance_of(trial)
+    except ValueError as exc:
         results.balance_problem = str(exc)
-    waves = sorted(int(w) for w in data.survey["wave"].unique() if int(w) > 0) if not data.survey.empty else []
-    if waves:
-        results.attrition_wave = waves[-1]
-        answered = set(data.survey.loc[data.survey["wave"] == waves[-1], "participant_id"])
-        try:
-            results.attrition = attrition_table(participants["participant_id"].isin(answered).to_numpy(), arm, spec.control.code,
-                                                level=LEVEL)
-        except (ValueError, np.linalg.LinAlgError) as exc:
-            results.attrition_problem = str(exc)
-    if data.months.empty:
+    try:
+        found = attrition_of(trial, level=LEVEL)
+        if found is not None:
+            results.attrition_wave, results.attrition = found
+    except ValueError as exc:
+        results.attrition_problem = str(exc)
+    if trial.data.months.empty:
         results.problem = "no-outcomes"
         return results
     try:
-        results.trial = analyze(engine, spec, level=LEVEL)
-    except (ValueError, KeyError, IndexError, np.linalg.LinAlgError) as exc:
+        results.trial = analyze_stored(trial, level=LEVEL)
+    except NotAnalysable as exc:
         results.problem = f"analysis: {exc}"
+        return results
+    results.downloads = assemble_report(engine, [results.trial], level=LEVEL, min_cell=min_cell)
     return results
 
 
@@ -284,88 +257,12 @@ class ResultsCache:
                 del self._entries[key]
 
 
-@dataclass(frozen=True)
-class PooledRow:
-    outcome: str
-    arm: str
-    k: int
-    municipalities: str
-    estimate: str
-    ci: str
-    tau2: str
-    i2: str
-
-
-def pooled_rows(results: list[ExperimentResults], lang: str, min_cell: int) -> list[PooledRow]:
-    """Per outcome and arm code shared by two or more experiments: the REML pooled adjusted effect (90%)."""
-    rows = []
+def pooled_table(results: list[ExperimentResults], lang: Lang) -> list[PooledRow]:
+    """The effects pooled across the analysed experiments, as ``proeftuin report`` pools them."""
     trials = [r.trial for r in results if r.trial is not None]
-    for outcome in OUTCOMES:
-        codes = dict.fromkeys(a.code for t in trials for a in t.spec.treatments)
-        for code in codes:
-            found = [(t, e) for t in trials for e in t.adjusted if e.outcome == outcome.name and e.term == code
-                     and np.isfinite(e.std_error) and e.std_error > 0 and not is_disclosive(e.n_arm, e.n_control, min_cell=min_cell)]
-            if len(found) < 2:
-                continue
-            pooled = pool_effects([e.estimate for _, e in found], [e.std_error for _, e in found],
-                                  labels=[t.spec.municipality for t, _ in found], method="reml", level=LEVEL)
-            k = scale(outcome.name)
-            label = found[0][0].spec.arm(code).label(lang)  # type: ignore[arg-type]
-            rows.append(PooledRow(outcome.label(lang), label, pooled.k, ", ".join(t.spec.municipality for t, _ in found),  # type: ignore[arg-type]
-                                  f"{pooled.estimate * k:+.1f}", f"[{pooled.ci_low * k:+.1f}; {pooled.ci_high * k:+.1f}]",
-                                  f"{pooled.tau2 * k * k:.2f}", f"{pooled.i2:.0f}%"))
-    return rows
+    return pooled_rows(pooled_effects(trials, level=LEVEL), outcome_definitions(trials), lang)
 
 
 def experiment_slugs(session: Session) -> list[tuple[str, str]]:
     """(slug, municipality) of every experiment."""
     return [(e.slug, e.municipality) for e in experiment_overviews(session=session)]
-
-
-PDF_ROWS_PER_PAGE = 34
-
-
-def report_pdf(results: ExperimentResults, lang: str, min_cell: int) -> bytes:
-    """A PDF of the results: the adjusted estimates as tables (small cells suppressed), one forest plot per outcome."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.backends.backend_pdf import PdfPages
-
-    from proeftuin.report import forest_figure
-
-    trial = results.trial
-    assert trial is not None
-    en = lang == "en"
-    header = ["Outcome" if en else "Uitkomst", "Arm" if en else "Groep", "Effect", "90% CI" if en else "90% BI", "p", "n"]
-    rows = []
-    for outcome in results.outcomes():
-        for row in (effect_row(e, trial, lang, min_cell) for e in trial.adjusted if e.outcome == outcome.name):
-            suppressed = "suppressed" if en else "onderdrukt"
-            rows.append([outcome.label(lang)[:38], row.arm[:24], row.estimate or suppressed, row.ci, row.p_value, row.n])  # type: ignore[arg-type]
-    buffer = io.BytesIO()
-    with PdfPages(buffer, metadata={"Title": f"proeftuin: {results.spec.municipality}", "Creator": "proeftuin"}) as pdf:
-        for start in range(0, max(len(rows), 1), PDF_ROWS_PER_PAGE):
-            figure, ax = plt.subplots(figsize=(8.27, 11.69))
-            ax.axis("off")
-            title = (f"{'Results' if en else 'Resultaten'}: {results.spec.municipality} — {results.spec.name}\n"
-                     f"{'adjusted for baseline covariates, 90% CI, percentage points' if en else 'gecorrigeerd voor kenmerken bij de start, 90%-BI, procentpunten'}")
-            ax.set_title(title, fontsize=10, loc="left")
-            chunk = rows[start:start + PDF_ROWS_PER_PAGE]
-            if chunk:
-                table = ax.table(cellText=chunk, colLabels=header, loc="upper left", cellLoc="left")
-                table.auto_set_font_size(False)
-                table.set_fontsize(7)
-                table.auto_set_column_width(list(range(len(header))))
-            pdf.savefig(figure)
-            plt.close(figure)
-        for outcome in results.outcomes():
-            effects = [e for e in trial.adjusted if e.outcome == outcome.name]
-            control_mean = effects[0].control_mean if effects else float("nan")
-            figure = forest_figure([(results.spec.municipality, effects, results.spec.arms, control_mean)], outcome=outcome.name,
-                                   lang=lang, level=trial.level)  # type: ignore[arg-type]
-            figure.suptitle(outcome.label(lang), fontsize=10)  # type: ignore[arg-type]
-            pdf.savefig(figure, bbox_inches="tight")
-            plt.close(figure)
-    return buffer.getvalue()

@@ -2,10 +2,11 @@
 
 1. The plan (:class:`~proeftuin.design.analysis_plan.AnalysisPlan`) is frozen: its SHA-256 is
    written to the audit log (``analysis_run``) *before* any outcome is loaded.
-2. The outcomes are derived as in the standard analysis (:mod:`proeftuin.analysis.trial`):
-   labour outcomes as "ever during the follow-up" of the monthly indicators, survey indices as
-   the mean follow-up score with the baseline score as an ANCOVA covariate (missing baseline:
-   mean-filled plus an indicator). Plan covariates enter linearly (text columns as dummies,
+2. The outcomes are those of the standard analysis, derived by the same function
+   (:func:`proeftuin.workflow.standard_analysis.trial_outcomes`): labour outcomes as "ever
+   during the follow-up" of the monthly indicators, survey indices (the trial's own) as the mean
+   follow-up score with the baseline terms of
+   :func:`~proeftuin.analysis.ancova.baseline_regressors` as ANCOVA covariates. Plan covariates enter linearly (text columns as dummies,
    first level dropped), or interacted with the arms when ``estimator.lin`` (Lin 2013).
 3. Every arm is estimated against control on every outcome of every family (OLS, the plan's
    robust variance, t intervals at the plan's level); the p-values are adjusted within each
@@ -38,13 +39,11 @@ from proeftuin.analysis import (
     romano_wolf,
     subgroup_effects,
 )
-from proeftuin.analysis.trial import follow_up_scores, labour_outcomes
 from proeftuin.design.analysis_plan import AnalysisPlan, PlanError
-from proeftuin.design.outcomes import OUTCOMES, SURVEY_INDICES, ever, mean_per_person
-from proeftuin.registry import ExperimentData, get_experiment, load_experiment_data, session_scope
+from proeftuin.design.outcomes import OUTCOMES
+from proeftuin.registry import get_experiment, session_scope
 from proeftuin.registry.audit import Action, AuditLog
-from proeftuin.rules import minimum_wage
-from proeftuin.workflow.benefits import monthly_benefits
+from proeftuin.workflow.standard_analysis import StoredTrial, load_trial, trial_outcomes
 
 EXPLORATORY = "exploratory"
 """The family label of outcomes that are not in the plan."""
@@ -95,19 +94,13 @@ class PlanRun:
 class _Trial:
     """The arrays of one experiment that every estimate of the plan shares."""
 
-    def __init__(self, data: ExperimentData, plan: AnalysisPlan) -> None:
-        self.data, self.plan = data, plan
-        people = data.participants
+    def __init__(self, trial: StoredTrial, plan: AnalysisPlan) -> None:
+        self.data, self.plan = trial.data, plan
+        people = self.data.participants
         self.arm = people["arm"].to_numpy(dtype=str)
-        self.order = [a.code for a in data.spec.arms]
-        self.control = data.spec.control.code
-        monthly = labour_outcomes(people, data.months, minimum_wage)
-        self.labour = {
-            name: np.where(np.isnan(m).all(axis=1), np.nan, ever(np.nan_to_num(m))) for name, m in monthly.items()
-        }
-        self.labour["benefit_paid"] = mean_per_person(monthly_benefits(people, data.months), people["participant_id"].to_numpy(), "benefit")
-        self.baseline, self.follow = follow_up_scores(people, data.survey, data.spec.survey_waves_analysed)
-        self.survey_names = [index.name for index in SURVEY_INDICES]
+        self.order = [a.code for a in self.data.spec.arms]
+        self.control = self.data.spec.control.code
+        self.outcomes = trial_outcomes(trial)
 
     def column(self, name: str, *, field: str) -> pd.Series:
         """The baseline column ``name`` named by the plan's ``field``; complete, or a :class:`PlanError`."""
@@ -132,33 +125,31 @@ class _Trial:
         return np.hstack(blocks)
 
     def outcome(self, name: str) -> tuple[np.ndarray, np.ndarray | None]:
-        """The outcome vector and its own covariates (the ANCOVA baseline for a survey index)."""
-        if name in self.labour:
-            return self.labour[name], None
-        j = self.survey_names.index(name)
-        base = self.baseline[:, j]
-        lacking = np.isnan(base)
-        filled = np.where(lacking, np.nanmean(base) if (~lacking).any() else 0.0, base)
-        ancova = np.column_stack([filled, lacking.astype(float)]) if lacking.any() else filled[:, None]
-        return self.follow[:, j], ancova
+        """The outcome vector and its own covariates (the ANCOVA baseline terms of a survey index)."""
+        try:
+            return self.outcomes.outcome(name)
+        except KeyError as exc:
+            raise PlanError(f"plan: {exc.args[0]}") from None
 
     def estimate(self, outcomes: Sequence[str], x: np.ndarray, arm: np.ndarray | None = None) -> EffectTable:
         """Every arm on every one of ``outcomes`` (outcome-major), labour outcomes in one pass."""
         arm = self.arm if arm is None else arm
-        options = {"control": self.control, "arms": self.order, "level": self.plan.level,
-                   "vcov": self.plan.estimator.vcov, "lin": self.plan.estimator.lin}
+        def fit(y: np.ndarray, names: list[str], covariates: np.ndarray) -> EffectTable:
+            return estimate_effects(y, arm, control=self.control, arms=self.order, level=self.plan.level, vcov=self.plan.estimator.vcov,
+                                    lin=self.plan.estimator.lin, outcome_names=names, covariates=covariates if covariates.size else None)
+
         pieces: dict[str, EffectTable] = {}
-        labour = [o for o in outcomes if o in self.labour]
+        labour = [o for o in outcomes if o in self.outcomes.period_names]
         if labour:
-            y = np.column_stack([self.labour[o] for o in labour])
-            table = estimate_effects(y, arm, outcome_names=labour, covariates=x if x.size else None, **options)
+            y = np.column_stack([self.outcome(o)[0] for o in labour])
+            table = fit(y, labour, x)
             for name in labour:
                 pieces[name] = EffectTable(e for e in table if e.outcome == name)
         for name in outcomes:
             if name not in pieces:
                 y, ancova = self.outcome(name)
                 covariates = np.hstack([ancova, x]) if ancova is not None else x
-                pieces[name] = estimate_effects(y, arm, outcome_names=[name], covariates=covariates if covariates.size else None, **options)
+                pieces[name] = fit(y, [name], covariates)
         return sum((pieces[o] for o in outcomes), EffectTable())
 
     def null_statistics(self, outcomes: Sequence[str], x: np.ndarray) -> np.ndarray:
@@ -226,8 +217,7 @@ def analyze_plan(
             actor=actor, action=Action.analysis_run, experiment_id=experiment.id, subject=f"plan:{sha}",
             payload={"plan_sha256": sha, "plan": plan.model_dump(mode="json"), "extra_outcomes": list(extra_outcomes)},
         )
-    with session_scope(engine) as session:
-        trial = _Trial(load_experiment_data(session=session, slug=slug), plan)
+    trial = _Trial(load_trial(engine, slug), plan)
     x = trial.covariates(plan.covariates)
     effects: list[PlannedEffect] = []
     for family, spec in plan.families.items():

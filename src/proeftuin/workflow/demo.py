@@ -11,9 +11,11 @@ catalog:
    complete randomization within strata for Utrecht's single intake);
 3. a researcher imports the monthly labour records (municipal and CBS) and the item answers of
    three survey waves as files, all or nothing, exactly as ``proeftuin import`` does;
-4. the trial is over: the admin unseals it, publishing the seed so that anyone can recompute
+4. the trial is over: the admin closes it and unseals it, publishing the seed so that anyone can recompute
    every allocation (``proeftuin verify``);
-5. every arm is estimated against control for every outcome and the report is written.
+5. every arm is estimated against control for every outcome by the standard analysis
+   (:mod:`proeftuin.workflow.standard_analysis`) and the report is written by the same use case
+   as ``proeftuin report`` (:mod:`proeftuin.workflow.report`), in Dutch and English.
 
 Same ``--seed``, same database contents and report on every machine: the demo derives its keys
 from the seed. That is right for synthetic people only; a real installation takes its secrets
@@ -24,10 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import multiprocessing
-import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,27 +36,28 @@ import pandas as pd
 from pydantic import SecretStr
 from sqlalchemy import Engine, func, select
 
-from proeftuin.analysis.trial import TrialResults, analyze_trial, pool_arm_types
+from proeftuin.analysis.trial import TrialResults
 from proeftuin.design import ExperimentSpec, TrialPlan, catalog, catalog_plan
-from proeftuin.registry import get_experiment, load_experiment_data, make_engine, migrate, session_scope
+from proeftuin.registry import get_experiment, make_engine, migrate, session_scope
 from proeftuin.registry.allocate import randomize
+from proeftuin.registry.audit import keyed_engine
+from proeftuin.registry.imports import Source
 from proeftuin.registry.crud import latest_analysis_run, record_analysis_run
-from proeftuin.registry.experiments import create_trial, seal_of, unseal
+from proeftuin.registry.experiments import close, create_trial, unseal
 from proeftuin.registry.intake import enrol, record_consent
 from proeftuin.registry.models import Participant, User
 from proeftuin.registry.roles import Role, add_user
 from proeftuin.registry.schemas import ConsentCreate, EnrolmentCreate
 from proeftuin.registry.settings import RegistrySettings
 from proeftuin.registry.verify import VerifyReport, verify_registry
-from proeftuin.report import LANGUAGES, Lang, ReportContext, write_report
-from proeftuin.rules import income_curve, minimum_wage
+from proeftuin.report import LANGUAGES, Lang
 from proeftuin.simulate import Calibration, synthetic_population, simulate_trial
 from proeftuin.simulate.trial import statistics_netherlands_records, survey_items
-from proeftuin.workflow.benefits import monthly_benefits
 from proeftuin.workflow.imports import import_outcomes, import_survey
+from proeftuin.workflow.report import SYNTHETIC_BUILD, assemble_report, write_reports
+from proeftuin.workflow.standard_analysis import analyze_experiment
 
 DEFAULT_SEED = 2017
-REPORT_NAMES: dict[str, str] = {"nl": "report.html", "en": "report.en.html"}
 ADMIN, INTAKE, RESEARCHER = "demo-admin", "demo-klantmanager", "demo-onderzoeker"
 
 Progress = Callable[[str], None]
@@ -132,11 +132,12 @@ def _ensure_users(engine: Engine) -> None:
 
 def _enrolment(person: pd.Series, on: dt.date) -> EnrolmentCreate:
     return EnrolmentCreate(
-        bsn=SecretStr(person["bsn"]), enrolled_on=on, case_manager=INTAKE, age=int(person["age"]), sex=person["sex"],
-        household=person["household"], months_on_benefit=int(person["months_on_benefit"]), education=person["education"],
-        health=float(person["health"]), migration_background=bool(person["migration_background"]),
-        distance_to_labour_market=person["distance_to_labour_market"],
+        bsn=SecretStr(person["bsn"]), enrolled_on=on, case_manager=INTAKE,
         youngest_child_age=int(person["youngest_child_age"]) if person["youngest_child_age"] >= 0 else None,
+        covariates={"age": int(person["age"]), "sex": person["sex"], "household": person["household"],
+                    "months_on_benefit": int(person["months_on_benefit"]), "education": person["education"],
+                    "health": float(person["health"]), "migration_background": bool(person["migration_background"]),
+                    "distance_to_labour_market": person["distance_to_labour_market"]},
     )
 
 
@@ -165,8 +166,11 @@ def build_experiment(engine: Engine, spec: ExperimentSpec, seeds: DemoSeeds, *, 
 
     who = np.asarray(pseudonyms, dtype=object)
     calibration = Calibration.default()
-    for source, months in (("municipal", trial.monthly_frame()),
-                           ("cbs", statistics_netherlands_records(trial, miss_share=calibration.cbs_miss_share(spec.slug), seed=seeds.outcomes))):
+    sources: tuple[tuple[Source, pd.DataFrame], ...] = (
+        ("municipal", trial.monthly_frame()),
+        ("cbs", statistics_netherlands_records(trial, miss_share=calibration.cbs_miss_share(spec.slug), seed=seeds.outcomes)),
+    )
+    for source, months in sources:
         records = months.assign(pseudonym=who[months.pop("person")], month=pd.to_datetime(months.pop("period")).dt.strftime("%Y-%m"))
         columns = ["pseudonym", "month", "hours_per_week", "contract", "gross_earnings", "on_benefit"]
         import_outcomes(engine, _write(records[columns], files / f"{spec.slug}-outcomes-{source}.csv"), slug=spec.slug, actor=RESEARCHER, source=source)
@@ -175,6 +179,7 @@ def build_experiment(engine: Engine, spec: ExperimentSpec, seeds: DemoSeeds, *, 
         answers.insert(0, "pseudonym", who[answers.pop("person")])
         import_survey(engine, _write(answers, files / f"{spec.slug}-survey-wave-{wave}.csv"), slug=spec.slug, actor=RESEARCHER, wave=wave)
     with session_scope(engine) as session:
+        close(session=session, actor=ADMIN, slug=spec.slug, on=spec.end)
         unseal(session=session, actor=ADMIN, slug=spec.slug, settings=settings)
 
 
@@ -189,41 +194,20 @@ def _existing(engine: Engine, spec: ExperimentSpec) -> dict | None:
             experiment = get_experiment(session=session, slug=spec.slug)
         except ValueError:
             return None
-        run = latest_analysis_run(session=session, experiment=experiment, kind="demo-build")
+        run = latest_analysis_run(session=session, experiment=experiment, kind=SYNTHETIC_BUILD)
         people = session.scalar(select(func.count()).select_from(Participant).where(Participant.experiment_id == experiment.id))
         return {**(run.options if run else {}), "participants": int(people or 0)}
 
 
 def _record_build(engine: Engine, spec: ExperimentSpec, seed: int, scale: float) -> None:
     with session_scope(engine) as session:
-        record_analysis_run(session=session, experiment=get_experiment(session=session, slug=spec.slug), kind="demo-build",
+        record_analysis_run(session=session, experiment=get_experiment(session=session, slug=spec.slug), kind=SYNTHETIC_BUILD,
                             options=_demo_options(seed, scale), summary="synthetic trial built by proeftuin demo")
 
 
-def analyze(engine: Engine, spec: ExperimentSpec, *, level: float) -> TrialResults:
-    """The standard analysis of one stored experiment."""
-    with session_scope(engine) as session:
-        data = load_experiment_data(session=session, slug=spec.slug)
-    benefits = monthly_benefits(data.participants, data.months)
-    return analyze_trial(data.spec, data.participants, data.months, data.survey, minimum_wage, benefits=benefits, level=level)
-
-
-def work_pays_curve(spec: ExperimentSpec, *, lang: Lang, household: str = "single") -> pd.DataFrame:
-    """Net income by hours under each of the experiment's regimes, on its start date.
-
-    Columns are labelled by the arms that share a regime (e.g. control and exemption both have
-    the regular disregard), plus ``earnings``.
-    """
-    arms_by_regime: dict[str, list[str]] = {}
-    for arm in spec.arms:
-        arms_by_regime.setdefault(arm.regime, []).append(arm.label(lang))
-    curve = income_curve(date=spec.start, household=household, regimes=list(arms_by_regime))
-    return curve.rename(columns={regime: ", ".join(labels) for regime, labels in arms_by_regime.items()})
-
-
 @contextmanager
-def _engine(url: str) -> Iterator[Engine]:
-    engine = make_engine(url)
+def _engine(url: str, settings: RegistrySettings) -> Iterator[Engine]:
+    engine = keyed_engine(make_engine(url), settings)
     try:
         yield engine
     finally:
@@ -245,7 +229,7 @@ def run_demo(
     specs = catalog()
     settings = demo_settings(seed)
     seeds = {spec.slug: DemoSeeds.derive(seed, i) for i, spec in enumerate(specs)}
-    with _engine(db) as engine:
+    with _engine(db, settings) as engine:
         migrate(engine)
         _ensure_users(engine)
         for spec in specs:
@@ -261,35 +245,18 @@ def run_demo(
                 )
             step(f"build:{spec.municipality}")
         with session_scope(engine) as session:
-            verification = verify_registry(session=session, settings=None)
-            commitments = {spec.slug: seal_of(session=session, experiment=get_experiment(session=session, slug=spec.slug)).commitment for spec in specs}
+            verification = verify_registry(session=session, settings=settings)
         if not verification.intact:
             raise DemoError(f"the registry does not verify: {verification.problems[0]}")
         trials = []
         for spec in specs:
-            trials.append(analyze(engine, spec, level=level))
+            trials.append(analyze_experiment(engine, spec.slug, level=level))
             step(f"analyse:{spec.municipality}")
-    pooled = {name: pool_arm_types(trials, name, level=level) for name in {e.outcome for e in trials[0].adjusted}}
-    contexts = {
-        language: ReportContext(
-            commitments=commitments,
-            synthetic=True,
-            pooled=pooled,
-            work_pays={spec.slug: work_pays_curve(spec, lang=language) for spec in specs},
-            other_language_href=next(REPORT_NAMES[o] for o in LANGUAGES if o != language),
-        )
-        for language in LANGUAGES
-    }
-    # Both languages, linked to each other, drawn in parallel: matplotlib holds the GIL, so processes,
-    # forked (no database connection is open here) where the platform can, else one after the other.
-    workers = min(len(LANGUAGES), os.cpu_count() or 1) if "fork" in multiprocessing.get_all_start_methods() else 1
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork" if workers > 1 else None)) as pool:
-        jobs = {language: pool.submit(write_report, trials, out / REPORT_NAMES[language], lang=language, context=context)
-                for language, context in contexts.items()}
-        reports = {language: job.result() for language, job in jobs.items()}
-    report = reports[lang]
+        report = assemble_report(engine, trials, level=level)
+    paths = write_reports(report, out, langs=LANGUAGES, fmt="html")
     step("report")
-    return DemoResult(report=report, trials=trials, commitments=commitments, participants=sum(sum(t.n_randomized.values()) for t in trials), verification=verification)
+    return DemoResult(report=paths[lang], trials=trials, commitments=report.commitments,
+                      participants=sum(sum(t.n_randomized.values()) for t in trials), verification=verification)
 
 
 DEMO_STEPS = 2 * len(catalog()) + 1

@@ -19,24 +19,26 @@ import pandas as pd
 from proeftuin.analysis import Diagnosis, EffectTable, ancova_effects, estimate_effects, summarize_simulations
 from proeftuin.analysis.options import DEFAULT_LEVEL, check_level
 from proeftuin.analysis.balance import covariate_frame
-from proeftuin.analysis.trial import covariate_matrix
-from proeftuin.design import ExperimentSpec, TrialPlan, stratified_assignment
-from proeftuin.design.outcomes import SURVEY_INDICES, ever, labour_indicators, outcome as outcome_definition
+from proeftuin.analysis.trial import covariate_matrix, period_outcome
+from proeftuin.design import STANDARD_COVARIATES, ExperimentSpec, TrialPlan, stratified_assignment
+from proeftuin.design.outcomes import SURVEY_INDICES, labour_indicators, outcome as outcome_definition
 from proeftuin.rules import minimum_wage
 from proeftuin.simulate import Calibration, SimulatedTrial, plan_population, simulate_trial, synthetic_population
 
 
 def _estimate(trial: SimulatedTrial, spec: ExperimentSpec, outcome: str, arm: np.ndarray, x: np.ndarray, level: float) -> EffectTable:
     order = [a.code for a in spec.arms]
-    common = {"control": spec.control.code, "arms": order, "outcome_names": [outcome], "covariates": x, "level": level}
+    control = spec.control.code
     definition = outcome_definition(outcome)
     if definition.family == "labour":
         wml = minimum_wage(trial.periods)[None, :]
         monthly = labour_indicators(trial.hours, trial.contract, trial.gross_earnings, wml, trial.on_benefit)[outcome]
-        return estimate_effects(ever(monthly), arm, **common)
+        return estimate_effects(period_outcome(monthly.astype(float)), arm, control=control, arms=order, outcome_names=[outcome],
+                                covariates=x, level=level)
     j = [o.name for o in SURVEY_INDICES].index(outcome)
     waves = [trial.waves.index(w) for w in spec.survey_waves_analysed]
-    return ancova_effects([trial.scores[:, w, j] for w in waves], trial.scores[:, trial.waves.index(0), j], arm, **common)
+    return ancova_effects([trial.scores[:, w, j] for w in waves], trial.scores[:, trial.waves.index(0), j], arm, control=control,
+                          arms=order, outcome_names=[outcome], covariates=x, level=level)
 
 
 def _declared_covariates(frame: pd.DataFrame, plan: TrialPlan) -> np.ndarray:
@@ -82,7 +84,7 @@ def diagnose_experiment(
         population_seed, randomization_seed, outcome_seed = (int(s) for s in child.generate_state(3))
         if plan is None:
             population = synthetic_population(spec, n=size, seed=population_seed, calibration=calibration)
-            x = covariate_matrix(population.frame)
+            x = covariate_matrix(population.frame, tuple(STANDARD_COVARIATES))
         else:
             population = plan_population(plan, n=size, seed=population_seed, calibration=calibration)
             x = _declared_covariates(population.frame, plan)

@@ -72,7 +72,8 @@ def pool_file_forest(
     if len(frame) < 1:
         raise TabularError(path, "pooling needs at least 1 row; the file has none")
     try:
-        result = pool_effects(y, se, labels=labels, method=method, hksj=hksj, level=level, hksj_truncation=hksj_truncation)
+        result = pool_effects(y, se, labels=None if labels is None else [str(x) for x in labels], method=method, hksj=hksj, level=level,
+                              hksj_truncation=hksj_truncation)
     except (ValueError, RuntimeError) as exc:
         raise TabularError(path, str(exc)) from exc
     z = float(stats.norm.ppf(0.5 + level / 2.0))

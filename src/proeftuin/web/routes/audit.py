@@ -8,7 +8,7 @@ from starlette.responses import Response
 from proeftuin.registry.roles import Operation
 from proeftuin.registry.verify import verify_registry
 from proeftuin.web.deps import Allowed, CsrfChecked, SessionDep, render
-from proeftuin.web.queries import recent_audit_events
+from proeftuin.registry.listings import recent_audit_events
 
 router = APIRouter(tags=["audit"])
 Reader = Allowed[Operation.read_audit]

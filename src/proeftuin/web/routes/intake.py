@@ -24,7 +24,7 @@ from proeftuin.registry.roles import Operation, check_caseload
 from proeftuin.registry.schemas import ConsentCreate, EnrolmentCreate
 from proeftuin.rules import compute_benefit, regime_info
 from proeftuin.web.deps import Allowed, CsrfChecked, SessionDep, render
-from proeftuin.web.queries import caseload, experiment_overviews
+from proeftuin.registry.listings import caseload, experiment_overviews
 
 router = APIRouter(tags=["intake"])
 Enroller = Allowed[Operation.enrol]

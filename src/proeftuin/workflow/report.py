@@ -1,0 +1,178 @@
+"""Use case: the report of one or several stored trials, side by side (``proeftuin report``).
+
+Every trial gets the standard analysis (:mod:`proeftuin.workflow.standard_analysis`); arms of
+different trials that share a pooling group are pooled by random-effects meta-analysis
+(:func:`proeftuin.analysis.trial.pool_groups`, the members named in the caption); the report
+shows each trial's seal commitment, its "does work pay" curves and says when its participants
+are synthetic (built by ``proeftuin demo``). The demo writes its report through this module, and
+the web's downloads and pooled table come from it too, so all three show the same numbers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from proeftuin.analysis import DEFAULT_LEVEL
+from proeftuin.analysis.trial import PooledGroup, TrialResults, pool_groups
+from proeftuin.design import ExperimentSpec
+from proeftuin.registry import RegistryError, get_experiment, latest_analysis_run, session_scope
+from proeftuin.registry.experiments import seal_of
+from proeftuin.report import LANGUAGES, Lang, ReportContext, render_report
+from proeftuin.report.disclosure import DEFAULT_MIN_CELL
+from proeftuin.report.html import outcome_definitions
+from proeftuin.report.pdf import render_pdf
+from proeftuin.rules import income_curve
+from proeftuin.workflow.standard_analysis import analyze_experiment
+
+Format = Literal["html", "pdf"]
+FORMATS: tuple[Format, ...] = ("html", "pdf")
+SYNTHETIC_BUILD = "demo-build"
+"""The kind of analysis run that marks a trial built from synthetic people (``proeftuin demo``)."""
+
+
+def report_name(lang: Lang, fmt: Format) -> str:
+    """The file name of a report: ``report.html`` in Dutch, ``report.en.html`` in English (``.pdf`` likewise)."""
+    return f"report.{fmt}" if lang == "nl" else f"report.{lang}.{fmt}"
+
+
+def work_pays_curve(spec: ExperimentSpec, *, lang: Lang, household: str = "single") -> pd.DataFrame:
+    """Net income by hours under each of the experiment's regimes, on its start date.
+
+    Columns are labelled by the arms that share a regime (e.g. control and exemption both have
+    the regular disregard), plus ``earnings``.
+    """
+    arms_by_regime: dict[str, list[str]] = {}
+    for arm in spec.arms:
+        arms_by_regime.setdefault(arm.regime, []).append(arm.label(lang))
+    curve = income_curve(date=spec.start, household=household, regimes=list(arms_by_regime))
+    return curve.rename(columns={regime: ", ".join(labels) for regime, labels in arms_by_regime.items()})
+
+
+@dataclass(frozen=True)
+class TrialsReport:
+    """What a report of several trials shows: their results, the pooled groups per outcome, the seals."""
+
+    trials: tuple[TrialResults, ...]
+    pooled: dict[str, list[PooledGroup]]
+    commitments: dict[str, str]
+    synthetic: bool
+    min_cell: int
+
+    def context(self, lang: Lang, *, other_language_href: str | None = None) -> ReportContext:
+        """The report's context in ``lang`` (the work-pays curves are labelled in it)."""
+        return ReportContext(
+            commitments=self.commitments, synthetic=self.synthetic, min_cell=self.min_cell, pooled=self.pooled,
+            work_pays={r.spec.slug: work_pays_curve(r.spec, lang=lang) for r in self.trials},
+            other_language_href=other_language_href,
+        )
+
+    def render(self, lang: Lang, fmt: Format, *, other_language_href: str | None = None) -> bytes:
+        """The report as the bytes of an HTML page (UTF-8) or a PDF file."""
+        context = self.context(lang, other_language_href=other_language_href)
+        if fmt == "pdf":
+            return render_pdf(self.trials, lang=lang, context=context)
+        return render_report(self.trials, lang=lang, context=context).encode("utf-8")
+
+
+def pooled_effects(trials: Sequence[TrialResults], *, level: float = DEFAULT_LEVEL) -> dict[str, list[PooledGroup]]:
+    """Per outcome, every pooling group with arms in two or more of ``trials`` (none for a single trial)."""
+    pooled = {}
+    for definition in outcome_definitions(trials):
+        groups = pool_groups(trials, definition.name, level=level)
+        if groups:
+            pooled[definition.name] = groups
+    return pooled
+
+
+def assemble_report(
+    engine: Engine, trials: Sequence[TrialResults], *, level: float = DEFAULT_LEVEL, min_cell: int = DEFAULT_MIN_CELL
+) -> TrialsReport:
+    """The report of already analysed ``trials``: pooled groups, seal commitments, whether all are synthetic."""
+    with session_scope(engine) as session:
+        experiments = [get_experiment(session=session, slug=r.spec.slug) for r in trials]
+        commitments = {}
+        for e in experiments:
+            try:
+                commitments[e.slug] = seal_of(session=session, experiment=e).commitment
+            except RegistryError:  # created without a sealed randomization: nothing to state
+                continue
+        synthetic = all(latest_analysis_run(session=session, experiment=e, kind=SYNTHETIC_BUILD) is not None for e in experiments)
+    return TrialsReport(tuple(trials), pooled_effects(trials, level=level), commitments, synthetic, min_cell)
+
+
+def build_report(engine: Engine, slugs: Sequence[str], *, level: float = DEFAULT_LEVEL, min_cell: int = DEFAULT_MIN_CELL) -> TrialsReport:
+    """The standard analysis of every trial in ``slugs`` (in that order), assembled into one report.
+
+    Raises :class:`~proeftuin.registry.RegistryError` for an unknown trial and
+    :class:`~proeftuin.workflow.standard_analysis.NotAnalysable` for one that cannot be analysed yet.
+    """
+    if not slugs:
+        raise ValueError("a report needs at least one experiment")
+    if len(set(slugs)) != len(slugs):
+        raise ValueError(f"an experiment is named twice: {', '.join(slugs)}")
+    return assemble_report(engine, [analyze_experiment(engine, slug, level=level) for slug in slugs], level=level, min_cell=min_cell)
+
+
+def write_reports(report: TrialsReport, out: Path, *, langs: Sequence[Lang] = LANGUAGES, fmt: Format = "html") -> dict[Lang, Path]:
+    """Write the report in each of ``langs`` into folder ``out`` (:func:`report_name`); HTML versions
+    written together link to each other. Returns the path per language.
+
+    The languages are drawn in parallel: matplotlib holds the GIL, so in processes, forked (no
+    database connection is open here) where the platform can, else one after the other.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {lang: out / report_name(lang, fmt) for lang in langs}
+
+    def other(lang: Lang) -> str | None:
+        return next((report_name(o, fmt) for o in langs if o != lang), None) if fmt == "html" else None
+
+    workers = min(len(langs), os.cpu_count() or 1) if "fork" in multiprocessing.get_all_start_methods() else 1
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            jobs = {lang: pool.submit(report.render, lang, fmt, other_language_href=other(lang)) for lang in langs}
+            contents = {lang: job.result() for lang, job in jobs.items()}
+    else:
+        contents = {lang: report.render(lang, fmt, other_language_href=other(lang)) for lang in langs}
+    for lang, content in contents.items():
+        paths[lang].write_bytes(content)
+    return paths
+
+
+def report_experiments(
+    engine: Engine,
+    slugs: Sequence[str],
+    *,
+    out: Path,
+    langs: Sequence[Lang] = ("nl",),
+    fmt: Format = "html",
+    level: float = DEFAULT_LEVEL,
+    min_cell: int = DEFAULT_MIN_CELL,
+) -> dict[Lang, Path]:
+    """``proeftuin report``: analyse ``slugs`` and write their report into ``out``."""
+    report = build_report(engine, slugs, level=level, min_cell=min_cell)
+    engine.dispose()  # no pooled connection may be inherited by the processes that draw the report
+    return write_reports(report, out, langs=langs, fmt=fmt)
+
+
+__all__ = [
+    "FORMATS",
+    "Format",
+    "SYNTHETIC_BUILD",
+    "TrialsReport",
+    "assemble_report",
+    "build_report",
+    "pooled_effects",
+    "report_experiments",
+    "report_name",
+    "work_pays_curve",
+    "write_reports",
+]

@@ -1,0 +1,127 @@
+"""Use case: the standard analysis of one stored trial, driven by its plan.
+
+The one analysis that ``proeftuin report``, the demo, the web's results pages and (for its
+outcome derivation) ``proeftuin analyze`` share:
+
+1. the trial's data are read from the registry (randomized participants with their arm and
+   baseline record, the municipal person-months, the survey scores; consent decides what is used
+   of a person who withdrew) together with its plan;
+2. the outcomes are derived once (:func:`proeftuin.analysis.trial.derive_outcomes`): the labour
+   outcomes of the months, the benefit each arm's regime paid (:mod:`proeftuin.workflow.benefits`)
+   and the trial's own survey indices, as its plan declares them;
+3. every arm is estimated against control on every outcome
+   (:func:`proeftuin.analysis.trial.analyze_trial`); balance of the baseline covariates and
+   response to the survey by arm come with it (:func:`balance_of`, :func:`attrition_of`).
+
+A trial that cannot be analysed yet (nobody randomized to an arm, no outcome records) raises
+:class:`NotAnalysable` with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Engine
+
+from proeftuin.analysis import DEFAULT_LEVEL, AttritionReport, BalanceTable, attrition_table, balance_table
+from proeftuin.analysis.trial import (
+    TrialOutcomes,
+    TrialResults,
+    analyze_trial,
+    covariate_matrix,
+    derive_outcomes,
+)
+from proeftuin.design import TrialPlan
+from proeftuin.registry import ExperimentData, RegistryError, get_experiment, load_experiment_data, session_scope
+from proeftuin.registry.experiments import trial_plan
+from proeftuin.rules import minimum_wage
+from proeftuin.workflow.benefits import monthly_benefits
+
+
+class NotAnalysable(ValueError):
+    """The trial cannot be analysed (yet); the message says why."""
+
+
+@dataclass(frozen=True)
+class StoredTrial:
+    """A trial's data as stored, with its plan (a trial stored without one has the plan that
+    declares only its experiment: the standard covariates and outcomes, no survey)."""
+
+    data: ExperimentData
+    plan: TrialPlan
+
+    @property
+    def covariates(self) -> tuple[str, ...]:
+        """The baseline covariates the plan declares (balance and the adjusted estimates use them)."""
+        return tuple(self.plan.covariates)
+
+
+def load_trial(engine: Engine, slug: str) -> StoredTrial:
+    """The data and plan of trial ``slug``; :class:`~proeftuin.registry.RegistryError` for an unknown one."""
+    with session_scope(engine) as session:
+        data = load_experiment_data(session=session, slug=slug)
+        try:
+            plan = trial_plan(get_experiment(session=session, slug=slug))
+        except RegistryError:  # stored by create_experiment, without a plan
+            plan = TrialPlan(experiment=data.spec)
+    return StoredTrial(data, plan)
+
+
+def trial_outcomes(trial: StoredTrial) -> TrialOutcomes:
+    """Every outcome of ``trial``, derived once from its records (see the module docstring)."""
+    data = trial.data
+    benefits = monthly_benefits(data.participants, data.months)
+    return derive_outcomes(trial.plan, data.participants, data.months, data.survey, minimum_wage, benefits=benefits)
+
+
+def analyze_stored(trial: StoredTrial, *, level: float = DEFAULT_LEVEL) -> TrialResults:
+    """The standard analysis of a loaded trial; :class:`NotAnalysable` when it cannot be done yet."""
+    data = trial.data
+    arm = data.participants["arm"].to_numpy(dtype=str)
+    short = [a.code for a in data.spec.arms if int((arm == a.code).sum()) < 2]
+    if short:
+        raise NotAnalysable(f"{data.slug}: fewer than 2 people randomized to arm(s) {', '.join(short)}")
+    if data.months.empty:
+        raise NotAnalysable(f"{data.slug}: no outcome records imported yet")
+    try:
+        covariates = covariate_matrix(data.participants, trial.covariates)
+    except KeyError as exc:
+        raise NotAnalysable(f"{data.slug}: {exc.args[0]}") from None
+    try:
+        return analyze_trial(data.spec, data.participants, trial_outcomes(trial), covariates, level=level)
+    except np.linalg.LinAlgError as exc:
+        raise NotAnalysable(f"{data.slug}: the model cannot be estimated ({exc})") from None
+
+
+def balance_of(trial: StoredTrial) -> BalanceTable:
+    """Balance of the baseline covariates across the arms (:func:`proeftuin.analysis.balance_table`);
+    ``ValueError`` with the reason when it cannot be computed."""
+    data = trial.data
+    try:
+        return balance_table(data.participants[list(trial.covariates)], data.participants["arm"].to_numpy(dtype=str), data.spec.control.code)
+    except np.linalg.LinAlgError as exc:
+        raise ValueError(f"balance: {exc}") from None
+
+
+def attrition_of(trial: StoredTrial, *, level: float = DEFAULT_LEVEL) -> tuple[int, AttritionReport] | None:
+    """Response to the last follow-up wave by arm (:func:`proeftuin.analysis.attrition_table`), with
+    that wave; ``None`` before any follow-up wave was imported; ``ValueError`` when not computable."""
+    survey, people = trial.data.survey, trial.data.participants
+    waves = sorted(int(w) for w in survey["wave"].unique() if int(w) > 0) if not survey.empty else []
+    if not waves:
+        return None
+    answered = set(survey.loc[survey["wave"] == waves[-1], "participant_id"])
+    try:
+        return waves[-1], attrition_table(people["participant_id"].isin(answered).to_numpy(), people["arm"].to_numpy(dtype=str),
+                                          trial.data.spec.control.code, level=level)
+    except np.linalg.LinAlgError as exc:
+        raise ValueError(f"attrition: {exc}") from None
+
+
+def analyze_experiment(engine: Engine, slug: str, *, level: float = DEFAULT_LEVEL) -> TrialResults:
+    """The standard analysis of stored trial ``slug`` (see the module docstring)."""
+    return analyze_stored(load_trial(engine, slug), level=level)
+
+
+__all__ = ["NotAnalysable", "StoredTrial", "analyze_experiment", "analyze_stored", "attrition_of", "balance_of", "load_trial", "trial_outcomes"]

@@ -1,0 +1,125 @@
+"""``proeftuin report`` and the standard analysis on trials of today with indices of their own.
+
+References: statsmodels' OLS with HC2 for an index whose baseline nobody answered (the model is
+then the follow-up regressed on the arms and the baseline covariates).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from typer.testing import CliRunner
+
+from proeftuin.cli import app
+from proeftuin.registry import make_engine, migrate
+
+import own_trials
+
+runner = CliRunner()
+ESTIMATE_TOL = 1e-10
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    root = tmp_path_factory.mktemp("own")
+    url = f"sqlite:///{root / 'zwolle.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    own_trials.users(engine)
+    for slug in own_trials.INDICES:
+        own_trials.build(engine, slug, root / "files")
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def engine(db: str):
+    engine = make_engine(db)
+    yield engine
+    engine.dispose()
+
+
+def test_a_trial_with_two_indices_of_its_own_is_analysed_on_them(engine) -> None:
+    from proeftuin.workflow.standard_analysis import analyze_experiment
+
+    results = analyze_experiment(engine, "zwolle-2")
+    survey = [o.name for o in results.outcomes if o.family == "survey"]
+    assert survey == ["rondkomen", "eigen_regie"]
+    assert {e.outcome for e in results.adjusted} >= {"work_8h", "benefit_paid", "rondkomen", "eigen_regie"}
+    assert not results.not_estimable
+
+
+def test_an_index_nobody_answered_at_baseline_is_the_follow_up_regression(engine) -> None:
+    """Regression: the copies of the outcome derivation disagreed on an all-missing baseline. The
+    report's analysis refused the index ("no participant has a baseline value"); ``analyze`` mean-filled
+    nothing and added an all-ones indicator, collinear with the intercept. Now both use one rule."""
+    from proeftuin.analysis.trial import covariate_matrix
+    from proeftuin.workflow.standard_analysis import analyze_stored, load_trial, trial_outcomes
+
+    trial = load_trial(engine, "zwolle-3")
+    y, own = trial_outcomes(trial).outcome("rondkomen")
+    assert own is not None and own.shape == (len(y), 0)
+    results = analyze_stored(trial)
+    arm = trial.data.participants["arm"].to_numpy(dtype=str)
+    rows = ~np.isnan(y)
+    design = np.column_stack([np.ones(len(y)), arm == "coach", arm == "vrij", covariate_matrix(trial.data.participants, trial.covariates)]).astype(float)
+    reference = sm.OLS(y[rows], design[rows]).fit(cov_type="HC2")
+    for j, code in ((1, "coach"), (2, "vrij")):
+        effect = next(e for e in results.adjusted if e.outcome == "rondkomen" and e.term == code)
+        assert abs(effect.estimate - reference.params[j]) < ESTIMATE_TOL
+        assert abs(effect.std_error - reference.bse[j]) < ESTIMATE_TOL
+        assert effect.extra["baseline_missing"] == len(y)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_report_of_one_trial_in_html(db: str, tmp_path: Path, lang: str) -> None:
+    result = runner.invoke(app, ["report", "--experiment", "zwolle-2", "--db", db, "--out", str(tmp_path), "--lang", lang])
+    assert result.exit_code == 0, result.output
+    path = tmp_path / ("report.html" if lang == "nl" else "report.en.html")
+    text = path.read_text(encoding="utf-8")
+    assert f'<html lang="{lang}">' in text
+    assert "eigen regie" in text  # no label in the plan: by its name
+    assert ("Rondkomen met het inkomen" if lang == "nl" else "Making ends meet") in text  # the plan's label
+    assert "Social trust" not in text and "Sociaal vertrouwen" not in text  # not the demo's indices
+    assert ("Figuur 1: Uitstroom" if lang == "nl" else "Figure 1: Outflow") in text
+
+
+def test_report_of_two_trials_side_by_side_pools_only_shared_groups(db: str, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["report", "--experiment", "zwolle-2", "--experiment", "zwolle-3", "--db", db, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Extra Hulp (k=2): Zwolle 2026 (2 groepen): Extra begeleiding; Zwolle 2026 (3 groepen): Extra begeleiding." in text
+    assert "Werken Loont (k=" not in text  # one disregard arm: nothing to pool
+
+
+def test_report_as_pdf_for_several_trials(db: str, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["report", "--experiment", "zwolle-3", "--experiment", "zwolle-2", "--db", db, "--out", str(tmp_path),
+                                 "--format", "pdf", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    content = (tmp_path / "report.en.pdf").read_bytes()
+    assert content.startswith(b"%PDF-") and len(content) > 10_000
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--experiment", "atlantis"], "atlantis"),
+    (["--experiment", "zwolle-2", "--lang", "fr"], "--lang"),
+    (["--experiment", "zwolle-2", "--format", "docx"], "--format"),
+    (["--experiment", "zwolle-2", "--experiment", "zwolle-2"], "named twice"),
+])
+def test_bad_report_requests_are_one_line_and_exit_2(db: str, tmp_path: Path, args: list[str], message: str) -> None:
+    run = subprocess.run([sys.executable, "-c", "from proeftuin.cli import main; main()", "report", *args, "--db", db, "--out", str(tmp_path)],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 2
+    assert len(run.stderr.strip().splitlines()) == 1 and message in run.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_missing_database_file_is_refused(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["report", "--experiment", "zwolle-2", "--db", f"sqlite:///{tmp_path / 'none.db'}", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert not (tmp_path / "none.db").exists()
