@@ -150,7 +150,8 @@ def independent_columns(x: np.ndarray, keep_first: int, label: str = "outcome") 
     the span, one decomposition decides every column. The first ``keep_first`` columns (intercept
     and arms) are never dropped; if one of them is dependent, that is an error.
     """
-    return _independent_from_r(np.linalg.qr(x, mode="r"), x, keep_first, label)
+    r: np.ndarray = np.linalg.qr(x, mode="r")  # type: ignore[assignment]  # mode "r" returns R alone
+    return _independent_from_r(r, x, keep_first, label)
 
 
 def _independent_from_r(r: np.ndarray, x: np.ndarray, keep_first: int, label: str) -> np.ndarray:
@@ -520,7 +521,7 @@ def estimate_effects(
         reasons[done] = masked.not_estimable.T[~masked.fallback]
         rest = incomplete[masked.fallback]
         complete = np.setdiff1d(np.arange(m), incomplete)
-        groups = [(None, complete)] if complete.size else []
+        groups: list[tuple[np.ndarray | None, np.ndarray]] = [(None, complete)] if complete.size else []
         groups += [(rows, rest[columns]) for rows, columns in missingness_groups(y[:, rest])] if rest.size else []
     else:
         groups = missingness_groups(y, column_sums)
