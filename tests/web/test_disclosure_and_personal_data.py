@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
 
 from conftest import login
-from proeftuin.web.queries import ArmCount, ExperimentOverview
+from proeftuin.registry.listings import ArmCount, ExperimentOverview
 
 
 def _overview(enrolled: int, control: int, treatment: int) -> ExperimentOverview:
@@ -60,7 +61,8 @@ def test_the_flow_diagram_hides_enrolled_minus_consented(monkeypatch: pytest.Mon
     codes = [a.code for a in spec.arms]
     participants = pd.DataFrame({"participant_id": range(consented), "arm": [codes[i % len(codes)] for i in range(consented)]})
     months = pd.DataFrame({"participant_id": range(consented)})
-    flow = results._consort(None, spec, participants, months, 10)  # type: ignore[arg-type]
+    trial = SimpleNamespace(data=SimpleNamespace(spec=spec, participants=participants, months=months))  # what _consort reads
+    flow = results._consort(None, trial, 10)  # type: ignore[arg-type]
     refused = enrolled - consented
     both_shown = flow.enrolled.isdigit() and flow.consented.isdigit()
     assert not both_shown if 0 < refused < 10 else both_shown

@@ -224,7 +224,9 @@ STANDARD_COVARIATES: dict[str, CovariateSpec] = {
     "age": CovariateSpec(type="integer", minimum=0, maximum=120, label_nl="Leeftijd", label_en="Age"),
     "sex": CovariateSpec(type="category", categories=SEXES, label_nl="Geslacht", label_en="Sex"),
     "household": CovariateSpec(type="category", categories=HOUSEHOLDS, label_nl="Huishouden", label_en="Household"),
-    "months_on_benefit": CovariateSpec(type="integer", minimum=0, label_nl="Maanden in de bijstand", label_en="Months on benefit"),
+    # a whole working life at most: a larger number is a typing error
+    "months_on_benefit": CovariateSpec(type="integer", minimum=0, maximum=12 * 67, label_nl="Maanden in de bijstand",
+                                       label_en="Months on benefit"),
     "education": CovariateSpec(type="category", categories=EDUCATION_LEVELS, label_nl="Opleiding", label_en="Education"),
     "health": CovariateSpec(type="number", minimum=0, maximum=10, label_nl="Ervaren gezondheid (0-10)", label_en="Self-rated health (0-10)"),
     "migration_background": CovariateSpec(type="boolean", label_nl="Migratieachtergrond", label_en="Migration background"),
