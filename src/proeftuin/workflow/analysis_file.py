@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -54,6 +54,7 @@ FileFormat = Literal["dta", "sav", "parquet", "csv", "xlsx"]
 FORMATS: tuple[FileFormat, ...] = ("dta", "sav", "parquet", "csv", "xlsx")
 VariableType = Literal["text", "category", "binary", "integer", "number"]
 STATA_NAME_LENGTH = 32
+STATA_LABELLED_NAME_LENGTH = 28
 STATA_LABEL_LENGTH = 80
 CODEBOOK_KEY = b"proeftuin.codebook"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -140,19 +141,24 @@ class AnalysisFile:
         return {"experiment": self.slug, "title": self.title, "rows": len(self.frame), "variables": [v.as_dict() for v in self.variables]}
 
 
-def stata_names(names: list[str]) -> dict[str, str]:
-    """Each name as Stata accepts it: at most 32 characters; a longer name is cut to 32 and, if
-    that clashes, to 32 with ``_2``, ``_3``... at its end (the mapping goes into the codebook)."""
-    taken: set[str] = {n for n in names if len(n) <= STATA_NAME_LENGTH}
+def stata_names(names: list[str], *, labelled: Collection[str] = ()) -> dict[str, str]:
+    """Each name as Stata accepts it: at most 32 characters, at most 28 for a variable with value
+    labels (pyreadstat names its label set after the variable plus a counter, and a Stata label
+    name is at most 32 characters too). A longer name is cut to its limit and, if that clashes, to
+    its limit with ``_2``, ``_3``... at its end; the mapping goes into the codebook."""
+    def limit(name: str) -> int:
+        return STATA_LABELLED_NAME_LENGTH if name in labelled else STATA_NAME_LENGTH
+
+    taken: set[str] = {n for n in names if len(n) <= limit(n)}
     mapping: dict[str, str] = {}
     for name in names:
         short = name
-        if len(name) > STATA_NAME_LENGTH:
-            short, k = name[:STATA_NAME_LENGTH], 1
+        if len(name) > limit(name):
+            short, k = name[: limit(name)], 1
             while short in taken:
                 k += 1
                 suffix = f"_{k}"
-                short = name[: STATA_NAME_LENGTH - len(suffix)] + suffix
+                short = name[: limit(name) - len(suffix)] + suffix
             taken.add(short)
         mapping[name] = short
     return mapping
@@ -229,7 +235,7 @@ def build_analysis_file(trial: StoredTrial) -> AnalysisFile:
         add(_binary(f"responded_w{wave}", _both("responded", wave=wave), _both("responded_definition", wave=wave)), responded.astype(float))
 
     frame = pd.DataFrame({name: np.asarray(values) for name, values in columns.items()})
-    short = stata_names(list(frame.columns))
+    short = stata_names(list(frame.columns), labelled={v.name for v in variables if v.categories})
     variables = [replace(v, stata_name=short[v.name]) for v in variables]
     return AnalysisFile(data.slug, data.spec.name, frame, tuple(variables))
 
@@ -243,8 +249,17 @@ def escape_formula(value: object) -> object:
 
 
 def _escaped(frame: pd.DataFrame) -> pd.DataFrame:
-    text = [c for c in frame.columns if frame[c].dtype == object]
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     return frame.assign(**{c: frame[c].map(escape_formula) for c in text})
+
+
+def _csv_number(value: float, integral: bool) -> str:
+    """A number as CSV text that reads back to the same float: empty if missing, whole numbers of
+    integer and binary variables without decimals, others as Python's shortest round-trip ``repr``
+    (pandas' own float formatting loses the last digit, e.g. 1410.4799999999998 as 1410.48)."""
+    if np.isnan(value):
+        return ""
+    return str(int(value)) if integral else repr(float(value))
 
 
 def _coded(file: AnalysisFile) -> pd.DataFrame:
@@ -292,7 +307,11 @@ def _write_parquet(file: AnalysisFile, path: Path, lang: Lang) -> None:  # noqa:
 
 
 def _write_csv(file: AnalysisFile, path: Path, lang: Lang) -> None:  # noqa: ARG001 (both languages are in the codebook)
-    _escaped(file.frame).to_csv(path, index=False, encoding="utf-8")
+    frame = _escaped(file.frame)
+    for v in file.variables:
+        if v.type in ("binary", "integer", "number"):
+            frame[v.name] = [_csv_number(x, v.type != "number") for x in file.frame[v.name].to_numpy(dtype=float)]
+    frame.to_csv(path, index=False, encoding="utf-8")
 
 
 def codebook_frame(file: AnalysisFile, lang: Lang) -> pd.DataFrame:
