@@ -272,7 +272,7 @@ def _coded(file: AnalysisFile) -> pd.DataFrame:
     return frame
 
 
-def _value_labels(file: AnalysisFile, lang: Lang, names: dict[str, str]) -> dict[str, dict[int, str]]:
+def _value_labels(file: AnalysisFile, lang: Lang, names: dict[str, str]) -> dict[str, dict[int | float, str]]:
     return {names[v.name]: {c.code: (c.label_nl if lang == "nl" else c.label_en) for c in v.categories}
             for v in file.variables if v.categories}
 
@@ -282,7 +282,7 @@ def _write_dta(file: AnalysisFile, path: Path, lang: Lang) -> None:
 
     names = {v.name: v.stata_name for v in file.variables}
     frame = _coded(file).rename(columns=names)
-    labels = {v.stata_name: v.label(lang)[:STATA_LABEL_LENGTH] for v in file.variables}
+    labels: dict[str, str | None] = {v.stata_name: v.label(lang)[:STATA_LABEL_LENGTH] for v in file.variables}
     pyreadstat.write_dta(frame, str(path), column_labels=labels, variable_value_labels=_value_labels(file, lang, names),
                          file_label=file.title[:STATA_LABEL_LENGTH], version=15)
 
@@ -291,7 +291,7 @@ def _write_sav(file: AnalysisFile, path: Path, lang: Lang) -> None:
     import pyreadstat
 
     names = {v.name: v.name for v in file.variables}
-    labels = {v.name: v.label(lang) for v in file.variables}
+    labels: dict[str, str | None] = {v.name: v.label(lang) for v in file.variables}
     measure = {v.name: {"category": "nominal", "binary": "nominal", "text": "nominal"}.get(v.type, "scale") for v in file.variables}
     pyreadstat.write_sav(_coded(file), str(path), column_labels=labels, variable_value_labels=_value_labels(file, lang, names),
                          variable_measure=measure, file_label=file.title)
