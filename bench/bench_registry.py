@@ -33,8 +33,8 @@ from proeftuin.simulate.bsn import fake_bsns
 from proeftuin.workflow.imports import import_outcomes
 
 START = dt.date(2018, 6, 1)
-SETTINGS = RegistrySettings(pseudonym_secrets={"Utrecht": SecretStr("bench-utrecht-0123456789abcdefghijklmn")},
-                            seal_key=SecretStr("bench-seal-0123456789abcdefghijklmnopq"))
+SETTINGS = RegistrySettings(pseudonym_secrets={"Utrecht": SecretStr("bench-utrecht-7gI8I1H022WSqF82ZyzoJgCrDKCtsI3x")},
+                            seal_key=SecretStr("bench-seal-lS6MVbI8f9Yk4GMmpE_gwTeH7ya6xGVaCNM"))
 
 
 def timed(label: str, fn):  # type: ignore[no-untyped-def]

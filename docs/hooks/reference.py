@@ -93,9 +93,17 @@ def _type_of(prop: dict[str, Any]) -> str:
         return f"list of {_type_of(items)}"
     if kind == "object" and "additionalProperties" in prop and isinstance(prop["additionalProperties"], dict):
         return f"map of name to {_type_of(prop['additionalProperties'])}"
-    limits = [f"{sym} {prop[key]}" for key, sym in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="),
-                                                   ("exclusiveMaximum", "<"), ("pattern", "matches")) if key in prop]
+    limits = [f"{sym} `{prop[key]}`" for key, sym in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="),
+                                                     ("exclusiveMaximum", "<"), ("pattern", "matches")) if key in prop]
     return kind + (f" ({', '.join(limits)})" if limits else "")
+
+
+def _default_of(prop: dict[str, Any]) -> str:
+    if "default" not in prop:
+        return ""
+    text = json.dumps(prop["default"], ensure_ascii=False)
+    # A nested object's default is the defaults of its own fields, listed in its own table.
+    return "the defaults of its fields" if len(text) > 60 and isinstance(prop["default"], dict) else f"`{text}`"
 
 
 def _object_table(name: str, schema: dict[str, Any]) -> list[str]:
@@ -110,7 +118,7 @@ def _object_table(name: str, schema: dict[str, Any]) -> list[str]:
     if props:
         lines += ["| field | type | required / default | meaning |", "|---|---|---|---|"]
         for field, prop in props.items():
-            default = "required" if field in required else (f"`{json.dumps(prop['default'])}`" if "default" in prop else "")
+            default = "required" if field in required else _default_of(prop)
             lines.append(f"| `{field}` | {_cell(_type_of(prop))} | {_cell(default)} | {_cell(prop.get('description', ''))} |")
         lines.append("")
     return lines

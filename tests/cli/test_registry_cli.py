@@ -21,8 +21,8 @@ from proeftuin.design import catalog_experiment
 from proeftuin.simulate.bsn import fake_bsns
 
 ENV = {
-    "PROEFTUIN_PSEUDONYM_SECRETS": json.dumps({"Utrecht": "utrecht-secret-0123456789-abcdefghijkl"}),
-    "PROEFTUIN_SEAL_KEY": "seal-key-0123456789-abcdefghijklmnopqrst",
+    "PROEFTUIN_PSEUDONYM_SECRETS": json.dumps({"Utrecht": "utrecht-2deBw_JFNtZXXqooGcbBYrE4U9--h8PvBs-bKBe_"}),
+    "PROEFTUIN_SEAL_KEY": "seal-4jmr2R8GIItCuHFJv-2G6njNt8k1UybspxqOo09M",
 }
 
 
@@ -181,7 +181,12 @@ def test_services_are_recorded_all_or_nothing_and_exported_per_arm(trial, run) -
     good = pd.DataFrame({"pseudonym": pseudonyms[:12], "on": "2018-07-01", "kind": "coaching", "minutes": 45})
     good.to_csv(folder / "services.csv", index=False)
     recorded = run("import", "services", str(folder / "services.csv"), "--experiment", "utrecht", "--user", "cora", "--db", db)
-    assert recorded.exit_code == 0 and "recorded 12 services" in recorded.stdout
+    assert recorded.exit_code == 0 and recorded.stdout.strip() == "imported: services.csv revision 1, 12 services"
+    # the same file twice doubled the services
+    again = run("import", "services", str(folder / "services.csv"), "--experiment", "utrecht", "--user", "cora", "--db", db)
+    assert again.exit_code == 0 and again.stdout.startswith("unchanged: services.csv")
+    with sqlite3.connect(trial["path"]) as con:
+        assert con.execute("SELECT count(*) FROM service_contacts").fetchone() == (12,)
     bad = good.assign(on=["2018-07-01"] * 11 + ["1 juli"])
     bad.to_csv(folder / "bad.csv", index=False)
     refused = run("import", "services", str(folder / "bad.csv"), "--experiment", "utrecht", "--user", "cora", "--db", db)

@@ -22,8 +22,8 @@ from trialkit import START, utrecht_plan
 @pytest.fixture
 def settings() -> RegistrySettings:
     return RegistrySettings(
-        pseudonym_secrets={"Utrecht": SecretStr("u-" + "k3y-Utrecht-0123456789abcdefXYZ"), "Tilburg": SecretStr("t-" + "k3y-Tilburg-0123456789abcdefXYZ")},
-        seal_key=SecretStr("seal-" + "0123456789abcdefghijklmnopqrstuvwxyz"),
+        pseudonym_secrets={"Utrecht": SecretStr("utrecht-scWsI9ktw8euYo6fmneNr0ZtdJdhs5216uzFDWLl"), "Tilburg": SecretStr("tilburg-56oj7D3XV8uIqOHTsfeoZl4B2ku_NAKhjdiC8YBE")},
+        seal_key=SecretStr("seal-qtTYVC3iGww5by5lGH5gR2Qwb6LI6RVCtRoySDUS"),
     )
 
 

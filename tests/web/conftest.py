@@ -25,12 +25,13 @@ from trialkit import utrecht_plan  # noqa: E402
 PASSWORD = "correct horse battery staple"
 USERS = {"alice": Role.admin, "cora": Role.case_manager, "carl": Role.case_manager, "rob": Role.researcher, "aud": Role.auditor}
 VALID_BSN = "111222333"
+WEB_SECRET = "web-56oj7D3XV8uIqOHTsfeoZl4B2ku_NAKhjdiC8YBEqtTYVC3i"
 
 
 def _settings() -> RegistrySettings:
     return RegistrySettings(
-        pseudonym_secrets={"Utrecht": SecretStr("u-" + "k3y-Utrecht-0123456789abcdefXYZ")},
-        seal_key=SecretStr("seal-" + "0123456789abcdefghijklmnopqrstuvwxyz"),
+        pseudonym_secrets={"Utrecht": SecretStr("utrecht-7gI8I1H022WSqF82ZyzoJgCrDKCtsI3x3TkF")},
+        seal_key=SecretStr("seal-lS6MVbI8f9Yk4GMmpE_gwTeH7ya6xGVaCNMghr4O"),
     )
 
 
@@ -64,7 +65,7 @@ def db_url(tmp_path: Path, template_db: Path) -> str:
 
 @pytest.fixture
 def client(db_url: str, settings: RegistrySettings) -> Iterator[TestClient]:
-    app = create_app(db_url, settings=settings, web_settings=WebSettings(secret=SecretStr("web-" + "0123456789abcdefghijklmnopqrstuvwxyz")))
+    app = create_app(db_url, settings=settings, web_settings=WebSettings(secret=SecretStr(WEB_SECRET)))
     with TestClient(app) as test_client:
         yield test_client
     app.state.engine.dispose()
@@ -124,7 +125,7 @@ def demo_url(tmp_path: Path, demo_template: Path) -> str:
 def demo_client(demo_url: str) -> Iterator[TestClient]:
     from proeftuin.workflow.demo import demo_settings
 
-    app = create_app(demo_url, settings=demo_settings(DEMO_SEED), web_settings=WebSettings(secret=SecretStr("web-" + "0123456789abcdefghijklmnopqrstuvwxyz")))
+    app = create_app(demo_url, settings=demo_settings(DEMO_SEED), web_settings=WebSettings(secret=SecretStr(WEB_SECRET)))
     with TestClient(app) as test_client:
         yield test_client
     app.state.engine.dispose()

@@ -38,7 +38,24 @@ def test_short_password_is_refused(tmp_path: Path) -> None:
 
 def test_serve_refuses_a_missing_web_secret(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("PROEFTUIN_WEB_SECRET", raising=False)
-    monkeypatch.setenv("PROEFTUIN_SEAL_KEY", "seal-" + "0123456789abcdefghijklmnopqrstuvwxyz")
+    monkeypatch.setenv("PROEFTUIN_SEAL_KEY", "seal-lS6MVbI8f9Yk4GMmpE_gwTeH7ya6xGVaCNMghr4O")
     result = CliRunner().invoke(app, ["serve", "--db", f"sqlite:///{tmp_path / 'x.db'}"])
     assert result.exit_code == 2
-    assert "PROEFTUIN_WEB_SECRET needs at least 32 random characters" in result.output
+    assert "PROEFTUIN_WEB_SECRET is empty; set it to at least 32 random characters" in result.output
+
+
+def test_serve_refuses_the_web_secret_when_it_is_also_a_registry_key(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    key = "seal-lS6MVbI8f9Yk4GMmpE_gwTeH7ya6xGVaCNMghr4O"
+    monkeypatch.setenv("PROEFTUIN_SEAL_KEY", key)
+    monkeypatch.setenv("PROEFTUIN_WEB_SECRET", key)
+    result = CliRunner().invoke(app, ["serve", "--db", f"sqlite:///{tmp_path / 'x.db'}"])
+    assert result.exit_code == 2
+    assert result.output == "error: settings: PROEFTUIN_SEAL_KEY and PROEFTUIN_WEB_SECRET are the same key; each purpose needs its own\n"
+
+
+def test_serve_refuses_a_guessable_web_secret(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PROEFTUIN_SEAL_KEY", "seal-lS6MVbI8f9Yk4GMmpE_gwTeH7ya6xGVaCNMghr4O")
+    monkeypatch.setenv("PROEFTUIN_WEB_SECRET", "Welkom01" * 4)
+    result = CliRunner().invoke(app, ["serve", "--db", f"sqlite:///{tmp_path / 'x.db'}"])
+    assert result.exit_code == 2
+    assert "PROEFTUIN_WEB_SECRET is guessable" in result.output

@@ -25,8 +25,8 @@ from proeftuin.simulate.bsn import fake_bsns
 
 PLANS = Path(__file__).parent / "plans"
 ENV = {
-    "PROEFTUIN_PSEUDONYM_SECRETS": json.dumps({"Zwolle": "zwolle-secret-0123456789-abcdefghijklmn"}),
-    "PROEFTUIN_SEAL_KEY": "seal-key-0123456789-abcdefghijklmnopqrst",
+    "PROEFTUIN_PSEUDONYM_SECRETS": json.dumps({"Zwolle": "zwolle-fw3jGNWZ6zUWh4u4MMsxMuaSOtektEi8V4zfdGzL"}),
+    "PROEFTUIN_SEAL_KEY": "seal-7DZoTLHHsVqNsNdcQdB8U8S8mgKZTf4meqsL2CgK",
 }
 
 

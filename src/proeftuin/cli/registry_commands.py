@@ -44,7 +44,7 @@ def settings_or_fail() -> RegistrySettings:
         return RegistrySettings()
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise fail(f"settings: {first['msg']}") from None
+        raise fail(f"settings: {first['msg'].removeprefix('Value error, ')}") from None
 
 
 @contextmanager
@@ -67,11 +67,13 @@ def registry_errors() -> Iterator[None]:
 
 
 def _engine(db: str):  # type: ignore[no-untyped-def]
-    from proeftuin.registry.db import make_engine, migrate
+    """The registry at ``db``, migrated; an unsupported or unreachable database is one error line."""
+    from proeftuin.workflow.database import DatabaseUnavailable, writable_registry
 
-    engine = make_engine(db)
-    migrate(engine)
-    return engine
+    try:
+        return writable_registry(db)
+    except DatabaseUnavailable as exc:
+        raise fail(str(exc)) from None
 
 
 def _date(text: str | None) -> dt.date:
@@ -159,11 +161,11 @@ def read_rows(file: Path, model: type[ModelT], defaults: dict[str, object] | Non
     :class:`TabularError` naming the row and the column, never the value (it may be personal)."""
     from pydantic import ValidationError
 
-    from proeftuin.workflow.tabular import TabularError, read_table, spreadsheet_row
+    from proeftuin.workflow.tabular import TabularError, read_table, spreadsheet_row, text_records
 
     items = []
-    for index, row in enumerate(read_table(file).to_dict("records")):
-        record = {**(defaults or {}), **{k: v for k, v in row.items() if v not in ("", None)}}
+    for index, row in enumerate(text_records(read_table(file))):  # a Dutch file's decimal commas read
+        record = {**(defaults or {}), **row}
         try:
             items.append(model.model_validate(record))
         except ValidationError as exc:
@@ -308,8 +310,8 @@ def import_services(
     from proeftuin.workflow.imports import import_services as run
 
     with registry_errors():
-        count = run(_engine(db), file, slug=experiment, actor=user)
-    typer.echo(f"recorded {count} services from {file.name}")
+        result = run(_engine(db), file, slug=experiment, actor=user)
+    typer.echo(f"{result.status}: {file.name} revision {result.revision}, {result.rows} services")
 
 
 @app.command()
@@ -354,7 +356,7 @@ def export(
     what: Annotated[str, typer.Argument(help="participants, benefits, summary, reconciliation, services, audit or analysis.")],
     experiment: ExperimentOption,
     user: UserOption,
-    out: Annotated[Path, typer.Option("--out", help="Output file (.csv or .parquet; for analysis as --format says).")],
+    out: Annotated[Path, typer.Option("--out", help="Output file (.csv, .xlsx or .parquet, by its suffix; for analysis as --format says).")],
     fmt: Annotated[Optional[str], typer.Option("--format", help="analysis only: dta, sav, parquet, csv or xlsx.")] = None,
     lang: Annotated[str, typer.Option("--lang", help="analysis only: language of the labels, nl or en (the codebook has both).")] = "nl",
     db: DbOption = DEFAULT_DB,

@@ -51,7 +51,10 @@ def enrol(*, session: Session, actor: str, slug: str, people: Sequence[Enrolment
     user = authorize(session=session, actor=actor, operation=Operation.enrol)
     experiment = get_experiment(session=session, slug=slug)
     plan = trial_plan(experiment)
-    secret = settings.pseudonym_secret(experiment.municipality)
+    try:
+        secret = settings.pseudonym_secret(experiment.municipality)
+    except ValueError as exc:  # a missing key: the installation's setting, named in one line
+        raise RegistryError(str(exc)) from None
     strata = plan.randomization.strata
     known = set(session.scalars(select(Participant.pseudonym).where(Participant.experiment_id == experiment.id)))
     rows: list[dict[str, Any]] = []

@@ -14,7 +14,7 @@ with each format:
 
 - ``dta`` (Stata 14+, UTF-8) and ``sav`` (SPSS): variable labels and value labels in the chosen
   language, categories stored as codes 1..k (booleans 0/1); Stata names are at most 32
-  characters, so a longer name is shortened (:func:`stata_names`) and the mapping is the
+  characters (28 with value labels), so a longer name is shortened (:func:`stata_names`) and the mapping is the
   codebook's ``stata_name``; Stata labels are at most 80 characters (the full label is in the
   codebook);
 - ``parquet``: the codebook as JSON in the file's key-value metadata (key ``proeftuin.codebook``);
@@ -23,8 +23,9 @@ with each format:
 
 Every format except ``xlsx`` also gets the codebook as a sidecar ``<file>.codebook.json``. Text
 cells of CSV and Excel that a spreadsheet would run as a formula are escaped
-(:func:`escape_formula`). Files are written to a temporary file in the target folder and renamed,
-so a failure leaves nothing half-written. The file is person-level (pseudonymized): researchers
+(:func:`proeftuin.workflow.export.escape_formulas`, the other exports' rule). Files are written to
+a temporary file in the target folder (readable by its owner only) and renamed, so a failure
+leaves nothing half-written. The file is person-level (pseudonymized): researchers
 only, and the export is audited.
 """
 
@@ -48,6 +49,7 @@ from proeftuin.registry import get_experiment, session_scope
 from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.registry.roles import Operation, authorize
 from proeftuin.report.i18n import Lang
+from proeftuin.workflow.export import escape_formulas
 from proeftuin.workflow.standard_analysis import StoredTrial, check_analysable, last_response, load_trial, trial_outcomes
 
 FileFormat = Literal["dta", "sav", "parquet", "csv", "xlsx"]
@@ -57,8 +59,6 @@ STATA_NAME_LENGTH = 32
 STATA_LABELLED_NAME_LENGTH = 28
 STATA_LABEL_LENGTH = 80
 CODEBOOK_KEY = b"proeftuin.codebook"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-"""Leading characters that make a spreadsheet read a text cell as a formula (OWASP, CSV injection)."""
 
 _TEXT: dict[str, dict[Lang, str]] = {
     "pseudonym": {"nl": "Pseudoniem van de deelnemer", "en": "Participant's pseudonym"},
@@ -240,19 +240,6 @@ def build_analysis_file(trial: StoredTrial) -> AnalysisFile:
     return AnalysisFile(data.slug, data.spec.name, frame, tuple(variables))
 
 
-def escape_formula(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR
-    first) prefixed with ``'``; anything else unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def _escaped(frame: pd.DataFrame) -> pd.DataFrame:
-    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    return frame.assign(**{c: frame[c].map(escape_formula) for c in text})
-
-
 def _csv_number(value: float, integral: bool) -> str:
     """A number as CSV text that reads back to the same float: empty if missing, whole numbers of
     integer and binary variables without decimals, others as Python's shortest round-trip ``repr``
@@ -307,7 +294,7 @@ def _write_parquet(file: AnalysisFile, path: Path, lang: Lang) -> None:  # noqa:
 
 
 def _write_csv(file: AnalysisFile, path: Path, lang: Lang) -> None:  # noqa: ARG001 (both languages are in the codebook)
-    frame = _escaped(file.frame)
+    frame = escape_formulas(file.frame)
     for v in file.variables:
         if v.type in ("binary", "integer", "number"):
             frame[v.name] = [_csv_number(x, v.type != "number") for x in file.frame[v.name].to_numpy(dtype=float)]
@@ -325,8 +312,8 @@ def codebook_frame(file: AnalysisFile, lang: Lang) -> pd.DataFrame:
 
 def _write_xlsx(file: AnalysisFile, path: Path, lang: Lang) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        _escaped(file.frame).to_excel(writer, sheet_name=_t("data", lang), index=False)
-        _escaped(codebook_frame(file, lang)).to_excel(writer, sheet_name=_t("codebook", lang), index=False)
+        escape_formulas(file.frame).to_excel(writer, sheet_name=_t("data", lang), index=False)
+        escape_formulas(codebook_frame(file, lang)).to_excel(writer, sheet_name=_t("codebook", lang), index=False)
 
 
 WRITERS: dict[FileFormat, Callable[[AnalysisFile, Path, Lang], None]] = {
@@ -385,4 +372,4 @@ def export_analysis_file(engine: Engine, *, actor: str, slug: str, out: Path, fm
 
 
 __all__ = ["AnalysisFile", "CODEBOOK_KEY", "Category", "FORMATS", "FileFormat", "Variable", "build_analysis_file", "codebook_frame",
-           "escape_formula", "export_analysis_file", "sidecar", "stata_names", "write_analysis_file"]
+           "export_analysis_file", "sidecar", "stata_names", "write_analysis_file"]
