@@ -14,9 +14,9 @@ with each format:
 
 - ``dta`` (Stata 14+, UTF-8) and ``sav`` (SPSS): variable labels and value labels in the chosen
   language, categories stored as codes 1..k (booleans 0/1); Stata names are at most 32
-  characters (28 with value labels), so a longer name is shortened (:func:`stata_names`) and the mapping is the
-  codebook's ``stata_name``; Stata labels are at most 80 characters (the full label is in the
-  codebook);
+  characters (28 with value labels), so a longer name is shortened (:func:`stata_names`) and
+  the mapping is the codebook's ``stata_name``; Stata labels are at most 80 characters (the
+  full label is in the codebook);
 - ``parquet``: the codebook as JSON in the file's key-value metadata (key ``proeftuin.codebook``);
 - ``csv``: values as text, categories by their value;
 - ``xlsx``: a data sheet and a codebook sheet.
