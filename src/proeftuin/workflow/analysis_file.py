@@ -164,9 +164,9 @@ def stata_names(names: list[str], *, labelled: Collection[str] = ()) -> dict[str
     return mapping
 
 
-def _binary(name: str, labels: tuple[str, str], definition: tuple[str, str], unit: str = "") -> Variable:
+def _binary(name: str, labels: tuple[str, str], definition: tuple[str, str]) -> Variable:
     categories = (Category(0, "0", *_both("no")), Category(1, "1", *_both("yes")))
-    return Variable(name, *labels, "binary", categories, unit, *definition)
+    return Variable(name, *labels, "binary", categories, "", *definition)
 
 
 def _window(first: int, last: int | None) -> tuple[str, str]:
