@@ -6,15 +6,22 @@ thing it documents:
 - ``<!-- proeftuin:cli -->``: every command of the ``proeftuin`` program, from the typer app
   (usage, help text, arguments and options with their defaults);
 - ``<!-- proeftuin:plan-schema -->``: the trial plan's JSON Schema, one table per object;
-- ``<!-- proeftuin:catalog -->``: the six trials of 2017-2019 as the packaged catalog declares them.
+- ``<!-- proeftuin:catalog -->``: the six trials of 2017-2019 as the packaged catalog declares them;
+- ``<!-- proeftuin:include PATH -->``: a file of the repository, verbatim (a tested example plan).
 """
 
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 MARKERS = ("cli", "plan-schema", "catalog")
+
+
+ROOT = Path(__file__).resolve().parents[2]
+INCLUDE = re.compile(r"<!-- proeftuin:include (\S+) -->")
 
 
 def on_page_markdown(markdown: str, **_: Any) -> str:
@@ -22,7 +29,7 @@ def on_page_markdown(markdown: str, **_: Any) -> str:
         marker = f"<!-- proeftuin:{name} -->"
         if marker in markdown:
             markdown = markdown.replace(marker, GENERATORS[name]())
-    return markdown
+    return INCLUDE.sub(lambda m: (ROOT / m.group(1)).read_text("utf-8").rstrip("\n"), markdown)
 
 
 # --- the command line ---------------------------------------------------------------------------

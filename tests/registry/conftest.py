@@ -9,6 +9,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
+from proeftuin.registry.audit import keyed_engine
 from proeftuin.registry.db import make_engine, migrate, session_scope
 from proeftuin.registry.experiments import create_trial
 from proeftuin.registry.roles import Role, add_user
@@ -28,9 +29,11 @@ def settings() -> RegistrySettings:
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    """A migrated database of each kind, with users alice (admin), cora and carl (case managers), rob (researcher), aud (auditor)."""
-    engine = make_engine(db_url)
+def engine(db_url: str, settings: RegistrySettings) -> Iterator[Engine]:
+    """A migrated database of each kind, with users alice (admin), cora and carl (case managers), rob (researcher), aud (auditor).
+
+    Its sessions key the audit chain with the ``settings``' audit key."""
+    engine = keyed_engine(make_engine(db_url), settings)
     migrate(engine)
     with session_scope(engine) as session:
         add_user(session=session, actor=None, name="alice", role=Role.admin)

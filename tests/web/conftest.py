@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from proeftuin.registry.audit import keyed_engine
 from proeftuin.registry.db import make_engine, migrate, session_scope
 from proeftuin.registry.experiments import create_trial
 from proeftuin.registry.roles import Role, add_user
@@ -46,7 +47,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "web.db"
     settings = _settings()
     url = f"sqlite:///{path}"
-    engine = make_engine(url)
+    engine = keyed_engine(make_engine(url), settings)
     migrate(engine)
     with session_scope(engine) as session:
         for name, role in USERS.items():
@@ -98,7 +99,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     folder = tmp_path_factory.mktemp("demo")
     url = f"sqlite:///{folder / 'demo.db'}"
-    engine = make_engine(url)
+    engine = keyed_engine(make_engine(url), demo_settings(DEMO_SEED))
     migrate(engine)
     with session_scope(engine) as session:
         add_user(session=session, actor=None, name=ADMIN, role=Role.admin)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -11,6 +13,12 @@ from proeftuin.cli import app
 from proeftuin.registry.db import make_engine, session_scope
 from proeftuin.registry.models import User
 from proeftuin.web.security import verify_password
+
+
+@pytest.fixture(autouse=True)
+def seal_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Adding a user is audited, and the audit chain is keyed from the seal key (issue 10)."""
+    monkeypatch.setenv("PROEFTUIN_SEAL_KEY", "seal-key-for-the-user-tests-0123456789ab")
 
 
 def test_user_password_from_stdin(tmp_path: Path) -> None:

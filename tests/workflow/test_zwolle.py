@@ -218,7 +218,8 @@ def test_a_baseline_correction_is_audited_and_refused_where_it_would_change_a_st
     with sqlite3.connect(trial.path) as con:
         assert con.execute("SELECT json_extract(covariates, '$.debts') FROM participants WHERE pseudonym = ?", (who,)).fetchone() == (0 if debts else 1,)
         payload = json.loads(con.execute("SELECT payload FROM audit_events WHERE action = 'correct'").fetchone()[0])
-    assert payload == {"changes": {"debts": {"from": bool(debts), "to": not debts}}, "reason": "typo at intake"}
+    assert payload["changes"] == {"debts": {"from": bool(debts), "to": not debts}} and payload["reason"] == "typo at intake"
+    assert len(payload["facts_sha256"]) == 64  # the corrected record's digest, which verify compares with the table
     assert run("verify", "--db", trial.db).exit_code == 0
 
 
@@ -273,3 +274,13 @@ def test_the_readme_example_plan_is_the_tested_two_arm_plan() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text("utf-8")
     block = readme.split("### Your own trial", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     assert TrialPlan.model_validate(yaml.safe_load(block)) == TrialPlan.from_yaml(PLANS / "zwolle-2arm.yaml")
+
+
+def test_the_same_consent_file_twice_records_nothing_more(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Issue 10: idempotent input of every kind; a consent file given again doubled every consent.
+    trial = zwolle_trial(run, tmp_path, "zwolle-2arm.yaml", 60)
+    again = run("consent", str(tmp_path / "consent.csv"), "--experiment", trial.plan.experiment.slug, "--user", "cora", "--db", trial.db)
+    assert again.exit_code == 0, again.output
+    assert again.stdout.strip() == "recorded 0 consents"
+    with sqlite3.connect(trial.path) as con:
+        assert con.execute("SELECT count(*) FROM consents").fetchone()[0] == 60

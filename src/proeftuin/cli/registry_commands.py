@@ -316,7 +316,7 @@ def import_services(
 
 @app.command()
 def unseal(experiment: ExperimentOption, user: UserOption, db: DbOption = DEFAULT_DB) -> None:
-    """Publish an experiment's randomization seed (after the trial, or for an audit); it is checked against the commitment."""
+    """Publish a closed experiment's randomization seed; it is checked against the commitment."""
     from proeftuin.registry.db import session_scope
     from proeftuin.registry.experiments import unseal as run
 
@@ -330,10 +330,13 @@ def unseal(experiment: ExperimentOption, user: UserOption, db: DbOption = DEFAUL
 def verify(
     db: DbOption = DEFAULT_DB,
     user: Annotated[Optional[str], typer.Option("--user", help="The acting user (admin or auditor), checked when given.")] = None,
+    head: Annotated[Optional[str], typer.Option("--head", help="A head kept outside the database (ID:HASH from --print-head); the chain must still hold it.")] = None,
+    print_head: Annotated[bool, typer.Option("--print-head", help="Print only the chain's head (ID:HASH) to keep outside the database.")] = False,
 ) -> None:
-    """Recompute every allocation from the sealed seed and check the audit chain: exit 0 intact, 1 otherwise."""
+    """Recompute every allocation, the keyed audit chain and every fact against it: exit 0 intact, 1 otherwise."""
     from pydantic import ValidationError
 
+    from proeftuin.registry.audit import format_head
     from proeftuin.registry.db import session_scope
     from proeftuin.registry.settings import RegistrySettings
     from proeftuin.registry.verify import verify_registry
@@ -341,14 +344,20 @@ def verify(
     try:
         settings: RegistrySettings | None = RegistrySettings()
     except ValidationError:
-        settings = None  # sealed experiments are then reported as not checkable
+        settings = None  # sealed experiments and the keyed chain are then reported as not checkable
     with registry_errors(), session_scope(_engine(db)) as session:
-        report = verify_registry(session=session, actor=user, settings=settings)
+        report = verify_registry(session=session, actor=user, settings=settings, head=head)
     if not report.intact:
-        typer.echo(f"verify: {report.problems[0]}", err=True)
+        typer.echo(f"verify: {report.problems[0]}" + (f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""), err=True)
         raise typer.Exit(code=1)
+    if print_head:
+        typer.echo(format_head(report.audit_events, report.head_hash))
+        return
+    legacy = f" ({report.legacy_events} of them an unkeyed legacy chain, from before migration 0006)" if report.legacy_events else ""
     typer.echo(f"intact: {report.experiments} experiments, {report.allocations} allocations recomputed, "
-               f"{report.audit_events} audit events; head {report.head_hash}")
+               f"{report.audit_events} audit events{legacy}, every fact matches the chain; head {format_head(report.audit_events, report.head_hash)}")
+    if not report.keys_checked:
+        typer.echo("verify: the chain's links were checked, not its keys: set PROEFTUIN_SEAL_KEY to check that no event was forged", err=True)
 
 
 @app.command()
@@ -388,12 +397,25 @@ def export(
 
 
 @app.command()
-def purge(user: UserOption, on: DateOption = None, db: DbOption = DEFAULT_DB) -> None:
-    """Delete person-level data of experiments past the retention period (PROEFTUIN_RETENTION_MONTHS)."""
+def purge(
+    experiment: ExperimentOption,
+    user: UserOption,
+    on: DateOption = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm without typing the experiment's slug.")] = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Delete the person-level data of a closed experiment past its retention period (PROEFTUIN_RETENTION_MONTHS).
+
+    Asks for the experiment's slug to be typed as confirmation, unless ``--yes``.
+    """
     from proeftuin.registry.db import session_scope
-    from proeftuin.registry.retention import purge_expired
+    from proeftuin.registry.retention import purge_trial
 
     settings = settings_or_fail()
+    if not yes:
+        typed = typer.prompt(f"this deletes every person-level record of {experiment!r}; type its slug to confirm", default="", show_default=False)
+        if typed.strip() != experiment:
+            raise fail(f"purge: not confirmed (type {experiment!r}, or give --yes); nothing deleted")
     with registry_errors(), session_scope(_engine(db)) as session:
-        purged = purge_expired(session=session, actor=user, today=_date(on), settings=settings)
-    typer.echo("; ".join(f"{slug}: {n} participants purged" for slug, n in purged.items()) or "nothing past retention")
+        purged = purge_trial(session=session, actor=user, slug=experiment, today=_date(on), settings=settings)
+    typer.echo(f"{experiment}: {purged} participants purged")

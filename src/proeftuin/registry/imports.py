@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from proeftuin.design import TrialPlan
 from proeftuin.registry.audit import Action, AuditLog
+from proeftuin.registry.digest import import_rows_sha256
+from proeftuin.registry.lifecycle import check_operation
 from proeftuin.registry.crud import RegistryError, get_experiment
 from proeftuin.registry.experiments import trial_plan
 from proeftuin.registry.models import Assignment, DataImport, Experiment, OutcomeMonth, Participant, SurveyItem, SurveyResponse
@@ -146,8 +148,10 @@ def store_outcomes(
 
 
 def finish_import(session: Session, actor: str, experiment: Experiment, record: DataImport, superseded: DataImport | None) -> ImportResult:
-    """Audit the import (by content hash) and say what it did."""
-    payload = {"import_id": record.id, "kind": record.kind, "source": record.source, "wave": record.wave, "file": record.filename,
+    """Audit the import (by content hash and the digest of the rows it wrote) and say what it did."""
+    check_operation(experiment, Operation.import_data)
+    payload = {"rows_sha256": import_rows_sha256(session, record.id), "import_id": record.id, "kind": record.kind, "source": record.source,
+               "wave": record.wave, "file": record.filename,
                "sha256": record.content_sha256, "rows": record.rows, "revision": record.revision,
                "supersedes": superseded.id if superseded else None}
     action = Action.correct if superseded else Action.import_data

@@ -57,6 +57,9 @@ class Experiment(Base):
         JSON, nullable=True, doc="The trial plan (randomization, eligibility, consent, survey); 0002."
     )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    status: Mapped[str] = mapped_column(
+        String(16), default="draft", server_default="recruiting", doc="Lifecycle state (registry.lifecycle.TrialState); 0006."
+    )
 
     arms: Mapped[list[Arm]] = relationship(back_populates="experiment", order_by="Arm.id")
     participants: Mapped[list[Participant]] = relationship(back_populates="experiment")
@@ -296,6 +299,7 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     last_id: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+    keyed_from: Mapped[int] = mapped_column(Integer, default=1, server_default="1", doc="First event keyed with HMAC; 0006.")
 
 
 class DataImport(Base):

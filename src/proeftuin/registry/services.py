@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.registry.crud import get_experiment
 from proeftuin.registry.imports import ImportRejected, ImportResult, begin_import, finish_import, quoted
+from proeftuin.registry.lifecycle import check_operation
 from proeftuin.registry.models import Arm, Assignment, Experiment, Participant, ServiceContact
 from proeftuin.registry.roles import Operation, authorize, check_caseload
 from proeftuin.registry.schemas import ServiceCreate
@@ -23,6 +24,7 @@ from proeftuin.registry.schemas import ServiceCreate
 def _checked(session: Session, actor: str, experiment: Experiment, services: Sequence[ServiceCreate]) -> dict[str, Participant]:
     """The participants of ``services``: each known, in the actor's caseload, and each service dated inside the trial."""
     user = authorize(session=session, actor=actor, operation=Operation.record_service)
+    check_operation(experiment, Operation.record_service)
     wanted = list(dict.fromkeys(s.pseudonym for s in services))
     people = {p.pseudonym: p for start in range(0, len(wanted), 5000) for p in session.scalars(
         select(Participant).where(Participant.experiment_id == experiment.id, Participant.pseudonym.in_(wanted[start : start + 5000])))}
@@ -66,7 +68,8 @@ def record_services(*, session: Session, actor: str, slug: str, services: Sequen
     rows = [{"participant_id": people[s.pseudonym].id, "on": s.on, "kind": s.kind, "minutes": s.minutes, "recorded_by": actor} for s in services]
     if rows:
         session.execute(insert(ServiceContact), rows)
-    AuditLog(session).record_many([(actor, Action.service, experiment.id, s.pseudonym, {"kind": s.kind, "on": s.on.isoformat()}) for s in services])
+    AuditLog(session).record_many([(actor, Action.service, experiment.id, s.pseudonym, {"kind": s.kind, "on": s.on.isoformat(), "minutes": s.minutes})
+                                  for s in services])
     return len(rows)
 
 

@@ -17,6 +17,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from proeftuin.registry import Engine
 from proeftuin.registry.crud import RegistryError
+from proeftuin.registry.audit import keyed_engine
 from proeftuin.registry.db import make_engine, migrate, session_scope
 from proeftuin.registry.login_throttle import LoginThrottle
 from proeftuin.registry.roles import PermissionDenied
@@ -159,7 +160,7 @@ def create_app(db_url: str, *, settings: RegistrySettings | None = None, web_set
     refuse_shared_keys({**settings.named_keys(), WEB_SECRET_VARIABLE: web_settings.secret})
     app = FastAPI(title="proeftuin", description="Randomized experiments in social assistance", docs_url="/api/docs",
                   openapi_url="/api/openapi.json", redoc_url=None)
-    engine = make_engine(db_url)
+    engine = keyed_engine(make_engine(db_url), settings)
     migrate(engine)
     app.state.engine = engine
     app.state.settings = settings
