@@ -20,7 +20,7 @@ from proeftuin.design import ExperimentSpec, TrialPlan
 from proeftuin.design.plan import Method, RandomizationSpec, SurveySpec
 from proeftuin.registry import session_scope
 from proeftuin.registry.allocate import randomize
-from proeftuin.registry.experiments import create_trial, unseal
+from proeftuin.registry.experiments import close, create_trial, unseal
 from proeftuin.registry.intake import enrol, record_consent
 from proeftuin.registry.roles import Role, add_user
 from proeftuin.registry.schemas import ConsentCreate, EnrolmentCreate
@@ -104,6 +104,8 @@ def build(engine: Engine, slug: str, files: Path, seed: int = 7) -> None:
         path = files / f"{slug}-survey-{wave}.csv"
         _answers(who, slug, wave, arm, rng).to_csv(path, index=False)
         import_survey(engine, path, slug=slug, actor=RESEARCHER, wave=wave)
+    with session_scope(engine) as session:
+        close(session=session, actor=ADMIN, slug=slug, on=spec(slug).end)
     with session_scope(engine) as session:
         unseal(session=session, actor=ADMIN, slug=slug, settings=SETTINGS)
 

@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 
 from proeftuin.cli import app
 from proeftuin.registry import make_engine, migrate, session_scope
+from proeftuin.registry.audit import keyed_engine
 from proeftuin.registry.experiments import create_trial
 from proeftuin.registry.models import AuditEvent
 from proeftuin.registry.verify import verify_registry
@@ -55,7 +56,7 @@ comes back as 1410.48; every other format gives the floats back exactly."""
 def db(tmp_path_factory: pytest.TempPathFactory) -> str:
     root = tmp_path_factory.mktemp("analysis-file")
     url = f"sqlite:///{root / 'zwolle.db'}"
-    engine = make_engine(url)
+    engine = keyed_engine(make_engine(url), own_trials.SETTINGS)  # the audit chain is keyed
     migrate(engine)
     own_trials.users(engine)
     own_trials.build(engine, SLUG, root / "files")
@@ -67,11 +68,17 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def expected(db: str) -> AnalysisFile:
-    engine = make_engine(db)
+    engine = keyed_engine(make_engine(db), own_trials.SETTINGS)
     try:
         return build_analysis_file(load_trial(engine, SLUG))
     finally:
         engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def audit_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line keys the audit log with the installation's seal key, from the environment."""
+    monkeypatch.setenv("PROEFTUIN_SEAL_KEY", own_trials.SETTINGS.seal_key.get_secret_value())
 
 
 def export(db: str, out: Path, fmt: str, *extra: str, user: str = own_trials.RESEARCHER):  # type: ignore[no-untyped-def]
@@ -168,7 +175,7 @@ def test_csv_and_excel_hold_the_same_values_and_excel_a_codebook_sheet(db: str, 
 
 def test_the_export_is_audited_and_the_chain_stays_intact(db: str, tmp_path: Path) -> None:
     assert export(db, tmp_path / "audited.dta", "dta").exit_code == 0
-    engine = make_engine(db)
+    engine = keyed_engine(make_engine(db), own_trials.SETTINGS)
     with session_scope(engine) as session:
         last = session.execute(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).scalar_one()
         assert (last.action, last.actor, last.subject) == ("export", own_trials.RESEARCHER, "analysis")
