@@ -362,19 +362,34 @@ def verify(
 
 @app.command()
 def export(
-    what: Annotated[str, typer.Argument(help="participants, benefits, summary, reconciliation, services or audit.")],
+    what: Annotated[str, typer.Argument(help="participants, benefits, summary, reconciliation, services, audit or analysis.")],
     experiment: ExperimentOption,
     user: UserOption,
-    out: Annotated[Path, typer.Option("--out", help="Output file (.csv, .xlsx or .parquet, by its suffix).")],
+    out: Annotated[Path, typer.Option("--out", help="Output file (.csv, .xlsx or .parquet, by its suffix; for analysis as --format says).")],
+    fmt: Annotated[Optional[str], typer.Option("--format", help="analysis only: dta, sav, parquet, csv or xlsx.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="analysis only: language of the labels, nl or en (the codebook has both).")] = "nl",
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Export a pseudonymized table; aggregate cells under PROEFTUIN_MIN_CELL people are suppressed."""
+    """Export a pseudonymized table; aggregate cells under PROEFTUIN_MIN_CELL people are suppressed.
+
+    ``analysis`` is the analysis file of the trial: one row per participant (pseudonym, arm,
+    strata, covariates, every outcome of the standard analysis, the survey response indicator)
+    with a codebook, as Stata .dta, SPSS .sav (variable and value labels), Parquet, CSV or Excel.
+    It is person-level (pseudonymized): researchers only, and the export is audited.
+    """
+    if what == "analysis":
+        from proeftuin.cli.analysis_file import export_analysis
+
+        export_analysis(db=db, user=user, experiment=experiment, out=out, fmt=fmt, lang=lang)
+        return
+    if fmt is not None:
+        raise fail(f"export {what}: --format is for the analysis file only (this export is written as its --out suffix says)")
     from proeftuin.workflow.export import ExportKind, export_table
 
     try:
         kind = ExportKind(what)
     except ValueError:
-        raise fail(f"export: {what!r} is not one of {', '.join(k.value for k in ExportKind)}") from None
+        raise fail(f"export: {what!r} is not one of {', '.join(k.value for k in ExportKind)}, analysis") from None
     settings = settings_or_fail()
     with registry_errors():
         rows = export_table(_engine(db), actor=user, slug=experiment, kind=kind, out=out, settings=settings)

@@ -75,8 +75,9 @@ def trial_outcomes(trial: StoredTrial) -> TrialOutcomes:
     return derive_outcomes(trial.plan, data.participants, data.months, data.survey, minimum_wage, benefits=benefits)
 
 
-def analyze_stored(trial: StoredTrial, *, level: float = DEFAULT_LEVEL) -> TrialResults:
-    """The standard analysis of a loaded trial; :class:`NotAnalysable` when it cannot be done yet."""
+def check_analysable(trial: StoredTrial) -> np.ndarray:
+    """The baseline covariate matrix of a trial that can be analysed; :class:`NotAnalysable` with the
+    reason when it cannot be yet (fewer than 2 people in an arm, no outcome records)."""
     data = trial.data
     arm = data.participants["arm"].to_numpy(dtype=str)
     short = [a.code for a in data.spec.arms if int((arm == a.code).sum()) < 2]
@@ -85,9 +86,15 @@ def analyze_stored(trial: StoredTrial, *, level: float = DEFAULT_LEVEL) -> Trial
     if data.months.empty:
         raise NotAnalysable(f"{data.slug}: no outcome records imported yet")
     try:
-        covariates = covariate_matrix(data.participants, trial.covariates)
+        return covariate_matrix(data.participants, trial.covariates)
     except KeyError as exc:
         raise NotAnalysable(f"{data.slug}: {exc.args[0]}") from None
+
+
+def analyze_stored(trial: StoredTrial, *, level: float = DEFAULT_LEVEL) -> TrialResults:
+    """The standard analysis of a loaded trial; :class:`NotAnalysable` when it cannot be done yet."""
+    data = trial.data
+    covariates = check_analysable(trial)
     try:
         return analyze_trial(data.spec, data.participants, trial_outcomes(trial), covariates, level=level)
     except np.linalg.LinAlgError as exc:
@@ -104,17 +111,26 @@ def balance_of(trial: StoredTrial) -> BalanceTable:
         raise ValueError(f"balance: {exc}") from None
 
 
-def attrition_of(trial: StoredTrial, *, level: float = DEFAULT_LEVEL) -> tuple[int, AttritionReport] | None:
-    """Response to the last follow-up wave by arm (:func:`proeftuin.analysis.attrition_table`), with
-    that wave; ``None`` before any follow-up wave was imported; ``ValueError`` when not computable."""
+def last_response(trial: StoredTrial) -> tuple[int, np.ndarray] | None:
+    """The last follow-up wave imported and, per participant, whether they answered it;
+    ``None`` before any follow-up wave was imported."""
     survey, people = trial.data.survey, trial.data.participants
     waves = sorted(int(w) for w in survey["wave"].unique() if int(w) > 0) if not survey.empty else []
     if not waves:
         return None
     answered = set(survey.loc[survey["wave"] == waves[-1], "participant_id"])
+    return waves[-1], people["participant_id"].isin(answered).to_numpy()
+
+
+def attrition_of(trial: StoredTrial, *, level: float = DEFAULT_LEVEL) -> tuple[int, AttritionReport] | None:
+    """Response to the last follow-up wave by arm (:func:`proeftuin.analysis.attrition_table`), with
+    that wave; ``None`` before any follow-up wave was imported; ``ValueError`` when not computable."""
+    response = last_response(trial)
+    if response is None:
+        return None
+    wave, responded = response
     try:
-        return waves[-1], attrition_table(people["participant_id"].isin(answered).to_numpy(), people["arm"].to_numpy(dtype=str),
-                                          trial.data.spec.control.code, level=level)
+        return wave, attrition_table(responded, trial.data.participants["arm"].to_numpy(dtype=str), trial.data.spec.control.code, level=level)
     except np.linalg.LinAlgError as exc:
         raise ValueError(f"attrition: {exc}") from None
 
@@ -124,4 +140,5 @@ def analyze_experiment(engine: Engine, slug: str, *, level: float = DEFAULT_LEVE
     return analyze_stored(load_trial(engine, slug), level=level)
 
 
-__all__ = ["NotAnalysable", "StoredTrial", "analyze_experiment", "analyze_stored", "attrition_of", "balance_of", "load_trial", "trial_outcomes"]
+__all__ = ["NotAnalysable", "StoredTrial", "analyze_experiment", "analyze_stored", "attrition_of", "balance_of", "check_analysable",
+           "last_response", "load_trial", "trial_outcomes"]
