@@ -358,3 +358,13 @@ def test_analyze_on_a_team_trial_uses_cr2_and_permutes_people_not_teams(run, tmp
         expected = reference.get(item.effect.outcome, item.effect.term)
         assert item.effect.std_error == pytest.approx(expected.std_error, rel=CR2_TOL)
         assert item.p_adjusted is not None and 1 / 100 <= item.p_adjusted <= 1
+
+
+def test_the_same_consent_file_twice_records_nothing_more(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Issue 10: idempotent input of every kind; a consent file given again doubled every consent.
+    trial = zwolle_trial(run, tmp_path, "zwolle-2arm.yaml", 60)
+    again = run("consent", str(tmp_path / "consent.csv"), "--experiment", trial.plan.experiment.slug, "--user", "cora", "--db", trial.db)
+    assert again.exit_code == 0, again.output
+    assert again.stdout.strip() == "recorded 0 consents"
+    with sqlite3.connect(trial.path) as con:
+        assert con.execute("SELECT count(*) FROM consents").fetchone()[0] == 60

@@ -158,7 +158,11 @@ def latest_consents(*, session: Session, participant_ids: Sequence[int]) -> dict
 
 
 def record_consent(*, session: Session, actor: str, slug: str, consents: Sequence[ConsentCreate]) -> int:
-    """Record consents and withdrawals (all or none); returns how many were recorded."""
+    """Record consents and withdrawals (all or none); returns how many were recorded.
+
+    A consent identical to the participant's latest record (kind, date, text version, keep_data)
+    is already there and is not recorded again, so the same file twice changes nothing.
+    """
     write_lock(session)
     user = authorize(session=session, actor=actor, operation=Operation.consent)
     experiment = get_experiment(session=session, slug=slug)
@@ -169,12 +173,17 @@ def record_consent(*, session: Session, actor: str, slug: str, consents: Sequenc
     except RegistryError as exc:
         missing = next(n for n, c in enumerate(consents, start=1) if not _enrolled(session, experiment, c.pseudonym))
         raise IntakeError(missing, str(exc), column="pseudonym") from None
-    standing = {pid: c.kind for pid, c in latest_consents(session=session, participant_ids=[p.id for p in people.values()]).items()}
+    latest = latest_consents(session=session, participant_ids=[p.id for p in people.values()])
+    standing = {pid: c.kind for pid, c in latest.items()}
     rows: list[dict[str, Any]] = []
     events: list[Event] = []
     for number, item in enumerate(consents, start=1):
         participant = people[item.pseudonym]
         check_caseload(user, participant, Operation.consent)
+        recorded = latest.get(participant.id)
+        if recorded is not None and (recorded.kind, recorded.on, recorded.text_version, recorded.keep_data) == (
+                item.kind, item.on, item.text_version, item.keep_data):
+            continue
         if item.text_version not in versions:
             raise IntakeError(number, f"consent text version {item.text_version!r} is not one of the plan's {list(versions)}", column="text_version")
         if item.on < participant.enrolled_on:
