@@ -295,6 +295,7 @@ def test_a_trial_with_team_clusters_is_analysed_with_cr2_on_its_teams(run, tmp_p
     stored = load_trial(engine, trial.plan.experiment.slug)
     engine.dispose()
     results = analyze_stored(stored)
+    assert results.clusters == "team"
     people = stored.data.participants
     teams = people["team"].to_numpy(dtype=str)
     arm, control = people["arm"].to_numpy(dtype=str), stored.data.spec.control.code
@@ -323,6 +324,18 @@ def test_a_trial_with_team_clusters_is_analysed_with_cr2_on_its_teams(run, tmp_p
     assert all(abs(e.std_error - hc2[(e.term, e.outcome)][1]) > 1e-6 for e in estimable)  # other variances
 
 
+def test_the_results_page_says_the_variances_are_clustered(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from proeftuin.registry import make_engine
+    from proeftuin.web.results import compute
+
+    trial = zwolle_trial(run, tmp_path, "zwolle-3arm.yaml", 90)
+    engine = make_engine(trial.db)
+    results = compute(engine, trial.plan.experiment.slug, 5)
+    dutch, english = results.body("nl", 5), results.body("en", 5)
+    engine.dispose()
+    assert "clustering per team (CR2" in dutch and "clustering by team (CR2" in english
+
+
 def test_a_trial_without_clusters_keeps_hc2(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from proeftuin.registry import make_engine
     from proeftuin.workflow.standard_analysis import analyze_experiment
@@ -332,7 +345,7 @@ def test_a_trial_without_clusters_keeps_hc2(run, tmp_path: Path) -> None:  # typ
     engine = make_engine(trial.db)
     results = analyze_experiment(engine, trial.plan.experiment.slug)
     engine.dispose()
-    assert {e.vcov for e in results.adjusted} == {"HC2"}
+    assert {e.vcov for e in results.adjusted} == {"HC2"} and results.clusters is None
 
 
 def test_analyze_on_a_team_trial_uses_cr2_and_permutes_people_not_teams(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -46,6 +46,7 @@ from proeftuin.design.outcomes import (
     mean_per_person,
 )
 from proeftuin.design.plan import SurveyIndexSpec, TrialPlan
+from proeftuin.design.vocabulary import ClusterLevel
 from proeftuin.design.spec import ArmSpec, ExperimentSpec
 
 def index_definition(name: str, index: SurveyIndexSpec) -> OutcomeDefinition:
@@ -95,7 +96,8 @@ class TrialResults:
     adjusted version adds the baseline covariates); ``monthly``: adjusted effects per month,
     outcome names ``<outcome>@<month>``; ``n_randomized``: participants per arm; ``outcomes``:
     the definition of every outcome estimated (in report order: labour, income, survey);
-    ``not_estimable``: outcomes of the trial that could not be estimated, with the reason.
+    ``not_estimable``: outcomes of the trial that could not be estimated, with the reason;
+    ``clusters``: the plan's cluster level the variances are clustered on (CR2), ``None`` for HC2.
     """
 
     spec: ExperimentSpec
@@ -106,6 +108,7 @@ class TrialResults:
     level: float
     outcomes: tuple[OutcomeDefinition, ...] = ()
     not_estimable: dict[str, str] = field(default_factory=dict)
+    clusters: ClusterLevel | None = None
 
     def definition(self, name: str) -> OutcomeDefinition:
         """The definition of the estimated outcome ``name`` (a monthly ``name@t`` gives its outcome's)."""

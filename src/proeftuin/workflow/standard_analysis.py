@@ -20,7 +20,7 @@ A trial that cannot be analysed yet (nobody randomized to an arm, no outcome rec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sqlalchemy import Engine
@@ -92,9 +92,10 @@ def analyze_stored(trial: StoredTrial, *, level: float = DEFAULT_LEVEL) -> Trial
     except KeyError as exc:
         raise NotAnalysable(f"{data.slug}: {exc.args[0]}") from None
     try:
-        return analyze_trial(data.spec, data.participants, trial_outcomes(trial), covariates, level=level, clusters=clusters)
+        results = analyze_trial(data.spec, data.participants, trial_outcomes(trial), covariates, level=level, clusters=clusters)
     except np.linalg.LinAlgError as exc:
         raise NotAnalysable(f"{data.slug}: the model cannot be estimated ({exc})") from None
+    return replace(results, clusters=trial.plan.clusters)
 
 
 def balance_of(trial: StoredTrial) -> BalanceTable:
