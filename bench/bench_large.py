@@ -1,24 +1,37 @@
-"""Benchmark: N = 1,000,000 participants x 216 outcome vectors, 4 arms, HC2 (no covariates and 5).
+"""Benchmark: N = 1,000,000 participants x 216 outcome vectors, 4 arms, 5 covariates, against the
+floor of one X'Y pass over the same data, measured in the same run.
 
-Prints the wall time and the peak memory allocated during the call (tracemalloc, which sees
-NumPy's buffers) as a multiple of the outcome matrix (1.73 GB). Targets: <= 2 s and peak <= 3x
-the outcome matrix (the matrix itself included, so at most 2x extra). The naive way, a dense
-``numpy.linalg.lstsq`` on all outcomes plus a full residual matrix, is measured at N = 100,000
-and extrapolated linearly (labelled so).
+1. Complete outcomes, HC2; the same data with CR2 for households of 1-4 people (target: within
+   3x of HC2, memory within 2x of the outcome matrix); then 5% of the cells set missing at random
+   (every column its own pattern), HC2 (target: <= 3x the floor).
+2. N = 100,000 in 200 clusters of unequal size: CR2 against HC2 on the same data (target: 3x).
+
+Each fit prints its wall time, its ratio to the floor and the peak memory allocated during the
+call (tracemalloc, which sees NumPy's buffers) as a multiple of the outcome matrix (1.73 GB). The
+naive way, a dense ``numpy.linalg.lstsq`` with the full residual matrix, is measured at
+N = 100,000 and extrapolated linearly (labelled so). The machine's load is printed before and
+after; the last line is a JSON record (``--json FILE`` appends it to FILE).
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import time
 import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
+from floor import design, load, write_record, xty_floor
 
 from proeftuin.analysis import estimate_effects
 
 N = 1_000_000
 M = 216
 ARMS = np.array(["control", "exemption", "intensive", "disregard"])
+TARGET_MISSING_OVER_FLOOR = 3.0
+TARGET_CR2_OVER_HC2 = 3.0
 
 
 def naive_hc2(outcomes: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -30,30 +43,79 @@ def naive_hc2(outcomes: np.ndarray, x: np.ndarray) -> np.ndarray:
     return (a[1:4] ** 2 / (1 - leverage)) @ resid**2
 
 
+def measured(fn: Callable[[], object]) -> tuple[float, int]:
+    """Wall time and peak traced allocation of one call."""
+    tracemalloc.start()
+    start = time.perf_counter()
+    fn()
+    elapsed = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return elapsed, peak
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, help="append the JSON record to this file")
+    args = parser.parse_args()
+    record: dict = {"bench": "large", "n": N, "m": M, "cores": os.cpu_count(), "load_before": load()}
+    print(f"load (1 min) {record['load_before']:.2f} on {os.cpu_count()} cores")
     rng = np.random.default_rng(7)
-    arm = ARMS[rng.integers(0, 4, N)]
+    households = np.repeat(np.arange(N), rng.integers(1, 5, N))[:N]
+    arm = ARMS[rng.integers(0, 4, households.max() + 1)][households]
     covariates = rng.normal(size=(N, 5))
     outcomes = rng.random((N, M))
     outcomes += 0.05 * (arm != "control")[:, None]
     size = outcomes.nbytes
-    print(f"N={N:,} x {M} outcomes (outcome matrix {size / 1e9:.2f} GB), 4 arms, HC2")
-    for label, cov in (("no covariates", None), ("5 covariates", covariates)):
-        tracemalloc.start()
-        start = time.perf_counter()
-        table = estimate_effects(outcomes, arm, control="control", covariates=cov)
-        elapsed = time.perf_counter() - start
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        print(f"  {label}: {elapsed:.2f} s; peak extra memory {peak / 1e6:.0f} MB = "
-              f"{peak / size:.2f}x the outcome matrix (total {1 + peak / size:.2f}x incl. the matrix); "
-              f"{len(table)} effects")
+    x = design(arm, ARMS, covariates)
+    floor = xty_floor(x, outcomes, 2)
+    f = floor["floor_s"]
+    record.update(floor)
+    print(f"N={N:,} x {M} outcomes (outcome matrix {size / 1e9:.2f} GB), 4 arms, 5 covariates; "
+          f"floor X'Y {f:.2f} s (every thread {floor['floor_every_thread_s']:.2f} s, one {floor['floor_one_thread_s']:.2f} s)")
+
+    def report(key: str, label: str, fn: Callable[[], object]) -> float:
+        elapsed, peak = measured(fn)
+        record.update({f"{key}_s": elapsed, f"{key}_over_floor": elapsed / f, f"{key}_peak_over_outcomes": peak / size})
+        print(f"  {label:<44} {elapsed:7.2f} s {elapsed / f:5.1f}x floor; peak extra memory {peak / 1e6:6.0f} MB "
+              f"= {peak / size:.2f}x the outcome matrix")
+        return elapsed
+
+    hc2 = report("hc2", "HC2, complete", lambda: estimate_effects(outcomes, arm, control="control", covariates=covariates))
+    cr2 = report("cr2_households", "CR2, households of 1-4, complete", lambda: estimate_effects(
+        outcomes, arm, control="control", covariates=covariates, clusters=households))
+    verdict = "meets" if cr2 / hc2 <= TARGET_CR2_OVER_HC2 else "MISSES"
+    print(f"  CR2 / HC2 = {cr2 / hc2:.2f}: {verdict} the {TARGET_CR2_OVER_HC2:.0f}x target")
+    record["cr2_households_over_hc2"] = cr2 / hc2
+    outcomes[rng.random((N, M)) < 0.05] = np.nan  # in place: no second 1.7 GB matrix
+    missing = report("hc2_missing", "HC2, 5% of cells missing at random", lambda: estimate_effects(
+        outcomes, arm, control="control", covariates=covariates))
+    verdict = "meets" if missing / f <= TARGET_MISSING_OVER_FLOOR else "MISSES"
+    print(f"  missing / floor = {missing / f:.2f}: {verdict} the {TARGET_MISSING_OVER_FLOOR:.0f}x target")
+
     n_small = 100_000
-    x = np.column_stack([np.ones(n_small)] + [(arm[:n_small] == a).astype(float) for a in ARMS[1:]])
+    complete = np.nan_to_num(outcomes[:n_small], nan=0.5)
     start = time.perf_counter()
-    naive_hc2(outcomes[:n_small], x)
+    naive_hc2(complete, x[:n_small])
     naive = (time.perf_counter() - start) * N / n_small
+    record["naive_dense_extrapolated_s"] = naive
     print(f"  naive dense lstsq + residual matrix: {naive:.2f} s (measured at N=100,000, extrapolated x10)")
+
+    sizes = 1 + rng.multinomial(n_small - 200, rng.dirichlet(np.ones(200)))  # 200 clusters of unequal size
+    clusters = np.repeat(np.arange(200), sizes)
+    cluster_arm = ARMS[rng.integers(0, 4, 200)][clusters]
+    run = {v: (lambda v=v: estimate_effects(complete, cluster_arm, control="control", covariates=covariates[:n_small],
+                                            vcov=v, clusters=None if v == "HC2" else clusters)) for v in ("HC2", "CR2")}
+    small_hc2, _ = measured(run["HC2"])
+    small_cr2, _ = measured(run["CR2"])
+    verdict = "meets" if small_cr2 / small_hc2 <= TARGET_CR2_OVER_HC2 else "MISSES"
+    print(f"N=100,000 in 200 clusters of {sizes.min()}-{sizes.max()} people: HC2 {small_hc2:.2f} s, CR2 {small_cr2:.2f} s "
+          f"= {small_cr2 / small_hc2:.2f}x: {verdict} the {TARGET_CR2_OVER_HC2:.0f}x target")
+    record.update({"hc2_100000_s": small_hc2, "cr2_200_clusters_100000_s": small_cr2,
+                   "cr2_200_clusters_over_hc2": small_cr2 / small_hc2})
+    record["load_after"] = load()
+    print(f"load (1 min) {record['load_after']:.2f} after")
+    write_record(record, args.json)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ from proeftuin.analysis import estimate_effects, threads
 from proeftuin.analysis.threads import SMALL_PROBLEM_CELLS, blas_threads
 
 
-def test_trial_sized_fits_use_one_thread_large_ones_every_thread():
+def test_trial_sized_fits_use_one_thread_large_ones_every_thread(monkeypatch):
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (0.1, 0.1, 0.1))
+    monkeypatch.setattr(threads.os, "cpu_count", lambda: 2)
     assert blas_threads(3_500, 10, 216) == 1
     assert blas_threads(100_000, 10, 216) is None
     assert blas_threads(SMALL_PROBLEM_CELLS, 0, 1) is None
@@ -35,5 +37,14 @@ def test_results_do_not_depend_on_the_threads(monkeypatch, rng):
     y, arm, x = rng.normal(size=(500, 3)), np.repeat(["c", "t"], 250), rng.normal(size=(500, 2))
     one = estimate_effects(y, arm, control="c", covariates=x)
     monkeypatch.setattr(threads, "SMALL_PROBLEM_CELLS", 0)
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     every = estimate_effects(y, arm, control="c", covariates=x)
     assert [e.std_error for e in every] == pytest.approx([e.std_error for e in one], rel=1e-12)
+
+
+def test_a_busy_machine_runs_even_large_fits_on_one_thread(monkeypatch):
+    monkeypatch.setattr(threads.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (2.0, 1.0, 1.0))
+    assert blas_threads(100_000, 10, 216) == 1
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (1.9, 3.0, 3.0))
+    assert blas_threads(100_000, 10, 216) is None

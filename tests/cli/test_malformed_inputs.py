@@ -300,7 +300,7 @@ def test_an_export_to_an_unusable_place_is_one_error_line(out: str, expect: str,
 
 
 def test_a_missing_municipality_key_is_one_error_line(copy: Trial, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PROEFTUIN_PSEUDONYM_SECRETS", json.dumps({"Tilburg": "tilburg-secret-0123456789-abcdefghijkl"}))
+    monkeypatch.setenv("PROEFTUIN_PSEUDONYM_SECRETS", json.dumps({"Tilburg": "tilburg-Hq4Zr8Wn2Kx6Tb9Lm3Pv7Cd1Jf5Gs0Ya-Ue_Io"}))
     monkeypatch.setenv("PROEFTUIN_SEAL_KEY", ENV["PROEFTUIN_SEAL_KEY"])
     people(fake_bsns(2, np.random.default_rng(4))).to_csv(copy.folder / "p.csv", index=False)
     result = CliRunner().invoke(app, ["enrol", str(copy.folder / "p.csv"), "--experiment", "utrecht", "--user", "cora",

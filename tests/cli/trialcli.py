@@ -62,7 +62,7 @@ def template_fixture(tmp_path_factory: pytest.TempPathFactory) -> Trial:
 
 def people(bsns: list[str]) -> pd.DataFrame:
     n = len(bsns)
-    return pd.DataFrame({"bsn": bsns, "enrolled_on": "2018-06-01", "age": 30, "sex": "f", "household": "single", "months_on_benefit": 24,
+    return pd.DataFrame({"bsn": bsns, "enrolled_on": "2018-06-01", "age": 30, "sex": "female", "household": "single", "months_on_benefit": 24,
                          "education": "low", "health": 6.0, "migration_background": False,
                          "distance_to_labour_market": (["far", "near"] * n)[:n]})
 

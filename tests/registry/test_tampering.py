@@ -41,8 +41,8 @@ from proeftuin.workflow.imports import import_outcomes, import_survey
 from trialkit import START
 
 SETTINGS = RegistrySettings(
-    pseudonym_secrets={"Utrecht": SecretStr("u-" + "k3y-Utrecht-0123456789abcdefXYZ")},
-    seal_key=SecretStr("seal-" + "0123456789abcdefghijklmnopqrstuvwxyz"),
+    pseudonym_secrets={"Utrecht": SecretStr("utrecht-R3pWq8ZtL5vXk2NsY7dH9gJmB4cF6aQe0uIo")},
+    seal_key=SecretStr("seal-Vb7Xk2Lq9Wm4Nz8Rt3Jc6Hd1Yf5Gs0Pa-Ue_Io"),
 )
 RANDOMIZED = "(SELECT participant_id FROM assignments)"
 FIRST_RANDOMIZED = "(SELECT participant_id FROM assignments WHERE sequence = 1)"

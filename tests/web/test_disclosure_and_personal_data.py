@@ -82,7 +82,7 @@ def test_the_footer_states_the_threshold_in_force(db_url: str, settings) -> None
 
 
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
-PERSON = {"experiment": "utrecht", "enrolled_on": "2018-06-01", "age": "30", "sex": "f", "household": "single",
+PERSON = {"experiment": "utrecht", "enrolled_on": "2018-06-01", "age": "30", "sex": "female", "household": "single",
           "months_on_benefit": "12", "education": "low", "health": "6", "distance_to_labour_market": "far"}
 
 

@@ -111,12 +111,12 @@ def _withdraw_one(engine) -> None:  # type: ignore[no-untyped-def]
     from proeftuin.registry.intake import record_consent
     from proeftuin.registry.models import Participant
     from proeftuin.registry.schemas import ConsentCreate
-    from proeftuin.workflow.demo import CONSENT_VERSION
+    from proeftuin.design import catalog_plan
 
     with session_scope(engine) as session:
         pseudonym = session.scalars(select(Participant.pseudonym).order_by(Participant.id).limit(1)).one()
         record_consent(session=session, actor=DEMO_ADMIN, slug="utrecht", consents=[
-            ConsentCreate(pseudonym=pseudonym, kind="withdrawn", text_version=CONSENT_VERSION, on=dt.date(2019, 10, 1))])
+            ConsentCreate(pseudonym=pseudonym, kind="withdrawn", text_version=catalog_plan("utrecht").consent_versions[0], on=dt.date(2019, 10, 1))])
 
 
 def test_small_experiment_is_suppressed_and_not_analysed(client: TestClient) -> None:

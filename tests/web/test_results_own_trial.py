@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from proeftuin.registry.audit import keyed_engine
 from proeftuin.registry import make_engine, migrate, session_scope
 from proeftuin.web import create_app
 from proeftuin.web.accounts import set_password
@@ -30,7 +31,7 @@ import own_trials  # noqa: E402
 def own_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     root = tmp_path_factory.mktemp("own-web")
     url = f"sqlite:///{root / 'zwolle.db'}"
-    engine = make_engine(url)
+    engine = keyed_engine(make_engine(url), own_trials.SETTINGS)  # the audit chain is keyed
     migrate(engine)
     own_trials.users(engine)
     with session_scope(engine) as session:

@@ -16,6 +16,7 @@ import statsmodels.api as sm
 from typer.testing import CliRunner
 
 from proeftuin.cli import app
+from proeftuin.registry.audit import keyed_engine
 from proeftuin.registry import make_engine, migrate
 
 import own_trials
@@ -28,7 +29,7 @@ ESTIMATE_TOL = 1e-10
 def db(tmp_path_factory: pytest.TempPathFactory) -> str:
     root = tmp_path_factory.mktemp("own")
     url = f"sqlite:///{root / 'zwolle.db'}"
-    engine = make_engine(url)
+    engine = keyed_engine(make_engine(url), own_trials.SETTINGS)  # the audit chain is keyed
     migrate(engine)
     own_trials.users(engine)
     for slug in own_trials.INDICES:
@@ -39,7 +40,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def engine(db: str):
-    engine = make_engine(db)
+    engine = keyed_engine(make_engine(db), own_trials.SETTINGS)
     yield engine
     engine.dispose()
 

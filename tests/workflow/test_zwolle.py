@@ -222,7 +222,8 @@ def test_a_baseline_correction_is_audited_and_refused_where_it_would_change_a_st
     with sqlite3.connect(trial.path) as con:
         assert con.execute("SELECT json_extract(covariates, '$.debts') FROM participants WHERE pseudonym = ?", (who,)).fetchone() == (0 if debts else 1,)
         payload = json.loads(con.execute("SELECT payload FROM audit_events WHERE action = 'correct'").fetchone()[0])
-    assert payload == {"changes": {"debts": {"from": bool(debts), "to": not debts}}, "reason": "typo at intake"}
+    assert payload["changes"] == {"debts": {"from": bool(debts), "to": not debts}} and payload["reason"] == "typo at intake"
+    assert len(payload["facts_sha256"]) == 64  # the corrected record's digest, which verify compares with the table
     assert run("verify", "--db", trial.db).exit_code == 0
 
 

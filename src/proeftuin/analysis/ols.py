@@ -19,10 +19,13 @@ t distribution with ``n - p`` (HC), ``G - 1`` (CR1) or the Satterthwaite (CR2) d
 Why our own code rather than a statsmodels loop: the design matrix is shared by every outcome,
 so one QR factorisation serves them all and the variance of every arm's coefficient for every
 outcome is a single matrix product ``(A_c^2 w) @ E^2``. That is what makes 216 outcome vectors
-take milliseconds instead of seconds (see ``bench/``). Outcomes with missing values are grouped
-by their missingness pattern; each pattern gets its own factorisation, and a row is left out only
-of the outcomes it lacks. Rows are streamed in chunks, so a million participants need little
-memory beyond the outcome matrix itself.
+take milliseconds instead of seconds (see ``bench/``). A row is left out only of the outcomes it
+lacks. With HC variances, outcomes with missing values are fitted together by the masked normal
+equations (:mod:`proeftuin.analysis.masked`), two passes however many missingness patterns there
+are; otherwise (and for the edge cases the masked path hands back) they are grouped by their
+pattern and each pattern gets its own factorisation. Rows are streamed in chunks, so a million
+participants need little memory beyond the outcome matrix itself; cluster-robust scores are
+summed per cluster by a sorted group-by, in linear time.
 """
 
 from __future__ import annotations
@@ -31,8 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg
-from threadpoolctl import threadpool_limits
+from scipy import linalg, sparse
 
 from proeftuin.analysis.inference import (
     LEVERAGE_ONE,
@@ -44,13 +46,21 @@ from proeftuin.analysis.inference import (
     TOO_FEW_OBSERVATIONS,
     ZERO_STANDARD_ERROR,
 )
+from proeftuin.analysis.masked import fit_masked
 from proeftuin.analysis.options import DEFAULT_LEVEL, VcovType, check_level, check_option
 from proeftuin.analysis.results import EffectColumns, EffectTable
-from proeftuin.analysis.threads import blas_threads
+from proeftuin.analysis.threads import blas_limit
 from proeftuin.analysis.vcov import LEVERAGE_ONE_AT, Clusters, cr1_factor, cr2_adjust, cr2_degrees_of_freedom, hc_weights
 
-_CHUNK_ELEMENTS = 1 << 20
-"""Outcome cells per streamed chunk (8 MB of float64): large enough for BLAS, small for memory."""
+_CHUNK_ELEMENTS = 1 << 16
+"""Outcome cells per streamed chunk (512 kB of float64): large enough for BLAS, small enough that a
+chunk's residuals stay in cache between their computation and their use (a trial of 3,500 x 216
+in one 6 MB block spent more time on fresh memory than on arithmetic)."""
+MASKED_FROM_COLUMNS = 2
+"""With HC variances and at least this many outcome columns with missing values, those columns
+are fitted by the masked normal equations (:mod:`proeftuin.analysis.masked`: two passes whatever
+the number of missingness patterns) instead of one QR factorisation per pattern; columns whose
+fit is not clear-cut there (see :func:`~proeftuin.analysis.masked.fit_masked`) go the QR way."""
 _RANK_TOLERANCE = 1e-10
 COLLINEAR_TOLERANCE = 1e-7
 """A covariate column adding at most this fraction of its norm beyond the earlier columns is
@@ -140,7 +150,12 @@ def independent_columns(x: np.ndarray, keep_first: int, label: str = "outcome") 
     the span, one decomposition decides every column. The first ``keep_first`` columns (intercept
     and arms) are never dropped; if one of them is dependent, that is an error.
     """
-    r = np.linalg.qr(x, mode="r")
+    r: np.ndarray = np.linalg.qr(x, mode="r")  # type: ignore[assignment]  # mode "r" returns R alone
+    return _independent_from_r(r, x, keep_first, label)
+
+
+def _independent_from_r(r: np.ndarray, x: np.ndarray, keep_first: int, label: str) -> np.ndarray:
+    """:func:`independent_columns` from the ``R`` of ``x``'s QR decomposition."""
     added = np.abs(np.diag(r))
     norms = np.linalg.norm(x, axis=0)
     keep = added > COLLINEAR_TOLERANCE * norms
@@ -149,17 +164,25 @@ def independent_columns(x: np.ndarray, keep_first: int, label: str = "outcome") 
     return keep
 
 
-def missingness_groups(y: np.ndarray) -> list[tuple[np.ndarray | None, np.ndarray]]:
-    """``(rows, columns)`` per missingness pattern of ``y``; ``rows`` ``None`` means every row.
-
-    ``rows`` is an index array of the observed rows shared by ``columns``. Columns without any
-    missing value are found by one reduction over ``y`` (no ``n x m`` mask is built for them).
-    """
+def _finite_column_sums(y: np.ndarray) -> np.ndarray:
+    """The column sums of ``y`` (``NaN`` where a value is missing); an infinite value is an error."""
     column_sums = y.sum(axis=0)
     if np.isinf(column_sums).any() and np.isinf(y).any():
         row, col = np.argwhere(np.isinf(y))[0]
         raise ValueError(f"outcome column {col} has an infinite value in row {row}")
-    has_nan = np.isnan(column_sums)
+    return column_sums
+
+
+def missingness_groups(
+    y: np.ndarray, column_sums: np.ndarray | None = None
+) -> list[tuple[np.ndarray | None, np.ndarray]]:
+    """``(rows, columns)`` per missingness pattern of ``y``; ``rows`` ``None`` means every row.
+
+    ``rows`` is an index array of the observed rows shared by ``columns``. Columns without any
+    missing value are found by one reduction over ``y`` (no ``n x m`` mask is built for them);
+    ``column_sums`` passes that reduction where the caller has it already.
+    """
+    has_nan = np.isnan(_finite_column_sums(y) if column_sums is None else column_sums)
     groups: list[tuple[np.ndarray | None, np.ndarray]] = []
     complete = np.flatnonzero(~has_nan)
     if complete.size:
@@ -222,7 +245,7 @@ def fit_linear(
     for HC2/HC3, an observation with leverage 1 carries weight in that term (elsewhere such an
     observation has no influence on the term and is left out of its variance, as in estimatr).
     """
-    with threadpool_limits(limits=blas_threads(x.shape[0], x.shape[1], columns.size)):
+    with blas_limit(x.shape[0], x.shape[1], columns.size):
         return _fit_linear(y, x, rows=rows, columns=columns, terms=terms, vcov=vcov, is_control=is_control,
                            clusters=clusters, instruments=instruments, label=label, droppable_from=droppable_from)
 
@@ -242,16 +265,18 @@ def _fit_linear(
     droppable_from: int | None,
 ) -> LinearFit:
     dropped: tuple[int, ...] = ()
+    basis = x if instruments is None else instruments
+    q, r = np.linalg.qr(basis)  # one decomposition decides the dropped columns and, if none, fits
     if droppable_from is not None and instruments is None:
-        keep = independent_columns(x, droppable_from, label)
+        keep = _independent_from_r(r, x, droppable_from, label) if x.shape[0] > x.shape[1] else \
+            independent_columns(x, droppable_from, label)
         if not keep.all():
             dropped = tuple(int(j) for j in np.flatnonzero(~keep))
-            x = x[:, keep]
+            x = basis = x[:, keep]
+            q, r = np.linalg.qr(basis)
     n, p = x.shape
     if n <= p:
         raise ValueError(f"{label}: {n} observations for {p} coefficients")
-    basis = x if instruments is None else instruments
-    q, r = np.linalg.qr(basis)
     diag = np.abs(np.diag(r))
     if diag.min() <= _RANK_TOLERANCE * diag.max():
         raise ValueError(
@@ -299,13 +324,7 @@ def _fit_linear(
         if g < 2:
             raise ValueError(f"{label}: {vcov} needs at least 2 clusters; got {g}")
         weights = a_terms if vcov != "CR2" else cr2_adjust(a_terms, q, clusters)
-        scores = np.zeros((len(terms), g, columns.size))
-        for start, stop, load in chunks:
-            resid = load() - x[start:stop] @ coef
-            indicator = clusters.indicator(start, stop)
-            for t in range(len(terms)):
-                scores[t] += indicator @ (weights[t, start:stop, None] * resid)
-        variance = np.einsum("tgm,tgm->tm", scores, scores)
+        variance = _cluster_sum_of_squares(y, x, rows, columns, coef, weights, clusters)
         if vcov == "CR1":
             variance *= cr1_factor(n, p, g)
         if vcov == "CR2":
@@ -317,6 +336,63 @@ def _fit_linear(
     reasons[:, high - low <= NO_VARIATION_RTOL * magnitude] = NO_VARIATION
     return LinearFit(coef=coef[terms], variance=variance, df=df, n=n, control_mean=control_mean,
                      not_estimable=reasons, dropped=dropped)
+
+
+def _cluster_sum_of_squares(
+    y: np.ndarray,
+    x: np.ndarray,
+    rows: np.ndarray | None,
+    columns: np.ndarray,
+    coef: np.ndarray,
+    weights: np.ndarray,
+    clusters: Clusters,
+) -> np.ndarray:
+    """``sum_g (w_tg' e_g)^2`` per term ``t`` and outcome: the cluster-robust meat, in linear time.
+
+    The rows are visited in cluster order (a stable sort of the codes; no copy when the data are
+    already sorted, as households usually are) in chunks of about :data:`_CHUNK_ELEMENTS` cells;
+    each chunk's weighted residuals are summed per cluster by one sparse product with a CSR matrix
+    whose rows are the chunk's clusters (their rows are consecutive: a sorted group-by, with no
+    ``G x m`` array; ``np.add.reduceat`` over the same boundaries was 5x slower on households),
+    squared and added up. A cluster cut by a chunk boundary carries its
+    partial sum into the next chunk. Time and memory are linear in ``n`` (no ``G x m`` array,
+    no indicator product).
+    """
+    codes = clusters.codes
+    n = codes.size
+    in_order = bool(np.all(codes[1:] >= codes[:-1]))
+    order = None if in_order else np.argsort(codes, kind="stable")
+    sorted_codes = codes if order is None else codes[order]
+    every_column = columns.size == y.shape[1] and bool(np.all(columns == np.arange(y.shape[1])))
+    size = max(256, _CHUNK_ELEMENTS // max(1, columns.size))
+    terms = weights.shape[0]
+    variance = np.zeros((terms, columns.size))
+    carry: np.ndarray | None = None
+    for start in range(0, n, size):
+        stop = min(n, start + size)
+        take = slice(start, stop) if order is None else order[start:stop]
+        source = take if rows is None else rows[take]
+        if isinstance(source, slice):
+            block = y[source] if every_column else y[source][:, columns]
+        else:
+            block = y[source] if every_column else y[np.ix_(source, columns)]
+        resid = block - x[take] @ coef
+        local = sorted_codes[start:stop]
+        bounds = np.r_[0, np.flatnonzero(local[1:] != local[:-1]) + 1]
+        # Row (t, g) of this CSR matrix holds term t's weights on cluster g's (consecutive) rows, so
+        # one sparse product sums every term's weighted residuals per cluster.
+        length = stop - start
+        indptr = np.r_[(bounds[None, :] + length * np.arange(terms)[:, None]).ravel(), terms * length]
+        summing = sparse.csr_matrix((weights[:, take].ravel(), np.tile(np.arange(length), terms), indptr),
+                                    shape=(terms * bounds.size, length))
+        sums = (summing @ resid).reshape(terms, bounds.size, -1)
+        if carry is not None:
+            sums[:, 0] += carry
+        open_cluster = stop < n and sorted_codes[stop] == local[-1]
+        carry = sums[:, -1].copy() if open_cluster else None
+        closed = sums[:, :-1] if open_cluster else sums
+        variance += np.einsum("tgm,tgm->tm", closed, closed)
+    return variance
 
 
 def _squared_residuals(block: np.ndarray, x: np.ndarray, coef: np.ndarray) -> np.ndarray:
@@ -431,7 +507,25 @@ def estimate_effects(
     n_used, n_arm = np.zeros(shape, dtype=int), np.zeros(shape, dtype=int)
     n_control, control_mean = np.zeros(shape, dtype=int), np.full(shape, np.nan)
     reasons, notes = np.full(shape, "", dtype=object), np.full(shape, "", dtype=object)
-    for rows, columns in missingness_groups(y):
+    column_sums = _finite_column_sums(y)
+    incomplete = np.flatnonzero(np.isnan(column_sums))
+    if x_all is not None and vcov.startswith("HC") and incomplete.size >= MASKED_FROM_COLUMNS:
+        with blas_limit(n, x_all.shape[1], incomplete.size):
+            masked = fit_masked(y, x_all, incomplete, arms=k, vcov=vcov, is_control=is_control)
+        done = incomplete[~masked.fallback]
+        estimate[done], variance[done] = masked.coef.T[~masked.fallback], masked.variance.T[~masked.fallback]
+        n_arm[done] = masked.n_arm.T[~masked.fallback]
+        for target, values in ((df, masked.df), (n_used, masked.n), (n_control, masked.n_control),
+                               (control_mean, masked.control_mean)):
+            target[done] = values[~masked.fallback, None]
+        reasons[done] = masked.not_estimable.T[~masked.fallback]
+        rest = incomplete[masked.fallback]
+        complete = np.setdiff1d(np.arange(m), incomplete)
+        groups: list[tuple[np.ndarray | None, np.ndarray]] = [(None, complete)] if complete.size else []
+        groups += [(rows, rest[columns]) for rows, columns in missingness_groups(y[:, rest])] if rest.size else []
+    else:
+        groups = missingness_groups(y, column_sums)
+    for rows, columns in groups:
         take = slice(None) if rows is None else rows
         counts = indicators[take].sum(axis=0).astype(int)
         controls = int(is_control[take].sum())

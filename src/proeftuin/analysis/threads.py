@@ -9,6 +9,12 @@ every core. :mod:`threadpoolctl` sets the limit for the duration of one fit.
 
 from __future__ import annotations
 
+import os
+from contextlib import AbstractContextManager, nullcontext
+from functools import cache
+
+from threadpoolctl import ThreadpoolController
+
 SMALL_PROBLEM_CELLS = 2_000_000
 """Below this many cells of design plus outcomes (``n * (p + m)``) a fit runs on one BLAS
 thread; at and above it BLAS uses its default (all cores). 2e6 cells is about 50,000 rows by
@@ -17,5 +23,24 @@ thread; at and above it BLAS uses its default (all cores). 2e6 cells is about 50
 
 def blas_threads(n: int, p: int, m: int) -> int | None:
     """``1`` for a problem of ``n`` rows, ``p`` design and ``m`` outcome columns below
-    :data:`SMALL_PROBLEM_CELLS`, else ``None`` (threadpoolctl: leave BLAS at its default)."""
-    return 1 if n * (p + m) < SMALL_PROBLEM_CELLS else None
+    :data:`SMALL_PROBLEM_CELLS`, or on a busy machine (a 1-minute load average of at least the
+    number of cores: BLAS threads would wait for cores and spin, 3-7x slower than one thread at
+    a load of 20 on 2 cores, see ``bench/bench_ols.py``); else ``None`` (leave BLAS at its
+    default, every core)."""
+    if n * (p + m) < SMALL_PROBLEM_CELLS or os.getloadavg()[0] >= (os.cpu_count() or 1):
+        return 1
+    return None
+
+
+@cache
+def _controller() -> ThreadpoolController:
+    """One inventory of the loaded BLAS libraries, made at the first fit (NumPy's and SciPy's
+    BLAS are loaded by then). ``threadpool_limits(...)`` re-scans every loaded library on each
+    call, which took some 20 ms on this machine: more than a trial-sized fit itself."""
+    return ThreadpoolController()
+
+
+def blas_limit(n: int, p: int, m: int) -> AbstractContextManager[object]:
+    """A context in which BLAS uses :func:`blas_threads` threads (nothing to do for ``None``)."""
+    limit = blas_threads(n, p, m)
+    return nullcontext() if limit is None else _controller().limit(limits=limit, user_api="blas")

@@ -96,11 +96,22 @@ def cr1_factor(n: int, p: int, g: int) -> float:
 def cr2_adjust(a: np.ndarray, q: np.ndarray, clusters: Clusters) -> np.ndarray:
     """Rows of ``A`` multiplied, cluster by cluster, by ``(I - H_gg)^{-1/2}`` (Bell-McCaffrey).
 
-    ``q`` is an orthonormal basis of the design's column space, so ``H_gg = Q_g Q_g'``. Clusters
-    of equal size are handled together by one batched eigen-decomposition, which keeps many small
-    clusters (households) fast.
+    ``q`` is an orthonormal basis of the design's column space, so ``H_gg = Q_g Q_g'`` has rank
+    at most ``r = min(s, p)`` for a cluster of ``s`` rows. With the eigen-decomposition of the
+    small ``r x r`` Gram matrix of ``Q_g`` (``Q_g Q_g' = U L U'`` if ``s <= p``, else
+    ``Q_g' Q_g = V L V'`` and ``U = Q_g V L^{-1/2}``), the pseudo-inverse square root is::
+
+        (I - H_gg)^{-1/2} = I + U ((1 - L)^{-1/2} - 1) U'
+                          = I + Q_g V diag(f(L)) V' Q_g',   f(l) = 1 / (r_l (1 + r_l)),  r_l = sqrt(1 - l)
+
+    (the second form needs no division by ``L``; ``f(l) = -1/l`` where ``1 - l`` is zero up to
+    round-off, which gives the Moore-Penrose inverse as clubSandwich does). So no ``s x s``
+    eigen-decomposition of a large cluster is needed: a cluster of 500 rows costs one ``p x p``
+    one. Clusters of equal size are handled together by one batched decomposition, which keeps
+    many small clusters (households) fast.
     """
     adjusted = np.empty_like(a)
+    p = q.shape[1]
     order = np.argsort(clusters.codes, kind="stable")
     sizes = np.bincount(clusters.codes, minlength=clusters.count)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
@@ -108,12 +119,21 @@ def cr2_adjust(a: np.ndarray, q: np.ndarray, clusters: Clusters) -> np.ndarray:
         which = np.flatnonzero(sizes == size)
         idx = order[starts[which][:, None] + np.arange(size)[None, :]]  # (G_s, size)
         qg = q[idx]  # (G_s, size, p)
-        resid_hat = np.eye(size)[None] - qg @ qg.transpose(0, 2, 1)
-        values, vectors = np.linalg.eigh(resid_hat)
-        safe = np.where(values > _EIGEN_ZERO, values, 1.0)
-        inv_sqrt = np.where(values > _EIGEN_ZERO, 1.0 / np.sqrt(safe), 0.0)
-        root = (vectors * inv_sqrt[:, None, :]) @ vectors.transpose(0, 2, 1)  # (G_s, size, size)
-        adjusted[:, idx] = np.einsum("tgs,gsr->tgr", a[:, idx], root)
+        a_g = a[:, idx]  # (t, G_s, size)
+        if size <= p:
+            values, u = np.linalg.eigh(qg @ qg.transpose(0, 2, 1))  # H_gg = U L U'
+            free = 1.0 - values
+            factor = np.where(free > _EIGEN_ZERO, 1.0 / np.sqrt(np.where(free > _EIGEN_ZERO, free, 1.0)) - 1.0, -1.0)
+            projected = np.einsum("tgs,gsr->tgr", a_g, u) * factor[None]
+            adjusted[:, idx] = a_g + np.einsum("tgr,gsr->tgs", projected, u)
+        else:
+            values, v = np.linalg.eigh(qg.transpose(0, 2, 1) @ qg)  # Q_g'Q_g = V L V'
+            free = 1.0 - values
+            root = np.sqrt(np.where(free > _EIGEN_ZERO, free, 1.0))
+            factor = np.where(free > _EIGEN_ZERO, 1.0 / (root * (1.0 + root)), -1.0 / np.maximum(values, _EIGEN_ZERO))
+            basis = qg @ v  # (G_s, size, p) = U L^{1/2}
+            projected = np.einsum("tgs,gsr->tgr", a_g, basis) * factor[None]
+            adjusted[:, idx] = a_g + np.einsum("tgr,gsr->tgs", projected, basis)
     return adjusted
 
 

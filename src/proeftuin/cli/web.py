@@ -17,6 +17,10 @@ from proeftuin.cli.app import DEFAULT_DB, DbOption, app, fail
 from proeftuin.cli.registry_commands import registry_errors, settings_or_fail, user_app
 
 
+WORKER_START_SECONDS = 120
+"""How long a worker process may take to start (import, migrate, build the app) before it is restarted."""
+
+
 @app.command()
 def serve(
     db: DbOption = DEFAULT_DB,
@@ -51,8 +55,10 @@ def serve(
         return
     # Several processes each build the app from the environment (the settings were checked above).
     os.environ[DB_ENVIRONMENT] = db
+    # A worker imports the analysis and report stack before it answers uvicorn's health check; on a
+    # busy machine that takes tens of seconds, and the default 5 s had every worker killed at start.
     uvicorn.run("proeftuin.web.environment:app_from_environment", factory=True, workers=workers, host=host, port=port,
-                proxy_headers=False)
+                proxy_headers=False, timeout_worker_healthcheck=WORKER_START_SECONDS)
 
 
 @user_app.command("password")

@@ -1,0 +1,104 @@
+"""Cluster-robust variances in linear time: the sorted group-by of the scores and the low-rank CR2
+adjustment give the same numbers as the direct formulas (issue 14, point 3)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from proeftuin.analysis import estimate_effects, ols
+from proeftuin.analysis.vcov import Clusters, cr2_adjust
+
+SAME = 1e-10
+ARMS = np.array(["control", "exemption", "intensive"])
+
+
+def full_eigen_cr2_adjust(a: np.ndarray, q: np.ndarray, clusters: Clusters) -> np.ndarray:
+    """The previous implementation: each cluster's full ``s x s`` block ``I - Q_g Q_g'``
+    eigen-decomposed, eigenvalues below 1e-12 treated as zero (pseudo-inverse square root)."""
+    adjusted = np.empty_like(a)
+    for g in range(clusters.count):
+        idx = np.flatnonzero(clusters.codes == g)
+        values, vectors = np.linalg.eigh(np.eye(idx.size) - q[idx] @ q[idx].T)
+        inv = np.where(values > 1e-12, 1.0 / np.sqrt(np.where(values > 1e-12, values, 1.0)), 0.0)
+        adjusted[:, idx] = a[:, idx] @ (vectors * inv) @ vectors.T
+    return adjusted
+
+
+def _design(rng, sizes, p_extra=2):
+    labels = np.repeat(np.arange(sizes.size), sizes)
+    rng.shuffle(labels)
+    n = labels.size
+    x = np.column_stack([np.ones(n), rng.integers(0, 2, n), rng.normal(size=(n, p_extra))])
+    return x, Clusters.from_labels(labels)
+
+
+@pytest.mark.parametrize("sizes", [
+    np.array([1, 2, 3, 4] * 20),              # households: s <= p, one batched s x s decomposition
+    np.array([40, 55, 70, 90, 120, 31, 8]),    # large unequal clusters: s > p, p x p decompositions
+    np.array([1, 1, 2, 3, 4, 5, 6, 7, 30]),     # both regimes at once
+])
+def test_low_rank_cr2_adjustment_equals_the_full_eigen_decomposition(rng, sizes):
+    x, clusters = _design(rng, sizes)
+    q, r = np.linalg.qr(x)
+    a = np.linalg.solve(r, q.T)
+    np.testing.assert_allclose(cr2_adjust(a, q, clusters), full_eigen_cr2_adjust(a, q, clusters), rtol=0, atol=SAME * np.abs(a).max())
+
+
+def test_low_rank_cr2_adjustment_takes_the_pseudo_inverse_where_a_cluster_has_leverage_one(rng):
+    # A covariate that is nonzero in one large cluster only: that cluster has H_gg with an
+    # eigenvalue 1 (I - H_gg singular), in both the s <= p and the s > p regimes.
+    for big in (3, 25):
+        sizes = np.array([big] + [2, 3, 4] * 15)
+        labels = np.repeat(np.arange(sizes.size), sizes)
+        n = labels.size
+        x = np.column_stack([np.ones(n), rng.integers(0, 2, n), rng.normal(size=n), np.where(labels == 0, rng.normal(size=n), 0.0)])
+        clusters = Clusters.from_labels(labels)
+        q, r = np.linalg.qr(x)
+        a = np.linalg.solve(r, q.T)
+        np.testing.assert_allclose(cr2_adjust(a, q, clusters), full_eigen_cr2_adjust(a, q, clusters), rtol=0, atol=SAME * np.abs(a).max())
+
+
+@pytest.mark.parametrize("vcov", ["CR0", "CR1", "CR2"])
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_scores_summed_per_cluster_across_chunk_boundaries_equal_one_block(rng, monkeypatch, vcov, shuffled):
+    sizes = rng.integers(1, 40, 60)
+    clusters = np.repeat(np.arange(sizes.size), sizes)
+    if shuffled:
+        rng.shuffle(clusters)
+    n = clusters.size
+    arm = ARMS[rng.integers(0, 3, n)]
+    outcomes = rng.normal(size=(n, 4)) + rng.normal(size=sizes.size)[clusters][:, None]
+    outcomes[rng.random(outcomes.shape) < 0.05] = np.nan
+    covariates = rng.normal(size=(n, 2))
+    run = lambda: estimate_effects(outcomes, arm, control="control", covariates=covariates, vcov=vcov, clusters=clusters)  # noqa: E731
+    whole = run()
+    monkeypatch.setattr(ols, "_CHUNK_ELEMENTS", 1)  # chunks of 256 rows: clusters cut at every boundary
+    chunked = run()
+    numbers = ["estimate", "std_error", "df"]
+    np.testing.assert_allclose(chunked.to_frame()[numbers].to_numpy(), whole.to_frame()[numbers].to_numpy(), rtol=SAME)
+
+
+@pytest.mark.parametrize("sizes", [
+    np.array([1, 2, 3, 4] * 12),        # households: every cluster in the s <= p regime
+    np.array([1, 2, 3, 4] * 6 + [25, 40]),  # with two large clusters in the s > p regime
+])
+def test_cr2_and_its_df_match_clubsandwich(rng, tmp_path, sizes):
+    from tests.analysis.rscript import run_r
+
+    cluster = np.repeat(np.arange(sizes.size), sizes)
+    n = cluster.size
+    arm = ARMS[rng.integers(0, 3, sizes.size)][cluster]
+    x1 = rng.normal(size=n)
+    y = 0.4 * (arm == "exemption") + 0.5 * x1 + rng.normal(size=sizes.size)[cluster] + rng.normal(size=n)
+    data = pd.DataFrame({"arm": arm, "y": y, "x1": x1, "cl": cluster})
+    out = run_r(
+        "f <- lm(y ~ factor(arm, levels = c('control', 'exemption', 'intensive')) + x1, data = d)\n"
+        "t <- coef_test(f, vcov = 'CR2', cluster = d$cl, test = 'Satterthwaite')\n"
+        "out <- list(se = unname(t$SE[2:3]), df = unname(t$df_Satt[2:3]))",
+        data, tmp_path, "clubSandwich",
+    )
+    table = estimate_effects(y, arm, control="control", covariates=x1[:, None], clusters=cluster)
+    np.testing.assert_allclose([e.std_error for e in table], out["se"], rtol=1e-8)
+    np.testing.assert_allclose([e.df for e in table], out["df"], rtol=1e-6)
