@@ -64,7 +64,11 @@ def people(plan: TrialPlan, n: int, seed: int) -> pd.DataFrame:
         elif spec.type == "boolean":
             frame[name] = np.where(rng.random(n) < 0.3, "true", "false")
         else:
-            frame[name] = rng.integers(int(spec.minimum or 0), int(spec.maximum or 100) + 1, n)
+            # ages 21-66: the benefit rules model the norms of art. 21 only, and the analysis pays benefits
+            low, high = int(spec.minimum or 0), int(spec.maximum or 100)
+            if name == "age":
+                low, high = max(low, 21), min(high, 66)
+            frame[name] = rng.integers(low, high + 1, n)
     frame["youngest_child_age"] = np.where(frame["household"] == "single-parent", rng.integers(0, 18, n).astype(str), "")
     if plan.clusters == "team":
         frame["team"] = rng.choice(["team-a", "team-b", "team-c", "team-d"], n)
@@ -274,6 +278,99 @@ def test_the_readme_example_plan_is_the_tested_two_arm_plan() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text("utf-8")
     block = readme.split("### Your own trial", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     assert TrialPlan.model_validate(yaml.safe_load(block)) == TrialPlan.from_yaml(PLANS / "zwolle-2arm.yaml")
+
+
+CR2_TOL = 1e-10
+
+
+def test_a_trial_with_team_clusters_is_analysed_with_cr2_on_its_teams(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The plan's ``clusters: team`` reaches the standard analysis: every effect equals a direct
+    ``estimate_effects`` (ANCOVA for the index) with CR2 on the participants' teams, and differs from HC2."""
+    from proeftuin.analysis import ancova_effects, estimate_effects
+    from proeftuin.analysis.trial import covariate_matrix
+    from proeftuin.registry import make_engine
+    from proeftuin.workflow.standard_analysis import analyze_stored, load_trial, trial_outcomes
+
+    trial = zwolle_trial(run, tmp_path, "zwolle-3arm.yaml", 90)
+    engine = make_engine(trial.db)
+    stored = load_trial(engine, trial.plan.experiment.slug)
+    engine.dispose()
+    results = analyze_stored(stored)
+    assert results.clusters == "team"
+    people = stored.data.participants
+    teams = people["team"].to_numpy(dtype=str)
+    arm, control = people["arm"].to_numpy(dtype=str), stored.data.spec.control.code
+    order = [a.code for a in stored.data.spec.arms]
+    outcomes = trial_outcomes(stored)
+    x = covariate_matrix(people, stored.covariates)
+    names = list(outcomes.period_names)
+
+    def direct(vcov: str, clusters: np.ndarray | None) -> dict[tuple[str, str], tuple[float, float]]:
+        table = estimate_effects(outcomes.period, arm, control=control, arms=order, outcome_names=names, covariates=x,
+                                 vcov=vcov, clusters=clusters)  # type: ignore[arg-type]
+        table += ancova_effects([outcomes.follow_up], outcomes.baseline, arm, control=control, arms=order,
+                                outcome_names=list(outcomes.indices), covariates=x, vcov=vcov, clusters=clusters)  # type: ignore[arg-type]
+        return {(e.term, e.outcome): (e.estimate, e.std_error) for e in table}
+
+    cr2, hc2 = direct("CR2", teams), direct("HC2", None)
+    assert {(e.term, e.outcome) for e in results.adjusted} == set(cr2)
+    assert all(e.vcov == "CR2" for e in (*results.adjusted, *results.unadjusted, *results.monthly))
+    for e in results.adjusted:
+        estimate, se = cr2[(e.term, e.outcome)]
+        assert e.estimate == pytest.approx(estimate, abs=CR2_TOL, nan_ok=True)
+        assert e.std_error == pytest.approx(se, rel=CR2_TOL, nan_ok=True)
+        assert e.estimate == pytest.approx(hc2[(e.term, e.outcome)][0], abs=CR2_TOL, nan_ok=True)  # same point estimates,
+    estimable = [e for e in results.adjusted if e.not_estimable is None]
+    assert len(estimable) >= 2 * 4  # two arms on the labour outcomes, benefit and the index at least
+    assert all(abs(e.std_error - hc2[(e.term, e.outcome)][1]) > 1e-6 for e in estimable)  # other variances
+
+
+def test_the_results_page_says_the_variances_are_clustered(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from proeftuin.registry import make_engine
+    from proeftuin.web.results import compute
+
+    trial = zwolle_trial(run, tmp_path, "zwolle-3arm.yaml", 90)
+    engine = make_engine(trial.db)
+    results = compute(engine, trial.plan.experiment.slug, 5)
+    dutch, english = results.body("nl", 5), results.body("en", 5)
+    engine.dispose()
+    assert "clustering per team (CR2" in dutch and "clustering by team (CR2" in english
+
+
+def test_a_trial_without_clusters_keeps_hc2(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from proeftuin.registry import make_engine
+    from proeftuin.workflow.standard_analysis import analyze_experiment
+
+    trial = zwolle_trial(run, tmp_path, "zwolle-2arm.yaml", 60)
+    assert trial.plan.clusters is None
+    engine = make_engine(trial.db)
+    results = analyze_experiment(engine, trial.plan.experiment.slug)
+    engine.dispose()
+    assert {e.vcov for e in results.adjusted} == {"HC2"} and results.clusters is None
+
+
+def test_analyze_on_a_team_trial_uses_cr2(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``analyze`` honours the trial plan's clusters: CR2 on the teams whatever HC variance the
+    analysis plan names (its HC variances assume independent people), equal to the standard analysis.
+    (Which units Romano-Wolf permutes: tests/analysis/test_trial_outcomes.py.)"""
+    from proeftuin.design.analysis_plan import AnalysisPlan
+    from proeftuin.registry import make_engine
+    from proeftuin.workflow.analyze import analyze_plan
+    from proeftuin.workflow.standard_analysis import analyze_experiment
+
+    trial = zwolle_trial(run, tmp_path, "zwolle-3arm.yaml", 90)
+    slug = trial.plan.experiment.slug
+    plan = AnalysisPlan.from_mapping({"families": {"labour": {"outcomes": ["work_27h", "benefit_paid"], "adjustment": "holm"}},
+                                      "estimator": {"vcov": "HC2"}})
+    engine = make_engine(trial.db)
+    run_ = analyze_plan(engine, slug=slug, plan=plan)
+    reference = analyze_experiment(engine, slug).unadjusted
+    engine.dispose()
+    assert {e.effect.vcov for e in run_.effects} == {"CR2"}
+    for item in run_.effects:
+        expected = reference.get(item.effect.outcome, item.effect.term)
+        assert item.effect.std_error == pytest.approx(expected.std_error, rel=CR2_TOL)
+        assert item.p_adjusted is not None and item.effect.p_value <= item.p_adjusted <= 1
 
 
 def test_the_same_consent_file_twice_records_nothing_more(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

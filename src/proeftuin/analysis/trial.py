@@ -11,6 +11,10 @@
   score (ANCOVA, :func:`~proeftuin.analysis.ancova.ancova_effects`, with the missing-indicator
   method for a missing baseline).
 
+Where the plan declares ``clusters`` (household or team, :func:`cluster_labels`), every variance is
+cluster-robust CR2 on those clusters (Bell and McCaffrey 2002, Pustejovsky and Tipton 2018, with
+Satterthwaite degrees of freedom) instead of HC2; each effect carries its ``vcov``.
+
 Outcomes are derived once (:func:`derive_outcomes`) and estimated by :func:`analyze_trial`; the
 survey indices are the trial's own (its plan's). Arms are pooled across trials by
 :func:`pool_groups`. Input are frames handed over by the caller;
@@ -28,7 +32,7 @@ import pandas as pd
 from proeftuin.analysis.ancova import ancova_effects, baseline_regressors
 from proeftuin.analysis.balance import covariate_frame
 from proeftuin.analysis.ols import estimate_effects
-from proeftuin.analysis.options import DEFAULT_LEVEL
+from proeftuin.analysis.options import DEFAULT_LEVEL, VcovType
 from proeftuin.analysis.pooling import PooledEffect, PoolingMethod, pool_effects
 from proeftuin.analysis.results import EffectTable
 from proeftuin.design.outcomes import (
@@ -42,6 +46,7 @@ from proeftuin.design.outcomes import (
     mean_per_person,
 )
 from proeftuin.design.plan import SurveyIndexSpec, TrialPlan
+from proeftuin.design.vocabulary import ClusterLevel
 from proeftuin.design.spec import ArmSpec, ExperimentSpec
 
 def index_definition(name: str, index: SurveyIndexSpec) -> OutcomeDefinition:
@@ -91,7 +96,8 @@ class TrialResults:
     adjusted version adds the baseline covariates); ``monthly``: adjusted effects per month,
     outcome names ``<outcome>@<month>``; ``n_randomized``: participants per arm; ``outcomes``:
     the definition of every outcome estimated (in report order: labour, income, survey);
-    ``not_estimable``: outcomes of the trial that could not be estimated, with the reason.
+    ``not_estimable``: outcomes of the trial that could not be estimated, with the reason;
+    ``clusters``: the plan's cluster level the variances are clustered on (CR2), ``None`` for HC2.
     """
 
     spec: ExperimentSpec
@@ -102,6 +108,7 @@ class TrialResults:
     level: float
     outcomes: tuple[OutcomeDefinition, ...] = ()
     not_estimable: dict[str, str] = field(default_factory=dict)
+    clusters: ClusterLevel | None = None
 
     def definition(self, name: str) -> OutcomeDefinition:
         """The definition of the estimated outcome ``name`` (a monthly ``name@t`` gives its outcome's)."""
@@ -119,6 +126,36 @@ def covariate_matrix(participants: pd.DataFrame, covariates: Sequence[str]) -> n
     if missing:
         raise KeyError(f"baseline covariate(s) {', '.join(missing)} are not in the participants' records")
     return covariate_frame(participants[list(covariates)])[0]
+
+
+CLUSTER_COLUMNS = {"household": "cluster", "team": "team"}
+"""The participants' column holding each cluster level of the plan (household pseudonym, team)."""
+
+
+def cluster_labels(plan: TrialPlan, participants: pd.DataFrame) -> np.ndarray | None:
+    """The ``(n,)`` cluster of every participant where the plan declares ``clusters``, else ``None``.
+
+    ``KeyError`` naming the column when a participant has none (intake refuses that, so it means
+    records stored before the plan declared its clusters)."""
+    if plan.clusters is None:
+        return None
+    column = CLUSTER_COLUMNS[plan.clusters]
+    labels = participants[column] if column in participants.columns else pd.Series(np.nan, index=participants.index)
+    if labels.isna().any():
+        raise KeyError(f"clusters: {plan.clusters}: {int(labels.isna().sum())} participants have no {column}")
+    return labels.to_numpy(dtype=str)
+
+
+def assignment_clusters(plan: TrialPlan, participants: pd.DataFrame) -> np.ndarray | None:
+    """The units of assignment for randomization inference: the households where the plan
+    randomizes them together (``randomization.cluster``), else ``None`` (people one by one).
+
+    Re-randomization must mirror the actual design: teams cluster the variance but are not
+    randomized whole (a team's members are in every arm), so they are not permuted whole."""
+    if not plan.randomization.cluster:
+        return None
+    labels = cluster_labels(plan, participants)
+    return labels if labels is not None else participants["cluster"].to_numpy(dtype=str)
 
 
 def _panel(months: pd.DataFrame, ids: np.ndarray, column: str) -> np.ndarray:
@@ -203,19 +240,23 @@ def analyze_trial(
     covariates: np.ndarray,
     *,
     level: float = DEFAULT_LEVEL,
+    clusters: np.ndarray | None = None,
 ) -> TrialResults:
     """Every arm against control on every outcome (see the module docstring for the estimators).
 
-    ``covariates``: the ``(n, q)`` baseline covariates of the adjusted estimates. A survey index
-    that nobody answered at a follow-up wave is not estimable (listed with the reason).
+    ``covariates``: the ``(n, q)`` baseline covariates of the adjusted estimates. ``clusters``:
+    the ``(n,)`` clusters of the plan (:func:`cluster_labels`); CR2 on them instead of HC2. A
+    survey index that nobody answered at a follow-up wave is not estimable (listed with the reason).
     """
     arm = participants["arm"].to_numpy(dtype=str)
     order = [a.code for a in spec.arms]
     control = spec.control.code
     names = list(outcomes.period_names)
+    vcov: VcovType = "HC2" if clusters is None else "CR2"
 
     def fit(y: np.ndarray, outcome_names: list[str], x: np.ndarray | None) -> EffectTable:
-        return estimate_effects(y, arm, control=control, arms=order, outcome_names=outcome_names, covariates=x, level=level)
+        return estimate_effects(y, arm, control=control, arms=order, outcome_names=outcome_names, covariates=x, level=level,
+                                vcov=vcov, clusters=clusters)
 
     unadjusted, adjusted = fit(outcomes.period, names, None), fit(outcomes.period, names, covariates)
     monthly = outcomes.monthly
@@ -230,9 +271,10 @@ def analyze_trial(
     measured = [name for name, ok in zip(outcomes.indices, answered, strict=True) if ok]
     if measured:
         follow, base = outcomes.follow_up[:, answered], outcomes.baseline[:, answered]
-        unadjusted += ancova_effects([follow], base, arm, control=control, arms=order, outcome_names=measured, level=level)
+        unadjusted += ancova_effects([follow], base, arm, control=control, arms=order, outcome_names=measured, level=level,
+                                     vcov=vcov, clusters=clusters)
         adjusted += ancova_effects([follow], base, arm, control=control, arms=order, outcome_names=measured, level=level,
-                                   covariates=covariates)
+                                   covariates=covariates, vcov=vcov, clusters=clusters)
     counts = pd.Series(arm).value_counts()
     known = {o.name: o for o in (*LABOUR_OUTCOMES, *INCOME_OUTCOMES)}
     definitions = (*(known[name] for name in names), *(o for o in outcomes.index_definitions if o.name in measured))

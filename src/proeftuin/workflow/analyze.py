@@ -9,11 +9,13 @@
    :func:`~proeftuin.analysis.ancova.baseline_regressors` as ANCOVA covariates. Plan covariates enter linearly (text columns as dummies,
    first level dropped), or interacted with the arms when ``estimator.lin`` (Lin 2013).
 3. Every arm is estimated against control on every outcome of every family (OLS, the plan's
-   robust variance, t intervals at the plan's level); the p-values are adjusted within each
+   robust variance, t intervals at the plan's level; CR2 on the trial plan's clusters where it
+   declares them, since the analysis plan's HC variances assume independent people); the p-values are adjusted within each
    family over all its arm x outcome hypotheses: ``holm`` and ``bh`` by
    :func:`~proeftuin.analysis.adjust_p_values`; ``romano-wolf`` by
    :func:`~proeftuin.analysis.romano_wolf` on the t statistics of ``resampling.draws``
-   re-randomizations within the experiment's strata (the randomization distribution under the
+   re-randomizations within the experiment's strata, whole households where the trial randomized
+   them together (:func:`~proeftuin.analysis.trial.assignment_clusters`) (the randomization distribution under the
    sharp null, so the step-down uses the joint distribution of the family's statistics).
 4. Pre-specified subgroups: the interaction tests of :func:`~proeftuin.analysis.subgroup_effects`.
 
@@ -31,6 +33,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from proeftuin.analysis import (
+    VcovType,
     Effect,
     EffectTable,
     PermutationDesign,
@@ -39,6 +42,7 @@ from proeftuin.analysis import (
     romano_wolf,
     subgroup_effects,
 )
+from proeftuin.analysis.trial import assignment_clusters, cluster_labels
 from proeftuin.design.analysis_plan import AnalysisPlan, PlanError
 from proeftuin.design.outcomes import OUTCOMES
 from proeftuin.registry import get_experiment, session_scope
@@ -101,6 +105,12 @@ class _Trial:
         self.order = [a.code for a in self.data.spec.arms]
         self.control = self.data.spec.control.code
         self.outcomes = trial_outcomes(trial)
+        try:
+            self.clusters = cluster_labels(trial.plan, people)
+            self.units = assignment_clusters(trial.plan, people)
+        except KeyError as exc:
+            raise PlanError(f"{self.data.slug}: {exc.args[0]}") from None
+        self.vcov: VcovType = self.plan.estimator.vcov if self.clusters is None else "CR2"
 
     def column(self, name: str, *, field: str) -> pd.Series:
         """The baseline column ``name`` named by the plan's ``field``; complete, or a :class:`PlanError`."""
@@ -135,7 +145,7 @@ class _Trial:
         """Every arm on every one of ``outcomes`` (outcome-major), labour outcomes in one pass."""
         arm = self.arm if arm is None else arm
         def fit(y: np.ndarray, names: list[str], covariates: np.ndarray) -> EffectTable:
-            return estimate_effects(y, arm, control=self.control, arms=self.order, level=self.plan.level, vcov=self.plan.estimator.vcov,
+            return estimate_effects(y, arm, control=self.control, arms=self.order, level=self.plan.level, vcov=self.vcov, clusters=self.clusters,
                                     lin=self.plan.estimator.lin, outcome_names=names, covariates=covariates if covariates.size else None)
 
         pieces: dict[str, EffectTable] = {}
@@ -153,14 +163,15 @@ class _Trial:
         return sum((pieces[o] for o in outcomes), EffectTable())
 
     def null_statistics(self, outcomes: Sequence[str], x: np.ndarray) -> np.ndarray:
-        """``(draws, hypotheses)`` t statistics over re-randomizations within the strata."""
+        """``(draws, hypotheses)`` t statistics over re-randomizations within the strata (of whole
+        households where they were randomized together)."""
         people = self.data.participants
         strata = people["stratum"].to_numpy(dtype=str) if "stratum" in people.columns else None
         vocabulary = np.array([self.control, *[a for a in self.order if a != self.control]])
         lookup = {label: code for code, label in enumerate(vocabulary)}
         codes = np.array([lookup[label] for label in self.arm])
         rng = np.random.default_rng(self.plan.resampling.seed)
-        draws = PermutationDesign(strata=strata).draw(codes, rng, self.plan.resampling.draws)
+        draws = PermutationDesign(strata=strata, clusters=self.units).draw(codes, rng, self.plan.resampling.draws)
         return np.array([[e.statistic for e in self.estimate(outcomes, x, vocabulary[d])] for d in draws])
 
 

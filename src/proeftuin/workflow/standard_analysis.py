@@ -10,7 +10,8 @@ outcome derivation) ``proeftuin analyze`` share:
    outcomes of the months, the benefit each arm's regime paid (:mod:`proeftuin.workflow.benefits`)
    and the trial's own survey indices, as its plan declares them;
 3. every arm is estimated against control on every outcome
-   (:func:`proeftuin.analysis.trial.analyze_trial`); balance of the baseline covariates and
+   (:func:`proeftuin.analysis.trial.analyze_trial`), with CR2 variances on the plan's clusters
+   (household pseudonym or team) where it declares them; balance of the baseline covariates and
    response to the survey by arm come with it (:func:`balance_of`, :func:`attrition_of`).
 
 A trial that cannot be analysed yet (nobody randomized to an arm, no outcome records) raises
@@ -19,7 +20,7 @@ A trial that cannot be analysed yet (nobody randomized to an arm, no outcome rec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sqlalchemy import Engine
@@ -29,6 +30,7 @@ from proeftuin.analysis.trial import (
     TrialOutcomes,
     TrialResults,
     analyze_trial,
+    cluster_labels,
     covariate_matrix,
     derive_outcomes,
 )
@@ -86,19 +88,23 @@ def check_analysable(trial: StoredTrial) -> np.ndarray:
     if data.months.empty:
         raise NotAnalysable(f"{data.slug}: no outcome records imported yet")
     try:
-        return covariate_matrix(data.participants, trial.covariates)
+        covariates = covariate_matrix(data.participants, trial.covariates)
+        cluster_labels(trial.plan, data.participants)  # every participant has the plan's cluster
     except KeyError as exc:
         raise NotAnalysable(f"{data.slug}: {exc.args[0]}") from None
+    return covariates
 
 
 def analyze_stored(trial: StoredTrial, *, level: float = DEFAULT_LEVEL) -> TrialResults:
     """The standard analysis of a loaded trial; :class:`NotAnalysable` when it cannot be done yet."""
     data = trial.data
     covariates = check_analysable(trial)
+    clusters = cluster_labels(trial.plan, data.participants)
     try:
-        return analyze_trial(data.spec, data.participants, trial_outcomes(trial), covariates, level=level)
+        results = analyze_trial(data.spec, data.participants, trial_outcomes(trial), covariates, level=level, clusters=clusters)
     except np.linalg.LinAlgError as exc:
         raise NotAnalysable(f"{data.slug}: the model cannot be estimated ({exc})") from None
+    return replace(results, clusters=trial.plan.clusters)
 
 
 def balance_of(trial: StoredTrial) -> BalanceTable:
