@@ -63,3 +63,20 @@ def test_downloads_work_for_a_trial_of_its_own(own_client: TestClient, download:
 def test_the_two_trials_pool_their_shared_group(own_client: TestClient) -> None:
     page = own_client.get("/results?lang=nl").text
     assert "<td>Extra Hulp</td><td>2</td><td>Zwolle 2026 (2 groepen): Extra begeleiding; Zwolle 2026 (3 groepen): Extra begeleiding</td>" in page
+
+
+def test_a_trial_without_the_profile_outcome_has_no_monthly_profiles() -> None:
+    # The bug: the results page raised KeyError for a plan that does not estimate work_8h (zwolle-2arm),
+    # because the monthly profiles were fixed to that outcome.
+    from types import SimpleNamespace
+
+    from proeftuin.design import catalog_experiment
+    from proeftuin.design.outcomes import LABOUR_OUTCOMES
+    from proeftuin.web.results import PROFILE_OUTCOME, Consort, ExperimentResults
+
+    spec = catalog_experiment("utrecht")
+    without = [o for o in LABOUR_OUTCOMES if o.name != PROFILE_OUTCOME]
+    results = ExperimentResults(spec=spec, consort=Consort("–", "0", "0", "0", []), trial=SimpleNamespace(outcomes=tuple(without)))  # type: ignore[arg-type]
+    assert not results.has_profiles
+    results.trial = SimpleNamespace(outcomes=tuple(LABOUR_OUTCOMES))  # type: ignore[assignment]
+    assert results.has_profiles

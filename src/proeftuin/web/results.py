@@ -127,7 +127,8 @@ class ExperimentResults:
             figures = [self.figure(o, lang, min_cell) for o in self.outcomes()] if self.trial else []
             context = {"r": self, "slug": self.spec.slug, "figures": figures, "min_cell": min_cell, "lang": lang,
                        "tr": (lambda nl, en: en if lang == "en" else nl),
-                       "profiles": self.profiles(lang) if self.trial else None, "monthly": self.monthly_table(min_cell) if self.trial else []}
+                       "profiles": self.profiles(lang) if self.has_profiles else None,
+                       "monthly": self.monthly_table(min_cell) if self.has_profiles else []}
             cached = Markup(templates.env.get_template("results_body.html").render(context))  # noqa: S704 - autoescaped template
             with self._lock:
                 self._bodies[lang] = cached
@@ -140,6 +141,11 @@ class ExperimentResults:
             if (lang, fmt) not in self._files:
                 self._files[(lang, fmt)] = self.downloads.render(lang, "pdf" if fmt == "pdf" else "html")
             return self._files[(lang, fmt)]
+
+    @property
+    def has_profiles(self) -> bool:
+        """Whether the trial estimated the outcome the monthly profiles show (a plan may leave it out)."""
+        return self.trial is not None and any(o.name == PROFILE_OUTCOME for o in self.trial.outcomes)
 
     def profiles(self, lang: Lang) -> Markup:
         assert self.trial is not None
