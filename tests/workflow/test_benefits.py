@@ -88,3 +88,15 @@ def test_the_streak_equals_a_plain_count_in_any_row_order(rows: list[tuple[int, 
     shuffle.shuffle(order)
     shuffled = frame.loc[order]
     np.testing.assert_array_equal(earning_streak(shuffled), np.asarray(expected)[order])
+
+
+def test_months_of_an_age_the_rules_do_not_model_have_no_amounts(records) -> None:
+    # The bug: one participant aged 18 (a plan may allow it) made the whole standard analysis fail with
+    # RulesError; now that person's months have no amounts and everyone else's are unchanged.
+    people, months = records
+    before = monthly_benefits(people, months)
+    young = people.assign(age=[18, 41])
+    after = monthly_benefits(young, months)
+    first = after["participant_id"] == 1
+    assert after.loc[first, ["norm", "benefit", "net_income"]].isna().all().all()
+    pd.testing.assert_frame_equal(after.loc[~first].reset_index(drop=True), before.loc[~first].reset_index(drop=True))

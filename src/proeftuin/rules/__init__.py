@@ -23,6 +23,7 @@ Public API::
 
 from __future__ import annotations
 
+from proeftuin.rules.ages import modelled_ages
 from proeftuin.rules.catalog import ParameterInfo, parameters
 from proeftuin.rules.cost_sharers import count_cost_sharers
 from proeftuin.rules.curves import exit_hours, income_curve
@@ -65,6 +66,7 @@ __all__ = [
     "income_curve",
     "minimum_hourly_wage",
     "minimum_wage",
+    "modelled_ages",
     "net_earnings",
     "parameters",
     "plot_income_curve",

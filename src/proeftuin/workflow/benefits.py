@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from proeftuin.rules import compute_benefits, net_earnings
+from proeftuin.rules import compute_benefits, modelled_ages, net_earnings
 
 BENEFIT_COLUMNS = ("participant_id", "month", "period", "regime", "disregard_month", "norm", "disregard", "benefit", "work_bonus", "net_income")
 
@@ -42,17 +42,24 @@ def monthly_benefits(participants: pd.DataFrame, months: pd.DataFrame) -> pd.Dat
     periods = pd.to_datetime(rows["period"]).to_numpy().astype("datetime64[D]")
     streak = earning_streak(months)
     youngest = pd.to_numeric(rows["youngest_child_age"], errors="coerce").to_numpy(dtype=float)
-    result = compute_benefits(
-        date=periods,
-        household=rows["household"].to_numpy(dtype=object),
-        earnings=net_earnings(rows["gross_earnings"].to_numpy(dtype=float), periods),
-        regime=rows["regime"].to_numpy(dtype=object),
-        age=rows["age"].to_numpy(dtype=float),
-        youngest_child_age=youngest,
-        disregard_month=np.maximum(streak, 1),
-        hours_per_week=rows["hours_per_week"].to_numpy(dtype=float),
-    )
+    age = rows["age"].to_numpy(dtype=float)
+    # Youth and pension-age norms are not modelled: those months get no amounts (missing), not an error.
+    low, high = modelled_ages(periods)
+    kept = np.flatnonzero((age >= low) & (age < high))
     out = rows[["participant_id", "month", "period", "regime"]].assign(disregard_month=streak)
     for column in ("norm", "disregard", "benefit", "work_bonus", "net_income"):
-        out[column] = np.round(getattr(result, column), 2)
+        out[column] = np.nan
+    if kept.size:
+        result = compute_benefits(
+            date=periods[kept],
+            household=rows["household"].to_numpy(dtype=object)[kept],
+            earnings=net_earnings(rows["gross_earnings"].to_numpy(dtype=float)[kept], periods[kept]),
+            regime=rows["regime"].to_numpy(dtype=object)[kept],
+            age=age[kept],
+            youngest_child_age=youngest[kept],
+            disregard_month=np.maximum(streak, 1)[kept],
+            hours_per_week=rows["hours_per_week"].to_numpy(dtype=float)[kept],
+        )
+        for column in ("norm", "disregard", "benefit", "work_bonus", "net_income"):
+            out.iloc[kept, out.columns.get_loc(column)] = np.round(getattr(result, column), 2)
     return out.loc[:, list(BENEFIT_COLUMNS)].reset_index(drop=True)
