@@ -185,7 +185,7 @@ def profile_figure(
     ax.axhline(0.0, color="#333333", linewidth=0.8)
     ax.set_title(title, fontsize=9, loc="left")
     ax.set_xlabel(t("month", lang), fontsize=8)
-    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncols=1)  # below the axes, off the bands
+    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.42), ncols=1)  # below the axes, off the bands
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return ax

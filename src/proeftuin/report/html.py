@@ -114,7 +114,7 @@ def profiles_svg(trials: Sequence[TrialResults], outcome: OutcomeDefinition, lan
     """Small multiples: the monthly effect on ``outcome`` per municipality."""
     columns = min(3, max(1, len(trials)))
     rows = -(-len(trials) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(10, 2.6 * rows), sharey=True, squeeze=False)
+    figure, axes = plt.subplots(rows, columns, figsize=(10, 3.2 * rows), sharey=True, squeeze=False)
     titles = trial_titles([r.spec for r in trials])
     for ax, results in zip(axes.ravel(), trials, strict=False):
         effects = [e for e in results.monthly if e.outcome.split("@")[0] == outcome.name]
