@@ -29,6 +29,7 @@ test: $(DEVSTAMP)
 	$(BIN)/ruff check --quiet src tests bench
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy src
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/site
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: $(DEVSTAMP)

@@ -38,7 +38,7 @@ SLUG = "groningen"
 PEOPLE = 3500
 PASSWORD = "bench-password-not-secret"
 SEED = 2017
-WEB_SECRET = "bench-web-secret-0123456789abcdefghijklmnop"
+WEB_SECRET = "bench-web-n6lOyRWKnuzBeiG8Qv8Uu5teShTEumamAUcJ"
 TARGET_P95_MS = 200.0
 PATH = f"/results/{SLUG}"
 THINK = 0.0
@@ -195,7 +195,7 @@ def main() -> None:
     (folder / "bench_web_app.py").write_text(SERVER.format(url=args.db, seed=SEED, secret=WEB_SECRET), encoding="utf-8")
     command = [sys.executable, "-m", "uvicorn", "bench_web_app:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
                "--no-access-log", "--workers", str(args.workers)]
-    server = subprocess.Popen(command, cwd=folder, env={**os.environ, "PYTHONPATH": str(folder)})
+    server = subprocess.Popen(command, cwd=folder, env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))})
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60

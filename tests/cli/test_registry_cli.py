@@ -21,8 +21,8 @@ from proeftuin.design import catalog_experiment
 from proeftuin.simulate.bsn import fake_bsns
 
 ENV = {
-    "PROEFTUIN_PSEUDONYM_SECRETS": json.dumps({"Utrecht": "utrecht-secret-0123456789-abcdefghijkl"}),
-    "PROEFTUIN_SEAL_KEY": "seal-key-0123456789-abcdefghijklmnopqrst",
+    "PROEFTUIN_PSEUDONYM_SECRETS": json.dumps({"Utrecht": "utrecht-2deBw_JFNtZXXqooGcbBYrE4U9--h8PvBs-bKBe_"}),
+    "PROEFTUIN_SEAL_KEY": "seal-4jmr2R8GIItCuHFJv-2G6njNt8k1UybspxqOo09M",
 }
 
 
@@ -171,7 +171,7 @@ def test_case_manager_may_not_export_and_researcher_may_not_randomize(trial, run
 
 def test_weak_secret_is_refused(tmp_path: Path, run, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("PROEFTUIN_SEAL_KEY", "changeme")
-    result = run("purge", "--user", "alice", "--db", f"sqlite:///{tmp_path / 'x.db'}")
+    result = run("purge", "--experiment", "utrecht", "--yes", "--user", "alice", "--db", f"sqlite:///{tmp_path / 'x.db'}")
     assert result.exit_code == 2
     assert "PROEFTUIN_SEAL_KEY is a default or trivial value" in result.stderr
 
@@ -181,7 +181,12 @@ def test_services_are_recorded_all_or_nothing_and_exported_per_arm(trial, run) -
     good = pd.DataFrame({"pseudonym": pseudonyms[:12], "on": "2018-07-01", "kind": "coaching", "minutes": 45})
     good.to_csv(folder / "services.csv", index=False)
     recorded = run("import", "services", str(folder / "services.csv"), "--experiment", "utrecht", "--user", "cora", "--db", db)
-    assert recorded.exit_code == 0 and "recorded 12 services" in recorded.stdout
+    assert recorded.exit_code == 0 and recorded.stdout.strip() == "imported: services.csv revision 1, 12 services"
+    # the same file twice doubled the services
+    again = run("import", "services", str(folder / "services.csv"), "--experiment", "utrecht", "--user", "cora", "--db", db)
+    assert again.exit_code == 0 and again.stdout.startswith("unchanged: services.csv")
+    with sqlite3.connect(trial["path"]) as con:
+        assert con.execute("SELECT count(*) FROM service_contacts").fetchone() == (12,)
     bad = good.assign(on=["2018-07-01"] * 11 + ["1 juli"])
     bad.to_csv(folder / "bad.csv", index=False)
     refused = run("import", "services", str(folder / "bad.csv"), "--experiment", "utrecht", "--user", "cora", "--db", db)
@@ -194,6 +199,7 @@ def test_services_are_recorded_all_or_nothing_and_exported_per_arm(trial, run) -
 def test_unseal_publishes_the_seed_and_verify_still_passes(trial, run) -> None:  # type: ignore[no-untyped-def]
     db = trial["db"]
     assert run("unseal", "--experiment", "utrecht", "--user", "cora", "--db", db).exit_code == 2  # admins only
+    assert run("experiment", "close", "--experiment", "utrecht", "--on", "2019-10-01", "--user", "alice", "--db", db).exit_code == 0
     opened = run("unseal", "--experiment", "utrecht", "--user", "alice", "--db", db)
     assert opened.exit_code == 0 and opened.stdout.startswith("unsealed utrecht: seed ")
     assert run("verify", "--db", db).exit_code == 0
@@ -240,3 +246,39 @@ def test_a_withdrawal_keeps_the_person_randomized_and_its_consent_decides_what_i
     assert used[ids[keeps]] == 2  # June and July, the month of withdrawal; not August
     assert ids[erases] not in used.index  # withdrew and asked that nothing be used
     assert used.drop([ids[keeps]]).eq(3).all()
+
+
+def test_the_lifecycle_on_the_command_line(trial, run) -> None:  # type: ignore[no-untyped-def]
+    """Issue 10: randomize --all with nobody waiting, unseal mid-trial and an unconfirmed purge are one-line errors (exit 2)."""
+    db = trial["db"]
+    nobody = run("randomize", "--all", "--experiment", "utrecht", "--on", "2018-06-03", "--user", "cora", "--db", db)
+    assert nobody.exit_code == 2 and "nobody in 'utrecht' is waiting for randomization" in nobody.stderr
+    early = run("unseal", "--experiment", "utrecht", "--user", "alice", "--db", db)
+    assert early.exit_code == 2 and "is recruiting: unseal is not allowed" in early.stderr
+    assert len(early.stderr.strip().splitlines()) == 1
+    closed = run("experiment", "close", "--experiment", "utrecht", "--on", "2019-10-01", "--user", "alice", "--db", db)
+    assert closed.exit_code == 0, closed.output
+    assert "\tclosed\t" in run("experiment", "list", "--user", "alice", "--db", db).stdout
+    unconfirmed = CliRunner().invoke(app, ["purge", "--experiment", "utrecht", "--on", "2099-01-01", "--user", "alice", "--db", db], input="utrech\n")
+    assert unconfirmed.exit_code == 2 and "not confirmed" in unconfirmed.stderr
+    purged = CliRunner().invoke(app, ["purge", "--experiment", "utrecht", "--on", "2099-01-01", "--user", "alice", "--db", db], input="utrecht\n")
+    assert purged.exit_code == 0 and "utrecht: 30 participants purged" in purged.stdout
+    assert run("verify", "--db", db).exit_code == 0
+
+
+def test_verify_prints_the_head_and_checks_a_kept_one(trial, run) -> None:  # type: ignore[no-untyped-def]
+    db = trial["db"]
+    head = run("verify", "--print-head", "--db", db).stdout.strip()
+    number, _, digest = head.partition(":")
+    assert number.isdigit() and len(digest) == 64
+    assert run("verify", "--head", head, "--db", db).exit_code == 0
+    with sqlite3.connect(trial["path"]) as con:
+        con.execute("DROP TRIGGER audit_events_no_delete")
+        con.execute("DELETE FROM audit_events WHERE id = ?", (int(number),))
+        con.execute("UPDATE audit_head SET last_id = last_id - 1, last_hash = (SELECT hash FROM audit_events WHERE id = ?)", (int(number) - 1,))
+        con.execute("DELETE FROM assignments WHERE sequence = 30")
+        con.execute("UPDATE seals SET allocated = 29")
+    assert run("verify", "--db", db).exit_code == 0  # the chain and the tables agree without the last randomization
+    kept = run("verify", "--head", head, "--db", db)
+    assert kept.exit_code == 1 and "the last events were deleted" in kept.stderr
+    assert run("verify", "--head", "nonsense", "--db", db).exit_code == 2

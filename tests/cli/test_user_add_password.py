@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from typer.testing import CliRunner
 
 from proeftuin.cli import app
 from proeftuin.registry import make_engine, session_scope
 from proeftuin.web.accounts import authenticate
+
+
+@pytest.fixture(autouse=True)
+def seal_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Adding a user is audited, and the audit chain is keyed from the seal key (issue 10)."""
+    monkeypatch.setenv("PROEFTUIN_SEAL_KEY", "seal-key-for-the-user-tests-0123456789ab")
 
 runner = CliRunner()
 PASSWORD = "correct horse battery staple"

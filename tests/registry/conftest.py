@@ -9,6 +9,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
+from proeftuin.registry.audit import keyed_engine
 from proeftuin.registry.db import make_engine, migrate, session_scope
 from proeftuin.registry.experiments import create_trial
 from proeftuin.registry.roles import Role, add_user
@@ -22,15 +23,17 @@ from trialkit import START, utrecht_plan
 @pytest.fixture
 def settings() -> RegistrySettings:
     return RegistrySettings(
-        pseudonym_secrets={"Utrecht": SecretStr("u-" + "k3y-Utrecht-0123456789abcdefXYZ"), "Tilburg": SecretStr("t-" + "k3y-Tilburg-0123456789abcdefXYZ")},
-        seal_key=SecretStr("seal-" + "0123456789abcdefghijklmnopqrstuvwxyz"),
+        pseudonym_secrets={"Utrecht": SecretStr("utrecht-scWsI9ktw8euYo6fmneNr0ZtdJdhs5216uzFDWLl"), "Tilburg": SecretStr("tilburg-56oj7D3XV8uIqOHTsfeoZl4B2ku_NAKhjdiC8YBE")},
+        seal_key=SecretStr("seal-qtTYVC3iGww5by5lGH5gR2Qwb6LI6RVCtRoySDUS"),
     )
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    """A migrated database of each kind, with users alice (admin), cora and carl (case managers), rob (researcher), aud (auditor)."""
-    engine = make_engine(db_url)
+def engine(db_url: str, settings: RegistrySettings) -> Iterator[Engine]:
+    """A migrated database of each kind, with users alice (admin), cora and carl (case managers), rob (researcher), aud (auditor).
+
+    Its sessions key the audit chain with the ``settings``' audit key."""
+    engine = keyed_engine(make_engine(db_url), settings)
     migrate(engine)
     with session_scope(engine) as session:
         add_user(session=session, actor=None, name="alice", role=Role.admin)

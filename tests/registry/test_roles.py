@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from proeftuin.registry.audit import keyed_engine
 from proeftuin.registry.db import make_engine, migrate, session_scope
 from proeftuin.registry.roles import PERMISSIONS, Operation, PermissionDenied, Role, add_user, authorize
 
 EXPECTED = {
     Role.admin: {"manage_users", "create_experiment", "list_experiments", "enrol", "consent", "randomize", "see_arm",
-                 "record_service", "import_data", "export_aggregate", "read_audit", "verify", "unseal", "purge"},
+                 "record_service", "import_data", "export_aggregate", "read_audit", "verify", "close", "unseal", "purge"},
     Role.case_manager: {"list_experiments", "enrol", "consent", "randomize", "see_arm", "record_service"},
     Role.researcher: {"list_experiments", "import_data", "export_pseudonymized", "export_aggregate", "run_analysis"},
     Role.auditor: {"list_experiments", "export_aggregate", "read_audit", "verify"},
@@ -22,8 +23,8 @@ def test_every_operation_is_in_the_matrix() -> None:
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
 @pytest.mark.parametrize("operation", list(Operation), ids=lambda o: o.value)
-def test_matrix(tmp_path, role: Role, operation: Operation) -> None:  # type: ignore[no-untyped-def]
-    engine = make_engine(f"sqlite:///{tmp_path / 'roles.db'}")
+def test_matrix(tmp_path, settings, role: Role, operation: Operation) -> None:  # type: ignore[no-untyped-def]
+    engine = keyed_engine(make_engine(f"sqlite:///{tmp_path / 'roles.db'}"), settings)
     migrate(engine)
     with session_scope(engine) as session:
         add_user(session=session, actor=None, name="root", role=Role.admin)

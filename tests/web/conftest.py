@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from proeftuin.registry.audit import keyed_engine
 from proeftuin.registry.db import make_engine, migrate, session_scope
 from proeftuin.registry.experiments import create_trial
 from proeftuin.registry.roles import Role, add_user
@@ -25,12 +26,13 @@ from trialkit import utrecht_plan  # noqa: E402
 PASSWORD = "correct horse battery staple"
 USERS = {"alice": Role.admin, "cora": Role.case_manager, "carl": Role.case_manager, "rob": Role.researcher, "aud": Role.auditor}
 VALID_BSN = "111222333"
+WEB_SECRET = "web-56oj7D3XV8uIqOHTsfeoZl4B2ku_NAKhjdiC8YBEqtTYVC3i"
 
 
 def _settings() -> RegistrySettings:
     return RegistrySettings(
-        pseudonym_secrets={"Utrecht": SecretStr("u-" + "k3y-Utrecht-0123456789abcdefXYZ")},
-        seal_key=SecretStr("seal-" + "0123456789abcdefghijklmnopqrstuvwxyz"),
+        pseudonym_secrets={"Utrecht": SecretStr("utrecht-7gI8I1H022WSqF82ZyzoJgCrDKCtsI3x3TkF")},
+        seal_key=SecretStr("seal-lS6MVbI8f9Yk4GMmpE_gwTeH7ya6xGVaCNMghr4O"),
     )
 
 
@@ -45,7 +47,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "web.db"
     settings = _settings()
     url = f"sqlite:///{path}"
-    engine = make_engine(url)
+    engine = keyed_engine(make_engine(url), settings)
     migrate(engine)
     with session_scope(engine) as session:
         for name, role in USERS.items():
@@ -64,7 +66,7 @@ def db_url(tmp_path: Path, template_db: Path) -> str:
 
 @pytest.fixture
 def client(db_url: str, settings: RegistrySettings) -> Iterator[TestClient]:
-    app = create_app(db_url, settings=settings, web_settings=WebSettings(secret=SecretStr("web-" + "0123456789abcdefghijklmnopqrstuvwxyz")))
+    app = create_app(db_url, settings=settings, web_settings=WebSettings(secret=SecretStr(WEB_SECRET)))
     with TestClient(app) as test_client:
         yield test_client
     app.state.engine.dispose()
@@ -97,7 +99,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     folder = tmp_path_factory.mktemp("demo")
     url = f"sqlite:///{folder / 'demo.db'}"
-    engine = make_engine(url)
+    engine = keyed_engine(make_engine(url), demo_settings(DEMO_SEED))
     migrate(engine)
     with session_scope(engine) as session:
         add_user(session=session, actor=None, name=ADMIN, role=Role.admin)
@@ -124,7 +126,7 @@ def demo_url(tmp_path: Path, demo_template: Path) -> str:
 def demo_client(demo_url: str) -> Iterator[TestClient]:
     from proeftuin.workflow.demo import demo_settings
 
-    app = create_app(demo_url, settings=demo_settings(DEMO_SEED), web_settings=WebSettings(secret=SecretStr("web-" + "0123456789abcdefghijklmnopqrstuvwxyz")))
+    app = create_app(demo_url, settings=demo_settings(DEMO_SEED), web_settings=WebSettings(secret=SecretStr(WEB_SECRET)))
     with TestClient(app) as test_client:
         yield test_client
     app.state.engine.dispose()

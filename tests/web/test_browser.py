@@ -26,7 +26,7 @@ import pytest
 import uvicorn
 from pydantic import SecretStr
 
-from conftest import DEMO_SEED, PASSWORD, RESEARCHER, VALID_BSN
+from conftest import DEMO_SEED, PASSWORD, RESEARCHER, VALID_BSN, WEB_SECRET
 from proeftuin.registry.settings import RegistrySettings
 from proeftuin.web import create_app
 from proeftuin.web.security import WebSettings
@@ -90,7 +90,7 @@ def _free_port() -> int:
 @contextmanager
 def _serve(db_url: str, settings: RegistrySettings) -> Iterator[str]:
     """The app served by uvicorn on a free loopback port, in a thread."""
-    app = create_app(db_url, settings=settings, web_settings=WebSettings(secret=SecretStr("web-" + "0123456789abcdefghijklmnopqrstuvwxyz")))
+    app = create_app(db_url, settings=settings, web_settings=WebSettings(secret=SecretStr(WEB_SECRET)))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -47,7 +47,7 @@ def test_bad_file_names_row_and_column_and_imports_nothing(client: TestClient) -
     assert page.status_code == 422
     assert "Niet geïmporteerd" in page.text
     assert "<td>wrong.csv</td><td>3</td><td>contract</td><td>&#39;forever&#39; is not one of none, temporary, permanent</td>" in page.text
-    assert "proeftuin-upload-" not in page.text  # the server's temporary folder is not shown
+    assert "proeftuin-uploads" not in page.text  # the server's temporary folder is not shown
     assert "Nog niets geïmporteerd." in page.text
 
 

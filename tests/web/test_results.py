@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from proeftuin.registry.db import session_scope
 
@@ -98,16 +100,23 @@ def test_results_are_cached_until_the_data_change(demo_client: TestClient) -> No
         first = state.results_cache.get(session, state.engine, "utrecht", MIN_CELL)
     with session_scope(state.engine) as session:
         assert state.results_cache.get(session, state.engine, "utrecht", MIN_CELL) is first
-    _enrol_one_more(demo_client)
+    _withdraw_one(state.engine)
+    state.results_cache.recheck()  # what a POST through this process does
     with session_scope(state.engine) as session:
         assert state.results_cache.get(session, state.engine, "utrecht", MIN_CELL) is not first
 
 
-def _enrol_one_more(client: TestClient) -> None:
-    login(client, DEMO_ADMIN)
-    person = {"experiment": "utrecht", "bsn": VALID_BSN, "enrolled_on": "2018-06-01", "age": "30", "sex": "female", "household": "single",
-              "months_on_benefit": "12", "education": "low", "health": "6", "distance_to_labour_market": "far"}
-    assert client.post("/intake/enrol", data={**person, "csrf_token": csrf(client)}, follow_redirects=False).status_code == 303
+def _withdraw_one(engine) -> None:  # type: ignore[no-untyped-def]
+    """A data change the closed demo trial still allows (issue 10: no enrolment after close): a withdrawal."""
+    from proeftuin.registry.intake import record_consent
+    from proeftuin.registry.models import Participant
+    from proeftuin.registry.schemas import ConsentCreate
+    from proeftuin.workflow.demo import CONSENT_VERSION
+
+    with session_scope(engine) as session:
+        pseudonym = session.scalars(select(Participant.pseudonym).order_by(Participant.id).limit(1)).one()
+        record_consent(session=session, actor=DEMO_ADMIN, slug="utrecht", consents=[
+            ConsentCreate(pseudonym=pseudonym, kind="withdrawn", text_version=CONSENT_VERSION, on=dt.date(2019, 10, 1))])
 
 
 def test_small_experiment_is_suppressed_and_not_analysed(client: TestClient) -> None:

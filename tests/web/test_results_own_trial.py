@@ -38,7 +38,7 @@ def own_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]
     for slug in own_trials.INDICES:
         own_trials.build(engine, slug, root / "files")
     engine.dispose()
-    app = create_app(url, settings=own_trials.SETTINGS, web_settings=WebSettings(secret=SecretStr("web-" + "0123456789abcdefghijklmnopqrstuvwxyz")))
+    app = create_app(url, settings=own_trials.SETTINGS, web_settings=WebSettings(secret=SecretStr("web-ZwVnn6BRe88wlaxckP77V5VDJOCOPCS0ZA2iSU0J")))
     with TestClient(app) as client:
         login(client, own_trials.RESEARCHER)
         yield client

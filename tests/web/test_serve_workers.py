@@ -18,9 +18,9 @@ from typer.testing import CliRunner
 from proeftuin.cli import app
 
 ENV = {
-    "PROEFTUIN_WEB_SECRET": "web-secret-for-the-workers-test-0123456789",
-    "PROEFTUIN_SEAL_KEY": "seal-key-for-the-workers-test-0123456789ab",
-    "PROEFTUIN_PSEUDONYM_SECRETS": '{"Utrecht": "utrecht-secret-for-the-workers-test-0123"}',
+    "PROEFTUIN_WEB_SECRET": "web-n6lOyRWKnuzBeiG8Qv8Uu5teShTEumamAUcJPWTn",
+    "PROEFTUIN_SEAL_KEY": "seal-BbCLLVjtmotuzN8fqx2lzSmh_QSDFTFiNcUAs8tk",
+    "PROEFTUIN_PSEUDONYM_SECRETS": '{"Utrecht": "utrecht-N6ePm4Psb_2rU67EEoiqSpx94HfplsgMZb1HO_D-"}',
 }
 
 

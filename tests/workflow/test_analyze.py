@@ -18,10 +18,11 @@ from typer.testing import CliRunner
 
 from proeftuin.cli import app
 from proeftuin.design.analysis_plan import AnalysisPlan, PlanError
+from proeftuin.registry.audit import keyed_engine
 from proeftuin.registry import make_engine, session_scope
 from proeftuin.registry.models import AuditEvent
 from proeftuin.workflow.analyze import EXPLORATORY, analyze_plan
-from proeftuin.workflow.demo import run_demo
+from proeftuin.workflow.demo import DEFAULT_SEED, demo_settings, run_demo
 from proeftuin.workflow.standard_analysis import analyze_experiment
 
 SLUG = "tilburg"
@@ -49,7 +50,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def engine(demo_db: str):
-    engine = make_engine(demo_db)
+    engine = keyed_engine(make_engine(demo_db), demo_settings(DEFAULT_SEED))  # analysis runs are audited
     yield engine
     engine.dispose()
 
@@ -132,7 +133,8 @@ def test_plan_that_does_not_fit_is_refused(engine, plan: dict, extra: list[str],
     assert str(caught.value).startswith(message)
 
 
-def test_cli_json_states_the_hash_and_labels(demo_db: str, tmp_path: Path) -> None:
+def test_cli_json_states_the_hash_and_labels(demo_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROEFTUIN_SEAL_KEY", demo_settings(DEFAULT_SEED).seal_key.get_secret_value())  # the run is audited, keyed
     path = tmp_path / "plan.yaml"
     path.write_text(json.dumps(PLAN), "utf-8")  # JSON is YAML
     result = runner.invoke(app, ["analyze", "--experiment", SLUG, "--plan", str(path), "--db", demo_db,

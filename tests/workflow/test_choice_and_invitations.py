@@ -18,8 +18,8 @@ from proeftuin.design import catalog_plan
 from proeftuin.simulate.bsn import fake_bsns
 
 ENV = {
-    "PROEFTUIN_PSEUDONYM_SECRETS": json.dumps({"Groningen": "groningen-secret-0123456789-abcdefghijk"}),
-    "PROEFTUIN_SEAL_KEY": "seal-key-0123456789-abcdefghijklmnopqrst",
+    "PROEFTUIN_PSEUDONYM_SECRETS": json.dumps({"Groningen": "groningen-Qm7xV2pLk9sR4tYw8ZcN3bH6jF1dG5aE0uIoPq"}),
+    "PROEFTUIN_SEAL_KEY": "seal-7DZoTLHHsVqNsNdcQdB8U8S8mgKZTf4meqsL2CgK",
 }
 N = 40
 

@@ -25,8 +25,8 @@ from proeftuin.simulate.bsn import fake_bsns
 
 PLANS = Path(__file__).parent / "plans"
 ENV = {
-    "PROEFTUIN_PSEUDONYM_SECRETS": json.dumps({"Zwolle": "zwolle-secret-0123456789-abcdefghijklmn"}),
-    "PROEFTUIN_SEAL_KEY": "seal-key-0123456789-abcdefghijklmnopqrst",
+    "PROEFTUIN_PSEUDONYM_SECRETS": json.dumps({"Zwolle": "zwolle-fw3jGNWZ6zUWh4u4MMsxMuaSOtektEi8V4zfdGzL"}),
+    "PROEFTUIN_SEAL_KEY": "seal-7DZoTLHHsVqNsNdcQdB8U8S8mgKZTf4meqsL2CgK",
 }
 
 
@@ -273,3 +273,13 @@ def test_the_readme_example_plan_is_the_tested_two_arm_plan() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text("utf-8")
     block = readme.split("### Your own trial", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     assert TrialPlan.model_validate(yaml.safe_load(block)) == TrialPlan.from_yaml(PLANS / "zwolle-2arm.yaml")
+
+
+def test_the_same_consent_file_twice_records_nothing_more(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Issue 10: idempotent input of every kind; a consent file given again doubled every consent.
+    trial = zwolle_trial(run, tmp_path, "zwolle-2arm.yaml", 60)
+    again = run("consent", str(tmp_path / "consent.csv"), "--experiment", trial.plan.experiment.slug, "--user", "cora", "--db", trial.db)
+    assert again.exit_code == 0, again.output
+    assert again.stdout.strip() == "recorded 0 consents"
+    with sqlite3.connect(trial.path) as con:
+        assert con.execute("SELECT count(*) FROM consents").fetchone()[0] == 60

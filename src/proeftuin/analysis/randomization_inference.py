@@ -120,7 +120,8 @@ def randomization_inference(
     confidence_interval:
         Also invert the test for a constant effect: ``extra["ri_ci_low"]``, ``extra["ri_ci_high"]``
         at ``level`` (difference statistic; not with covariates).
-    Other parameters as :func:`~proeftuin.analysis.estimate_effects`.
+    outcome_names, covariates, arms, level:
+        As :func:`~proeftuin.analysis.estimate_effects`.
     """
     check_option("statistic", statistic, RiStatistic)
     check_level(level)

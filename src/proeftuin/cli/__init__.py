@@ -21,6 +21,8 @@ from proeftuin.cli import web as _web  # noqa: F401,E402
 from proeftuin.cli import diagnose as _diagnose  # noqa: F401,E402
 from proeftuin.cli import report as _report  # noqa: F401,E402
 from proeftuin.cli import participant as _participant  # noqa: F401,E402
+from proeftuin.cli import register as _register  # noqa: F401,E402
+from proeftuin.cli import simulate as _simulate  # noqa: F401,E402
 
 
 def main() -> None:

@@ -27,8 +27,10 @@ class InputError(Exception):
 
 
 def fail(message: str) -> "typer.Exit":
-    """Print ``message`` as one error line on stderr and return an exit with code 2."""
-    typer.echo(f"error: {message}", err=True)
+    """Print ``message`` as one error line on stderr (BSN-like values masked) and return an exit with code 2."""
+    from proeftuin.registry.pseudonym import mask_bsns
+
+    typer.echo(f"error: {mask_bsns(' '.join(str(message).split()))}", err=True)
     return typer.Exit(code=2)
 
 

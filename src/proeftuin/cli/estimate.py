@@ -15,9 +15,32 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()] if value else []
 
 
+def _is_dataset(path: Path) -> bool:
+    """A folder or glob of Parquet parts (not one file): read by the register-scale reader."""
+    return path.is_dir() or any(ch in str(path) for ch in "*?[")
+
+
+def _estimate_on_engine(engine: str, spark_master: str | None, path: Path, *, extras: dict[str, object], **options: object):  # noqa: ANN202
+    """``estimate --engine``: the register-scale use case; options it does not offer are errors."""
+    from proeftuin.analysis.options import check_option
+    from proeftuin.scale import Engine
+    from proeftuin.workflow.register import estimate_dataset
+
+    check_option("--engine", engine, Engine)
+    if engine != "memory":
+        for flag, value in extras.items():
+            if value is not None:
+                raise ValueError(f"{flag} is not available with --engine {engine}; use --engine memory")
+    elif any(value is not None for value in extras.values()):
+        raise ValueError("a Parquet folder or glob is estimated without --covariates or --lin")
+    if spark_master is not None and engine != "spark":
+        raise ValueError("--spark-master is for --engine spark")
+    return estimate_dataset(path, engine=engine, spark_master=spark_master, **options)  # type: ignore[arg-type]
+
+
 @app.command()
 def estimate(
-    file: Annotated[Path, typer.Argument(help="CSV or Parquet file, one row per participant.")],
+    file: Annotated[Path, typer.Argument(help="CSV or Parquet file, one row per participant (Parquet: also a folder or glob).")],
     outcome: Annotated[list[str], typer.Option("--outcome", help="Outcome column (repeat for more).")],
     arm: Annotated[str, typer.Option("--arm", help="Column holding each participant's arm.")],
     control: Annotated[str, typer.Option("--control", help="Value of --arm that marks the control group.")],
@@ -32,6 +55,8 @@ def estimate(
     wild_bootstrap: Annotated[int | None, typer.Option("--wild-bootstrap", help="Add wild cluster bootstrap p-values and intervals from N draws (needs --cluster; few clusters).")] = None,
     wild_weights: Annotated[str, typer.Option("--wild-weights", help="Weights of --wild-bootstrap: rademacher or webb.")] = "rademacher",
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
+    engine: Annotated[str, typer.Option("--engine", help="memory (numpy, the reference), duckdb or spark (Parquet at register scale).")] = "memory",
+    spark_master: Annotated[str | None, typer.Option("--spark-master", help="Spark master URL for --engine spark (default local[*]).")] = None,
 ) -> None:
     """Estimate the intent-to-treat effect of every arm on every outcome (OLS, robust SE, t intervals)."""
     from proeftuin.workflow.estimate import estimate_file
@@ -39,7 +64,10 @@ def estimate(
     if not 0.0 < level < 1.0:
         raise fail(f"--level must be between 0 and 1; got {level}")
     try:
-        effects = estimate_file(
+        effects = _estimate_on_engine(
+            engine, spark_master, file, outcomes=outcome, arm=arm, control=control, strata=strata, cluster=cluster,
+            vcov=vcov, level=level, ri_draws=ri, seed=seed, extras={"--covariates": covariates, "--lin": lin or None},
+        ) if engine != "memory" or _is_dataset(file) else estimate_file(
             file, outcomes=outcome, arm=arm, control=control, covariates=_split(covariates), level=level,
             vcov=vcov, cluster=cluster, strata=strata, lin=lin, ri_draws=ri, seed=seed,  # type: ignore[arg-type]
             wild_draws=wild_bootstrap, wild_weights=wild_weights,  # type: ignore[arg-type]

@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 
 from proeftuin.cli.app import DEFAULT_DB, DbOption, app, fail
-from proeftuin.cli.registry_commands import UserOption, registry_errors, settings_or_fail
+from proeftuin.cli.registry_commands import DateOption, ExperimentOption, UserOption, registry_errors, settings_or_fail
 
 experiment_app = typer.Typer(
-    help="Experiments: create one from its plan (sealing its randomization), list them; print a plan template or the plan schema.",
+    help="Experiments: create one from its plan (sealing its randomization), close its recruitment, list them; "
+    "print a plan template or the plan schema.",
     no_args_is_help=True,
 )
 app.add_typer(experiment_app, name="experiment")
@@ -40,6 +41,25 @@ def create(
         typer.echo(f"created {trial_plan.experiment.slug}: {seal.method} ({seal.version}); seed commitment SHA-256 {seal.commitment}")
 
 
+@experiment_app.command("close")
+def close(experiment: ExperimentOption, user: UserOption, on: DateOption = None, db: DbOption = DEFAULT_DB) -> None:
+    """End recruitment: no enrolment, consent or randomization after this; the seed may then be unsealed."""
+    import datetime as dt
+
+    from proeftuin.registry.db import make_engine, migrate, session_scope
+    from proeftuin.registry.experiments import close as close_trial
+
+    try:
+        when = dt.date.fromisoformat(on) if on else dt.date.today()
+    except ValueError:
+        raise fail(f"--on: {on!r} is not a date (YYYY-MM-DD)") from None
+    engine = make_engine(db)
+    migrate(engine)
+    with registry_errors(), session_scope(engine) as session:
+        close_trial(session=session, actor=user, slug=experiment, on=when)
+    typer.echo(f"closed {experiment}: recruitment ended on {when}")
+
+
 @experiment_app.command("list")
 def list_(user: UserOption, db: DbOption = DEFAULT_DB) -> None:
     """The experiments in the registry, with their seal commitment and numbers randomized."""
@@ -55,7 +75,7 @@ def list_(user: UserOption, db: DbOption = DEFAULT_DB) -> None:
         authorize(session=session, actor=user, operation=Operation.list_experiments)
         for experiment, seal in session.execute(select(Experiment, Seal).outerjoin(Seal, Seal.experiment_id == Experiment.id).order_by(Experiment.id)):
             sealed = f"{seal.method}, {seal.allocated} randomized, commitment {seal.commitment[:16]}..." if seal else "no sealed randomization"
-            typer.echo(f"{experiment.slug}\t{experiment.municipality}\t{experiment.start_date} - {experiment.end_date}\t{sealed}")
+            typer.echo(f"{experiment.slug}\t{experiment.municipality}\t{experiment.start_date} - {experiment.end_date}\t{experiment.status}\t{sealed}")
 
 
 @experiment_app.command("template")

@@ -44,7 +44,7 @@ def settings_or_fail() -> RegistrySettings:
         return RegistrySettings()
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise fail(f"settings: {first['msg']}") from None
+        raise fail(f"settings: {first['msg'].removeprefix('Value error, ')}") from None
 
 
 @contextmanager
@@ -67,11 +67,13 @@ def registry_errors() -> Iterator[None]:
 
 
 def _engine(db: str):  # type: ignore[no-untyped-def]
-    from proeftuin.registry.db import make_engine, migrate
+    """The registry at ``db``, migrated; an unsupported or unreachable database is one error line."""
+    from proeftuin.workflow.database import DatabaseUnavailable, writable_registry
 
-    engine = make_engine(db)
-    migrate(engine)
-    return engine
+    try:
+        return writable_registry(db)
+    except DatabaseUnavailable as exc:
+        raise fail(str(exc)) from None
 
 
 def _date(text: str | None) -> dt.date:
@@ -159,11 +161,11 @@ def read_rows(file: Path, model: type[ModelT], defaults: dict[str, object] | Non
     :class:`TabularError` naming the row and the column, never the value (it may be personal)."""
     from pydantic import ValidationError
 
-    from proeftuin.workflow.tabular import TabularError, read_table, spreadsheet_row
+    from proeftuin.workflow.tabular import TabularError, read_table, spreadsheet_row, text_records
 
     items = []
-    for index, row in enumerate(read_table(file).to_dict("records")):
-        record = {**(defaults or {}), **{k: v for k, v in row.items() if v not in ("", None)}}
+    for index, row in enumerate(text_records(read_table(file))):  # a Dutch file's decimal commas read
+        record = {**(defaults or {}), **row}
         try:
             items.append(model.model_validate(record))
         except ValidationError as exc:
@@ -308,13 +310,13 @@ def import_services(
     from proeftuin.workflow.imports import import_services as run
 
     with registry_errors():
-        count = run(_engine(db), file, slug=experiment, actor=user)
-    typer.echo(f"recorded {count} services from {file.name}")
+        result = run(_engine(db), file, slug=experiment, actor=user)
+    typer.echo(f"{result.status}: {file.name} revision {result.revision}, {result.rows} services")
 
 
 @app.command()
 def unseal(experiment: ExperimentOption, user: UserOption, db: DbOption = DEFAULT_DB) -> None:
-    """Publish an experiment's randomization seed (after the trial, or for an audit); it is checked against the commitment."""
+    """Publish a closed experiment's randomization seed; it is checked against the commitment."""
     from proeftuin.registry.db import session_scope
     from proeftuin.registry.experiments import unseal as run
 
@@ -328,10 +330,13 @@ def unseal(experiment: ExperimentOption, user: UserOption, db: DbOption = DEFAUL
 def verify(
     db: DbOption = DEFAULT_DB,
     user: Annotated[Optional[str], typer.Option("--user", help="The acting user (admin or auditor), checked when given.")] = None,
+    head: Annotated[Optional[str], typer.Option("--head", help="A head kept outside the database (ID:HASH from --print-head); the chain must still hold it.")] = None,
+    print_head: Annotated[bool, typer.Option("--print-head", help="Print only the chain's head (ID:HASH) to keep outside the database.")] = False,
 ) -> None:
-    """Recompute every allocation from the sealed seed and check the audit chain: exit 0 intact, 1 otherwise."""
+    """Recompute every allocation, the keyed audit chain and every fact against it: exit 0 intact, 1 otherwise."""
     from pydantic import ValidationError
 
+    from proeftuin.registry.audit import format_head
     from proeftuin.registry.db import session_scope
     from proeftuin.registry.settings import RegistrySettings
     from proeftuin.registry.verify import verify_registry
@@ -339,14 +344,20 @@ def verify(
     try:
         settings: RegistrySettings | None = RegistrySettings()
     except ValidationError:
-        settings = None  # sealed experiments are then reported as not checkable
+        settings = None  # sealed experiments and the keyed chain are then reported as not checkable
     with registry_errors(), session_scope(_engine(db)) as session:
-        report = verify_registry(session=session, actor=user, settings=settings)
+        report = verify_registry(session=session, actor=user, settings=settings, head=head)
     if not report.intact:
-        typer.echo(f"verify: {report.problems[0]}", err=True)
+        typer.echo(f"verify: {report.problems[0]}" + (f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""), err=True)
         raise typer.Exit(code=1)
+    if print_head:
+        typer.echo(format_head(report.audit_events, report.head_hash))
+        return
+    legacy = f" ({report.legacy_events} of them an unkeyed legacy chain, from before migration 0006)" if report.legacy_events else ""
     typer.echo(f"intact: {report.experiments} experiments, {report.allocations} allocations recomputed, "
-               f"{report.audit_events} audit events; head {report.head_hash}")
+               f"{report.audit_events} audit events{legacy}, every fact matches the chain; head {format_head(report.audit_events, report.head_hash)}")
+    if not report.keys_checked:
+        typer.echo("verify: the chain's links were checked, not its keys: set PROEFTUIN_SEAL_KEY to check that no event was forged", err=True)
 
 
 @app.command()
@@ -354,7 +365,7 @@ def export(
     what: Annotated[str, typer.Argument(help="participants, benefits, summary, reconciliation, services or audit.")],
     experiment: ExperimentOption,
     user: UserOption,
-    out: Annotated[Path, typer.Option("--out", help="Output file (.csv or .parquet).")],
+    out: Annotated[Path, typer.Option("--out", help="Output file (.csv, .xlsx or .parquet, by its suffix).")],
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Export a pseudonymized table; aggregate cells under PROEFTUIN_MIN_CELL people are suppressed."""
@@ -371,12 +382,25 @@ def export(
 
 
 @app.command()
-def purge(user: UserOption, on: DateOption = None, db: DbOption = DEFAULT_DB) -> None:
-    """Delete person-level data of experiments past the retention period (PROEFTUIN_RETENTION_MONTHS)."""
+def purge(
+    experiment: ExperimentOption,
+    user: UserOption,
+    on: DateOption = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm without typing the experiment's slug.")] = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Delete the person-level data of a closed experiment past its retention period (PROEFTUIN_RETENTION_MONTHS).
+
+    Asks for the experiment's slug to be typed as confirmation, unless ``--yes``.
+    """
     from proeftuin.registry.db import session_scope
-    from proeftuin.registry.retention import purge_expired
+    from proeftuin.registry.retention import purge_trial
 
     settings = settings_or_fail()
+    if not yes:
+        typed = typer.prompt(f"this deletes every person-level record of {experiment!r}; type its slug to confirm", default="", show_default=False)
+        if typed.strip() != experiment:
+            raise fail(f"purge: not confirmed (type {experiment!r}, or give --yes); nothing deleted")
     with registry_errors(), session_scope(_engine(db)) as session:
-        purged = purge_expired(session=session, actor=user, today=_date(on), settings=settings)
-    typer.echo("; ".join(f"{slug}: {n} participants purged" for slug, n in purged.items()) or "nothing past retention")
+        purged = purge_trial(session=session, actor=user, slug=experiment, today=_date(on), settings=settings)
+    typer.echo(f"{experiment}: {purged} participants purged")

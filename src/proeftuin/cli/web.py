@@ -28,25 +28,31 @@ def serve(
     import uvicorn
     from pydantic import ValidationError
 
+    from proeftuin.registry.settings import refuse_shared_keys
     from proeftuin.web import create_app
     from proeftuin.web.environment import DB_ENVIRONMENT
-    from proeftuin.web.security import WebSettings
+    from proeftuin.web.security import WEB_SECRET_VARIABLE, WebSettings
 
     settings = settings_or_fail()
     try:
         web_settings = WebSettings()
+        refuse_shared_keys({**settings.named_keys(), WEB_SECRET_VARIABLE: web_settings.secret})
     except ValidationError as exc:
-        raise fail(f"settings: {exc.errors()[0]['msg']}") from None
+        raise fail(f"settings: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+    except ValueError as exc:
+        raise fail(f"settings: {exc}") from None
     if workers < 1:
         raise fail(f"--workers must be 1 or more; got {workers}")
+    # Forwarded headers are the app's business (PROEFTUIN_WEB_TRUSTED_PROXIES), never uvicorn's:
+    # its default believes X-Forwarded-For from 127.0.0.1, so any local client could pick the
+    # address the login throttle counts by.
     if workers == 1:
-        uvicorn.run(create_app(db, settings=settings, web_settings=web_settings), host=host, port=port, proxy_headers=True,
-                    forwarded_allow_ips="127.0.0.1")
+        uvicorn.run(create_app(db, settings=settings, web_settings=web_settings), host=host, port=port, proxy_headers=False)
         return
     # Several processes each build the app from the environment (the settings were checked above).
     os.environ[DB_ENVIRONMENT] = db
     uvicorn.run("proeftuin.web.environment:app_from_environment", factory=True, workers=workers, host=host, port=port,
-                proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+                proxy_headers=False)
 
 
 @user_app.command("password")

@@ -95,6 +95,44 @@ def outcome(name: str) -> OutcomeDefinition:
         raise KeyError(f"unknown outcome {name!r}; known: {', '.join(OUTCOMES)}") from None
 
 
+IndicatorColumn = Literal["hours_per_week", "contract", "wml_share", "on_benefit"]
+"""The person-month quantities a labour indicator reads (``wml_share``: gross earnings / WML)."""
+
+
+@dataclass(frozen=True)
+class IndicatorRule:
+    """How one labour outcome's monthly 0/1 indicator is read from a person-month record.
+
+    ``column > threshold`` (``test="above"``, strict as in the reports: "more than 8 hours")
+    or ``column == threshold`` (``test="equals"``). :meth:`apply` uses only the comparison
+    operators, so the same rule evaluates numpy arrays (the in-memory engine) and Ibis column
+    expressions (DuckDB, Spark: :mod:`proeftuin.scale`) alike. A person's period outcome is
+    :data:`PERIOD_AGGREGATION` of the monthly indicator.
+    """
+
+    outcome: str
+    column: IndicatorColumn
+    test: Literal["above", "equals"]
+    threshold: float
+
+    def apply(self, value):  # noqa: ANN001, ANN201 - an ndarray or an Ibis column, same type out
+        """The indicator of ``value`` (array or Ibis expression of :attr:`column`)."""
+        return value > self.threshold if self.test == "above" else value == self.threshold
+
+
+INDICATOR_RULES: tuple[IndicatorRule, ...] = (
+    *(IndicatorRule(f"work_{h}h", "hours_per_week", "above", h) for h in HOURS_THRESHOLDS),
+    IndicatorRule("contract_permanent", "contract", "equals", CONTRACT_CODES["permanent"]),
+    IndicatorRule("contract_temporary", "contract", "equals", CONTRACT_CODES["temporary"]),
+    *(IndicatorRule(f"earn_{s}", "wml_share", "above", s / 100.0) for s in WML_SHARES),
+    IndicatorRule("outflow", "on_benefit", "equals", 0),
+)
+"""Every labour outcome's monthly indicator, declared once (in :data:`LABOUR_OUTCOMES` order)."""
+
+PERIOD_AGGREGATION = "any"
+"""The period outcome is 1 if the monthly indicator is 1 in any month (*uitstroom tijdens het experiment*)."""
+
+
 def labour_indicators(
     hours_per_week: np.ndarray,
     contract: np.ndarray,
@@ -105,16 +143,16 @@ def labour_indicators(
     """Monthly 0/1 indicators of every labour outcome, in the shape of the inputs.
 
     ``contract`` holds :data:`CONTRACT_CODES`; ``minimum_wage`` is the gross monthly WML in
-    force in each month (broadcast against ``gross_earnings``). Thresholds are strict
-    ("more than 8 hours", "more than 50% of WML"), as in the reports.
+    force in each month (broadcast against ``gross_earnings``). The indicators are
+    :data:`INDICATOR_RULES` applied to these arrays.
     """
-    share = gross_earnings / minimum_wage
-    indicators = {f"work_{h}h": hours_per_week > h for h in HOURS_THRESHOLDS}
-    indicators["contract_permanent"] = contract == CONTRACT_CODES["permanent"]
-    indicators["contract_temporary"] = contract == CONTRACT_CODES["temporary"]
-    indicators.update({f"earn_{s}": share > s / 100.0 for s in WML_SHARES})
-    indicators["outflow"] = ~on_benefit.astype(bool)
-    return indicators
+    values = {
+        "hours_per_week": hours_per_week,
+        "contract": contract,
+        "wml_share": gross_earnings / minimum_wage,
+        "on_benefit": np.asarray(on_benefit).astype(bool),
+    }
+    return {rule.outcome: rule.apply(values[rule.column]) for rule in INDICATOR_RULES}
 
 
 def ever(indicator: np.ndarray) -> np.ndarray:

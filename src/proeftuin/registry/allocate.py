@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session
 from proeftuin.design import SequentialAllocator, Unit, batch_allocate
 from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.registry.crud import RegistryError, get_experiment
+from proeftuin.registry.db import write_lock
 from proeftuin.registry.experiments import seal_of, trial_plan
 from proeftuin.registry.intake import latest_consents, participants_by_pseudonym
+from proeftuin.registry.lifecycle import check_in_period, check_operation
 from proeftuin.registry.models import Arm, Assignment, Participant
 from proeftuin.registry.roles import Operation, Role, authorize, check_caseload
 from proeftuin.registry.schemas import AssignmentPublic
@@ -41,10 +43,18 @@ def randomize(
 
     Sequential methods allocate one at a time; batch methods allocate the people given as one
     batch, ordered by pseudonym. Raises :class:`RegistryError` (nothing written) if anyone has no
-    standing consent, is already randomized, or consented after ``on``.
+    standing consent, is already randomized, or consented after ``on``; and if the trial is not
+    recruiting or ``on`` is outside its intake window.
+
+    The whole transaction holds the write lock before the seal row is read: ``BEGIN IMMEDIATE``
+    on SQLite (:func:`~proeftuin.registry.db.write_lock`), ``SELECT ... FOR UPDATE`` of the seal
+    row on PostgreSQL; concurrent randomizations are serialized, never interleaved.
     """
+    write_lock(session)
     user = authorize(session=session, actor=actor, operation=Operation.randomize)
     experiment = get_experiment(session=session, slug=slug)
+    check_operation(experiment, Operation.randomize)
+    check_in_period(experiment, on, "the randomization")
     seal = seal_of(session=session, experiment=experiment, lock=True)
     plan = trial_plan(experiment)
     if pseudonyms is None:
@@ -56,6 +66,9 @@ def randomize(
         people = participants_by_pseudonym(session=session, experiment=experiment, pseudonyms=candidates)
         consent = latest_consents(session=session, participant_ids=[p.id for p in people.values()])
         pseudonyms = [p for p in candidates if (c := consent.get(people[p].id)) is not None and c.kind == "given" and c.on <= on]
+        if not pseudonyms:
+            raise RegistryError(f"nobody in {slug!r} is waiting for randomization (consented on or before {on} and not yet randomized)"
+                                + (f" in the caseload of {user.name!r}" if user.role == Role.case_manager.value else ""))
     if len(set(pseudonyms)) != len(pseudonyms):
         raise RegistryError("a person appears twice in one randomization request")
     people = participants_by_pseudonym(session=session, experiment=experiment, pseudonyms=pseudonyms)

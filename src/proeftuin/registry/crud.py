@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from proeftuin.design.spec import ExperimentSpec
+from proeftuin.registry.pseudonym import contains_bsn, mask_bsns
 from proeftuin.registry.models import (
     AnalysisRun,
     Arm,
@@ -26,13 +27,18 @@ from proeftuin.registry.models import (
 )
 
 class RegistryError(ValueError):
-    """A request the registry refuses (unknown experiment, duplicate, ...), with the reason."""
+    """A request the registry refuses (unknown experiment, duplicate, ...), with the reason (BSN-like values masked)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(mask_bsns(str(message)))
 
 
 def create_experiment(*, session: Session, spec: ExperimentSpec) -> Experiment:
     """Store a declared experiment and its arms; a slug can be used once."""
     if session.scalar(select(Experiment.id).where(Experiment.slug == spec.slug)) is not None:
         raise RegistryError(f"experiment {spec.slug!r} already exists")
+    if contains_bsn(spec.model_dump_json()):  # a name, label or note is free text: no BSN may be stored in it
+        raise RegistryError(f"experiment {spec.slug!r}: a text of the plan holds a BSN-like value (nine digits passing the eleven-test)")
     experiment = Experiment(
         slug=spec.slug,
         municipality=spec.municipality,

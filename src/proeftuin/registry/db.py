@@ -1,5 +1,12 @@
 """Engines, sessions and migrations. SQLite file by default; any SQLAlchemy URL works.
 
+SQLite transactions are begun by SQLAlchemy, not by the driver: Python's ``sqlite3`` module
+would otherwise issue ``BEGIN`` only before the first INSERT/UPDATE, so a SELECT (the seal row
+read by randomization) ran outside the transaction and two processes could read the same counter
+(the SQLAlchemy documentation's "Serializable isolation / Savepoints / Transactional DDL" recipe).
+A transaction that must hold the write lock from its first read asks for it with
+:func:`write_lock` (``BEGIN IMMEDIATE``); others wait up to :data:`SQLITE_BUSY_SECONDS`.
+
 ``Engine`` and ``Session`` are the handles a face passes on to the registry's functions (named here
 so a face needs no SQLAlchemy import of its own)."""
 
@@ -11,10 +18,14 @@ from importlib import resources
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///proeftuin.db"
+SQLITE_BUSY_SECONDS = 60
+"""How long a SQLite transaction waits for another's write lock before it gives up."""
+IMMEDIATE = "proeftuin_sqlite_immediate"
+"""Execution option: begin this connection's SQLite transaction with ``BEGIN IMMEDIATE``."""
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -22,15 +33,36 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.close()
+    dbapi_connection.isolation_level = None  # the driver stops issuing BEGIN; _sqlite_begin does
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    immediate = connection.get_execution_options().get(IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    connection.info["sqlite_immediate"] = immediate
+    connection.info["sqlite_changes"] = _changes(connection)
+
+
+def _changes(connection: Connection) -> int:
+    """Rows changed on this SQLite connection since it opened (grows with every write of a transaction)."""
+    return int(connection.connection.dbapi_connection.total_changes)  # type: ignore[union-attr]
 
 
 def make_engine(url: str = DEFAULT_URL) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys on and write-ahead logging."""
+    """An engine for ``url``; SQLite gets foreign keys on, write-ahead logging and real transactions."""
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+
+
+
+
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -58,3 +90,28 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def write_lock(session: Session) -> None:
+    """Hold the database's write lock for the rest of ``session``'s transaction (SQLite only).
+
+    On a session that has not begun, its transaction begins with ``BEGIN IMMEDIATE``, which waits
+    for any other writer. One that has begun and only read so far (a web request that looked up
+    its user) is restarted as ``BEGIN IMMEDIATE`` at the driver, which loses nothing; so call it
+    before reading what the writes depend on. One that has written already holds the lock since its
+    first write (SQLite keeps it to the end of the transaction). PostgreSQL needs nothing here:
+    callers lock the rows they read ``FOR UPDATE``.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if not session.in_transaction():
+        session.connection(execution_options={IMMEDIATE: True})
+        return
+    session.flush()
+    connection = session.connection()
+    if connection.info.get("sqlite_immediate"):
+        return
+    if _changes(connection) == connection.info.get("sqlite_changes"):
+        connection.exec_driver_sql("COMMIT")  # a read-only transaction: nothing to lose
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.info["sqlite_immediate"] = True

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from proeftuin.design import TrialPlan
 from proeftuin.registry.audit import Action, AuditLog
+from proeftuin.registry.digest import import_rows_sha256
+from proeftuin.registry.lifecycle import check_operation
 from proeftuin.registry.crud import RegistryError, get_experiment
 from proeftuin.registry.experiments import trial_plan
 from proeftuin.registry.models import Assignment, DataImport, Experiment, OutcomeMonth, Participant, SurveyItem, SurveyResponse
@@ -49,6 +51,11 @@ class ImportResult:
     rows: int
 
 
+def quoted(pseudonym: str) -> str:
+    """A pseudonym as an error quotes it: its first 12 characters (enough to find it, short whatever was written)."""
+    return repr(str(pseudonym)[:12])
+
+
 def _month_index(period: dt.date, start: dt.date) -> int:
     return (period.year - start.year) * 12 + period.month - start.month + 1
 
@@ -65,7 +72,7 @@ def _known_people(frame: pd.DataFrame, randomized: dict[str, tuple[int, dt.date]
     unknown = ids.isna().to_numpy()
     if unknown.any():
         index = int(np.flatnonzero(unknown)[0])
-        raise ImportRejected(f"no randomized participant {frame['pseudonym'].iloc[index][:12]!r} in this experiment", index=index, column="pseudonym")
+        raise ImportRejected(f"no randomized participant {quoted(frame['pseudonym'].iloc[index])} in this experiment", index=index, column="pseudonym")
     return ids.to_numpy(dtype=np.int64)
 
 
@@ -78,7 +85,8 @@ def _previous(session: Session, experiment: Experiment, kind: str, source: str, 
     return same, current
 
 
-def _begin(session: Session, actor: str, experiment: Experiment, *, kind: str, source: str, wave: int | None, filename: str, digest: str, rows: int) -> tuple[DataImport, DataImport | None] | ImportResult:
+def begin_import(session: Session, actor: str, experiment: Experiment, *, kind: str, source: str, wave: int | None, filename: str, digest: str, rows: int) -> tuple[DataImport, DataImport | None] | ImportResult:
+    """The new revision and the one it supersedes; or, when the same content was imported before, the result "unchanged"."""
     same, current = _previous(session, experiment, kind, source, wave, filename, digest)
     if same is not None:
         return ImportResult("unchanged", same.id, same.revision, 0)
@@ -118,7 +126,7 @@ def store_outcomes(
     if duplicated.any():
         index = int(np.flatnonzero(duplicated)[0])
         raise ImportRejected("duplicate person-month (the same person and month appear earlier in the file)", index=index, column="month")
-    begun = _begin(session, actor, experiment, kind="outcomes", source=source, wave=None, filename=filename, digest=content_sha256, rows=len(frame))
+    begun = begin_import(session, actor, experiment, kind="outcomes", source=source, wave=None, filename=filename, digest=content_sha256, rows=len(frame))
     if isinstance(begun, ImportResult):
         return begun
     record, superseded = begun
@@ -136,11 +144,14 @@ def store_outcomes(
         for pid, m, p, h, c, g, b in zip(participant_ids, months, periods, frame["hours_per_week"], frame["contract"],
                                         frame["gross_earnings"], frame["on_benefit"], strict=True)
     ])
-    return _finish(session, actor, experiment, record, superseded)
+    return finish_import(session, actor, experiment, record, superseded)
 
 
-def _finish(session: Session, actor: str, experiment: Experiment, record: DataImport, superseded: DataImport | None) -> ImportResult:
-    payload = {"import_id": record.id, "kind": record.kind, "source": record.source, "wave": record.wave, "file": record.filename,
+def finish_import(session: Session, actor: str, experiment: Experiment, record: DataImport, superseded: DataImport | None) -> ImportResult:
+    """Audit the import (by content hash and the digest of the rows it wrote) and say what it did."""
+    check_operation(experiment, Operation.import_data)
+    payload = {"rows_sha256": import_rows_sha256(session, record.id), "import_id": record.id, "kind": record.kind, "source": record.source,
+               "wave": record.wave, "file": record.filename,
                "sha256": record.content_sha256, "rows": record.rows, "revision": record.revision,
                "supersedes": superseded.id if superseded else None}
     action = Action.correct if superseded else Action.import_data
@@ -167,7 +178,7 @@ def store_survey(
     if duplicated.any():
         index = int(np.flatnonzero(duplicated)[0])
         raise ImportRejected(f"the same person answers twice in wave {wave}", index=index, column="pseudonym")
-    begun = _begin(session, actor, experiment, kind="survey", source="survey", wave=wave, filename=filename, digest=content_sha256, rows=len(frame))
+    begun = begin_import(session, actor, experiment, kind="survey", source="survey", wave=wave, filename=filename, digest=content_sha256, rows=len(frame))
     if isinstance(begun, ImportResult):
         return begun
     record, superseded = begun
@@ -191,4 +202,4 @@ def store_survey(
                 scores.append({"participant_id": int(pid), "wave": wave, "index_name": name, "score": float(score), "import_id": record.id})
     if scores:
         session.execute(insert(SurveyResponse), scores)
-    return _finish(session, actor, experiment, record, superseded)
+    return finish_import(session, actor, experiment, record, superseded)

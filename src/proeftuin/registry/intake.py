@@ -19,8 +19,11 @@ from sqlalchemy.orm import Session
 from proeftuin.design import CovariateError, TrialPlan, stratum_key
 from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.registry.crud import RegistryError, get_experiment
+from proeftuin.registry.db import write_lock
+from proeftuin.registry.digest import PARTICIPANT_FACTS, participant_sha256
 from proeftuin.registry.eligibility import ineligibility_reasons
 from proeftuin.registry.experiments import trial_plan
+from proeftuin.registry.lifecycle import TrialState, check_in_period, check_operation, state_of
 from proeftuin.registry.models import Assignment, Consent, Experiment, Invitation, Participant
 from proeftuin.registry.pseudonym import pseudonymize
 from proeftuin.registry.roles import Operation, Role, authorize, check_caseload
@@ -48,10 +51,15 @@ def enrol(*, session: Session, actor: str, slug: str, people: Sequence[Enrolment
     :class:`IntakeError` naming the person and the covariate, with the allowed values). A case
     manager enrols into their own caseload (``case_manager`` defaults to them).
     """
+    write_lock(session)
     user = authorize(session=session, actor=actor, operation=Operation.enrol)
     experiment = get_experiment(session=session, slug=slug)
+    check_operation(experiment, Operation.enrol)
     plan = trial_plan(experiment)
-    secret = settings.pseudonym_secret(experiment.municipality)
+    try:
+        secret = settings.pseudonym_secret(experiment.municipality)
+    except ValueError as exc:  # a missing key: the installation's setting, named in one line
+        raise RegistryError(str(exc)) from None
     strata = plan.randomization.strata
     known = set(session.scalars(select(Participant.pseudonym).where(Participant.experiment_id == experiment.id)))
     rows: list[dict[str, Any]] = []
@@ -90,7 +98,8 @@ def enrol(*, session: Session, actor: str, slug: str, people: Sequence[Enrolment
     if invited:
         session.execute(update(Invitation).where(Invitation.experiment_id == experiment.id, Invitation.pseudonym.in_(invited))
                         .values(status="enrolled"))
-    AuditLog(session).record_many([(actor, Action.enrol, experiment.id, r["pseudonym"], {"case_manager": r["case_manager"]}) for r in rows])
+    AuditLog(session).record_many([(actor, Action.enrol, experiment.id, r["pseudonym"], {"case_manager": r["case_manager"], "facts_sha256": participant_sha256(r)})
+                                  for r in rows])
     return [ParticipantPublic(pseudonym=r["pseudonym"], enrolled_on=r["enrolled_on"], stratum=r["stratum"], case_manager=r["case_manager"]) for r in rows]
 
 
@@ -149,25 +158,40 @@ def latest_consents(*, session: Session, participant_ids: Sequence[int]) -> dict
 
 
 def record_consent(*, session: Session, actor: str, slug: str, consents: Sequence[ConsentCreate]) -> int:
-    """Record consents and withdrawals (all or none); returns how many were recorded."""
+    """Record consents and withdrawals (all or none); returns how many were recorded.
+
+    A consent identical to the participant's latest record (kind, date, text version, keep_data)
+    is already there and is not recorded again, so the same file twice changes nothing.
+    """
+    write_lock(session)
     user = authorize(session=session, actor=actor, operation=Operation.consent)
     experiment = get_experiment(session=session, slug=slug)
+    check_operation(experiment, Operation.consent)
     versions = trial_plan(experiment).consent_versions
     try:
         people = participants_by_pseudonym(session=session, experiment=experiment, pseudonyms=[c.pseudonym for c in consents])
     except RegistryError as exc:
         missing = next(n for n, c in enumerate(consents, start=1) if not _enrolled(session, experiment, c.pseudonym))
         raise IntakeError(missing, str(exc), column="pseudonym") from None
-    standing = {pid: c.kind for pid, c in latest_consents(session=session, participant_ids=[p.id for p in people.values()]).items()}
+    latest = latest_consents(session=session, participant_ids=[p.id for p in people.values()])
+    standing = {pid: c.kind for pid, c in latest.items()}
     rows: list[dict[str, Any]] = []
     events: list[Event] = []
     for number, item in enumerate(consents, start=1):
         participant = people[item.pseudonym]
         check_caseload(user, participant, Operation.consent)
+        recorded = latest.get(participant.id)
+        if recorded is not None and (recorded.kind, recorded.on, recorded.text_version, recorded.keep_data) == (
+                item.kind, item.on, item.text_version, item.keep_data):
+            continue
         if item.text_version not in versions:
             raise IntakeError(number, f"consent text version {item.text_version!r} is not one of the plan's {list(versions)}", column="text_version")
         if item.on < participant.enrolled_on:
             raise IntakeError(number, f"consent of {item.pseudonym[:12]} dated {item.on}, before enrolment on {participant.enrolled_on}", column="on")
+        if item.kind == "given":
+            if state_of(experiment) is not TrialState.recruiting:
+                raise RegistryError(f"experiment {slug!r} is {experiment.status}: consent is given only while recruiting (a withdrawal is recorded any time)")
+            check_in_period(experiment, item.on, f"the consent of {item.pseudonym[:12]}")
         if item.kind == "withdrawn" and standing.get(participant.id) != "given":
             raise IntakeError(number, f"{item.pseudonym[:12]} has no standing consent to withdraw", column="kind")
         standing[participant.id] = item.kind
@@ -191,6 +215,7 @@ def correct_baseline(*, session: Session, actor: str, slug: str, corrections: Se
     """
     user = authorize(session=session, actor=actor, operation=Operation.enrol)
     experiment = get_experiment(session=session, slug=slug)
+    check_operation(experiment, Operation.enrol)
     plan = trial_plan(experiment)
     r = plan.randomization
     allocation_inputs = set(r.strata) | set(r.factors) | set(r.covariates)
@@ -226,12 +251,18 @@ def correct_baseline(*, session: Session, actor: str, slug: str, corrections: Se
         participant.stratum = stratum_key(after, r.strata) if r.strata else "all"
         participant.age, participant.household = cast(int, after.pop("age")), str(after.pop("household"))
         participant.covariates = after
-        events.append((actor, Action.correct, experiment.id, correction.pseudonym, {"changes": changed, "reason": correction.reason}))
+        events.append((actor, Action.correct, experiment.id, correction.pseudonym,
+                       {"changes": changed, "reason": correction.reason, "facts_sha256": _facts_sha256(participant)}))
         corrected.append(ParticipantPublic(pseudonym=participant.pseudonym, enrolled_on=participant.enrolled_on, stratum=participant.stratum,
                                            case_manager=participant.case_manager))
     session.flush()
     AuditLog(session).record_many(events)
     return corrected
+
+
+def _facts_sha256(participant: Participant) -> str:
+    """The digest of a participant's facts as they now stand (``verify`` compares the table with it)."""
+    return participant_sha256({c: getattr(participant, c) for c in PARTICIPANT_FACTS})
 
 
 def _youngest(number: int, value: object) -> int | None:
@@ -252,6 +283,7 @@ def record_invitations(*, session: Session, actor: str, slug: str, invitations: 
     enrolled is recorded as ``enrolled``. The plan must declare ``invitations.recorded``."""
     authorize(session=session, actor=actor, operation=Operation.enrol)
     experiment = get_experiment(session=session, slug=slug)
+    check_operation(experiment, Operation.enrol)
     if not trial_plan(experiment).invitations.recorded:
         raise RegistryError(f"the plan of {slug!r} does not record invitations (invitations: {{recorded: true}})")
     secret = settings.pseudonym_secret(experiment.municipality)
@@ -283,6 +315,7 @@ def record_choice(*, session: Session, actor: str, slug: str, pseudonym: str, ar
     """
     user = authorize(session=session, actor=actor, operation=Operation.randomize)
     experiment = get_experiment(session=session, slug=slug)
+    check_operation(experiment, Operation.randomize)
     spec = trial_plan(experiment).experiment
     participant = participants_by_pseudonym(session=session, experiment=experiment, pseudonyms=[pseudonym])[pseudonym]
     check_caseload(user, participant, Operation.randomize)
@@ -295,5 +328,6 @@ def record_choice(*, session: Session, actor: str, slug: str, pseudonym: str, ar
     previous, participant.chosen_arm = participant.chosen_arm, arm
     session.flush()
     AuditLog(session).record(actor=actor, action=Action.correct, experiment_id=experiment.id, subject=pseudonym,
-                             payload={"changes": {"chosen_arm": {"from": previous, "to": arm}}, "reason": "treatment chosen"})
+                             payload={"changes": {"chosen_arm": {"from": previous, "to": arm}}, "reason": "treatment chosen",
+                                      "facts_sha256": _facts_sha256(participant)})
     return spec.arm(arm).regime

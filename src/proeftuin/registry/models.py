@@ -57,6 +57,9 @@ class Experiment(Base):
         JSON, nullable=True, doc="The trial plan (randomization, eligibility, consent, survey); 0002."
     )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    status: Mapped[str] = mapped_column(
+        String(16), default="draft", server_default="recruiting", doc="Lifecycle state (registry.lifecycle.TrialState); 0006."
+    )
 
     arms: Mapped[list[Arm]] = relationship(back_populates="experiment", order_by="Arm.id")
     participants: Mapped[list[Participant]] = relationship(back_populates="experiment")
@@ -194,6 +197,25 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     password_hash: Mapped[str | None] = mapped_column(String(256), nullable=True, doc="argon2 hash for the web app; 0003.")
+    session_generation: Mapped[int] = mapped_column(
+        Integer, server_default="0", default=0,
+        doc="Carried by every web session and bearer token; raised at logout or a new password, which ends them all; 0007.")
+
+
+class LoginFailure(Base):
+    """One failed web login, kept for the throttling window (shared by every worker process; 0007).
+
+    The account is stored as the SHA-256 of the name typed (a password typed into the name field
+    is not kept in clear); the address is the client's as the app sees it (behind a trusted proxy,
+    the forwarded one).
+    """
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[float] = mapped_column(Float, index=True, doc="Unix time of the attempt.")
+    account: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
 
 
 class Seal(Base):
@@ -277,6 +299,7 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     last_id: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+    keyed_from: Mapped[int] = mapped_column(Integer, default=1, server_default="1", doc="First event keyed with HMAC; 0006.")
 
 
 class DataImport(Base):
@@ -286,7 +309,7 @@ class DataImport(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16), doc="outcomes or survey")
+    kind: Mapped[str] = mapped_column(String(16), doc="outcomes, survey or services")
     source: Mapped[str] = mapped_column(String(16), doc="municipal, cbs or survey")
     wave: Mapped[int | None] = mapped_column(Integer, nullable=True)
     filename: Mapped[str] = mapped_column(String(256))
@@ -324,3 +347,5 @@ class ServiceContact(Base):
     kind: Mapped[str] = mapped_column(String(32))
     minutes: Mapped[int] = mapped_column(Integer, default=0)
     recorded_by: Mapped[str] = mapped_column(String(64))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"), nullable=True, index=True,
+                                                  doc="The file revision it came from (None: entered one by one); 0008.")

@@ -15,6 +15,7 @@ from enum import Enum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.registry.crud import RegistryError
 from proeftuin.registry.models import Participant, User
 from proeftuin.registry.schemas import UserPublic
@@ -44,6 +45,7 @@ class Operation(str, Enum):
     run_analysis = "run_analysis"
     read_audit = "read_audit"
     verify = "verify"
+    close = "close"
     unseal = "unseal"
     purge = "purge"
 
@@ -64,6 +66,7 @@ PERMISSIONS: dict[Operation, frozenset[Role]] = {
     Operation.run_analysis: frozenset({R}),
     Operation.read_audit: frozenset({A, U}),
     Operation.verify: frozenset({A, U}),
+    Operation.close: frozenset({A}),
     Operation.unseal: frozenset({A}),
     Operation.purge: frozenset({A}),
 }
@@ -78,7 +81,8 @@ class PermissionDenied(RegistryError):
 
 
 def add_user(*, session: Session, actor: str | None, name: str, role: Role) -> User:
-    """Add a user. The very first user must be an admin and needs no actor; later, an admin adds."""
+    """Add a user (recorded in the audit chain). The very first user must be an admin and needs no actor; later, an admin adds."""
+    log = AuditLog(session)
     if session.scalar(select(func.count(User.id))) == 0:
         if role is not Role.admin:
             raise PermissionDenied("the first user of a registry must be an admin")
@@ -89,6 +93,7 @@ def add_user(*, session: Session, actor: str | None, name: str, role: Role) -> U
     user = User(name=name, role=role.value)
     session.add(user)
     session.flush()
+    log.record(actor=actor or name, action=Action.add_user, subject=name, payload={"role": role.value})
     return user
 
 

@@ -9,9 +9,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator, model_validator
 
-from proeftuin.registry.pseudonym import is_valid_bsn
+from proeftuin.registry.models import Base, Consent, Participant, ServiceContact
+from proeftuin.registry.pseudonym import ascii_digits, contains_bsn, is_valid_bsn
+
+
+def _no_bsn(value: str) -> str:
+    if contains_bsn(value):
+        raise ValueError("looks like a BSN, which may not be written here (a BSN enters only at enrolment)")
+    return value
+
+
+def text_of(model: type[Base], column: str) -> object:
+    """Text that fits ``model.column`` (its length, declared once in the ORM model) and holds no BSN-like value."""
+    length = model.__table__.c[column].type.length  # type: ignore[attr-defined]
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=length), AfterValidator(_no_bsn)]
 
 
 CovariateValue = str | int | float | bool | None
@@ -32,7 +45,7 @@ class EnrolmentCreate(BaseModel):
     household_id: SecretStr | None = Field(None, description="Any stable household key; pseudonymized like the BSN.")
     team: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(None, description="The case-manager team (clusters: team).")
     enrolled_on: dt.date
-    case_manager: str | None = None
+    case_manager: text_of(Participant, "case_manager") | None = None  # type: ignore[valid-type]
     benefit_type: str = "participatiewet"
     exclusions: tuple[str, ...] = ()
     youngest_child_age: Annotated[int, Field(ge=0, le=17)] | None = Field(
@@ -51,7 +64,7 @@ class EnrolmentCreate(BaseModel):
     @field_validator("bsn")
     @classmethod
     def _eleven_test(cls, bsn: SecretStr) -> SecretStr:
-        if not is_valid_bsn(bsn.get_secret_value().strip()):
+        if not is_valid_bsn(ascii_digits(bsn.get_secret_value().strip())):
             raise ValueError("not a valid BSN (nine digits that pass the eleven-test)")
         return bsn
 
@@ -95,9 +108,9 @@ class ConsentCreate(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    pseudonym: str
+    pseudonym: text_of(Participant, "pseudonym")  # type: ignore[valid-type]
     kind: Literal["given", "withdrawn"] = "given"
-    text_version: str
+    text_version: text_of(Consent, "text_version")  # type: ignore[valid-type]
     on: dt.date
     keep_data: bool = Field(True, description="On withdrawal: data collected so far may still be used (ITT).")
 
@@ -119,9 +132,9 @@ class ServiceCreate(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    pseudonym: str
+    pseudonym: text_of(Participant, "pseudonym")  # type: ignore[valid-type]
     on: dt.date
-    kind: Annotated[str, Field(pattern=r"^[a-z][a-z_]*$")]
+    kind: Annotated[text_of(ServiceContact, "kind"), Field(pattern=r"^[a-z][a-z_]*$")]  # type: ignore[valid-type]
     minutes: Annotated[int, Field(ge=0)] = 0
 
 

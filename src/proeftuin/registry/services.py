@@ -9,28 +9,67 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.registry.crud import get_experiment
-from proeftuin.registry.intake import participants_by_pseudonym
-from proeftuin.registry.models import Arm, Assignment, Participant, ServiceContact
+from proeftuin.registry.imports import ImportRejected, ImportResult, begin_import, finish_import, quoted
+from proeftuin.registry.lifecycle import check_operation
+from proeftuin.registry.models import Arm, Assignment, Experiment, Participant, ServiceContact
 from proeftuin.registry.roles import Operation, authorize, check_caseload
 from proeftuin.registry.schemas import ServiceCreate
 
 
-def record_services(*, session: Session, actor: str, slug: str, services: Sequence[ServiceCreate]) -> int:
-    """Record services received (case manager: own caseload); returns how many."""
+def _checked(session: Session, actor: str, experiment: Experiment, services: Sequence[ServiceCreate]) -> dict[str, Participant]:
+    """The participants of ``services``: each known, in the actor's caseload, and each service dated inside the trial."""
     user = authorize(session=session, actor=actor, operation=Operation.record_service)
+    check_operation(experiment, Operation.record_service)
+    wanted = list(dict.fromkeys(s.pseudonym for s in services))
+    people = {p.pseudonym: p for start in range(0, len(wanted), 5000) for p in session.scalars(
+        select(Participant).where(Participant.experiment_id == experiment.id, Participant.pseudonym.in_(wanted[start : start + 5000])))}
+    for index, item in enumerate(services):
+        if item.pseudonym not in people:
+            raise ImportRejected(f"no participant {quoted(item.pseudonym)} in experiment {experiment.slug!r}", index=index, column="pseudonym")
+        participant = people[item.pseudonym]
+        check_caseload(user, participant, Operation.record_service)
+        if not experiment.start_date <= item.on <= experiment.end_date:
+            raise ImportRejected(f"{item.on} is outside the experiment ({experiment.start_date} to {experiment.end_date})", index=index, column="on")
+        if item.on < participant.enrolled_on:
+            raise ImportRejected(f"{item.on} is before this person's enrolment on {participant.enrolled_on}", index=index, column="on")
+    return people
+
+
+def store_services(
+    *, session: Session, actor: str, slug: str, services: Sequence[ServiceCreate], filename: str, content_sha256: str
+) -> ImportResult:
+    """Record the services of one file (all or nothing): the same content again changes nothing, new content under the
+    same file name is a correction that replaces the previous revision's services."""
     experiment = get_experiment(session=session, slug=slug)
-    people = participants_by_pseudonym(session=session, experiment=experiment, pseudonyms=[s.pseudonym for s in services])
-    for item in services:
-        check_caseload(user, people[item.pseudonym], Operation.record_service)
+    people = _checked(session, actor, experiment, services)
+    begun = begin_import(session, actor, experiment, kind="services", source="municipal", wave=None, filename=filename,
+                         digest=content_sha256, rows=len(services))
+    if isinstance(begun, ImportResult):
+        return begun
+    record, superseded = begun
+    if superseded is not None:
+        session.execute(delete(ServiceContact).where(ServiceContact.import_id == superseded.id))
+    if services:
+        session.execute(insert(ServiceContact), [
+            {"participant_id": people[s.pseudonym].id, "on": s.on, "kind": s.kind, "minutes": s.minutes, "recorded_by": actor,
+             "import_id": record.id} for s in services])
+    return finish_import(session, actor, experiment, record, superseded)
+
+
+def record_services(*, session: Session, actor: str, slug: str, services: Sequence[ServiceCreate]) -> int:
+    """Record services received one by one, not from a file (case manager: own caseload); returns how many."""
+    experiment = get_experiment(session=session, slug=slug)
+    people = _checked(session, actor, experiment, services)
     rows = [{"participant_id": people[s.pseudonym].id, "on": s.on, "kind": s.kind, "minutes": s.minutes, "recorded_by": actor} for s in services]
     if rows:
         session.execute(insert(ServiceContact), rows)
-    AuditLog(session).record_many([(actor, Action.service, experiment.id, s.pseudonym, {"kind": s.kind, "on": s.on.isoformat()}) for s in services])
+    AuditLog(session).record_many([(actor, Action.service, experiment.id, s.pseudonym, {"kind": s.kind, "on": s.on.isoformat(), "minutes": s.minutes})
+                                  for s in services])
     return len(rows)
 
 

@@ -1,15 +1,16 @@
-"""``proeftuin verify``: recompute every allocation from the sealed seed and check the audit chain.
+"""``proeftuin verify``: recompute every allocation from the sealed seed, the keyed audit chain, and every fact from the chain.
 
 For each experiment with a seal: the seed (unsealed, or derived from the seal key in the
 settings) must match the commitment; the assignments' sequence numbers must run 1..n; every
 assignment must be the one :func:`proeftuin.design.replay` recomputes from the seed, the
-algorithm version and the recorded order; and each must match its ``assign`` audit event.
-Then the audit chain is recomputed event by event. The first problem found is reported.
+algorithm version and the recorded order. Then the audit chain is recomputed event by event
+with the audit key (and against a head kept outside the database, when given), and the state it
+records is compared with the tables fact by fact (:mod:`proeftuin.registry.chain_state`). The
+problems are listed in that order; the first names the record that differs.
 """
 
 from __future__ import annotations
 
-from typing import Any
 
 from dataclasses import dataclass, field
 
@@ -18,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from proeftuin.design import Recorded, SealError, replay
 from proeftuin.registry.allocate import unit_of
-from proeftuin.registry.audit import Action, verify_chain
+from proeftuin.registry.audit import audit_key, verify_chain
+from proeftuin.registry.chain_state import chain_state, compare
 from proeftuin.registry.experiments import trial_plan
-from proeftuin.registry.models import Arm, Assignment, AuditEvent, Experiment, Participant, Seal
+from proeftuin.registry.models import Arm, Assignment, Experiment, Participant, Seal
 from proeftuin.registry.roles import Operation, authorize
 from proeftuin.registry.sealing import open_seed
 from proeftuin.registry.settings import RegistrySettings
@@ -34,6 +36,10 @@ class VerifyReport:
     allocations: int = 0
     audit_events: int = 0
     head_hash: str = ""
+    legacy_events: int = 0
+    """Events of the unkeyed legacy chain (written before migration 0006), reported as such."""
+    keys_checked: bool = True
+    """False when no audit key was configured: the keyed events' links were checked, their authenticity not."""
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -67,19 +73,13 @@ def _check_experiment(session: Session, experiment: Experiment, seal: Seal, sett
         if record.arm != recomputed:
             return len(rows), (f"{where}: assignment #{record.sequence} (participant {participant.pseudonym[:12]}) is {record.arm!r}; "
                                f"the sealed seed gives {recomputed!r}")
-    logged: dict[str, dict[str, Any]] = dict(session.execute(select(AuditEvent.subject, AuditEvent.payload).where(
-        AuditEvent.experiment_id == experiment.id, AuditEvent.action == Action.assign.value)).all())
-    for participant, assignment, code in rows:
-        if logged.get(participant.pseudonym, {}).get("arm") != code:
-            return len(rows), f"{where}: assignment #{assignment.sequence} (participant {participant.pseudonym[:12]}) has no matching audit event"
-    if len(logged) != len(rows):
-        return len(rows), f"{where}: the audit log records {len(logged)} assignments, the registry holds {len(rows)}"
     return len(rows), None
 
 
-def verify_registry(*, session: Session, actor: str | None = None, settings: RegistrySettings | None) -> VerifyReport:
-    """Check every allocation and the audit chain (see the module docstring).
+def verify_registry(*, session: Session, actor: str | None = None, settings: RegistrySettings | None, head: str | None = None) -> VerifyReport:
+    """Check every allocation, the audit chain and every fact against it (see the module docstring).
 
+    ``head`` is a head kept outside the database (``ID:HASH``, printed by ``verify --print-head``);
     ``actor`` is checked against the role matrix when given (the CLI passes ``--user``);
     verification itself changes nothing and is not logged, so it can run on a read-only copy.
     """
@@ -93,7 +93,10 @@ def verify_registry(*, session: Session, actor: str | None = None, settings: Reg
         allocations += checked
         if problem:
             problems.append(problem)
-    chain_break, events, head = verify_chain(session=session)
+    key = audit_key(settings) if settings is not None and settings.seal_key.get_secret_value() else None
+    chain_break, events, head_hash, legacy = verify_chain(session=session, key=key, head=head)
     if chain_break is not None:
         problems.append(str(chain_break))
-    return VerifyReport(experiments=experiments, allocations=allocations, audit_events=events, head_hash=head, problems=problems)
+    problems.extend(compare(session, chain_state(session)))
+    return VerifyReport(experiments=experiments, allocations=allocations, audit_events=events, head_hash=head_hash,
+                        legacy_events=legacy, keys_checked=key is not None or events == legacy, problems=problems)

@@ -21,7 +21,7 @@ from proeftuin.registry.db import session_scope
 from proeftuin.registry.models import User
 from proeftuin.registry.roles import PERMISSIONS, Operation, Role
 from proeftuin.web.accounts import get_user
-from proeftuin.web.security import LANG_COOKIE
+from proeftuin.web.security import LANG_COOKIE, Bearer, session_bearer
 
 Lang = Literal["nl", "en"]
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -46,29 +46,52 @@ committed and get 400 "no participant" (an intermittent failure of the browser t
 
 
 USER_FRESH_SECONDS = 1.0
-"""How long a looked-up account holds in a process: a removed user or a changed role takes effect
-within a second, and a busy page does not ask the database for its user on every request."""
+"""How long a looked-up account holds in a process: a removed user, a changed role or a logout in
+another worker process takes effect within a second, and a busy page does not ask the database
+for its user on every request (a logout in this process takes effect at once)."""
+
+
+def request_bearer(request: Request) -> Bearer | None:
+    """Whom the request's bearer token (API) or session cookie (pages) names, unchecked."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return request.app.state.signer.read_token(header[7:].strip())
+    return session_bearer(request.state.session)
+
+
+def authenticated_user(request: Request, session: Session) -> User | None:
+    """The user the request's token or cookie names, if that user exists and the session is still theirs.
+
+    A session or token is theirs while it carries the user's current session generation (logout
+    raises it). The user is cached for ``USER_FRESH_SECONDS`` as an object detached from any
+    database session. Regression: the cached object used to stay attached to the request's
+    session; a 403 or 400 rolled that session back, which expired it, and the user's next requests
+    within the second failed with 500 (``DetachedInstanceError`` reading the expired role).
+    """
+    bearer = request_bearer(request)
+    if bearer is None:
+        return None
+    known: dict[str, tuple[float, User]] = request.app.state.users
+    now = time.monotonic()
+    cached = known.get(bearer.name)
+    if cached is not None and now - cached[0] < USER_FRESH_SECONDS:
+        user = cached[1]
+    else:
+        found = get_user(session=session, name=bearer.name)
+        if found is None:
+            known.pop(bearer.name, None)
+            return None
+        session.expunge(found)
+        known[bearer.name] = (now, found)
+        user = found
+    return user if user.session_generation == bearer.generation else None
 
 
 def current_user(request: Request, session: SessionDep) -> User:
-    """The user of the bearer token (API) or of the session cookie (pages)."""
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        name = request.app.state.signer.read_token(header[7:].strip())
-    else:
-        name = request.state.session.get("user")
-    if not name:
-        raise NotAuthenticated()
-    known: dict[str, tuple[float, User]] = request.app.state.users
-    now = time.monotonic()
-    cached = known.get(name)
-    if cached is not None and now - cached[0] < USER_FRESH_SECONDS:
-        return cached[1]
-    user = get_user(session=session, name=name)
+    """The authenticated user (see :func:`authenticated_user`); 401 otherwise."""
+    user = authenticated_user(request, session)
     if user is None:
-        known.pop(name, None)
         raise NotAuthenticated()
-    known[name] = (now, user)
     return user
 
 

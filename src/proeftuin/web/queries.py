@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from proeftuin.registry import Session
 from proeftuin.registry.reconcile import reconcile_sources
-from proeftuin.report.disclosure import format_count, is_disclosive
+from proeftuin.workflow.export import suppress_reconciliation
 
 
 @dataclass(frozen=True)
@@ -27,18 +29,14 @@ class ReconciliationRow:
 def reconciliation_rows(*, session: Session, slug: str, min_cell: int) -> list[ReconciliationRow]:
     """The registry's reconciliation of municipal and CBS records per month and arm, disclosure-controlled.
 
-    A row whose number of people in both sources is under ``min_cell`` shows no shares either.
+    Counts follow :func:`proeftuin.workflow.export.suppress_reconciliation` (also when a small count would
+    follow by subtraction); a row with a suppressed count shows no shares either.
     """
-    frame = reconcile_sources(session=session, slug=slug)
-    rows = []
-    for r in frame.itertuples(index=False):
-        small = is_disclosive(int(r.n_both), min_cell=min_cell)
+    frame = suppress_reconciliation(reconcile_sources(session=session, slug=slug), min_cell=min_cell)
 
-        def share(value: float) -> str:
-            return "" if small else f"{100 * float(value):.0f}%"
+    def share(value: object) -> str:
+        return "" if value is None or pd.isna(value) else f"{100 * float(value):.0f}%"  # type: ignore[arg-type]
 
-        rows.append(ReconciliationRow(
-            str(r.period)[:7], str(r.arm), format_count(int(r.n_both), min_cell=min_cell),
-            "" if small else format_count(int(r.n_disagree), min_cell=min_cell), share(r.on_benefit_municipal), share(r.on_benefit_cbs),
-            "" if small else format_count(int(r.n_disagree_work), min_cell=min_cell), share(r.working_municipal), share(r.working_cbs)))
-    return rows
+    return [ReconciliationRow(str(r.period)[:7], str(r.arm), r.n_both, r.n_disagree, share(r.on_benefit_municipal), share(r.on_benefit_cbs),
+                              r.n_disagree_work, share(r.working_municipal), share(r.working_cbs))
+            for r in frame.itertuples(index=False)]

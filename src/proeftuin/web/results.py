@@ -10,6 +10,7 @@ Nothing here writes to the database.
 from __future__ import annotations
 
 import threading
+from collections.abc import Hashable
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,7 @@ from proeftuin.analysis import AttritionReport, BalanceTable
 from proeftuin.analysis.trial import TrialResults
 from proeftuin.design import ExperimentSpec
 from proeftuin.design.outcomes import OutcomeDefinition
-from proeftuin.report.disclosure import format_count, is_disclosive
+from proeftuin.report.disclosure import Line, is_disclosive, publish
 from proeftuin.report.html import FIGURE_1 as PROFILE_OUTCOME
 from proeftuin.report.html import EffectRow, PooledRow, effect_row, forest_svg, outcome_definitions, pooled_rows, profiles_svg
 from proeftuin.report.i18n import Lang
@@ -149,18 +150,27 @@ class ExperimentResults:
 
 
 def _consort(engine: Engine, trial: StoredTrial, min_cell: int) -> Consort:
+    """The flow diagram's counts, suppressed so that no step's small difference (enrolled minus consented, an arm
+    minus its analysed, ...) follows by subtraction (:func:`proeftuin.report.disclosure.protect`)."""
     spec, participants, months = trial.data.spec, trial.data.participants, trial.data.months
     with session_scope(engine) as session:
         enrolled, consented = enrolment_counts(session=session, slug=spec.slug)
     analysed = set(months["participant_id"].unique()) if not months.empty else set()
-    arms = []
+    values: dict[Hashable, int] = {"enrolled": enrolled, "consented": consented, "randomized": len(participants)}
+    hidden: dict[Hashable, int] = {"refused": enrolled - consented, "waiting": consented - len(participants)}
+    lines = [Line("enrolled", ("consented", "refused")), Line("consented", ("randomized", "waiting")),
+             Line("randomized", tuple(f"arm:{arm.code}" for arm in spec.arms))]
+    if spec.invited:
+        values["invited"], hidden["not enrolled"] = spec.invited, spec.invited - enrolled
+        lines.append(Line("invited", ("enrolled", "not enrolled")))
     for arm in spec.arms:
         members = participants.loc[participants["arm"] == arm.code, "participant_id"]
-        arms.append(ConsortArm(arm.code, format_count(len(members), min_cell=min_cell),
-                               format_count(int(members.isin(analysed).sum()), min_cell=min_cell)))
-    invited = format_count(spec.invited, min_cell=min_cell) if spec.invited else "–"
-    return Consort(invited, format_count(enrolled, min_cell=min_cell), format_count(consented, min_cell=min_cell),
-                   format_count(len(participants), min_cell=min_cell), arms)
+        values[f"arm:{arm.code}"], values[f"analysed:{arm.code}"] = len(members), int(members.isin(analysed).sum())
+        hidden[f"lost:{arm.code}"] = len(members) - values[f"analysed:{arm.code}"]
+        lines.append(Line(f"arm:{arm.code}", (f"analysed:{arm.code}", f"lost:{arm.code}")))
+    shown = publish(values, lines, min_cell=min_cell, hidden=hidden)
+    arms = [ConsortArm(arm.code, shown[f"arm:{arm.code}"], shown[f"analysed:{arm.code}"]) for arm in spec.arms]
+    return Consort(shown.get("invited", "–"), shown["enrolled"], shown["consented"], shown["randomized"], arms)
 
 
 def compute(engine: Engine, slug: str, min_cell: int) -> ExperimentResults:

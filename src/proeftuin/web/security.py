@@ -1,20 +1,20 @@
-"""Passwords, signed sessions and bearer tokens, CSRF tokens and the failed-login limiter.
+"""Passwords, signed sessions and bearer tokens, CSRF tokens and the web app's settings.
 
 - Passwords are hashed with argon2id (argon2-cffi defaults).
-- The browser session is a signed cookie (itsdangerous) holding the user name and a CSRF token;
-  it is HttpOnly, SameSite=Lax and Secure when the request came over TLS.
-- API bearer tokens are signed with the same secret under another salt and expire.
-- Failed logins are counted per user name and client address in memory; after
-  ``MAX_FAILURES`` within ``FAILURE_WINDOW`` seconds, logins are refused until the window passes.
+- The browser session is a signed cookie (itsdangerous) holding the user name, the user's
+  session generation and a CSRF token; it is HttpOnly, SameSite=Lax and Secure when the request
+  came over TLS. Logging out raises the user's generation in the database, so every cookie and
+  bearer token issued before (a copied cookie included) stops working.
+- API bearer tokens are signed with the same secret under another salt, carry the generation
+  too, and expire.
+- Failed logins are throttled in the database (:mod:`proeftuin.registry.login_throttle`).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
-from typing import Any
+from typing import Any, NamedTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -22,32 +22,55 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from proeftuin.registry.settings import MIN_SECRET_LENGTH
+from proeftuin.registry.settings import refuse_weak_key
 
 SESSION_COOKIE = "proeftuin_session"
 LANG_COOKIE = "proeftuin_lang"
 SESSION_MAX_AGE = 8 * 3600
 TOKEN_MAX_AGE = 3600
-MAX_FAILURES = 5
-FAILURE_WINDOW = 15 * 60.0
+WEB_SECRET_VARIABLE = "PROEFTUIN_WEB_SECRET"
 
 _hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+"""Checked instead when there is no hash to check (an unknown user, a user without a web
+password), so those answers take as long as a wrong password and do not tell which accounts exist."""
 
 
 class WebSettings(BaseSettings):
-    """The web app's secret (``PROEFTUIN_WEB_SECRET``, at least 32 random characters)."""
+    """The web app's settings (prefix ``PROEFTUIN_WEB_``).
+
+    ``PROEFTUIN_WEB_SECRET``: signs cookies and tokens (a strong key of its own, see
+    :mod:`proeftuin.registry.settings`). ``PROEFTUIN_WEB_TRUSTED_PROXIES``: comma-separated
+    addresses or networks of the reverse proxies in front of the app; only requests coming from
+    them have their ``X-Forwarded-For`` and ``X-Forwarded-Proto`` believed. Empty (the default):
+    no forwarded header is believed, so a client cannot choose the address the login throttle
+    counts by.
+    """
 
     model_config = SettingsConfigDict(env_prefix="PROEFTUIN_WEB_", extra="ignore", frozen=True)
 
     secret: SecretStr = Field(SecretStr(""), description="Signs session cookies and bearer tokens.")
+    trusted_proxies: str = Field("", description="Comma-separated IP addresses or networks of trusted reverse proxies.")
 
     @field_validator("secret")
     @classmethod
     def _strong(cls, secret: SecretStr) -> SecretStr:
-        text = secret.get_secret_value()
-        if len(text) < MIN_SECRET_LENGTH or len(set(text)) < 8:
-            raise ValueError(f"PROEFTUIN_WEB_SECRET needs at least {MIN_SECRET_LENGTH} random characters")
-        return secret
+        return refuse_weak_key(WEB_SECRET_VARIABLE, secret)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"PROEFTUIN_WEB_TRUSTED_PROXIES: {item!r} is not an IP address or network") from None
+        return value
+
+    @property
+    def proxies(self) -> list[str]:
+        """The trusted proxies as a list (empty: trust none)."""
+        return [part.strip() for part in self.trusted_proxies.split(",") if part.strip()]
 
 
 def hash_password(password: str) -> str:
@@ -56,11 +79,9 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    """Whether ``password`` matches ``password_hash`` (no hash: never)."""
-    if not password_hash:
-        return False
+    """Whether ``password`` matches ``password_hash``; without a hash never, after the same work."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -68,6 +89,13 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 def new_csrf_token() -> str:
     """A fresh random CSRF token."""
     return secrets.token_urlsafe(32)
+
+
+class Bearer(NamedTuple):
+    """Whom a session or token names, and the session generation it was issued under."""
+
+    name: str
+    generation: int
 
 
 class Signer:
@@ -91,41 +119,21 @@ class Signer:
             return None
         return data if isinstance(data, dict) else None
 
-    def issue_token(self, user: str) -> str:
-        return self._token.dumps({"sub": user})
+    def issue_token(self, bearer: Bearer) -> str:
+        return self._token.dumps({"sub": bearer.name, "gen": bearer.generation})
 
-    def read_token(self, token: str) -> str | None:
-        """The user name in a bearer token, or ``None`` when forged or expired."""
+    def read_token(self, token: str) -> Bearer | None:
+        """Whom a bearer token names, or ``None`` when forged, expired or of the old form."""
         try:
             data = self._token.loads(token, max_age=TOKEN_MAX_AGE)
         except BadSignature:
             return None
-        return data.get("sub") if isinstance(data, dict) else None
+        return session_bearer({"user": data.get("sub"), "gen": data.get("gen")}) if isinstance(data, dict) else None
 
 
-class LoginLimiter:
-    """Counts failed logins per (user name, client address) in a sliding window (thread-safe)."""
-
-    def __init__(self, max_failures: int = MAX_FAILURES, window: float = FAILURE_WINDOW) -> None:
-        self.max_failures, self.window = max_failures, window
-        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        times = self._failures[key]
-        while times and now - times[0] > self.window:
-            times.popleft()
-        return times
-
-    def blocked(self, user: str, client: str) -> bool:
-        with self._lock:
-            return len(self._recent((user, client), time.monotonic())) >= self.max_failures
-
-    def failed(self, user: str, client: str) -> None:
-        with self._lock:
-            now = time.monotonic()
-            self._recent((user, client), now).append(now)
-
-    def succeeded(self, user: str, client: str) -> None:
-        with self._lock:
-            self._failures.pop((user, client), None)
+def session_bearer(session: dict[str, Any]) -> Bearer | None:
+    """Whom a browser session names (``None`` when nobody is logged in)."""
+    name, generation = session.get("user"), session.get("gen")
+    if not isinstance(name, str) or not name or not isinstance(generation, int) or isinstance(generation, bool):
+        return None
+    return Bearer(name, generation)

@@ -12,9 +12,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from proeftuin.registry import make_engine
+from proeftuin.registry import make_engine, migrate
+
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
 
 
 class DatabaseUnavailable(ValueError):
@@ -32,6 +34,28 @@ def existing_registry(url: str) -> Engine:
     return make_engine(url)
 
 
+def writable_registry(url: str) -> Engine:
+    """An engine on the registry at ``url``, created or migrated to the current schema.
+
+    :class:`DatabaseUnavailable` (one line) for a text that is no database URL, a database kind
+    proeftuin does not support, a missing driver or a server that does not answer.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseUnavailable("--db: not a database URL (write e.g. sqlite:///proeftuin.db or postgresql://user@host/name)") from None
+    if parsed.get_backend_name() not in SUPPORTED_DATABASES:
+        raise DatabaseUnavailable(f"--db: {parsed.get_backend_name()!r} is not supported; use {' or '.join(SUPPORTED_DATABASES)}")
+    try:
+        engine = make_engine(url)
+        migrate(engine)
+    except OperationalError as exc:
+        raise DatabaseUnavailable(f"database: {str(exc.orig or exc).splitlines()[0]}") from None
+    except ImportError as exc:
+        raise DatabaseUnavailable(f"--db: the driver for {parsed.drivername!r} is not installed ({exc.name})") from None
+    return engine
+
+
 @contextmanager
 def reading(url: str) -> Iterator[None]:
     """Turn a database error while reading the registry at ``url`` into :class:`DatabaseUnavailable`
@@ -44,4 +68,4 @@ def reading(url: str) -> Iterator[None]:
         raise DatabaseUnavailable(f"--db {shown}: cannot read the registry ({reason}); is it a proeftuin database at the current schema?") from None
 
 
-__all__ = ["DatabaseUnavailable", "existing_registry", "reading"]
+__all__ = ["SUPPORTED_DATABASES", "DatabaseUnavailable", "existing_registry", "reading", "writable_registry"]

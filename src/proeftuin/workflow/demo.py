@@ -11,7 +11,7 @@ catalog:
    complete randomization within strata for Utrecht's single intake);
 3. a researcher imports the monthly labour records (municipal and CBS) and the item answers of
    three survey waves as files, all or nothing, exactly as ``proeftuin import`` does;
-4. the trial is over: the admin unseals it, publishing the seed so that anyone can recompute
+4. the trial is over: the admin closes it and unseals it, publishing the seed so that anyone can recompute
    every allocation (``proeftuin verify``);
 5. every arm is estimated against control for every outcome by the standard analysis
    (:mod:`proeftuin.workflow.standard_analysis`) and the report is written by the same use case
@@ -40,9 +40,10 @@ from proeftuin.analysis.trial import TrialResults
 from proeftuin.design import ExperimentSpec, TrialPlan, catalog, catalog_plan
 from proeftuin.registry import get_experiment, make_engine, migrate, session_scope
 from proeftuin.registry.allocate import randomize
+from proeftuin.registry.audit import keyed_engine
 from proeftuin.registry.imports import Source
 from proeftuin.registry.crud import latest_analysis_run, record_analysis_run
-from proeftuin.registry.experiments import create_trial, unseal
+from proeftuin.registry.experiments import close, create_trial, unseal
 from proeftuin.registry.intake import enrol, record_consent
 from proeftuin.registry.models import Participant, User
 from proeftuin.registry.roles import Role, add_user
@@ -178,6 +179,7 @@ def build_experiment(engine: Engine, spec: ExperimentSpec, seeds: DemoSeeds, *, 
         answers.insert(0, "pseudonym", who[answers.pop("person")])
         import_survey(engine, _write(answers, files / f"{spec.slug}-survey-wave-{wave}.csv"), slug=spec.slug, actor=RESEARCHER, wave=wave)
     with session_scope(engine) as session:
+        close(session=session, actor=ADMIN, slug=spec.slug, on=spec.end)
         unseal(session=session, actor=ADMIN, slug=spec.slug, settings=settings)
 
 
@@ -204,8 +206,8 @@ def _record_build(engine: Engine, spec: ExperimentSpec, seed: int, scale: float)
 
 
 @contextmanager
-def _engine(url: str) -> Iterator[Engine]:
-    engine = make_engine(url)
+def _engine(url: str, settings: RegistrySettings) -> Iterator[Engine]:
+    engine = keyed_engine(make_engine(url), settings)
     try:
         yield engine
     finally:
@@ -227,7 +229,7 @@ def run_demo(
     specs = catalog()
     settings = demo_settings(seed)
     seeds = {spec.slug: DemoSeeds.derive(seed, i) for i, spec in enumerate(specs)}
-    with _engine(db) as engine:
+    with _engine(db, settings) as engine:
         migrate(engine)
         _ensure_users(engine)
         for spec in specs:
@@ -243,7 +245,7 @@ def run_demo(
                 )
             step(f"build:{spec.municipality}")
         with session_scope(engine) as session:
-            verification = verify_registry(session=session, settings=None)
+            verification = verify_registry(session=session, settings=settings)
         if not verification.intact:
             raise DemoError(f"the registry does not verify: {verification.problems[0]}")
         trials = []

@@ -62,6 +62,7 @@ def estimate_file(
     seed: int | None = None,
     wild_draws: int | None = None,
     wild_weights: WildWeights = "rademacher",
+    frame: pd.DataFrame | None = None,
 ) -> EffectTable:
     """Read ``path`` and estimate every arm against ``control`` on each outcome (OLS, robust SE).
 
@@ -78,6 +79,9 @@ def estimate_file(
     every effect also gets the wild cluster bootstrap p-value and interval
     (:func:`proeftuin.analysis.wild_bootstrap.add_wild_bootstrap`, ``wild_weights``
     Rademacher or Webb, with ``seed``).
+
+    ``frame``, when given, is the content of ``path`` already read (a Parquet dataset of many
+    files); errors still name ``path``.
 
     Raises :class:`TabularError` naming file, row and column for any bad input, and
     ``ValueError`` for an inconsistent choice of options; rows with a missing outcome are left
@@ -101,7 +105,7 @@ def estimate_file(
             raise ValueError(f"--wild-bootstrap must be a positive number of draws; got {wild_draws}")
     if lin and not covariates:
         raise ValueError("--lin interacts the covariates with the arms: name them with --covariates")
-    frame = read_table(path)
+    frame = read_table(path) if frame is None else frame
     if not outcomes:
         raise TabularError(path, "name at least one outcome column")
     design_columns = [c for c in (cluster, strata) if c is not None]

@@ -3,11 +3,11 @@
 Declared schemas (one row per person-month, or per respondent)::
 
     outcomes: pseudonym, month (YYYY-MM), hours_per_week (0-100), contract (none|temporary|permanent),
-              gross_earnings (>= 0, EUR), on_benefit (true|false|1|0)
+              gross_earnings (0-100,000 EUR a month), on_benefit (true|false|1|0)
     survey:   pseudonym, and one column per item of the plan's instrument (blank = not answered)
-    services: pseudonym, on (YYYY-MM-DD), kind (lower-case word, e.g. contact, coaching), minutes (>= 0)
+    services: pseudonym, on (YYYY-MM-DD), kind (lower-case word, e.g. contact, coaching), minutes (0-1440)
 
-Every problem is a :class:`~proeftuin.workflow.tabular.TabularError` naming the file, the row
+The plausible ranges are declared once, in :data:`PLAUSIBLE`. Every problem is a :class:`~proeftuin.workflow.tabular.TabularError` naming the file, the row
 (as in a spreadsheet: header = row 1) and the column; nothing is written then.
 """
 
@@ -15,22 +15,45 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from proeftuin.registry.crud import get_experiment
 from proeftuin.registry.db import session_scope
 from proeftuin.registry.imports import ImportRejected, ImportResult, Source, store_outcomes, store_survey, survey_plan
 from proeftuin.registry.schemas import ServiceCreate
-from proeftuin.registry.services import record_services
-from proeftuin.workflow.tabular import TabularError, label_column, numeric_column, read_table, require_columns, spreadsheet_row
+from proeftuin.registry.services import store_services
+from proeftuin.workflow.tabular import TabularError, label_column, numeric_column, quote, read_table, require_columns, spreadsheet_row
 
 OUTCOME_COLUMNS = ("pseudonym", "month", "hours_per_week", "contract", "gross_earnings", "on_benefit")
 CONTRACTS = ("none", "temporary", "permanent")
-MAX_HOURS = 100.0
+
+
+@dataclass(frozen=True)
+class Plausible:
+    """The range a value of a column must lie in, with its unit and the reason for the bounds."""
+
+    low: float
+    high: float
+    unit: str
+    reason: str
+
+
+PLAUSIBLE = {
+    "hours_per_week": Plausible(0, 100, "hours a week", "a week has 168 hours; more than 100 worked is a typing error"),
+    "gross_earnings": Plausible(0, 100_000, "EUR a month", "some 25 times the minimum wage; beyond it, a misplaced decimal or a yearly sum"),
+    "minutes": Plausible(0, 24 * 60, "minutes", "one service takes at most a day"),
+}
+MAX_WAVE = 99  # survey waves of one trial; a larger number is a typing error (and overflows a database integer)
+# a month as YYYY-MM; the first of the month (as Excel writes a date cell) is read as its month
+_MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-01(?: 00:00:00)?)?$")
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?: 00:00:00)?$")
 
 
 def content_hash(path: Path) -> str:
@@ -38,14 +61,29 @@ def content_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def parse_month(text: str) -> dt.date:
+    """The first day of the month ``YYYY-MM`` (or ``YYYY-MM-01``); anything else is a ``ValueError``."""
+    found = _MONTH.match(text)
+    if not found:
+        raise ValueError(text)
+    return dt.date(int(found.group(1)), int(found.group(2)), 1)
+
+
+def parse_day(text: str) -> dt.date:
+    """The date ``YYYY-MM-DD`` (a real day of the calendar); anything else is a ``ValueError``."""
+    found = _DAY.match(text)
+    if not found:
+        raise ValueError(text)
+    return dt.date(*map(int, found.groups()))
+
+
 def _periods(frame: pd.DataFrame, path: Path) -> list[dt.date]:
     out = []
     for index, text in enumerate(label_column(frame, "month", path)):
         try:
-            stamp = dt.date.fromisoformat(text[:7] + "-01")
+            out.append(parse_month(str(text)))
         except ValueError:
-            raise TabularError(path, f"{str(text)!r} is not a month (write YYYY-MM)", column="month", row=spreadsheet_row(index)) from None
-        out.append(stamp)
+            raise TabularError(path, f"{quote(text)} is not a month (write YYYY-MM)", column="month", row=spreadsheet_row(index)) from None
     return out
 
 
@@ -54,6 +92,18 @@ def _in_range(values: np.ndarray, low: float, high: float, column: str, path: Pa
     if bad.any():
         index = int(np.flatnonzero(bad)[0])
         raise TabularError(path, f"{values[index]:g} is outside {low:g}-{high:g}", column=column, row=spreadsheet_row(index))
+    return values
+
+
+def _plausible(frame: pd.DataFrame, column: str, path: Path) -> np.ndarray:
+    """The numbers of ``column``, each inside its declared :data:`PLAUSIBLE` range."""
+    bounds = PLAUSIBLE[column]
+    values = numeric_column(frame, column, path, allow_missing=False)
+    bad = (values < bounds.low) | (values > bounds.high)
+    if bad.any():
+        index = int(np.flatnonzero(bad)[0])
+        raise TabularError(path, f"{values[index]:g} is outside {bounds.low:g}-{bounds.high:g} {bounds.unit} ({bounds.reason})",
+                           column=column, row=spreadsheet_row(index))
     return values
 
 
@@ -68,7 +118,7 @@ def parse_outcomes(path: Path) -> pd.DataFrame:
     bad = ~np.isin(contract, CONTRACTS)
     if bad.any():
         index = int(np.flatnonzero(bad)[0])
-        raise TabularError(path, f"{str(contract[index])!r} is not one of {', '.join(CONTRACTS)}", column="contract", row=spreadsheet_row(index))
+        raise TabularError(path, f"{quote(contract[index])} is not one of {', '.join(CONTRACTS)}", column="contract", row=spreadsheet_row(index))
     benefit = numeric_column(frame, "on_benefit", path, allow_missing=False)
     _in_range(benefit, 0, 1, "on_benefit", path)
     if not np.isin(benefit, (0.0, 1.0)).all():
@@ -77,9 +127,9 @@ def parse_outcomes(path: Path) -> pd.DataFrame:
     return pd.DataFrame({
         "pseudonym": label_column(frame, "pseudonym", path),
         "period": _periods(frame, path),
-        "hours_per_week": _in_range(numeric_column(frame, "hours_per_week", path, allow_missing=False), 0, MAX_HOURS, "hours_per_week", path),
+        "hours_per_week": _plausible(frame, "hours_per_week", path),
         "contract": contract,
-        "gross_earnings": _in_range(numeric_column(frame, "gross_earnings", path, allow_missing=False), 0, np.inf, "gross_earnings", path),
+        "gross_earnings": _plausible(frame, "gross_earnings", path),
         "on_benefit": benefit.astype(bool),
     })
 
@@ -103,8 +153,8 @@ def import_outcomes(engine: Engine, path: Path | str, *, slug: str, actor: str, 
 def import_survey(engine: Engine, path: Path | str, *, slug: str, actor: str, wave: int) -> ImportResult:
     """Parse item answers of ``wave`` against the experiment's instrument and store them in one transaction."""
     path = Path(path)
-    if wave < 0:
-        raise TabularError(path, f"--wave must be 0 (baseline) or more; got {wave}")
+    if not 0 <= wave <= MAX_WAVE:
+        raise TabularError(path, f"--wave must be 0 (baseline) to {MAX_WAVE}; got {wave}")
     with session_scope(engine) as session:
         plan = survey_plan(get_experiment(session=session, slug=slug))
     items = list(dict.fromkeys(i for spec in plan.survey.indices.values() for i in spec.items))
@@ -135,22 +185,35 @@ def parse_services(path: Path) -> list[ServiceCreate]:
     """The services received, one per row of ``path`` (see the module docstring)."""
     frame = read_table(path)
     require_columns(frame, SERVICE_COLUMNS, path)
+    extra = [c for c in frame.columns if c not in SERVICE_COLUMNS]
+    if extra:
+        raise TabularError(path, f"unexpected column (the schema has {', '.join(SERVICE_COLUMNS)})", column=str(extra[0]))
     pseudonyms, days, kinds = (label_column(frame, c, path) for c in ("pseudonym", "on", "kind"))
-    minutes = _in_range(numeric_column(frame, "minutes", path, allow_missing=False), 0, 24 * 60, "minutes", path)
+    minutes = _plausible(frame, "minutes", path)
     services = []
     for index, (pseudonym, day, kind, duration) in enumerate(zip(pseudonyms, days, kinds, minutes, strict=True)):
         try:
-            services.append(ServiceCreate(pseudonym=pseudonym, on=dt.date.fromisoformat(day), kind=kind, minutes=int(duration)))
-        except ValueError as exc:
-            column = "on" if "isoformat" in str(exc) or "date" in str(exc).lower() else "kind"
-            raise TabularError(path, f"{str(day)!r} is not a date (YYYY-MM-DD)" if column == "on" else f"{str(kind)!r} is not a service kind (a lower-case word)",
-                               column=column, row=spreadsheet_row(index)) from None
+            on = parse_day(str(day))
+        except ValueError:
+            raise TabularError(path, f"{quote(day)} is not a date (YYYY-MM-DD)", column="on", row=spreadsheet_row(index)) from None
+        if duration != int(duration):
+            raise TabularError(path, f"{duration:g} is not a whole number of minutes", column="minutes", row=spreadsheet_row(index))
+        try:
+            services.append(ServiceCreate(pseudonym=str(pseudonym), on=on, kind=str(kind), minutes=int(duration)))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise TabularError(path, f"{quote(kind) if first['loc'][0] == 'kind' else ''} {first['msg']}".strip(),
+                               column=str(first["loc"][0]), row=spreadsheet_row(index)) from None
     return services
 
 
-def import_services(engine: Engine, path: Path | str, *, slug: str, actor: str) -> int:
-    """Record the services of ``path`` in one transaction (all or nothing); returns how many."""
+def import_services(engine: Engine, path: Path | str, *, slug: str, actor: str) -> ImportResult:
+    """Record the services of ``path`` in one transaction (all or nothing); the same file again changes nothing."""
     path = Path(path)
     services = parse_services(path)
-    with session_scope(engine) as session:
-        return record_services(session=session, actor=actor, slug=slug, services=services)
+    try:
+        with session_scope(engine) as session:
+            return store_services(session=session, actor=actor, slug=slug, services=services, filename=path.name,
+                                  content_sha256=content_hash(path))
+    except ImportRejected as exc:
+        raise _rejected(path, exc) from None

@@ -3,15 +3,30 @@
 Rows are numbered as a person sees them in a spreadsheet of the file: the header is row 1, the
 first data row is row 2. Nothing is coerced silently: an empty cell or ``NA`` is a missing value,
 ``true``/``false`` are 1/0, anything else that is not a number is an error.
+
+CSV text is decoded by its byte-order mark (UTF-8, UTF-16, UTF-32), else as UTF-8, else as
+UTF-16 when it holds NUL bytes, else as Windows-1252 (what Dutch Excel writes); a file that is
+none of these is an error. A fixed order rather than a statistical detector (charset-normalizer)
+because on the short files of a trial such detectors guess, and a guess may turn an ``ë`` into
+another letter without a word; this order never decodes valid UTF-8 as anything else. The
+separator is the header's most frequent of ``,``, ``;`` and tab; a semicolon file (Dutch Excel's
+"CSV (puntkomma)") writes decimals with a comma (``1234,56``), and a point in its numbers is then
+an error rather than a guess between a decimal and a thousands separator.
 """
 
 from __future__ import annotations
 
+import codecs
+import io
+import re
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from proeftuin.registry.pseudonym import mask_bsns
 
 MISSING_TOKENS = frozenset({"", "na", "nan", "null"})
 _BOOLEANS = {"true": 1.0, "false": 0.0}
@@ -27,8 +42,17 @@ class TabularError(ValueError):
             where.append(f"row {row}")
         if column is not None:
             where.append(f"column {column!r}")
-        super().__init__(f"{', '.join(where)}: {message}")
+        super().__init__(mask_bsns(f"{', '.join(where)}: {message}"))
         self.path, self.column, self.row = str(path), column, row
+
+
+MAX_QUOTED = 40
+
+
+def quote(value: object) -> str:
+    """A user's value as an error message quotes it: ``'...'``, cut after 40 characters (BSNs are masked by the error)."""
+    text = str(value)
+    return repr(text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "...")
 
 
 def spreadsheet_row(index: int) -> int:
@@ -36,30 +60,96 @@ def spreadsheet_row(index: int) -> int:
     return index + HEADER_ROWS + 1
 
 
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+SEPARATORS = (",", ";", "\t")
+DECIMAL_COMMA = "decimal_comma"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_COMMA_NUMBER = re.compile(r"^[+-]?\d+(,\d+)?$")
+
+
+def decode_text(data: bytes, path: Path | str) -> str:
+    """The text of a CSV file's bytes (see the module docstring for the order of encodings)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            candidates = [encoding]
+            break
+    else:
+        candidates = ["utf-8"]
+        if data.count(0) > len(data) // 4:  # text in UTF-16 without a mark: every other byte of ASCII is NUL
+            zeros_even = data[0::2].count(0) > data[1::2].count(0)
+            candidates = ["utf-16-be" if zeros_even else "utf-16-le"]
+        else:
+            candidates.append("cp1252")
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _CONTROL.search(text):
+            raise TabularError(path, "not a text file (it holds control characters); save it as CSV (UTF-8)")
+        return text
+    raise TabularError(path, "not text in UTF-8, UTF-16 or Windows-1252; save it as CSV (UTF-8)")
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    text = decode_text(path.read_bytes(), path)
+    if not text.strip():
+        raise TabularError(path, "the file is empty")
+    header = text.lstrip("\ufeff").splitlines()[0]
+    separator = max(SEPARATORS, key=header.count)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, keep_default_na=False, skipinitialspace=True, engine="c")
+    except pd.errors.EmptyDataError as exc:
+        raise TabularError(path, "the file is empty") from exc
+    except pd.errors.ParserError as exc:
+        found = re.search(r"line (\d+), saw (\d+)", str(exc))
+        if found:
+            raise TabularError(path, f"{found.group(2)} fields where the header has {len(header.split(separator))}",
+                               row=int(found.group(1))) from None
+        raise TabularError(path, "not a valid CSV file") from None
+    frame.attrs[DECIMAL_COMMA] = separator == ";"
+    return frame
+
+
+def _read_excel(path: Path) -> pd.DataFrame:
+    if not zipfile.is_zipfile(path):
+        raise TabularError(path, "not an Excel workbook (.xlsx is a zip archive; this file is not)")
+    try:
+        return pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many kinds on a damaged workbook; the kind is named, never the content
+        raise TabularError(path, f"not a readable Excel workbook ({type(exc).__name__})") from None
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...; the kind is named, never the content
+        raise TabularError(path, f"not a readable Parquet file ({type(exc).__name__})") from None
+
+
+READERS = {".csv": _read_csv, ".txt": _read_csv, ".xlsx": _read_excel, ".parquet": _read_parquet}
+
+
 def read_table(path: Path | str) -> pd.DataFrame:
     """Read a CSV or Excel file (all cells as text; Excel: the first sheet) or a Parquet file; an empty file is an error."""
     path = Path(path)
+    if path.is_dir():
+        raise TabularError(path, "is a folder, not a file")
     if not path.exists():
         raise TabularError(path, "file not found")
     suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        frame = pd.read_parquet(path)
-    elif suffix in {".csv", ".txt"}:
+    if suffix not in READERS:
+        raise TabularError(path, f"unsupported file type {suffix!r}; use .csv, .xlsx or .parquet")
+    try:
         if path.stat().st_size == 0:
             raise TabularError(path, "the file is empty")
-        try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-        except pd.errors.EmptyDataError as exc:
-            raise TabularError(path, "the file is empty") from exc
-        except pd.errors.ParserError as exc:
-            raise TabularError(path, f"not a valid CSV file ({exc})") from exc
-    elif suffix == ".xlsx":
-        try:
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
-        except (ValueError, KeyError, OSError) as exc:
-            raise TabularError(path, f"not a readable Excel file ({exc})") from exc
-    else:
-        raise TabularError(path, f"unsupported file type {suffix!r}; use .csv, .xlsx or .parquet")
+        frame = READERS[suffix](path)
+    except PermissionError:
+        raise TabularError(path, "the file cannot be read (permission denied)") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise TabularError(path, "the file has a header but no data rows")
     return frame
@@ -82,6 +172,8 @@ def numeric_column(frame: pd.DataFrame, column: str, path: Path | str, *, allow_
     else:
         text = series.astype(object).where(series.notna(), "").astype(str).str.strip()
         lowered = text.str.lower()
+        if frame.attrs.get(DECIMAL_COMMA):
+            text = _comma_decimals(text, frame, column, path)
         values = pd.to_numeric(text.where(~lowered.isin(MISSING_TOKENS | _BOOLEANS.keys()), None), errors="coerce")
         values = np.array(values, dtype=float)
         for token, number in _BOOLEANS.items():
@@ -89,7 +181,7 @@ def numeric_column(frame: pd.DataFrame, column: str, path: Path | str, *, allow_
         bad = np.isnan(values) & ~lowered.isin(MISSING_TOKENS).to_numpy()
         if bad.any():
             index = int(np.flatnonzero(bad)[0])
-            raise TabularError(path, f"{text.iloc[index]!r} is not a number", column=column, row=spreadsheet_row(index))
+            raise TabularError(path, f"{quote(text.iloc[index])} is not a number", column=column, row=spreadsheet_row(index))
     if not np.isfinite(values[~np.isnan(values)]).all():
         index = int(np.flatnonzero(np.isinf(values))[0])
         raise TabularError(path, "an infinite value is not a valid number", column=column, row=spreadsheet_row(index))
@@ -97,6 +189,29 @@ def numeric_column(frame: pd.DataFrame, column: str, path: Path | str, *, allow_
         index = int(np.flatnonzero(np.isnan(values))[0])
         raise TabularError(path, "a value is missing", column=column, row=spreadsheet_row(index))
     return values
+
+
+def _comma_decimals(text: pd.Series, frame: pd.DataFrame, column: str, path: Path | str) -> pd.Series:
+    """Numbers of a semicolon file (``1234,56``) as ``1234.56``; a point there is ambiguous and an error."""
+    pointed = text.str.contains(".", regex=False).to_numpy()
+    if pointed.any():
+        index = int(np.flatnonzero(pointed)[0])
+        raise TabularError(path, f"{quote(text.iloc[index])}: this file is separated by semicolons, so write decimals with a comma",
+                           column=column, row=spreadsheet_row(index))
+    return text.where(~text.str.match(_COMMA_NUMBER), text.str.replace(",", ".", regex=False))
+
+
+def text_records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """The rows for a schema to validate, empty cells left out; a semicolon file's ``6,5`` becomes ``6.5``."""
+    comma = bool(frame.attrs.get(DECIMAL_COMMA))
+
+    def value(cell: object) -> object:
+        if comma and isinstance(cell, str) and _COMMA_NUMBER.match(cell.strip()):
+            return cell.strip().replace(",", ".")
+        return cell
+
+    return [{k: value(v) for k, v in row.items() if not (v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip()))}
+            for row in frame.to_dict("records")]
 
 
 def label_column(frame: pd.DataFrame, column: str, path: Path | str) -> np.ndarray:

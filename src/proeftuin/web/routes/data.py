@@ -6,7 +6,6 @@ not imported at all, and the page lists the error by file, row and column.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +19,7 @@ from proeftuin.web.deps import Allowed, CsrfChecked, SessionDep, render
 from proeftuin.registry.listings import import_history
 from proeftuin.web.queries import reconciliation_rows
 from proeftuin.web.results import experiment_slugs
+from proeftuin.web.uploads import upload_folder
 from proeftuin.workflow.imports import Source, import_outcomes, import_survey
 from proeftuin.workflow.tabular import TabularError
 
@@ -27,6 +27,7 @@ router = APIRouter(tags=["data"])
 Importer = Allowed[Operation.import_data]
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+"""The largest upload request (file and form together); a larger one gets 413 as it streams in."""
 SOURCES: dict[str, Source] = {"municipal": "municipal", "cbs": "cbs"}
 """The record sources a form may name, each as the import's typed source."""
 
@@ -50,22 +51,18 @@ def data_page(request: Request, session: SessionDep, _user: Importer, slug: str)
 
 
 async def _save(upload: UploadFile, folder: Path) -> Path:
-    """The upload under its own base name in ``folder`` (so messages name the user's file), size-capped."""
+    """The upload under its own base name in ``folder`` (so messages name the user's file)."""
     name = Path(upload.filename or "").name
     if not name or Path(name).suffix.lower() not in SUFFIXES:
         raise HTTPException(status_code=422, detail=f"choose a {', '.join(SUFFIXES)} file")
     path = folder / name
-    size = 0
     with path.open("wb") as out:
         while chunk := await upload.read(1 << 20):
-            size += len(chunk)
-            if size > MAX_UPLOAD_BYTES:
-                raise HTTPException(status_code=413, detail=f"files over {MAX_UPLOAD_BYTES >> 20} MB are refused")
             out.write(chunk)
     return path
 
 
-@router.post("/data/{slug}/upload", include_in_schema=False, dependencies=[CsrfChecked])
+@router.post("/data/{slug}/upload", include_in_schema=False, dependencies=[CsrfChecked], max_body_size=MAX_UPLOAD_BYTES)
 async def upload(request: Request, session: SessionDep, user: Importer, slug: str, file: UploadFile,
                  kind: Annotated[str, Form()], source: Annotated[str, Form()] = "municipal", wave: Annotated[str, Form()] = "") -> Response:
     """Import one outcomes or survey file; the page shows what was imported or every place the file is wrong."""
@@ -74,7 +71,7 @@ async def upload(request: Request, session: SessionDep, user: Importer, slug: st
     if kind not in ("outcomes", "survey") or source not in SOURCES:
         raise HTTPException(status_code=422, detail="kind must be outcomes or survey, source municipal or cbs")
     engine = request.app.state.engine
-    with tempfile.TemporaryDirectory(prefix="proeftuin-upload-") as folder:
+    with upload_folder() as folder:
         path = await _save(file, Path(folder))
         try:
             if kind == "outcomes":

@@ -1,0 +1,224 @@
+"""The registry's state recomputed from the audit chain, compared with its tables fact by fact.
+
+Every state change is an event (users and roles, experiments with their arms and plan, lifecycle
+transitions, enrolments, consents and withdrawals, assignments, imports and corrections with the
+digest of the rows they wrote, services, unsealing, purges). :func:`chain_state` replays the
+events into the facts they imply; :func:`compare` reads the tables and names the first fact that
+differs, so a row changed, added or deleted behind the registry's back is found even where the
+chain itself is intact. Events from before migration 0006 lack some digests; those facts are
+compared as far as their events record them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from proeftuin.registry.audit import Action, iter_events
+from proeftuin.registry.digest import PARTICIPANT_FACTS, canonical_sha256, experiment_facts, import_rows_sha256, participant_sha256
+from proeftuin.registry.models import (
+    Arm, Assignment, Consent, DataImport, Experiment, Participant, Seal, ServiceContact, User,
+)
+
+Key = tuple[int, str]  # (experiment id, pseudonym)
+
+
+@dataclass
+class ChainState:
+    """The facts the audit chain implies."""
+
+    users: dict[str, str] = field(default_factory=dict)
+    experiments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    status: dict[int, str] = field(default_factory=dict)
+    participants: dict[Key, str | None] = field(default_factory=dict)
+    consents: Counter[tuple[Any, ...]] = field(default_factory=Counter)
+    assignments: dict[Key, dict[str, Any]] = field(default_factory=dict)
+    imports: dict[int, dict[str, Any]] = field(default_factory=dict)
+    services: Counter[tuple[Any, ...]] = field(default_factory=Counter)
+    seeds: dict[int, str] = field(default_factory=dict)
+    purged: set[int] = field(default_factory=set)
+
+
+def chain_state(session: Session) -> ChainState:
+    """Replay every event of the chain into the facts it records."""
+    state = ChainState()
+    for event in iter_events(session):
+        # every action but a user's concerns one experiment, whose id the event carries
+        action, exp, subject, payload = event.action, cast(int, event.experiment_id), event.subject, event.payload
+        if action == Action.add_user.value:
+            state.users[subject] = payload["role"]
+        elif action == Action.baseline.value:  # migration 0006: the state when the chain became keyed
+            state.users.update(payload.get("users", {}))
+            state.status.update({int(k): v for k, v in payload.get("status", {}).items()})
+        elif action == Action.create_experiment.value:
+            state.experiments[exp] = payload
+        elif action == Action.transition.value:
+            state.status[exp] = payload["to"]
+        elif action == Action.enrol.value:
+            state.participants[(exp, subject)] = payload.get("facts_sha256")
+        elif action in (Action.consent.value, Action.withdraw.value):
+            kind = "given" if action == Action.consent.value else "withdrawn"
+            state.consents[(exp, subject, kind, payload["on"], payload["text_version"], bool(payload["keep_data"]))] += 1
+        elif action == Action.assign.value:
+            state.assignments[(exp, subject)] = payload
+        elif action == Action.correct.value and "import_id" not in payload:  # a participant's baseline corrected
+            state.participants[(exp, subject)] = payload.get("facts_sha256")
+        elif action in (Action.import_data.value, Action.correct.value):
+            state.imports[payload["import_id"]] = {**payload, "active": True, "experiment_id": exp}
+            if payload.get("supersedes") is not None and payload["supersedes"] in state.imports:
+                state.imports[payload["supersedes"]]["active"] = False
+        elif action == Action.service.value:
+            state.services[(exp, subject, payload["kind"], payload["on"], payload.get("minutes"))] += 1
+        elif action == Action.unseal.value:
+            state.seeds[exp] = payload["seed"]
+        elif action == Action.purge.value:
+            state.purged.add(exp)
+            state.participants = {k: v for k, v in state.participants.items() if k[0] != exp}
+            state.assignments = {k: v for k, v in state.assignments.items() if k[0] != exp}
+            state.consents = Counter({k: n for k, n in state.consents.items() if k[0] != exp})
+            state.services = Counter({k: n for k, n in state.services.items() if k[0] != exp})
+    return state
+
+
+def _who(key: Key, slugs: dict[int, str]) -> str:
+    return f"experiment {slugs.get(key[0], key[0])!r}, participant {key[1][:12]}"
+
+
+def compare(session: Session, state: ChainState) -> Iterator[str]:
+    """Each fact of the tables that differs from the chain's, in a fixed order (users, experiments, people, data)."""
+    yield from _users(session, state)
+    slugs = dict(session.execute(select(Experiment.id, Experiment.slug)).all())
+    yield from _experiments(session, state, slugs)
+    pseudonym_of = dict(session.execute(select(Participant.id, Participant.pseudonym)).all())
+    experiment_of = dict(session.execute(select(Participant.id, Participant.experiment_id)).all())
+    yield from _participants(session, state, slugs)
+    yield from _consents(session, state, slugs, pseudonym_of, experiment_of)
+    yield from _assignments(session, state, slugs)
+    yield from _imports(session, state, slugs)
+    yield from _services(session, state, slugs, pseudonym_of, experiment_of)
+
+
+def _users(session: Session, state: ChainState) -> Iterator[str]:
+    actual = dict(session.execute(select(User.name, User.role)).all())
+    for name in sorted(set(actual) | set(state.users)):
+        if actual.get(name) != state.users.get(name):
+            yield (f"user {name!r}: the registry holds role {actual.get(name) or '(no such user)'}, "
+                   f"the audit chain records {state.users.get(name) or '(no such user)'}")
+
+
+def _experiments(session: Session, state: ChainState, slugs: dict[int, str]) -> Iterator[str]:
+    for experiment in session.scalars(select(Experiment).order_by(Experiment.id)):
+        where = f"experiment {experiment.slug!r}"
+        created = state.experiments.get(experiment.id)
+        if created is None:
+            if experiment.id not in state.status:  # a legacy registry's baseline covers experiments made before the key
+                yield f"{where}: no audit event records its creation"
+            continue
+        facts = experiment_facts(experiment)
+        for code in sorted(set(facts["arms"]) | set(created.get("arms", facts["arms"]))):
+            held, recorded = facts["arms"].get(code), created.get("arms", facts["arms"]).get(code)
+            if held is None or recorded is None:
+                yield f"{where}: arm {code!r} is {'missing from the registry' if held is None else 'not in the plan recorded at creation'}"
+                continue
+            for name in sorted(recorded):
+                if held[name] != recorded[name]:
+                    yield f"{where}: arm {code!r}: {name} is {held[name]!r} in the registry, {recorded[name]!r} when created"
+        if facts["period"] != created.get("period", facts["period"]):
+            yield f"{where}: its period (intake window) is {' - '.join(facts['period'])}, {' - '.join(created['period'])} when created"
+        if "facts_sha256" in created and canonical_sha256(facts) != created["facts_sha256"]:
+            yield f"{where}: its name, municipality, declared design or plan differs from what was recorded at creation"
+        if experiment.status != state.status.get(experiment.id, experiment.status):
+            yield f"{where}: its state is {experiment.status}; the audit chain's transitions leave it {state.status[experiment.id]}"
+        seal = session.scalar(select(Seal).where(Seal.experiment_id == experiment.id))
+        if seal is None:
+            yield f"{where}: its seal is missing"
+            continue
+        for name in ("commitment", "nonce", "method", "version"):
+            if name in created and getattr(seal, name) != created[name]:
+                yield f"{where}: the seal's {name} differs from what was recorded at creation"
+        if seal.seed != state.seeds.get(experiment.id):
+            yield f"{where}: the seal's published seed differs from the unseal event ({'none recorded' if experiment.id not in state.seeds else 'recorded'})"
+        logged = [p for (exp, _s), p in state.assignments.items() if exp == experiment.id]
+        if experiment.id not in state.purged and seal.allocated != len(logged):
+            yield f"{where}: the seal counts {seal.allocated} allocations, the audit chain records {len(logged)}"
+    for exp in sorted(set(state.experiments) - set(slugs)):
+        yield f"experiment #{exp}: created in the audit chain, missing from the registry"
+
+
+def _participants(session: Session, state: ChainState, slugs: dict[int, str]) -> Iterator[str]:
+    columns = [getattr(Participant, c) for c in ("experiment_id", "pseudonym", *PARTICIPANT_FACTS)]
+    actual: dict[Key, str] = {}
+    for row in session.execute(select(*columns).order_by(Participant.id)):
+        mapping = row._asdict()
+        actual[(mapping["experiment_id"], mapping["pseudonym"])] = participant_sha256(mapping)
+    for key in sorted(set(actual) | set(state.participants)):
+        if key not in state.participants:
+            yield f"{_who(key, slugs)}: in the registry, but no audit event records the enrolment"
+        elif key not in actual:
+            yield f"{_who(key, slugs)}: enrolled in the audit chain, missing from the registry"
+        elif state.participants[key] is not None and actual[key] != state.participants[key]:
+            yield f"{_who(key, slugs)}: baseline covariates, stratum or caseload differ from what was recorded at enrolment"
+
+
+def _consents(session: Session, state: ChainState, slugs: dict[int, str], pseudonym_of: dict[int, str],
+              experiment_of: dict[int, int]) -> Iterator[str]:
+    actual: Counter[tuple[Any, ...]] = Counter(
+        (experiment_of[pid], pseudonym_of[pid], kind, on.isoformat(), version, bool(keep))
+        for pid, kind, on, version, keep in session.execute(
+            select(Consent.participant_id, Consent.kind, Consent.on, Consent.text_version, Consent.keep_data)))
+    for fact in sorted((actual - state.consents).keys() | (state.consents - actual).keys()):
+        held, recorded = actual[fact], state.consents[fact]
+        what = f"{'consent' if fact[2] == 'given' else 'withdrawal'} dated {fact[3]} (text {fact[4]}, keep data {fact[5]})"
+        yield f"{_who(fact[:2], slugs)}: the registry holds {held} {what}, the audit chain records {recorded}"
+
+
+def _assignments(session: Session, state: ChainState, slugs: dict[int, str]) -> Iterator[str]:
+    actual = {(exp, pseudonym): {"arm": code, "sequence": sequence, "batch": batch, "on": on.isoformat()}
+              for exp, pseudonym, code, sequence, batch, on in session.execute(
+                  select(Participant.experiment_id, Participant.pseudonym, Arm.code, Assignment.sequence, Assignment.batch,
+                         Assignment.assigned_on).join(Assignment, Assignment.participant_id == Participant.id)
+                  .join(Arm, Arm.id == Assignment.arm_id))}
+    for key in sorted(set(actual) | set(state.assignments)):
+        held, recorded = actual.get(key), state.assignments.get(key)
+        if held is None or recorded is None:
+            yield (f"{_who(key, slugs)}: " + ("randomized in the registry, but no audit event records it" if recorded is None
+                                               else "randomized in the audit chain, missing from the registry"))
+            continue
+        for name in ("arm", "sequence", "batch", "on"):
+            if name in recorded and held[name] != recorded[name]:
+                yield f"{_who(key, slugs)}: assignment {name} is {held[name]!r} in the registry, {recorded[name]!r} in the audit chain"
+
+
+def _imports(session: Session, state: ChainState, slugs: dict[int, str]) -> Iterator[str]:
+    actual = {i.id: i for i in session.scalars(select(DataImport).order_by(DataImport.id))}
+    for import_id in sorted(set(actual) | set(state.imports)):
+        held, recorded = actual.get(import_id), state.imports.get(import_id)
+        if held is None or recorded is None:
+            yield f"import #{import_id}: " + ("in the registry, but no audit event records it" if recorded is None else "missing from the registry")
+            continue
+        where = f"import #{import_id} ({held.filename}, experiment {slugs.get(held.experiment_id, held.experiment_id)!r})"
+        for name, column in (("sha256", "content_sha256"), ("rows", "rows"), ("revision", "revision"), ("active", "active")):
+            if getattr(held, column) != recorded[name]:
+                yield f"{where}: {column} is {getattr(held, column)!r} in the registry, {recorded[name]!r} in the audit chain"
+        if held.active and "rows_sha256" in recorded and held.experiment_id not in state.purged \
+                and import_rows_sha256(session, import_id) != recorded["rows_sha256"]:
+            yield f"{where}: the rows it wrote (outcome months, survey answers, scores or services) were changed, added or deleted since"
+
+
+def _services(session: Session, state: ChainState, slugs: dict[int, str], pseudonym_of: dict[int, str],
+              experiment_of: dict[int, int]) -> Iterator[str]:
+    with_minutes = {k[:4] for k in state.services if k[4] is not None}
+    actual: Counter[tuple[Any, ...]] = Counter()
+    # services recorded one by one are events of their own; those of a file are in its import's rows digest
+    for pid, kind, on, minutes in session.execute(select(ServiceContact.participant_id, ServiceContact.kind, ServiceContact.on,
+                                                         ServiceContact.minutes).where(ServiceContact.import_id.is_(None))):
+        key = (experiment_of[pid], pseudonym_of[pid], kind, on.isoformat())
+        actual[(*key, minutes if key in with_minutes else None)] += 1
+    for fact in sorted((actual - state.services).keys() | (state.services - actual).keys(), key=str):
+        yield (f"{_who(fact[:2], slugs)}: the registry holds {actual[fact]} service {fact[2]!r} on {fact[3]}"
+               f"{f' ({fact[4]} minutes)' if fact[4] is not None else ''}, the audit chain records {state.services[fact]}")

@@ -1,0 +1,242 @@
+"""``verify`` catches every changed fact: a table of tamperings done with raw SQL, each detected and named.
+
+The registry holds one closed trial with everything a trial records: users of every role, 40
+people enrolled, 36 consented, 30 randomized, a withdrawal, two months of outcomes, a survey
+wave and services. Each tampering is what someone with write access to the database (but not
+the installation's key) could do behind the registry's back; ``verify`` must report it, naming
+what differs.
+
+Regression (issue 10): ``verify`` missed 16 of 29 such tamperings (consent moved after
+randomization, a consent deleted, a back-dated withdrawal, the control flag swapped between
+arms, an arm's regime changed, outcome values changed, a user's role raised, the last events
+deleted with the head fixed, a forged event appended, ...).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from pydantic import SecretStr
+
+from proeftuin.design import TrialPlan, catalog_experiment
+from proeftuin.registry.allocate import randomize
+from proeftuin.registry.audit import event_hash, format_head, keyed_engine
+from proeftuin.registry.db import make_engine, migrate, session_scope
+from proeftuin.registry.experiments import close, create_trial
+from proeftuin.registry.intake import enrol, record_consent
+from proeftuin.registry.roles import Role, add_user
+from proeftuin.registry.schemas import ConsentCreate, EnrolmentCreate, ServiceCreate
+from proeftuin.registry.services import record_services
+from proeftuin.registry.settings import RegistrySettings
+from proeftuin.registry.verify import VerifyReport, verify_registry
+from proeftuin.simulate.bsn import fake_bsns
+from proeftuin.workflow.imports import import_outcomes, import_survey
+from trialkit import START
+
+SETTINGS = RegistrySettings(
+    pseudonym_secrets={"Utrecht": SecretStr("u-" + "k3y-Utrecht-0123456789abcdefXYZ")},
+    seal_key=SecretStr("seal-" + "0123456789abcdefghijklmnopqrstuvwxyz"),
+)
+RANDOMIZED = "(SELECT participant_id FROM assignments)"
+FIRST_RANDOMIZED = "(SELECT participant_id FROM assignments WHERE sequence = 1)"
+WAITING = f"(SELECT participant_id FROM consents WHERE participant_id NOT IN {RANDOMIZED})"
+NOT_CONSENTED = "(SELECT id FROM participants WHERE id NOT IN (SELECT participant_id FROM consents))"
+
+
+def _plan() -> TrialPlan:
+    return TrialPlan.model_validate({
+        "experiment": catalog_experiment("utrecht").model_dump(mode="json"),
+        "randomization": {"method": "blocks", "strata": ["distance_to_labour_market"]},
+        "eligibility": {"min_age": 18, "max_age": 67},
+        "consent_versions": ["2018-05"],
+        "survey": {"indices": {"wellbeing": {"items": ["wb1", "wb2", "wb3"], "reverse": ["wb3"], "scale": [1, 5]}}},
+    })
+
+
+def _people(n: int) -> list[EnrolmentCreate]:
+    rng = np.random.default_rng(3)
+    return [EnrolmentCreate(bsn=SecretStr(bsn), enrolled_on=START, case_manager="cora", age=int(rng.integers(20, 60)), sex="female",
+                            household="single", months_on_benefit=12, education="low", health=6.5, migration_background=False,
+                            distance_to_labour_market=str(rng.choice(["far", "near"])))
+            for bsn in fake_bsns(n, rng)]
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The registry file of a closed trial with every kind of fact, and the head kept outside it."""
+    root = tmp_path_factory.mktemp("tampering")
+    engine = keyed_engine(make_engine(f"sqlite:///{root / 'registry.db'}"), SETTINGS)
+    migrate(engine)
+    with session_scope(engine) as session:
+        add_user(session=session, actor=None, name="alice", role=Role.admin)
+        for name, role in [("cora", Role.case_manager), ("rob", Role.researcher), ("aud", Role.auditor)]:
+            add_user(session=session, actor="alice", name=name, role=role)
+        create_trial(session=session, actor="alice", plan=_plan(), settings=SETTINGS)
+    with session_scope(engine) as session:
+        pseudonyms = [p.pseudonym for p in enrol(session=session, actor="cora", slug="utrecht", people=_people(40), settings=SETTINGS)]
+        record_consent(session=session, actor="cora", slug="utrecht",
+                       consents=[ConsentCreate(pseudonym=p, text_version="2018-05", on=START) for p in pseudonyms[:36]])
+    with session_scope(engine) as session:
+        randomize(session=session, actor="cora", slug="utrecht", pseudonyms=pseudonyms[:30], on=START, settings=SETTINGS)
+        record_consent(session=session, actor="cora", slug="utrecht", consents=[
+            ConsentCreate(pseudonym=pseudonyms[0], kind="withdrawn", text_version="2018-05", on=dt.date(2018, 9, 1), keep_data=True)])
+        record_services(session=session, actor="cora", slug="utrecht", services=[
+            ServiceCreate(pseudonym=p, on=dt.date(2018, 7, 2), kind="coaching", minutes=45) for p in pseudonyms[:3]])
+    outcomes = pd.DataFrame([{"pseudonym": p, "month": m, "hours_per_week": 8 * (i % 3), "contract": "none" if i % 3 == 0 else "temporary",
+                              "gross_earnings": 250.5 * (i % 3), "on_benefit": "true"}
+                             for i, p in enumerate(pseudonyms[:30]) for m in ("2018-07", "2018-08")])
+    outcomes.to_csv(root / "outcomes.csv", index=False)
+    import_outcomes(engine, root / "outcomes.csv", slug="utrecht", actor="rob")
+    pd.DataFrame({"pseudonym": pseudonyms[:30], "wb1": 4, "wb2": 3, "wb3": 2}).to_csv(root / "survey.csv", index=False)
+    import_survey(engine, root / "survey.csv", slug="utrecht", actor="rob", wave=1)
+    with session_scope(engine) as session:
+        close(session=session, actor="alice", slug="utrecht", on=dt.date(2019, 10, 1))
+    with session_scope(engine) as session:
+        report = verify_registry(session=session, settings=SETTINGS)
+    assert report.intact, report.problems
+    engine.dispose()
+    return root / "registry.db", format_head(report.audit_events, report.head_hash)
+
+
+def _sql(*statements: str) -> Callable[[sqlite3.Connection], None]:
+    def tamper(connection: sqlite3.Connection) -> None:
+        for statement in statements:
+            connection.execute(statement)
+
+    return tamper
+
+
+def _forge_event(connection: sqlite3.Connection) -> None:
+    """Append an event hashed the way the old, unkeyed chain did, and move the head to it."""
+    last_id, last_hash = connection.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
+    row = {"id": last_id + 1, "at": "2019-10-02T00:00:00.000000+00:00", "actor": "alice", "action": "add_user", "experiment_id": None,
+           "subject": "mallory", "payload": {"role": "admin"}, "prev_hash": last_hash}
+    forged = event_hash(**row, key=None)
+    connection.execute("INSERT INTO users (name, role, created_at) VALUES ('mallory', 'admin', '2019-10-02')")
+    connection.execute("INSERT INTO audit_events (id, at, actor, action, experiment_id, subject, payload, prev_hash, hash) "
+                       "VALUES (?, ?, 'alice', 'add_user', NULL, 'mallory', '{\"role\": \"admin\"}', ?, ?)",
+                       (row["id"], row["at"], last_hash, forged))
+    connection.execute("UPDATE audit_head SET last_id = ?, last_hash = ?", (row["id"], forged))
+
+
+def _truncate_chain(connection: sqlite3.Connection) -> None:
+    """Delete the last event (the closing), point the head at the new last one and reopen the trial: chain and tables agree."""
+    connection.execute("DROP TRIGGER audit_events_no_delete")
+    connection.execute("DELETE FROM audit_events WHERE id = (SELECT max(id) FROM audit_events)")
+    new_last, new_hash = connection.execute("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1").fetchone()
+    connection.execute("UPDATE audit_head SET last_id = ?, last_hash = ?", (new_last, new_hash))
+    connection.execute("UPDATE experiments SET status = 'recruiting'")
+
+
+TAMPERINGS: dict[str, tuple[Callable[[sqlite3.Connection], None], str]] = {
+    # allocation
+    "assignment changed to another arm": (_sql(
+        f"UPDATE assignments SET arm_id = (SELECT id FROM arms WHERE id != assignments.arm_id LIMIT 1) WHERE participant_id = {FIRST_RANDOMIZED}"),
+        "assignment arm"),
+    "two assignments' order swapped": (_sql("UPDATE assignments SET sequence = 999 WHERE sequence = 1",
+                                            "UPDATE assignments SET sequence = 1 WHERE sequence = 2",
+                                            "UPDATE assignments SET sequence = 2 WHERE sequence = 999"), "assignment sequence"),
+    "the last assignment deleted": (_sql("DELETE FROM assignments WHERE sequence = 30"), "missing from the registry"),
+    "an assignment inserted outside the sealed path": (_sql(
+        f"INSERT INTO assignments (participant_id, arm_id, assigned_on, seed, algorithm, sequence, batch) "
+        f"SELECT min(participant_id), (SELECT min(id) FROM arms), '2018-06-01', 1, 'blocks-v1', 31, NULL FROM consents "
+        f"WHERE participant_id NOT IN {RANDOMIZED}"), "no audit event records it"),
+    "an assignment back-dated": (_sql(f"UPDATE assignments SET assigned_on = '2018-05-01' WHERE participant_id = {FIRST_RANDOMIZED}"),
+                                 "assignment on"),
+    "the seal's allocation counter changed": (_sql("UPDATE seals SET allocated = allocated - 1"), "the seal counts 29 allocations"),
+    "the seed published while the trial is closed": (_sql("UPDATE seals SET seed = '" + "ab" * 32 + "'"), "published seed"),
+    "the seal's commitment replaced": (_sql("UPDATE seals SET commitment = '" + "cd" * 32 + "'"), "commitment"),
+    # consent and withdrawal
+    "a consent moved after the randomization": (_sql(
+        f"UPDATE consents SET \"on\" = '2018-07-15' WHERE kind = 'given' AND participant_id = {FIRST_RANDOMIZED}"), "consent dated"),
+    "a consent deleted": (_sql(f"DELETE FROM consents WHERE kind = 'given' AND participant_id = (SELECT max(participant_id) FROM {WAITING})"),
+                          "the registry holds 0 consent"),
+    "a consent forged for someone who never gave it": (_sql(
+        f"INSERT INTO consents (participant_id, kind, text_version, \"on\", keep_data, recorded_by) "
+        f"SELECT min(id), 'given', '2018-05', '2018-06-01', 1, 'cora' FROM {NOT_CONSENTED}"), "the audit chain records 0"),
+    "a withdrawal back-dated": (_sql("UPDATE consents SET \"on\" = '2018-06-02' WHERE kind = 'withdrawn'"), "withdrawal dated 2018-06-02"),
+    "a withdrawal deleted": (_sql("DELETE FROM consents WHERE kind = 'withdrawn'"), "withdrawal dated 2018-09-01"),
+    "a withdrawal's keep-data choice flipped": (_sql("UPDATE consents SET keep_data = 0 WHERE kind = 'withdrawn'"), "keep data False"),
+    "a consent's text version changed": (_sql(f"UPDATE consents SET text_version = '2017-01' WHERE participant_id = {FIRST_RANDOMIZED}"),
+                                         "text 2017-01"),
+    # the trial's design and lifecycle
+    "the control flag swapped between arms": (_sql("UPDATE arms SET is_control = 1 - is_control WHERE id IN (SELECT min(id) FROM arms UNION "
+                                                   "SELECT max(id) FROM arms)"), "is_control is True in the registry, False when created"),
+    "an arm's benefit regime changed": (_sql("UPDATE arms SET regime = 'regular' WHERE regime = 'utrecht-2018'"), "arm 'disregard': regime is 'regular' in the registry, 'utrecht-2018' when created"),
+    "an arm's allocation ratio changed": (_sql("UPDATE arms SET ratio = 2 WHERE is_control = 1"), "ratio is 2.0 in the registry, 1.0"),
+    "the trial's end date moved (intake window)": (_sql("UPDATE experiments SET end_date = '2031-12-31'"), "period (intake window) is 2018-06-01 - 2031-12-31"),
+    "the plan's consent versions extended": (_sql(
+        "UPDATE experiments SET plan = json_set(plan, '$.consent_versions', json('[\"2018-05\", \"2031-01\"]'))"), "declared design or plan"),
+    "the closed trial reopened": (_sql("UPDATE experiments SET status = 'recruiting'"), "its state is recruiting"),
+    # participants
+    "a participant's stratum changed": (_sql(f"UPDATE participants SET stratum = 'near' WHERE id = {FIRST_RANDOMIZED}"), "stratum"),
+    "a participant's age changed": (_sql(f"UPDATE participants SET age = age + 1 WHERE id = {FIRST_RANDOMIZED}"), "baseline covariates"),
+    "a participant moved to another caseload": (_sql(f"UPDATE participants SET case_manager = 'carl' WHERE id = {FIRST_RANDOMIZED}"),
+                                                "caseload"),
+    "a participant inserted who was never enrolled": (_sql(
+        "INSERT INTO participants (experiment_id, pseudonym, enrolled_on, age, household, covariates, stratum, case_manager) "
+        "VALUES (1, '" + "e" * 64 + "', '2018-06-01', 30, 'single', '{\"sex\": \"female\", \"months_on_benefit\": 12, "
+        "\"education\": \"low\", \"health\": 6.5, \"migration_background\": false, \"distance_to_labour_market\": \"far\"}', "
+        "'far', 'cora')"), "no audit event records the enrolment"),
+    "an enrolled participant deleted": (_sql(f"DELETE FROM participants WHERE id = (SELECT max(id) FROM {NOT_CONSENTED})"),
+                                        "enrolled in the audit chain, missing from the registry"),
+    # data
+    "an outcome value changed": (_sql("UPDATE outcome_months SET gross_earnings = gross_earnings + 100 WHERE id = 7"), "rows it wrote"),
+    "an outcome month deleted": (_sql("DELETE FROM outcome_months WHERE id = 8"), "rows it wrote"),
+    "a survey answer changed": (_sql("UPDATE survey_items SET value = 5 WHERE id = 1"), "rows it wrote"),
+    "a survey score changed": (_sql("UPDATE survey_responses SET score = 10 WHERE id = 1"), "rows it wrote"),
+    "an import's content hash changed": (_sql("UPDATE imports SET content_sha256 = '" + "0" * 64 + "' WHERE kind = 'outcomes'"),
+                                         "content_sha256"),
+    "a service forged": (_sql(f"INSERT INTO service_contacts (participant_id, \"on\", kind, minutes, recorded_by) "
+                              f"VALUES ({FIRST_RANDOMIZED}, '2018-07-03', 'coaching', 600, 'cora')"), "service 'coaching' on 2018-07-03"),
+    "a service's minutes changed": (_sql("UPDATE service_contacts SET minutes = 5 WHERE id = 1"), "(5 minutes)"),
+    # users and roles
+    "a user's role raised": (_sql("UPDATE users SET role = 'admin' WHERE name = 'rob'"), "user 'rob': the registry holds role admin"),
+    "a user added behind the registry's back": (_sql("INSERT INTO users (name, role, created_at) VALUES ('mallory', 'admin', '2019-01-01')"),
+                                                "user 'mallory'"),
+    # the chain itself
+    "an audit event's payload rewritten": (_sql("DROP TRIGGER audit_events_no_update",
+                                                "UPDATE audit_events SET payload = json_set(payload, '$.arm', 'treatment-of-choice') WHERE action = 'assign' "
+                                                "AND id = (SELECT min(id) FROM audit_events WHERE action = 'assign')"), "content differs"),
+    "a forged event appended (hashed without the key)": (_forge_event, "written without the audit key (forged)"),
+}
+
+
+def _tampered(template: tuple[Path, str], tmp_path: Path, tamper: Callable[[sqlite3.Connection], None], head: str | None) -> VerifyReport:
+    copy = tmp_path / f"tampered-{len(list(tmp_path.iterdir()))}.db"  # a fresh name: no write-ahead log of an earlier copy applies
+    shutil.copy(template[0], copy)
+    with sqlite3.connect(copy) as connection:
+        tamper(connection)
+    engine = make_engine(f"sqlite:///{copy}")
+    with session_scope(engine) as session:
+        report = verify_registry(session=session, settings=SETTINGS, head=head)
+    engine.dispose()
+    return report
+
+
+@pytest.mark.parametrize("name", list(TAMPERINGS))
+def test_verify_detects_and_names_the_tampering(template, tmp_path, name: str) -> None:  # type: ignore[no-untyped-def]
+    tamper, named = TAMPERINGS[name]
+    report = _tampered(template, tmp_path, tamper, head=None)
+    assert not report.intact, f"{name}: not detected"
+    assert any(named in problem for problem in report.problems), f"{name}: reported as {report.problems}"
+
+
+def test_last_events_deleted_with_the_head_fixed_are_caught_by_the_kept_head(template, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The chain and the tables agree after the truncation; only the head kept outside the database tells."""
+    assert _tampered(template, tmp_path, _truncate_chain, head=None).intact
+    report = _tampered(template, tmp_path, _truncate_chain, head=template[1])
+    assert any("the head kept outside the database" in p and "the last events were deleted" in p for p in report.problems), report.problems
+
+
+def test_an_untouched_registry_is_intact_against_its_kept_head(template, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    report = _tampered(template, tmp_path, _sql(), head=template[1])
+    assert report.intact, report.problems
+    assert report.legacy_events == 0 and report.keys_checked

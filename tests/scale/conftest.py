@@ -1,0 +1,79 @@
+"""Fixtures of the register-scale tests: both engines, started once per test session.
+
+Spark runs on ``local[2]`` in one session-scoped SparkSession (the JVM starts once); where Java
+or PySpark is missing, the Spark cases skip with the reason.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ENGINES = ("duckdb", "spark")
+
+
+def _spark_missing() -> str | None:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return "pyspark is not installed"
+    if shutil.which("java") is None:
+        return "Java is not installed (Spark needs a JRE 17: apt-get install openjdk-17-jre-headless)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def spark_session() -> Iterator[Any]:
+    reason = _spark_missing()
+    if reason:
+        pytest.skip(reason)
+    from proeftuin.scale.engine import spark_session as start
+
+    session = start("local[2]")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Each test that takes ``engine`` runs once on DuckDB and once on Spark."""
+    if request.param == "spark":
+        request.getfixturevalue("spark_session")
+    return request.param
+
+
+@pytest.fixture
+def con(engine: str) -> Any:
+    from proeftuin.scale import connect
+
+    return connect(engine, memory_limit="500MB")
+
+
+@pytest.fixture(scope="session")
+def register(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthetic register (2,000 people x 14 months), written once."""
+    from proeftuin.scale import write_register
+
+    out = tmp_path_factory.mktemp("register") / "reg"
+    write_register(out, persons=2000, months=14, seed=7)
+    return out
+
+
+@pytest.fixture
+def as_table(con: Any):
+    """``as_table(frame)``: a pandas frame as a temporary table of the engine under test."""
+    import uuid
+
+    def make(frame: Any) -> Any:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        if con.name == "pyspark":
+            con._session.createDataFrame(frame).createOrReplaceTempView(name)
+            return con.table(name)
+        con.con.register(name, frame)  # DuckDB reads the frame in place
+        return con.table(name)
+
+    return make

@@ -1,0 +1,93 @@
+"""Randomize requests fired at once at ``proeftuin serve --workers 2`` on SQLite: each person once, no sequence number twice.
+
+Regression (issue 10): 40 concurrent randomize requests through the web app gave 76 assignments
+with 45 distinct sequence numbers, and ``verify`` failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from conftest import PASSWORD, _settings
+from proeftuin.registry.audit import keyed_engine
+from proeftuin.registry.db import make_engine, session_scope
+from proeftuin.registry.intake import enrol, record_consent
+from proeftuin.registry.models import Assignment
+from proeftuin.registry.schemas import ConsentCreate, EnrolmentCreate
+from proeftuin.registry.verify import verify_registry
+from proeftuin.simulate.bsn import fake_bsns
+from test_serve_workers import free_port
+from trialkit import START
+
+N = 40
+
+
+def _people(n: int) -> list[EnrolmentCreate]:
+    rng = np.random.default_rng(40)
+    return [EnrolmentCreate(bsn=SecretStr(b), enrolled_on=START, case_manager="cora", age=35, sex="female", household="single",
+                            months_on_benefit=12, education="low", health=6.0, migration_background=False,
+                            distance_to_labour_market=str(rng.choice(["far", "near"]))) for b in fake_bsns(n, rng)]
+
+
+def test_concurrent_randomize_requests_on_two_workers(tmp_path: Path, template_db: Path) -> None:
+    script = shutil.which("proeftuin", path=str(Path(sys.executable).parent))
+    if script is None:
+        pytest.skip("the proeftuin console script is not installed next to this Python")
+    shutil.copyfile(template_db, tmp_path / "web.db")
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    settings = _settings()
+    engine = keyed_engine(make_engine(url), settings)
+    with session_scope(engine) as session:
+        pseudonyms = [p.pseudonym for p in enrol(session=session, actor="cora", slug="utrecht", people=_people(N), settings=settings)]
+        record_consent(session=session, actor="cora", slug="utrecht",
+                       consents=[ConsentCreate(pseudonym=p, text_version="2018-05", on=START) for p in pseudonyms])
+    env = {**os.environ, "PROEFTUIN_WEB_SECRET": "web-secret-for-the-concurrency-test-0123456789",
+           "PROEFTUIN_SEAL_KEY": settings.seal_key.get_secret_value(),
+           "PROEFTUIN_PSEUDONYM_SECRETS": json.dumps({k: v.get_secret_value() for k, v in settings.pseudonym_secrets.items()})}
+    port = free_port()
+    server = subprocess.Popen([script, "serve", "--db", url, "--port", str(port), "--workers", "2"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/login", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.3)
+        with httpx.Client(base_url=base, timeout=120) as client:
+            token = client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
+            assert client.post("/login", data={"username": "cora", "password": PASSWORD, "csrf_token": token}).status_code in (200, 303)
+            token = client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
+
+            def post(pseudonym: str) -> int:
+                return client.post(f"/intake/utrecht/{pseudonym}/randomize", data={"on": "2018-06-01", "csrf_token": token}).status_code
+
+            with ThreadPoolExecutor(max_workers=N) as pool:
+                statuses = list(pool.map(post, pseudonyms))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    assert statuses == [303] * N, statuses
+    with session_scope(engine) as session:
+        sequences = sorted(session.scalars(select(Assignment.sequence)))
+        assert sequences == list(range(1, N + 1))
+        report = verify_registry(session=session, settings=settings)
+        assert report.intact, report.problems
+    engine.dispose()
