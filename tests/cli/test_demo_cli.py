@@ -17,7 +17,7 @@ def test_demo_writes_the_report(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     report = tmp_path / "out" / "report.en.html"
     assert report.exists()
-    assert "Figure 1: Outflow to work &gt; 8 hours a week" in report.read_text(encoding="utf-8")
+    assert "Figure 1: Work &gt; 8 hours a week" in report.read_text(encoding="utf-8")
 
 
 def test_bad_scale_and_language_exit_2(tmp_path: Path) -> None:

@@ -10,8 +10,9 @@ from proeftuin.report.forest import format_level, scale
 def test_binary_outcomes_are_percentage_points_and_scores_points() -> None:
     assert scale(outcome("work_8h")) == 100.0
     assert scale(outcome("social_trust")) == 1.0
-    assert format_level(0.283, outcome("work_8h")) == "28%"
-    assert format_level(6.04, outcome("social_trust")) == "6.0"
+    assert format_level(0.283, outcome("work_8h"), "nl") == "28%"
+    assert format_level(6.04, outcome("social_trust"), "nl") == "6,0"
+    assert format_level(6.04, outcome("social_trust"), "en") == "6.0"
 
 
 def test_cells_under_ten_are_suppressed() -> None:

@@ -15,6 +15,8 @@ from proeftuin.registry.models import Assignment, AuditEvent, Consent, DataImpor
 from proeftuin.simulate import synthetic_population
 from proeftuin.workflow.demo import DemoError, DemoSeeds, group_size, run_demo
 
+from readable import RAW_NAME, foreign_phrases, visible_text
+
 SCALE = 0.12  # small groups keep the test quick; the pipeline is the same
 
 
@@ -52,7 +54,7 @@ def test_the_report_shows_all_six_municipalities_and_their_arms(demo) -> None:
         assert spec.municipality in html
         for arm in spec.arms:
             assert arm.label_nl in html
-    assert "Uitstroom &gt; 8 uur per week" in html or "Uitstroom > 8 uur per week" in html
+    assert "Figuur 1: Werk &gt; 8 uur per week" in html  # the title says what the table says (was "Uitstroom > 8 uur")
     assert "Sociaal vertrouwen" in html
     assert "Loont werken?" in html  # the arms' benefit regimes, from proeftuin.rules
     assert html.count("<svg") >= 3
@@ -171,7 +173,7 @@ def test_the_report_estimates_the_benefit_paid_under_each_regime(demo) -> None:
     effect = utrecht.adjusted.get("benefit_paid", "disregard")
     assert 500 < effect.control_mean < 1500  # euros per month
     assert effect.std_error > 0
-    assert "Uitkering per maand (EUR)" in result.report.read_text(encoding="utf-8")
+    assert "Uitkering per maand (€)" in result.report.read_text(encoding="utf-8")
 
 
 def test_the_report_is_written_in_dutch_and_english_linked_to_each_other(demo) -> None:
@@ -179,7 +181,32 @@ def test_the_report_is_written_in_dutch_and_english_linked_to_each_other(demo) -
     dutch = result.report.read_text(encoding="utf-8")
     english = (result.report.parent / "report.en.html").read_text(encoding="utf-8")
     assert 'href="report.en.html"' in dutch and 'href="report.html"' in english
-    assert "Figuur 1: Uitstroom" in dutch and "Figure 1: Outflow to work" in english
+    assert "Figuur 1: Werk &gt; 8 uur" in dutch and "Figure 1: Work &gt; 8 hours" in english
+
+
+def test_the_dutch_demo_report_reads_as_dutch_and_states_each_effect_in_words(demo) -> None:
+    """Regression (issue 13): English notes, "zaad", ``nan``, raw names and decimal points in the Dutch report;
+    Groningen's card said both "after consent" and "before invitation"."""
+    _, result = demo
+    text = visible_text(result.report.read_text(encoding="utf-8"))
+    assert foreign_phrases(text, "nl") == []
+    assert not re.search(r"\bnan\b", text, flags=re.IGNORECASE)
+    assert RAW_NAME.findall(text) == []
+    assert "zaad" not in text and "Afstand tot de arbeidsmarkt" in text
+    assert text.count("Verzegelde loting vóór de uitnodiging") == 1  # Groningen's plan: randomized before invitation
+    assert "Randomized before invitation" not in text  # the plans' notes are English: not in the Dutch report
+    assert "Gepoold, Werken Loont (k=3)" in text
+    assert re.search(r"Groningen, Werken Loont: (\d+ procentpunt (meer|minder) mensen|geen duidelijk effect) \(90%-interval: -?\d+ tot -?\d+\)", text)
+
+
+def test_the_demo_prints_its_report_in_both_languages(demo) -> None:
+    import pypdf
+
+    _, result = demo
+    for name, contents in (("report.pdf", "Inhoud"), ("report.en.pdf", "Contents")):
+        pdf = pypdf.PdfReader(result.report.parent / name)
+        assert contents in pdf.pages[0].extract_text()
+        assert 10 < len(pdf.pages) < 90
 
 
 def test_each_pooling_group_is_pooled_across_municipalities_as_the_last_panel(demo) -> None:

@@ -6,6 +6,7 @@ then the follow-up regressed on the arms and the baseline covariates).
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from proeftuin.registry.audit import keyed_engine
 from proeftuin.registry import make_engine, migrate
 
 import own_trials
+from readable import RAW_NAME, foreign_phrases, visible_text
 
 runner = CliRunner()
 ESTIMATE_TOL = 1e-10
@@ -87,7 +89,7 @@ def test_report_of_one_trial_in_html(db: str, tmp_path: Path, lang: str) -> None
     assert "eigen regie" in text  # no label in the plan: by its name
     assert ("Rondkomen met het inkomen" if lang == "nl" else "Making ends meet") in text  # the plan's label
     assert "Social trust" not in text and "Sociaal vertrouwen" not in text  # not the demo's indices
-    assert ("Figuur 1: Uitstroom" if lang == "nl" else "Figure 1: Outflow") in text
+    assert ("Figuur 1: Werk &gt; 8 uur per week" if lang == "nl" else "Figure 1: Work &gt; 8 hours a week") in text
 
 
 def test_report_of_two_trials_side_by_side_pools_only_shared_groups(db: str, tmp_path: Path) -> None:
@@ -98,12 +100,71 @@ def test_report_of_two_trials_side_by_side_pools_only_shared_groups(db: str, tmp
     assert "Werken Loont (k=" not in text  # one disregard arm: nothing to pool
 
 
+def test_the_dutch_report_of_a_trial_of_ones_own_reads_as_dutch(db: str, tmp_path: Path) -> None:
+    """Regression (issue 13): the Dutch report mixed in English notes, printed ``nan``, raw covariate
+    names, "zaad" for the seed and decimal points."""
+    result = runner.invoke(app, ["report", "--experiment", "zwolle-2", "--experiment", "zwolle-3", "--db", db, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    text = visible_text((tmp_path / "report.html").read_text(encoding="utf-8"))
+    assert foreign_phrases(text, "nl") == []
+    assert not re.search(r"\bnan\b", text, flags=re.IGNORECASE)
+    assert RAW_NAME.findall(text) == []
+    assert "zaad" not in text and "startwaarde (seed)" in text
+    assert re.search(r"[+-]\d+,\d \[[+-]\d+,\d; [+-]\d+,\d\]", text)  # an estimate and its interval, Dutch notation
+    assert not re.search(r"[+-]\d+\.\d \[", text)
+    assert "procentpunt meer mensen" in text or "geen duidelijk effect" in text  # the effects in words
+    assert "minstens één maand van de looptijd" in text  # the definition of the labour outcomes
+
+
 def test_report_as_pdf_for_several_trials(db: str, tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", "--experiment", "zwolle-3", "--experiment", "zwolle-2", "--db", db, "--out", str(tmp_path),
                                  "--format", "pdf", "--lang", "en"])
     assert result.exit_code == 0, result.output
     content = (tmp_path / "report.en.pdf").read_bytes()
     assert content.startswith(b"%PDF-") and len(content) > 10_000
+
+
+def figure_pages(page: str) -> list[set[int]]:
+    """Per ``<figure>`` of a printed report, the pages WeasyPrint lays it out on."""
+    from weasyprint import HTML
+
+    seen: dict[int, set[int]] = {}
+    order: list[int] = []
+    for number, laid_out in enumerate(HTML(string=page).render().pages, start=1):
+        for box in laid_out._page_box.descendants():  # noqa: SLF001 - WeasyPrint's layout tree, the one place a split shows
+            if getattr(box, "element_tag", None) == "figure":
+                key = id(box.element)
+                if key not in seen:
+                    order.append(key)
+                seen.setdefault(key, set()).add(number)
+    return [seen[key] for key in order]
+
+
+def test_the_printed_report_has_a_table_of_contents_and_every_figure_whole(db: str, tmp_path: Path) -> None:
+    """Regression (issue 13): printing split Figure 1 across a page break; the web's PDF was tables and figures without text."""
+    import pypdf
+
+    from proeftuin.report.html import render_report
+    from proeftuin.workflow.report import build_report
+
+    engine = make_engine(db)
+    report = build_report(engine, ["zwolle-2"])
+    engine.dispose()
+    page = render_report(report.trials, lang="nl", context=report.context("nl"), medium="print")
+    figures = figure_pages(page)
+    assert len(figures) == page.count("<figure>") > 5
+    assert all(len(pages) == 1 for pages in figures), figures
+
+    result = runner.invoke(app, ["report", "--experiment", "zwolle-2", "--db", db, "--out", str(tmp_path), "--format", "pdf"])
+    assert result.exit_code == 0, result.output
+    pdf = pypdf.PdfReader(tmp_path / "report.pdf")
+    texts = [p.extract_text() for p in pdf.pages]
+    assert "Inhoud" in texts[0]
+    entries = dict(re.findall(r"^(Figuur 1: [^.\n]+?) ?\.+ *(\d+)$", texts[0], flags=re.MULTILINE))
+    assert list(entries) == ["Figuur 1: Werk > 8 uur per week"]
+    assert "Figuur 1: Werk > 8 uur per week" in texts[int(entries["Figuur 1: Werk > 8 uur per week"]) - 1].splitlines()[0]
+    assert len(figures) <= len(pdf.pages) <= len(figures) + 6  # a page per figure at most, plus contents, summary, design and tables
+    assert all(f"{n} / {len(pdf.pages)}" in text for n, text in enumerate(texts, start=1))  # page numbers in the footer
 
 
 @pytest.mark.parametrize(("args", "message"), [

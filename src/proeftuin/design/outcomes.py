@@ -77,7 +77,7 @@ SURVEY_INDICES: tuple[OutcomeDefinition, ...] = tuple(
 )
 
 INCOME_OUTCOMES: tuple[OutcomeDefinition, ...] = (
-    OutcomeDefinition("benefit_paid", "Uitkering per maand (EUR)", "Benefit paid per month (EUR)", "income", "amount"),
+    OutcomeDefinition("benefit_paid", "Uitkering per maand (€)", "Benefit paid per month (€)", "income", "amount"),
 )
 """What the arm's benefit regime pays: the mean monthly benefit over the person's months,
 computed from the records by the rules engine (``proeftuin.workflow.benefits``)."""

@@ -24,11 +24,13 @@ from proeftuin.analysis.trial import PooledGroup  # noqa: E402
 from proeftuin.analysis.results import Effect  # noqa: E402
 from proeftuin.design.outcomes import OutcomeDefinition  # noqa: E402
 from proeftuin.design.spec import ArmSpec, Component  # noqa: E402
-from proeftuin.report.i18n import TEXT, Lang, t  # noqa: E402
+from proeftuin.report.i18n import MISSING, TEXT, Lang, euro, number, t  # noqa: E402
 
-FIGURE_WIDTH = 8.0
+FIGURE_WIDTH = 9.0
 LABEL_MARGIN = 2.9
 """Inches left of the panels for the arm labels (the longest, Tilburg's combined arms, fits)."""
+VALUE_MARGIN = 1.55
+"""Inches right of the panels for each row's estimate and interval."""
 
 COMPONENT_COLOURS = {
     Component.exemption: "#1f5fa8",
@@ -49,12 +51,22 @@ def scale(outcome: OutcomeDefinition) -> float:
     return 100.0 if outcome.kind == "binary" else 1.0
 
 
-def format_level(value: float, outcome: OutcomeDefinition) -> str:
-    """A control-group level as the reader sees it: a percentage, a score or an amount in euros."""
+def format_level(value: float, outcome: OutcomeDefinition, lang: Lang) -> str:
+    """A control-group level as the reader sees it in ``lang``: a percentage, a score or an amount
+    in euros (Babel's notation); :data:`~proeftuin.report.i18n.MISSING` where there is none."""
+    if value != value:
+        return MISSING
     kind = outcome.kind
     if kind == "binary":
-        return f"{value * 100:.0f}%"
-    return f"EUR {value:,.0f}".replace(",", ".") if kind == "amount" else f"{value:.1f}"
+        return number(value * 100, lang, digits=0) + "%"
+    return euro(value, lang) if kind == "amount" else number(value, lang)
+
+
+def format_effect(estimate: float, low: float, high: float, outcome: OutcomeDefinition, lang: Lang) -> tuple[str, str]:
+    """An effect and its interval in reporting units (:func:`scale`), signed, in ``lang``'s notation:
+    ``("+8,3", "[+3,1; +13,5]")`` in Dutch."""
+    k = scale(outcome)
+    return number(estimate * k, lang, signed=True), f"[{number(low * k, lang, signed=True)}; {number(high * k, lang, signed=True)}]"
 
 
 UNIT_TEXT = {"pp": "effect_pp", "points": "effect_points", "EUR": "effect_euro"}
@@ -95,9 +107,13 @@ def forest_panel(
         interval, = ax.plot([effect.ci_low * k, effect.ci_high * k], [position, position], color=colour, linewidth=2.2, solid_capstyle="butt")
         pooled = effect.estimator == "pooled"  # a meta-analytic summary is drawn as a diamond, as in metafor's forest()
         point, = ax.plot([effect.estimate * k], [position], "D" if pooled else "o", color=colour, markersize=7 if pooled else 6)
-        tip = f"{arm.label(lang)}: {effect.estimate * k:+.1f} [{effect.ci_low * k:+.1f}; {effect.ci_high * k:+.1f}]"
-        add_tooltip(interval, tip)
-        add_tooltip(point, tip)
+        estimate, ci = format_effect(effect.estimate, effect.ci_low, effect.ci_high, outcome, lang)
+        add_tooltip(interval, f"{arm.label(lang)}: {estimate} {ci}")
+        add_tooltip(point, f"{arm.label(lang)}: {estimate} {ci}")
+        # the numbers beside the row, right of the panel, so the reader needs no tooltip or table
+        beside = t("not_estimable_short", lang) if effect.not_estimable is not None else f"{estimate} {ci}"
+        ax.annotate(beside, xy=(1.0, position), xycoords=("axes fraction", "data"), xytext=(6, 0),
+                    textcoords="offset points", va="center", ha="left", fontsize=7.5, color="#222222")
     ax.axvline(0.0, color="#333333", linewidth=0.8)
     ax.set_yticks(range(len(rows)), [a.label(lang) for a in reversed(rows)], fontsize=8)
     ax.set_ylim(-0.7, len(rows) - 0.3)
@@ -146,12 +162,12 @@ def forest_figure(
     height = 0.42 * sum(heights) + 0.8
     figure, axes = plt.subplots(len(panels), 1, figsize=(FIGURE_WIDTH, height), sharex=True, gridspec_kw={"height_ratios": heights}, squeeze=False)
     for ax, (municipality, effects, arms, control_mean) in zip(axes[:, 0], panels, strict=True):
-        title = municipality if control_mean != control_mean else f"{municipality} — {t('control_level', lang, value=format_level(control_mean, outcome))}"
+        title = municipality if control_mean != control_mean else f"{municipality} — {t('control_level', lang, value=format_level(control_mean, outcome, lang))}"
         forest_panel(effects, arms, outcome=outcome, title=title, lang=lang, ax=ax)
     unit = UNIT_TEXT[outcome.unit]
-    axes[-1, 0].set_xlabel(t(unit, lang) + f" ({level:.0%} " + ("BI" if lang == "nl" else "CI") + ")", fontsize=9)
+    axes[-1, 0].set_xlabel(f"{t(unit, lang)} ({t('ci', lang, level=round(level * 100))})", fontsize=9)
     # fixed margins (inches) instead of tight_layout, which measures every label and costs most of a report's time
-    figure.subplots_adjust(left=LABEL_MARGIN / FIGURE_WIDTH, right=0.97, top=1 - 0.35 / height, bottom=0.6 / height, hspace=0.55 * 6 / max(6, len(panels)))
+    figure.subplots_adjust(left=LABEL_MARGIN / FIGURE_WIDTH, right=1 - VALUE_MARGIN / FIGURE_WIDTH, top=1 - 0.35 / height, bottom=0.6 / height, hspace=0.55 * 6 / max(6, len(panels)))
     return figure
 
 
@@ -169,7 +185,7 @@ def profile_figure(
     ax.axhline(0.0, color="#333333", linewidth=0.8)
     ax.set_title(title, fontsize=9, loc="left")
     ax.set_xlabel(t("month", lang), fontsize=8)
-    ax.legend(fontsize=7, frameon=False)
+    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.42), ncols=1)  # below the axes, off the bands
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return ax

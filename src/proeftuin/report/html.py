@@ -5,12 +5,14 @@ Figures are inline SVG, styles are inline: the file opens in a browser with no n
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -22,10 +24,12 @@ from proeftuin import __version__
 from proeftuin.analysis.results import Effect
 from proeftuin.analysis.trial import PooledGroup, TrialResults
 from proeftuin.design.outcomes import OutcomeDefinition
+from proeftuin.design.plan import TrialPlan
 from proeftuin.design.spec import ExperimentSpec
 from proeftuin.report.disclosure import DEFAULT_MIN_CELL, format_count, is_disclosive
 from proeftuin.report.forest import (
     Panel,
+    format_effect,
     format_level,
     forest_figure,
     pool_label,
@@ -35,7 +39,8 @@ from proeftuin.report.forest import (
     svg_with_tooltips,
     work_pays_figure,
 )
-from proeftuin.report.i18n import Lang, t
+from proeftuin.report.i18n import MISSING, Lang, number, t
+from proeftuin.report.sentences import effect_sentence, outcome_definition
 
 FIGURE_1 = "work_8h"
 FIGURE_2 = "social_trust"
@@ -56,6 +61,8 @@ class ReportContext:
     work_pays: dict[str, pd.DataFrame] = field(default_factory=dict)
     """Per experiment slug, net income by hours with one column per group of arms (see
     :func:`~proeftuin.report.forest.work_pays_figure`)."""
+    plans: dict[str, TrialPlan] = field(default_factory=dict)
+    """Per experiment slug, its plan: the design card's randomization moment and strata labels come from it."""
 
 
 def outcome_definitions(trials: Sequence[TrialResults]) -> list[OutcomeDefinition]:
@@ -107,7 +114,7 @@ def profiles_svg(trials: Sequence[TrialResults], outcome: OutcomeDefinition, lan
     """Small multiples: the monthly effect on ``outcome`` per municipality."""
     columns = min(3, max(1, len(trials)))
     rows = -(-len(trials) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(10, 2.6 * rows), sharey=True, squeeze=False)
+    figure, axes = plt.subplots(rows, columns, figsize=(10, 3.2 * rows), sharey=True, squeeze=False)
     titles = trial_titles([r.spec for r in trials])
     for ax, results in zip(axes.ravel(), trials, strict=False):
         effects = [e for e in results.monthly if e.outcome.split("@")[0] == outcome.name]
@@ -153,23 +160,26 @@ class EffectRow:
 
 
 def effect_row(effect: Effect, results: TrialResults, lang: Lang, min_cell: int) -> EffectRow:
-    """The one formatter of an estimate for tables (report, PDF, web): reporting units, small cells suppressed."""
+    """The one formatter of an estimate for tables (report, PDF, web): reporting units in ``lang``'s
+    notation, small cells suppressed, a not-estimable effect with its reason (never ``nan``)."""
     definition = results.definition(effect.outcome)
-    k = scale(definition)
     suppressed = is_disclosive(effect.n_arm, effect.n_control, min_cell=min_cell)
     n = f"{format_count(effect.n_arm, min_cell=min_cell)} / {format_count(effect.n_control, min_cell=min_cell)}"
+    arm, outcome = results.spec.arm(effect.term).label(lang), definition.label(lang)
+    control = "" if suppressed else format_level(effect.control_mean, definition, lang)
     if effect.not_estimable is not None and not suppressed:  # the reason, never a misleading number
-        return EffectRow(results.spec.municipality, results.spec.arm(effect.term).label(lang), definition.label(lang), "–",
-                         effect.not_estimable, "", n, format_level(effect.control_mean, definition), False, False)
+        return EffectRow(results.spec.municipality, arm, outcome, MISSING, t("not_estimable_reason", lang, reason=effect.not_estimable),
+                         "", n, control, False, False)
+    estimate, ci = format_effect(effect.estimate, effect.ci_low, effect.ci_high, definition, lang)
     return EffectRow(
         municipality=results.spec.municipality,
-        arm=results.spec.arm(effect.term).label(lang),
-        outcome=definition.label(lang),
-        estimate="" if suppressed else f"{effect.estimate * k:+.1f}",
-        ci="" if suppressed else f"[{effect.ci_low * k:+.1f}; {effect.ci_high * k:+.1f}]",
-        p_value="" if suppressed else f"{effect.p_value:.3f}",
-        n=f"{format_count(effect.n_arm, min_cell=min_cell)} / {format_count(effect.n_control, min_cell=min_cell)}",
-        control_mean="" if suppressed else format_level(effect.control_mean, definition),
+        arm=arm,
+        outcome=outcome,
+        estimate="" if suppressed else estimate,
+        ci="" if suppressed else ci,
+        p_value="" if suppressed else number(effect.p_value, lang, digits=3),
+        n=n,
+        control_mean=control,
         suppressed=suppressed,
         significant=not suppressed and (effect.ci_low > 0 or effect.ci_high < 0),
     )
@@ -196,9 +206,9 @@ def pooled_rows(pooled: dict[str, list[PooledGroup]], definitions: Sequence[Outc
         k = scale(definition)
         for group in pooled.get(definition.name, []):
             r = group.result
+            estimate, ci = format_effect(r.estimate, r.ci_low, r.ci_high, definition, lang)
             rows.append(PooledRow(definition.label(lang), pool_label(group.group, lang), r.k, pooled_members(group, lang),
-                                  f"{r.estimate * k:+.1f}", f"[{r.ci_low * k:+.1f}; {r.ci_high * k:+.1f}]",
-                                  f"{r.tau2 * k * k:.2f}", f"{r.i2:.0f}%"))
+                                  estimate, ci, number(r.tau2 * k * k, lang, digits=2), number(r.i2, lang, digits=0) + "%"))
     return rows
 
 
@@ -213,10 +223,61 @@ def pooled_caption(pooled: Sequence[PooledGroup], lang: Lang) -> str:
     return " ".join(f"{pool_label(g.group, lang)} (k={g.result.k}): {pooled_members(g, lang)}." for g in pooled)
 
 
-def render_report(trials: Sequence[TrialResults], *, lang: Lang = "nl", context: ReportContext | None = None) -> str:
-    """The report as one HTML string."""
+Medium = Literal["screen", "print"]
+"""``screen``: the web page (collapsible sections); ``print``: the page WeasyPrint prints (all open, a table of contents with page numbers)."""
+
+
+def effect_sentences(trials: Sequence[TrialResults], definition: OutcomeDefinition, lang: Lang, context: ReportContext) -> list[str]:
+    """Every arm's effect on ``definition`` in words (:func:`~proeftuin.report.sentences.effect_sentence`),
+    trial by trial, then each pooled group's."""
+    titles = trial_titles([r.spec for r in trials])
+    sentences = []
+    for r in trials:
+        for e in (e for e in r.adjusted if e.outcome == definition.name):
+            who = f"{titles[r.spec.slug]}, {r.spec.arm(e.term).label(lang)}"
+            small = context.min_cell if is_disclosive(e.n_arm, e.n_control, min_cell=context.min_cell) else None
+            sentences.append(effect_sentence(who, e.estimate, e.ci_low, e.ci_high, definition, level=e.level, lang=lang,
+                                             not_estimable=e.not_estimable, suppressed_below=small))
+    for g in context.pooled.get(definition.name, []):
+        who = t("pooled_who", lang, group=pool_label(g.group, lang), k=g.result.k)
+        sentences.append(effect_sentence(who, g.result.estimate, g.result.ci_low, g.result.ci_high, definition, level=g.result.level, lang=lang))
+    return sentences
+
+
+def design_note(results: TrialResults, lang: Lang, context: ReportContext) -> str | None:
+    """The design card's randomization sentence: when lots were drawn (the plan's ``invitations``),
+    the strata by their labels, the seal's commitment; ``None`` for a trial without a seal."""
+    commitment = context.commitments.get(results.spec.slug)
+    if commitment is None:
+        return None
+    plan = context.plans.get(results.spec.slug)
+    before = plan is not None and plan.invitations.randomized_before_invitation
+    moment = t("randomized_before_invitation" if before else "randomized_after_consent", lang)
+    labels = [covariate_label(plan, name, lang) for name in results.spec.strata]
+    strata = t("stratified_by", lang, strata=", ".join(labels)) if labels else t("not_stratified", lang)
+    return t("seal", lang, moment=moment, strata=strata, commitment=commitment[:16])
+
+
+def covariate_label(plan: TrialPlan | None, name: str, lang: Lang) -> str:
+    """A baseline covariate as the reader knows it: its label in the plan, else its name."""
+    spec = plan.covariates.get(name) if plan is not None else None
+    label = (spec.label_nl if lang == "nl" else spec.label_en) if spec is not None else ""
+    return label or name
+
+
+def plan_notes(results: TrialResults, lang: Lang, context: ReportContext) -> str:
+    """A plan's free-text notes, shown only where they cannot mislead: they are written in one
+    language (English in the catalog), and they describe the real trial, which synthetic data do not reproduce."""
+    return results.spec.notes if lang == "en" and not context.synthetic else ""
+
+
+def render_report_media(
+    trials: Sequence[TrialResults], *, lang: Lang = "nl", context: ReportContext | None = None, media: Sequence[Medium] = ("screen",)
+) -> dict[Medium, str]:
+    """The report as one HTML string per medium, its figures drawn once for all."""
     context = context or ReportContext()
     env = Environment(loader=PackageLoader("proeftuin.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    env.filters["b64"] = lambda text: base64.b64encode(str(text).encode("utf-8")).decode("ascii")
     level = round((trials[0].level if trials else 0.9) * 100)
     definitions = {o.name: o for o in outcome_definitions(trials)}
     tables = {
@@ -224,13 +285,18 @@ def render_report(trials: Sequence[TrialResults], *, lang: Lang = "nl", context:
         for version in ("adjusted", "unadjusted")
     }
 
-    def figure(definition: OutcomeDefinition) -> tuple[Markup, str]:
+    def figure(definition: OutcomeDefinition) -> tuple[Markup, str, list[str]]:
         pooled = context.pooled.get(definition.name, [])
-        return forest_svg(trials, definition, lang, pooled), pooled_caption(pooled, lang)
+        return forest_svg(trials, definition, lang, pooled), pooled_caption(pooled, lang), effect_sentences(trials, definition, lang, context)
 
     headline = {name: figure(definitions[name]) for name in (FIGURE_1, FIGURE_2) if name in definitions}
+    titles = {
+        FIGURE_1: t("figure_title", lang, n=1, label=definitions[FIGURE_1].label(lang)) if FIGURE_1 in definitions else "",
+        FIGURE_2: t("figure_title", lang, n=2, label=t("figure_last_wave", lang, label=definitions[FIGURE_2].label(lang)))
+        if FIGURE_2 in definitions else "",
+    }
     others = [(o.label(lang), *figure(o)) for name, o in definitions.items() if name not in (FIGURE_1, FIGURE_2)]
-    return env.get_template("report.html.j2").render(
+    variables = dict(
         lang=lang,
         t=lambda key, **values: t(key, lang, **values),
         level=level,
@@ -240,14 +306,27 @@ def render_report(trials: Sequence[TrialResults], *, lang: Lang = "nl", context:
         trials=trials,
         figure1=headline.get(FIGURE_1),
         figure2=headline.get(FIGURE_2),
+        figure_titles=titles,
         other_figures=others,
         pooled_note=t("pooled_note", lang) if context.pooled else "",
         profiles=profiles_svg(trials, definitions[FIGURE_1], lang) if FIGURE_1 in definitions else None,
+        profiles_title=t("monthly", lang, label=definitions[FIGURE_1].label(lang)) if FIGURE_1 in definitions else "",
         work_pays=work_pays_svg(trials, context.work_pays, lang),
         tables=tables,
-        not_estimable=[(r.spec.municipality, name, reason) for r in trials for name, reason in r.not_estimable.items()],
+        definitions=[outcome_definition(o, lang) for o in definitions.values()],
+        design_notes={r.spec.slug: design_note(r, lang, context) for r in trials},
+        plan_notes={r.spec.slug: plan_notes(r, lang, context) for r in trials},
+        not_estimable=[(r.spec.municipality, definitions[name].label(lang) if name in definitions else name, reason)
+                       for r in trials for name, reason in r.not_estimable.items()],
         other_lang_href=context.other_language_href,
     )
+    template = env.get_template("report.html.j2")
+    return {medium: template.render(printed=medium == "print", **variables) for medium in media}
+
+
+def render_report(trials: Sequence[TrialResults], *, lang: Lang = "nl", context: ReportContext | None = None, medium: Medium = "screen") -> str:
+    """The report as one HTML string (``medium="print"``: the source of the PDF, :mod:`proeftuin.report.pdf`)."""
+    return render_report_media(trials, lang=lang, context=context, media=(medium,))[medium]
 
 
 def write_report(trials: Sequence[TrialResults], path: Path, *, lang: Lang = "nl", context: ReportContext | None = None) -> Path:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
+
+from babel.numbers import format_currency, format_decimal
 
 Lang = Literal["nl", "en"]
 LANGUAGES: tuple[Lang, ...] = ("nl", "en")
+LOCALES: dict[Lang, str] = {"nl": "nl_NL", "en": "en_GB"}
+"""The Babel locale of each report language: decimal commas and "€ 1.319" in Dutch."""
+MISSING = "–"
+"""What a table shows for a number that does not exist (never ``nan``)."""
 
 TEXT: dict[str, dict[Lang, str]] = {
     "title": {"nl": "Experimenten Participatiewet: resultaten", "en": "Participation Act experiments: results"},
@@ -17,15 +24,13 @@ TEXT: dict[str, dict[Lang, str]] = {
     "effect_pp": {"nl": "Effect (procentpunten)", "en": "Effect (percentage points)"},
     "effect_points": {"nl": "Effect (punten, schaal 0-10)", "en": "Effect (points, 0-10 scale)"},
     "effect_euro": {"nl": "Effect (euro per maand)", "en": "Effect (euros per month)"},
-    "figure1": {"nl": "Figuur 1: Uitstroom > 8 uur per week", "en": "Figure 1: Outflow to work > 8 hours a week"},
-    "figure2": {"nl": "Figuur 2: Sociaal vertrouwen (score 0-10), laatste meting", "en": "Figure 2: Social trust (score 0-10), last wave"},
     "figure_note": {
         "nl": "Punt: geschat effect; lijn: {level}%-betrouwbaarheidsinterval; gecorrigeerd voor achtergrondkenmerken{survey}. Het niveau van de controlegroep staat boven elk paneel.",
         "en": "Point: estimated effect; line: {level}% confidence interval; adjusted for baseline characteristics{survey}. The control group's level is printed above each panel.",
     },
     "survey_note": {"nl": " en de nulmeting", "en": " and the baseline answer"},
     "all_outcomes": {"nl": "Alle uitkomsten", "en": "All outcomes"},
-    "monthly": {"nl": "Effect per maand: werk > 8 uur per week", "en": "Effect by month: work > 8 hours a week"},
+    "monthly": {"nl": "Effect per maand: {label}", "en": "Effect by month: {label}"},
     "month": {"nl": "Maanden sinds loting", "en": "Months since randomization"},
     "table": {"nl": "Tabel van alle schattingen", "en": "Table of all estimates"},
     "municipality": {"nl": "Gemeente", "en": "Municipality"},
@@ -44,8 +49,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "period": {"nl": "Looptijd", "en": "Period"},
     "arms": {"nl": "Groepen", "en": "Arms"},
     "seal": {
-        "nl": "Verzegelde loting na toestemming, gestratificeerd naar {strata}; SHA-256 van het zaad: {commitment}… (zaad na afloop gepubliceerd, na te rekenen met proeftuin verify).",
-        "en": "Sealed randomization after consent, stratified by {strata}; SHA-256 of the seed: {commitment}… (seed published afterwards; recompute with proeftuin verify).",
+        "nl": "{moment}, {strata}; SHA-256 van de startwaarde (seed): {commitment}… (startwaarde na afloop gepubliceerd, na te rekenen met proeftuin verify).",
+        "en": "{moment}, {strata}; SHA-256 of the seed: {commitment}… (seed published afterwards; recompute with proeftuin verify).",
     },
     "synthetic": {
         "nl": "Synthetische gegevens: dit rapport is gemaakt met de simulator van proeftuin, niet met echte deelnemers.",
@@ -59,7 +64,7 @@ TEXT: dict[str, dict[Lang, str]] = {
     },
     "earnings_only": {"nl": "alleen loon", "en": "earnings only"},
     "hours_per_week": {"nl": "Uren per week", "en": "Hours per week"},
-    "net_income": {"nl": "Netto per maand (EUR)", "en": "Net per month (EUR)"},
+    "net_income": {"nl": "Netto per maand (€)", "en": "Net per month (€)"},
     "pooled_title": {"nl": "Gepoold over gemeenten (REML, random effects)", "en": "Pooled across municipalities (REML, random effects)"},
     "pooled_note": {
         "nl": " De onderste rij per groepstype is het gepoolde effect over de gemeenten (meta-analyse met random effects; k = aantal groepen).",
@@ -72,13 +77,80 @@ TEXT: dict[str, dict[Lang, str]] = {
     "component_coaching": {"nl": "Coaching", "en": "Coaching"},
     "component_choice": {"nl": "Keuzegroep", "en": "Choice group"},
     "not_estimable": {"nl": "Niet te schatten:", "en": "Not estimable:"},
-    "pdf_title": {"nl": "Resultaten", "en": "Results"},
-    "pdf_subtitle": {
-        "nl": "gecorrigeerd voor kenmerken bij de start, {level}%-BI; werk in procentpunten, scores in punten (0-10)",
-        "en": "adjusted for baseline covariates, {level}% CI; work in percentage points, scores in points (0-10)",
-    },
     "language_switch": {"nl": "English version", "en": "Nederlandse versie"},
+    "contents": {"nl": "Inhoud", "en": "Contents"},
+    "summary": {"nl": "In het kort", "en": "In brief"},
+    "summary_note": {
+        "nl": "Per groep het effect ten opzichte van de controlegroep, in woorden. 'Geen duidelijk effect' betekent dat het {level}%-interval nul bevat: de gegevens sluiten geen effect niet uit.",
+        "en": "Each arm's effect against the control group, in words. 'No clear effect' means that the {level}% interval includes zero: the data do not rule out no effect.",
+    },
+    "figure_title": {"nl": "Figuur {n}: {label}", "en": "Figure {n}: {label}"},
+    "figure_last_wave": {"nl": "{label} (score 0-10), laatste meting", "en": "{label} (score 0-10), last wave"},
+    "in_words": {"nl": "In woorden", "en": "In words"},
+    "pooled_who": {"nl": "Gepoold, {group} (k={k})", "en": "Pooled, {group} (k={k})"},
+    "sentence_interval": {"nl": "{level}%-interval: {low} tot {high}", "en": "{level}% interval: {low} to {high}"},
+    "sentence_more_binary": {"nl": "{who}: {value} procentpunt meer mensen ({interval})", "en": "{who}: {value} percentage points more people ({interval})"},
+    "sentence_less_binary": {"nl": "{who}: {value} procentpunt minder mensen ({interval})", "en": "{who}: {value} percentage points fewer people ({interval})"},
+    "sentence_more_score": {"nl": "{who}: {value} punt hoger op de schaal van 0 tot 10 ({interval})", "en": "{who}: {value} points higher on the 0-10 scale ({interval})"},
+    "sentence_less_score": {"nl": "{who}: {value} punt lager op de schaal van 0 tot 10 ({interval})", "en": "{who}: {value} points lower on the 0-10 scale ({interval})"},
+    "sentence_more_amount": {"nl": "{who}: {value} per maand meer ({interval})", "en": "{who}: {value} a month more ({interval})"},
+    "sentence_less_amount": {"nl": "{who}: {value} per maand minder ({interval})", "en": "{who}: {value} a month less ({interval})"},
+    "sentence_unclear": {"nl": "{who}: geen duidelijk effect ({interval})", "en": "{who}: no clear effect ({interval})"},
+    "sentence_not_estimable": {"nl": "{who}: niet te schatten ({reason})", "en": "{who}: not estimable ({reason})"},
+    "sentence_suppressed": {"nl": "{who}: niet gepubliceerd, te weinig deelnemers (< {k})", "en": "{who}: not published, too few participants (< {k})"},
+    "not_estimable_short": {"nl": "niet te schatten", "en": "not estimable"},
+    "not_estimable_reason": {"nl": "niet te schatten: {reason}", "en": "not estimable: {reason}"},
+    "definitions": {"nl": "Definities van de uitkomsten", "en": "Definitions of the outcomes"},
+    "definition_labour": {
+        "nl": "{label}: 1 als iemand dit in minstens één maand van de looptijd van het experiment had, anders 0 (uit de maandgegevens); het effect is het verschil in procentpunten.",
+        "en": "{label}: 1 if a person had this in any month of the experiment's period, else 0 (from the monthly records); the effect is the difference in percentage points.",
+    },
+    "definition_income": {
+        "nl": "{label}: de gemiddelde bijstandsuitkering per maand over iemands maanden, berekend met de rekenregels van zijn of haar groep; het effect is in euro per maand.",
+        "en": "{label}: the mean monthly benefit over a person's months, computed with the rules of his or her arm; the effect is in euros a month.",
+    },
+    "definition_survey": {
+        "nl": "{label}: score van 0 tot 10 uit de vragenlijst, bij de vervolgmeting(en) die het plan analyseert; gecorrigeerd voor de score bij de nulmeting.",
+        "en": "{label}: score from 0 to 10 from the questionnaire, at the follow-up wave(s) the plan analyses; adjusted for the baseline score.",
+    },
+    "definition_own_binary": {
+        "nl": "{label}: eigen uitkomst van het experiment (0/1, uit de aangeleverde gegevens); het effect is in procentpunten.",
+        "en": "{label}: the experiment's own outcome (0/1, from the records supplied); the effect is in percentage points.",
+    },
+    "definition_own_score": {
+        "nl": "{label}: eigen uitkomst van het experiment (score, uit de aangeleverde gegevens); het effect is in punten.",
+        "en": "{label}: the experiment's own outcome (a score, from the records supplied); the effect is in points.",
+    },
+    "definition_own_amount": {
+        "nl": "{label}: eigen uitkomst van het experiment (bedrag, uit de aangeleverde gegevens); het effect is in euro.",
+        "en": "{label}: the experiment's own outcome (an amount, from the records supplied); the effect is in euros.",
+    },
+    "randomized_after_consent": {"nl": "Verzegelde loting na toestemming", "en": "Sealed randomization after consent"},
+    "randomized_before_invitation": {
+        "nl": "Verzegelde loting vóór de uitnodiging (de brief noemde de groep)",
+        "en": "Sealed randomization before invitation (the letter named the group)",
+    },
+    "stratified_by": {"nl": "gestratificeerd naar {strata}", "en": "stratified by {strata}"},
+    "not_stratified": {"nl": "niet gestratificeerd", "en": "not stratified"},
+    "page": {"nl": "pagina", "en": "page"},
 }
+
+
+def number(value: float, lang: Lang, *, digits: int = 1, signed: bool = False) -> str:
+    """``value`` in ``lang``'s notation (Babel): ``+8,3`` in Dutch, ``+8.3`` in English; :data:`MISSING` for NaN."""
+    if value is None or not math.isfinite(value):
+        return MISSING
+    value = round(value, digits) + 0.0  # + 0.0: a value that rounds to zero is "0,0", not "-0,0"
+    body = "#,##0" + ("." + "0" * digits if digits else "")
+    pattern = f"+{body};-{body}" if signed else body
+    return format_decimal(value, format=pattern, locale=LOCALES[lang])
+
+
+def euro(value: float, lang: Lang) -> str:
+    """An amount in whole euros as the locale writes it: ``€ 1.319`` in Dutch, ``€1,319`` in English."""
+    if value is None or not math.isfinite(value):
+        return MISSING
+    return format_currency(value, "EUR", format="¤ #,##0" if lang == "nl" else "¤#,##0", locale=LOCALES[lang], currency_digits=False)
 
 
 def t(key: str, lang: Lang, **values: object) -> str:

@@ -253,7 +253,7 @@ def run_demo(
             trials.append(analyze_experiment(engine, spec.slug, level=level))
             step(f"analyse:{spec.municipality}")
         report = assemble_report(engine, trials, level=level)
-    paths = write_reports(report, out, langs=LANGUAGES, fmt="html")
+    paths = write_reports(report, out, langs=LANGUAGES, fmt=("html", "pdf"))
     step("report")
     return DemoResult(report=paths[lang], trials=trials, commitments=report.commitments,
                       participants=sum(sum(t.n_randomized.values()) for t in trials), verification=verification)

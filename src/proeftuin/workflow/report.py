@@ -26,10 +26,12 @@ from proeftuin.analysis.trial import PooledGroup, TrialResults, pool_groups
 from proeftuin.design import ExperimentSpec
 from proeftuin.registry import RegistryError, get_experiment, latest_analysis_run, session_scope
 from proeftuin.registry.experiments import seal_of
-from proeftuin.report import LANGUAGES, Lang, ReportContext, render_report
+from proeftuin.design.plan import TrialPlan
+from proeftuin.registry.experiments import trial_plan
+from proeftuin.report import LANGUAGES, Lang, ReportContext
 from proeftuin.report.disclosure import DEFAULT_MIN_CELL
-from proeftuin.report.html import outcome_definitions
-from proeftuin.report.pdf import render_pdf
+from proeftuin.report.html import Medium, outcome_definitions, render_report_media
+from proeftuin.report.pdf import html_to_pdf
 from proeftuin.rules import income_curve
 from proeftuin.workflow.standard_analysis import analyze_experiment
 
@@ -66,21 +68,26 @@ class TrialsReport:
     commitments: dict[str, str]
     synthetic: bool
     min_cell: int
+    plans: dict[str, TrialPlan]
 
     def context(self, lang: Lang, *, other_language_href: str | None = None) -> ReportContext:
         """The report's context in ``lang`` (the work-pays curves are labelled in it)."""
         return ReportContext(
             commitments=self.commitments, synthetic=self.synthetic, min_cell=self.min_cell, pooled=self.pooled,
             work_pays={r.spec.slug: work_pays_curve(r.spec, lang=lang) for r in self.trials},
-            other_language_href=other_language_href,
+            other_language_href=other_language_href, plans=self.plans,
         )
 
     def render(self, lang: Lang, fmt: Format, *, other_language_href: str | None = None) -> bytes:
         """The report as the bytes of an HTML page (UTF-8) or a PDF file."""
+        return self.render_formats(lang, (fmt,), other_language_href=other_language_href)[fmt]
+
+    def render_formats(self, lang: Lang, fmts: Sequence[Format], *, other_language_href: str | None = None) -> dict[Format, bytes]:
+        """The report in each of ``fmts``, its figures drawn once: the PDF is the HTML printed by WeasyPrint."""
         context = self.context(lang, other_language_href=other_language_href)
-        if fmt == "pdf":
-            return render_pdf(self.trials, lang=lang, context=context)
-        return render_report(self.trials, lang=lang, context=context).encode("utf-8")
+        media: dict[Format, Medium] = {"html": "screen", "pdf": "print"}
+        pages = render_report_media(self.trials, lang=lang, context=context, media=[media[f] for f in fmts])
+        return {f: html_to_pdf(pages["print"]) if f == "pdf" else pages["screen"].encode("utf-8") for f in fmts}
 
 
 def pooled_effects(trials: Sequence[TrialResults], *, level: float = DEFAULT_LEVEL) -> dict[str, list[PooledGroup]]:
@@ -106,7 +113,13 @@ def assemble_report(
             except RegistryError:  # created without a sealed randomization: nothing to state
                 continue
         synthetic = all(latest_analysis_run(session=session, experiment=e, kind=SYNTHETIC_BUILD) is not None for e in experiments)
-    return TrialsReport(tuple(trials), pooled_effects(trials, level=level), commitments, synthetic, min_cell)
+        plans = {}
+        for e in experiments:
+            try:
+                plans[e.slug] = trial_plan(e)
+            except RegistryError:  # created without a plan: the card states what the spec says
+                continue
+    return TrialsReport(tuple(trials), pooled_effects(trials, level=level), commitments, synthetic, min_cell, plans)
 
 
 def build_report(engine: Engine, slugs: Sequence[str], *, level: float = DEFAULT_LEVEL, min_cell: int = DEFAULT_MIN_CELL) -> TrialsReport:
@@ -122,29 +135,33 @@ def build_report(engine: Engine, slugs: Sequence[str], *, level: float = DEFAULT
     return assemble_report(engine, [analyze_experiment(engine, slug, level=level) for slug in slugs], level=level, min_cell=min_cell)
 
 
-def write_reports(report: TrialsReport, out: Path, *, langs: Sequence[Lang] = LANGUAGES, fmt: Format = "html") -> dict[Lang, Path]:
-    """Write the report in each of ``langs`` into folder ``out`` (:func:`report_name`); HTML versions
-    written together link to each other. Returns the path per language.
+def write_reports(
+    report: TrialsReport, out: Path, *, langs: Sequence[Lang] = LANGUAGES, fmt: Format | Sequence[Format] = "html"
+) -> dict[Lang, Path]:
+    """Write the report in each of ``langs`` and formats ``fmt`` into folder ``out`` (:func:`report_name`);
+    HTML versions written together link to each other. Returns the path per language (of the first format).
 
     The languages are drawn in parallel: matplotlib holds the GIL, so in processes, forked (no
-    database connection is open here) where the platform can, else one after the other.
+    database connection is open here) where the platform can, else one after the other. A
+    language's HTML and PDF are made in the same process from the same figures.
     """
+    fmts: tuple[Format, ...] = (fmt,) if isinstance(fmt, str) else tuple(fmt)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {lang: out / report_name(lang, fmt) for lang in langs}
 
     def other(lang: Lang) -> str | None:
-        return next((report_name(o, fmt) for o in langs if o != lang), None) if fmt == "html" else None
+        return next((report_name(o, "html") for o in langs if o != lang), None) if "html" in fmts else None
 
     workers = min(len(langs), os.cpu_count() or 1) if "fork" in multiprocessing.get_all_start_methods() else 1
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            jobs = {lang: pool.submit(report.render, lang, fmt, other_language_href=other(lang)) for lang in langs}
+            jobs = {lang: pool.submit(report.render_formats, lang, fmts, other_language_href=other(lang)) for lang in langs}
             contents = {lang: job.result() for lang, job in jobs.items()}
     else:
-        contents = {lang: report.render(lang, fmt, other_language_href=other(lang)) for lang in langs}
-    for lang, content in contents.items():
-        paths[lang].write_bytes(content)
-    return paths
+        contents = {lang: report.render_formats(lang, fmts, other_language_href=other(lang)) for lang in langs}
+    for lang, files in contents.items():
+        for f, content in files.items():
+            (out / report_name(lang, f)).write_bytes(content)
+    return {lang: out / report_name(lang, fmts[0]) for lang in langs}
 
 
 def report_experiments(
