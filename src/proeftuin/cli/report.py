@@ -9,7 +9,7 @@ import typer
 
 from proeftuin.cli.app import DEFAULT_DB, DbOption, app, fail
 from proeftuin.report.i18n import Lang
-from proeftuin.workflow.report import Format
+from proeftuin.report.formats import Format
 
 
 @app.command()

@@ -1,9 +1,33 @@
-"""Reports: forest plots, tables and the HTML report, in Dutch first and English as a choice."""
+"""Reports: forest plots, tables and the HTML report, in Dutch first and English as a choice.
+
+The figures (matplotlib) and the HTML report load on first use (PEP 562 ``__getattr__``): the
+command line imports the language vocabulary from here, and every command would otherwise start
+by importing matplotlib and WeasyPrint (seconds) before it parses its arguments.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
 
 from proeftuin.report.disclosure import DEFAULT_MIN_CELL, format_count, is_disclosive
-from proeftuin.report.forest import forest_figure, forest_panel, profile_figure
-from proeftuin.report.html import ReportContext, render_report, write_report
 from proeftuin.report.i18n import LANGUAGES, Lang, t
+
+_LAZY = {
+    "forest_figure": "proeftuin.report.forest",
+    "forest_panel": "proeftuin.report.forest",
+    "profile_figure": "proeftuin.report.forest",
+    "ReportContext": "proeftuin.report.html",
+    "render_report": "proeftuin.report.html",
+    "write_report": "proeftuin.report.html",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'proeftuin.report' has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_MIN_CELL",

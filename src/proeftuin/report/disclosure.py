@@ -34,7 +34,6 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import null_space
 
 DEFAULT_MIN_CELL = 10
 SECONDARY = "x"
@@ -73,6 +72,8 @@ def recoverable(unknown: set[Hashable], lines: Sequence[Line]) -> set[Hashable]:
             rows.append(row)
     if not rows:
         return set()
+    from scipy.linalg import null_space  # here, not at import: every command imports this module's threshold
+
     free = null_space(np.vstack(rows))
     determined = np.abs(free).max(axis=1, initial=0.0) < _TOLERANCE
     return {name for name, fixed in zip(names, determined, strict=True) if fixed}

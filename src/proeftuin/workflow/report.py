@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -28,6 +27,7 @@ from proeftuin.registry import RegistryError, get_experiment, latest_analysis_ru
 from proeftuin.registry.experiments import seal_of
 from proeftuin.design.plan import TrialPlan
 from proeftuin.registry.experiments import trial_plan
+from proeftuin.report.formats import Format
 from proeftuin.report import LANGUAGES, Lang, ReportContext
 from proeftuin.report.disclosure import DEFAULT_MIN_CELL
 from proeftuin.report.html import Medium, outcome_definitions, render_report_media
@@ -35,7 +35,6 @@ from proeftuin.report.pdf import html_to_pdf
 from proeftuin.rules import income_curve
 from proeftuin.workflow.standard_analysis import analyze_experiment
 
-Format = Literal["html", "pdf"]
 FORMATS: tuple[Format, ...] = ("html", "pdf")
 SYNTHETIC_BUILD = "demo-build"
 """The kind of analysis run that marks a trial built from synthetic people (``proeftuin demo``)."""
