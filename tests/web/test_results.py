@@ -25,7 +25,7 @@ def test_results_page_has_every_section(demo_client: TestClient) -> None:
         assert heading in text, heading
     assert f"Geloot: <strong>{DEMO_SIZES['utrecht']}</strong>" in text
     assert text.count("<svg") >= 3
-    assert re.search(r"<td>[+-]\d+\.\d</td><td>\[[+-]\d+\.\d; [+-]\d+\.\d\]</td>", text), "every figure has a table with estimate and interval"
+    assert re.search(r"<td>[+-]\d+[.,]\d</td><td>\[[+-]\d+[.,]\d; [+-]\d+[.,]\d\]</td>", text), "every figure has a table with estimate and interval"
     assert "/results/utrecht/report.html" in text
 
 
@@ -49,7 +49,7 @@ def test_pooled_effects_across_municipalities(demo_client: TestClient) -> None:
     page = demo_client.get("/results")
     assert page.status_code == 200
     assert "REML" in page.text
-    assert re.search(r"<td>2</td><td>Utrecht: [^<;]+; Wageningen: [^<;]+</td>\s*<td>[+-]\d+\.\d</td>", page.text)
+    assert re.search(r"<td>2</td><td>Utrecht: [^<;]+; Wageningen: [^<;]+</td>\s*<td>[+-]\d+[.,]\d</td>", page.text)
 
 
 def test_the_web_pools_as_proeftuin_report_does(demo_client: TestClient, demo_url: str) -> None:

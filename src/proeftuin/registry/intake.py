@@ -180,10 +180,6 @@ def record_consent(*, session: Session, actor: str, slug: str, consents: Sequenc
     for number, item in enumerate(consents, start=1):
         participant = people[item.pseudonym]
         check_caseload(user, participant, Operation.consent)
-        recorded = latest.get(participant.id)
-        if recorded is not None and (recorded.kind, recorded.on, recorded.text_version, recorded.keep_data) == (
-                item.kind, item.on, item.text_version, item.keep_data):
-            continue
         if item.text_version not in versions:
             raise IntakeError(number, f"consent text version {item.text_version!r} is not one of the plan's {list(versions)}", column="text_version")
         if item.on < participant.enrolled_on:
@@ -192,6 +188,10 @@ def record_consent(*, session: Session, actor: str, slug: str, consents: Sequenc
             if state_of(experiment) is not TrialState.recruiting:
                 raise RegistryError(f"experiment {slug!r} is {experiment.status}: consent is given only while recruiting (a withdrawal is recorded any time)")
             check_in_period(experiment, item.on, f"the consent of {item.pseudonym[:12]}")
+        recorded = latest.get(participant.id)
+        if recorded is not None and (recorded.kind, recorded.on, recorded.text_version, recorded.keep_data) == (
+                item.kind, item.on, item.text_version, item.keep_data):
+            continue  # already recorded: the same file twice changes nothing
         if item.kind == "withdrawn" and standing.get(participant.id) != "given":
             raise IntakeError(number, f"{item.pseudonym[:12]} has no standing consent to withdraw", column="kind")
         standing[participant.id] = item.kind

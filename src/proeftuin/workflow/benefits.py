@@ -9,6 +9,8 @@ disregard's month counter, art. 31 lid 2 n: at most 6 consecutive months in the 
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
@@ -35,8 +37,14 @@ def earning_streak(months: pd.DataFrame) -> np.ndarray:
     return pd.Series(streak, index=ordered.index).reindex(months.index).to_numpy()
 
 
-def monthly_benefits(participants: pd.DataFrame, months: pd.DataFrame) -> pd.DataFrame:
-    """One row per person-month with the columns of :data:`BENEFIT_COLUMNS` (euros per month)."""
+def monthly_benefits(participants: pd.DataFrame, months: pd.DataFrame, *, unmodelled_ages: Literal["error", "missing"] = "error") -> pd.DataFrame:
+    """One row per person-month with the columns of :data:`BENEFIT_COLUMNS` (euros per month).
+
+    A person of an age the rules do not model (youth or pension-age norms) is a ``RulesError``
+    naming the age (an export must not hand out blanks unexplained); with
+    ``unmodelled_ages="missing"`` their months get no amounts instead (the analysis then leaves
+    them out of the benefit outcome only).
+    """
     people = participants.set_index("participant_id")
     rows = months.join(people[["regime", "household", "age", "youngest_child_age"]], on="participant_id")
     periods = pd.to_datetime(rows["period"]).to_numpy().astype("datetime64[D]")
@@ -45,7 +53,7 @@ def monthly_benefits(participants: pd.DataFrame, months: pd.DataFrame) -> pd.Dat
     age = rows["age"].to_numpy(dtype=float)
     # Youth and pension-age norms are not modelled: those months get no amounts (missing), not an error.
     low, high = modelled_ages(periods)
-    kept = np.flatnonzero((age >= low) & (age < high))
+    kept = np.flatnonzero((age >= low) & (age < high)) if unmodelled_ages == "missing" else np.arange(len(age))
     out = rows[["participant_id", "month", "period", "regime"]].assign(disregard_month=streak)
     for column in ("norm", "disregard", "benefit", "work_bonus", "net_income"):
         out[column] = np.nan

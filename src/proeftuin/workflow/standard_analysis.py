@@ -73,7 +73,7 @@ def load_trial(engine: Engine, slug: str) -> StoredTrial:
 def trial_outcomes(trial: StoredTrial) -> TrialOutcomes:
     """Every outcome of ``trial``, derived once from its records (see the module docstring)."""
     data = trial.data
-    benefits = monthly_benefits(data.participants, data.months)
+    benefits = monthly_benefits(data.participants, data.months, unmodelled_ages="missing")
     return derive_outcomes(trial.plan, data.participants, data.months, data.survey, minimum_wage, benefits=benefits)
 
 
