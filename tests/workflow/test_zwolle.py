@@ -112,6 +112,9 @@ def zwolle_trial(run, tmp_path: Path, plan_file: str, n: int) -> Trial:  # type:
                               "contract": "none", "gross_earnings": float(rng.uniform(0, 1500)), "on_benefit": "true"}
                              for p in pseudonyms for m in months])
     outcomes.loc[outcomes.hours_per_week > 0, "contract"] = "temporary"
+    for spec in plan.outcomes.own.values():  # the plan's own columns; a blank is a month not measured
+        values = (rng.random(len(outcomes)) < 0.1).astype(float) if spec.kind == "binary" else rng.uniform(spec.minimum or 0, spec.maximum or 10, len(outcomes)).round(1)
+        outcomes[spec.column] = np.where(rng.random(len(outcomes)) < 0.2, np.nan, values)
     outcomes.to_csv(tmp_path / "outcomes.csv", index=False)
     imported = run("import", "outcomes", str(tmp_path / "outcomes.csv"), "--experiment", slug, "--user", "rob", "--db", db)
     assert imported.exit_code == 0, imported.output

@@ -7,7 +7,7 @@ each use case one transaction, so an error leaves nothing half-written.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from proeftuin.registry.models import (
     Consent,
     Experiment,
     OutcomeMonth,
+    OwnOutcomeMonth,
     Participant,
     SurveyResponse,
 )
@@ -98,7 +99,8 @@ class ExperimentData:
 
     ``participants``: one row per randomized participant (participant_id, pseudonym, arm, the
     arm's benefit regime, baseline covariates, youngest_child_age), sorted by participant_id; ``months``: person-months of one source;
-    ``survey``: long survey scores.
+    ``survey``: long survey scores; ``own``: the monthly values of the plan's own outcomes of the
+    same source, long (participant_id, month, period, name, value; empty for a trial without).
     """
 
     slug: str
@@ -106,6 +108,10 @@ class ExperimentData:
     participants: pd.DataFrame
     months: pd.DataFrame
     survey: pd.DataFrame
+    own: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(OWN_COLUMNS)))
+
+
+OWN_COLUMNS = ("participant_id", "month", "period", "name", "value")
 
 
 def _frame(session: Session, statement) -> pd.DataFrame:  # type: ignore[no-untyped-def]
@@ -189,11 +195,20 @@ def load_experiment_data(*, session: Session, slug: str, source: str = "municipa
         select(SurveyResponse.participant_id, SurveyResponse.wave, SurveyResponse.index_name, SurveyResponse.score)
         .where(SurveyResponse.participant_id.in_(ids)),
     )
-    months, survey = _respect_withdrawals(months, survey, _withdrawals(session, experiment))
+    own = _frame(
+        session,
+        select(*(getattr(OwnOutcomeMonth, c) for c in OWN_COLUMNS))
+        .where(OwnOutcomeMonth.participant_id.in_(ids), OwnOutcomeMonth.source == source)
+        .order_by(OwnOutcomeMonth.participant_id, OwnOutcomeMonth.month, OwnOutcomeMonth.name),
+    )
+    withdrawals = _withdrawals(session, experiment)
+    months, survey = _respect_withdrawals(months, survey, withdrawals)
+    own, _ = _respect_withdrawals(own, survey, withdrawals)
     return ExperimentData(
         slug=slug,
         spec=ExperimentSpec.model_validate(experiment.spec),
         participants=participants,
         months=months,
         survey=survey,
+        own=own,
     )

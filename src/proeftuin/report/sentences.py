@@ -40,9 +40,17 @@ def effect_sentence(
 
 
 def outcome_definition(outcome: OutcomeDefinition, lang: Lang) -> str:
-    """How ``outcome`` is measured, in words (the labour outcomes: in any month of the trial's period)."""
-    key = f"definition_{outcome.family}" if outcome.family != "own" else f"definition_own_{outcome.kind}"
-    return t(key, lang, label=outcome.label(lang))
+    """How ``outcome`` is measured, in words (the labour outcomes: in any month of the trial's period;
+    an outcome of the plan's own: its summary over its window, and the unit of its effect)."""
+    if outcome.family != "own":
+        return t(f"definition_{outcome.family}", lang, label=outcome.label(lang))
+    first, last = outcome.window or (1, None)
+    if last is not None:
+        window = t("own_window_range", lang, first=first, last=last)
+    else:
+        window = t("own_window_all", lang) if first == 1 else t("own_window_from", lang, first=first)
+    return t(f"definition_own_{outcome.summary or 'mean'}", lang, label=outcome.label(lang), window=window,
+             unit=t(f"own_unit_{outcome.kind}", lang))
 
 
 __all__ = ["effect_sentence", "outcome_definition"]

@@ -8,7 +8,7 @@ outcome derivation) ``proeftuin analyze`` share:
    of a person who withdrew) together with its plan;
 2. the outcomes are derived once (:func:`proeftuin.analysis.trial.derive_outcomes`): the labour
    outcomes of the months, the benefit each arm's regime paid (:mod:`proeftuin.workflow.benefits`)
-   and the trial's own survey indices, as its plan declares them;
+   the trial's own survey indices and the outcomes of its own (``outcomes.own``), as its plan declares them;
 3. every arm is estimated against control on every outcome
    (:func:`proeftuin.analysis.trial.analyze_trial`), with CR2 variances on the plan's clusters
    (household pseudonym or team) where it declares them; balance of the baseline covariates and
@@ -74,7 +74,7 @@ def trial_outcomes(trial: StoredTrial) -> TrialOutcomes:
     """Every outcome of ``trial``, derived once from its records (see the module docstring)."""
     data = trial.data
     benefits = monthly_benefits(data.participants, data.months, unmodelled_ages="missing")
-    return derive_outcomes(trial.plan, data.participants, data.months, data.survey, minimum_wage, benefits=benefits)
+    return derive_outcomes(trial.plan, data.participants, data.months, data.survey, minimum_wage, benefits=benefits, own=data.own)
 
 
 def check_analysable(trial: StoredTrial) -> np.ndarray:
