@@ -35,8 +35,8 @@ from proeftuin.analysis.trial import (
     derive_outcomes,
 )
 from proeftuin.design import TrialPlan
-from proeftuin.registry import ExperimentData, RegistryError, get_experiment, load_experiment_data, session_scope
-from proeftuin.registry.experiments import trial_plan
+from proeftuin.registry import ExperimentData, get_experiment, load_experiment_data, session_scope
+from proeftuin.registry.experiments import stored_plan
 from proeftuin.rules import minimum_wage
 from proeftuin.workflow.benefits import monthly_benefits
 
@@ -63,10 +63,7 @@ def load_trial(engine: Engine, slug: str) -> StoredTrial:
     """The data and plan of trial ``slug``; :class:`~proeftuin.registry.RegistryError` for an unknown one."""
     with session_scope(engine) as session:
         data = load_experiment_data(session=session, slug=slug)
-        try:
-            plan = trial_plan(get_experiment(session=session, slug=slug))
-        except RegistryError:  # stored by create_experiment, without a plan
-            plan = TrialPlan(experiment=data.spec)
+        plan = stored_plan(get_experiment(session=session, slug=slug))
     return StoredTrial(data, plan)
 
 
