@@ -18,9 +18,14 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from test_zwolle import Trial, run, zwolle_trial  # noqa: F401 - ``run`` is a fixture
+from test_zwolle import Trial, cli, zwolle_trial
 
 ESTIMATE_TOL = 1e-10
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    return cli(monkeypatch)
 
 
 @pytest.fixture

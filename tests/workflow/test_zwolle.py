@@ -42,8 +42,8 @@ class Trial:
     arms: dict[str, str]
 
 
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def cli(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """``proeftuin`` on the command line with the trial's secrets set (the ``run`` fixture)."""
     for key, value in ENV.items():
         monkeypatch.setenv(key, value)
     runner = CliRunner()
@@ -52,6 +52,11 @@ def run(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
         return runner.invoke(app, list(args), catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    return cli(monkeypatch)
 
 
 def people(plan: TrialPlan, n: int, seed: int) -> pd.DataFrame:

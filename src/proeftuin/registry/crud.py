@@ -93,6 +93,10 @@ def latest_analysis_run(*, session: Session, experiment: Experiment, kind: str) 
     )
 
 
+OWN_COLUMNS = ("participant_id", "month", "period", "name", "value")
+"""The columns of the plan's own outcome values as :class:`ExperimentData` holds them."""
+
+
 @dataclass(frozen=True)
 class ExperimentData:
     """Everything the analysis needs of one experiment, pseudonymized, as frames.
@@ -109,9 +113,6 @@ class ExperimentData:
     months: pd.DataFrame
     survey: pd.DataFrame
     own: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(OWN_COLUMNS)))
-
-
-OWN_COLUMNS = ("participant_id", "month", "period", "name", "value")
 
 
 def _frame(session: Session, statement) -> pd.DataFrame:  # type: ignore[no-untyped-def]

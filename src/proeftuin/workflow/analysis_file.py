@@ -188,13 +188,13 @@ def _outcome_variable(outcome: OutcomeDefinition, definition: tuple[str, str]) -
 
 def _own_variable(outcome: OutcomeDefinition, spec: OwnOutcomeSpec) -> Variable:
     """An outcome of the plan's own: its summary over its window in words, its declared range as unit."""
-    months = _window(spec.window.first_month, spec.window.last_month)
-    definition = tuple(_t("own", lang, column=spec.column, summary=_t(f"own_{spec.summary}", lang), months=window)
-                       for lang, window in zip(("nl", "en"), months, strict=True))
+    months_nl, months_en = _window(spec.window.first_month, spec.window.last_month)
+    definition = (_t("own", "nl", column=spec.column, summary=_t(f"own_{spec.summary}", "nl"), months=months_nl),
+                  _t("own", "en", column=spec.column, summary=_t(f"own_{spec.summary}", "en"), months=months_en))
     if outcome.kind == "binary":
-        return _binary(outcome.name, (outcome.label_nl, outcome.label_en), (definition[0], definition[1]))
+        return _binary(outcome.name, (outcome.label_nl, outcome.label_en), definition)
     unit = f"{spec.minimum:g}-{spec.maximum:g}" if spec.minimum is not None and spec.maximum is not None else ""
-    return Variable(outcome.name, outcome.label_nl, outcome.label_en, "number", (), unit, definition[0], definition[1])
+    return Variable(outcome.name, outcome.label_nl, outcome.label_en, "number", (), unit, *definition)
 
 
 def build_analysis_file(trial: StoredTrial) -> AnalysisFile:

@@ -187,9 +187,10 @@ def _adjust(trial: _Trial, family: str, table: EffectTable, x: np.ndarray) -> li
     p_values = np.array([e.p_value for e in table], dtype=float)
     testable = np.isfinite(statistics) & np.isfinite(p_values)
     adjusted = np.full(len(statistics), np.nan)
-    if testable.any() and method == "romano-wolf":
-        draws = trial.null_statistics(trial.plan.families[family].outcomes, x)
-        adjusted[testable] = romano_wolf(statistics[testable], draws[:, testable])
+    if method == "romano-wolf":
+        if testable.any():
+            draws = trial.null_statistics(trial.plan.families[family].outcomes, x)
+            adjusted[testable] = romano_wolf(statistics[testable], draws[:, testable])
     elif testable.any():
         adjusted[testable] = adjust_p_values(p_values[testable], method)
     return [float(p) if ok else None for p, ok in zip(adjusted, testable, strict=True)]
