@@ -177,3 +177,15 @@ def test_purge_deletes_the_own_values(run, trial: Trial) -> None:  # type: ignor
         purge_trial(session=session, actor="alice", slug=slug, today=dt.date(2040, 1, 1), settings=RegistrySettings())
     engine.dispose()
     assert own_rows(trial) == []
+
+
+def test_the_web_results_show_the_own_outcomes(trial: Trial) -> None:
+    from proeftuin.registry import make_engine
+    from proeftuin.web.results import compute
+
+    engine = make_engine(trial.db)
+    results = compute(engine, trial.plan.experiment.slug, 5)
+    dutch, english = results.body("nl", 5), results.body("en", 5)
+    engine.dispose()
+    assert "Schuldhulpverlening" in dutch and "Welzijnsscore" in dutch
+    assert "Debt counselling" in english and "Wellbeing score" in english

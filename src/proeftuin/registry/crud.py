@@ -142,10 +142,18 @@ def _respect_withdrawals(months: pd.DataFrame, survey: pd.DataFrame, withdrawn: 
     if withdrawn.empty:
         return months, survey
     erase = set(withdrawn.loc[~withdrawn["keep_data"].astype(bool), "participant_id"])
+    return _monthly_within_consent(months, withdrawn), survey[~survey["participant_id"].isin(erase)]
+
+
+def _monthly_within_consent(months: pd.DataFrame, withdrawn: pd.DataFrame) -> pd.DataFrame:
+    """The person-months that may be used (see :func:`_respect_withdrawals`): none of a person who
+    withdrew without ``keep_data``, none after the month of withdrawal of one who kept them."""
+    if withdrawn.empty:
+        return months
+    erase = set(withdrawn.loc[~withdrawn["keep_data"].astype(bool), "participant_id"])
     last_month = pd.to_datetime(withdrawn.set_index("participant_id")["on"]).dt.to_period("M").dt.to_timestamp()
     after = pd.to_datetime(months["period"]) > months["participant_id"].map(last_month)  # NaT (no withdrawal): False
-    months = months[~(months["participant_id"].isin(erase) | after)]
-    return months, survey[~survey["participant_id"].isin(erase)]
+    return months[~(months["participant_id"].isin(erase) | after)]
 
 
 def _participants_frame(session: Session, experiment: Experiment) -> pd.DataFrame:
@@ -204,7 +212,7 @@ def load_experiment_data(*, session: Session, slug: str, source: str = "municipa
     )
     withdrawals = _withdrawals(session, experiment)
     months, survey = _respect_withdrawals(months, survey, withdrawals)
-    own, _ = _respect_withdrawals(own, survey, withdrawals)
+    own = _monthly_within_consent(own, withdrawals)
     return ExperimentData(
         slug=slug,
         spec=ExperimentSpec.model_validate(experiment.spec),

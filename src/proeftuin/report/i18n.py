@@ -93,6 +93,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "sentence_less_binary": {"nl": "{who}: {value} procentpunt minder mensen ({interval})", "en": "{who}: {value} percentage points fewer people ({interval})"},
     "sentence_more_score": {"nl": "{who}: {value} punt hoger op de schaal van 0 tot 10 ({interval})", "en": "{who}: {value} points higher on the 0-10 scale ({interval})"},
     "sentence_less_score": {"nl": "{who}: {value} punt lager op de schaal van 0 tot 10 ({interval})", "en": "{who}: {value} points lower on the 0-10 scale ({interval})"},
+    "sentence_more_own_score": {"nl": "{who}: {value} punt hoger ({interval})", "en": "{who}: {value} points higher ({interval})"},
+    "sentence_less_own_score": {"nl": "{who}: {value} punt lager ({interval})", "en": "{who}: {value} points lower ({interval})"},
     "sentence_more_amount": {"nl": "{who}: {value} per maand meer ({interval})", "en": "{who}: {value} a month more ({interval})"},
     "sentence_less_amount": {"nl": "{who}: {value} per maand minder ({interval})", "en": "{who}: {value} a month less ({interval})"},
     "sentence_unclear": {"nl": "{who}: geen duidelijk effect ({interval})", "en": "{who}: no clear effect ({interval})"},

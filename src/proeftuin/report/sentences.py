@@ -36,7 +36,8 @@ def effect_sentence(
     if ci_low <= 0 <= ci_high:
         return t("sentence_unclear", lang, who=who, interval=interval)
     direction = "more" if estimate > 0 else "less"
-    return t(f"sentence_{direction}_{outcome.kind}", lang, who=who, value=_value(abs(estimate), outcome, lang), interval=interval)
+    kind = "own_score" if outcome.family == "own" and outcome.kind == "score" else outcome.kind  # a plan's own score has its own scale
+    return t(f"sentence_{direction}_{kind}", lang, who=who, value=_value(abs(estimate), outcome, lang), interval=interval)
 
 
 def outcome_definition(outcome: OutcomeDefinition, lang: Lang) -> str:
