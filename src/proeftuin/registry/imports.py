@@ -25,7 +25,7 @@ from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.registry.digest import import_rows_sha256
 from proeftuin.registry.lifecycle import check_operation
 from proeftuin.registry.crud import RegistryError, get_experiment
-from proeftuin.registry.experiments import trial_plan
+from proeftuin.registry.experiments import stored_plan, trial_plan
 from proeftuin.registry.models import (
     Assignment, DataImport, Experiment, OutcomeMonth, OwnOutcomeMonth, Participant, SurveyItem, SurveyResponse,
 )
@@ -163,7 +163,7 @@ def store_own_outcomes(
     """
     if superseded is not None:
         session.execute(delete(OwnOutcomeMonth).where(OwnOutcomeMonth.import_id == superseded.id))
-    own = trial_plan(experiment).outcomes.own if experiment.plan is not None else {}
+    own = stored_plan(experiment).outcomes.own
     missing = [spec.column for spec in own.values() if spec.column not in frame.columns]
     if missing:
         raise RegistryError(f"the plan's own outcome column {missing[0]!r} is missing from the outcome records")

@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 
 from proeftuin.design.plan import OwnOutcomeSpec
 from proeftuin.registry.crud import get_experiment
-from proeftuin.registry.experiments import trial_plan
+from proeftuin.registry.experiments import stored_plan
 from proeftuin.registry.db import session_scope
 from proeftuin.registry.imports import ImportRejected, ImportResult, Source, store_outcomes, store_survey, survey_plan
 from proeftuin.registry.schemas import ServiceCreate
@@ -166,8 +166,7 @@ def _rejected(path: Path, exc: ImportRejected) -> TabularError:
 def own_outcomes(engine: Engine, slug: str) -> dict[str, OwnOutcomeSpec]:
     """The outcomes of trial ``slug``'s own plan (none for a trial stored without a plan)."""
     with session_scope(engine) as session:
-        experiment = get_experiment(session=session, slug=slug)
-        return dict(trial_plan(experiment).outcomes.own) if experiment.plan is not None else {}
+        return dict(stored_plan(get_experiment(session=session, slug=slug)).outcomes.own)
 
 
 def import_outcomes(engine: Engine, path: Path | str, *, slug: str, actor: str, source: Source = "municipal") -> ImportResult:
