@@ -25,7 +25,8 @@ import os
 from pathlib import Path
 
 import numpy as np
-from floor import best_and_median, best_of, design, every_blas_thread, load, write_record, xty_floor
+from floor import best_and_median, best_of, cpu_best_and_median, design, every_blas_thread, load, write_record, xty_floor
+from threadpoolctl import threadpool_limits
 
 from proeftuin.analysis import estimate_effects, ols
 
@@ -83,14 +84,20 @@ def complete_section(rng: np.random.Generator, record: dict, big: bool) -> None:
         floor = xty_floor(x, outcomes, repeats)
         run = lambda: estimate_effects(outcomes, arm, control="control", covariates=covariates)  # noqa: E731
         chosen, median = best_and_median(run, repeats)
+        with threadpool_limits(limits=1, user_api="blas"):
+            cpu_floor, _ = cpu_best_and_median(lambda: x.T @ outcomes, repeats)
+        cpu, cpu_median = cpu_best_and_median(run, repeats)
         with every_blas_thread():
             every = best_of(run, repeats)
         naive = best_of(lambda: naive_numpy(outcomes, x), max(1, repeats // 4))
         f = floor["floor_s"]
-        print(f"   {n:>7,}  {f * 1e3:9.2f} ms  {ratio(chosen, f)}  {median / f:8.1f}x  {ratio(every, f)}  {ratio(naive, f)}")
+        print(f"   {n:>7,}  {f * 1e3:9.2f} ms  {ratio(chosen, f)}  {median / f:8.1f}x  {ratio(every, f)}  {ratio(naive, f)}"
+              f"   CPU {cpu / cpu_floor:.1f}x (median {cpu_median / cpu_floor:.1f}x) the floor's CPU {cpu_floor * 1e3:.2f} ms")
         record.update({f"hc2_{n}_{k}": v for k, v in floor.items()})
         record.update({f"hc2_{n}_s": chosen, f"hc2_{n}_median_s": median, f"hc2_{n}_every_thread_s": every,
-                       f"hc2_{n}_naive_numpy_s": naive, f"hc2_{n}_over_floor": chosen / f})
+                       f"hc2_{n}_naive_numpy_s": naive, f"hc2_{n}_over_floor": chosen / f, f"hc2_{n}_cpu_s": cpu,
+                       f"hc2_{n}_cpu_median_s": cpu_median, f"hc2_{n}_floor_cpu_s": cpu_floor,
+                       f"hc2_{n}_cpu_over_floor": cpu / cpu_floor})
         if n == 3_500:
             fitted = N_OUTCOMES if big else STATSMODELS_OUTCOMES
             statsmodels = best_of(lambda: naive_statsmodels(outcomes[:, :fitted], arm, covariates), 1) * N_OUTCOMES / fitted
