@@ -310,7 +310,7 @@ def _fit_linear(
             np.maximum(high, block.max(axis=0), out=high)
     coef, control_mean = coef_ext[:p], coef_ext[p]
     if instruments is None:
-        coef = linalg.solve_triangular(r, coef, check_finite=False)
+        rotated, coef = coef, linalg.solve_triangular(r, coef, check_finite=False)  # Q'y = R b, and b
     reasons = np.full((len(terms), columns.size), "", dtype=object)
     if vcov.startswith("HC"):
         leverage = np.einsum("ij,ij->i", q, q)
@@ -327,7 +327,7 @@ def _fit_linear(
             sums += scaled[:, start:stop] @ _squared_residuals(load(), x[start:stop], coef, buffer)
         variance = sums[:-1]
         if screened:
-            magnitude, spread = _screen_spread(y, rows, columns, n, variance, sums[-1], r @ coef)
+            magnitude, spread = _screen_spread(y, rows, columns, n, variance, sums[-1], rotated)
         df = np.full(len(terms), float(n - p))
     else:
         if clusters is None:
