@@ -6,7 +6,7 @@
 * ``proeftuin estimate`` on a 2,400-row CSV (4 arms, 9 outcomes, 2 covariates), against the floor
   of a Python process that reads the same file with pandas and makes one least-squares fit;
 * with ``--demo``: ``proeftuin demo`` into a temporary folder (a minute or more: not in the
-  default run).
+  default run), written as a record of its own (bench ``demo``) before the ``cli`` record.
 
 Wall and CPU (user + system of the child) seconds, best and median of ``--repeats`` runs. The
 machine's load is printed before and after; the last line is a JSON record (``--json FILE``
@@ -72,8 +72,9 @@ def main() -> None:
           f"estimate: {record['estimate_wall_s'] / record['estimate_floor_wall_s']:.1f}x the floor")
     if args.demo:
         demo = command_times([*PROEFTUIN, "demo", "--out", str(folder / "demo"), "--db", f"sqlite:///{folder / 'demo.db'}"], 1)
-        record.update({"demo_wall_s": demo["wall_s"], "demo_cpu_s": demo["cpu_s"]})
         print(f"  demo             wall {demo['wall_s']:6.1f} s, CPU {demo['cpu_s']:6.1f} s")
+        write_record({"bench": "demo", "cores": record["cores"], "load_before": record["load_before"], "load_after": load(),
+                      "demo_wall_s": demo["wall_s"], "demo_cpu_s": demo["cpu_s"]}, args.json)
     record["load_after"] = load()
     print(f"load (1 min) {record['load_after']:.2f} after")
     write_record(record, args.json)

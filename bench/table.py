@@ -49,22 +49,23 @@ def _load(r: Record) -> str:
 
 
 def _row(bench: str, what: str, time: str, naive: str = "") -> str:
-    return f"| {what} | {time} | {naive} | <!-- bench:{bench} -->"
+    return f"| {what} | {time} | {naive} | <!-- bench:{bench} -->".replace("|  |", "| |")
+
+
+def _demo(r: Record) -> list[str]:
+    return [_row("demo", f"`proeftuin demo` alone: the synthetic trial from consent to the report in Dutch and English, "
+                         f"HTML and PDF ({_load(r)})", f"{_t(r['demo_wall_s'])} wall, {_t(r['demo_cpu_s'])} CPU")]
 
 
 def _cli(r: Record) -> list[str]:
     load = _load(r)
-    out = [_row("cli", f"`proeftuin --help` ({load})",
-                f"{_t(r['help_wall_s'])} (median {_t(r['help_wall_median_s'])}): {r['help_wall_s'] / r['python_wall_s']:.1f}x "
-                f"a bare Python start ({_t(r['python_wall_s'])})",
-                f"every library imported at start: {_t(r['eager_imports_wall_s'])}"),
+    return [_row("cli", f"`proeftuin --help` ({load})",
+                f"{_t(r['help_wall_s'])} wall (median {_t(r['help_wall_median_s'])}), {_t(r['help_cpu_s'])} CPU: "
+                f"{r['help_wall_s'] / r['python_wall_s']:.1f}x a bare Python start ({_t(r['python_wall_s'])})",
+                f"every library imported at start: {_t(r['eager_imports_wall_s'])} wall, {_t(r['eager_imports_cpu_s'])} CPU"),
            _row("cli", f"`proeftuin estimate` on a {r['estimate_rows']:,}-row file ({load})",
                 f"{_t(r['estimate_wall_s'])} wall, {_t(r['estimate_cpu_s'])} CPU: {r['estimate_wall_s'] / r['estimate_floor_wall_s']:.1f}x "
                 f"the floor (Python, pandas reading the file and one least-squares fit: {_t(r['estimate_floor_wall_s'])})")]
-    if "demo_wall_s" in r:
-        out.insert(0, _row("cli", f"`proeftuin demo` alone: the synthetic trial from consent to the report in Dutch and English, "
-                                  f"HTML and PDF ({load})", f"{_t(r['demo_wall_s'])} wall, {_t(r['demo_cpu_s'])} CPU"))
-    return out
 
 
 def _ols(r: Record) -> list[str]:
@@ -169,9 +170,11 @@ def _generic(r: Record) -> list[str]:
 
 
 RENDERERS: dict[str, Callable[[Record], list[str]]] = {
-    "cli": _cli, "ols": _ols, "large": _large, "ri": _ri, "rules": _rules, "register": _register, "web": _web,
+    "demo": _demo, "cli": _cli, "ols": _ols, "large": _large, "ri": _ri, "rules": _rules, "register": _register, "web": _web,
 }
-"""The benches with rows of their own wording, in the README's order (others follow, generic)."""
+"""The benches with rows of their own wording; any other bench's rows are :func:`_generic`."""
+ORDER = ("demo", "cli", "ols", "large", "ri", "rules", "registry", "register", "web")
+"""The README's order of the benches' rows; benches not named here follow, by name."""
 
 
 def read_records(path: Path) -> dict[str, Record]:
@@ -188,8 +191,8 @@ def read_records(path: Path) -> dict[str, Record]:
 
 
 def rows(records: dict[str, Record]) -> dict[str, list[str]]:
-    """The Markdown rows per bench, benches in :data:`RENDERERS` order, then the others."""
-    order = [b for b in RENDERERS if b in records] + sorted(b for b in records if b not in RENDERERS)
+    """The Markdown rows per bench, in :data:`ORDER`, then the others by name."""
+    order = [b for b in ORDER if b in records] + sorted(b for b in records if b not in ORDER)
     out = {}
     for bench in order:
         try:
@@ -207,8 +210,7 @@ def table(records: dict[str, Record], current: list[str] | None = None) -> list[
         if (tag := _TAG.search(line)) is not None and tag.group(1) not in generated:
             kept.setdefault(tag.group(1), []).append(line)
     merged = {**kept, **generated}
-    order = [b for b in RENDERERS if b in merged]
-    order += [b for b in merged if b not in RENDERERS]
+    order = [b for b in ORDER if b in merged] + sorted(b for b in merged if b not in ORDER)
     return HEADER + [line for bench in order for line in merged[bench]]
 
 
