@@ -73,3 +73,12 @@ def test_a_readme_without_the_markers_is_refused(tmp_path):
 def test_a_record_without_a_figure_its_row_needs_names_both():
     with pytest.raises(SystemExit, match="bench 'ri': its record has no figure 'floor_s'"):
         table.rows({"ri": {k: v for k, v in RI.items() if k != "floor_s"}})
+
+
+def test_the_readme_table_lies_between_the_markers_and_names_the_bench_of_every_row():
+    lines = (BENCH.parent / "README.md").read_text(encoding="utf-8").splitlines()
+    start, end = lines.index(table.START), lines.index(table.END)
+    assert lines[start + 1 : start + 3] == table.HEADER
+    body = lines[start + 3 : end]
+    assert body and all(table._TAG.search(line) for line in body)
+    assert {table._TAG.search(line).group(1) for line in body} <= set(table.ORDER)
