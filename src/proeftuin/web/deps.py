@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from proeftuin.design.vocabulary import category_label
 from proeftuin.registry.db import session_scope
 from proeftuin.registry.models import User
 from proeftuin.registry.roles import PERMISSIONS, Operation, Role
@@ -25,6 +26,7 @@ from proeftuin.web.security import LANG_COOKIE, Bearer, session_bearer
 
 Lang = Literal["nl", "en"]
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.globals["category_label"] = category_label
 
 
 class NotAuthenticated(Exception):
