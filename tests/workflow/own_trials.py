@@ -40,6 +40,8 @@ NO_BASELINE = {"zwolle-3": "rondkomen"}
 SIZES = {"zwolle-2": 160, "zwolle-3": 210}
 STRATUM = "distance_to_labour_market"
 """The trials are randomized within it, so the report's subgroups are its levels."""
+NOTES = {"notes_nl": "Proef met extra begeleiding door de eigen klantmanagers.", "notes_en": "A trial of extra guidance by the city's own case managers."}
+"""The plan's notes in both languages: each report shows its own."""
 CBS_DISAGREE = 0.05
 """The share of person-months on which CBS records the opposite benefit status (a second source that mostly agrees)."""
 SETTINGS = RegistrySettings(pseudonym_secrets={"Zwolle": SecretStr("q8Vt3kLm2ZxP9rWb7YcN4sHd6FgJ1aUe")}, seal_key=SecretStr("Mn5Rb2Xw8Kq4Tz7Lp1Hv9Cs3Dj6Fg0Ya"))
@@ -52,7 +54,7 @@ def spec(slug: str) -> ExperimentSpec:
         arms.append({"code": "vrij", "label_nl": "Vrijlating", "label_en": "Disregard", "components": ["disregard"], "regime": "utrecht-2018"})
     return ExperimentSpec.model_validate({
         "slug": slug, "municipality": "Zwolle", "name": f"Zwolle 2026 ({len(arms)} groepen)", "start": START,
-        "end": dt.date(2026, 12, 31), "participants": SIZES[slug], "arms": arms,
+        "end": dt.date(2026, 12, 31), "participants": SIZES[slug], "arms": arms, **NOTES,
     })
 
 

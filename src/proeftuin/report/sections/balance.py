@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from proeftuin.analysis import AttritionReport, BalanceTable
 from proeftuin.design.plan import TrialPlan
 from proeftuin.design.spec import ExperimentSpec
-from proeftuin.report.disclosure import Line, publish
+from proeftuin.report.disclosure import Line, is_disclosive, publish
 from proeftuin.report.i18n import MISSING, Lang, number, t
 from proeftuin.report.sections.data import Response
 from proeftuin.report.sections.labels import column_label, covariate_name
@@ -61,22 +61,14 @@ def response_rows(report: AttritionReport, spec: ExperimentSpec, lang: Lang, min
     return rows
 
 
-def open_arms(arm_sizes: dict[str, int], min_cell: int) -> set[str]:
-    """The arms whose statistics may be shown: the arms' sizes add up to the randomized total, so an arm is
-    closed when it is small or when it would give a small one back by subtraction (:func:`publish`)."""
-    values: dict[Hashable, int] = {("total",): sum(arm_sizes.values()), **{("n", a): n for a, n in arm_sizes.items()}}
-    shown = publish(values, [Line(("total",), tuple(("n", a) for a in arm_sizes))], min_cell=min_cell)
-    return {a for a, n in arm_sizes.items() if shown[("n", a)] == str(n)}
-
-
 def balance_rows(balance: BalanceTable, spec: ExperimentSpec, plan: TrialPlan | None, arm_sizes: dict[str, int], lang: Lang,
                  min_cell: int) -> list[BalanceRow]:
     """Every covariate column in every arm against control, labelled as the reader knows it ("Opleiding: laag");
-    no means for an arm or control group whose size is suppressed (:func:`open_arms`)."""
-    shown = open_arms(arm_sizes, min_cell)
+    no means for an arm or control group of fewer than ``min_cell`` people. The table shows means and no counts,
+    so no count can be recovered from it by subtraction: the small groups alone are hidden."""
     rows = []
     for b in balance.rows:
-        small = not {b.arm, balance.control} <= shown
+        small = is_disclosive(arm_sizes.get(b.arm, 0), arm_sizes.get(balance.control, 0), min_cell=min_cell)
         label, arm = column_label(plan, b.covariate, lang), spec.arm(b.arm).label(lang)
         if small:
             rows.append(BalanceRow(label, arm, "", "", "", "", True))
