@@ -43,7 +43,7 @@ from proeftuin.report.i18n import MISSING, Lang, number, t
 from proeftuin.report.reasons import reason_text
 from proeftuin.report.sections.data import TrialSections
 from proeftuin.report.sections.labels import covariate_name
-from proeftuin.report.sections.view import SectionsView, sections_view
+from proeftuin.report.sections.view import sections_view
 from proeftuin.report.sentences import effect_sentence, outcome_definition
 
 FIGURE_1 = "work_8h"

@@ -29,6 +29,7 @@ from proeftuin.registry.reconcile import reconcile_sources
 from proeftuin.registry.services import services_received
 from proeftuin.report.html import FIGURE_1
 from proeftuin.report.sections.data import (
+    Measure,
     Reconciliation,
     Response,
     Services,
@@ -91,12 +92,16 @@ def services_of(engine: Engine, slug: str) -> Services:
         return Services(*services_received(session=session, slug=slug))
 
 
+MEASURES: tuple[tuple[Measure, str], ...] = (("on_benefit", "n_disagree"), ("working", "n_disagree_work"))
+"""Each measure the two sources are compared on, with the column of :func:`reconcile_sources` that counts their disagreements."""
+
+
 def agreement(table: pd.DataFrame) -> tuple[SourceAgreement, ...]:
     """Per arm, on benefit and working: the person-months of :func:`reconcile_sources` summed over the months."""
     out = []
     for arm, rows in table.groupby("arm", sort=False):
         n = int(rows["n_both"].sum())
-        for measure, disagree in (("on_benefit", "n_disagree"), ("working", "n_disagree_work")):
+        for measure, disagree in MEASURES:
             weights = rows["n_both"].to_numpy(dtype=float)
             out.append(SourceAgreement(str(arm), measure, n, int(rows[disagree].sum()),
                                        float(np.average(rows[f"{measure}_municipal"].astype(float), weights=weights)),

@@ -10,6 +10,8 @@ import pandas as pd
 from proeftuin.analysis import AttritionReport, BalanceTable, LeeBounds, SubgroupAnalysis
 from proeftuin.analysis.results import Effect
 
+Measure = Literal["on_benefit", "working"]
+"""What the municipal and CBS records are compared on: being on benefit, working (any hours)."""
 SubgroupProblemCode = Literal["single_level", "empty_level", "not_computable"]
 """Why a subgroup variable has no subgroup effects (translated by the report)."""
 
@@ -57,7 +59,7 @@ class SourceAgreement:
     many the sources disagree on, and the share by each source."""
 
     arm: str
-    measure: Literal["on_benefit", "working"]
+    measure: Measure
     n_both: int
     n_disagree: int
     share_municipal: float
