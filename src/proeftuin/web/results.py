@@ -226,7 +226,7 @@ def compute(engine: Engine, slug: str, min_cell: int) -> ExperimentResults:
     except NotAnalysable as exc:
         results.problem = f"analysis: {exc}"
         return results
-    results.downloads = assemble_report(engine, [results.trial], level=LEVEL, min_cell=min_cell)
+    results.downloads = assemble_report(engine, [results.trial], level=LEVEL, min_cell=min_cell, stored=[trial])
     return results
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 
 from proeftuin.analysis import adjust_p_values, estimate_effects, lee_bounds, subgroup_effects
 from proeftuin.analysis.results import Effect
-from proeftuin.analysis.trial import TrialResults, covariate_matrix, derive_outcomes
+from proeftuin.analysis.trial import TrialOutcomes, TrialResults, covariate_matrix, derive_outcomes
 from proeftuin.registry import load_experiment_data, session_scope
 from proeftuin.registry.reconcile import reconcile_sources
 from proeftuin.registry.services import services_received
@@ -49,14 +49,14 @@ def headline_outcome(results: TrialResults) -> str | None:
     return FIGURE_1 if FIGURE_1 in names else next(iter(names), None)
 
 
-def subgroups_of(trial: StoredTrial, results: TrialResults) -> Subgroups | None:
+def subgroups_of(trial: StoredTrial, results: TrialResults, outcomes: TrialOutcomes) -> Subgroups | None:
     """The subgroup effects of the plan's strata on the headline outcome (module docstring, item 1);
     ``None`` for a trial without strata or outcomes."""
     outcome = headline_outcome(results)
     if not trial.plan.strata or outcome is None:
         return None
     people = trial.data.participants
-    y, own = trial_outcomes(trial).outcome(outcome)
+    y, own = outcomes.outcome(outcome)
     rows = ~np.isnan(y)
     if own is not None:
         rows &= ~np.isnan(own).any(axis=1)
@@ -138,13 +138,12 @@ def reconciliation_of(engine: Engine, trial: StoredTrial, results: TrialResults)
     return Reconciliation(agreement(table), tuple(effects))
 
 
-def response_of(trial: StoredTrial, results: TrialResults) -> Response | None:
+def response_of(trial: StoredTrial, results: TrialResults, outcomes: TrialOutcomes) -> Response | None:
     """Response to the last follow-up wave by arm, and the Lee bounds of every survey index (item 4)."""
     found = attrition_of(trial, level=results.level)
     if found is None:
         return None
     wave, report = found
-    outcomes = trial_outcomes(trial)
     arm = trial.data.participants["arm"].to_numpy(dtype=str)
     bounds = []
     for j, name in enumerate(outcomes.indices):
@@ -158,15 +157,16 @@ def response_of(trial: StoredTrial, results: TrialResults) -> Response | None:
 
 def trial_sections(engine: Engine, trial: StoredTrial, results: TrialResults) -> TrialSections:
     """Every extra section of one analysed trial (see the module docstring)."""
+    outcomes = trial_outcomes(trial)
     try:
         balance, balance_problem = balance_of(trial), None
     except ValueError as exc:
         balance, balance_problem = None, str(exc)
     try:
-        response, response_problem = response_of(trial, results), None
+        response, response_problem = response_of(trial, results, outcomes), None
     except ValueError as exc:
         response, response_problem = None, str(exc)
-    return TrialSections(trial.covariates, subgroups_of(trial, results), services_of(engine, trial.data.slug),
+    return TrialSections(trial.covariates, subgroups_of(trial, results, outcomes), services_of(engine, trial.data.slug),
                          reconciliation_of(engine, trial, results), balance, balance_problem, response, response_problem)
 
 
