@@ -11,7 +11,7 @@ from proeftuin.design import ExperimentSpec
 from proeftuin.design.vocabulary import DISTANCES, EDUCATION_LEVELS, HOUSEHOLDS, SEXES, category_label
 from proeftuin.report.i18n import TEXT
 from proeftuin.report.reasons import reason_text
-from proeftuin.report.sections.labels import column_label
+from proeftuin.report.sections.labels import column_label, value_label
 
 
 @pytest.mark.parametrize("code", list(NotEstimable))
@@ -39,6 +39,7 @@ def test_a_covariate_column_reads_as_label_and_value() -> None:
     assert column_label(None, "education[low]", "nl") == "Opleiding: laag"
     assert column_label(None, "household[single-parent]", "en") == "Household: single parent"
     assert column_label(None, "district[noord]", "nl") == "district: noord"  # a trial's own category without a plan: as spelled
+    assert value_label("True", "nl") == "ja" and value_label("False", "en") == "no"  # a boolean stratum's levels
 
 
 def spec(**notes: str) -> ExperimentSpec:

@@ -134,6 +134,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "not_stratified": {"nl": "niet gestratificeerd", "en": "not stratified"},
     "page": {"nl": "pagina", "en": "page"},
     "none": {"nl": "geen", "en": "none"},
+    "yes": {"nl": "ja", "en": "yes"},
+    "no": {"nl": "nee", "en": "no"},
     "reason_zero_standard_error": {"nl": "de standaardfout is nul (geen restvariatie om tegen te toetsen)", "en": "standard error is zero (no residual variation to test against)"},
     "reason_undefined_standard_error": {"nl": "de standaardfout is niet gedefinieerd", "en": "standard error is undefined"},
     "reason_no_degrees_of_freedom": {"nl": "geen vrijheidsgraden over voor de toets", "en": "no degrees of freedom left for the test"},

@@ -6,7 +6,7 @@ import re
 
 from proeftuin.design.plan import STANDARD_COVARIATES, TrialPlan
 from proeftuin.design.vocabulary import category_label
-from proeftuin.report.i18n import Lang
+from proeftuin.report.i18n import Lang, t
 
 COLUMN = re.compile(r"^(?P<name>[^\[]+)\[(?P<level>.*)\]$")
 """A category's indicator column as :func:`proeftuin.analysis.balance.covariate_frame` names it."""
@@ -20,9 +20,13 @@ def covariate_name(plan: TrialPlan | None, name: str, lang: Lang) -> str:
     return label or name.replace("_", " ")
 
 
+BOOLEANS = {"True": "yes", "False": "no"}
+"""A boolean covariate's values as the analysis writes them, and their keys in the translation table."""
+
+
 def value_label(value: str, lang: Lang) -> str:
-    """A category value in ``lang`` (:func:`proeftuin.design.vocabulary.category_label`)."""
-    return category_label(value, lang)
+    """A category value in ``lang`` (:func:`proeftuin.design.vocabulary.category_label`); a boolean's as yes or no."""
+    return t(BOOLEANS[value], lang) if value in BOOLEANS else category_label(value, lang)
 
 
 def column_label(plan: TrialPlan | None, column: str, lang: Lang) -> str:
