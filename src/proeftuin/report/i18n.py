@@ -210,9 +210,11 @@ TEXT: dict[str, dict[Lang, str]] = {
     "sources_identical": {"nl": "gelijk in beide bronnen", "en": "the same in both sources"},
     "no_cbs": {"nl": "Geen CBS-gegevens geïmporteerd: geen vergelijking van bronnen.", "en": "No CBS records imported: no comparison of sources."},
     "covariate": {"nl": "Kenmerk", "en": "Covariate"},
+    "balance_caption": {
+        "nl": "Gemiddelde bij de start per groep; tussen haakjes het gestandaardiseerde verschil met de controlegroep.",
+        "en": "Mean at baseline per arm; in brackets the standardized difference from the control group.",
+    },
     "mean_control": {"nl": "Gemiddelde controle", "en": "Control mean"},
-    "mean_arm": {"nl": "Gemiddelde groep", "en": "Arm mean"},
-    "std_diff": {"nl": "Gestandaardiseerd verschil", "en": "Standardized difference"},
     "balance_joint": {"nl": "Gezamenlijke toets op balans: χ² = {statistic}, df = {df}, p = {p}.", "en": "Joint test of balance: χ² = {statistic}, df = {df}, p = {p}."},
     "balance_largest": {"nl": "Het grootste gestandaardiseerde verschil is {value} ({covariate}, {arm}).", "en": "The largest standardized difference is {value} ({covariate}, {arm})."},
     "balance_done": {

@@ -8,8 +8,8 @@
    adjusted by Holm (:func:`proeftuin.analysis.adjust_p_values`).
 2. **Services**: what each arm received (:func:`proeftuin.registry.services.services_received`).
 3. **Sources**: agreement of municipal and CBS person-months on being on benefit and on working
-   (:func:`proeftuin.registry.reconcile.reconcile_sources`), and each labour outcome's effect by CBS
-   records beside the municipal one, with the effect on their difference among people with both.
+   (:func:`proeftuin.registry.reconcile.reconcile_sources`), and the effect on :data:`SOURCE_OUTCOMES` by
+   CBS records beside the municipal one, with the effect on their difference among people with both.
 4. **Balance and response**: :func:`~proeftuin.workflow.standard_analysis.balance_of`,
    :func:`~proeftuin.workflow.standard_analysis.attrition_of`, and the Lee (2009) bounds of every
    survey index (:func:`proeftuin.analysis.lee_bounds`).
@@ -41,6 +41,11 @@ from proeftuin.report.sections.data import (
 )
 from proeftuin.rules import minimum_wage
 from proeftuin.workflow.standard_analysis import StoredTrial, attrition_of, balance_of, trial_outcomes
+
+
+SOURCE_OUTCOMES = (FIGURE_1, "outflow")
+"""The labour outcomes whose effect the report compares between the sources: Figure 1's, and outflow from
+benefit, on which municipal and CBS figures differed most in 2017-2019 (DOMAIN.md 3.3)."""
 
 
 def headline_outcome(results: TrialResults) -> str | None:
@@ -121,7 +126,7 @@ def reconciliation_of(engine: Engine, trial: StoredTrial, results: TrialResults)
     empty_survey = trial.data.survey.iloc[0:0]
     municipal = derive_outcomes(trial.plan, people, trial.data.months, empty_survey, minimum_wage)  # labour only: no benefits given
     by_cbs = derive_outcomes(trial.plan, people, cbs.months, empty_survey, minimum_wage)
-    names = list(municipal.period_names)
+    names = [name for name in municipal.period_names if name in SOURCE_OUTCOMES]
     if not names:
         return Reconciliation(agreement(table), ())
     arm = people["arm"].to_numpy(dtype=str)
@@ -132,7 +137,8 @@ def reconciliation_of(engine: Engine, trial: StoredTrial, results: TrialResults)
         table = estimate_effects(y, arm, control=control, arms=order, outcome_names=names, covariates=x, level=results.level)
         return {(e.outcome, e.term): e for e in table}
 
-    cbs_effects, difference = fit(by_cbs.period), fit(municipal.period - by_cbs.period)
+    columns = [municipal.period_names.index(name) for name in names]
+    cbs_effects, difference = fit(by_cbs.period[:, columns]), fit(municipal.period[:, columns] - by_cbs.period[:, columns])
     effects = [SourceEffect(e.outcome, e.term, e, cbs_effects[(e.outcome, e.term)], difference[(e.outcome, e.term)])
                for e in results.adjusted if (e.outcome, e.term) in difference]
     return Reconciliation(agreement(table), tuple(effects))

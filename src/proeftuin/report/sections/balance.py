@@ -78,6 +78,33 @@ def balance_rows(balance: BalanceTable, spec: ExperimentSpec, plan: TrialPlan | 
     return rows
 
 
+@dataclass(frozen=True)
+class BalanceLine:
+    """One covariate column across the arms (the printed report's compact table): the control mean, then per
+    treatment arm ``mean (standardized difference)``, or the suppression mark for a small arm."""
+
+    covariate: str
+    mean_control: str
+    arms: tuple[str, ...]
+
+
+def balance_lines(balance: BalanceTable, spec: ExperimentSpec, plan: TrialPlan | None, arm_sizes: dict[str, int], lang: Lang,
+                  min_cell: int) -> list[BalanceLine]:
+    """The rows of :func:`balance_rows` with the arms side by side, in the order of ``spec.treatments``."""
+    rows = balance_rows(balance, spec, plan, arm_sizes, lang, min_cell)
+    labels = [arm.label(lang) for arm in spec.treatments]
+    by_column: dict[str, dict[str, BalanceRow]] = {}
+    for row in rows:
+        by_column.setdefault(row.covariate, {})[row.arm] = row
+    lines = []
+    for covariate, cells in by_column.items():
+        control = next((c.mean_control for c in cells.values() if not c.suppressed), MISSING)
+        lines.append(BalanceLine(covariate, control, tuple(
+            MISSING if label not in cells else f"<{min_cell}" if cells[label].suppressed else f"{cells[label].mean_arm} ({cells[label].std_diff})"
+            for label in labels)))
+    return lines
+
+
 def balance_sentences(balance: BalanceTable, covariates: tuple[str, ...], plan: TrialPlan | None, spec: ExperimentSpec, lang: Lang) -> list[str]:
     """The joint test, the largest standardized difference and what the analysis did about imbalance."""
     o = balance.omnibus

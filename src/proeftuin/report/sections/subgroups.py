@@ -73,7 +73,7 @@ def subgroup_rows(section: Subgroups, spec: ExperimentSpec, plan: TrialPlan | No
             if any(c in hidden for c in cells):
                 small = any(0 < n < min_cell for n in (e.n_arm, e.n_control))
                 reason = t("subgroup_small" if small else "subgroup_secondary", lang, k=min_cell)
-                rows.append(SubgroupRow(name, level, arm, SECONDARY, "", "", "", reason))
+                rows.append(SubgroupRow(name, level, arm, f"<{min_cell}" if small else SECONDARY, "", "", "", reason))
                 continue
             n = f"{e.n_arm} / {e.n_control}"
             if e.not_estimable is not None:

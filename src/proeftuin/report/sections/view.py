@@ -9,10 +9,10 @@ from proeftuin.design.outcomes import OutcomeDefinition
 from proeftuin.design.plan import TrialPlan
 from proeftuin.report.i18n import Lang, t
 from proeftuin.report.sections.balance import (
-    BalanceRow,
+    BalanceLine,
     LeeRow,
     ResponseRow,
-    balance_rows,
+    balance_lines,
     balance_sentences,
     lee_rows,
     response_rows,
@@ -37,7 +37,9 @@ class SectionsView:
     agreement: list[AgreementRow] = field(default_factory=list)
     source_effects: list[SourceEffectRow] = field(default_factory=list)
     sources_notes: list[str] = field(default_factory=list)
-    balance: list[BalanceRow] = field(default_factory=list)
+    arms: list[str] = field(default_factory=list)
+    """The treatment arms' labels: the columns of the balance table."""
+    balance: list[BalanceLine] = field(default_factory=list)
     balance_notes: list[str] = field(default_factory=list)
     response_wave: int | None = None
     response: list[ResponseRow] = field(default_factory=list)
@@ -69,7 +71,8 @@ def sections_view(results: TrialResults, sections: TrialSections, plan: TrialPla
         view.source_effects.extend(source_effect_rows(r, spec, definitions, lang, min_cell))
         view.sources_notes.extend([t("sources_intro", lang), source_sentence(view.source_effects, round(results.level * 100), lang)])
     if sections.balance is not None:
-        view.balance.extend(balance_rows(sections.balance, spec, plan, results.n_randomized, lang, min_cell))
+        view.arms.extend(arm.label(lang) for arm in spec.treatments)
+        view.balance.extend(balance_lines(sections.balance, spec, plan, results.n_randomized, lang, min_cell))
         view.balance_notes.extend(balance_sentences(sections.balance, sections.covariates, plan, spec, lang))
     else:
         view.balance_notes.append(t("balance_not_computable", lang))
