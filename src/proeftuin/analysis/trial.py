@@ -33,6 +33,7 @@ import pandas as pd
 
 from proeftuin.analysis.ancova import ancova_effects, baseline_regressors
 from proeftuin.analysis.balance import covariate_frame
+from proeftuin.analysis.inference import NotEstimable
 from proeftuin.analysis.ols import estimate_effects
 from proeftuin.analysis.options import DEFAULT_LEVEL, VcovType
 from proeftuin.analysis.pooling import PooledEffect, PoolingMethod, pool_effects
@@ -307,7 +308,7 @@ def analyze_trial(
         profile = fit(stacked, [f"{name}@{t + 1}" for name in monthly for t in range(n_months)], covariates)
 
     answered = ~np.isnan(outcomes.follow_up).all(axis=0)
-    not_estimable = {name: "no follow-up answers" for name, ok in zip(outcomes.indices, answered, strict=True) if not ok}
+    not_estimable = {name: NotEstimable.NO_FOLLOW_UP.message() for name, ok in zip(outcomes.indices, answered, strict=True) if not ok}
     measured = [name for name, ok in zip(outcomes.indices, answered, strict=True) if ok]
     if measured:
         follow, base = outcomes.follow_up[:, answered], outcomes.baseline[:, answered]

@@ -16,6 +16,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
+from proeftuin.design.vocabulary import category_label
 from proeftuin.registry import Session, session_scope
 from proeftuin.registry.roles import PERMISSIONS, Operation, Role
 from proeftuin.web.accounts import Account, get_account
@@ -23,6 +24,7 @@ from proeftuin.web.security import LANG_COOKIE, Bearer, session_bearer
 
 Lang = Literal["nl", "en"]
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.globals["category_label"] = category_label
 
 
 class NotAuthenticated(Exception):

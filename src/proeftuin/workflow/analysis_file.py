@@ -46,6 +46,7 @@ from sqlalchemy import Engine
 
 from proeftuin.design.outcomes import INCOME_OUTCOMES, LABOUR_OUTCOMES, OutcomeDefinition
 from proeftuin.design.plan import OwnOutcomeSpec
+from proeftuin.design.vocabulary import category_label
 from proeftuin.registry import get_experiment, session_scope
 from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.registry.roles import Operation, authorize
@@ -224,7 +225,7 @@ def build_analysis_file(trial: StoredTrial) -> AnalysisFile:
         definition = _both("covariate")
         values = people[name]
         if spec.type == "category":
-            categories = tuple(Category(i + 1, c, c, c) for i, c in enumerate(spec.categories))
+            categories = tuple(Category(i + 1, c, category_label(c, "nl"), category_label(c, "en")) for i, c in enumerate(spec.categories))
             add(Variable(name, *labels, "category", categories, "", *definition), values.to_numpy(dtype=object))
         elif spec.type == "boolean":
             add(_binary(name, labels, definition), values.map({True: 1.0, False: 0.0}).to_numpy(dtype=float))
