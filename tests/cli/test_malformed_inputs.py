@@ -228,8 +228,10 @@ CASES = [
     Case("services-extra-column", V, csv(lambda t: services(t).assign(note="x")), "column 'note': unexpected column"),
     # --- enrolment ---
     Case("enrol-invalid-bsn", E, csv(lambda t: cell(people(["123456789"]), "bsn", "123456789", 0)), "row 2, column 'bsn': Value error, not a valid BSN"),
-    Case("enrol-arabic-indic-bsn-already-enrolled", E, csv(lambda t: people([t.bsns[0].translate(ARABIC_INDIC)])), "person 1 is already enrolled"),
-    Case("enrol-full-width-bsn-already-enrolled", E, csv(lambda t: people([t.bsns[0].translate(FULL_WIDTH)])), "person 1 is already enrolled"),
+    Case("enrol-arabic-indic-bsn-already-enrolled", E, csv(lambda t: people([t.bsns[0].translate(ARABIC_INDIC)]).assign(age=31)),
+         "row 2, column 'bsn': already enrolled in 'utrecht' (pseudonym "),
+    Case("enrol-full-width-bsn-already-enrolled", E, csv(lambda t: people([t.bsns[0].translate(FULL_WIDTH)]).assign(age=31)),
+         "row 2, column 'bsn': already enrolled in 'utrecht' (pseudonym "),
     Case("enrol-huge-months", E, csv(lambda t: cell(people(fake_bsns(1, np.random.default_rng(3))), "months_on_benefit", "9" * 30, 0)), "row 2, column 'months_on_benefit'"),
     Case("enrol-huge-age", E, csv(lambda t: cell(people(fake_bsns(1, np.random.default_rng(3))), "age", "9" * 30, 0)), "row 2, column 'age'"),
     Case("enrol-day-31-june", E, csv(lambda t: cell(people(fake_bsns(1, np.random.default_rng(3))), "enrolled_on", "2018-06-31", 0)), "row 2, column 'enrolled_on'"),

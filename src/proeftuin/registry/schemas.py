@@ -101,6 +101,8 @@ class ParticipantPublic(BaseModel):
     enrolled_on: dt.date
     stratum: str
     case_manager: str | None
+    status: Literal["enrolled", "unchanged"] = "enrolled"
+    """``unchanged``: the request repeated this person's earlier enrolment with the same facts, and nothing was written."""
 
 
 class ConsentCreate(BaseModel):
