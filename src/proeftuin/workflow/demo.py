@@ -252,7 +252,7 @@ def run_demo(
         for spec in specs:
             trials.append(analyze_experiment(engine, spec.slug, level=level))
             step(f"analyse:{spec.municipality}")
-        report = assemble_report(engine, trials, level=level)
+        report = assemble_report(engine, trials, level=level, min_cell=settings.min_cell)
     paths = write_reports(report, out, langs=LANGUAGES, fmt=("html", "pdf"))
     step("report")
     return DemoResult(report=paths[lang], trials=trials, commitments=report.commitments,
