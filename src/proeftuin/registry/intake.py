@@ -353,6 +353,9 @@ def record_invitations(*, session: Session, actor: str, slug: str, invitations: 
         if pseudonym in numbers:
             raise IntakeError(number, f"the same person as person {numbers[pseudonym]} of this request (pseudonym {pseudonym[:12]})", column="bsn")
         numbers[pseudonym] = number
+        if item.invited_on > experiment.end_date:
+            raise IntakeError(number, f"invited on {item.invited_on}, after the intake window of {slug!r} ended ({experiment.end_date})",
+                              column="invited_on")
         if item.answered_on is not None and item.answered_on < item.invited_on:
             raise IntakeError(number, f"answered on {item.answered_on}, before the invitation on {item.invited_on}", column="answered_on")
         if item.status == "declined" and pseudonym in enrolled:
