@@ -327,3 +327,16 @@ def test_a_bsn_in_a_plans_free_text_is_refused_without_echo(copy: Trial, monkeyp
                                       "--db", f"sqlite:///{copy.folder / 'trial.db'}"])
     assert "holds a BSN-like value" in _assert_one_clean_error(result, copy.bsns)
     assert dump(copy.folder / "trial.db") == before
+
+
+@pytest.mark.parametrize("digits", [None, ARABIC_INDIC, FULL_WIDTH], ids=["ascii", "arabic-indic", "full-width"])
+def test_a_bsn_in_a_corrections_reason_is_refused_without_echo(copy: Trial, monkeypatch: pytest.MonkeyPatch, digits: dict[int, int] | None) -> None:
+    # the bug: the reason, free text kept in the audit chain (and its export), took a BSN
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    bsn = copy.bsns[6].translate(digits) if digits else copy.bsns[6]
+    before = dump(copy.folder / "trial.db")
+    result = CliRunner().invoke(app, ["participant", "correct", copy.pseudonyms[6], "--set", "health=7", "--reason", f"zie dossier {bsn}",
+                                      "--experiment", "utrecht", "--user", "cora", "--db", f"sqlite:///{copy.folder / 'trial.db'}"])
+    assert "reason: Value error, looks like a BSN" in _assert_one_clean_error(result, [bsn, copy.bsns[6]])
+    assert dump(copy.folder / "trial.db") == before
