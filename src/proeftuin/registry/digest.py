@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from proeftuin.registry.models import Experiment, OutcomeMonth, Participant, ServiceContact, SurveyItem, SurveyResponse
+from proeftuin.registry.models import Experiment, OutcomeMonth, OwnOutcomeMonth, Participant, ServiceContact, SurveyItem, SurveyResponse
 
 
 def canonical(value: Any) -> Any:
@@ -68,7 +68,7 @@ def _rows_sha256(rows: Iterable[Any]) -> str:
 
 
 def _import_statements(import_id: int) -> list[Select]:  # type: ignore[type-arg]
-    om, si, sr, sc = OutcomeMonth, SurveyItem, SurveyResponse, ServiceContact
+    om, si, sr, sc, oo = OutcomeMonth, SurveyItem, SurveyResponse, ServiceContact, OwnOutcomeMonth
     return [
         select(sc.participant_id, sc.on, sc.kind, sc.minutes, sc.recorded_by).where(sc.import_id == import_id)
         .order_by(sc.participant_id, sc.on, sc.kind, sc.id),
@@ -77,9 +77,13 @@ def _import_statements(import_id: int) -> list[Select]:  # type: ignore[type-arg
         select(si.participant_id, si.wave, si.item, si.value).where(si.import_id == import_id).order_by(si.participant_id, si.wave, si.item),
         select(sr.participant_id, sr.wave, sr.index_name, sr.score).where(sr.import_id == import_id)
         .order_by(sr.participant_id, sr.wave, sr.index_name),
+        # last: an import without outcomes of the plan's own adds no row, so its digest is what it was before 0009
+        select(oo.participant_id, oo.month, oo.period, oo.source, oo.name, oo.value).where(oo.import_id == import_id)
+        .order_by(oo.participant_id, oo.month, oo.source, oo.name),
     ]
 
 
 def import_rows_sha256(session: Session, import_id: int) -> str:
-    """The digest of every row an import wrote (outcome months, survey items and scores), as stored."""
+    """The digest of every row an import wrote (outcome months and the plan's own outcomes, survey items
+    and scores, services), as stored."""
     return _rows_sha256(row for statement in _import_statements(import_id) for row in session.execute(statement))

@@ -25,8 +25,10 @@ from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.registry.digest import import_rows_sha256
 from proeftuin.registry.lifecycle import check_operation
 from proeftuin.registry.crud import RegistryError, get_experiment
-from proeftuin.registry.experiments import trial_plan
-from proeftuin.registry.models import Assignment, DataImport, Experiment, OutcomeMonth, Participant, SurveyItem, SurveyResponse
+from proeftuin.registry.experiments import stored_plan, trial_plan
+from proeftuin.registry.models import (
+    Assignment, DataImport, Experiment, OutcomeMonth, OwnOutcomeMonth, Participant, SurveyItem, SurveyResponse,
+)
 from proeftuin.registry.roles import Operation, authorize
 from proeftuin.registry.survey import index_scores
 
@@ -144,7 +146,36 @@ def store_outcomes(
         for pid, m, p, h, c, g, b in zip(participant_ids, months, periods, frame["hours_per_week"], frame["contract"],
                                         frame["gross_earnings"], frame["on_benefit"], strict=True)
     ])
+    store_own_outcomes(session, experiment, frame, participant_ids, months, source=source, record=record, superseded=superseded)
     return finish_import(session, actor, experiment, record, superseded)
+
+
+def store_own_outcomes(
+    session: Session, experiment: Experiment, frame: pd.DataFrame, participant_ids: np.ndarray, months: np.ndarray, *,
+    source: str, record: DataImport, superseded: DataImport | None,
+) -> int:
+    """Store the values of the outcomes the trial's plan declares of its own (``outcomes.own``), one
+    row per person, month and outcome, from the plan's column of ``frame`` (a blank value, NaN, is
+    not stored); a correction replaces the superseded revision's rows. Returns the rows stored.
+
+    ``participant_ids`` and ``months`` (months since randomization) are those of ``frame``'s rows,
+    checked by :func:`store_outcomes`. A trial without outcomes of its own stores nothing.
+    """
+    if superseded is not None:
+        session.execute(delete(OwnOutcomeMonth).where(OwnOutcomeMonth.import_id == superseded.id))
+    own = stored_plan(experiment).outcomes.own
+    missing = [spec.column for spec in own.values() if spec.column not in frame.columns]
+    if missing:
+        raise RegistryError(f"the plan's own outcome column {missing[0]!r} is missing from the outcome records")
+    rows = [
+        {"participant_id": int(pid), "month": int(m), "period": p, "source": source, "name": name, "value": float(v), "import_id": record.id}
+        for name, spec in own.items()
+        for pid, m, p, v in zip(participant_ids, months, frame["period"], frame[spec.column].to_numpy(dtype=float), strict=True)
+        if not np.isnan(v)
+    ]
+    if rows:
+        session.execute(insert(OwnOutcomeMonth), rows)
+    return len(rows)
 
 
 def finish_import(session: Session, actor: str, experiment: Experiment, record: DataImport, superseded: DataImport | None) -> ImportResult:
