@@ -386,7 +386,7 @@ def test_the_same_consent_file_twice_records_nothing_more(run, tmp_path: Path) -
     trial = zwolle_trial(run, tmp_path, "zwolle-2arm.yaml", 60)
     again = run("consent", str(tmp_path / "consent.csv"), "--experiment", trial.plan.experiment.slug, "--user", "cora", "--db", trial.db)
     assert again.exit_code == 0, again.output
-    assert again.stdout.strip() == "recorded 0 consents"
+    assert again.stdout.strip() == "unchanged: consent.csv: every consent is recorded already; nothing written"
     with sqlite3.connect(trial.path) as con:
         assert con.execute("SELECT count(*) FROM consents").fetchone()[0] == 60
 

@@ -253,7 +253,7 @@ def run_demo(
             stored.append(load_trial(engine, spec.slug))
             trials.append(analyze_stored(stored[-1], level=level))
             step(f"analyse:{spec.municipality}")
-        report = assemble_report(engine, trials, level=level, stored=stored)
+        report = assemble_report(engine, trials, level=level, min_cell=settings.min_cell, stored=stored)
     paths = write_reports(report, out, langs=LANGUAGES, fmt=("html", "pdf"))
     step("report")
     return DemoResult(report=paths[lang], trials=trials, commitments=report.commitments,
