@@ -59,7 +59,7 @@ def run(url: str, n: int, months: int, workdir: Path) -> None:
     rng = np.random.default_rng(1)
     bsns = fake_bsns(n, rng)
     dist = rng.choice(["far", "medium", "near"], n)
-    sex = rng.choice(["f", "m"], n)
+    sex = rng.choice(["female", "male"], n)
     people = timed("validate enrolment records (eleven-test)", lambda: [
         EnrolmentCreate(bsn=SecretStr(b), enrolled_on=START, age=40, sex=str(s), household="single", months_on_benefit=24,
                         education="low", health=6.0, migration_background=False, distance_to_labour_market=str(d))

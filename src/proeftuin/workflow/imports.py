@@ -26,10 +26,12 @@ from sqlalchemy import Engine
 
 from proeftuin.registry.crud import get_experiment
 from proeftuin.registry.db import session_scope
-from proeftuin.registry.imports import ImportRejected, ImportResult, Source, store_outcomes, store_survey, survey_plan
+from proeftuin.registry.imports import ImportRejected, ImportResult, Source, imported_before, store_outcomes, store_survey, survey_plan
 from proeftuin.registry.schemas import ServiceCreate
 from proeftuin.registry.services import store_services
-from proeftuin.workflow.tabular import TabularError, label_column, numeric_column, quote, read_table, require_columns, spreadsheet_row
+from proeftuin.workflow.tabular import (
+    TabularError, label_column, numeric_column, quote, read_table, readable_file, require_columns, spreadsheet_row,
+)
 
 OUTCOME_COLUMNS = ("pseudonym", "month", "hours_per_week", "contract", "gross_earnings", "on_benefit")
 CONTRACTS = ("none", "temporary", "permanent")
@@ -57,8 +59,12 @@ _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?: 00:00:00)?$")
 
 
 def content_hash(path: Path) -> str:
-    """SHA-256 of the file's bytes: the identity of an import."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of the file's bytes: the identity of an import (a missing or unreadable file is a :class:`TabularError`)."""
+    try:
+        with readable_file(path).open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except PermissionError:
+        raise TabularError(path, "the file cannot be read (permission denied)") from None
 
 
 def parse_month(text: str) -> dt.date:
@@ -77,14 +83,17 @@ def parse_day(text: str) -> dt.date:
     return dt.date(*map(int, found.groups()))
 
 
-def _periods(frame: pd.DataFrame, path: Path) -> list[dt.date]:
-    out = []
-    for index, text in enumerate(label_column(frame, "month", path)):
+def _periods(frame: pd.DataFrame, path: Path) -> np.ndarray:
+    """The first day of each row's month (``datetime64[D]``), each distinct text parsed once (a file has few months)."""
+    codes, texts = pd.factorize(label_column(frame, "month", path))
+    firsts = []
+    for code, text in enumerate(texts):
         try:
-            out.append(parse_month(str(text)))
+            firsts.append(parse_month(str(text)))
         except ValueError:
+            index = int(np.argmax(codes == code))
             raise TabularError(path, f"{quote(text)} is not a month (write YYYY-MM)", column="month", row=spreadsheet_row(index)) from None
-    return out
+    return np.array(firsts, dtype="datetime64[D]")[codes]
 
 
 def _in_range(values: np.ndarray, low: float, high: float, column: str, path: Path) -> np.ndarray:
@@ -139,13 +148,18 @@ def _rejected(path: Path, exc: ImportRejected) -> TabularError:
 
 
 def import_outcomes(engine: Engine, path: Path | str, *, slug: str, actor: str, source: Source = "municipal") -> ImportResult:
-    """Parse and store an outcomes file in one transaction."""
+    """Parse and store an outcomes file in one transaction; content imported before is "unchanged" without being parsed."""
     path = Path(path)
+    digest = content_hash(path)
+    with session_scope(engine) as session:
+        done = imported_before(session=session, actor=actor, slug=slug, kind="outcomes", source=source, content_sha256=digest)
+    if done is not None:
+        return done
     frame = parse_outcomes(path)
     try:
         with session_scope(engine) as session:
             return store_outcomes(session=session, actor=actor, slug=slug, frame=frame, source=source,
-                                  filename=path.name, content_sha256=content_hash(path))
+                                  filename=path.name, content_sha256=digest)
     except ImportRejected as exc:
         raise _rejected(path, exc) from None
 

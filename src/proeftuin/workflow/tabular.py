@@ -133,13 +133,19 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 READERS = {".csv": _read_csv, ".txt": _read_csv, ".xlsx": _read_excel, ".parquet": _read_parquet}
 
 
-def read_table(path: Path | str) -> pd.DataFrame:
-    """Read a CSV or Excel file (all cells as text; Excel: the first sheet) or a Parquet file; an empty file is an error."""
+def readable_file(path: Path | str) -> Path:
+    """``path``, if it names a file (not a folder, not missing); else the :class:`TabularError` saying so."""
     path = Path(path)
     if path.is_dir():
         raise TabularError(path, "is a folder, not a file")
     if not path.exists():
         raise TabularError(path, "file not found")
+    return path
+
+
+def read_table(path: Path | str) -> pd.DataFrame:
+    """Read a CSV or Excel file (all cells as text; Excel: the first sheet) or a Parquet file; an empty file is an error."""
+    path = readable_file(path)
     suffix = path.suffix.lower()
     if suffix not in READERS:
         raise TabularError(path, f"unsupported file type {suffix!r}; use .csv, .xlsx or .parquet")
