@@ -151,12 +151,12 @@ class _ColumnDigest:
     def update(self, values: Sequence[Any]) -> None:
         self.rows += len(values)
         if self.kind == "text":
-            codes, uniques = pd.factorize(np.asarray(values, dtype=object))
-            encoded = np.array([str(u).encode("utf-8") for u in uniques] + [b""], dtype=object)[codes]
-            self._lengths.update(np.fromiter(map(len, encoded), dtype="<i8", count=len(encoded)).tobytes())
-            self._values.update(b"".join(encoded))
+            codes, uniques = pd.factorize(values)  # type: ignore[call-overload]
+            encoded = [str(u).encode("utf-8") for u in uniques] + [b""]
+            self._lengths.update(np.array([len(e) for e in encoded], dtype="<i8")[codes].tobytes())
+            self._values.update(b"".join(np.array(encoded, dtype=object)[codes]))
         elif self.kind == "date":  # ISO text (SQLite), datetime.date (PostgreSQL) or datetime64 (a frame)
-            codes, uniques = pd.factorize(np.asarray(values))
+            codes, uniques = pd.factorize(values)  # type: ignore[call-overload]
             days = pd.to_datetime(pd.Index(uniques, dtype=object), errors="coerce").to_numpy(dtype="datetime64[D]").astype("<i8")
             self._values.update(np.append(days, 0)[codes].astype("<i8").tobytes())
         elif self.kind == "float":
@@ -194,7 +194,8 @@ def _stored(session: Session, rows: ImportedRows, import_id: int) -> Iterable[Se
     try:
         cursor.execute(sql)
         while chunk := cursor.fetchmany(CHUNK_ROWS):
-            yield list(zip(*chunk, strict=True))
+            frame = pd.DataFrame.from_records(chunk, columns=list(rows.columns))
+            yield [frame[c] for c in rows.columns]
     finally:
         cursor.close()
 
@@ -212,6 +213,6 @@ def frame_rows_sha256(table: Table, frame: pd.DataFrame) -> str:
         ordered = frame.sort_values(list(rows.order), kind="stable")
         for start in range(0, len(ordered), CHUNK_ROWS):
             part = ordered.iloc[start : start + CHUNK_ROWS]
-            yield [part[c].to_numpy() for c in rows.columns]
+            yield [part[c] for c in rows.columns]
 
     return _rows_sha256((rows, chunks(rows)) for rows in IMPORT_ROWS)
