@@ -1,7 +1,8 @@
-"""The README's performance rows of the analysis, generated from the benchmarks' JSON records.
+"""The README's performance rows of the analysis and the registry, generated from the benchmarks' JSON records.
 
     python bench/bench_ols.py --json out/bench.jsonl
     python bench/bench_large.py --json out/bench.jsonl
+    python bench/bench_registry.py --n 100000 --months 10 --pg postgresql+psycopg://... --json out/bench.jsonl
     python bench/table.py out/bench.jsonl      # prints the Markdown rows to paste
 
 The last record of each benchmark is used; every row names the load it was measured under.
@@ -52,6 +53,26 @@ def rows(records: dict[str, dict]) -> list[str]:
         out.append(
             f"| CR2, N = 100,000 in 200 clusters of unequal size | {_ms(g['cr2_200_clusters_100000_s'])}: "
             f"{g['cr2_200_clusters_over_hc2']:.1f}x HC2 ({_ms(g['hc2_100000_s'])}) | |"
+        )
+    for key, where in (("registry", "SQLite file"), ("registry_postgresql", "PostgreSQL")):
+        if (r := records.get(key)) is None:
+            continue
+        load = f"load {r['load_before']:.0f}-{r['load_after']:.0f} on {r['cores']} cores"
+        out.append(
+            f"| import {r['person_months']:,} person-months into a {where}, one transaction, rows digested into the audit chain "
+            f"(`bench/bench_registry.py`, {load}) | {_ms(r['import_s'])}: {r['import_s'] / r['floor_s']:.2f}x the floor "
+            f"(read_csv + {'raw executemany' if key == 'registry' else 'COPY'} into the same table, {_ms(r['floor_s'])}); "
+            f"validation {_ms(r['validate_s'])}; the same file again {_ms(r['reimport_s'])} "
+            f"| ORM insert of one dict per row {_ms(r['naive_s'])} ({r['naive_s'] / r['import_s']:.1f}x) |"
+        )
+        out.append(
+            f"| randomize {r['people']:,} people in one request ({where}, keyed audit chain, sealed blocks; {load}) "
+            f"| {_ms(r['randomize_s'])} | one transaction per person: {_ms(r['randomize_naive_per_person_s'])} each |"
+        )
+        out.append(
+            f"| `proeftuin verify` ({where}): recompute {r['people']:,} allocations, replay {r['audit_events']:,} keyed audit events, "
+            f"compare every table with them ({load}) | {_ms(r['verify_s'])}, of which the rows digest of "
+            f"{r['person_months']:,} person-months {_ms(r['verify_rows_digest_s'])} | |"
         )
     return out
 

@@ -30,7 +30,7 @@ from proeftuin.registry.imports import ImportRejected, ImportResult, Source, imp
 from proeftuin.registry.schemas import ServiceCreate
 from proeftuin.registry.services import store_services
 from proeftuin.workflow.tabular import (
-    TabularError, label_column, numeric_column, quote, read_table, readable_file, require_columns, spreadsheet_row,
+    TabularError, label_column, label_series, numeric_column, quote, read_table, readable_file, require_columns, spreadsheet_row,
 )
 
 OUTCOME_COLUMNS = ("pseudonym", "month", "hours_per_week", "contract", "gross_earnings", "on_benefit")
@@ -85,7 +85,7 @@ def parse_day(text: str) -> dt.date:
 
 def _periods(frame: pd.DataFrame, path: Path) -> np.ndarray:
     """The first day of each row's month (``datetime64[D]``), each distinct text parsed once (a file has few months)."""
-    codes, texts = pd.factorize(label_column(frame, "month", path))
+    codes, texts = pd.factorize(label_series(frame, "month", path))
     firsts = []
     for code, text in enumerate(texts):
         try:
@@ -123,18 +123,18 @@ def parse_outcomes(path: Path) -> pd.DataFrame:
     extra = [c for c in frame.columns if c not in OUTCOME_COLUMNS]
     if extra:
         raise TabularError(path, f"unexpected column (the schema has {', '.join(OUTCOME_COLUMNS)})", column=str(extra[0]))
-    contract = label_column(frame, "contract", path)
-    bad = ~np.isin(contract, CONTRACTS)
+    contract = label_series(frame, "contract", path)
+    bad = ~contract.isin(CONTRACTS).to_numpy()
     if bad.any():
         index = int(np.flatnonzero(bad)[0])
-        raise TabularError(path, f"{quote(contract[index])} is not one of {', '.join(CONTRACTS)}", column="contract", row=spreadsheet_row(index))
+        raise TabularError(path, f"{quote(contract.iloc[index])} is not one of {', '.join(CONTRACTS)}", column="contract", row=spreadsheet_row(index))
     benefit = numeric_column(frame, "on_benefit", path, allow_missing=False)
     _in_range(benefit, 0, 1, "on_benefit", path)
     if not np.isin(benefit, (0.0, 1.0)).all():
         index = int(np.flatnonzero(~np.isin(benefit, (0.0, 1.0)))[0])
         raise TabularError(path, "write true/false or 1/0", column="on_benefit", row=spreadsheet_row(index))
     return pd.DataFrame({
-        "pseudonym": label_column(frame, "pseudonym", path),
+        "pseudonym": label_series(frame, "pseudonym", path),
         "period": _periods(frame, path),
         "hours_per_week": _plausible(frame, "hours_per_week", path),
         "contract": contract,
