@@ -203,7 +203,8 @@ def run(url: str, n: int, months: int, workdir: Path, sample: int, json_path: Pa
     per_row = naive_insert(engine, path, sample)
     record["naive_s"] = per_row * size
     print(f"{'naive: ORM insert of one dict per row (' + f'{sample:,} rows, scaled)':<58} {record['naive_s']:8.2f} s")
-    timed(f"import {size:,} person-months (one transaction)", lambda: import_outcomes(engine, path, slug=spec.slug, actor="rob"), record, "import_s")
+    imported = timed(f"import {size:,} person-months (one transaction)", lambda: import_outcomes(engine, path, slug=spec.slug, actor="rob"),
+                     record, "import_s")
     print(f"{'  over the floor':<58} {record['import_s'] / record['floor_s']:8.2f} x")
     timed("re-import the same file (unchanged, not parsed)", lambda: import_outcomes(engine, path, slug=spec.slug, actor="rob"), record, "reimport_s")
 
@@ -217,7 +218,7 @@ def run(url: str, n: int, months: int, workdir: Path, sample: int, json_path: Pa
 
     def rows_digest() -> str:
         with session_scope(engine) as session:
-            return import_rows_sha256(session, 1)
+            return import_rows_sha256(session, imported.import_id)
 
     timed(f"  of which the rows digest of {size:,} person-months", rows_digest, record, "verify_rows_digest_s")
     engine.dispose()

@@ -64,7 +64,8 @@ def _randomized(session: Session, experiment: Experiment) -> pd.DataFrame:
     rows = session.execute(select(Participant.pseudonym, Participant.id, Assignment.assigned_on)
                            .join(Assignment, Assignment.participant_id == Participant.id)
                            .where(Participant.experiment_id == experiment.id)).all()
-    return pd.DataFrame(rows, columns=["pseudonym", "id", "assigned_on"]).set_index("pseudonym")
+    pseudonyms, ids, assigned_on = [list(column) for column in zip(*rows, strict=True)] if rows else [[], [], []]
+    return pd.DataFrame({"id": np.array(ids, dtype=np.int64), "assigned_on": assigned_on}, index=pd.Index(pseudonyms, dtype=object, name="pseudonym"))
 
 
 def _known_people(frame: pd.DataFrame, randomized: pd.DataFrame) -> np.ndarray:
