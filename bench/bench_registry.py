@@ -133,11 +133,11 @@ def naive_insert(engine: Engine, path: Path, sample: int) -> float:
     return seconds / len(rows)
 
 
-def run(url: str, n: int, months: int, workdir: Path, sample: int, json_path: Path | None) -> None:
+def run(url: str, n: int, months: int, workdir: Path, sample: int) -> dict:
+    """Every step on the database at ``url``; the figures (seconds under keys ending in ``_s``)."""
     dialect = url.split(":")[0].split("+")[0]
     print(f"--- {dialect}: n = {n:,}, {n * months:,} person-months; load (1 min) {load():.2f} on {os.cpu_count()} cores")
-    record: dict = {"bench": "registry" if dialect == "sqlite" else f"registry_{dialect}", "cores": os.cpu_count(), "load_before": load(),
-                    "people": n, "person_months": n * months}
+    record: dict = {"dialect": dialect, "load_before": load(), "people": n, "person_months": n * months}
     engine = keyed_engine(make_engine(url), SETTINGS)
     migrate(engine)
     spec = catalog_experiment("utrecht").model_copy(update={"start": START, "end": dt.date(2020, 12, 31)})
@@ -224,7 +224,29 @@ def run(url: str, n: int, months: int, workdir: Path, sample: int, json_path: Pa
     engine.dispose()
     record["load_after"] = load()
     print(f"load (1 min) {record['load_after']:.2f} after")
-    write_record(record, json_path)
+    return record
+
+
+def _s(seconds: float) -> str:
+    return f"{seconds * 1e3:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def table_rows(figures: dict) -> list[dict]:
+    """The README rows of one database's figures, as ``bench/table.py`` renders a bench's own ``rows``."""
+    where = "a SQLite file" if figures["dialect"] == "sqlite" else "PostgreSQL"
+    floor = "read_csv + raw sqlite3 executemany into the same table" if figures["dialect"] == "sqlite" else "read_csv + COPY into the same table"
+    people, months = figures["people"], figures["person_months"]
+    return [
+        {"what": f"import {months:,} person-months into {where}, one transaction, rows digested into the audit chain (`bench/bench_registry.py`)",
+         "seconds": figures["import_s"], "floor_seconds": figures["floor_s"], "floor": floor,
+         "naive_seconds": figures["naive_s"], "naive": "ORM insert of one dict per row (scaled from a sample)",
+         "note": f"validation {_s(figures['validate_s'])}; the same file again {_s(figures['reimport_s'])} (not parsed)"},
+        {"what": f"randomize {people:,} people in one request ({where}, keyed audit chain, sealed blocks)", "seconds": figures["randomize_s"],
+         "naive_seconds": figures["randomize_naive_per_person_s"] * people, "naive": "one transaction per person (extrapolated)"},
+        {"what": f"`proeftuin verify` ({where}): recompute {people:,} allocations, replay {figures['audit_events']:,} keyed audit events, "
+                 "compare every table with them", "seconds": figures["verify_s"],
+         "note": f"of which the rows digest of {months:,} person-months {_s(figures['verify_rows_digest_s'])}"},
+    ]
 
 
 def main() -> None:
@@ -236,9 +258,11 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="append the JSON records to this file (bench/table.py reads it)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.n, args.months, Path(tmp), args.sample, args.json)
+        runs = [run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.n, args.months, Path(tmp), args.sample)]
         if args.pg:
-            run(args.pg, args.n, args.months, Path(tmp), args.sample, args.json)
+            runs.append(run(args.pg, args.n, args.months, Path(tmp), args.sample))
+    write_record({"bench": "registry", "cores": os.cpu_count(), "load_before": runs[0]["load_before"], "load_after": runs[-1]["load_after"],
+                  "runs": runs, "rows": [row for figures in runs for row in table_rows(figures)]}, args.json)
 
 
 if __name__ == "__main__":
