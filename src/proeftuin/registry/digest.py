@@ -36,7 +36,7 @@ import pandas as pd
 from sqlalchemy import Boolean, Date, Float, Integer, Select, Table, select
 from sqlalchemy.orm import Session
 
-from proeftuin.registry.models import Experiment, OutcomeMonth, Participant, ServiceContact, SurveyItem, SurveyResponse
+from proeftuin.registry.models import Experiment, OutcomeMonth, OwnOutcomeMonth, Participant, ServiceContact, SurveyItem, SurveyResponse
 
 
 def _plain(value: Any) -> Any:
@@ -88,7 +88,7 @@ def _legacy_rows_sha256(rows: Iterable[Any]) -> str:
 
 
 def _legacy_statements(import_id: int) -> list[Select]:  # type: ignore[type-arg]
-    om, si, sr, sc = OutcomeMonth, SurveyItem, SurveyResponse, ServiceContact
+    om, si, sr, sc, oo = OutcomeMonth, SurveyItem, SurveyResponse, ServiceContact, OwnOutcomeMonth
     return [
         select(sc.participant_id, sc.on, sc.kind, sc.minutes, sc.recorded_by).where(sc.import_id == import_id)
         .order_by(sc.participant_id, sc.on, sc.kind, sc.id),
@@ -97,6 +97,9 @@ def _legacy_statements(import_id: int) -> list[Select]:  # type: ignore[type-arg
         select(si.participant_id, si.wave, si.item, si.value).where(si.import_id == import_id).order_by(si.participant_id, si.wave, si.item),
         select(sr.participant_id, sr.wave, sr.index_name, sr.score).where(sr.import_id == import_id)
         .order_by(sr.participant_id, sr.wave, sr.index_name),
+        # last: an import without outcomes of the plan's own adds no row, so its digest is what it was before 0009
+        select(oo.participant_id, oo.month, oo.period, oo.source, oo.name, oo.value).where(oo.import_id == import_id)
+        .order_by(oo.participant_id, oo.month, oo.source, oo.name),
     ]
 
 
@@ -126,6 +129,8 @@ IMPORT_ROWS = (
     ImportedRows(SurveyItem.__table__, ("participant_id", "wave", "item", "value"), ("participant_id", "wave", "item")),  # type: ignore[arg-type]
     ImportedRows(SurveyResponse.__table__, ("participant_id", "wave", "index_name", "score"),  # type: ignore[arg-type]
                  ("participant_id", "wave", "index_name")),
+    ImportedRows(OwnOutcomeMonth.__table__, ("participant_id", "month", "period", "source", "name", "value"),  # type: ignore[arg-type]
+                 ("participant_id", "month", "source", "name")),
 )
 CHUNK_ROWS = 100_000
 
@@ -201,7 +206,8 @@ def _stored(session: Session, rows: ImportedRows, import_id: int) -> Iterable[Se
 
 
 def import_rows_sha256(session: Session, import_id: int) -> str:
-    """The rows digest (:data:`ROWS_DIGEST`) of every row an import wrote (outcome months, survey items and scores, services), as stored."""
+    """The rows digest (:data:`ROWS_DIGEST`) of every row an import wrote (outcome months and the plan's own outcomes,
+    survey items and scores, services), as stored."""
     return _rows_sha256((rows, _stored(session, rows, import_id)) for rows in IMPORT_ROWS)
 
 

@@ -26,8 +26,10 @@ from proeftuin.registry.bulk import insert_frame
 from proeftuin.registry.digest import ROWS_DIGEST, frame_rows_sha256, import_rows_sha256
 from proeftuin.registry.lifecycle import check_operation
 from proeftuin.registry.crud import RegistryError, get_experiment
-from proeftuin.registry.experiments import trial_plan
-from proeftuin.registry.models import Assignment, DataImport, Experiment, OutcomeMonth, Participant, SurveyItem, SurveyResponse
+from proeftuin.registry.experiments import stored_plan, trial_plan
+from proeftuin.registry.models import (
+    Assignment, DataImport, Experiment, OutcomeMonth, OwnOutcomeMonth, Participant, SurveyItem, SurveyResponse,
+)
 from proeftuin.registry.roles import Operation, authorize
 from proeftuin.registry.survey import index_scores
 
@@ -169,7 +171,38 @@ def store_outcomes(
                          "source": source, "import_id": record.id})
     table = OutcomeMonth.__table__
     insert_frame(session, table, rows)  # type: ignore[arg-type]
-    return finish_import(session, actor, experiment, record, superseded, rows_sha256=frame_rows_sha256(table, rows))  # type: ignore[arg-type]
+    own = store_own_outcomes(session, experiment, frame, participant_ids, months, source=source, record=record, superseded=superseded)
+    # the digest from the frame when it is all the import wrote; read back with the plan's own outcomes
+    return finish_import(session, actor, experiment, record, superseded, rows_sha256=None if own else frame_rows_sha256(table, rows))  # type: ignore[arg-type]
+
+
+def store_own_outcomes(
+    session: Session, experiment: Experiment, frame: pd.DataFrame, participant_ids: np.ndarray, months: np.ndarray, *,
+    source: str, record: DataImport, superseded: DataImport | None,
+) -> int:
+    """Store the values of the outcomes the trial's plan declares of its own (``outcomes.own``), one
+    row per person, month and outcome, from the plan's column of ``frame`` (a blank value, NaN, is
+    not stored); a correction replaces the superseded revision's rows. Returns the rows stored.
+
+    ``participant_ids`` and ``months`` (months since randomization) are those of ``frame``'s rows,
+    checked by :func:`store_outcomes`. A trial without outcomes of its own stores nothing.
+    """
+    if superseded is not None:
+        session.execute(delete(OwnOutcomeMonth).where(OwnOutcomeMonth.import_id == superseded.id))
+    own = stored_plan(experiment).outcomes.own
+    missing = [spec.column for spec in own.values() if spec.column not in frame.columns]
+    if missing:
+        raise RegistryError(f"the plan's own outcome column {missing[0]!r} is missing from the outcome records")
+    rows = [
+        {"participant_id": int(pid), "month": int(m), "period": p, "source": source, "name": name, "value": float(v), "import_id": record.id}
+        for name, spec in own.items()
+        for pid, m, p, v in zip(participant_ids, months, frame["period"].dt.date, frame[spec.column].to_numpy(dtype=float), strict=True)
+        if not np.isnan(v)
+    ]
+    if rows:
+        session.execute(insert(OwnOutcomeMonth), rows)
+    return len(rows)
+
 
 
 def finish_import(session: Session, actor: str, experiment: Experiment, record: DataImport, superseded: DataImport | None,

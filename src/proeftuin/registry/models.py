@@ -161,6 +161,26 @@ class OutcomeMonth(Base):
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"), nullable=True, index=True)
 
 
+class OwnOutcomeMonth(Base):
+    """One person-month value of an outcome of the trial's own plan (``outcomes.own``), from one source.
+
+    A long table (one row per person, month, source and outcome) so that trials without outcomes of
+    their own store nothing; 0009.
+    """
+
+    __tablename__ = "own_outcome_months"
+    __table_args__ = (UniqueConstraint("participant_id", "month", "source", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    month: Mapped[int] = mapped_column(Integer, doc="Months since randomization, 1 = first month.")
+    period: Mapped[dt.date] = mapped_column(Date, doc="First day of the calendar month.")
+    source: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(64), doc="The own outcome's name in the plan.")
+    value: Mapped[float] = mapped_column(Float)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"), nullable=True, index=True)
+
+
 class SurveyResponse(Base):
     """One survey index score (0-10) of one participant in one wave (0 = baseline)."""
 

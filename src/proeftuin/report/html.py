@@ -66,12 +66,12 @@ class ReportContext:
 
 
 def outcome_definitions(trials: Sequence[TrialResults]) -> list[OutcomeDefinition]:
-    """Every outcome estimated in any of ``trials``, once, in report order (labour, income, survey)."""
+    """Every outcome estimated in any of ``trials``, once, in report order (labour, income, the plans' own, survey)."""
     seen: dict[str, OutcomeDefinition] = {}
     for results in trials:
         for o in results.outcomes:
             seen.setdefault(o.name, o)
-    order = {"labour": 0, "income": 1, "survey": 2}
+    order = {"labour": 0, "income": 1, "own": 2, "survey": 3}
     return sorted(seen.values(), key=lambda o: order[o.family])
 
 

@@ -93,6 +93,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "sentence_less_binary": {"nl": "{who}: {value} procentpunt minder mensen ({interval})", "en": "{who}: {value} percentage points fewer people ({interval})"},
     "sentence_more_score": {"nl": "{who}: {value} punt hoger op de schaal van 0 tot 10 ({interval})", "en": "{who}: {value} points higher on the 0-10 scale ({interval})"},
     "sentence_less_score": {"nl": "{who}: {value} punt lager op de schaal van 0 tot 10 ({interval})", "en": "{who}: {value} points lower on the 0-10 scale ({interval})"},
+    "sentence_more_own_score": {"nl": "{who}: {value} punt hoger ({interval})", "en": "{who}: {value} points higher ({interval})"},
+    "sentence_less_own_score": {"nl": "{who}: {value} punt lager ({interval})", "en": "{who}: {value} points lower ({interval})"},
     "sentence_more_amount": {"nl": "{who}: {value} per maand meer ({interval})", "en": "{who}: {value} a month more ({interval})"},
     "sentence_less_amount": {"nl": "{who}: {value} per maand minder ({interval})", "en": "{who}: {value} a month less ({interval})"},
     "sentence_unclear": {"nl": "{who}: geen duidelijk effect ({interval})", "en": "{who}: no clear effect ({interval})"},
@@ -113,18 +115,24 @@ TEXT: dict[str, dict[Lang, str]] = {
         "nl": "{label}: score van 0 tot 10 uit de vragenlijst, bij de vervolgmeting(en) die het plan analyseert; gecorrigeerd voor de score bij de nulmeting.",
         "en": "{label}: score from 0 to 10 from the questionnaire, at the follow-up wave(s) the plan analyses; adjusted for the baseline score.",
     },
-    "definition_own_binary": {
-        "nl": "{label}: eigen uitkomst van het experiment (0/1, uit de aangeleverde gegevens); het effect is in procentpunten.",
-        "en": "{label}: the experiment's own outcome (0/1, from the records supplied); the effect is in percentage points.",
+    "definition_own_ever": {
+        "nl": "{label}: 1 als iemand in minstens één maand {window} een 1 had, anders 0 (een eigen uitkomst van het experiment, uit de aangeleverde maandgegevens); {unit}.",
+        "en": "{label}: 1 if a person had a 1 in any month {window}, else 0 (an outcome of the experiment's own, from the monthly records supplied); {unit}.",
     },
-    "definition_own_score": {
-        "nl": "{label}: eigen uitkomst van het experiment (score, uit de aangeleverde gegevens); het effect is in punten.",
-        "en": "{label}: the experiment's own outcome (a score, from the records supplied); the effect is in points.",
+    "definition_own_mean": {
+        "nl": "{label}: het gemiddelde over de maanden met gegevens {window} (een eigen uitkomst van het experiment, uit de aangeleverde maandgegevens); {unit}.",
+        "en": "{label}: the mean over the months with a record {window} (an outcome of the experiment's own, from the monthly records supplied); {unit}.",
     },
-    "definition_own_amount": {
-        "nl": "{label}: eigen uitkomst van het experiment (bedrag, uit de aangeleverde gegevens); het effect is in euro.",
-        "en": "{label}: the experiment's own outcome (an amount, from the records supplied); the effect is in euros.",
+    "definition_own_last": {
+        "nl": "{label}: de waarde in de laatste maand met gegevens {window} (een eigen uitkomst van het experiment, uit de aangeleverde maandgegevens); {unit}.",
+        "en": "{label}: the value in the last month with a record {window} (an outcome of the experiment's own, from the monthly records supplied); {unit}.",
     },
+    "own_window_all": {"nl": "sinds de loting", "en": "since randomization"},
+    "own_window_from": {"nl": "vanaf maand {first} na de loting", "en": "from month {first} after randomization"},
+    "own_window_range": {"nl": "van maand {first} tot en met maand {last} na de loting", "en": "from month {first} to month {last} after randomization"},
+    "own_unit_binary": {"nl": "het effect is het verschil in procentpunten", "en": "the effect is the difference in percentage points"},
+    "own_unit_score": {"nl": "het effect is in punten", "en": "the effect is in points"},
+    "own_unit_amount": {"nl": "het effect is in euro", "en": "the effect is in euros"},
     "randomized_after_consent": {"nl": "Verzegelde loting na toestemming", "en": "Sealed randomization after consent"},
     "randomized_before_invitation": {
         "nl": "Verzegelde loting vóór de uitnodiging (de brief noemde de groep)",

@@ -167,7 +167,7 @@ def create_app(db_url: str, *, settings: RegistrySettings | None = None, web_set
     app.state.signer = Signer(web_settings)
     app.state.throttle = LoginThrottle(engine)
     app.state.results_cache = ResultsCache()
-    app.state.users = {}  # name -> (looked up at, User): see deps.authenticated_user
+    app.state.users = {}  # name -> (looked up at, Account): see deps.authenticated_user
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
     sweep_abandoned_uploads()

@@ -3,7 +3,9 @@
 Declared schemas (one row per person-month, or per respondent)::
 
     outcomes: pseudonym, month (YYYY-MM), hours_per_week (0-100), contract (none|temporary|permanent),
-              gross_earnings (0-100,000 EUR a month), on_benefit (true|false|1|0)
+              gross_earnings (0-100,000 EUR a month), on_benefit (true|false|1|0), and one column per
+              outcome of the plan's own (``outcomes.own``: 0/1 if binary, else a number in its declared
+              range; blank = not measured that month)
     survey:   pseudonym, and one column per item of the plan's instrument (blank = not answered)
     services: pseudonym, on (YYYY-MM-DD), kind (lower-case word, e.g. contact, coaching), minutes (0-1440)
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +27,9 @@ import pandas as pd
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
+from proeftuin.design.plan import OwnOutcomeSpec
 from proeftuin.registry.crud import get_experiment
+from proeftuin.registry.experiments import stored_plan
 from proeftuin.registry.db import session_scope
 from proeftuin.registry.imports import ImportRejected, ImportResult, Source, imported_before, store_outcomes, store_survey, survey_plan
 from proeftuin.registry.schemas import ServiceCreate
@@ -116,13 +121,32 @@ def _plausible(frame: pd.DataFrame, column: str, path: Path) -> np.ndarray:
     return values
 
 
-def parse_outcomes(path: Path) -> pd.DataFrame:
-    """The typed outcome rows of ``path`` (see the module docstring)."""
+def own_values(frame: pd.DataFrame, own: Mapping[str, OwnOutcomeSpec], path: Path) -> dict[str, np.ndarray]:
+    """The monthly values of the plan's own outcomes, by column: numbers (blank = not measured that
+    month, NaN), 0 or 1 for a binary outcome, inside the plan's ``minimum``-``maximum`` otherwise."""
+    values = {}
+    for spec in own.values():
+        column = numeric_column(frame, spec.column, path, allow_missing=True)
+        measured = ~np.isnan(column)
+        low, high = spec.bounds
+        _in_range(np.where(measured, column, low), low, high, spec.column, path)
+        if spec.kind == "binary" and not np.isin(column[measured], (0.0, 1.0)).all():
+            index = int(np.flatnonzero(measured & ~np.isin(column, (0.0, 1.0)))[0])
+            raise TabularError(path, f"{column[index]:g} is not 0 or 1 (a binary outcome: write 1/0 or true/false)",
+                               column=spec.column, row=spreadsheet_row(index))
+        values[spec.column] = column
+    return values
+
+
+def parse_outcomes(path: Path, own: Mapping[str, OwnOutcomeSpec] | None = None) -> pd.DataFrame:
+    """The typed outcome rows of ``path`` (see the module docstring), with a column per outcome of
+    the plan's own (``own``, the plan's ``outcomes.own``: required, see :func:`own_values`)."""
     frame = read_table(path)
-    require_columns(frame, OUTCOME_COLUMNS, path)
-    extra = [c for c in frame.columns if c not in OUTCOME_COLUMNS]
+    schema = (*OUTCOME_COLUMNS, *(spec.column for spec in (own or {}).values()))
+    require_columns(frame, schema, path)
+    extra = [c for c in frame.columns if c not in schema]
     if extra:
-        raise TabularError(path, f"unexpected column (the schema has {', '.join(OUTCOME_COLUMNS)})", column=str(extra[0]))
+        raise TabularError(path, f"unexpected column (the schema has {', '.join(schema)})", column=str(extra[0]))
     contract = label_series(frame, "contract", path)
     bad = ~contract.isin(CONTRACTS).to_numpy()
     if bad.any():
@@ -140,11 +164,18 @@ def parse_outcomes(path: Path) -> pd.DataFrame:
         "contract": contract,
         "gross_earnings": _plausible(frame, "gross_earnings", path),
         "on_benefit": benefit.astype(bool),
+        **own_values(frame, own or {}, path),
     })
 
 
 def _rejected(path: Path, exc: ImportRejected) -> TabularError:
     return TabularError(path, exc.message, column=exc.column, row=spreadsheet_row(exc.index))
+
+
+def own_outcomes(engine: Engine, slug: str) -> dict[str, OwnOutcomeSpec]:
+    """The outcomes of trial ``slug``'s own plan (none for a trial stored without a plan)."""
+    with session_scope(engine) as session:
+        return dict(stored_plan(get_experiment(session=session, slug=slug)).outcomes.own)
 
 
 def import_outcomes(engine: Engine, path: Path | str, *, slug: str, actor: str, source: Source = "municipal") -> ImportResult:
@@ -155,7 +186,7 @@ def import_outcomes(engine: Engine, path: Path | str, *, slug: str, actor: str, 
         done = imported_before(session=session, actor=actor, slug=slug, kind="outcomes", source=source, content_sha256=digest)
     if done is not None:
         return done
-    frame = parse_outcomes(path)
+    frame = parse_outcomes(path, own_outcomes(engine, slug))
     try:
         with session_scope(engine) as session:
             return store_outcomes(session=session, actor=actor, slug=slug, frame=frame, source=source,
