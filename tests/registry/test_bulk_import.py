@@ -69,7 +69,9 @@ def _reference_rows_sha256(rows: list[tuple]) -> str:  # type: ignore[type-arg]
                                                ("int", "date", "text", "int", "text"), []),
                                               ("outcome_months", COLUMNS, KINDS, rows),
                                               ("survey_items", ("participant_id", "wave", "item", "value"), ("int", "int", "text", "float"), []),
-                                              ("survey_responses", ("participant_id", "wave", "index_name", "score"), ("int", "int", "text", "float"), [])]:
+                                              ("survey_responses", ("participant_id", "wave", "index_name", "score"), ("int", "int", "text", "float"), []),
+                                              ("own_outcome_months", ("participant_id", "month", "period", "source", "name", "value"),
+                                               ("int", "int", "date", "text", "text", "float"), [])]:
         for position, (column, kind) in enumerate(zip(columns, kinds, strict=True)):
             values = [r[position] for r in table_rows]
             if kind == "int":
@@ -115,7 +117,7 @@ def test_the_same_file_again_is_unchanged_without_being_parsed(engine, randomize
     path = _outcomes(randomized, tmp_path)
     first = import_outcomes(engine, path, slug="utrecht", actor="rob")
 
-    def no_parsing(_path: Path) -> pd.DataFrame:
+    def no_parsing(_path: Path, _own: object = None) -> pd.DataFrame:
         raise AssertionError("the file was parsed although its content was imported before")
 
     monkeypatch.setattr(imports, "parse_outcomes", no_parsing)
