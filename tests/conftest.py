@@ -15,8 +15,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 GLOBAL_SEED = 20171001
+
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+"""`make test` runs ``--hypothesis-profile=ci``: the same examples every run (no example database, no
+timing deadline on a loaded machine); each test's own ``max_examples`` bounds its cost."""
+
 PG_ADMIN_URL = os.environ.get("PROEFTUIN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
