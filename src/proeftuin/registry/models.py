@@ -117,7 +117,12 @@ class Participant(Base):
 
     def baseline(self) -> dict[str, Any]:
         """Every declared baseline covariate of this participant, by name (age and household included)."""
-        return {"age": self.age, "household": self.household, **self.covariates}
+        return baseline_covariates(self.age, self.household, self.covariates)
+
+
+def baseline_covariates(age: int, household: str, covariates: dict[str, Any]) -> dict[str, Any]:
+    """A participant's declared baseline covariates by name, from the columns that hold them (also for rows read without the ORM)."""
+    return {"age": age, "household": household, **covariates}
 
 
 class Assignment(Base):
