@@ -113,7 +113,11 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(lambda v: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v)
+            # only the formula cells are rewritten: a map over the column would let pandas re-infer its dtype and
+            # turn a mixed object column of integers and floats into floats (9007199254740993 -> ...992.0)
+            formula = out[column].map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS)).astype(bool)
+            if formula.any():
+                out.loc[formula, column] = "'" + out.loc[formula, column].astype(str)
     out.columns = [f"'{c}" if isinstance(c, str) and c.startswith(FORMULA_STARTS) else c for c in out.columns]
     return out
 
