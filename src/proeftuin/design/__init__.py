@@ -3,6 +3,7 @@
 from proeftuin.design.allocation import Recorded, SequentialAllocator, Unit, batch_allocate, replay, stratum_key
 from proeftuin.design.blocks import BlockDesign, block_assignment, block_probabilities, integer_ratios
 from proeftuin.design.minimization import minimization_choice
+from proeftuin.design.plan_file import PlanError
 from proeftuin.design.plan import (
     SCHEMA_VERSION,
     STANDARD_COVARIATES,
@@ -15,7 +16,6 @@ from proeftuin.design.plan import (
     OutcomesSpec,
     OutcomeWindow,
     OwnOutcomeSpec,
-    PlanError,
     RandomizationSpec,
     SurveyIndexSpec,
     SurveySpec,

@@ -31,9 +31,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from proeftuin.design.plan_file import PlanError, read_plan_yaml, validate_plan
 from proeftuin.design.plan import NAME_PATTERN, TrialPlan
 
 PlanAdjustment = Literal["holm", "bh", "romano-wolf"]
@@ -42,9 +42,6 @@ PlanVcov = Literal["HC0", "HC1", "HC2", "HC3"]
 """Variance estimators a plan may name (participants are randomized one by one in these trials);
 the same spelling as :data:`proeftuin.analysis.VcovType`."""
 
-
-class PlanError(ValueError):
-    """A plan that does not validate; the message names the file and the field."""
 
 
 class Family(BaseModel):
@@ -136,27 +133,12 @@ class AnalysisPlan(BaseModel):
     @classmethod
     def from_yaml(cls, path: Path | str) -> AnalysisPlan:
         """Read and validate a plan file; :class:`PlanError` names the file and the first bad field."""
-        path = Path(path)
-        try:
-            data = yaml.safe_load(path.read_text("utf-8"))
-        except OSError as exc:
-            raise PlanError(f"{path}: cannot read the plan ({exc.strerror})") from exc
-        except yaml.YAMLError as exc:
-            raise PlanError(f"{path}: not valid YAML ({exc})") from exc
-        return cls.from_mapping(data, source=str(path))
+        return cls.from_mapping(read_plan_yaml(path), source=str(Path(path)))
 
     @classmethod
     def from_mapping(cls, data: object, *, source: str = "plan") -> AnalysisPlan:
         """Validate a mapping; :class:`PlanError` reads ``source: field.path: message``."""
-        if not isinstance(data, dict):
-            raise PlanError(f"{source}: a plan is a mapping of fields (title, families, ...)")
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            where = ".".join(str(part) for part in error["loc"])  # empty for plan-wide checks, which name their field
-            message = error["msg"].removeprefix("Value error, ")
-            raise PlanError(f"{source}: {where + ': ' if where else ''}{message}") from None
+        return validate_plan(cls, data, source=source, fields="title, families")
 
 
 def measured_outcomes(trial: TrialPlan) -> tuple[str, ...]:

@@ -38,12 +38,13 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from proeftuin.design.blocks import BLOCKS_VERSION, DEFAULT_MULTIPLIERS
 from proeftuin.design.minimization import MINIMIZATION_VERSION
 from proeftuin.design.randomization import ALGORITHM_VERSION
 from proeftuin.design.rerandomization import RERANDOMIZATION_VERSION
+from proeftuin.design.plan_file import read_plan_yaml, validate_plan
 from proeftuin.design.outcomes import INCOME_OUTCOMES, LABOUR_OUTCOMES, OutcomeDefinition
 from proeftuin.design.spec import ExperimentSpec
 from proeftuin.design.vocabulary import (
@@ -395,9 +396,6 @@ class SurveySpec(BaseModel):
     indices: dict[Annotated[str, Field(pattern=NAME_PATTERN)], SurveyIndexSpec] = {}
 
 
-class PlanError(ValueError):
-    """A plan file that does not validate; the message names the file and the field."""
-
 
 class TrialPlan(BaseModel):
     """The declared trial: validated as a whole before the first enrolment (see the module docstring)."""
@@ -500,27 +498,12 @@ class TrialPlan(BaseModel):
     @classmethod
     def from_yaml(cls, path: Path | str) -> TrialPlan:
         """Read and validate a plan file; :class:`PlanError` names the file and the first bad field."""
-        path = Path(path)
-        try:
-            data = yaml.safe_load(path.read_text("utf-8"))
-        except OSError as exc:
-            raise PlanError(f"{path}: cannot read the plan ({exc.strerror})") from exc
-        except yaml.YAMLError as exc:
-            raise PlanError(f"{path}: not valid YAML ({exc})") from exc
-        return cls.from_mapping(data, source=str(path))
+        return cls.from_mapping(read_plan_yaml(path), source=str(Path(path)))
 
     @classmethod
     def from_mapping(cls, data: object, *, source: str = "plan") -> TrialPlan:
         """Validate a mapping; :class:`PlanError` reads ``source: field.path: message``."""
-        if not isinstance(data, dict):
-            raise PlanError(f"{source}: a plan is a mapping of fields (schema_version, experiment, covariates, ...)")
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            where = ".".join(str(part) for part in error["loc"])
-            message = error["msg"].removeprefix("Value error, ")
-            raise PlanError(f"{source}: {where + ': ' if where else ''}{message}") from None
+        return validate_plan(cls, data, source=source, fields="schema_version, experiment, covariates")
 
 
 class CovariateError(ValueError):
