@@ -1,6 +1,5 @@
 """The root typer application and the options every command shares."""
 
-from __future__ import annotations
 
 from typing import Annotated
 
@@ -12,6 +11,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 DEFAULT_DB = "sqlite:///proeftuin.db"
