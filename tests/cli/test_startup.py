@@ -1,4 +1,4 @@
-"""Start-up: ``proeftuin --help`` and usage errors load no numerical, database or plotting library.
+"""Start-up: ``proeftuin --help`` and usage errors load no numerical, database, plotting or validation library.
 
 A property of the import graph rather than a timing, so it holds on a loaded machine too: each of
 these libraries costs a tenth of a second to seconds before the command line could answer.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("numpy", "pandas", "scipy", "sqlalchemy", "matplotlib", "weasyprint", "rich", "yaml")
+HEAVY = ("numpy", "pandas", "scipy", "sqlalchemy", "matplotlib", "weasyprint", "rich", "yaml", "pydantic")
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 PROBE = """
