@@ -1,5 +1,6 @@
-"""Benchmark: N = 1,000,000 participants x 216 outcome vectors, 4 arms, 5 covariates, against the
-floor of one X'Y pass over the same data, measured in the same run.
+"""Benchmark: N participants (``--n``, default 200,000; the README's figures are at 1,000,000) x
+216 outcome vectors, 4 arms, 5 covariates, against the floor of one X'Y pass over the same data,
+measured in the same run.
 
 1. Complete outcomes, HC2; the same data with CR2 for households of 1-4 people (target: within
    3x of HC2, memory within 2x of the outcome matrix); then 5% of the cells set missing at random
@@ -7,9 +8,9 @@ floor of one X'Y pass over the same data, measured in the same run.
 2. N = 100,000 in 200 clusters of unequal size: CR2 against HC2 on the same data (target: 3x).
 
 Each fit prints its wall time, its ratio to the floor and the peak memory allocated during the
-call (tracemalloc, which sees NumPy's buffers) as a multiple of the outcome matrix (1.73 GB). The
-naive way, a dense ``numpy.linalg.lstsq`` with the full residual matrix, is measured at
-N = 100,000 and extrapolated linearly (labelled so). The machine's load is printed before and
+call (tracemalloc, which sees NumPy's buffers) as a multiple of the outcome matrix (1.73 GB at
+N = 1,000,000). The naive way, a dense ``numpy.linalg.lstsq`` with the full residual matrix, is
+measured at N = 100,000 and extrapolated linearly (labelled so). The machine's load is printed before and
 after; the last line is a JSON record (``--json FILE`` appends it to FILE).
 """
 
@@ -27,7 +28,10 @@ from floor import design, load, write_record, xty_floor
 
 from proeftuin.analysis import estimate_effects
 
-N = 1_000_000
+N = 200_000
+"""Default participants: a run of about a minute; ``--n 1000000`` gives the README's figures."""
+N_SMALL = 100_000
+"""Participants of the 200-cluster case and of the naive fit (extrapolated to N)."""
 M = 216
 ARMS = np.array(["control", "exemption", "intensive", "disregard"])
 TARGET_MISSING_OVER_FLOOR = 3.0
@@ -57,21 +61,25 @@ def measured(fn: Callable[[], object]) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="append the JSON record to this file")
+    parser.add_argument("--n", type=int, default=N, help=f"participants (default {N:,}; the README's figures: 1,000,000)")
     args = parser.parse_args()
-    record: dict = {"bench": "large", "n": N, "m": M, "cores": os.cpu_count(), "load_before": load()}
+    n = args.n
+    if n < N_SMALL:
+        raise SystemExit(f"--n must be at least {N_SMALL:,}")
+    record: dict = {"bench": "large", "n": n, "m": M, "cores": os.cpu_count(), "load_before": load()}
     print(f"load (1 min) {record['load_before']:.2f} on {os.cpu_count()} cores")
     rng = np.random.default_rng(7)
-    households = np.repeat(np.arange(N), rng.integers(1, 5, N))[:N]
+    households = np.repeat(np.arange(n), rng.integers(1, 5, n))[:n]
     arm = ARMS[rng.integers(0, 4, households.max() + 1)][households]
-    covariates = rng.normal(size=(N, 5))
-    outcomes = rng.random((N, M))
+    covariates = rng.normal(size=(n, 5))
+    outcomes = rng.random((n, M))
     outcomes += 0.05 * (arm != "control")[:, None]
     size = outcomes.nbytes
     x = design(arm, ARMS, covariates)
     floor = xty_floor(x, outcomes, 2)
     f = floor["floor_s"]
     record.update(floor)
-    print(f"N={N:,} x {M} outcomes (outcome matrix {size / 1e9:.2f} GB), 4 arms, 5 covariates; "
+    print(f"N={n:,} x {M} outcomes (outcome matrix {size / 1e9:.2f} GB), 4 arms, 5 covariates; "
           f"floor X'Y {f:.2f} s (every thread {floor['floor_every_thread_s']:.2f} s, one {floor['floor_one_thread_s']:.2f} s)")
 
     def report(key: str, label: str, fn: Callable[[], object]) -> float:
@@ -87,19 +95,19 @@ def main() -> None:
     verdict = "meets" if cr2 / hc2 <= TARGET_CR2_OVER_HC2 else "MISSES"
     print(f"  CR2 / HC2 = {cr2 / hc2:.2f}: {verdict} the {TARGET_CR2_OVER_HC2:.0f}x target")
     record["cr2_households_over_hc2"] = cr2 / hc2
-    outcomes[rng.random((N, M)) < 0.05] = np.nan  # in place: no second 1.7 GB matrix
+    outcomes[rng.random((n, M)) < 0.05] = np.nan  # in place: no second 1.7 GB matrix
     missing = report("hc2_missing", "HC2, 5% of cells missing at random", lambda: estimate_effects(
         outcomes, arm, control="control", covariates=covariates))
     verdict = "meets" if missing / f <= TARGET_MISSING_OVER_FLOOR else "MISSES"
     print(f"  missing / floor = {missing / f:.2f}: {verdict} the {TARGET_MISSING_OVER_FLOOR:.0f}x target")
 
-    n_small = 100_000
+    n_small = N_SMALL
     complete = np.nan_to_num(outcomes[:n_small], nan=0.5)
     start = time.perf_counter()
     naive_hc2(complete, x[:n_small])
-    naive = (time.perf_counter() - start) * N / n_small
+    naive = (time.perf_counter() - start) * n / n_small
     record["naive_dense_extrapolated_s"] = naive
-    print(f"  naive dense lstsq + residual matrix: {naive:.2f} s (measured at N=100,000, extrapolated x10)")
+    print(f"  naive dense lstsq + residual matrix: {naive:.2f} s (measured at N={n_small:,}, extrapolated x{n / n_small:g})")
 
     sizes = 1 + rng.multinomial(n_small - 200, rng.dirichlet(np.ones(200)))  # 200 clusters of unequal size
     clusters = np.repeat(np.arange(200), sizes)

@@ -11,11 +11,14 @@ Stages, each in its own process so that its peak memory (``ru_maxrss``) is its o
   (run at the smaller size: it holds every person-month in memory);
 * ``spark``: the DuckDB stage's work on Spark ``local[2]`` (at the smaller size).
 
-Sizes: ``--persons`` x 36 months (default 2,777,778 x 36 = 100 million person-months) and a
-tenth of it (10 million), so that peak memory can be compared across N. The synthetic register
-is written once to ``--data`` (default /tmp/proeftuin-bench-register) and reused.
+Sizes: ``--persons`` x 36 months and a tenth of it, so that peak memory can be compared across N.
+The default, 27,778 persons (1 million person-months), runs in a minute or two; the README's
+figures are at ``--persons 2777778`` (100 million person-months, and 10 million). The synthetic register
+is written once to ``--data`` (default /tmp/proeftuin-bench-register-PERSONS) and reused.
 
-Run: ``PYTHONPATH=src python bench/bench_register.py [--spark] [--memory-limit 1GB]``.
+Run: ``PYTHONPATH=src python bench/bench_register.py [--persons N] [--spark] [--memory-limit 1GB] [--json FILE]``;
+the machine's load is printed before and after, and the last line is a JSON record (``--json``
+appends it to FILE, for ``bench/table.py``).
 """
 
 from __future__ import annotations
@@ -152,25 +155,32 @@ def ensure_register(data: Path, persons: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", type=Path, default=Path("/tmp/proeftuin-bench-register"))
-    parser.add_argument("--persons", type=int, default=2_777_778)
+    parser.add_argument("--data", type=Path, help="folder of the synthetic register (default /tmp/proeftuin-bench-register-PERSONS)")
+    parser.add_argument("--persons", type=int, default=27_778, help="persons of the large size (README: 2777778)")
+    parser.add_argument("--json", type=Path, help="append the JSON record to this file")
     parser.add_argument("--memory-limit", default="1GB")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--spark", action="store_true", help="also run Spark local[2] at the small size")
     args = parser.parse_args()
-    big, small = args.data, args.data.with_name(args.data.name + "-small")
+    data_dir = args.data or Path(f"/tmp/proeftuin-bench-register-{args.persons}")
+    big, small = data_dir, data_dir.with_name(data_dir.name + "-small")
     ensure_register(big, args.persons)
     ensure_register(small, args.persons // 10)
+    record: dict = {"bench": "register", "cores": os.cpu_count(), "load_before": round(os.getloadavg()[0], 2),
+                    "memory_limit": args.memory_limit, "threads": args.threads, "sizes": []}
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; DuckDB memory_limit={args.memory_limit}, threads={args.threads}")
     common = (args.memory_limit, str(args.threads))
-    for label, data, persons in (("10M", small, args.persons // 10), ("100M", big, args.persons)):
+    for data, persons in ((small, args.persons // 10), (big, args.persons)):
+        label = f"{persons * MONTHS / 1e6:g}M"
         floor = run_stage("floor", str(data), *common)
         duck = run_stage("duckdb", str(data), *common)
         print(f"{label:>4} person-months ({persons * MONTHS:,}): floor (one scan) {floor['seconds']:.1f} s; "
               f"DuckDB outcomes {duck['outcomes_seconds']:.1f} s + estimates {duck['estimate_seconds']:.1f} s = "
               f"{duck['seconds']:.1f} s = {duck['seconds'] / floor['seconds']:.1f}x the floor; "
               f"peak RSS {duck['peak_mb']:.0f} MB ({duck['effects']} effects); load {os.getloadavg()[0]:.1f}")
-        if label == "100M":
+        record["sizes"].append({"person_months": persons * MONTHS, "floor_s": floor["seconds"], "duckdb_s": duck["seconds"],
+                                "duckdb_peak_mb": duck["peak_mb"]})
+        if data == big:
             mem = run_stage("memory-estimate", str(data))
             duck_est = run_stage("duckdb-estimate", str(data), *common)
             gap = max(abs(a - b) for pair_a, pair_b in zip(mem["estimates"], duck_est["estimates"]) for a, b in zip(pair_a, pair_b))
@@ -179,14 +189,23 @@ def main() -> None:
                   f"largest difference in estimate or SE {gap:.1e}")
     memory = run_stage("memory", str(small))
     duck_small = run_stage("duckdb", str(small), *common)
-    print(f" 10M in-memory engine (pandas panels + numpy): {memory['seconds']:.1f} s, peak RSS {memory['peak_mb']:.0f} MB "
+    record["sizes"][0].update({"memory_s": memory["seconds"], "memory_peak_mb": memory["peak_mb"]})
+    print(f" {record['sizes'][0]['person_months'] / 1e6:g}M in-memory engine (pandas panels + numpy): {memory['seconds']:.1f} s, peak RSS {memory['peak_mb']:.0f} MB "
           f"(DuckDB {duck_small['seconds']:.1f} s, {duck_small['peak_mb']:.0f} MB); same first estimate: "
           f"{abs(memory['first'][0] - duck_small['first'][0]):.1e}, SE {abs(memory['first'][1] - duck_small['first'][1]):.1e}")
     if args.spark:
         spark = run_stage("spark", str(small), *common)
-        print(f" 10M Spark local[2]: {spark['seconds']:.1f} s (outcomes {spark['outcomes_seconds']:.1f} s, estimates "
+        print(f" small size, Spark local[2]: {spark['seconds']:.1f} s (outcomes {spark['outcomes_seconds']:.1f} s, estimates "
               f"{spark['estimate_seconds']:.1f} s) = {spark['seconds'] / duck_small['seconds']:.1f}x DuckDB; "
               f"same first estimate: {abs(spark['first'][0] - duck_small['first'][0]):.1e}; load {os.getloadavg()[0]:.1f}")
+        record["sizes"][0]["spark_s"] = spark["seconds"]
+    record["load_after"] = round(os.getloadavg()[0], 2)
+    print(f"load (1 min) {record['load_after']:.2f} after")
+    line = json.dumps(record)
+    print(line)
+    if args.json is not None:
+        with args.json.open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
 
 
 if __name__ == "__main__":

@@ -1,15 +1,22 @@
-"""What the analysis benchmarks share: the machine's load, best-of timing, the X'Y floor, BLAS
-thread settings and the JSON record the README's performance table is generated from.
+"""What the benchmarks share: the machine's load, best-of and median timing, the X'Y floor, BLAS
+thread settings, timing of a command in a child process, and the JSON record the README's
+performance table is generated from (``bench/table.py``).
 
 The floor of a fit is one pass of ``X'Y`` over the same design and outcomes (no estimator can
 read its data faster); it is timed with BLAS at its default threads and with one thread, and the
 faster of the two is the floor.
+
+Every record is one JSON line with ``bench`` (its name), ``cores``, ``load_before`` and
+``load_after`` (1-minute load averages) and the bench's figures in seconds (keys ending in ``_s``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
+import statistics
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,6 +42,49 @@ def best_of(fn: Callable[[], object], repeats: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def best_and_median(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """The fastest and the median of ``repeats`` runs of ``fn``, in seconds."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times), statistics.median(times)
+
+
+def cpu_best_and_median(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """The least and the median CPU seconds of the calling thread over ``repeats`` runs of ``fn``.
+
+    On a loaded machine the wall time of a few milliseconds includes the slices other processes
+    got in between; the CPU time is what the code itself costs. Only for code on one BLAS thread
+    (trial-sized fits, and every fit on a busy machine): the thread's own clock, because an idle
+    BLAS pool left spinning by an earlier multi-threaded call would count in the process's."""
+    times = []
+    for _ in range(repeats):
+        start = time.thread_time()
+        fn()
+        times.append(time.thread_time() - start)
+    return min(times), statistics.median(times)
+
+
+def command_times(command: list[str], repeats: int, env: dict[str, str] | None = None) -> dict[str, float]:
+    """Wall and CPU seconds (user + system of the child) of ``command``: best and median of ``repeats`` runs.
+
+    A failing command is an error (its standard error is shown)."""
+    walls, cpus = [], []
+    for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, env=env)
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return {"wall_s": min(walls), "wall_median_s": statistics.median(walls),
+            "cpu_s": min(cpus), "cpu_median_s": statistics.median(cpus)}
 
 
 def xty_floor(x: np.ndarray, y: np.ndarray, repeats: int) -> dict[str, float]:

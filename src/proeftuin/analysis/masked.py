@@ -113,11 +113,6 @@ def fit_masked(
     size = max(64, _CHUNK_ELEMENTS // max(1, m))
     spans = [(s, min(n, s + size)) for s in range(0, n, size)]
 
-    def load(start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
-        block = y[start:stop] if every_column else y[start:stop][:, columns]
-        observed = ~np.isnan(block)
-        return np.where(observed, block, 0.0), observed
-
     x_ext = np.column_stack([x, is_control.astype(float)])
     gram_flat = np.zeros((upper[0].size, m))
     cross = np.zeros((p + 1, m))
@@ -152,19 +147,26 @@ def fit_masked(
     meat_flat = np.zeros_like(gram_flat)
     leverage_one = np.zeros(m, dtype=bool)
     small_sample = n_used / np.maximum(n_used - p, 1)
+    # Two chunk-sized buffers, reused: the squared residuals and the leverages (no fresh n x m memory).
+    resid_buffer, leverage_buffer = np.empty((size, m)), np.empty((size, m))
     for start, stop in spans:
-        filled, observed = load(start, stop)
+        block = y[start:stop] if every_column else y[start:stop][:, columns]
+        missing = np.isnan(block)
         rows = _vech_rows(x[start:stop], upper)
-        resid = filled - x[start:stop] @ coef
-        resid *= observed
+        resid = resid_buffer[: stop - start]
+        np.matmul(x[start:stop], coef, out=resid)
+        np.subtract(block, resid, out=resid)
+        np.copyto(resid, 0.0, where=missing)
         np.square(resid, out=resid)
         # A column with a leverage of 1 gets infinite weights here; it goes the QR way.
         with np.errstate(invalid="ignore", divide="ignore"):
             if vcov in ("HC2", "HC3"):
-                leverage = rows @ inverse_flat
-                leverage_one |= ((leverage > LEVERAGE_ONE_AT) & observed).any(axis=0)
-                free = 1.0 - leverage
-                resid /= free if vcov == "HC2" else free * free
+                leverage = leverage_buffer[: stop - start]
+                np.matmul(rows, inverse_flat, out=leverage)
+                if leverage.max() > LEVERAGE_ONE_AT:  # rare: then find the columns where an observed cell has it
+                    leverage_one |= ((leverage > LEVERAGE_ONE_AT) & ~missing).any(axis=0)
+                free = np.subtract(1.0, leverage, out=leverage)
+                np.divide(resid, free if vcov == "HC2" else np.square(free, out=free), out=resid)
             meat_flat += rows.T @ resid
     if vcov == "HC1":
         meat_flat *= small_sample
