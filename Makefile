@@ -30,7 +30,7 @@ test: $(DEVSTAMP)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy src
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/site
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadfile --hypothesis-profile=ci -q
 
 bench: $(DEVSTAMP)
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done

@@ -1,52 +1,143 @@
-"""Registry at scale: enrol, consent and randomize 100,000 people, import 2.4 million person-months.
+"""Registry at scale: enrol, consent and randomize people, import their person-months, verify.
 
 Runs on a SQLite file (and on PostgreSQL with ``--pg URL``), through the same service functions
-as the CLI (pseudonym door, audit chain, sealed blocks, all-or-nothing import), and prints the
-time of each step and, for randomization, the ratio against the naive way (one transaction per
-person, as two case managers at a desk would do), measured on a sample in the same run.
+as the CLI (pseudonym door, audit chain, sealed blocks, all-or-nothing import), and prints, in
+the same run and with the machine's load: proeftuin's time of each step; the naive way
+(randomization one transaction per person; the import as an ORM insert of one dict per row, on a
+sample); and the floor of the import (pandas ``read_csv`` and a raw ``sqlite3`` executemany of
+the same rows into the same indexed table, or ``COPY`` on PostgreSQL). The default run takes a
+few minutes; the issue's sizes are ``--n 100000 --months 10`` (a million person-months, 100,000
+allocations). ``--json FILE`` appends the record ``bench/table.py`` makes the README rows from.
 
-    python bench/bench_registry.py [--n 100000] [--months 24] [--pg postgresql+psycopg://...]
+    python bench/bench_registry.py [--n 10000] [--months 24] [--pg postgresql+psycopg://...] [--json out/bench.jsonl]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
+import sqlite3
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from floor import load, write_record
 from pydantic import SecretStr
+from sqlalchemy import Engine, insert
 
 from proeftuin.design import TrialPlan, catalog_experiment
 from proeftuin.registry.allocate import randomize
 from proeftuin.registry.audit import keyed_engine
 from proeftuin.registry.db import make_engine, migrate, session_scope
+from proeftuin.registry.digest import import_rows_sha256
 from proeftuin.registry.experiments import create_trial
 from proeftuin.registry.intake import enrol, record_consent
+from proeftuin.registry.models import DataImport, OutcomeMonth
 from proeftuin.registry.roles import Role, add_user
 from proeftuin.registry.schemas import ConsentCreate, EnrolmentCreate
 from proeftuin.registry.settings import RegistrySettings
 from proeftuin.registry.verify import verify_registry
 from proeftuin.simulate.bsn import fake_bsns
-from proeftuin.workflow.imports import import_outcomes
+from proeftuin.workflow.imports import import_outcomes, parse_outcomes
+from proeftuin.workflow.tabular import read_table
 
 START = dt.date(2018, 6, 1)
 SETTINGS = RegistrySettings(pseudonym_secrets={"Utrecht": SecretStr("bench-utrecht-7gI8I1H022WSqF82ZyzoJgCrDKCtsI3x")},
                             seal_key=SecretStr("bench-seal-lS6MVbI8f9Yk4GMmpE_gwTeH7ya6xGVaCNM"))
 
 
-def timed(label: str, fn):  # type: ignore[no-untyped-def]
+def timed(label: str, fn, record: dict | None = None, key: str | None = None):  # type: ignore[no-untyped-def]
     t0 = time.perf_counter()
     out = fn()
-    print(f"{label:<48} {time.perf_counter() - t0:8.2f} s", flush=True)
+    seconds = time.perf_counter() - t0
+    print(f"{label:<58} {seconds:8.2f} s", flush=True)
+    if record is not None and key is not None:
+        record[key] = seconds
     return out
 
 
-def run(url: str, n: int, months: int, workdir: Path) -> None:
-    print(f"--- {url.split(':')[0]}: n = {n:,}, {n * months:,} person-months")
+def _participant_rows(engine: Engine, frame: pd.DataFrame, import_id: int) -> list[tuple]:  # type: ignore[type-arg]
+    """The floor's rows: the file's person-months as outcome_months tuples (ids and month numbers looked up the raw way)."""
+    with engine.connect() as connection:
+        ids = dict(connection.exec_driver_sql("SELECT pseudonym, id FROM participants").all())
+    pid = frame["pseudonym"].map(ids).to_numpy(dtype=np.int64)
+    period = pd.to_datetime(frame["month"] + "-01")
+    month = ((period.dt.year - START.year) * 12 + period.dt.month - START.month + 1).to_numpy()
+    benefit = frame["on_benefit"].isin(["true", "1"]).to_numpy()
+    return list(zip(pid.tolist(), month.tolist(), period.dt.strftime("%Y-%m-%d").tolist(), frame["hours_per_week"].astype(float).tolist(),
+                    frame["contract"].tolist(), frame["gross_earnings"].astype(float).tolist(), benefit.tolist(),
+                    ["municipal"] * len(frame), [import_id] * len(frame), strict=True))
+
+
+COLUMNS = "participant_id, month, period, hours_per_week, contract, gross_earnings, on_benefit, source, import_id"
+
+
+def sqlite_floor(engine: Engine, db: Path, path: Path, workdir: Path) -> float:
+    """pandas ``read_csv`` and a raw ``sqlite3`` executemany of the same rows into the same indexed table (a copy of the registry), committed."""
+    copy = workdir / "floor.db"
+    with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    connection = sqlite3.connect(copy, isolation_level=None)
+    for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL"):
+        connection.execute(f"PRAGMA {pragma}")
+    connection.execute("INSERT INTO imports (id, experiment_id, kind, source, filename, content_sha256, revision, active, rows, imported_by) "
+                       "VALUES (999, 1, 'outcomes', 'municipal', 'floor', '', 1, 1, 0, 'rob')")
+    t0 = time.perf_counter()
+    rows = _participant_rows(engine, pd.read_csv(path, dtype=str, keep_default_na=False), 999)
+    connection.execute("BEGIN")
+    connection.executemany(f"INSERT INTO outcome_months ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    connection.execute("COMMIT")
+    seconds = time.perf_counter() - t0
+    connection.close()
+    copy.unlink()
+    return seconds
+
+
+def postgres_floor(engine: Engine, path: Path) -> float:
+    """pandas ``read_csv`` and ``COPY`` of the same rows into the same indexed table (rolled back)."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("INSERT INTO imports (id, experiment_id, kind, source, filename, content_sha256, revision, active, rows, imported_by) "
+                       "VALUES (999, 1, 'outcomes', 'municipal', 'floor', '', 1, true, 0, 'rob')")
+        t0 = time.perf_counter()
+        rows = pd.DataFrame(_participant_rows(engine, pd.read_csv(path, dtype=str, keep_default_na=False), 999))
+        buffer = rows.to_csv(index=False, header=False)
+        with cursor.copy(f"COPY outcome_months ({COLUMNS}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(buffer)
+        seconds = time.perf_counter() - t0
+    finally:
+        connection.rollback()
+        connection.close()
+    return seconds
+
+
+def naive_insert(engine: Engine, path: Path, sample: int) -> float:
+    """The ORM way proeftuin used before: one dict per row into ``insert(OutcomeMonth)``; seconds per row on ``sample`` rows (rolled back)."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, nrows=sample)
+    rows = _participant_rows(engine, frame, 0)
+    names = [c.strip() for c in COLUMNS.split(",")]
+    with session_scope(engine) as session:
+        record = DataImport(experiment_id=1, kind="outcomes", source="municipal", filename="naive", content_sha256="", revision=1, active=True,
+                            rows=0, imported_by="rob")
+        session.add(record)
+        session.flush()
+        dicts = [{**dict(zip(names, r, strict=True)), "period": dt.date.fromisoformat(r[2]), "import_id": record.id} for r in rows]
+        t0 = time.perf_counter()
+        session.execute(insert(OutcomeMonth), dicts)
+        seconds = time.perf_counter() - t0
+        session.rollback()
+    return seconds / len(rows)
+
+
+def run(url: str, n: int, months: int, workdir: Path, sample: int) -> dict:
+    """Every step on the database at ``url``; the figures (seconds under keys ending in ``_s``)."""
+    dialect = url.split(":")[0].split("+")[0]
+    print(f"--- {dialect}: n = {n:,}, {n * months:,} person-months; load (1 min) {load():.2f} on {os.cpu_count()} cores")
+    record: dict = {"dialect": dialect, "load_before": load(), "people": n, "person_months": n * months}
     engine = keyed_engine(make_engine(url), SETTINGS)
     migrate(engine)
     spec = catalog_experiment("utrecht").model_copy(update={"start": START, "end": dt.date(2020, 12, 31)})
@@ -59,7 +150,7 @@ def run(url: str, n: int, months: int, workdir: Path) -> None:
     rng = np.random.default_rng(1)
     bsns = fake_bsns(n, rng)
     dist = rng.choice(["far", "medium", "near"], n)
-    sex = rng.choice(["f", "m"], n)
+    sex = rng.choice(["female", "male"], n)
     people = timed("validate enrolment records (eleven-test)", lambda: [
         EnrolmentCreate(bsn=SecretStr(b), enrolled_on=START, age=40, sex=str(s), household="single", months_on_benefit=24,
                         education="low", health=6.0, migration_background=False, distance_to_labour_market=str(d))
@@ -69,60 +160,109 @@ def run(url: str, n: int, months: int, workdir: Path) -> None:
         with session_scope(engine) as session:
             return [p.pseudonym for p in enrol(session=session, actor="admin", slug=spec.slug, people=people, settings=SETTINGS)]
 
-    pseudonyms = timed(f"enrol {n:,} (pseudonymize, audit)", do_enrol)
+    pseudonyms = timed(f"enrol {n:,} (pseudonymize, audit)", do_enrol, record, "enrol_s")
 
     def do_consent() -> None:
         with session_scope(engine) as session:
             record_consent(session=session, actor="admin", slug=spec.slug, consents=[ConsentCreate(pseudonym=p, text_version="1", on=START) for p in pseudonyms])
 
-    timed(f"consent {n:,}", do_consent)
-    sample = 200
+    timed(f"consent {n:,}", do_consent, record, "consent_s")
+    one = min(sample // 100, n // 10)
 
     def one_by_one() -> None:
-        for p in pseudonyms[:sample]:
+        for p in pseudonyms[:one]:
             with session_scope(engine) as session:
                 randomize(session=session, actor="admin", slug=spec.slug, pseudonyms=[p], on=START, settings=SETTINGS)
 
-    t0 = time.perf_counter()
-    one_by_one()
-    per_person = (time.perf_counter() - t0) / sample
-    print(f"{'randomize one per transaction (per person)':<48} {per_person * 1000:8.2f} ms", flush=True)
+    timed(f"randomize {one} one per transaction (the naive way)", one_by_one, record, "randomize_naive_s")
+    per_person = record.pop("randomize_naive_s") / max(one, 1)
 
     def do_randomize() -> None:
         with session_scope(engine) as session:
-            randomize(session=session, actor="admin", slug=spec.slug, pseudonyms=pseudonyms[sample:], on=START, settings=SETTINGS)
+            randomize(session=session, actor="admin", slug=spec.slug, pseudonyms=pseudonyms[one:], on=START, settings=SETTINGS)
 
-    t0 = time.perf_counter()
-    timed(f"randomize {n - sample:,} in one request (sealed blocks)", do_randomize)
-    bulk = (time.perf_counter() - t0) / (n - sample)
-    print(f"{'  ratio one-by-one / bulk, per person':<48} {per_person / bulk:8.1f} x")
+    timed(f"randomize {n - one:,} in one request (sealed blocks)", do_randomize, record, "randomize_s")
+    record["randomize_naive_per_person_s"] = per_person
+    print(f"{'  one per transaction, per person':<58} {per_person * 1000:8.2f} ms ({per_person * (n - one) / record['randomize_s']:.0f}x)")
     periods = pd.period_range(pd.Timestamp(START), periods=months, freq="M").strftime("%Y-%m")
-    frame = pd.DataFrame({"pseudonym": np.repeat(pseudonyms, months), "month": np.tile(periods, n), "hours_per_week": 0,
-                          "contract": "none", "gross_earnings": 0.0, "on_benefit": "true"})
-    path = workdir / "outcomes.parquet"
-    frame.to_parquet(path, index=False)
-    timed(f"import {len(frame):,} person-months (one transaction)", lambda: import_outcomes(engine, path, slug=spec.slug, actor="rob"))
-    timed("re-import the same file (unchanged)", lambda: import_outcomes(engine, path, slug=spec.slug, actor="rob"))
+    size = n * months
+    frame = pd.DataFrame({"pseudonym": np.repeat(pseudonyms, months), "month": np.tile(periods, n),
+                          "hours_per_week": rng.integers(0, 41, size), "contract": rng.choice(["none", "temporary", "permanent"], size),
+                          "gross_earnings": np.round(rng.uniform(0, 4000, size), 2), "on_benefit": rng.choice(["true", "false"], size)})
+    path = workdir / "outcomes.csv"
+    frame.to_csv(path, index=False)
+    del frame
+    timed(f"read the {path.stat().st_size / 1e6:.0f} MB file (read_table)", lambda: read_table(path), record, "read_s")
+    timed(f"read and validate {size:,} rows (parse_outcomes)", lambda: parse_outcomes(path), record, "parse_s")
+    record["validate_s"] = record["parse_s"] - record["read_s"]
+    print(f"{'  of which validation':<58} {record['validate_s']:8.2f} s")
+    if dialect == "sqlite":
+        record["floor_s"] = timed("floor: read_csv + raw sqlite3 executemany, same table", lambda: sqlite_floor(engine, Path(url.split("///")[1]), path, workdir))
+    else:
+        record["floor_s"] = timed("floor: read_csv + COPY, same table", lambda: postgres_floor(engine, path))
+    per_row = naive_insert(engine, path, sample)
+    record["naive_s"] = per_row * size
+    print(f"{'naive: ORM insert of one dict per row (' + f'{sample:,} rows, scaled)':<58} {record['naive_s']:8.2f} s")
+    imported = timed(f"import {size:,} person-months (one transaction)", lambda: import_outcomes(engine, path, slug=spec.slug, actor="rob"),
+                     record, "import_s")
+    print(f"{'  over the floor':<58} {record['import_s'] / record['floor_s']:8.2f} x")
+    timed("re-import the same file (unchanged, not parsed)", lambda: import_outcomes(engine, path, slug=spec.slug, actor="rob"), record, "reimport_s")
 
     def do_verify():  # type: ignore[no-untyped-def]
         with session_scope(engine) as session:
             return verify_registry(session=session, settings=SETTINGS)
 
-    report = timed("verify (allocations, keyed chain, every fact)", do_verify)
+    report = timed(f"verify ({n:,} allocations, keyed chain, every fact)", do_verify, record, "verify_s")
     assert report.intact, report.problems
+    record["audit_events"] = report.audit_events
+
+    def rows_digest() -> str:
+        with session_scope(engine) as session:
+            return import_rows_sha256(session, imported.import_id)
+
+    timed(f"  of which the rows digest of {size:,} person-months", rows_digest, record, "verify_rows_digest_s")
     engine.dispose()
+    record["load_after"] = load()
+    print(f"load (1 min) {record['load_after']:.2f} after")
+    return record
+
+
+def _s(seconds: float) -> str:
+    return f"{seconds * 1e3:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def table_rows(figures: dict) -> list[dict]:
+    """The README rows of one database's figures, as ``bench/table.py`` renders a bench's own ``rows``."""
+    where = "a SQLite file" if figures["dialect"] == "sqlite" else "PostgreSQL"
+    floor = "read_csv + raw sqlite3 executemany into the same table" if figures["dialect"] == "sqlite" else "read_csv + COPY into the same table"
+    people, months = figures["people"], figures["person_months"]
+    return [
+        {"what": f"import {months:,} person-months into {where}, one transaction, rows digested into the audit chain (`bench/bench_registry.py`)",
+         "seconds": figures["import_s"], "floor_seconds": figures["floor_s"], "floor": floor,
+         "naive_seconds": figures["naive_s"], "naive": "ORM insert of one dict per row (scaled from a sample)",
+         "note": f"validation {_s(figures['validate_s'])}; the same file again {_s(figures['reimport_s'])} (not parsed)"},
+        {"what": f"randomize {people:,} people in one request ({where}, keyed audit chain, sealed blocks)", "seconds": figures["randomize_s"],
+         "naive_seconds": figures["randomize_naive_per_person_s"] * people, "naive": "one transaction per person (extrapolated)"},
+        {"what": f"`proeftuin verify` ({where}): recompute {people:,} allocations, replay {figures['audit_events']:,} keyed audit events, "
+                 "compare every table with them", "seconds": figures["verify_s"],
+         "note": f"of which the rows digest of {months:,} person-months {_s(figures['verify_rows_digest_s'])}"},
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--n", type=int, default=10_000, help="people (100000 with --months 10 for the issue's million person-months)")
     parser.add_argument("--months", type=int, default=24)
+    parser.add_argument("--sample", type=int, default=50_000, help="rows of the naive ORM insert (scaled to the file)")
     parser.add_argument("--pg", help="a PostgreSQL URL to an empty database, to run there too")
+    parser.add_argument("--json", type=Path, help="append the JSON records to this file (bench/table.py reads it)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.n, args.months, Path(tmp))
+        runs = [run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.n, args.months, Path(tmp), args.sample)]
         if args.pg:
-            run(args.pg, args.n, args.months, Path(tmp))
+            runs.append(run(args.pg, args.n, args.months, Path(tmp), args.sample))
+    write_record({"bench": "registry", "cores": os.cpu_count(), "load_before": runs[0]["load_before"], "load_after": runs[-1]["load_after"],
+                  "runs": runs, "rows": [row for figures in runs for row in table_rows(figures)]}, args.json)
 
 
 if __name__ == "__main__":

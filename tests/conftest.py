@@ -15,8 +15,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 GLOBAL_SEED = 20171001
+
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+"""`make test` runs ``--hypothesis-profile=ci``: the same examples every run (no example database, no
+timing deadline on a loaded machine); each test's own ``max_examples`` bounds its cost."""
+
 PG_ADMIN_URL = os.environ.get("PROEFTUIN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -41,25 +47,55 @@ def _pg_server_error() -> str | None:
         return f"no PostgreSQL server at {url.host}:{url.port}: {str(exc).strip().splitlines()[0]}"
 
 
+class PostgresDatabases:
+    """Fresh PostgreSQL databases on the test server, made and dropped through its admin URL."""
+
+    def __init__(self, admin_url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        self.admin = make_url(admin_url)
+        self.made: list[str] = []
+
+    def _run(self, statement: str) -> None:
+        import psycopg
+
+        a = self.admin
+        with psycopg.connect(host=a.host, port=a.port or 5432, user=a.username, dbname=a.database, autocommit=True) as connection:
+            connection.execute(statement)
+
+    def new(self, template: str | None = None) -> str:
+        """The URL of a new database: empty, or a copy of the one at ``template`` (which nobody may be connected to)."""
+        from sqlalchemy.engine import make_url
+
+        name = f"proeftuin_test_{uuid.uuid4().hex[:12]}"
+        self._run(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{make_url(template).database}"' if template else ""))
+        self.made.append(name)
+        return self.admin.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        name = make_url(url).database
+        self._run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.made.remove(name)
+
+
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """URL of a fresh, empty PostgreSQL database for this test session (worker), dropped afterwards."""
+def postgres_databases() -> Iterator[PostgresDatabases]:
+    """Makes fresh PostgreSQL databases (empty or copies of another); those left are dropped at the end of the session."""
     reason = _pg_server_error()
     if reason:
         pytest.skip(reason)
-    import psycopg
-    from sqlalchemy.engine import make_url
+    databases = PostgresDatabases(PG_ADMIN_URL)
+    yield databases
+    for name in list(databases.made):
+        databases.drop(databases.admin.set(database=name).render_as_string(hide_password=False))
 
-    admin = make_url(PG_ADMIN_URL)
-    name = f"proeftuin_test_{uuid.uuid4().hex[:12]}"
-    params = {"host": admin.host, "port": admin.port or 5432, "user": admin.username, "dbname": admin.database, "autocommit": True}
-    with psycopg.connect(**params) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(**params) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_databases: PostgresDatabases) -> str:
+    """URL of a fresh, empty PostgreSQL database for this test session (worker), dropped afterwards."""
+    return postgres_databases.new()
 
 
 @pytest.fixture

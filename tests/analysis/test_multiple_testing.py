@@ -118,3 +118,17 @@ def test_romano_wolf_in_unit_interval_and_at_least_raw(seed: int, m: int, b: int
     raw = (1 + (np.abs(draws) >= np.abs(observed)).sum(axis=0)) / (1 + b)
     assert np.all((adjusted > 0) & (adjusted <= 1))
     assert np.all(adjusted >= raw)
+
+
+def test_romano_wolf_counts_a_draw_statistic_that_is_not_defined_as_extreme() -> None:
+    """A cluster-robust statistic can be undefined in a re-randomization (no variation left in an
+    arm): that draw counts as exceeding every observed statistic (conservative), instead of stopping
+    the adjustment; an observed statistic that is not defined cannot be tested and is refused."""
+    observed, draws = _correlated_draws(SEED)
+    holed = draws.copy()
+    holed[[3, 17, 40], [0, 2, 5]] = np.nan
+    adjusted = romano_wolf(observed, holed)
+    np.testing.assert_allclose(adjusted, _romano_wolf_loop(observed, np.where(np.isnan(holed), np.inf, holed)), rtol=0, atol=EXACT)
+    assert np.all(adjusted >= romano_wolf(observed, draws))
+    with pytest.raises(ValueError, match="observed contains a missing or infinite statistic"):
+        romano_wolf([np.nan, 1.0], np.zeros((5, 2)))

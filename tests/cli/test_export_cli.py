@@ -91,6 +91,28 @@ def test_the_services_export_suppresses_with_the_threshold_in_force(copy: Trial,
     assert table[["n_arm", "n_received"]].isin(["x", "<3"]).any().any()
 
 
+def test_the_summary_shows_no_share_from_which_a_small_count_follows(copy: Trial, run, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    # the bug: the share on benefit of an arm's month was shown whatever its numerator, so n x share gave a small count
+    monkeypatch.setenv("PROEFTUIN_MIN_CELL", "3")
+    with sqlite3.connect(copy.folder / "trial.db") as con:
+        arm_of = dict(con.execute("SELECT p.pseudonym, a.code FROM assignments s JOIN arms a ON a.id = s.arm_id "
+                                  "JOIN participants p ON p.id = s.participant_id").fetchall())
+    first_arm = arm_of[copy.pseudonyms[0]]
+    on_benefit = {p: p == copy.pseudonyms[0] or arm_of[p] != first_arm for p in copy.pseudonyms}  # one person of the first arm on benefit
+    pd.DataFrame([{"pseudonym": p, "month": "2018-07", "hours_per_week": 0, "contract": "none", "gross_earnings": 0,
+                   "on_benefit": str(on_benefit[p]).lower()} for p in copy.pseudonyms]).to_csv(copy.folder / "o.csv", index=False)
+    assert run("import", "outcomes", str(copy.folder / "o.csv"), "--user", "rob").exit_code == 0
+    out = copy.folder / "summary.csv"
+    assert run("export", "summary", "--user", "rob", "--out", str(out)).exit_code == 0
+    table = pd.read_csv(out, dtype=str).set_index("arm")
+    assert int(table.loc[first_arm, "n"]) >= 3  # the arm's size is no small count
+    assert pd.isna(table.loc[first_arm, "on_benefit"])  # but 1 on benefit would follow from its share
+    others = table.drop(index=first_arm)
+    shown = others[others["n"].str.isdigit()]
+    assert len(shown) and shown["on_benefit"].astype(float).tolist() == [1.0] * len(shown)  # all on benefit, none off: nothing small
+    assert list(table.columns) == ["period", "n", "on_benefit"]
+
+
 def test_a_dutch_excel_csv_is_read(copy: Trial, run) -> None:  # type: ignore[no-untyped-def]
     # the bug: a semicolon CSV with decimal commas failed with "column 'bsn': Field required" (outcomes: 'pseudonym')
     lines = ["pseudonym;month;hours_per_week;contract;gross_earnings;on_benefit"]

@@ -228,8 +228,10 @@ CASES = [
     Case("services-extra-column", V, csv(lambda t: services(t).assign(note="x")), "column 'note': unexpected column"),
     # --- enrolment ---
     Case("enrol-invalid-bsn", E, csv(lambda t: cell(people(["123456789"]), "bsn", "123456789", 0)), "row 2, column 'bsn': Value error, not a valid BSN"),
-    Case("enrol-arabic-indic-bsn-already-enrolled", E, csv(lambda t: people([t.bsns[0].translate(ARABIC_INDIC)])), "person 1 is already enrolled"),
-    Case("enrol-full-width-bsn-already-enrolled", E, csv(lambda t: people([t.bsns[0].translate(FULL_WIDTH)])), "person 1 is already enrolled"),
+    Case("enrol-arabic-indic-bsn-already-enrolled", E, csv(lambda t: people([t.bsns[0].translate(ARABIC_INDIC)]).assign(age=31)),
+         "row 2, column 'bsn': already enrolled in 'utrecht' (pseudonym "),
+    Case("enrol-full-width-bsn-already-enrolled", E, csv(lambda t: people([t.bsns[0].translate(FULL_WIDTH)]).assign(age=31)),
+         "row 2, column 'bsn': already enrolled in 'utrecht' (pseudonym "),
     Case("enrol-huge-months", E, csv(lambda t: cell(people(fake_bsns(1, np.random.default_rng(3))), "months_on_benefit", "9" * 30, 0)), "row 2, column 'months_on_benefit'"),
     Case("enrol-huge-age", E, csv(lambda t: cell(people(fake_bsns(1, np.random.default_rng(3))), "age", "9" * 30, 0)), "row 2, column 'age'"),
     Case("enrol-day-31-june", E, csv(lambda t: cell(people(fake_bsns(1, np.random.default_rng(3))), "enrolled_on", "2018-06-31", 0)), "row 2, column 'enrolled_on'"),
@@ -324,4 +326,17 @@ def test_a_bsn_in_a_plans_free_text_is_refused_without_echo(copy: Trial, monkeyp
     result = CliRunner().invoke(app, ["experiment", "create", "--plan", str(copy.folder / "plan.yaml"), "--user", "alice",
                                       "--db", f"sqlite:///{copy.folder / 'trial.db'}"])
     assert "holds a BSN-like value" in _assert_one_clean_error(result, copy.bsns)
+    assert dump(copy.folder / "trial.db") == before
+
+
+@pytest.mark.parametrize("digits", [None, ARABIC_INDIC, FULL_WIDTH], ids=["ascii", "arabic-indic", "full-width"])
+def test_a_bsn_in_a_corrections_reason_is_refused_without_echo(copy: Trial, monkeypatch: pytest.MonkeyPatch, digits: dict[int, int] | None) -> None:
+    # the bug: the reason, free text kept in the audit chain (and its export), took a BSN
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    bsn = copy.bsns[6].translate(digits) if digits else copy.bsns[6]
+    before = dump(copy.folder / "trial.db")
+    result = CliRunner().invoke(app, ["participant", "correct", copy.pseudonyms[6], "--set", "health=7", "--reason", f"zie dossier {bsn}",
+                                      "--experiment", "utrecht", "--user", "cora", "--db", f"sqlite:///{copy.folder / 'trial.db'}"])
+    assert "reason: Value error, looks like a BSN" in _assert_one_clean_error(result, [bsn, copy.bsns[6]])
     assert dump(copy.folder / "trial.db") == before

@@ -60,7 +60,7 @@ def test_plan_vcov_spelling_is_the_estimators() -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"families": {"labour": {"outcomes": ["work_99h"]}}}, "plan: families.labour.outcomes: unknown outcome 'work_99h' (known: "),
+        ({"families": {"labour": {"outcomes": ["Work 99h"]}}}, "plan: families.labour.outcomes.0: String should match pattern"),
         ({"families": {"labour": {"outcomes": ["outflow"], "adjustment": "sidak"}}}, "plan: families.labour.adjustment: Input should be 'holm', 'bh' or 'romano-wolf'"),
         ({**MINIMAL, "estimator": {"vcov": "HC9"}}, "plan: estimator.vcov: Input should be 'HC0', 'HC1', 'HC2' or 'HC3'"),
         ({**MINIMAL, "level": 1.5}, "plan: level: Input should be less than 1"),
@@ -88,3 +88,20 @@ def test_file_errors_name_the_file(tmp_path: Path) -> None:
         AnalysisPlan.from_yaml(bad)
     with pytest.raises(PlanError, match="cannot read the plan"):
         AnalysisPlan.from_yaml(tmp_path / "absent.yaml")
+
+
+def test_a_plan_names_the_trials_own_outcomes_and_indices_and_is_checked_against_the_trial() -> None:
+    """Outcomes are the trial plan's: catalog labour and income outcomes, its own outcomes and its
+    survey indices; a name the trial does not measure is refused with the ones it does."""
+    from proeftuin.design import TrialPlan
+    from proeftuin.design.analysis_plan import measured_outcomes
+
+    zwolle = TrialPlan.from_yaml(Path(__file__).parents[1] / "workflow" / "plans" / "zwolle-2arm.yaml")
+    measured = measured_outcomes(zwolle)
+    assert measured == ("work_12h", "outflow", "earn_50", "benefit_paid", "debt_help", "wellbeing_score", "rust")
+    plan = AnalysisPlan.from_mapping({"families": {"own": {"outcomes": ["debt_help", "wellbeing_score", "rust"]}}})
+    plan.check_outcomes(measured)  # accepted
+    other = AnalysisPlan.from_mapping({"families": {"labour": {"outcomes": ["work_99h"]}}})
+    with pytest.raises(PlanError, match=r"^plan: families.labour.outcomes: unknown outcome 'work_99h' for this trial "
+                                        r"\(measured: work_12h, outflow, earn_50, benefit_paid, debt_help, wellbeing_score, rust\)$"):
+        other.check_outcomes(measured)

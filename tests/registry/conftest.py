@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,9 +21,7 @@ from proeftuin.simulate.bsn import fake_bsns
 from trialkit import START, utrecht_plan
 
 
-
-@pytest.fixture
-def settings() -> RegistrySettings:
+def _settings() -> RegistrySettings:
     return RegistrySettings(
         pseudonym_secrets={"Utrecht": SecretStr("utrecht-scWsI9ktw8euYo6fmneNr0ZtdJdhs5216uzFDWLl"), "Tilburg": SecretStr("tilburg-56oj7D3XV8uIqOHTsfeoZl4B2ku_NAKhjdiC8YBE")},
         seal_key=SecretStr("seal-qtTYVC3iGww5by5lGH5gR2Qwb6LI6RVCtRoySDUS"),
@@ -29,16 +29,42 @@ def settings() -> RegistrySettings:
 
 
 @pytest.fixture
-def engine(db_url: str, settings: RegistrySettings) -> Iterator[Engine]:
-    """A migrated database of each kind, with users alice (admin), cora and carl (case managers), rob (researcher), aud (auditor).
+def settings() -> RegistrySettings:
+    return _settings()
 
-    Its sessions key the audit chain with the ``settings``' audit key."""
-    engine = keyed_engine(make_engine(db_url), settings)
+
+def _migrated_with_users(url: str, settings: RegistrySettings) -> Engine:
+    """Migrate the database at ``url`` to head and add alice (admin), cora and carl (case managers), rob (researcher), aud (auditor)."""
+    engine = keyed_engine(make_engine(url), settings)
     migrate(engine)
     with session_scope(engine) as session:
         add_user(session=session, actor=None, name="alice", role=Role.admin)
         for name, role in [("cora", Role.case_manager), ("carl", Role.case_manager), ("rob", Role.researcher), ("aud", Role.auditor)]:
             add_user(session=session, actor="alice", name=name, role=role)
+    return engine
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The migrated SQLite registry with its five users, built once per session (worker); ``engine`` copies the file."""
+    folder = tmp_path_factory.mktemp("registry-template")
+    _migrated_with_users(f"sqlite:///{folder / 'proeftuin.db'}", _settings()).dispose()
+    return folder
+
+
+@pytest.fixture
+def engine(db_url: str, settings: RegistrySettings, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """A migrated database of each kind, with users alice (admin), cora and carl (case managers), rob (researcher), aud (auditor).
+
+    Its sessions key the audit chain with the ``settings``' audit key. SQLite: a copy of the session's
+    template (same migrations, same users, same key); PostgreSQL: migrated afresh."""
+    if db_url.startswith("sqlite:///") and settings == _settings():
+        target = Path(db_url.removeprefix("sqlite:///"))
+        for part in request.getfixturevalue("sqlite_template").glob("proeftuin.db*"):  # with its write-ahead log, if any
+            shutil.copyfile(part, target.with_name(part.name))
+        engine = keyed_engine(make_engine(db_url), settings)
+    else:
+        engine = _migrated_with_users(db_url, settings)
     yield engine
     engine.dispose()
 

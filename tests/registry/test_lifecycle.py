@@ -95,13 +95,17 @@ def test_randomization_and_consent_dated_outside_the_intake_window_are_refused(e
 
 
 def test_after_close_a_withdrawal_is_recorded_but_no_consent_or_enrolment(engine, settings, consented, make_people) -> None:  # type: ignore[no-untyped-def]
+    _, waiting = make_people(1, seed=12)
+    [never_consented] = _do(engine, lambda s: enrol(session=s, actor="cora", slug="utrecht", people=waiting, settings=settings))
     _do(engine, _randomize(settings, consented[:2]))
     _do(engine, lambda s: close(session=s, actor="alice", slug="utrecht", on=END))
     _do(engine, lambda s: record_consent(session=s, actor="cora", slug="utrecht", consents=[
         ConsentCreate(pseudonym=consented[0], kind="withdrawn", text_version="2018-05", on=dt.date(2019, 10, 2))]))
     with pytest.raises(RegistryError, match="is closed: consent is given only while recruiting"):
         _do(engine, lambda s: record_consent(session=s, actor="cora", slug="utrecht",
-                                             consents=[ConsentCreate(pseudonym=consented[5], text_version="2018-05", on=START)]))
+                                             consents=[ConsentCreate(pseudonym=never_consented.pseudonym, text_version="2018-05", on=START)]))
+    repeated = [ConsentCreate(pseudonym=p, text_version="2018-05", on=START) for p in consented]  # the consent file of before the close
+    assert _do(engine, lambda s: record_consent(session=s, actor="cora", slug="utrecht", consents=repeated)) == 0
     _, people = make_people(1, seed=11)
     with pytest.raises(TrialStateError, match="is closed: enrol is not allowed"):
         _do(engine, lambda s: enrol(session=s, actor="cora", slug="utrecht", people=people, settings=settings))

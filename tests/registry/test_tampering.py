@@ -4,7 +4,9 @@ The registry holds one closed trial with everything a trial records: users of ev
 people enrolled, 36 consented, 30 randomized, a withdrawal, two months of outcomes, a survey
 wave and services. Each tampering is what someone with write access to the database (but not
 the installation's key) could do behind the registry's back; ``verify`` must report it, naming
-what differs.
+what differs. Every tampering is tried on SQLite and on PostgreSQL (each on a fresh copy of the
+trial's registry: a file copy, a database made from the template database); PostgreSQL is skipped
+with the reason where no server answers.
 
 Regression (issue 10): ``verify`` missed 16 of 29 such tamperings (consent moved after
 randomization, a consent deleted, a back-dated withdrawal, the control flag swapped between
@@ -16,14 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import Connection, text
 
 from proeftuin.design import TrialPlan, catalog_experiment
 from proeftuin.registry.allocate import randomize
@@ -46,8 +48,12 @@ SETTINGS = RegistrySettings(
 )
 RANDOMIZED = "(SELECT participant_id FROM assignments)"
 FIRST_RANDOMIZED = "(SELECT participant_id FROM assignments WHERE sequence = 1)"
-WAITING = f"(SELECT participant_id FROM consents WHERE participant_id NOT IN {RANDOMIZED})"
-NOT_CONSENTED = "(SELECT id FROM participants WHERE id NOT IN (SELECT participant_id FROM consents))"
+WAITING = f"(SELECT participant_id FROM consents WHERE participant_id NOT IN {RANDOMIZED}) AS waiting"
+NOT_CONSENTED = "(SELECT id FROM participants WHERE id NOT IN (SELECT participant_id FROM consents)) AS not_consented"
+# the audit log's append-only guard (migration 0002), dropped by someone with the owner's rights on the database
+NO_UPDATE_GUARD = {"sqlite": "DROP TRIGGER audit_events_no_update", "postgresql": "DROP TRIGGER audit_events_append_only ON audit_events"}
+NO_DELETE_GUARD = {"sqlite": "DROP TRIGGER audit_events_no_delete", "postgresql": "DROP TRIGGER audit_events_append_only ON audit_events"}
+Tamper = Callable[[Connection], None]
 
 
 def _plan() -> TrialPlan:
@@ -68,11 +74,12 @@ def _people(n: int) -> list[EnrolmentCreate]:
             for bsn in fake_bsns(n, rng)]
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """The registry file of a closed trial with every kind of fact, and the head kept outside it."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The registry of a closed trial with every kind of fact (a SQLite file, a PostgreSQL database), and the head kept outside it."""
     root = tmp_path_factory.mktemp("tampering")
-    engine = keyed_engine(make_engine(f"sqlite:///{root / 'registry.db'}"), SETTINGS)
+    url = f"sqlite:///{root / 'registry.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_databases").new()
+    engine = keyed_engine(make_engine(url), SETTINGS)
     migrate(engine)
     with session_scope(engine) as session:
         add_user(session=session, actor=None, name="alice", role=Role.admin)
@@ -102,40 +109,44 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         report = verify_registry(session=session, settings=SETTINGS)
     assert report.intact, report.problems
     engine.dispose()
-    return root / "registry.db", format_head(report.audit_events, report.head_hash)
+    yield url, format_head(report.audit_events, report.head_hash)
+    if request.param == "postgresql":
+        request.getfixturevalue("postgres_databases").drop(url)
 
 
-def _sql(*statements: str) -> Callable[[sqlite3.Connection], None]:
-    def tamper(connection: sqlite3.Connection) -> None:
+def _sql(*statements: str | dict[str, str]) -> Tamper:
+    """Statements run in one transaction; a statement the two databases spell differently is given by dialect."""
+
+    def tamper(connection: Connection) -> None:
         for statement in statements:
-            connection.execute(statement)
+            connection.exec_driver_sql(statement[connection.dialect.name] if isinstance(statement, dict) else statement)
 
     return tamper
 
 
-def _forge_event(connection: sqlite3.Connection) -> None:
+def _forge_event(connection: Connection) -> None:
     """Append an event hashed the way the old, unkeyed chain did, and move the head to it."""
-    last_id, last_hash = connection.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
+    last_id, last_hash = connection.execute(text("SELECT last_id, last_hash FROM audit_head")).one()
     row = {"id": last_id + 1, "at": "2019-10-02T00:00:00.000000+00:00", "actor": "alice", "action": "add_user", "experiment_id": None,
            "subject": "mallory", "payload": {"role": "admin"}, "prev_hash": last_hash}
     forged = event_hash(**row, key=None)
-    connection.execute("INSERT INTO users (name, role, created_at) VALUES ('mallory', 'admin', '2019-10-02')")
-    connection.execute("INSERT INTO audit_events (id, at, actor, action, experiment_id, subject, payload, prev_hash, hash) "
-                       "VALUES (?, ?, 'alice', 'add_user', NULL, 'mallory', '{\"role\": \"admin\"}', ?, ?)",
-                       (row["id"], row["at"], last_hash, forged))
-    connection.execute("UPDATE audit_head SET last_id = ?, last_hash = ?", (row["id"], forged))
+    connection.execute(text("INSERT INTO users (name, role, created_at) VALUES ('mallory', 'admin', '2019-10-02')"))
+    connection.execute(text("INSERT INTO audit_events (id, at, actor, action, experiment_id, subject, payload, prev_hash, hash) "
+                            "VALUES (:id, :at, 'alice', 'add_user', NULL, 'mallory', '{\"role\": \"admin\"}', :prev, :hash)"),
+                       {"id": row["id"], "at": row["at"], "prev": last_hash, "hash": forged})
+    connection.execute(text("UPDATE audit_head SET last_id = :id, last_hash = :hash"), {"id": row["id"], "hash": forged})
 
 
-def _truncate_chain(connection: sqlite3.Connection) -> None:
+def _truncate_chain(connection: Connection) -> None:
     """Delete the last event (the closing), point the head at the new last one and reopen the trial: chain and tables agree."""
-    connection.execute("DROP TRIGGER audit_events_no_delete")
-    connection.execute("DELETE FROM audit_events WHERE id = (SELECT max(id) FROM audit_events)")
-    new_last, new_hash = connection.execute("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1").fetchone()
-    connection.execute("UPDATE audit_head SET last_id = ?, last_hash = ?", (new_last, new_hash))
-    connection.execute("UPDATE experiments SET status = 'recruiting'")
+    _sql(NO_DELETE_GUARD)(connection)
+    connection.execute(text("DELETE FROM audit_events WHERE id = (SELECT max(id) FROM audit_events)"))
+    new_last, new_hash = connection.execute(text("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1")).one()
+    connection.execute(text("UPDATE audit_head SET last_id = :id, last_hash = :hash"), {"id": new_last, "hash": new_hash})
+    connection.execute(text("UPDATE experiments SET status = 'recruiting'"))
 
 
-TAMPERINGS: dict[str, tuple[Callable[[sqlite3.Connection], None], str]] = {
+TAMPERINGS: dict[str, tuple[Tamper, str]] = {
     # allocation
     "assignment changed to another arm": (_sql(
         f"UPDATE assignments SET arm_id = (SELECT id FROM arms WHERE id != assignments.arm_id LIMIT 1) WHERE participant_id = {FIRST_RANDOMIZED}"),
@@ -160,20 +171,22 @@ TAMPERINGS: dict[str, tuple[Callable[[sqlite3.Connection], None], str]] = {
                           "the registry holds 0 consent"),
     "a consent forged for someone who never gave it": (_sql(
         f"INSERT INTO consents (participant_id, kind, text_version, \"on\", keep_data, recorded_by) "
-        f"SELECT min(id), 'given', '2018-05', '2018-06-01', 1, 'cora' FROM {NOT_CONSENTED}"), "the audit chain records 0"),
+        f"SELECT min(id), 'given', '2018-05', '2018-06-01', TRUE, 'cora' FROM {NOT_CONSENTED}"), "the audit chain records 0"),
     "a withdrawal back-dated": (_sql("UPDATE consents SET \"on\" = '2018-06-02' WHERE kind = 'withdrawn'"), "withdrawal dated 2018-06-02"),
     "a withdrawal deleted": (_sql("DELETE FROM consents WHERE kind = 'withdrawn'"), "withdrawal dated 2018-09-01"),
-    "a withdrawal's keep-data choice flipped": (_sql("UPDATE consents SET keep_data = 0 WHERE kind = 'withdrawn'"), "keep data False"),
+    "a withdrawal's keep-data choice flipped": (_sql("UPDATE consents SET keep_data = FALSE WHERE kind = 'withdrawn'"), "keep data False"),
     "a consent's text version changed": (_sql(f"UPDATE consents SET text_version = '2017-01' WHERE participant_id = {FIRST_RANDOMIZED}"),
                                          "text 2017-01"),
     # the trial's design and lifecycle
-    "the control flag swapped between arms": (_sql("UPDATE arms SET is_control = 1 - is_control WHERE id IN (SELECT min(id) FROM arms UNION "
+    "the control flag swapped between arms": (_sql("UPDATE arms SET is_control = NOT is_control WHERE id IN (SELECT min(id) FROM arms UNION "
                                                    "SELECT max(id) FROM arms)"), "is_control is True in the registry, False when created"),
     "an arm's benefit regime changed": (_sql("UPDATE arms SET regime = 'regular' WHERE regime = 'utrecht-2018'"), "arm 'disregard': regime is 'regular' in the registry, 'utrecht-2018' when created"),
-    "an arm's allocation ratio changed": (_sql("UPDATE arms SET ratio = 2 WHERE is_control = 1"), "ratio is 2.0 in the registry, 1.0"),
+    "an arm's allocation ratio changed": (_sql("UPDATE arms SET ratio = 2 WHERE is_control"), "ratio is 2.0 in the registry, 1.0"),
     "the trial's end date moved (intake window)": (_sql("UPDATE experiments SET end_date = '2031-12-31'"), "period (intake window) is 2018-06-01 - 2031-12-31"),
-    "the plan's consent versions extended": (_sql(
-        "UPDATE experiments SET plan = json_set(plan, '$.consent_versions', json('[\"2018-05\", \"2031-01\"]'))"), "declared design or plan"),
+    "the plan's consent versions extended": (_sql({
+        "sqlite": "UPDATE experiments SET plan = json_set(plan, '$.consent_versions', json('[\"2018-05\", \"2031-01\"]'))",
+        "postgresql": "UPDATE experiments SET plan = jsonb_set(plan::jsonb, '{consent_versions}', '[\"2018-05\", \"2031-01\"]')::json"}),
+        "declared design or plan"),
     "the closed trial reopened": (_sql("UPDATE experiments SET status = 'recruiting'"), "its state is recruiting"),
     # participants
     "a participant's stratum changed": (_sql(f"UPDATE participants SET stratum = 'near' WHERE id = {FIRST_RANDOMIZED}"), "stratum"),
@@ -202,41 +215,51 @@ TAMPERINGS: dict[str, tuple[Callable[[sqlite3.Connection], None], str]] = {
     "a user added behind the registry's back": (_sql("INSERT INTO users (name, role, created_at) VALUES ('mallory', 'admin', '2019-01-01')"),
                                                 "user 'mallory'"),
     # the chain itself
-    "an audit event's payload rewritten": (_sql("DROP TRIGGER audit_events_no_update",
-                                                "UPDATE audit_events SET payload = json_set(payload, '$.arm', 'treatment-of-choice') WHERE action = 'assign' "
-                                                "AND id = (SELECT min(id) FROM audit_events WHERE action = 'assign')"), "content differs"),
+    "an audit event's payload rewritten": (_sql(NO_UPDATE_GUARD, {
+        "sqlite": "UPDATE audit_events SET payload = json_set(payload, '$.arm', 'treatment-of-choice') WHERE id = "
+                  "(SELECT min(id) FROM audit_events WHERE action = 'assign')",
+        "postgresql": "UPDATE audit_events SET payload = jsonb_set(payload::jsonb, '{arm}', '\"treatment-of-choice\"')::json WHERE id = "
+                      "(SELECT min(id) FROM audit_events WHERE action = 'assign')"}), "content differs"),
     "a forged event appended (hashed without the key)": (_forge_event, "written without the audit key (forged)"),
 }
 
 
-def _tampered(template: tuple[Path, str], tmp_path: Path, tamper: Callable[[sqlite3.Connection], None], head: str | None) -> VerifyReport:
-    copy = tmp_path / f"tampered-{len(list(tmp_path.iterdir()))}.db"  # a fresh name: no write-ahead log of an earlier copy applies
-    shutil.copy(template[0], copy)
-    with sqlite3.connect(copy) as connection:
-        tamper(connection)
-    engine = make_engine(f"sqlite:///{copy}")
-    with session_scope(engine) as session:
-        report = verify_registry(session=session, settings=SETTINGS, head=head)
-    engine.dispose()
-    return report
+def _tampered(template: tuple[str, str], tmp_path: Path, tamper: Tamper, head: str | None, request: pytest.FixtureRequest) -> VerifyReport:
+    """``verify`` of a fresh copy of the template registry after ``tamper`` (run in one transaction on the copy)."""
+    url = template[0]
+    if url.startswith("sqlite"):
+        copy_url = f"sqlite:///{tmp_path / f'tampered-{len(list(tmp_path.iterdir()))}.db'}"  # a fresh name: no write-ahead log of an earlier copy applies
+        shutil.copy(url.removeprefix("sqlite:///"), copy_url.removeprefix("sqlite:///"))
+    else:
+        copy_url = request.getfixturevalue("postgres_databases").new(template=url)
+    engine = make_engine(copy_url)
+    try:
+        with engine.begin() as connection:
+            tamper(connection)
+        with session_scope(engine) as session:
+            return verify_registry(session=session, settings=SETTINGS, head=head)
+    finally:
+        engine.dispose()
+        if not url.startswith("sqlite"):
+            request.getfixturevalue("postgres_databases").drop(copy_url)
 
 
 @pytest.mark.parametrize("name", list(TAMPERINGS))
-def test_verify_detects_and_names_the_tampering(template, tmp_path, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_verify_detects_and_names_the_tampering(template, tmp_path, request, name: str) -> None:  # type: ignore[no-untyped-def]
     tamper, named = TAMPERINGS[name]
-    report = _tampered(template, tmp_path, tamper, head=None)
+    report = _tampered(template, tmp_path, tamper, head=None, request=request)
     assert not report.intact, f"{name}: not detected"
     assert any(named in problem for problem in report.problems), f"{name}: reported as {report.problems}"
 
 
-def test_last_events_deleted_with_the_head_fixed_are_caught_by_the_kept_head(template, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_last_events_deleted_with_the_head_fixed_are_caught_by_the_kept_head(template, tmp_path, request) -> None:  # type: ignore[no-untyped-def]
     """The chain and the tables agree after the truncation; only the head kept outside the database tells."""
-    assert _tampered(template, tmp_path, _truncate_chain, head=None).intact
-    report = _tampered(template, tmp_path, _truncate_chain, head=template[1])
+    assert _tampered(template, tmp_path, _truncate_chain, head=None, request=request).intact
+    report = _tampered(template, tmp_path, _truncate_chain, head=template[1], request=request)
     assert any("the head kept outside the database" in p and "the last events were deleted" in p for p in report.problems), report.problems
 
 
-def test_an_untouched_registry_is_intact_against_its_kept_head(template, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    report = _tampered(template, tmp_path, _sql(), head=template[1])
+def test_an_untouched_registry_is_intact_against_its_kept_head(template, tmp_path, request) -> None:  # type: ignore[no-untyped-def]
+    report = _tampered(template, tmp_path, _sql(), head=template[1], request=request)
     assert report.intact, report.problems
     assert report.legacy_events == 0 and report.keys_checked

@@ -57,3 +57,17 @@ def test_a_labour_outcome_is_defined_as_any_month_of_the_period() -> None:
     assert "minstens één maand van de looptijd" in outcome_definition(WORK, "nl")
     assert "any month of the experiment's period" in outcome_definition(WORK, "en")
     assert "nulmeting" in outcome_definition(TRUST, "nl")
+
+
+def test_an_own_outcome_is_defined_from_its_plan_and_its_score_keeps_its_own_scale() -> None:
+    from proeftuin.design.outcomes import OutcomeDefinition
+
+    debt = OutcomeDefinition("debt_help", "Schuldhulpverlening", "Debt counselling", "own", "binary", "ever", (1, 12))
+    assert outcome_definition(debt, "nl").startswith(
+        "Schuldhulpverlening: 1 als iemand in minstens één maand van maand 1 tot en met maand 12 na de loting een 1 had, anders 0")
+    assert outcome_definition(debt, "en").endswith("the effect is the difference in percentage points.")
+    later = OutcomeDefinition("stress", "Stress", "Stress", "own", "score", "last", (7, None))
+    assert outcome_definition(later, "en") == ("Stress: the value in the last month with a record from month 7 after randomization "
+                                               "(an outcome of the experiment's own, from the monthly records supplied); the effect is in points.")
+    sentence = effect_sentence("Coach", 2.5, 1.0, 4.0, later, level=0.9, lang="en")
+    assert sentence.startswith("Coach: 2.5 points higher (") and "0-10" not in sentence

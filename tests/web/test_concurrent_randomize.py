@@ -1,4 +1,4 @@
-"""Randomize requests fired at once at ``proeftuin serve --workers 2`` on SQLite: each person once, no sequence number twice.
+"""Randomize requests fired at once at ``proeftuin serve --workers 2``, on SQLite and PostgreSQL: each person once, no sequence number twice.
 
 Regression (issue 10): 40 concurrent randomize requests through the web app gave 76 assignments
 with 45 distinct sequence numbers, and ``verify`` failed.
@@ -24,14 +24,17 @@ from sqlalchemy import select
 
 from conftest import PASSWORD, _settings
 from proeftuin.registry.audit import keyed_engine
-from proeftuin.registry.db import make_engine, session_scope
+from proeftuin.registry.db import make_engine, migrate, session_scope
+from proeftuin.registry.experiments import create_trial
 from proeftuin.registry.intake import enrol, record_consent
 from proeftuin.registry.models import Assignment
+from proeftuin.registry.roles import Role, add_user
 from proeftuin.registry.schemas import ConsentCreate, EnrolmentCreate
 from proeftuin.registry.verify import verify_registry
 from proeftuin.simulate.bsn import fake_bsns
 from test_serve_workers import free_port
-from trialkit import START
+from proeftuin.web.accounts import set_password
+from trialkit import START, utrecht_plan
 
 N = 40
 
@@ -43,12 +46,30 @@ def _people(n: int) -> list[EnrolmentCreate]:
                             distance_to_labour_market=str(rng.choice(["far", "near"]))) for b in fake_bsns(n, rng)]
 
 
-def test_concurrent_randomize_requests_on_two_workers(tmp_path: Path, template_db: Path) -> None:
+def _postgres_registry(url: str) -> None:
+    """A migrated PostgreSQL registry with the admin, the case manager (with her password) and the trial."""
+    settings = _settings()
+    engine = keyed_engine(make_engine(url), settings)
+    migrate(engine)
+    with session_scope(engine) as session:
+        add_user(session=session, actor=None, name="alice", role=Role.admin)
+        add_user(session=session, actor="alice", name="cora", role=Role.case_manager)
+        set_password(session=session, name="cora", password=PASSWORD)
+        create_trial(session=session, actor="alice", plan=utrecht_plan(), settings=settings)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_concurrent_randomize_requests_on_two_workers(tmp_path: Path, template_db: Path, request: pytest.FixtureRequest, backend: str) -> None:
     script = shutil.which("proeftuin", path=str(Path(sys.executable).parent))
     if script is None:
         pytest.skip("the proeftuin console script is not installed next to this Python")
-    shutil.copyfile(template_db, tmp_path / "web.db")
-    url = f"sqlite:///{tmp_path / 'web.db'}"
+    if backend == "sqlite":
+        shutil.copyfile(template_db, tmp_path / "web.db")
+        url = f"sqlite:///{tmp_path / 'web.db'}"
+    else:
+        url = request.getfixturevalue("postgres_databases").new()
+        _postgres_registry(url)
     settings = _settings()
     engine = keyed_engine(make_engine(url), settings)
     with session_scope(engine) as session:
@@ -63,7 +84,7 @@ def test_concurrent_randomize_requests_on_two_workers(tmp_path: Path, template_d
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a loaded machine (CI shares its 2 cores) starts workers slowly
         while True:
             try:
                 httpx.get(f"{base}/login", timeout=2)
@@ -91,3 +112,5 @@ def test_concurrent_randomize_requests_on_two_workers(tmp_path: Path, template_d
         report = verify_registry(session=session, settings=settings)
         assert report.intact, report.problems
     engine.dispose()
+    if backend == "postgresql":
+        request.getfixturevalue("postgres_databases").drop(url)

@@ -38,13 +38,27 @@ def test_bsn_never_appears_in_a_response_url_or_log(client: TestClient, caplog: 
     login(client, "cora")
     responses = [_enrol(client, VALID_BSN)]
     page = responses[0].headers["location"]
-    responses += [client.get(page), client.get("/intake"), client.get("/api/caseload"), _enrol(client, VALID_BSN)]  # the last: a duplicate
+    other_facts = client.post("/intake/enrol", data={**PERSON, "age": "31", "bsn": VALID_BSN, "csrf_token": csrf(client)}, follow_redirects=False)
+    responses += [client.get(page), client.get("/intake"), client.get("/api/caseload"), _enrol(client, VALID_BSN), other_facts]
     for response in responses:
         assert VALID_BSN not in response.text
         assert VALID_BSN not in str(response.url)
         assert VALID_BSN not in response.headers.get("location", "")
-    assert responses[-1].status_code == 400
+    assert responses[-1].status_code == 422
     assert VALID_BSN not in caplog.text
+
+
+def test_the_same_person_posted_again_lands_on_their_page_and_other_facts_are_refused(client: TestClient) -> None:
+    """A form sent twice (a double click, the back button) enrols once; the registry holds no second record and no second event."""
+    login(client, "cora")
+    page = _enrol(client, VALID_BSN).headers["location"]
+    caseload = client.get("/api/caseload").json()
+    again = _enrol(client, VALID_BSN)
+    assert again.status_code == 303 and again.headers["location"] == page
+    assert client.get("/api/caseload").json() == caseload
+    other = client.post("/intake/enrol", data={**PERSON, "age": "31", "bsn": VALID_BSN, "csrf_token": csrf(client)}, follow_redirects=False)
+    assert other.status_code == 422
+    assert "bsn: already enrolled in &#39;utrecht&#39; (pseudonym " in other.text and "with other facts (age)" in other.text
 
 
 def test_eleven_test_at_entry_without_echoing_the_number(client: TestClient) -> None:

@@ -3,6 +3,8 @@ refuses a category the plan does not allow with the allowed values (one vocabula
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 from conftest import VALID_BSN, csrf, login
@@ -16,6 +18,10 @@ def test_the_form_offers_the_plans_categories(client: TestClient) -> None:
     for value in ("female", "male", "low", "middle", "high", "single-parent", "far", "near"):
         assert f'<option value="{value}"' in page
     assert '<option value="f"' not in page and '<option value="medium" ' not in page.split('name="education"')[1].split("</select>")[0]
+    # the value is the code, the text the label in the page's language (issue 13)
+    assert re.search(r'<option value="single-parent"[^>]*>alleenstaande ouder</option>', page)
+    english = client.get("/intake", params={"experiment": "utrecht", "lang": "en"}).text
+    assert re.search(r'<option value="single-parent"[^>]*>single parent</option>', english)
 
 
 def test_an_unknown_category_is_refused_with_the_allowed_values(client: TestClient) -> None:

@@ -26,7 +26,7 @@ from proeftuin.registry.roles import Role, add_user
 from proeftuin.registry.schemas import ConsentCreate, EnrolmentCreate
 from proeftuin.registry.settings import RegistrySettings
 from proeftuin.simulate import simulate_trial, synthetic_population
-from proeftuin.workflow.imports import import_outcomes, import_survey
+from proeftuin.workflow.imports import import_outcomes, import_services, import_survey
 
 ADMIN, INTAKE, RESEARCHER = "admin", "intake", "researcher"
 START = dt.date(2026, 1, 1)
@@ -38,6 +38,12 @@ LABELS = {"rondkomen": {"label_nl": "Rondkomen met het inkomen", "label_en": "Ma
 """Labels the plan gives an index (``eigen_regie`` and ``netwerk`` have none: they show by name)."""
 NO_BASELINE = {"zwolle-3": "rondkomen"}
 SIZES = {"zwolle-2": 160, "zwolle-3": 210}
+STRATUM = "distance_to_labour_market"
+"""The trials are randomized within it, so the report's subgroups are its levels."""
+NOTES = {"notes_nl": "Proef met extra begeleiding door de eigen klantmanagers.", "notes_en": "A trial of extra guidance by the city's own case managers."}
+"""The plan's notes in both languages: each report shows its own."""
+CBS_DISAGREE = 0.05
+"""The share of person-months on which CBS records the opposite benefit status (a second source that mostly agrees)."""
 SETTINGS = RegistrySettings(pseudonym_secrets={"Zwolle": SecretStr("q8Vt3kLm2ZxP9rWb7YcN4sHd6FgJ1aUe")}, seal_key=SecretStr("Mn5Rb2Xw8Kq4Tz7Lp1Hv9Cs3Dj6Fg0Ya"))
 
 
@@ -48,13 +54,13 @@ def spec(slug: str) -> ExperimentSpec:
         arms.append({"code": "vrij", "label_nl": "Vrijlating", "label_en": "Disregard", "components": ["disregard"], "regime": "utrecht-2018"})
     return ExperimentSpec.model_validate({
         "slug": slug, "municipality": "Zwolle", "name": f"Zwolle 2026 ({len(arms)} groepen)", "start": START,
-        "end": dt.date(2026, 12, 31), "participants": SIZES[slug], "arms": arms,
+        "end": dt.date(2026, 12, 31), "participants": SIZES[slug], "arms": arms, **NOTES,
     })
 
 
 def plan(slug: str) -> TrialPlan:
     indices = {name: {"items": items, "scale": [1, 5], **LABELS.get(name, {})} for name, items in INDICES[slug].items()}
-    return TrialPlan(experiment=spec(slug), randomization=RandomizationSpec(method=Method.complete),
+    return TrialPlan(experiment=spec(slug), randomization=RandomizationSpec(method=Method.complete, strata=(STRATUM,)),
                      survey=SurveySpec.model_validate({"indices": indices}))
 
 
@@ -100,6 +106,15 @@ def build(engine: Engine, slug: str, files: Path, seed: int = 7) -> None:
     records[["pseudonym", "month", "hours_per_week", "contract", "gross_earnings", "on_benefit"]].to_csv(path, index=False)
     import_outcomes(engine, path, slug=slug, actor=RESEARCHER)
     rng = np.random.default_rng(seed)
+    cbs = records.copy()
+    flip = rng.random(len(cbs)) < CBS_DISAGREE
+    cbs["on_benefit"] = np.where(flip, ~cbs["on_benefit"].astype(bool), cbs["on_benefit"].astype(bool))
+    path = files / f"{slug}-cbs.csv"
+    cbs[["pseudonym", "month", "hours_per_week", "contract", "gross_earnings", "on_benefit"]].to_csv(path, index=False)
+    import_outcomes(engine, path, slug=slug, actor=RESEARCHER, source="cbs")
+    path = files / f"{slug}-services.csv"
+    services(who, arm, rng).to_csv(path, index=False)
+    import_services(engine, path, slug=slug, actor=INTAKE)
     for wave in (0, 2):
         path = files / f"{slug}-survey-{wave}.csv"
         _answers(who, slug, wave, arm, rng).to_csv(path, index=False)
@@ -108,6 +123,17 @@ def build(engine: Engine, slug: str, files: Path, seed: int = 7) -> None:
         close(session=session, actor=ADMIN, slug=slug, on=spec(slug).end)
     with session_scope(engine) as session:
         unseal(session=session, actor=ADMIN, slug=slug, settings=SETTINGS)
+
+
+def services(pseudonyms: np.ndarray, arm: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+    """Coaching for most of the treated arms and for a few of the control group (contamination), a workshop for some."""
+    rows = []
+    for pseudonym, a in zip(pseudonyms, arm, strict=True):
+        if rng.random() < (0.15 if a == "control" else 0.8):
+            rows += [(pseudonym, (START + dt.timedelta(days=int(d))).isoformat(), "coaching", 45) for d in rng.integers(1, 300, 3)]
+        if rng.random() < 0.3:
+            rows.append((pseudonym, (START + dt.timedelta(days=int(rng.integers(1, 300)))).isoformat(), "workshop", 120))
+    return pd.DataFrame(rows, columns=["pseudonym", "on", "kind", "minutes"])
 
 
 def users(engine: Engine) -> None:

@@ -119,6 +119,8 @@ def test_one_row_per_participant_with_the_standard_analysis_outcomes_exactly(db:
     assert frame["rondkomen_baseline"].isna().all()  # nobody answered it at baseline: empty, not 0
     assert {"benefit_paid", "work_8h", "responded_w2", *trial.plan.covariates} <= set(frame.columns)
     assert [c.label_nl for c in next(v for v in expected.variables if v.name == "arm").categories] == ["Controlegroep", "Extra begeleiding", "Vrijlating"]
+    education = next(v for v in expected.variables if v.name == "education").categories
+    assert [(c.value, c.label_nl, c.label_en) for c in education] == [("low", "laag", "low"), ("middle", "middelbaar", "middle"), ("high", "hoog", "high")]
 
 
 def test_stata_file_has_variable_and_value_labels(db: str, tmp_path: Path, expected: AnalysisFile) -> None:

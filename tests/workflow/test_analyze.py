@@ -124,7 +124,7 @@ def test_example_plan_runs_with_subgroups(engine) -> None:
         ({**PLAN, "covariates": ["shoe_size"]}, [], "plan: covariates: 'shoe_size' is not a baseline column of 'tilburg' (known: "),
         ({**PLAN, "subgroups": ["shoe_size"]}, [], "plan: subgroups: 'shoe_size' is not a baseline column of 'tilburg' (known: "),
         (PLAN, ["outflow"], "--extra-outcome: 'outflow' is already pre-specified in family 'labour'"),
-        (PLAN, ["salary"], "--extra-outcome: unknown outcome 'salary' (known: "),
+        (PLAN, ["salary"], "--extra-outcome: unknown outcome 'salary' for this trial (measured: "),
     ],
 )
 def test_plan_that_does_not_fit_is_refused(engine, plan: dict, extra: list[str], message: str) -> None:

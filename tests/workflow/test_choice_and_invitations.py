@@ -61,6 +61,30 @@ def test_invitations_are_recorded_and_enrolment_marks_them(groningen) -> None:  
         assert dict(con.execute("SELECT status, count(*) FROM invitations GROUP BY status").fetchall()) == {"enrolled": N, "declined": 5}
 
 
+def test_the_same_invitation_file_again_is_unchanged_and_a_changed_or_late_one_refused(groningen) -> None:  # type: ignore[no-untyped-def]
+    # the file of the fixture, recorded before its people were enrolled (their invitations now say so)
+    run, path, _ = groningen
+    folder = path.parent
+    with sqlite3.connect(path) as con:
+        before = con.execute("SELECT * FROM invitations ORDER BY id").fetchall()
+    again = run("invite", str(folder / "invited.csv"), "--experiment", "groningen", "--user", "alice")
+    assert again.exit_code == 0, again.output
+    assert again.stdout == f"unchanged: invited.csv: all {N + 5} invitations are recorded in groningen already, as they stand; nothing written\n"
+    changed = pd.read_csv(folder / "invited.csv", dtype=str, keep_default_na=False)
+    changed.loc[N + 2, "answered_on"] = "2017-10-26"
+    changed.to_csv(folder / "changed.csv", index=False)
+    refused = run("invite", str(folder / "changed.csv"), "--experiment", "groningen", "--user", "alice")
+    assert refused.exit_code == 2
+    assert f"changed.csv, row {N + 4}, column 'bsn': already invited to 'groningen' (pseudonym " in refused.stderr
+    late = changed.assign(bsn=fake_bsns(len(changed), np.random.default_rng(12)), invited_on="2031-01-05", status="invited", answered_on="")
+    late.to_csv(folder / "late.csv", index=False)
+    refused = run("invite", str(folder / "late.csv"), "--experiment", "groningen", "--user", "alice")
+    assert refused.exit_code == 2
+    assert "late.csv, row 2, column 'invited_on': invited on 2031-01-05, after the intake window of 'groningen' ended" in refused.stderr
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT * FROM invitations ORDER BY id").fetchall() == before
+
+
 def test_the_choice_group_records_the_treatment_chosen_and_gets_its_regime(groningen) -> None:  # type: ignore[no-untyped-def]
     run, path, arms = groningen
     chooser = next(p for p, arm in arms.items() if arm == "choice")

@@ -114,6 +114,68 @@ def test_the_dutch_report_of_a_trial_of_ones_own_reads_as_dutch(db: str, tmp_pat
     assert not re.search(r"[+-]\d+\.\d \[", text)
     assert "procentpunt meer mensen" in text or "geen duidelijk effect" in text  # the effects in words
     assert "minstens één maand van de looptijd" in text  # the definition of the labour outcomes
+    for heading in SECTIONS["nl"]:  # the sections added later read as Dutch too (the word list is the translation table)
+        assert heading in text, heading
+    assert "Opleiding: laag" in text and "Huishouden: alleenstaande ouder" in text  # balance rows by their labels
+    assert own_trials.NOTES["notes_nl"] in text and own_trials.NOTES["notes_en"] not in text
+
+
+SECTIONS = {
+    "nl": ("Subgroepen", "Ontvangen begeleiding per groep", "Gemeente en CBS naast elkaar", "Balans bij de start en respons op de vragenlijst",
+           "methode van Holm", "Ook de controlegroep kreeg begeleiding", "Lee-grenzen"),
+    "en": ("Subgroups", "Services received per arm", "Municipal and CBS records side by side", "Balance at baseline and survey response",
+           "Holm's method", "The control group received services too", "Lee bounds"),
+}
+
+
+def test_the_english_report_has_the_same_sections_in_english(db: str, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["report", "--experiment", "zwolle-3", "--db", db, "--out", str(tmp_path), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    text = visible_text((tmp_path / "report.en.html").read_text(encoding="utf-8"))
+    assert foreign_phrases(text, "en") == []
+    assert RAW_NAME.findall(text) == []
+    for heading in SECTIONS["en"]:
+        assert heading in text, heading
+    assert "Education: low" in text and own_trials.NOTES["notes_en"] in text
+
+
+def test_the_subgroup_section_shows_the_analysis_functions_numbers(engine, db: str) -> None:
+    """Each subgroup row is :func:`~proeftuin.analysis.subgroup_effects` of the strata on Figure 1's outcome, adjusted
+    for the other covariates, and the interaction p-values are Holm over the trial's tests (statsmodels' ``multipletests``)."""
+    from statsmodels.stats.multitest import multipletests
+
+    from proeftuin.analysis import subgroup_effects
+    from proeftuin.analysis.trial import covariate_matrix
+    from proeftuin.report.forest import format_effect
+    from proeftuin.report.i18n import number
+    from proeftuin.workflow.report import build_report
+    from proeftuin.workflow.standard_analysis import load_trial, trial_outcomes
+
+    trial = load_trial(engine, "zwolle-3")
+    people = trial.data.participants
+    y, _ = trial_outcomes(trial).outcome("work_8h")
+    rows = ~np.isnan(y)
+    others = [c for c in trial.covariates if c != own_trials.STRATUM]
+    expected = subgroup_effects(y[rows], people["arm"].to_numpy(dtype=str)[rows], people[own_trials.STRATUM].to_numpy(dtype=str)[rows],
+                                control="control", subgroup_name=own_trials.STRATUM, outcome_name="work_8h",
+                                covariates=covariate_matrix(people, others)[rows], level=0.9)
+    p = [test.test.p_value for test in expected.interactions if test.arm != "all"]
+    holm = multipletests(p, method="holm")[1]
+
+    report = build_report(engine, ["zwolle-3"])
+    section = report.sections["zwolle-3"].subgroups
+    assert section is not None and section.outcome == "work_8h"
+    (analysis,) = section.analyses
+    assert analysis.effects == expected.effects
+    assert [section.adjusted[(own_trials.STRATUM, test.arm)] for test in expected.interactions if test.arm != "all"] == pytest.approx(holm, abs=1e-12)
+
+    text = visible_text(report.render("nl", "html").decode("utf-8"))
+    definition = report.trials[0].definition("work_8h")
+    for item in expected.effects:
+        estimate, ci = format_effect(item.effect.estimate, item.effect.ci_low, item.effect.ci_high, definition, "nl")
+        assert f"{estimate} {ci} {number(item.effect.p_value, 'nl', digits=3)}" in re.sub(r"\s+", " ", text)
+    for value in holm:
+        assert number(value, "nl", digits=3) in text
 
 
 def test_report_as_pdf_for_several_trials(db: str, tmp_path: Path) -> None:

@@ -42,8 +42,8 @@ class Trial:
     arms: dict[str, str]
 
 
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def cli(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """``proeftuin`` on the command line with the trial's secrets set (the ``run`` fixture)."""
     for key, value in ENV.items():
         monkeypatch.setenv(key, value)
     runner = CliRunner()
@@ -52,6 +52,11 @@ def run(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
         return runner.invoke(app, list(args), catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    return cli(monkeypatch)
 
 
 def people(plan: TrialPlan, n: int, seed: int) -> pd.DataFrame:
@@ -112,6 +117,9 @@ def zwolle_trial(run, tmp_path: Path, plan_file: str, n: int) -> Trial:  # type:
                               "contract": "none", "gross_earnings": float(rng.uniform(0, 1500)), "on_benefit": "true"}
                              for p in pseudonyms for m in months])
     outcomes.loc[outcomes.hours_per_week > 0, "contract"] = "temporary"
+    for spec in plan.outcomes.own.values():  # the plan's own columns; a blank is a month not measured
+        values = (rng.random(len(outcomes)) < 0.1).astype(float) if spec.kind == "binary" else rng.uniform(spec.minimum or 0, spec.maximum or 10, len(outcomes)).round(1)
+        outcomes[spec.column] = np.where(rng.random(len(outcomes)) < 0.2, np.nan, values)
     outcomes.to_csv(tmp_path / "outcomes.csv", index=False)
     imported = run("import", "outcomes", str(tmp_path / "outcomes.csv"), "--experiment", slug, "--user", "rob", "--db", db)
     assert imported.exit_code == 0, imported.output
@@ -378,6 +386,52 @@ def test_the_same_consent_file_twice_records_nothing_more(run, tmp_path: Path) -
     trial = zwolle_trial(run, tmp_path, "zwolle-2arm.yaml", 60)
     again = run("consent", str(tmp_path / "consent.csv"), "--experiment", trial.plan.experiment.slug, "--user", "cora", "--db", trial.db)
     assert again.exit_code == 0, again.output
-    assert again.stdout.strip() == "recorded 0 consents"
+    assert again.stdout.strip() == "unchanged: consent.csv: every consent is recorded already; nothing written"
     with sqlite3.connect(trial.path) as con:
         assert con.execute("SELECT count(*) FROM consents").fetchone()[0] == 60
+
+
+def test_romano_wolf_on_a_team_trial_studentizes_every_draw_with_cr2_and_leaves_out_what_is_not_estimable(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Romano-Wolf in a team-clustered trial: each re-randomization (within the strata, people one
+    by one: teams are not randomized whole) is studentized with CR2 on the teams. Outflow is not
+    estimable here (nobody leaves benefit, no variance): it gets no adjusted p-value and the rest of
+    the family is adjusted without it; the largest statistic's p-value is the single-step max-t one,
+    computed here draw by draw."""
+    from proeftuin.analysis import PermutationDesign, estimate_effects
+    from proeftuin.design.analysis_plan import AnalysisPlan
+    from proeftuin.registry import make_engine
+    from proeftuin.workflow.analyze import analyze_plan
+    from proeftuin.workflow.standard_analysis import load_trial, trial_outcomes
+
+    trial = zwolle_trial(run, tmp_path, "zwolle-3arm.yaml", 90)
+    slug, draws, seed = trial.plan.experiment.slug, 29, 5
+    outcomes = ["work_27h", "benefit_paid", "outflow"]
+    plan = AnalysisPlan.from_mapping({"families": {"labour": {"outcomes": outcomes, "adjustment": "romano-wolf"}},
+                                      "resampling": {"draws": draws, "seed": seed}})
+    engine = make_engine(trial.db)
+    result = analyze_plan(engine, slug=slug, plan=plan)
+    stored = load_trial(engine, slug)
+    engine.dispose()
+    by_outcome = {(e.effect.outcome, e.effect.term): e for e in result.effects}
+    assert all(by_outcome[("outflow", arm)].p_adjusted is None and by_outcome[("outflow", arm)].effect.not_estimable
+               for arm in ("coach", "free"))
+    tested = [e for e in result.effects if e.effect.outcome != "outflow"]
+    assert all(e.effect.vcov == "CR2" and e.p_adjusted is not None and 0 < e.p_adjusted <= 1 for e in tested)
+
+    people = stored.data.participants
+    teams, arm = people["team"].to_numpy(dtype=str), people["arm"].to_numpy(dtype=str)
+    vocabulary = np.array(["control", "coach", "free"])
+    codes = np.array([list(vocabulary).index(a) for a in arm])
+    permuted = PermutationDesign(strata=people["stratum"].to_numpy(dtype=str)).draw(codes, np.random.default_rng(seed), draws)
+    y = np.column_stack([trial_outcomes(stored).outcome(o)[0] for o in outcomes[:2]])
+
+    def statistics(labels: np.ndarray) -> np.ndarray:
+        table = estimate_effects(y, labels, control="control", arms=list(vocabulary), outcome_names=outcomes[:2], vcov="CR2", clusters=teams)
+        return np.array([abs(e.statistic) for e in table])
+
+    observed = statistics(arm)
+    maxima = np.array([statistics(vocabulary[d]).max() for d in permuted])
+    top = tested[int(np.argmax([abs(e.effect.statistic) for e in tested]))]
+    assert abs(top.effect.statistic) == pytest.approx(observed.max(), rel=1e-10)
+    assert top.p_adjusted == pytest.approx((1 + (maxima >= observed.max()).sum()) / (1 + draws), abs=1e-12)
+    assert all(e.p_adjusted >= top.p_adjusted for e in tested)  # type: ignore[operator]

@@ -14,7 +14,9 @@ reason (no observations in an arm, no variation, leverage 1) passes it in and it
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 from scipy import stats
@@ -26,15 +28,46 @@ treated as exactly constant, so round-off (about 1e-16 per operation) never beco
 Real spreads are many orders of magnitude above it (a single case among a million rows
 gives a standard error near 1e-6 of the magnitude)."""
 
-ZERO_STANDARD_ERROR = "standard error is zero (no residual variation to test against)"
-UNDEFINED_STANDARD_ERROR = "standard error is undefined"
-NO_DEGREES_OF_FREEDOM = "no degrees of freedom left for the test"
-NO_VARIATION = "no variation in the outcome"
-NO_OBSERVATIONS_ARM = "no observations in this arm"
-NO_OBSERVATIONS_CONTROL = "no observations in the control group"
-LEVERAGE_ONE = "an observation of this arm has leverage 1 (a cell with one person): {vcov} is undefined"
-TOO_FEW_OBSERVATIONS = "fewer observations than coefficients"
-TOO_FEW_CLUSTERS = "observations in fewer than 2 clusters: no cluster-robust variance"
+class NotEstimable(Enum):
+    """Why an effect is not estimable, declared once: each code's value is its English message
+    (kept in ``Effect.not_estimable`` for the API and the command line), with ``{name}`` parameters;
+    reports translate the code (:meth:`parse`, then their own translation table)."""
+
+    ZERO_STANDARD_ERROR = "standard error is zero (no residual variation to test against)"
+    UNDEFINED_STANDARD_ERROR = "standard error is undefined"
+    NO_DEGREES_OF_FREEDOM = "no degrees of freedom left for the test"
+    NO_VARIATION = "no variation in the outcome"
+    NO_OBSERVATIONS_ARM = "no observations in this arm"
+    NO_OBSERVATIONS_CONTROL = "no observations in the control group"
+    LEVERAGE_ONE = "an observation of this arm has leverage 1 (a cell with one person): {vcov} is undefined"
+    TOO_FEW_OBSERVATIONS = "fewer observations than coefficients"
+    TOO_FEW_CLUSTERS = "observations in fewer than 2 clusters: no cluster-robust variance"
+    NO_FOLLOW_UP = "no follow-up answers"
+
+    def message(self, **parameters: object) -> str:
+        """The English message with its ``parameters`` filled in."""
+        return self.value.format(**parameters)
+
+    @classmethod
+    def parse(cls, message: str) -> tuple[NotEstimable, dict[str, str]] | None:
+        """The code and parameters of a message made by :meth:`message`; ``None`` for any other text."""
+        for code in cls:
+            pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(code.value))
+            found = re.fullmatch(pattern, message)
+            if found is not None:
+                return code, found.groupdict()
+        return None
+
+
+ZERO_STANDARD_ERROR = NotEstimable.ZERO_STANDARD_ERROR.value
+UNDEFINED_STANDARD_ERROR = NotEstimable.UNDEFINED_STANDARD_ERROR.value
+NO_DEGREES_OF_FREEDOM = NotEstimable.NO_DEGREES_OF_FREEDOM.value
+NO_VARIATION = NotEstimable.NO_VARIATION.value
+NO_OBSERVATIONS_ARM = NotEstimable.NO_OBSERVATIONS_ARM.value
+NO_OBSERVATIONS_CONTROL = NotEstimable.NO_OBSERVATIONS_CONTROL.value
+LEVERAGE_ONE = NotEstimable.LEVERAGE_ONE.value
+TOO_FEW_OBSERVATIONS = NotEstimable.TOO_FEW_OBSERVATIONS.value
+TOO_FEW_CLUSTERS = NotEstimable.TOO_FEW_CLUSTERS.value
 
 
 @dataclass(frozen=True)

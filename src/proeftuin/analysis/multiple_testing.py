@@ -105,6 +105,11 @@ def romano_wolf(
     ``p~_(s) = max(p_(s), p~_(s-1))``. The ``+1`` (Phipson and Smyth 2010) counts the observed
     assignment as a draw and keeps the test valid with finitely many draws. For the largest
     statistic the result is the single-step max-T p-value.
+
+    A null statistic that is not defined in a draw (NaN: a cluster-robust standard error of zero
+    when a re-randomization leaves an arm without variation in the outcome, say) counts as
+    exceeding every observed statistic, which can only raise the adjusted p-values: the test stays
+    valid (conservative) rather than stopping. Every observed statistic must be finite.
     """
     t = np.asarray(observed, dtype=float).ravel()
     draws = np.asarray(null_statistics, dtype=float)
@@ -112,11 +117,11 @@ def romano_wolf(
         raise ValueError(f"null_statistics must be (draws, {t.size}); got shape {draws.shape}")
     if draws.shape[0] == 0:
         raise ValueError("null_statistics has no draws")
-    for name, values in (("observed", t), ("null_statistics", draws)):
-        if not np.isfinite(values).all():
-            raise ValueError(f"{name} contains a missing or infinite statistic")
+    if not np.isfinite(t).all():
+        raise ValueError("observed contains a missing or infinite statistic (a hypothesis that is not estimable cannot be tested)")
     if two_sided:
         t, draws = np.abs(t), np.abs(draws)
+    draws = np.where(np.isnan(draws), np.inf, draws)  # undefined in a draw: as extreme as can be (conservative)
     order = np.argsort(-t, kind="stable")
     # Running maximum from the last hypothesis backwards: column s is max over steps s..m.
     tail_max = np.maximum.accumulate(draws[:, order][:, ::-1], axis=1)[:, ::-1]

@@ -6,6 +6,8 @@
 * monthly profiles: the same regression for every month's indicator, in one pass;
 * income: the mean monthly benefit paid under the arm's regime (when the caller hands over the
   person-month benefits computed by the rules engine), same regressions, in euros;
+* the plan's own outcomes: each column of the imported monthly records summarised per person over
+  its window as the plan says (ever, mean or last, :func:`own_outcome`), same regressions;
 * survey indices: the follow-up score (the mean over the analysed waves a person answered, as
   Tilburg and Wageningen averaged their two follow-ups) regressed on the arms and the baseline
   score (ANCOVA, :func:`~proeftuin.analysis.ancova.ancova_effects`, with the missing-indicator
@@ -31,6 +33,7 @@ import pandas as pd
 
 from proeftuin.analysis.ancova import ancova_effects, baseline_regressors
 from proeftuin.analysis.balance import covariate_frame
+from proeftuin.analysis.inference import NotEstimable
 from proeftuin.analysis.ols import estimate_effects
 from proeftuin.analysis.options import DEFAULT_LEVEL, VcovType
 from proeftuin.analysis.pooling import PooledEffect, PoolingMethod, pool_effects
@@ -45,7 +48,7 @@ from proeftuin.design.outcomes import (
     labour_indicators,
     mean_per_person,
 )
-from proeftuin.design.plan import SurveyIndexSpec, TrialPlan
+from proeftuin.design.plan import OwnOutcomeSpec, SurveyIndexSpec, TrialPlan
 from proeftuin.design.vocabulary import ClusterLevel
 from proeftuin.design.spec import ArmSpec, ExperimentSpec
 
@@ -66,7 +69,8 @@ class TrialOutcomes:
     follow-up", NaN for a person without records; income: the mean monthly benefit);
     ``monthly``: ``(n, months)`` indicators per labour outcome; ``indices``: the trial's survey
     indices, with ``baseline`` (wave 0) and ``follow_up`` (mean over the analysed waves) scores
-    ``(n, len(indices))``, NaN where unanswered.
+    ``(n, len(indices))``, NaN where unanswered. The plan's own outcomes are period outcomes
+    (:func:`own_outcome`).
     """
 
     period_names: tuple[str, ...]
@@ -76,6 +80,8 @@ class TrialOutcomes:
     baseline: np.ndarray
     follow_up: np.ndarray
     index_definitions: tuple[OutcomeDefinition, ...] = ()
+    own_definitions: tuple[OutcomeDefinition, ...] = ()
+    """The definitions of the plan's own outcomes, which are period outcomes (after labour and income)."""
 
     def outcome(self, name: str) -> tuple[np.ndarray, np.ndarray | None]:
         """The vector of outcome ``name`` and its own covariates (a survey index's ANCOVA baseline terms,
@@ -202,6 +208,33 @@ def follow_up_scores(
     return wide(survey[survey["wave"] == 0]), wide(survey[survey["wave"].isin(list(waves))])
 
 
+def own_outcome(values: pd.DataFrame, ids: np.ndarray, spec: OwnOutcomeSpec) -> np.ndarray:
+    """One value per person (``ids``) of an outcome of the plan's own, from its monthly ``values``
+    (long: participant_id, month since randomization, value) in the months of its window:
+
+    * ``ever``: 1 if any month of the window with a record is 1, else 0;
+    * ``mean``: the mean over the window's months with a record;
+    * ``last``: the value of the last month of the window with a record.
+
+    NaN for a person without any record in the window (left out of that outcome's estimate).
+    """
+    first, last = spec.window.first_month, spec.window.last_month
+    inside = values[(values["month"] >= first) & ((values["month"] <= last) if last is not None else True)]
+    if inside.empty:
+        return np.full(len(ids), np.nan)
+    panel = inside.pivot(index="participant_id", columns="month", values="value").sort_index(axis=1).reindex(index=ids)
+    grid = panel.to_numpy(dtype=float)
+    recorded = ~np.isnan(grid)
+    count = recorded.sum(axis=1)
+    if spec.summary == "ever":
+        return period_outcome(grid)
+    if spec.summary == "mean":
+        with np.errstate(invalid="ignore"):
+            return np.where(count > 0, np.nansum(grid, axis=1) / count, np.nan)
+    last_recorded = grid.shape[1] - 1 - np.argmax(recorded[:, ::-1], axis=1)
+    return np.where(count > 0, grid[np.arange(len(ids)), last_recorded], np.nan)
+
+
 def derive_outcomes(
     plan: TrialPlan,
     participants: pd.DataFrame,
@@ -210,6 +243,7 @@ def derive_outcomes(
     minimum_wage: MinimumWage,
     *,
     benefits: pd.DataFrame | None = None,
+    own: pd.DataFrame | None = None,
 ) -> TrialOutcomes:
     """Every outcome ``plan`` declares, from the trial's records: the one derivation every analysis uses.
 
@@ -217,7 +251,8 @@ def derive_outcomes(
     randomization, ``first_month`` to ``last_month``); the monthly profile over all months.
     Income (when the plan analyses it and ``benefits``, person-months with a ``benefit`` column
     from the rules engine, are given): ``benefit_paid``, the mean monthly benefit. Survey
-    indices: the plan's, in its order.
+    indices: the plan's, in its order. The plan's own outcomes (``own``: their monthly values, long,
+    participant_id, month, name, value) summarised over their windows by :func:`own_outcome`.
     """
     every = labour_outcomes(participants, months, minimum_wage)
     monthly = {o.name: every[o.name] for o in plan.outcomes.labour}
@@ -227,10 +262,16 @@ def derive_outcomes(
     if plan.outcomes.income and benefits is not None:
         names.append("benefit_paid")
         period = np.column_stack([period, mean_per_person(benefits, participants["participant_id"].to_numpy(), "benefit")])
+    ids = participants["participant_id"].to_numpy()
+    own_records = own if own is not None else pd.DataFrame(columns=["participant_id", "month", "name", "value"])
+    for name, spec in plan.outcomes.own.items():
+        names.append(name)
+        period = np.column_stack([period, own_outcome(own_records[own_records["name"] == name], ids, spec)])
+    own_definitions = tuple(o for o in plan.outcomes.definitions() if o.family == "own")
     indices = tuple(plan.survey.indices)
     baseline, follow = follow_up_scores(participants, survey, plan.experiment.survey_waves_analysed, indices)
     definitions = tuple(index_definition(name, index) for name, index in plan.survey.indices.items())
-    return TrialOutcomes(tuple(names), period, monthly, indices, baseline, follow, definitions)
+    return TrialOutcomes(tuple(names), period, monthly, indices, baseline, follow, definitions, own_definitions)
 
 
 def analyze_trial(
@@ -267,7 +308,7 @@ def analyze_trial(
         profile = fit(stacked, [f"{name}@{t + 1}" for name in monthly for t in range(n_months)], covariates)
 
     answered = ~np.isnan(outcomes.follow_up).all(axis=0)
-    not_estimable = {name: "no follow-up answers" for name, ok in zip(outcomes.indices, answered, strict=True) if not ok}
+    not_estimable = {name: NotEstimable.NO_FOLLOW_UP.message() for name, ok in zip(outcomes.indices, answered, strict=True) if not ok}
     measured = [name for name, ok in zip(outcomes.indices, answered, strict=True) if ok]
     if measured:
         follow, base = outcomes.follow_up[:, answered], outcomes.baseline[:, answered]
@@ -276,7 +317,7 @@ def analyze_trial(
         adjusted += ancova_effects([follow], base, arm, control=control, arms=order, outcome_names=measured, level=level,
                                    covariates=covariates, vcov=vcov, clusters=clusters)
     counts = pd.Series(arm).value_counts()
-    known = {o.name: o for o in (*LABOUR_OUTCOMES, *INCOME_OUTCOMES)}
+    known = {o.name: o for o in (*LABOUR_OUTCOMES, *INCOME_OUTCOMES, *outcomes.own_definitions)}
     definitions = (*(known[name] for name in names), *(o for o in outcomes.index_definitions if o.name in measured))
     return TrialResults(
         spec=spec,

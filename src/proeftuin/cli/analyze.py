@@ -32,7 +32,7 @@ def analyze(
     try:
         frozen = AnalysisPlan.from_yaml(plan)
         with reading(db):
-            run = analyze_plan(engine, slug=experiment, plan=frozen, extra_outcomes=extra_outcome or ())
+            run = analyze_plan(engine, slug=experiment, plan=frozen, extra_outcomes=extra_outcome or (), source=str(plan))
     except (PlanError, RegistryError, DatabaseUnavailable) as exc:
         raise fail(str(exc)) from None
     finally:

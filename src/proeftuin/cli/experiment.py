@@ -62,19 +62,17 @@ def close(experiment: ExperimentOption, user: UserOption, on: DateOption = None,
 @experiment_app.command("list")
 def list_(user: UserOption, db: DbOption = DEFAULT_DB) -> None:
     """The experiments in the registry, with their seal commitment and numbers randomized."""
-    from sqlalchemy import select
-
     from proeftuin.registry.db import make_engine, migrate, session_scope
-    from proeftuin.registry.models import Experiment, Seal
+    from proeftuin.registry.listings import experiment_seals
     from proeftuin.registry.roles import Operation, authorize
 
     engine = make_engine(db)
     migrate(engine)
     with registry_errors(), session_scope(engine) as session:
         authorize(session=session, actor=user, operation=Operation.list_experiments)
-        for experiment, seal in session.execute(select(Experiment, Seal).outerjoin(Seal, Seal.experiment_id == Experiment.id).order_by(Experiment.id)):
-            sealed = f"{seal.method}, {seal.allocated} randomized, commitment {seal.commitment[:16]}..." if seal else "no sealed randomization"
-            typer.echo(f"{experiment.slug}\t{experiment.municipality}\t{experiment.start_date} - {experiment.end_date}\t{experiment.status}\t{sealed}")
+        for e in experiment_seals(session=session):
+            sealed = f"{e.method}, {e.allocated} randomized, commitment {e.commitment[:16]}..." if e.commitment else "no sealed randomization"
+            typer.echo(f"{e.slug}\t{e.municipality}\t{e.start} - {e.end}\t{e.status}\t{sealed}")
 
 
 @experiment_app.command("template")

@@ -106,5 +106,8 @@ def invite(
         invitations = read_rows(file, InvitationCreate, {"invited_on": _date(on).isoformat()})
         with rows_of(file), session_scope(_engine(db)) as session:
             n = record_invitations(session=session, actor=user, slug=experiment, invitations=invitations, settings=settings)
+    if invitations and n == 0:
+        typer.echo(f"unchanged: {file.name}: all {len(invitations)} invitations are recorded in {experiment} already, as they stand; nothing written")
+        return
     typer.echo(f"recorded {n} invitation{'s' if n != 1 else ''} in {experiment}")
 

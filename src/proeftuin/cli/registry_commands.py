@@ -150,6 +150,9 @@ def enrol(
         people = read_rows(file, EnrolmentCreate)
         with rows_of(file), session_scope(_engine(db)) as session:
             enrolled = enrol_people(session=session, actor=user, slug=experiment, people=people, settings=settings)
+    if enrolled and all(p.status == "unchanged" for p in enrolled):
+        typer.echo(f"unchanged: {file.name}: all {len(enrolled)} people are enrolled in {experiment} already, with these facts; nothing written")
+        return
     for person in enrolled:
         typer.echo(f"{person.pseudonym}\t{person.stratum}")
     typer.echo(f"enrolled {len(enrolled)} in {experiment}", err=True)
@@ -231,6 +234,9 @@ def consent(
             n = record_consent(session=session, actor=user, slug=experiment, consents=consents)
     kinds = {c.kind for c in consents}
     noun = "withdrawal" if kinds == {"withdrawn"} else "consent" if kinds == {"given"} else "consent record"
+    if consents and n == 0:
+        typer.echo(f"unchanged: {file.name if file else 'the pseudonyms given'}: every {noun} is recorded already; nothing written")
+        return
     typer.echo(f"recorded {n} {noun}{'s' if n != 1 else ''}")
 
 

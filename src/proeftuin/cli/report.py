@@ -20,18 +20,25 @@ def report(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Write the report of one trial, or of several side by side with their arms pooled where they share a pooling group."""
+    from pydantic import ValidationError
+
     from proeftuin.registry import RegistryError
+    from proeftuin.registry.settings import OutputSettings
     from proeftuin.workflow.database import DatabaseUnavailable, existing_registry, reading
     from proeftuin.workflow.report import report_experiments
     from proeftuin.workflow.standard_analysis import NotAnalysable
 
+    try:
+        min_cell = OutputSettings().min_cell  # the threshold in force (PROEFTUIN_MIN_CELL), as in every export and page
+    except ValidationError as exc:
+        raise fail(f"settings: PROEFTUIN_MIN_CELL: {exc.errors()[0]['msg']}") from None
     try:
         engine = existing_registry(db)
     except DatabaseUnavailable as exc:
         raise fail(str(exc)) from None
     try:
         with reading(db):
-            paths = report_experiments(engine, experiment, out=out, langs=(lang,), fmt=fmt)
+            paths = report_experiments(engine, experiment, out=out, langs=(lang,), fmt=fmt, min_cell=min_cell)
     except (RegistryError, NotAnalysable, ValueError) as exc:
         raise fail(str(exc)) from None
     finally:

@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from proeftuin.design.outcomes import OUTCOMES
+from proeftuin.design.plan import NAME_PATTERN, TrialPlan
 
 PlanAdjustment = Literal["holm", "bh", "romano-wolf"]
 """Multiple-testing methods of a family: Holm (FWER), Benjamini-Hochberg (FDR), Romano-Wolf (FWER, joint)."""
@@ -47,19 +48,20 @@ class PlanError(ValueError):
 
 
 class Family(BaseModel):
-    """A family of hypotheses: its outcomes (catalog names) and how its p-values are adjusted."""
+    """A family of hypotheses: its outcomes and how its p-values are adjusted.
+
+    The outcomes are names the trial measures: the catalog's labour and income outcomes, and the
+    trial plan's own outcomes and survey indices; which of them a trial has is checked against its
+    plan when the analysis plan is run (:meth:`AnalysisPlan.check_outcomes`)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    outcomes: tuple[str, ...] = Field(min_length=1)
+    outcomes: tuple[Annotated[str, Field(pattern=NAME_PATTERN)], ...] = Field(min_length=1)
     adjustment: PlanAdjustment = "holm"
 
     @field_validator("outcomes")
     @classmethod
-    def _known(cls, outcomes: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [o for o in outcomes if o not in OUTCOMES]
-        if unknown:
-            raise ValueError(f"unknown outcome {unknown[0]!r} (known: {', '.join(OUTCOMES)})")
+    def _once(cls, outcomes: tuple[str, ...]) -> tuple[str, ...]:
         if len(set(outcomes)) != len(outcomes):
             raise ValueError(f"outcome {next(o for o in outcomes if outcomes.count(o) > 1)!r} is listed twice")
         return outcomes
@@ -118,6 +120,15 @@ class AnalysisPlan(BaseModel):
         """SHA-256 of :meth:`canonical_json`: the identity the plan is frozen and cited with."""
         return hashlib.sha256(self.canonical_json().encode("ascii")).hexdigest()
 
+    def check_outcomes(self, measured: Sequence[str], *, source: str = "plan") -> None:
+        """:class:`PlanError` naming the first outcome of a family that the trial does not measure
+        (``measured``: its plan's outcomes and survey indices, :func:`measured_outcomes`)."""
+        for name, family in self.families.items():
+            unknown = [o for o in family.outcomes if o not in measured]
+            if unknown:
+                raise PlanError(f"{source}: families.{name}.outcomes: unknown outcome {unknown[0]!r} for this trial "
+                                f"(measured: {', '.join(measured)})")
+
     def family_of(self, outcome: str) -> str | None:
         """The family that lists ``outcome``, or ``None`` (then it is not pre-specified)."""
         return next((name for name, family in self.families.items() if outcome in family.outcomes), None)
@@ -148,4 +159,10 @@ class AnalysisPlan(BaseModel):
             raise PlanError(f"{source}: {where + ': ' if where else ''}{message}") from None
 
 
-__all__ = ["AnalysisPlan", "Estimator", "Family", "PlanAdjustment", "PlanError", "PlanVcov", "Resampling"]
+def measured_outcomes(trial: TrialPlan) -> tuple[str, ...]:
+    """The outcomes a trial measures, by the names an analysis plan uses: its labour, income and own
+    outcomes (:meth:`~proeftuin.design.plan.OutcomesSpec.definitions`) and its survey indices."""
+    return (*(o.name for o in trial.outcomes.definitions()), *trial.survey.indices)
+
+
+__all__ = ["AnalysisPlan", "Estimator", "Family", "PlanAdjustment", "PlanError", "PlanVcov", "Resampling", "measured_outcomes"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from math import lcm
 
 import numpy as np
@@ -69,10 +70,16 @@ class BlockDesign:
 
     def block(self, seed: str, stratum: str, index: int) -> tuple[str, ...]:
         """Block ``index`` (0-based) of ``stratum``: a random size and a random permutation."""
-        rng = derived_rng(seed, BLOCKS_VERSION, "block", stratum, index)
-        multiplier = self.multipliers[int(rng.integers(len(self.multipliers)))]
-        places = np.repeat(np.arange(len(self.arms)), [multiplier * r for r in self.ratios])
-        return tuple(self.arms[k] for k in rng.permutation(places))
+        return _block(self, seed, stratum, index)
+
+
+@lru_cache(maxsize=4096)
+def _block(design: BlockDesign, seed: str, stratum: str, index: int) -> tuple[str, ...]:
+    """:meth:`BlockDesign.block`, drawn once per block while it is being filled (each person of it asks again)."""
+    rng = derived_rng(seed, BLOCKS_VERSION, "block", stratum, index)
+    multiplier = design.multipliers[int(rng.integers(len(design.multipliers)))]
+    places = np.repeat(np.arange(len(design.arms)), [multiplier * r for r in design.ratios])
+    return tuple(design.arms[k] for k in rng.permutation(places))
 
 
 @dataclass(frozen=True)

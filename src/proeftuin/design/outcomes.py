@@ -17,7 +17,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from proeftuin.design.vocabulary import OutcomeKind
+from proeftuin.design.vocabulary import OutcomeKind, OwnOutcomeSummary
 
 Family = Literal["labour", "survey", "income", "own"]
 """``own``: an outcome a trial declares in its plan, read from a column of its imported records."""
@@ -26,13 +26,17 @@ Kind = OutcomeKind
 
 @dataclass(frozen=True)
 class OutcomeDefinition:
-    """A declared outcome: its code, Dutch and English label, family and kind."""
+    """A declared outcome: its code, Dutch and English label, family and kind; an outcome of the
+    plan's own also its ``summary`` over the months and its ``window`` (first and last month since
+    randomization, ``None``: up to the last record)."""
 
     name: str
     label_nl: str
     label_en: str
     family: Family
     kind: Kind
+    summary: OwnOutcomeSummary | None = None
+    window: tuple[int, int | None] | None = None
 
     def label(self, lang: str = "nl") -> str:
         return self.label_nl if lang == "nl" else self.label_en

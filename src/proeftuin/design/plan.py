@@ -294,12 +294,26 @@ class OwnOutcomeSpec(BaseModel):
     label_nl: Annotated[str, Field(min_length=1)]
     label_en: Annotated[str, Field(min_length=1)]
     window: OutcomeWindow = OutcomeWindow()
+    minimum: float | None = Field(None, description="Smallest plausible monthly value (scores and amounts); a smaller one is refused at import.")
+    maximum: float | None = Field(None, description="Largest plausible monthly value (scores and amounts); a larger one is refused at import.")
 
     @model_validator(mode="after")
     def _ever_is_binary(self) -> OwnOutcomeSpec:
         if self.summary == "ever" and self.kind != "binary":
             raise ValueError(f"summary 'ever' is for binary outcomes (this one is {self.kind})")
+        if self.kind == "binary" and (self.minimum is not None or self.maximum is not None):
+            raise ValueError("a binary outcome is 0 or 1; it has no minimum or maximum")
+        if self.minimum is not None and self.maximum is not None and self.maximum < self.minimum:
+            raise ValueError(f"maximum {self.maximum} is below minimum {self.minimum}")
         return self
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The plausible range of a monthly value: 0-1 for a binary outcome, else the declared minimum
+        and maximum (unbounded where not declared)."""
+        if self.kind == "binary":
+            return 0.0, 1.0
+        return (-np.inf if self.minimum is None else self.minimum), (np.inf if self.maximum is None else self.maximum)
 
 
 class OutcomesSpec(BaseModel):
@@ -328,7 +342,8 @@ class OutcomesSpec(BaseModel):
     def definitions(self) -> tuple[OutcomeDefinition, ...]:
         """Every declared outcome as an :class:`OutcomeDefinition` (labour, income, own), in plan order."""
         labour = {o.name: o for o in LABOUR_OUTCOMES}
-        own = tuple(OutcomeDefinition(name, o.label_nl, o.label_en, "own", o.kind) for name, o in self.own.items())
+        own = tuple(OutcomeDefinition(name, o.label_nl, o.label_en, "own", o.kind, o.summary, (o.window.first_month, o.window.last_month))
+                    for name, o in self.own.items())
         return (*(labour[o.name] for o in self.labour), *(INCOME_OUTCOMES if self.income else ()), *own)
 
 

@@ -100,7 +100,9 @@ class ExperimentSpec(BaseModel):
     participants: Annotated[int, Field(gt=0)]
     strata: tuple[str, ...] = ()
     survey_waves_analysed: tuple[int, ...] = (2,)
-    notes: str = ""
+    notes: str = Field("", description="Free-text notes in one language, read as English (the catalog's); prefer notes_nl and notes_en.")
+    notes_nl: str = Field("", description="The notes in Dutch (the Dutch report shows these).")
+    notes_en: str = Field("", description="The notes in English (the English report shows these, else notes).")
     arms: tuple[ArmSpec, ...]
 
     @field_validator("arms")
@@ -129,6 +131,10 @@ class ExperimentSpec(BaseModel):
     @property
     def control(self) -> ArmSpec:
         return next(a for a in self.arms if a.is_control)
+
+    def note(self, lang: str = "nl") -> str:
+        """The notes in ``lang``: ``notes_nl`` in Dutch; ``notes_en``, else the single-language ``notes``, in English."""
+        return self.notes_nl if lang == "nl" else self.notes_en or self.notes
 
     @property
     def treatments(self) -> tuple[ArmSpec, ...]:

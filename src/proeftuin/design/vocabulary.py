@@ -18,6 +18,31 @@ EDUCATION_LEVELS: tuple[str, ...] = ("low", "middle", "high")
 DISTANCES: tuple[str, ...] = ("far", "medium", "near")
 """Distance to the labour market as the case manager scores it at intake."""
 
+CATEGORY_LABELS: dict[str, tuple[str, str]] = {
+    "single": ("alleenstaand", "single"),
+    "single-parent": ("alleenstaande ouder", "single parent"),
+    "couple": ("paar", "couple"),
+    "female": ("vrouw", "female"),
+    "male": ("man", "male"),
+    "low": ("laag", "low"),
+    "middle": ("middelbaar", "middle"),
+    "high": ("hoog", "high"),
+    "far": ("ver", "far"),
+    "medium": ("gemiddeld", "medium"),
+    "near": ("dichtbij", "near"),
+}
+"""The Dutch and English label of every category value above (reports, the web form, value labels of exports)."""
+
+
+def category_label(value: str, lang: str) -> str:
+    """A category value as a reader reads it in ``lang`` (``nl`` or ``en``): its label above, else the
+    value itself (a trial's own categories are written as its plan spells them)."""
+    labels = CATEGORY_LABELS.get(str(value))
+    if labels is None:
+        return str(value)
+    return labels[0] if lang == "nl" else labels[1]
+
+
 CovariateType = Literal["category", "integer", "number", "boolean"]
 """The types a baseline covariate may have in a plan."""
 ClusterLevel = Literal["household", "team"]
@@ -30,6 +55,7 @@ OutcomeKind = Literal["binary", "score", "amount"]
 """Binary outcomes are reported in percentage points, scores in points, amounts in euros."""
 
 __all__ = [
+    "CATEGORY_LABELS",
     "DISTANCES",
     "EDUCATION_LEVELS",
     "HOUSEHOLDS",
@@ -39,4 +65,5 @@ __all__ = [
     "InvitationStatus",
     "OutcomeKind",
     "OwnOutcomeSummary",
+    "category_label",
 ]

@@ -1,5 +1,6 @@
 """The system of record: models, data access, pseudonymization and migrations."""
 
+from proeftuin.registry.accounts import Account, account_with_password_hash, end_sessions, get_account, store_password_hash
 from proeftuin.registry.crud import (
     ExperimentData,
     RegistryError,
@@ -14,13 +15,17 @@ from proeftuin.registry.db import DEFAULT_URL, Engine, Session, make_engine, mig
 from proeftuin.registry.pseudonym import InvalidBSN, is_valid_bsn, pseudonymize
 
 __all__ = [
+    "Account",
     "DEFAULT_URL",
     "Engine",
     "ExperimentData",
     "InvalidBSN",
     "RegistryError",
     "Session",
+    "account_with_password_hash",
     "create_experiment",
+    "end_sessions",
+    "get_account",
     "get_experiment",
     "is_valid_bsn",
     "latest_analysis_run",
@@ -31,4 +36,5 @@ __all__ = [
     "pseudonymize",
     "record_analysis_run",
     "session_scope",
+    "store_password_hash",
 ]

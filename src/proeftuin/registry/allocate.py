@@ -14,11 +14,13 @@ import copy
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import insert, select
+import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from proeftuin.design import SequentialAllocator, Unit, batch_allocate
 from proeftuin.registry.audit import Action, AuditLog
+from proeftuin.registry.bulk import insert_frame
 from proeftuin.registry.crud import RegistryError, get_experiment
 from proeftuin.registry.db import write_lock
 from proeftuin.registry.experiments import seal_of, trial_plan
@@ -113,11 +115,9 @@ def randomize(
     seal.allocated += len(drawn)
     arm_of = {a.code: a for a in experiment.arms}
     tag = int(seal.commitment[:15], 16)
-    session.execute(insert(Assignment), [
-        {"participant_id": people[p].id, "arm_id": arm_of[arm].id, "assigned_on": on, "seed": tag, "algorithm": seal.version,
-         "sequence": sequence, "batch": batch}
-        for p, (arm, sequence, batch) in zip(order, drawn, strict=True)
-    ])
+    insert_frame(session, Assignment.__table__, pd.DataFrame(  # type: ignore[arg-type]
+        [(people[p].id, arm_of[arm].id, on, tag, seal.version, sequence, batch) for p, (arm, sequence, batch) in zip(order, drawn, strict=True)],
+        columns=["participant_id", "arm_id", "assigned_on", "seed", "algorithm", "sequence", "batch"]))
     AuditLog(session).record_many([
         (actor, Action.assign, experiment.id, p, {"arm": arm, "sequence": sequence, "batch": batch, "version": seal.version, "on": on.isoformat()})
         for p, (arm, sequence, batch) in zip(order, drawn, strict=True)

@@ -19,15 +19,17 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+import pandas as pd
 from pydantic import ValidationError
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Row, select
 from sqlalchemy.orm import Session
 
+from proeftuin.registry.bulk import insert_frame
 from proeftuin.registry.crud import RegistryError
 from proeftuin.registry.models import AuditEvent, AuditHead
 from proeftuin.registry.settings import RegistrySettings
@@ -89,7 +91,7 @@ def event_hash(*, id: int, at: str, actor: str, action: str, experiment_id: int 
     body = {"id": id, "at": at, "actor": actor, "action": action, "experiment_id": experiment_id,
             "subject": subject, "payload": payload, "prev_hash": prev_hash}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode("ascii")
-    return hashlib.sha256(text).hexdigest() if key is None else hmac.new(key, text, hashlib.sha256).hexdigest()
+    return hashlib.sha256(text).hexdigest() if key is None else hmac.digest(key, text, "sha256").hex()
 
 
 class AuditLog:
@@ -116,7 +118,7 @@ class AuditLog:
             last_hash = event_hash(**row, key=self._key)
             rows.append({**row, "hash": last_hash})
         if rows:
-            self._session.execute(AuditEvent.__table__.insert(), rows)
+            insert_frame(self._session, AuditEvent.__table__, pd.DataFrame.from_records(rows))  # type: ignore[arg-type]
             self._head.last_id, self._head.last_hash = last_id, last_hash
             self._session.flush()
 
@@ -133,23 +135,26 @@ class ChainBreak:
         return f"audit event #{self.event_id} ({self.action}): {self.reason}"
 
 
-def iter_events(session: Session, batch: int = 10_000) -> Iterator[AuditEvent]:
-    """Every event of the chain in order, read in batches."""
+def iter_events(session: Session, batch: int = 10_000) -> Iterator[Row[Any]]:
+    """Every event of the chain in order, read in batches as plain rows (attributes as :class:`AuditEvent`'s columns)."""
     last = 0
+    columns = AuditEvent.__table__.columns
     while True:
-        chunk = session.scalars(select(AuditEvent).where(AuditEvent.id > last).order_by(AuditEvent.id).limit(batch)).all()
+        chunk = session.execute(select(*columns).where(columns.id > last).order_by(columns.id).limit(batch)).all()
         if not chunk:
             return
         yield from chunk
         last = chunk[-1].id
 
 
-def verify_chain(*, session: Session, key: bytes | None, head: str | None = None) -> tuple[ChainBreak | None, int, str, int]:
+def verify_chain(*, session: Session, key: bytes | None, head: str | None = None,
+                 visit: Callable[[Row[Any]], None] | None = None) -> tuple[ChainBreak | None, int, str, int]:
     """Recompute the chain: the first break (or ``None``), the number of events, the head hash and the number of legacy events.
 
     Events from ``audit_head.keyed_from`` on are checked with ``key``; with ``key=None`` (none
     configured) only their links are checked, which the caller reports; ``head`` is a head kept outside the
-    database (``ID:HASH`` from ``verify --print-head``), which the chain must still contain.
+    database (``ID:HASH`` from ``verify --print-head``), which the chain must still contain. ``visit``
+    is called with every event that checks out, in order, so one pass over the chain can also replay it.
     """
     stored = session.get(AuditHead, 1)
     keyed_from = stored.keyed_from if stored is not None else 1
@@ -169,6 +174,8 @@ def verify_chain(*, session: Session, key: bytes | None, head: str | None = None
             return ChainBreak(event.id, event.action, reason), count, expected_prev, min(count, keyed_from - 1)
         if event.id == kept_id and event.hash != kept_hash:
             return ChainBreak(event.id, event.action, "it differs from the head kept outside the database"), count, expected_prev, min(count, keyed_from - 1)
+        if visit is not None:
+            visit(event)
         expected_prev, expected_id, count = event.hash, expected_id + 1, count + 1
     legacy = min(count, keyed_from - 1)
     if kept_id > count:

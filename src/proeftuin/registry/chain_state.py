@@ -20,7 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from proeftuin.registry.audit import Action, iter_events
-from proeftuin.registry.digest import PARTICIPANT_FACTS, canonical_sha256, experiment_facts, import_rows_sha256, participant_sha256
+from proeftuin.registry.digest import (
+    PARTICIPANT_FACTS, ROWS_DIGEST, canonical_sha256, experiment_facts, import_rows_sha256, legacy_import_rows_sha256, participant_sha256,
+)
 from proeftuin.registry.models import (
     Arm, Assignment, Consent, DataImport, Experiment, Participant, Seal, ServiceContact, User,
 )
@@ -43,45 +45,49 @@ class ChainState:
     seeds: dict[int, str] = field(default_factory=dict)
     purged: set[int] = field(default_factory=set)
 
+    def apply(self, event: Any) -> None:
+        """Replay one event (an :class:`~proeftuin.registry.models.AuditEvent` or a row of its columns) into the facts."""
+        # every action but a user's concerns one experiment, whose id the event carries
+        action, exp, subject, payload = event.action, cast(int, event.experiment_id), event.subject, event.payload
+        if action == Action.add_user.value:
+            self.users[subject] = payload["role"]
+        elif action == Action.baseline.value:  # migration 0006: the state when the chain became keyed
+            self.users.update(payload.get("users", {}))
+            self.status.update({int(k): v for k, v in payload.get("status", {}).items()})
+        elif action == Action.create_experiment.value:
+            self.experiments[exp] = payload
+        elif action == Action.transition.value:
+            self.status[exp] = payload["to"]
+        elif action == Action.enrol.value:
+            self.participants[(exp, subject)] = payload.get("facts_sha256")
+        elif action in (Action.consent.value, Action.withdraw.value):
+            kind = "given" if action == Action.consent.value else "withdrawn"
+            self.consents[(exp, subject, kind, payload["on"], payload["text_version"], bool(payload["keep_data"]))] += 1
+        elif action == Action.assign.value:
+            self.assignments[(exp, subject)] = payload
+        elif action == Action.correct.value and "import_id" not in payload:  # a participant's baseline corrected
+            self.participants[(exp, subject)] = payload.get("facts_sha256")
+        elif action in (Action.import_data.value, Action.correct.value):
+            self.imports[payload["import_id"]] = {**payload, "active": True, "experiment_id": exp}
+            if payload.get("supersedes") is not None and payload["supersedes"] in self.imports:
+                self.imports[payload["supersedes"]]["active"] = False
+        elif action == Action.service.value:
+            self.services[(exp, subject, payload["kind"], payload["on"], payload.get("minutes"))] += 1
+        elif action == Action.unseal.value:
+            self.seeds[exp] = payload["seed"]
+        elif action == Action.purge.value:
+            self.purged.add(exp)
+            self.participants = {k: v for k, v in self.participants.items() if k[0] != exp}
+            self.assignments = {k: v for k, v in self.assignments.items() if k[0] != exp}
+            self.consents = Counter({k: n for k, n in self.consents.items() if k[0] != exp})
+            self.services = Counter({k: n for k, n in self.services.items() if k[0] != exp})
+
 
 def chain_state(session: Session) -> ChainState:
     """Replay every event of the chain into the facts it records."""
     state = ChainState()
     for event in iter_events(session):
-        # every action but a user's concerns one experiment, whose id the event carries
-        action, exp, subject, payload = event.action, cast(int, event.experiment_id), event.subject, event.payload
-        if action == Action.add_user.value:
-            state.users[subject] = payload["role"]
-        elif action == Action.baseline.value:  # migration 0006: the state when the chain became keyed
-            state.users.update(payload.get("users", {}))
-            state.status.update({int(k): v for k, v in payload.get("status", {}).items()})
-        elif action == Action.create_experiment.value:
-            state.experiments[exp] = payload
-        elif action == Action.transition.value:
-            state.status[exp] = payload["to"]
-        elif action == Action.enrol.value:
-            state.participants[(exp, subject)] = payload.get("facts_sha256")
-        elif action in (Action.consent.value, Action.withdraw.value):
-            kind = "given" if action == Action.consent.value else "withdrawn"
-            state.consents[(exp, subject, kind, payload["on"], payload["text_version"], bool(payload["keep_data"]))] += 1
-        elif action == Action.assign.value:
-            state.assignments[(exp, subject)] = payload
-        elif action == Action.correct.value and "import_id" not in payload:  # a participant's baseline corrected
-            state.participants[(exp, subject)] = payload.get("facts_sha256")
-        elif action in (Action.import_data.value, Action.correct.value):
-            state.imports[payload["import_id"]] = {**payload, "active": True, "experiment_id": exp}
-            if payload.get("supersedes") is not None and payload["supersedes"] in state.imports:
-                state.imports[payload["supersedes"]]["active"] = False
-        elif action == Action.service.value:
-            state.services[(exp, subject, payload["kind"], payload["on"], payload.get("minutes"))] += 1
-        elif action == Action.unseal.value:
-            state.seeds[exp] = payload["seed"]
-        elif action == Action.purge.value:
-            state.purged.add(exp)
-            state.participants = {k: v for k, v in state.participants.items() if k[0] != exp}
-            state.assignments = {k: v for k, v in state.assignments.items() if k[0] != exp}
-            state.consents = Counter({k: n for k, n in state.consents.items() if k[0] != exp})
-            state.services = Counter({k: n for k, n in state.services.items() if k[0] != exp})
+        state.apply(event)
     return state
 
 
@@ -205,8 +211,9 @@ def _imports(session: Session, state: ChainState, slugs: dict[int, str]) -> Iter
         for name, column in (("sha256", "content_sha256"), ("rows", "rows"), ("revision", "revision"), ("active", "active")):
             if getattr(held, column) != recorded[name]:
                 yield f"{where}: {column} is {getattr(held, column)!r} in the registry, {recorded[name]!r} in the audit chain"
+        rows_sha256 = import_rows_sha256 if recorded.get("rows_digest") == ROWS_DIGEST else legacy_import_rows_sha256
         if held.active and "rows_sha256" in recorded and held.experiment_id not in state.purged \
-                and import_rows_sha256(session, import_id) != recorded["rows_sha256"]:
+                and rows_sha256(session, import_id) != recorded["rows_sha256"]:
             yield f"{where}: the rows it wrote (outcome months, survey answers, scores or services) were changed, added or deleted since"
 
 

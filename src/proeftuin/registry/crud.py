@@ -7,7 +7,7 @@ each use case one transaction, so an error leaves nothing half-written.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from proeftuin.registry.models import (
     Consent,
     Experiment,
     OutcomeMonth,
+    OwnOutcomeMonth,
     Participant,
     SurveyResponse,
 )
@@ -92,13 +93,18 @@ def latest_analysis_run(*, session: Session, experiment: Experiment, kind: str) 
     )
 
 
+OWN_COLUMNS = ("participant_id", "month", "period", "name", "value")
+"""The columns of the plan's own outcome values as :class:`ExperimentData` holds them."""
+
+
 @dataclass(frozen=True)
 class ExperimentData:
     """Everything the analysis needs of one experiment, pseudonymized, as frames.
 
     ``participants``: one row per randomized participant (participant_id, pseudonym, arm, the
     arm's benefit regime, baseline covariates, youngest_child_age), sorted by participant_id; ``months``: person-months of one source;
-    ``survey``: long survey scores.
+    ``survey``: long survey scores; ``own``: the monthly values of the plan's own outcomes of the
+    same source, long (participant_id, month, period, name, value; empty for a trial without).
     """
 
     slug: str
@@ -106,6 +112,7 @@ class ExperimentData:
     participants: pd.DataFrame
     months: pd.DataFrame
     survey: pd.DataFrame
+    own: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(OWN_COLUMNS)))
 
 
 def _frame(session: Session, statement) -> pd.DataFrame:  # type: ignore[no-untyped-def]
@@ -135,10 +142,18 @@ def _respect_withdrawals(months: pd.DataFrame, survey: pd.DataFrame, withdrawn: 
     if withdrawn.empty:
         return months, survey
     erase = set(withdrawn.loc[~withdrawn["keep_data"].astype(bool), "participant_id"])
+    return _monthly_within_consent(months, withdrawn), survey[~survey["participant_id"].isin(erase)]
+
+
+def _monthly_within_consent(months: pd.DataFrame, withdrawn: pd.DataFrame) -> pd.DataFrame:
+    """The person-months that may be used (see :func:`_respect_withdrawals`): none of a person who
+    withdrew without ``keep_data``, none after the month of withdrawal of one who kept them."""
+    if withdrawn.empty:
+        return months
+    erase = set(withdrawn.loc[~withdrawn["keep_data"].astype(bool), "participant_id"])
     last_month = pd.to_datetime(withdrawn.set_index("participant_id")["on"]).dt.to_period("M").dt.to_timestamp()
     after = pd.to_datetime(months["period"]) > months["participant_id"].map(last_month)  # NaT (no withdrawal): False
-    months = months[~(months["participant_id"].isin(erase) | after)]
-    return months, survey[~survey["participant_id"].isin(erase)]
+    return months[~(months["participant_id"].isin(erase) | after)]
 
 
 def _participants_frame(session: Session, experiment: Experiment) -> pd.DataFrame:
@@ -189,11 +204,20 @@ def load_experiment_data(*, session: Session, slug: str, source: str = "municipa
         select(SurveyResponse.participant_id, SurveyResponse.wave, SurveyResponse.index_name, SurveyResponse.score)
         .where(SurveyResponse.participant_id.in_(ids)),
     )
-    months, survey = _respect_withdrawals(months, survey, _withdrawals(session, experiment))
+    own = _frame(
+        session,
+        select(*(getattr(OwnOutcomeMonth, c) for c in OWN_COLUMNS))
+        .where(OwnOutcomeMonth.participant_id.in_(ids), OwnOutcomeMonth.source == source)
+        .order_by(OwnOutcomeMonth.participant_id, OwnOutcomeMonth.month, OwnOutcomeMonth.name),
+    )
+    withdrawals = _withdrawals(session, experiment)
+    months, survey = _respect_withdrawals(months, survey, withdrawals)
+    own = _monthly_within_consent(own, withdrawals)
     return ExperimentData(
         slug=slug,
         spec=ExperimentSpec.model_validate(experiment.spec),
         participants=participants,
         months=months,
         survey=survey,
+        own=own,
     )

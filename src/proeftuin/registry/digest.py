@@ -1,8 +1,25 @@
 """Canonical digests of registry facts, written into audit events and recomputed by ``verify``.
 
-A digest is the SHA-256 of canonical JSON (sorted keys, no whitespace, dates as ISO text, numpy
-scalars as Python numbers), so the same facts give the same digest on SQLite and PostgreSQL
+A fact's digest is the SHA-256 of canonical JSON (sorted keys, no whitespace, dates as ISO text,
+numpy scalars as Python numbers), so the same facts give the same digest on SQLite and PostgreSQL
 whether they come from the writer's values or from the rows read back.
+
+The rows an import wrote (possibly millions) are digested column by column instead
+(:data:`ROWS_DIGEST`, ``"columns-1"``): the rows of each table in :data:`IMPORT_ROWS`, in that
+table's canonical order (a unique key), give each column one byte string:
+
+- integers: 8-byte little-endian two's complement; floats: 8-byte little-endian IEEE 754 doubles
+  (``-0.0`` as ``0.0``); booleans: one byte 0 or 1; dates: 8-byte little-endian days since
+  1970-01-01;
+- text: the 8-byte little-endian UTF-8 length of every value, hashed apart from the
+  concatenated UTF-8 bytes (so no value can move into its neighbour);
+
+and the rows digest is SHA-256 over, per table and column in declared order, the line
+``table.column:kind:rows:sha256-of-the-column\n``. So a changed value in any row, a row added,
+removed or moved to another import changes it; and it is computed in a streaming pass of
+numpy-encoded chunks, from a frame before it is inserted or from the rows read back, with the same
+result on SQLite and PostgreSQL. Imports audited before it (no ``rows_digest`` in their event) are
+checked with the earlier JSON-per-row digest (:func:`legacy_import_rows_sha256`).
 """
 
 from __future__ import annotations
@@ -10,31 +27,34 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+import numpy as np
+import pandas as pd
+from sqlalchemy import Boolean, Date, Float, Integer, Select, Table, select
 from sqlalchemy.orm import Session
 
-from proeftuin.registry.models import Experiment, OutcomeMonth, Participant, ServiceContact, SurveyItem, SurveyResponse
+from proeftuin.registry.models import Experiment, OutcomeMonth, OwnOutcomeMonth, Participant, ServiceContact, SurveyItem, SurveyResponse
 
 
-def canonical(value: Any) -> Any:
-    """``value`` as plain JSON data (dates as ISO text, numpy scalars as Python numbers)."""
+def _plain(value: Any) -> Any:
+    """What JSON cannot encode itself, as plain JSON data: dates as ISO text, numpy scalars as Python numbers."""
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): canonical(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [canonical(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str):
+    if hasattr(value, "item"):
         return value.item()
-    return value
+    raise TypeError(f"{type(value).__name__} is not canonical JSON data")
+
+
+def canonical_json(value: Any, *, sort_keys: bool = True) -> str:
+    """``value`` as canonical JSON text: no whitespace, ASCII, dates as ISO text, numpy scalars as Python numbers."""
+    return json.dumps(value, default=_plain, sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
 
 
 def canonical_sha256(value: Any) -> str:
-    text = json.dumps(canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
-    return hashlib.sha256(text.encode("ascii")).hexdigest()
+    return hashlib.sha256(canonical_json(value).encode("ascii")).hexdigest()
 
 
 def arm_facts(experiment: Experiment) -> dict[str, dict[str, Any]]:
@@ -59,16 +79,16 @@ def participant_sha256(row: dict[str, Any]) -> str:
     return canonical_sha256({c: row.get(c) for c in PARTICIPANT_FACTS})
 
 
-def _rows_sha256(rows: Iterable[Any]) -> str:
+def _legacy_rows_sha256(rows: Iterable[Any]) -> str:
     digest = hashlib.sha256()
     for row in rows:
-        digest.update(json.dumps(canonical(list(row)), separators=(",", ":"), allow_nan=False).encode("ascii"))
+        digest.update(canonical_json(list(row), sort_keys=False).encode("ascii"))
         digest.update(b"\n")
     return digest.hexdigest()
 
 
-def _import_statements(import_id: int) -> list[Select]:  # type: ignore[type-arg]
-    om, si, sr, sc = OutcomeMonth, SurveyItem, SurveyResponse, ServiceContact
+def _legacy_statements(import_id: int) -> list[Select]:  # type: ignore[type-arg]
+    om, si, sr, sc, oo = OutcomeMonth, SurveyItem, SurveyResponse, ServiceContact, OwnOutcomeMonth
     return [
         select(sc.participant_id, sc.on, sc.kind, sc.minutes, sc.recorded_by).where(sc.import_id == import_id)
         .order_by(sc.participant_id, sc.on, sc.kind, sc.id),
@@ -77,9 +97,128 @@ def _import_statements(import_id: int) -> list[Select]:  # type: ignore[type-arg
         select(si.participant_id, si.wave, si.item, si.value).where(si.import_id == import_id).order_by(si.participant_id, si.wave, si.item),
         select(sr.participant_id, sr.wave, sr.index_name, sr.score).where(sr.import_id == import_id)
         .order_by(sr.participant_id, sr.wave, sr.index_name),
+        # last: an import without outcomes of the plan's own adds no row, so its digest is what it was before 0009
+        select(oo.participant_id, oo.month, oo.period, oo.source, oo.name, oo.value).where(oo.import_id == import_id)
+        .order_by(oo.participant_id, oo.month, oo.source, oo.name),
     ]
 
 
+def legacy_import_rows_sha256(session: Session, import_id: int) -> str:
+    """The digest of an import audited before :data:`ROWS_DIGEST`: SHA-256 of each row as canonical JSON, one per line."""
+    return _legacy_rows_sha256(row for statement in _legacy_statements(import_id) for row in session.execute(statement))
+
+
+ROWS_DIGEST = "columns-1"
+"""The name of the rows digest's definition, recorded in every import's audit event."""
+
+
+@dataclass(frozen=True)
+class ImportedRows:
+    """The rows an import writes into one table: the columns digested and the canonical order (a unique key)."""
+
+    table: Table
+    columns: tuple[str, ...]
+    order: tuple[str, ...]
+
+
+IMPORT_ROWS = (
+    ImportedRows(ServiceContact.__table__, ("participant_id", "on", "kind", "minutes", "recorded_by"),  # type: ignore[arg-type]
+                 ("participant_id", "on", "kind", "minutes", "recorded_by", "id")),
+    ImportedRows(OutcomeMonth.__table__, ("participant_id", "month", "period", "hours_per_week", "contract",  # type: ignore[arg-type]
+                                          "gross_earnings", "on_benefit", "source"), ("participant_id", "month", "source")),
+    ImportedRows(SurveyItem.__table__, ("participant_id", "wave", "item", "value"), ("participant_id", "wave", "item")),  # type: ignore[arg-type]
+    ImportedRows(SurveyResponse.__table__, ("participant_id", "wave", "index_name", "score"),  # type: ignore[arg-type]
+                 ("participant_id", "wave", "index_name")),
+    ImportedRows(OwnOutcomeMonth.__table__, ("participant_id", "month", "period", "source", "name", "value"),  # type: ignore[arg-type]
+                 ("participant_id", "month", "source", "name")),
+)
+CHUNK_ROWS = 100_000
+
+
+def _kind(rows: ImportedRows, column: str) -> str:
+    kind = rows.table.c[column].type
+    if isinstance(kind, Boolean):
+        return "bool"
+    if isinstance(kind, Date):
+        return "date"
+    if isinstance(kind, Float):
+        return "float"
+    return "int" if isinstance(kind, Integer) else "text"
+
+
+class _ColumnDigest:
+    """The running digest of one column (see the module docstring); chunks may be of any size."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind, self.rows = kind, 0
+        self._values, self._lengths = hashlib.sha256(), hashlib.sha256()
+
+    def update(self, values: Sequence[Any]) -> None:
+        self.rows += len(values)
+        if self.kind == "text":
+            codes, uniques = pd.factorize(values)  # type: ignore[call-overload]
+            encoded = [str(u).encode("utf-8") for u in uniques] + [b""]
+            self._lengths.update(np.array([len(e) for e in encoded], dtype="<i8")[codes].tobytes())
+            self._values.update(b"".join(np.array(encoded, dtype=object)[codes]))
+        elif self.kind == "date":  # ISO text (SQLite), datetime.date (PostgreSQL) or datetime64 (a frame)
+            codes, uniques = pd.factorize(values)  # type: ignore[call-overload]
+            days = pd.to_datetime(pd.Index(uniques, dtype=object), errors="coerce").to_numpy(dtype="datetime64[D]").astype("<i8")
+            self._values.update(np.append(days, 0)[codes].astype("<i8").tobytes())
+        elif self.kind == "float":
+            self._values.update((np.asarray(values, dtype="<f8") + 0.0).tobytes())
+        elif self.kind == "bool":
+            self._values.update(np.asarray(values, dtype=bool).astype(np.uint8).tobytes())
+        else:
+            self._values.update(np.asarray(values, dtype="<i8").tobytes())
+
+    def hexdigest(self) -> str:
+        lengths = self._lengths.hexdigest() if self.kind == "text" else ""
+        return hashlib.sha256((self._values.hexdigest() + lengths).encode("ascii")).hexdigest()
+
+
+def _rows_sha256(chunks_of: Iterable[tuple[ImportedRows, Iterable[Sequence[Sequence[Any]]]]]) -> str:
+    """The rows digest from, per table of :data:`IMPORT_ROWS`, its rows in canonical order as chunks of columns."""
+    lines = []
+    for rows, chunks in chunks_of:
+        digests = [_ColumnDigest(_kind(rows, c)) for c in rows.columns]
+        for columns in chunks:
+            for digest, values in zip(digests, columns, strict=True):
+                digest.update(values)
+        lines += [f"{rows.table.name}.{c}:{d.kind}:{d.rows}:{d.hexdigest()}\n" for c, d in zip(rows.columns, digests, strict=True)]
+    return hashlib.sha256("".join(lines).encode("ascii")).hexdigest()
+
+
+def _stored(session: Session, rows: ImportedRows, import_id: int) -> Iterable[Sequence[Sequence[Any]]]:
+    """The rows of ``import_id`` in ``rows.table`` as read back, in canonical order, as chunks of columns (the driver's values)."""
+    table = rows.table
+    statement = (select(*(table.c[c] for c in rows.columns)).where(table.c.import_id == import_id)
+                 .order_by(*(table.c[c] for c in rows.order)))
+    connection = session.connection()
+    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        while chunk := cursor.fetchmany(CHUNK_ROWS):
+            frame = pd.DataFrame.from_records(chunk, columns=list(rows.columns))
+            yield [frame[c] for c in rows.columns]
+    finally:
+        cursor.close()
+
+
 def import_rows_sha256(session: Session, import_id: int) -> str:
-    """The digest of every row an import wrote (outcome months, survey items and scores), as stored."""
-    return _rows_sha256(row for statement in _import_statements(import_id) for row in session.execute(statement))
+    """The rows digest (:data:`ROWS_DIGEST`) of every row an import wrote (outcome months and the plan's own outcomes,
+    survey items and scores, services), as stored."""
+    return _rows_sha256((rows, _stored(session, rows, import_id)) for rows in IMPORT_ROWS)
+
+
+def frame_rows_sha256(table: Table, frame: pd.DataFrame) -> str:
+    """The rows digest of an import that writes exactly ``frame`` into ``table`` (and nothing into the others), before it is inserted."""
+    def chunks(rows: ImportedRows) -> Iterable[Sequence[Sequence[Any]]]:
+        if rows.table is not table or frame.empty:
+            return
+        ordered = frame.sort_values(list(rows.order), kind="stable")
+        for start in range(0, len(ordered), CHUNK_ROWS):
+            part = ordered.iloc[start : start + CHUNK_ROWS]
+            yield [part[c] for c in rows.columns]
+
+    return _rows_sha256((rows, chunks(rows)) for rows in IMPORT_ROWS)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from proeftuin.design import TrialPlan
+from proeftuin.design.spec import ExperimentSpec
 from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.registry.crud import RegistryError, create_experiment, get_experiment
 from proeftuin.registry.db import write_lock
@@ -56,6 +57,14 @@ def trial_plan(experiment: Experiment) -> TrialPlan:
     """The plan of an experiment made by :func:`create_trial`."""
     if experiment.plan is None:
         raise RegistryError(f"experiment {experiment.slug!r} has no trial plan (it was not created with a plan)")
+    return TrialPlan.model_validate(experiment.plan)
+
+
+def stored_plan(experiment: Experiment) -> TrialPlan:
+    """The plan of a stored trial; a trial stored without one (by ``create_experiment``) has the plan
+    that declares only its experiment: the standard covariates and outcomes, no survey."""
+    if experiment.plan is None:
+        return TrialPlan(experiment=ExperimentSpec.model_validate(experiment.spec))
     return TrialPlan.model_validate(experiment.plan)
 
 

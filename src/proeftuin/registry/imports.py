@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -22,15 +22,20 @@ from sqlalchemy.orm import Session
 
 from proeftuin.design import TrialPlan
 from proeftuin.registry.audit import Action, AuditLog
-from proeftuin.registry.digest import import_rows_sha256
+from proeftuin.registry.bulk import insert_frame
+from proeftuin.registry.digest import ROWS_DIGEST, frame_rows_sha256, import_rows_sha256
 from proeftuin.registry.lifecycle import check_operation
 from proeftuin.registry.crud import RegistryError, get_experiment
-from proeftuin.registry.experiments import trial_plan
-from proeftuin.registry.models import Assignment, DataImport, Experiment, OutcomeMonth, Participant, SurveyItem, SurveyResponse
+from proeftuin.registry.experiments import stored_plan, trial_plan
+from proeftuin.registry.models import (
+    Assignment, DataImport, Experiment, OutcomeMonth, OwnOutcomeMonth, Participant, SurveyItem, SurveyResponse,
+)
 from proeftuin.registry.roles import Operation, authorize
 from proeftuin.registry.survey import index_scores
 
 Source = Literal["municipal", "cbs"]
+MONTH_KEY = 1_000_000
+"""A person-month as one integer: ``participant_id * MONTH_KEY + month`` (a month index is far below it)."""
 
 
 class ImportRejected(RegistryError):
@@ -56,33 +61,48 @@ def quoted(pseudonym: str) -> str:
     return repr(str(pseudonym)[:12])
 
 
-def _month_index(period: dt.date, start: dt.date) -> int:
-    return (period.year - start.year) * 12 + period.month - start.month + 1
-
-
-def _randomized(session: Session, experiment: Experiment) -> dict[str, tuple[int, dt.date]]:
+def _randomized(session: Session, experiment: Experiment) -> pd.DataFrame:
+    """The randomized participants of ``experiment``: ``id`` and ``assigned_on`` by pseudonym."""
     rows = session.execute(select(Participant.pseudonym, Participant.id, Assignment.assigned_on)
                            .join(Assignment, Assignment.participant_id == Participant.id)
-                           .where(Participant.experiment_id == experiment.id))
-    return {p: (pid, on) for p, pid, on in rows}
+                           .where(Participant.experiment_id == experiment.id)).all()
+    pseudonyms, ids, assigned_on = [list(column) for column in zip(*rows, strict=True)] if rows else [[], [], []]
+    return pd.DataFrame({"id": np.array(ids, dtype=np.int64), "assigned_on": assigned_on}, index=pd.Index(pseudonyms, dtype=object, name="pseudonym"))
 
 
-def _known_people(frame: pd.DataFrame, randomized: dict[str, tuple[int, dt.date]]) -> np.ndarray:
-    ids = frame["pseudonym"].map(lambda p: randomized.get(p, (None,))[0])
-    unknown = ids.isna().to_numpy()
+def _known_people(frame: pd.DataFrame, randomized: pd.DataFrame) -> np.ndarray:
+    """The row of ``randomized`` of each row's pseudonym; an unknown pseudonym is refused."""
+    positions = randomized.index.get_indexer(frame["pseudonym"])
+    unknown = positions < 0
     if unknown.any():
         index = int(np.flatnonzero(unknown)[0])
         raise ImportRejected(f"no randomized participant {quoted(frame['pseudonym'].iloc[index])} in this experiment", index=index, column="pseudonym")
-    return ids.to_numpy(dtype=np.int64)
+    return positions
+
+
+def _month_number(dates: Any) -> np.ndarray:
+    """Months since 1970-01 of dates (``datetime.date`` objects or ``datetime64``)."""
+    return pd.to_datetime(pd.Series(dates)).to_numpy(dtype="datetime64[M]").astype(np.int64)
+
+
+def _same_content(session: Session, experiment: Experiment, kind: str, source: str, digest: str) -> DataImport | None:
+    return session.scalar(select(DataImport).where(DataImport.experiment_id == experiment.id, DataImport.kind == kind, DataImport.source == source,
+                                                   DataImport.active.is_(True), DataImport.content_sha256 == digest))
+
+
+def imported_before(*, session: Session, actor: str, slug: str, kind: str, source: str, content_sha256: str) -> ImportResult | None:
+    """The result "unchanged" when the same content was imported before (any file name), checked before a file is parsed; else ``None``."""
+    authorize(session=session, actor=actor, operation=Operation.import_data)
+    same = _same_content(session, get_experiment(session=session, slug=slug), kind, source, content_sha256)
+    return None if same is None else ImportResult("unchanged", same.id, same.revision, 0)
 
 
 def _previous(session: Session, experiment: Experiment, kind: str, source: str, wave: int | None, filename: str, digest: str) -> tuple[DataImport | None, DataImport | None]:
     """The same content imported before (any name), and the active revision of this file name."""
     base = select(DataImport).where(DataImport.experiment_id == experiment.id, DataImport.kind == kind,
                                     DataImport.source == source, DataImport.active.is_(True))
-    same = session.scalar(base.where(DataImport.content_sha256 == digest))
     current = session.scalar(base.where(DataImport.filename == filename, DataImport.wave.is_(wave) if wave is None else DataImport.wave == wave))
-    return same, current
+    return _same_content(session, experiment, kind, source, digest), current
 
 
 def begin_import(session: Session, actor: str, experiment: Experiment, *, kind: str, source: str, wave: int | None, filename: str, digest: str, rows: int) -> tuple[DataImport, DataImport | None] | ImportResult:
@@ -103,26 +123,32 @@ def begin_import(session: Session, actor: str, experiment: Experiment, *, kind: 
 def store_outcomes(
     *, session: Session, actor: str, slug: str, frame: pd.DataFrame, source: Source, filename: str, content_sha256: str
 ) -> ImportResult:
-    """Store monthly labour records (columns pseudonym, period, hours_per_week, contract, gross_earnings, on_benefit)."""
+    """Store monthly labour records (columns pseudonym, period, hours_per_week, contract, gross_earnings, on_benefit).
+
+    Every check is one vectorised pass; the rows go in with the driver's bulk path
+    (:func:`~proeftuin.registry.bulk.insert_frame`) and their digest is computed from the frame.
+    """
     authorize(session=session, actor=actor, operation=Operation.import_data)
     experiment = get_experiment(session=session, slug=slug)
-    participant_ids = _known_people(frame, randomized := _randomized(session, experiment))
-    periods = frame["period"].to_numpy()
+    randomized = _randomized(session, experiment)
+    positions = _known_people(frame, randomized)
+    participant_ids = randomized["id"].to_numpy(dtype=np.int64)[positions]
+    periods = _month_number(frame["period"])
     first = dt.date(experiment.start_date.year, experiment.start_date.month, 1)
     until = trial_plan(experiment).records_until if experiment.plan is not None else experiment.end_date  # the plan's follow-up end
     last = dt.date(until.year, until.month, 1)
-    outside = np.array([not first <= p <= last for p in periods])
+    bounds = _month_number([first, last])
+    outside = (periods < bounds[0]) | (periods > bounds[1])
     if outside.any():
         index = int(np.flatnonzero(outside)[0])
-        raise ImportRejected(f"month {periods[index]:%Y-%m} is outside the experiment and its follow-up ({first:%Y-%m} to {last:%Y-%m})",
-                             index=index, column="month")
-    assigned = {pid: on for pid, on in randomized.values()}
-    months = np.array([_month_index(p, assigned[pid]) for p, pid in zip(periods, participant_ids, strict=True)])
+        raise ImportRejected(f"month {pd.Timestamp(frame['period'].iloc[index]):%Y-%m} is outside the experiment and its follow-up "
+                             f"({first:%Y-%m} to {last:%Y-%m})", index=index, column="month")
+    months = periods - _month_number(randomized["assigned_on"])[positions] + 1
     if (months < 1).any():
         index = int(np.flatnonzero(months < 1)[0])
-        raise ImportRejected(f"month {periods[index]:%Y-%m} is before this person's randomization", index=index, column="month")
-    keys = pd.Series(list(zip(participant_ids, months, strict=True)))
-    duplicated = keys.duplicated().to_numpy()
+        raise ImportRejected(f"month {pd.Timestamp(frame['period'].iloc[index]):%Y-%m} is before this person's randomization", index=index, column="month")
+    keys = participant_ids * MONTH_KEY + months
+    duplicated = pd.Series(keys).duplicated().to_numpy()
     if duplicated.any():
         index = int(np.flatnonzero(duplicated)[0])
         raise ImportRejected("duplicate person-month (the same person and month appear earlier in the file)", index=index, column="month")
@@ -132,25 +158,63 @@ def store_outcomes(
     record, superseded = begun
     if superseded is not None:
         session.execute(delete(OutcomeMonth).where(OutcomeMonth.import_id == superseded.id))
-    existing = set(session.execute(select(OutcomeMonth.participant_id, OutcomeMonth.month).join(Participant)
-                                   .where(Participant.experiment_id == experiment.id, OutcomeMonth.source == source)).all())
-    clash = np.array([(int(pid), int(m)) in existing for pid, m in zip(participant_ids, months, strict=True)])
+    existing = np.array(session.execute(select(OutcomeMonth.participant_id, OutcomeMonth.month).join(Participant)
+                                        .where(Participant.experiment_id == experiment.id, OutcomeMonth.source == source)).all(),
+                        dtype=np.int64).reshape(-1, 2)
+    clash = np.isin(keys, existing[:, 0] * MONTH_KEY + existing[:, 1])
     if clash.any():
         index = int(np.flatnonzero(clash)[0])
         raise ImportRejected(f"duplicate person-month: already imported from another {source} file", index=index, column="month")
-    session.execute(insert(OutcomeMonth), [
-        {"participant_id": int(pid), "month": int(m), "period": p, "hours_per_week": float(h), "contract": str(c),
-         "gross_earnings": float(g), "on_benefit": bool(b), "source": source, "import_id": record.id}
-        for pid, m, p, h, c, g, b in zip(participant_ids, months, periods, frame["hours_per_week"], frame["contract"],
-                                        frame["gross_earnings"], frame["on_benefit"], strict=True)
-    ])
-    return finish_import(session, actor, experiment, record, superseded)
+    rows = pd.DataFrame({"participant_id": participant_ids, "month": months, "period": frame["period"].to_numpy(),
+                         "hours_per_week": frame["hours_per_week"].to_numpy(dtype=float), "contract": frame["contract"].to_numpy(),
+                         "gross_earnings": frame["gross_earnings"].to_numpy(dtype=float), "on_benefit": frame["on_benefit"].to_numpy(dtype=bool),
+                         "source": source, "import_id": record.id})
+    table = OutcomeMonth.__table__
+    insert_frame(session, table, rows)  # type: ignore[arg-type]
+    own = store_own_outcomes(session, experiment, frame, participant_ids, months, source=source, record=record, superseded=superseded)
+    # the digest from the frame when it is all the import wrote; read back with the plan's own outcomes
+    return finish_import(session, actor, experiment, record, superseded, rows_sha256=None if own else frame_rows_sha256(table, rows))  # type: ignore[arg-type]
 
 
-def finish_import(session: Session, actor: str, experiment: Experiment, record: DataImport, superseded: DataImport | None) -> ImportResult:
-    """Audit the import (by content hash and the digest of the rows it wrote) and say what it did."""
+def store_own_outcomes(
+    session: Session, experiment: Experiment, frame: pd.DataFrame, participant_ids: np.ndarray, months: np.ndarray, *,
+    source: str, record: DataImport, superseded: DataImport | None,
+) -> int:
+    """Store the values of the outcomes the trial's plan declares of its own (``outcomes.own``), one
+    row per person, month and outcome, from the plan's column of ``frame`` (a blank value, NaN, is
+    not stored); a correction replaces the superseded revision's rows. Returns the rows stored.
+
+    ``participant_ids`` and ``months`` (months since randomization) are those of ``frame``'s rows,
+    checked by :func:`store_outcomes`. A trial without outcomes of its own stores nothing.
+    """
+    if superseded is not None:
+        session.execute(delete(OwnOutcomeMonth).where(OwnOutcomeMonth.import_id == superseded.id))
+    own = stored_plan(experiment).outcomes.own
+    missing = [spec.column for spec in own.values() if spec.column not in frame.columns]
+    if missing:
+        raise RegistryError(f"the plan's own outcome column {missing[0]!r} is missing from the outcome records")
+    rows = [
+        {"participant_id": int(pid), "month": int(m), "period": p, "source": source, "name": name, "value": float(v), "import_id": record.id}
+        for name, spec in own.items()
+        for pid, m, p, v in zip(participant_ids, months, frame["period"].dt.date, frame[spec.column].to_numpy(dtype=float), strict=True)
+        if not np.isnan(v)
+    ]
+    if rows:
+        session.execute(insert(OwnOutcomeMonth), rows)
+    return len(rows)
+
+
+
+def finish_import(session: Session, actor: str, experiment: Experiment, record: DataImport, superseded: DataImport | None,
+                  rows_sha256: str | None = None) -> ImportResult:
+    """Audit the import (by content hash and the digest of the rows it wrote) and say what it did.
+
+    ``rows_sha256`` is the digest of the rows as the caller wrote them (:func:`frame_rows_sha256`);
+    without it they are read back (:func:`import_rows_sha256`).
+    """
     check_operation(experiment, Operation.import_data)
-    payload = {"rows_sha256": import_rows_sha256(session, record.id), "import_id": record.id, "kind": record.kind, "source": record.source,
+    digest = rows_sha256 if rows_sha256 is not None else import_rows_sha256(session, record.id)
+    payload = {"rows_sha256": digest, "rows_digest": ROWS_DIGEST, "import_id": record.id, "kind": record.kind, "source": record.source,
                "wave": record.wave, "file": record.filename,
                "sha256": record.content_sha256, "rows": record.rows, "revision": record.revision,
                "supersedes": superseded.id if superseded else None}
@@ -173,7 +237,8 @@ def store_survey(
     authorize(session=session, actor=actor, operation=Operation.import_data)
     experiment = get_experiment(session=session, slug=slug)
     plan = survey_plan(experiment)
-    participant_ids = _known_people(frame, _randomized(session, experiment))
+    randomized = _randomized(session, experiment)
+    participant_ids = randomized["id"].to_numpy(dtype=np.int64)[_known_people(frame, randomized)]
     duplicated = pd.Series(participant_ids).duplicated().to_numpy()
     if duplicated.any():
         index = int(np.flatnonzero(duplicated)[0])

@@ -31,6 +31,9 @@ from proeftuin.registry.schemas import ConsentCreate, CorrectionCreate, Enrolmen
 from proeftuin.registry.settings import RegistrySettings
 
 
+ENROLMENT_COLUMNS = {"cluster": "household_id"}
+"""The enrolment file's column of a participant's fact where the two names differ."""
+
 Event = tuple[str, Action, int | None, str, dict[str, Any]]
 """An audit event as :meth:`AuditLog.record_many` takes it: actor, action, experiment id, subject, payload."""
 
@@ -50,6 +53,11 @@ def enrol(*, session: Session, actor: str, slug: str, people: Sequence[Enrolment
     covariate, a missing one, an unknown category or a value out of range is an
     :class:`IntakeError` naming the person and the covariate, with the allowed values). A case
     manager enrols into their own caseload (``case_manager`` defaults to them).
+
+    Idempotent by content: a request whose people are all already enrolled with the same facts
+    (the same file again) writes nothing and returns them with status ``unchanged``. A person
+    already enrolled in any other request (with other facts, or beside people not yet enrolled)
+    is an :class:`IntakeError` at their ``bsn``, and nobody is enrolled.
     """
     write_lock(session)
     user = authorize(session=session, actor=actor, operation=Operation.enrol)
@@ -62,7 +70,9 @@ def enrol(*, session: Session, actor: str, slug: str, people: Sequence[Enrolment
         raise RegistryError(str(exc)) from None
     strata = plan.randomization.strata
     known = set(session.scalars(select(Participant.pseudonym).where(Participant.experiment_id == experiment.id)))
-    rows: list[dict[str, Any]] = []
+    numbers: dict[str, int] = {}  # each pseudonym of the request: its person number
+    rows: list[dict[str, Any]] = []  # people to enrol
+    repeated: list[dict[str, Any]] = []  # people enrolled before
     for number, person in enumerate(people, start=1):
         try:
             covariates = plan.parse_covariates(person.covariates)
@@ -75,22 +85,24 @@ def enrol(*, session: Session, actor: str, slug: str, people: Sequence[Enrolment
             raise IntakeError(number, "only a single parent has the age of a youngest child recorded", column="youngest_child_age")
         reasons = ineligibility_reasons(plan.eligibility, person, covariates)
         if reasons:
-            raise RegistryError(f"person {number} is not eligible for {slug!r}: {'; '.join(reasons)}")
+            raise IntakeError(number, f"not eligible for {slug!r}: {'; '.join(reason for _, reason in reasons)}", column=reasons[0][0])
         if person.enrolled_on < experiment.start_date or person.enrolled_on > experiment.end_date:
             raise IntakeError(number, f"enrolment date {person.enrolled_on} outside the experiment's period", column="enrolled_on")
         case_manager = person.case_manager or (user.name if user.role == Role.case_manager.value else None)
         if user.role == Role.case_manager.value and case_manager != user.name:
-            raise RegistryError(f"person {number}: a case manager enrols into their own caseload only")
+            raise IntakeError(number, "a case manager enrols into their own caseload only", column="case_manager")
         pseudonym = pseudonymize(person.bsn.get_secret_value(), secret)
-        if pseudonym in known:
-            raise RegistryError(f"person {number} is already enrolled in {slug!r} (pseudonym {pseudonym[:12]})")
-        known.add(pseudonym)
+        if pseudonym in numbers:
+            raise IntakeError(number, f"the same person as person {numbers[pseudonym]} of this request (pseudonym {pseudonym[:12]})", column="bsn")
+        numbers[pseudonym] = number
         stratum = stratum_key(covariates, strata) if strata else "all"
         age, household = covariates.pop("age"), covariates.pop("household")
-        rows.append({"experiment_id": experiment.id, "pseudonym": pseudonym, "enrolled_on": person.enrolled_on,
-                     "case_manager": case_manager, "cluster": _household(plan, person, number, secret), "team": _team(plan, person, number),
-                     "youngest_child_age": person.youngest_child_age, "stratum": stratum,
-                     "age": age, "household": household, "covariates": covariates})
+        row = {"experiment_id": experiment.id, "pseudonym": pseudonym, "enrolled_on": person.enrolled_on,
+               "case_manager": case_manager, "cluster": _household(plan, person, number, secret), "team": _team(plan, person, number),
+               "youngest_child_age": person.youngest_child_age, "stratum": stratum, "age": age, "household": household, "covariates": covariates}
+        (repeated if pseudonym in known else rows).append(row)
+    if repeated:
+        return _unchanged(session, experiment, repeated, numbers, new=len(rows))
     if rows:
         session.execute(insert(Participant), rows)
     invited = set(session.scalars(select(Invitation.pseudonym).where(
@@ -101,6 +113,28 @@ def enrol(*, session: Session, actor: str, slug: str, people: Sequence[Enrolment
     AuditLog(session).record_many([(actor, Action.enrol, experiment.id, r["pseudonym"], {"case_manager": r["case_manager"], "facts_sha256": participant_sha256(r)})
                                   for r in rows])
     return [ParticipantPublic(pseudonym=r["pseudonym"], enrolled_on=r["enrolled_on"], stratum=r["stratum"], case_manager=r["case_manager"]) for r in rows]
+
+
+def _unchanged(session: Session, experiment: Experiment, repeated: list[dict[str, Any]], numbers: dict[str, int], *, new: int) -> list[ParticipantPublic]:
+    """The people of a request that repeats earlier enrolments with the same facts, each ``unchanged``;
+    else an :class:`IntakeError` at the first person already enrolled."""
+    enrolled = participants_by_pseudonym(session=session, experiment=experiment, pseudonyms=[r["pseudonym"] for r in repeated])
+    for row in repeated:
+        participant = enrolled[row["pseudonym"]]
+        differing = [ENROLMENT_COLUMNS.get(name, name) for name in row
+                     if name not in ("covariates", "stratum") and getattr(participant, name) != row[name]]
+        differing += [name for name in sorted(set(row["covariates"]) | set(participant.covariates))
+                      if participant.covariates.get(name) != row["covariates"].get(name)]
+        where = f"already enrolled in {experiment.slug!r} (pseudonym {row['pseudonym'][:12]})"
+        if differing:
+            raise IntakeError(numbers[row["pseudonym"]], f"{where} with other facts ({', '.join(differing)}); a correction is "
+                              "`participant correct`", column="bsn")
+        if new:
+            others = "1 other person" if new == 1 else f"{new} other people"
+            raise IntakeError(numbers[row["pseudonym"]], f"{where}, and {others} of this request not yet: enrol only those "
+                              "not yet enrolled", column="bsn")
+    return [ParticipantPublic(pseudonym=r["pseudonym"], enrolled_on=r["enrolled_on"], stratum=r["stratum"], case_manager=r["case_manager"],
+                              status="unchanged") for r in repeated]
 
 
 def _household(plan: TrialPlan, person: EnrolmentCreate, number: int, secret: bytes) -> str | None:
@@ -160,8 +194,9 @@ def latest_consents(*, session: Session, participant_ids: Sequence[int]) -> dict
 def record_consent(*, session: Session, actor: str, slug: str, consents: Sequence[ConsentCreate]) -> int:
     """Record consents and withdrawals (all or none); returns how many were recorded.
 
-    A consent identical to the participant's latest record (kind, date, text version, keep_data)
-    is already there and is not recorded again, so the same file twice changes nothing.
+    Idempotent by content: a record identical to one the participant already has (kind, date,
+    text version, keep_data) is not recorded again, so the same file twice changes nothing, even
+    after a withdrawal or the trial's close.
     """
     write_lock(session)
     user = authorize(session=session, actor=actor, operation=Operation.consent)
@@ -175,6 +210,7 @@ def record_consent(*, session: Session, actor: str, slug: str, consents: Sequenc
         raise IntakeError(missing, str(exc), column="pseudonym") from None
     latest = latest_consents(session=session, participant_ids=[p.id for p in people.values()])
     standing = {pid: c.kind for pid, c in latest.items()}
+    recorded = _consent_records(session, [p.id for p in people.values()])
     rows: list[dict[str, Any]] = []
     events: list[Event] = []
     for number, item in enumerate(consents, start=1):
@@ -184,14 +220,15 @@ def record_consent(*, session: Session, actor: str, slug: str, consents: Sequenc
             raise IntakeError(number, f"consent text version {item.text_version!r} is not one of the plan's {list(versions)}", column="text_version")
         if item.on < participant.enrolled_on:
             raise IntakeError(number, f"consent of {item.pseudonym[:12]} dated {item.on}, before enrolment on {participant.enrolled_on}", column="on")
+        record = (participant.id, item.kind, item.on, item.text_version, item.keep_data)
+        if record in recorded:
+            continue  # already recorded: the same file twice changes nothing
+        recorded.add(record)
         if item.kind == "given":
             if state_of(experiment) is not TrialState.recruiting:
-                raise RegistryError(f"experiment {slug!r} is {experiment.status}: consent is given only while recruiting (a withdrawal is recorded any time)")
+                raise IntakeError(number, f"experiment {slug!r} is {experiment.status}: consent is given only while recruiting (a withdrawal "
+                                  "is recorded any time)", column="kind")
             check_in_period(experiment, item.on, f"the consent of {item.pseudonym[:12]}")
-        recorded = latest.get(participant.id)
-        if recorded is not None and (recorded.kind, recorded.on, recorded.text_version, recorded.keep_data) == (
-                item.kind, item.on, item.text_version, item.keep_data):
-            continue  # already recorded: the same file twice changes nothing
         if item.kind == "withdrawn" and standing.get(participant.id) != "given":
             raise IntakeError(number, f"{item.pseudonym[:12]} has no standing consent to withdraw", column="kind")
         standing[participant.id] = item.kind
@@ -203,6 +240,16 @@ def record_consent(*, session: Session, actor: str, slug: str, consents: Sequenc
         session.execute(insert(Consent), rows)
     AuditLog(session).record_many(events)
     return len(rows)
+
+
+def _consent_records(session: Session, participant_ids: Sequence[int]) -> set[tuple[Any, ...]]:
+    """Every consent record of these participants as (participant id, kind, date, text version, keep_data)."""
+    records: set[tuple[Any, ...]] = set()
+    ids = list(participant_ids)
+    for start in range(0, len(ids), 5000):
+        records.update(tuple(r) for r in session.execute(select(Consent.participant_id, Consent.kind, Consent.on, Consent.text_version,
+                                                                Consent.keep_data).where(Consent.participant_id.in_(ids[start : start + 5000]))))
+    return records
 
 
 def correct_baseline(*, session: Session, actor: str, slug: str, corrections: Sequence[CorrectionCreate]) -> list[ParticipantPublic]:
@@ -280,27 +327,52 @@ def _youngest(number: int, value: object) -> int | None:
 
 def record_invitations(*, session: Session, actor: str, slug: str, invitations: Sequence[InvitationCreate], settings: RegistrySettings) -> int:
     """Record who was invited and who declined (all or none), by pseudonym; a person already
-    enrolled is recorded as ``enrolled``. The plan must declare ``invitations.recorded``."""
+    enrolled is recorded as ``enrolled``. The plan must declare ``invitations.recorded``.
+
+    Returns how many were recorded. Idempotent by content: a request whose invitations are all
+    recorded already as they stand (the same file again) records nothing and returns 0; a person
+    already invited in any other request is an :class:`IntakeError` at their ``bsn``.
+    """
+    write_lock(session)
     authorize(session=session, actor=actor, operation=Operation.enrol)
     experiment = get_experiment(session=session, slug=slug)
     check_operation(experiment, Operation.enrol)
     if not trial_plan(experiment).invitations.recorded:
         raise RegistryError(f"the plan of {slug!r} does not record invitations (invitations: {{recorded: true}})")
-    secret = settings.pseudonym_secret(experiment.municipality)
-    known = set(session.scalars(select(Invitation.pseudonym).where(Invitation.experiment_id == experiment.id)))
+    try:
+        secret = settings.pseudonym_secret(experiment.municipality)
+    except ValueError as exc:
+        raise RegistryError(str(exc)) from None
+    known = {i.pseudonym: i for i in session.scalars(select(Invitation).where(Invitation.experiment_id == experiment.id))}
     enrolled = set(session.scalars(select(Participant.pseudonym).where(Participant.experiment_id == experiment.id)))
+    numbers: dict[str, int] = {}
     rows: list[dict[str, Any]] = []
+    repeated: list[int] = []  # person numbers of invitations recorded before, as they stand
     for number, item in enumerate(invitations, start=1):
         pseudonym = pseudonymize(item.bsn.get_secret_value(), secret)
-        if pseudonym in known:
-            raise IntakeError(number, f"already invited to {slug!r} (pseudonym {pseudonym[:12]})", column="bsn")
+        if pseudonym in numbers:
+            raise IntakeError(number, f"the same person as person {numbers[pseudonym]} of this request (pseudonym {pseudonym[:12]})", column="bsn")
+        numbers[pseudonym] = number
+        if item.invited_on > experiment.end_date:
+            raise IntakeError(number, f"invited on {item.invited_on}, after the intake window of {slug!r} ended ({experiment.end_date})",
+                              column="invited_on")
         if item.answered_on is not None and item.answered_on < item.invited_on:
             raise IntakeError(number, f"answered on {item.answered_on}, before the invitation on {item.invited_on}", column="answered_on")
         if item.status == "declined" and pseudonym in enrolled:
             raise IntakeError(number, f"{pseudonym[:12]} is enrolled, so did not decline", column="status")
-        known.add(pseudonym)
-        rows.append({"experiment_id": experiment.id, "pseudonym": pseudonym, "invited_on": item.invited_on,
-                     "status": "enrolled" if pseudonym in enrolled else item.status, "answered_on": item.answered_on, "recorded_by": actor})
+        row = {"experiment_id": experiment.id, "pseudonym": pseudonym, "invited_on": item.invited_on,
+               "status": "enrolled" if pseudonym in enrolled else item.status, "answered_on": item.answered_on, "recorded_by": actor}
+        before = known.get(pseudonym)
+        if before is None:
+            rows.append(row)
+        elif (before.invited_on, before.status, before.answered_on) == (row["invited_on"], row["status"], row["answered_on"]):
+            repeated.append(number)
+        else:
+            raise IntakeError(number, f"already invited to {slug!r} (pseudonym {pseudonym[:12]}), with another date, status or answer",
+                              column="bsn")
+    if repeated and rows:
+        raise IntakeError(repeated[0], f"already invited to {slug!r}, and {len(rows)} of this request not yet: record only the "
+                          "invitations not yet recorded", column="bsn")
     if rows:
         session.execute(insert(Invitation), rows)
     AuditLog(session).record_many([(actor, Action.invite, experiment.id, r["pseudonym"], {"status": r["status"]}) for r in rows])

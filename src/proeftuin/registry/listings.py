@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from proeftuin.registry.crud import get_experiment
 from proeftuin.registry.intake import latest_consents
-from proeftuin.registry.models import Arm, Assignment, AuditEvent, AuditHead, DataImport, Experiment, Participant
+from proeftuin.registry.models import Arm, Assignment, AuditEvent, AuditHead, DataImport, Experiment, Participant, Seal
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,28 @@ def experiment_overviews(*, session: Session) -> list[ExperimentOverview]:
                            int(enrolled.get(e.id, 0)), arms.get(e.id, []))
         for e in session.scalars(select(Experiment).order_by(Experiment.municipality, Experiment.id))
     ]
+
+
+@dataclass(frozen=True)
+class ExperimentSeal:
+    """An experiment as ``experiment list`` shows it: period, lifecycle status and its sealed
+    randomization (method, people randomized, the seed's commitment), ``None`` where it has none."""
+
+    slug: str
+    municipality: str
+    start: dt.date
+    end: dt.date
+    status: str
+    method: str | None
+    allocated: int | None
+    commitment: str | None
+
+
+def experiment_seals(*, session: Session) -> list[ExperimentSeal]:
+    """Every experiment in the order created, with its seal (see :class:`ExperimentSeal`)."""
+    rows = session.execute(select(Experiment, Seal).outerjoin(Seal, Seal.experiment_id == Experiment.id).order_by(Experiment.id))
+    return [ExperimentSeal(e.slug, e.municipality, e.start_date, e.end_date, e.status, seal.method if seal else None,
+                           seal.allocated if seal else None, seal.commitment if seal else None) for e, seal in rows]
 
 
 @dataclass(frozen=True)

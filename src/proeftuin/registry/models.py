@@ -117,7 +117,12 @@ class Participant(Base):
 
     def baseline(self) -> dict[str, Any]:
         """Every declared baseline covariate of this participant, by name (age and household included)."""
-        return {"age": self.age, "household": self.household, **self.covariates}
+        return baseline_covariates(self.age, self.household, self.covariates)
+
+
+def baseline_covariates(age: int, household: str, covariates: dict[str, Any]) -> dict[str, Any]:
+    """A participant's declared baseline covariates by name, from the columns that hold them (also for rows read without the ORM)."""
+    return {"age": age, "household": household, **covariates}
 
 
 class Assignment(Base):
@@ -153,6 +158,26 @@ class OutcomeMonth(Base):
     gross_earnings: Mapped[float] = mapped_column(Float, doc="Gross monthly earnings from work, EUR.")
     on_benefit: Mapped[bool] = mapped_column(Boolean)
     source: Mapped[str] = mapped_column(String(16), default="municipal")
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"), nullable=True, index=True)
+
+
+class OwnOutcomeMonth(Base):
+    """One person-month value of an outcome of the trial's own plan (``outcomes.own``), from one source.
+
+    A long table (one row per person, month, source and outcome) so that trials without outcomes of
+    their own store nothing; 0009.
+    """
+
+    __tablename__ = "own_outcome_months"
+    __table_args__ = (UniqueConstraint("participant_id", "month", "source", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    month: Mapped[int] = mapped_column(Integer, doc="Months since randomization, 1 = first month.")
+    period: Mapped[dt.date] = mapped_column(Date, doc="First day of the calendar month.")
+    source: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(64), doc="The own outcome's name in the plan.")
+    value: Mapped[float] = mapped_column(Float)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"), nullable=True, index=True)
 
 

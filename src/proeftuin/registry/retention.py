@@ -17,12 +17,12 @@ from proeftuin.registry.crud import RegistryError, get_experiment
 from proeftuin.registry.db import write_lock
 from proeftuin.registry.lifecycle import check_operation, move
 from proeftuin.registry.models import (
-    Assignment, Consent, Experiment, OutcomeMonth, Participant, ServiceContact, SurveyItem, SurveyResponse,
+    Assignment, Consent, Experiment, OutcomeMonth, OwnOutcomeMonth, Participant, ServiceContact, SurveyItem, SurveyResponse,
 )
 from proeftuin.registry.roles import Operation, authorize
 from proeftuin.registry.settings import RegistrySettings
 
-PERSON_TABLES = (OutcomeMonth, SurveyItem, SurveyResponse, ServiceContact, Consent, Assignment)
+PERSON_TABLES = (OutcomeMonth, OwnOutcomeMonth, SurveyItem, SurveyResponse, ServiceContact, Consent, Assignment)
 
 
 def purge_due(experiment: Experiment, today: dt.date, retention_months: int) -> bool:

@@ -43,7 +43,7 @@ class EnrolmentCreate(BaseModel):
 
     bsn: SecretStr
     household_id: SecretStr | None = Field(None, description="Any stable household key; pseudonymized like the BSN.")
-    team: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(None, description="The case-manager team (clusters: team).")
+    team: text_of(Participant, "team") | None = Field(None, description="The case-manager team (clusters: team).")  # type: ignore[valid-type]
     enrolled_on: dt.date
     case_manager: text_of(Participant, "case_manager") | None = None  # type: ignore[valid-type]
     benefit_type: str = "participatiewet"
@@ -82,7 +82,8 @@ class CorrectionCreate(BaseModel):
 
     pseudonym: str
     changes: dict[str, CovariateValue] = Field(min_length=1)
-    reason: Annotated[str, Field(min_length=3, max_length=500)]
+    reason: Annotated[str, Field(min_length=3, max_length=500), AfterValidator(_no_bsn)]
+    """Why: free text, kept in the audit chain (so no BSN-like value)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -101,6 +102,8 @@ class ParticipantPublic(BaseModel):
     enrolled_on: dt.date
     stratum: str
     case_manager: str | None
+    status: Literal["enrolled", "unchanged"] = "enrolled"
+    """``unchanged``: the request repeated this person's earlier enrolment with the same facts, and nothing was written."""
 
 
 class ConsentCreate(BaseModel):

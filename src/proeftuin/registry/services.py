@@ -87,3 +87,25 @@ def services_by_arm(*, session: Session, slug: str) -> pd.DataFrame:
     frame.insert(1, "n_arm", frame["arm"].map(arm_sizes).astype(int))
     frame["contacts_per_participant"] = frame["contacts"] / frame["n_arm"]
     return frame.drop(columns="contacts")
+
+
+SERVICE_COLUMNS = ("arm", "kind", "n_arm", "n_received", "contacts", "minutes")
+
+
+def services_received(*, session: Session, slug: str) -> tuple[dict[str, int], dict[str, int], pd.DataFrame]:
+    """What each arm received: people randomized per arm, people with any recorded service per arm, and per arm
+    and kind of service the people who received it, the contacts and the minutes (columns :data:`SERVICE_COLUMNS`)."""
+    experiment = get_experiment(session=session, slug=slug)
+    arm_sizes = {code: int(n) for code, n in session.execute(
+        select(Arm.code, func.count(Assignment.id)).join(Assignment, Assignment.arm_id == Arm.id)
+        .where(Arm.experiment_id == experiment.id).group_by(Arm.code)).all()}
+    joined = (select(Arm.code.label("arm")).select_from(ServiceContact)
+              .join(Participant, Participant.id == ServiceContact.participant_id).join(Assignment, Assignment.participant_id == Participant.id)
+              .join(Arm, Arm.id == Assignment.arm_id).where(Participant.experiment_id == experiment.id))
+    any_service = {code: int(n) for code, n in session.execute(
+        joined.add_columns(func.count(func.distinct(ServiceContact.participant_id))).group_by(Arm.code)).all()}
+    rows = session.execute(joined.add_columns(
+        ServiceContact.kind, func.count(func.distinct(ServiceContact.participant_id)), func.count(ServiceContact.id),
+        func.coalesce(func.sum(ServiceContact.minutes), 0)).group_by(Arm.code, ServiceContact.kind).order_by(Arm.code, ServiceContact.kind)).all()
+    frame = pd.DataFrame([(arm, kind, arm_sizes.get(arm, 0), int(n), int(c), int(m)) for arm, kind, n, c, m in rows], columns=list(SERVICE_COLUMNS))
+    return arm_sizes, any_service, frame

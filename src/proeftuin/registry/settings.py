@@ -68,16 +68,21 @@ def refuse_shared_keys(keys: Mapping[str, SecretStr]) -> None:
         seen[text] = name
 
 
-class RegistrySettings(BaseSettings):
-    """Secrets and output rules of one installation (see the module docstring)."""
+class OutputSettings(BaseSettings):
+    """The output rules of one installation, which need no secret (``proeftuin report`` reads only these)."""
 
     model_config = SettingsConfigDict(env_prefix="PROEFTUIN_", extra="ignore", frozen=True)
+
+    min_cell: Annotated[int, Field(ge=1, description="Outputs suppress cells of fewer people than this (and cells they follow from).")] = 10
+
+
+class RegistrySettings(OutputSettings):
+    """Secrets and output rules of one installation (see the module docstring)."""
 
     pseudonym_secrets: Annotated[dict[str, SecretStr], NoDecode] = Field(
         default_factory=dict, description="Per municipality, the key of the BSN pseudonym (HMAC-SHA256)."
     )
     seal_key: SecretStr = Field(SecretStr(""), description="Key from which sealed randomization seeds are derived.")
-    min_cell: Annotated[int, Field(ge=1)] = 10
     retention_months: Annotated[int, Field(ge=0)] = 60
 
     @field_validator("pseudonym_secrets", mode="before")

@@ -17,12 +17,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from proeftuin.design import Recorded, SealError, replay
-from proeftuin.registry.allocate import unit_of
+from proeftuin.design import Recorded, SealError, Unit, replay
 from proeftuin.registry.audit import audit_key, verify_chain
-from proeftuin.registry.chain_state import chain_state, compare
+from proeftuin.registry.chain_state import ChainState, chain_state, compare
 from proeftuin.registry.experiments import trial_plan
-from proeftuin.registry.models import Arm, Assignment, Experiment, Participant, Seal
+from proeftuin.registry.models import Arm, Assignment, Experiment, Participant, Seal, baseline_covariates
 from proeftuin.registry.roles import Operation, authorize
 from proeftuin.registry.sealing import open_seed
 from proeftuin.registry.settings import RegistrySettings
@@ -48,19 +47,20 @@ class VerifyReport:
 
 
 def _check_experiment(session: Session, experiment: Experiment, seal: Seal, settings: RegistrySettings | None) -> tuple[int, str | None]:
+    p = Participant
     rows = session.execute(
-        select(Participant, Assignment, Arm.code).join(Assignment, Assignment.participant_id == Participant.id)
-        .join(Arm, Arm.id == Assignment.arm_id).where(Participant.experiment_id == experiment.id)
-        .order_by(Assignment.sequence)).all()
+        select(p.pseudonym, p.age, p.household, p.covariates, p.cluster, Assignment.sequence, Assignment.algorithm, Assignment.batch, Arm.code)
+        .join(Assignment, Assignment.participant_id == p.id).join(Arm, Arm.id == Assignment.arm_id)
+        .where(p.experiment_id == experiment.id).order_by(Assignment.sequence)).all()
     if not rows:
         return 0, None
     where = f"experiment {experiment.slug!r}"
-    for expected, (participant, assignment, _code) in enumerate(rows, start=1):
-        if assignment.sequence != expected:
-            return len(rows), (f"{where}: assignment of participant {participant.pseudonym[:12]} has sequence "
-                               f"{assignment.sequence}, expected {expected} (an assignment was added outside the sealed path or removed)")
-        if assignment.algorithm != seal.version:
-            return len(rows), f"{where}: assignment #{expected} was made by {assignment.algorithm!r}, the seal says {seal.version!r}"
+    for expected, row in enumerate(rows, start=1):
+        if row.sequence != expected:
+            return len(rows), (f"{where}: assignment of participant {row.pseudonym[:12]} has sequence "
+                               f"{row.sequence}, expected {expected} (an assignment was added outside the sealed path or removed)")
+        if row.algorithm != seal.version:
+            return len(rows), f"{where}: assignment #{expected} was made by {row.algorithm!r}, the seal says {seal.version!r}"
     try:
         seed = open_seed(seal, experiment, settings)
     except SealError as exc:
@@ -68,10 +68,10 @@ def _check_experiment(session: Session, experiment: Experiment, seal: Seal, sett
     plan = trial_plan(experiment)
     arms = [a.code for a in experiment.arms]
     ratios = [a.ratio for a in experiment.arms]
-    recorded = [Recorded(unit_of(p), a.sequence or 0, code, a.batch) for p, a, code in rows]
-    for record, (participant, _a, _c), recomputed in zip(recorded, rows, replay(plan.randomization, arms, ratios, seed, recorded), strict=True):
+    recorded = [Recorded(Unit(baseline_covariates(r.age, r.household, r.covariates), r.cluster), r.sequence or 0, r.code, r.batch) for r in rows]
+    for record, row, recomputed in zip(recorded, rows, replay(plan.randomization, arms, ratios, seed, recorded), strict=True):
         if record.arm != recomputed:
-            return len(rows), (f"{where}: assignment #{record.sequence} (participant {participant.pseudonym[:12]}) is {record.arm!r}; "
+            return len(rows), (f"{where}: assignment #{record.sequence} (participant {row.pseudonym[:12]}) is {record.arm!r}; "
                                f"the sealed seed gives {recomputed!r}")
     return len(rows), None
 
@@ -94,9 +94,11 @@ def verify_registry(*, session: Session, actor: str | None = None, settings: Reg
         if problem:
             problems.append(problem)
     key = audit_key(settings) if settings is not None and settings.seal_key.get_secret_value() else None
-    chain_break, events, head_hash, legacy = verify_chain(session=session, key=key, head=head)
+    state = ChainState()  # replayed in the same pass as the chain is checked; in full again where the chain breaks
+    chain_break, events, head_hash, legacy = verify_chain(session=session, key=key, head=head, visit=state.apply)
     if chain_break is not None:
         problems.append(str(chain_break))
-    problems.extend(compare(session, chain_state(session)))
+        state = chain_state(session)
+    problems.extend(compare(session, state))
     return VerifyReport(experiments=experiments, allocations=allocations, audit_events=events, head_hash=head_hash,
                         legacy_events=legacy, keys_checked=key is not None or events == legacy, problems=problems)

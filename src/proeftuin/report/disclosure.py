@@ -35,7 +35,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DEFAULT_MIN_CELL = 10
+from proeftuin.registry.settings import OutputSettings
+
+DEFAULT_MIN_CELL: int = OutputSettings.model_fields["min_cell"].default
+"""The installation's threshold when ``PROEFTUIN_MIN_CELL`` is not set."""
 SECONDARY = "x"
 _TOLERANCE = 1e-9
 

@@ -40,6 +40,10 @@ from proeftuin.report.forest import (
     work_pays_figure,
 )
 from proeftuin.report.i18n import MISSING, Lang, number, t
+from proeftuin.report.reasons import reason_text
+from proeftuin.report.sections.data import TrialSections
+from proeftuin.report.sections.labels import covariate_name
+from proeftuin.report.sections.view import sections_view
 from proeftuin.report.sentences import effect_sentence, outcome_definition
 
 FIGURE_1 = "work_8h"
@@ -63,15 +67,17 @@ class ReportContext:
     :func:`~proeftuin.report.forest.work_pays_figure`)."""
     plans: dict[str, TrialPlan] = field(default_factory=dict)
     """Per experiment slug, its plan: the design card's randomization moment and strata labels come from it."""
+    sections: dict[str, TrialSections] = field(default_factory=dict)
+    """Per experiment slug, the numbers of the extra sections (subgroups, services, sources, balance and response)."""
 
 
 def outcome_definitions(trials: Sequence[TrialResults]) -> list[OutcomeDefinition]:
-    """Every outcome estimated in any of ``trials``, once, in report order (labour, income, survey)."""
+    """Every outcome estimated in any of ``trials``, once, in report order (labour, income, the plans' own, survey)."""
     seen: dict[str, OutcomeDefinition] = {}
     for results in trials:
         for o in results.outcomes:
             seen.setdefault(o.name, o)
-    order = {"labour": 0, "income": 1, "survey": 2}
+    order = {"labour": 0, "income": 1, "own": 2, "survey": 3}
     return sorted(seen.values(), key=lambda o: order[o.family])
 
 
@@ -168,7 +174,7 @@ def effect_row(effect: Effect, results: TrialResults, lang: Lang, min_cell: int)
     arm, outcome = results.spec.arm(effect.term).label(lang), definition.label(lang)
     control = "" if suppressed else format_level(effect.control_mean, definition, lang)
     if effect.not_estimable is not None and not suppressed:  # the reason, never a misleading number
-        return EffectRow(results.spec.municipality, arm, outcome, MISSING, t("not_estimable_reason", lang, reason=effect.not_estimable),
+        return EffectRow(results.spec.municipality, arm, outcome, MISSING, t("not_estimable_reason", lang, reason=reason_text(effect.not_estimable, lang)),
                          "", n, control, False, False)
     estimate, ci = format_effect(effect.estimate, effect.ci_low, effect.ci_high, definition, lang)
     return EffectRow(
@@ -237,7 +243,8 @@ def effect_sentences(trials: Sequence[TrialResults], definition: OutcomeDefiniti
             who = f"{titles[r.spec.slug]}, {r.spec.arm(e.term).label(lang)}"
             small = context.min_cell if is_disclosive(e.n_arm, e.n_control, min_cell=context.min_cell) else None
             sentences.append(effect_sentence(who, e.estimate, e.ci_low, e.ci_high, definition, level=e.level, lang=lang,
-                                             not_estimable=e.not_estimable, suppressed_below=small))
+                                             not_estimable=None if e.not_estimable is None else reason_text(e.not_estimable, lang),
+                                             suppressed_below=small))
     for g in context.pooled.get(definition.name, []):
         who = t("pooled_who", lang, group=pool_label(g.group, lang), k=g.result.k)
         sentences.append(effect_sentence(who, g.result.estimate, g.result.ci_low, g.result.ci_high, definition, level=g.result.level, lang=lang))
@@ -253,22 +260,15 @@ def design_note(results: TrialResults, lang: Lang, context: ReportContext) -> st
     plan = context.plans.get(results.spec.slug)
     before = plan is not None and plan.invitations.randomized_before_invitation
     moment = t("randomized_before_invitation" if before else "randomized_after_consent", lang)
-    labels = [covariate_label(plan, name, lang) for name in results.spec.strata]
+    labels = [covariate_name(plan, name, lang) for name in results.spec.strata]
     strata = t("stratified_by", lang, strata=", ".join(labels)) if labels else t("not_stratified", lang)
     return t("seal", lang, moment=moment, strata=strata, commitment=commitment[:16])
 
 
-def covariate_label(plan: TrialPlan | None, name: str, lang: Lang) -> str:
-    """A baseline covariate as the reader knows it: its label in the plan, else its name."""
-    spec = plan.covariates.get(name) if plan is not None else None
-    label = (spec.label_nl if lang == "nl" else spec.label_en) if spec is not None else ""
-    return label or name
-
-
 def plan_notes(results: TrialResults, lang: Lang, context: ReportContext) -> str:
-    """A plan's free-text notes, shown only where they cannot mislead: they are written in one
-    language (English in the catalog), and they describe the real trial, which synthetic data do not reproduce."""
-    return results.spec.notes if lang == "en" and not context.synthetic else ""
+    """A plan's free-text notes in the report's language (:meth:`~proeftuin.design.spec.ExperimentSpec.note`;
+    none where the plan has none in it), not for synthetic data: they describe the real trial."""
+    return results.spec.note(lang) if not context.synthetic else ""
 
 
 def render_report_media(
@@ -316,9 +316,11 @@ def render_report_media(
         definitions=[outcome_definition(o, lang) for o in definitions.values()],
         design_notes={r.spec.slug: design_note(r, lang, context) for r in trials},
         plan_notes={r.spec.slug: plan_notes(r, lang, context) for r in trials},
-        not_estimable=[(r.spec.municipality, definitions[name].label(lang) if name in definitions else name, reason)
+        not_estimable=[(r.spec.municipality, definitions[name].label(lang) if name in definitions else name, reason_text(reason, lang))
                        for r in trials for name, reason in r.not_estimable.items()],
         other_lang_href=context.other_language_href,
+        extra=[sections_view(r, context.sections[r.spec.slug], context.plans.get(r.spec.slug), definitions, lang, context.min_cell)
+               for r in trials if r.spec.slug in context.sections],
     )
     template = env.get_template("report.html.j2")
     return {medium: template.render(printed=medium == "print", **variables) for medium in media}

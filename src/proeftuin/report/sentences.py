@@ -36,13 +36,22 @@ def effect_sentence(
     if ci_low <= 0 <= ci_high:
         return t("sentence_unclear", lang, who=who, interval=interval)
     direction = "more" if estimate > 0 else "less"
-    return t(f"sentence_{direction}_{outcome.kind}", lang, who=who, value=_value(abs(estimate), outcome, lang), interval=interval)
+    kind = "own_score" if outcome.family == "own" and outcome.kind == "score" else outcome.kind  # a plan's own score has its own scale
+    return t(f"sentence_{direction}_{kind}", lang, who=who, value=_value(abs(estimate), outcome, lang), interval=interval)
 
 
 def outcome_definition(outcome: OutcomeDefinition, lang: Lang) -> str:
-    """How ``outcome`` is measured, in words (the labour outcomes: in any month of the trial's period)."""
-    key = f"definition_{outcome.family}" if outcome.family != "own" else f"definition_own_{outcome.kind}"
-    return t(key, lang, label=outcome.label(lang))
+    """How ``outcome`` is measured, in words (the labour outcomes: in any month of the trial's period;
+    an outcome of the plan's own: its summary over its window, and the unit of its effect)."""
+    if outcome.family != "own":
+        return t(f"definition_{outcome.family}", lang, label=outcome.label(lang))
+    first, last = outcome.window or (1, None)
+    if last is not None:
+        window = t("own_window_range", lang, first=first, last=last)
+    else:
+        window = t("own_window_all", lang) if first == 1 else t("own_window_from", lang, first=first)
+    return t(f"definition_own_{outcome.summary or 'mean'}", lang, label=outcome.label(lang), window=window,
+             unit=t(f"own_unit_{outcome.kind}", lang))
 
 
 __all__ = ["effect_sentence", "outcome_definition"]

@@ -168,7 +168,7 @@ def create_app(db_url: str, *, settings: RegistrySettings | None = None, web_set
     app.state.throttle = LoginThrottle(engine)
     folder, secret = web_settings.results_cache, web_settings.secret.get_secret_value().encode()
     app.state.results_cache = ResultsCache(DiskResults(folder, secret) if folder is not None else None)
-    app.state.users = {}  # name -> (looked up at, User): see deps.authenticated_user
+    app.state.users = {}  # name -> (looked up at, Account): see deps.authenticated_user
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
     sweep_abandoned_uploads()

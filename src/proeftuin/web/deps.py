@@ -14,17 +14,17 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from proeftuin.registry.db import session_scope
-from proeftuin.registry.models import User
+from proeftuin.design.vocabulary import category_label
+from proeftuin.registry import Session, session_scope
 from proeftuin.registry.roles import PERMISSIONS, Operation, Role
-from proeftuin.web.accounts import get_user
+from proeftuin.web.accounts import Account, get_account
 from proeftuin.web.security import LANG_COOKIE, Bearer, session_bearer
 
 Lang = Literal["nl", "en"]
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.globals["category_label"] = category_label
 
 
 class NotAuthenticated(Exception):
@@ -59,35 +59,34 @@ def request_bearer(request: Request) -> Bearer | None:
     return session_bearer(request.state.session)
 
 
-def authenticated_user(request: Request, session: Session) -> User | None:
+def authenticated_user(request: Request, session: Session) -> Account | None:
     """The user the request's token or cookie names, if that user exists and the session is still theirs.
 
     A session or token is theirs while it carries the user's current session generation (logout
-    raises it). The user is cached for ``USER_FRESH_SECONDS`` as an object detached from any
-    database session. Regression: the cached object used to stay attached to the request's
+    raises it). The user is cached for ``USER_FRESH_SECONDS`` as an :class:`~proeftuin.registry.accounts.Account`,
+    a plain value, not an ORM object. Regression: the cached object used to stay attached to the request's
     session; a 403 or 400 rolled that session back, which expired it, and the user's next requests
     within the second failed with 500 (``DetachedInstanceError`` reading the expired role).
     """
     bearer = request_bearer(request)
     if bearer is None:
         return None
-    known: dict[str, tuple[float, User]] = request.app.state.users
+    known: dict[str, tuple[float, Account]] = request.app.state.users
     now = time.monotonic()
     cached = known.get(bearer.name)
     if cached is not None and now - cached[0] < USER_FRESH_SECONDS:
         user = cached[1]
     else:
-        found = get_user(session=session, name=bearer.name)
+        found = get_account(session=session, name=bearer.name)
         if found is None:
             known.pop(bearer.name, None)
             return None
-        session.expunge(found)
         known[bearer.name] = (now, found)
         user = found
     return user if user.session_generation == bearer.generation else None
 
 
-def current_user(request: Request, session: SessionDep) -> User:
+def current_user(request: Request, session: SessionDep) -> Account:
     """The authenticated user (see :func:`authenticated_user`); 401 otherwise."""
     user = authenticated_user(request, session)
     if user is None:
@@ -95,17 +94,17 @@ def current_user(request: Request, session: SessionDep) -> User:
     return user
 
 
-CurrentUser = Annotated[User, Depends(current_user)]
+CurrentUser = Annotated[Account, Depends(current_user)]
 
 
 def _role_check(operation: Operation) -> Any:
-    async def check(user: CurrentUser) -> User:  # async: no I/O, so no hop to the thread pool
+    async def check(user: CurrentUser) -> Account:  # async: no I/O, so no hop to the thread pool
         if Role(user.role) not in PERMISSIONS[operation]:
             raise HTTPException(status_code=403, detail=f"role {user.role} may not {operation.value}")
         return user
 
     check.__name__ = f"may_{operation.value}"
-    return Annotated[User, Depends(check)]
+    return Annotated[Account, Depends(check)]
 
 
 Allowed: dict[Operation, Any] = {operation: _role_check(operation) for operation in Operation}

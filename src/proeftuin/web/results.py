@@ -33,12 +33,14 @@ from markupsafe import Markup
 
 from proeftuin.analysis import AttritionReport, BalanceTable
 from proeftuin.analysis.trial import TrialResults
-from proeftuin.design import ExperimentSpec
+from proeftuin.design import ExperimentSpec, TrialPlan
 from proeftuin.design.outcomes import OutcomeDefinition
 from proeftuin.report.disclosure import Line, is_disclosive, publish
 from proeftuin.report.html import FIGURE_1 as PROFILE_OUTCOME
 from proeftuin.report.html import EffectRow, PooledRow, effect_row, forest_svg, outcome_definitions, pooled_rows, profiles_svg
-from proeftuin.report.i18n import Lang
+from proeftuin.report.forest import format_effect
+from proeftuin.report.i18n import MISSING, Lang, number
+from proeftuin.report.sections.balance import BalanceRow, ResponseRow, balance_rows, response_rows
 from proeftuin.registry import Engine, Session, session_scope
 from proeftuin.registry.listings import data_state, enrolment_counts, experiment_overviews
 from proeftuin.web.deps import templates
@@ -88,6 +90,7 @@ class ExperimentResults:
 
     spec: ExperimentSpec
     consort: Consort
+    plan: TrialPlan | None = None
     trial: TrialResults | None = None
     problem: str | None = None
     balance: BalanceTable | None = None
@@ -129,21 +132,34 @@ class ExperimentResults:
                 self._figures[key] = OutcomeFigure(outcome.name, outcome.label(lang), forest_svg([self.trial], outcome, lang), rows)
             return self._figures[key]
 
-    def monthly_table(self, min_cell: int) -> list[tuple[int, list[str]]]:
-        """The profile figure as rows: month, then ``estimate [low; high]`` per treatment arm (percentage points)."""
+    def monthly_table(self, lang: Lang, min_cell: int) -> list[tuple[int, list[str]]]:
+        """The profile figure as rows: month, then ``estimate [low; high]`` per treatment arm (percentage points,
+        in ``lang``'s notation by :func:`~proeftuin.report.forest.format_effect`)."""
         assert self.trial is not None
+        definition = self.trial.definition(PROFILE_OUTCOME)
         effects = {(int(e.outcome.split("@")[1]), e.term): e for e in self.trial.monthly if e.outcome.split("@")[0] == PROFILE_OUTCOME}
         rows = []
         for month in sorted({m for m, _ in effects}):
             cells = []
             for arm in self.spec.treatments:
                 e = effects.get((month, arm.code))
-                if e is None or is_disclosive(e.n_arm, e.n_control, min_cell=min_cell):
-                    cells.append("–")
+                if e is None or e.not_estimable is not None or is_disclosive(e.n_arm, e.n_control, min_cell=min_cell):
+                    cells.append(MISSING)
                 else:
-                    cells.append(f"{100 * e.estimate:+.1f} [{100 * e.ci_low:+.1f}; {100 * e.ci_high:+.1f}]")
+                    cells.append(" ".join(format_effect(e.estimate, e.ci_low, e.ci_high, definition, lang)))
             rows.append((month, cells))
         return rows
+
+    def balance_rows(self, lang: Lang, min_cell: int) -> list[BalanceRow]:
+        """The balance table as the report shows it: labelled covariates, Babel numbers, an arm's means hidden
+        when its size is suppressed, complementary suppression included (:func:`~proeftuin.report.sections.balance.open_arms`)."""
+        assert self.balance is not None
+        return balance_rows(self.balance, self.spec, self.plan, self.arm_sizes, lang, min_cell)
+
+    def response_rows(self, lang: Lang, min_cell: int) -> list[ResponseRow]:
+        """Response by arm, counts published so that none comes back from the totals (:func:`~proeftuin.report.sections.balance.response_rows`)."""
+        assert self.attrition is not None
+        return response_rows(self.attrition, self.spec, lang, min_cell)
 
     def body(self, lang: Lang, min_cell: int) -> Markup:
         """The page's content (no user or CSRF token in it), rendered once per language."""
@@ -154,7 +170,10 @@ class ExperimentResults:
             context = {"r": self, "slug": self.spec.slug, "figures": figures, "min_cell": min_cell, "lang": lang,
                        "tr": (lambda nl, en: en if lang == "en" else nl),
                        "profiles": self.profiles(lang) if self.has_profiles else None,
-                       "monthly": self.monthly_table(min_cell) if self.has_profiles else []}
+                       "monthly": self.monthly_table(lang, min_cell) if self.has_profiles else [],
+                       "balance_rows": self.balance_rows(lang, min_cell) if self.balance is not None else [],
+                       "response_rows": self.response_rows(lang, min_cell) if self.attrition is not None else [],
+                       "number": (lambda value, digits=3: number(value, lang, digits=digits))}
             cached = Markup(templates.env.get_template("results_body.html").render(context))  # noqa: S704 - autoescaped template
             with self._lock:
                 self._bodies[lang] = cached
@@ -216,7 +235,7 @@ def compute(engine: Engine, slug: str, min_cell: int) -> ExperimentResults:
     """Load, count and analyse one experiment (slow: seconds for thousands of people)."""
     trial = load_trial(engine, slug)
     spec, participants = trial.data.spec, trial.data.participants
-    results = ExperimentResults(spec=spec, consort=_consort(engine, trial, min_cell))
+    results = ExperimentResults(spec=spec, consort=_consort(engine, trial, min_cell), plan=trial.plan)
     arm = participants["arm"].to_numpy(dtype=str)
     results.arm_sizes = {a.code: int((arm == a.code).sum()) for a in spec.arms}
     if min(results.arm_sizes.values(), default=0) < 2:
@@ -240,7 +259,7 @@ def compute(engine: Engine, slug: str, min_cell: int) -> ExperimentResults:
     except NotAnalysable as exc:
         results.problem = f"analysis: {exc}"
         return results
-    results.downloads = assemble_report(engine, [results.trial], level=LEVEL, min_cell=min_cell)
+    results.downloads = assemble_report(engine, [results.trial], level=LEVEL, min_cell=min_cell, stored=[trial])
     return results
 
 

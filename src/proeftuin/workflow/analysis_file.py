@@ -45,6 +45,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from proeftuin.design.outcomes import INCOME_OUTCOMES, LABOUR_OUTCOMES, OutcomeDefinition
+from proeftuin.design.plan import OwnOutcomeSpec
+from proeftuin.design.vocabulary import category_label
 from proeftuin.registry import get_experiment, session_scope
 from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.registry.roles import Operation, authorize
@@ -72,6 +74,11 @@ _TEXT: dict[str, dict[Lang, str]] = {
                "en": "1 if this held in any month {months} after randomization, else 0; empty without monthly records"},
     "months": {"nl": "van maand {first} tot en met {last}", "en": "from month {first} to {last}"},
     "months_open": {"nl": "vanaf maand {first}", "en": "from month {first} on"},
+    "own": {"nl": "Eigen uitkomst uit kolom {column} van de maandgegevens: {summary} {months} na de loting; leeg zonder gegevens in die maanden",
+            "en": "Own outcome from column {column} of the monthly records: {summary} {months} after randomization; empty without records in those months"},
+    "own_ever": {"nl": "1 als het in enige maand 1 was, anders 0,", "en": "1 if it was 1 in any month, else 0,"},
+    "own_mean": {"nl": "het gemiddelde over de maanden met gegevens", "en": "the mean over the months with a record"},
+    "own_last": {"nl": "de waarde in de laatste maand met gegevens", "en": "the value in the last month with a record"},
     "income": {"nl": "Gemiddelde uitkering per maand onder de regeling van de groep (regelsmodule)",
                "en": "Mean monthly benefit under the arm's regime (rules engine)"},
     "follow_up": {"nl": "Score 0-10, gemiddeld over de geanalyseerde vervolgmetingen (golven {waves}); leeg als niet beantwoord",
@@ -180,6 +187,17 @@ def _outcome_variable(outcome: OutcomeDefinition, definition: tuple[str, str]) -
     return Variable(outcome.name, *labels, "number", (), {"amount": "EUR", "score": "0-10"}.get(outcome.kind, ""), *definition)
 
 
+def _own_variable(outcome: OutcomeDefinition, spec: OwnOutcomeSpec) -> Variable:
+    """An outcome of the plan's own: its summary over its window in words, its declared range as unit."""
+    months_nl, months_en = _window(spec.window.first_month, spec.window.last_month)
+    definition = (_t("own", "nl", column=spec.column, summary=_t(f"own_{spec.summary}", "nl"), months=months_nl),
+                  _t("own", "en", column=spec.column, summary=_t(f"own_{spec.summary}", "en"), months=months_en))
+    if outcome.kind == "binary":
+        return _binary(outcome.name, (outcome.label_nl, outcome.label_en), definition)
+    unit = f"{spec.minimum:g}-{spec.maximum:g}" if spec.minimum is not None and spec.maximum is not None else ""
+    return Variable(outcome.name, outcome.label_nl, outcome.label_en, "number", (), unit, *definition)
+
+
 def build_analysis_file(trial: StoredTrial) -> AnalysisFile:
     """The analysis file of a loaded trial; :class:`~proeftuin.workflow.standard_analysis.NotAnalysable`
     when the standard analysis cannot be done yet (the same rule)."""
@@ -207,7 +225,7 @@ def build_analysis_file(trial: StoredTrial) -> AnalysisFile:
         definition = _both("covariate")
         values = people[name]
         if spec.type == "category":
-            categories = tuple(Category(i + 1, c, c, c) for i, c in enumerate(spec.categories))
+            categories = tuple(Category(i + 1, c, category_label(c, "nl"), category_label(c, "en")) for i, c in enumerate(spec.categories))
             add(Variable(name, *labels, "category", categories, "", *definition), values.to_numpy(dtype=object))
         elif spec.type == "boolean":
             add(_binary(name, labels, definition), values.map({True: 1.0, False: 0.0}).to_numpy(dtype=float))
@@ -215,12 +233,15 @@ def build_analysis_file(trial: StoredTrial) -> AnalysisFile:
             add(Variable(name, *labels, spec.type, (), "", *definition), pd.to_numeric(values).to_numpy(dtype=float))
 
     outcomes = trial_outcomes(trial)
-    known = {o.name: o for o in (*LABOUR_OUTCOMES, *INCOME_OUTCOMES)}
+    known = {o.name: o for o in (*LABOUR_OUTCOMES, *INCOME_OUTCOMES, *outcomes.own_definitions)}
     windows = {o.name: o.window for o in plan.outcomes.labour}
     for j, name in enumerate(outcomes.period_names):
         if name in windows:
             months = _window(windows[name].first_month, windows[name].last_month)
             definition = (_t("labour", "nl", months=months[0]), _t("labour", "en", months=months[1]))
+        elif name in plan.outcomes.own:
+            add(_own_variable(known[name], plan.outcomes.own[name]), outcomes.period[:, j])
+            continue
         else:
             definition = _both("income")
         add(_outcome_variable(known[name], definition), outcomes.period[:, j])

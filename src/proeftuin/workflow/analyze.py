@@ -16,7 +16,11 @@
    :func:`~proeftuin.analysis.romano_wolf` on the t statistics of ``resampling.draws``
    re-randomizations within the experiment's strata, whole households where the trial randomized
    them together (:func:`~proeftuin.analysis.trial.assignment_clusters`) (the randomization distribution under the
-   sharp null, so the step-down uses the joint distribution of the family's statistics).
+   sharp null, so the step-down uses the joint distribution of the family's statistics); every
+   draw's statistic is studentized with the same variance as the observed one (CR2 on the plan's
+   clusters where it declares them), and one that is not defined in a draw counts as extreme.
+   A hypothesis that is not estimable (no finite statistic) has no adjusted p-value and is left
+   out of its family's adjustment.
 4. Pre-specified subgroups: the interaction tests of :func:`~proeftuin.analysis.subgroup_effects`.
 
 Every result says whether it was pre-specified; outcomes added by the caller
@@ -43,9 +47,9 @@ from proeftuin.analysis import (
     subgroup_effects,
 )
 from proeftuin.analysis.trial import assignment_clusters, cluster_labels
-from proeftuin.design.analysis_plan import AnalysisPlan, PlanError
-from proeftuin.design.outcomes import OUTCOMES
+from proeftuin.design.analysis_plan import AnalysisPlan, PlanError, measured_outcomes
 from proeftuin.registry import get_experiment, session_scope
+from proeftuin.registry.experiments import stored_plan
 from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.workflow.standard_analysis import StoredTrial, load_trial, trial_outcomes
 
@@ -175,11 +179,21 @@ class _Trial:
         return np.array([[e.statistic for e in self.estimate(outcomes, x, vocabulary[d])] for d in draws])
 
 
-def _adjust(trial: _Trial, family: str, table: EffectTable, x: np.ndarray) -> np.ndarray:
+def _adjust(trial: _Trial, family: str, table: EffectTable, x: np.ndarray) -> list[float | None]:
+    """The family's adjusted p-values; ``None`` for a hypothesis that is not estimable (no finite
+    statistic: its effect says why), which is left out of the family it cannot be rejected in."""
     method = trial.plan.families[family].adjustment
+    statistics = np.array([e.statistic for e in table], dtype=float)
+    p_values = np.array([e.p_value for e in table], dtype=float)
+    testable = np.isfinite(statistics) & np.isfinite(p_values)
+    adjusted = np.full(len(statistics), np.nan)
     if method == "romano-wolf":
-        return romano_wolf([e.statistic for e in table], trial.null_statistics(trial.plan.families[family].outcomes, x))
-    return adjust_p_values([e.p_value for e in table], method)
+        if testable.any():
+            draws = trial.null_statistics(trial.plan.families[family].outcomes, x)
+            adjusted[testable] = romano_wolf(statistics[testable], draws[:, testable])
+    elif testable.any():
+        adjusted[testable] = adjust_p_values(p_values[testable], method)
+    return [float(p) if ok else None for p, ok in zip(adjusted, testable, strict=True)]
 
 
 def _subgroup_tests(trial: _Trial, outcomes: Sequence[str]) -> list[SubgroupTest]:
@@ -207,23 +221,27 @@ def analyze_plan(
     plan: AnalysisPlan,
     extra_outcomes: Sequence[str] = (),
     actor: str = "cli",
+    source: str = "plan",
 ) -> PlanRun:
     """Run ``plan`` on experiment ``slug`` (steps in the module docstring) and record the run.
 
     Raises :class:`PlanError` when the plan does not fit the experiment (another experiment,
-    an unknown covariate or outcome) and :class:`~proeftuin.registry.RegistryError` for an
-    unknown experiment.
+    an unknown covariate, an outcome the trial does not measure: the outcomes are those its own
+    plan declares, see :func:`~proeftuin.design.analysis_plan.measured_outcomes`; ``source`` names
+    the plan in the message) and :class:`~proeftuin.registry.RegistryError` for an unknown experiment.
     """
     if plan.experiment is not None and plan.experiment != slug:
         raise PlanError(f"plan: experiment: the plan is for {plan.experiment!r}, not {slug!r}")
-    for name in extra_outcomes:
-        if name not in OUTCOMES:
-            raise PlanError(f"--extra-outcome: unknown outcome {name!r} (known: {', '.join(OUTCOMES)})")
-        if plan.family_of(name) is not None:
-            raise PlanError(f"--extra-outcome: {name!r} is already pre-specified in family {plan.family_of(name)!r}")
     sha = plan.sha256
     with session_scope(engine) as session:  # frozen before any outcome is loaded
         experiment = get_experiment(session=session, slug=slug)
+        measured = measured_outcomes(stored_plan(experiment))
+        plan.check_outcomes(measured, source=source)
+        for name in extra_outcomes:
+            if name not in measured:
+                raise PlanError(f"--extra-outcome: unknown outcome {name!r} for this trial (measured: {', '.join(measured)})")
+            if plan.family_of(name) is not None:
+                raise PlanError(f"--extra-outcome: {name!r} is already pre-specified in family {plan.family_of(name)!r}")
         AuditLog(session).record(
             actor=actor, action=Action.analysis_run, experiment_id=experiment.id, subject=f"plan:{sha}",
             payload={"plan_sha256": sha, "plan": plan.model_dump(mode="json"), "extra_outcomes": list(extra_outcomes)},
@@ -234,7 +252,7 @@ def analyze_plan(
     for family, spec in plan.families.items():
         table = trial.estimate(spec.outcomes, x)
         adjusted = _adjust(trial, family, table, x)
-        effects += [PlannedEffect(family, e, float(p), spec.adjustment, True) for e, p in zip(table, adjusted)]
+        effects += [PlannedEffect(family, e, p, spec.adjustment, True) for e, p in zip(table, adjusted, strict=True)]
     if extra_outcomes:
         effects += [PlannedEffect(EXPLORATORY, e, None, None, False) for e in trial.estimate(list(extra_outcomes), x)]
     planned = [o for family in plan.families.values() for o in family.outcomes]

@@ -55,7 +55,7 @@ from proeftuin.simulate import Calibration, synthetic_population, simulate_trial
 from proeftuin.simulate.trial import statistics_netherlands_records, survey_items
 from proeftuin.workflow.imports import import_outcomes, import_survey
 from proeftuin.workflow.report import SYNTHETIC_BUILD, assemble_report, write_reports
-from proeftuin.workflow.standard_analysis import analyze_experiment
+from proeftuin.workflow.standard_analysis import analyze_stored, load_trial
 
 DEFAULT_SEED = 2017
 ADMIN, INTAKE, RESEARCHER = "demo-admin", "demo-klantmanager", "demo-onderzoeker"
@@ -248,11 +248,12 @@ def run_demo(
             verification = verify_registry(session=session, settings=settings)
         if not verification.intact:
             raise DemoError(f"the registry does not verify: {verification.problems[0]}")
-        trials = []
+        stored, trials = [], []
         for spec in specs:
-            trials.append(analyze_experiment(engine, spec.slug, level=level))
+            stored.append(load_trial(engine, spec.slug))
+            trials.append(analyze_stored(stored[-1], level=level))
             step(f"analyse:{spec.municipality}")
-        report = assemble_report(engine, trials, level=level)
+        report = assemble_report(engine, trials, level=level, min_cell=settings.min_cell, stored=stored)
     paths = write_reports(report, out, langs=LANGUAGES, fmt=("html", "pdf"))
     step("report")
     return DemoResult(report=paths[lang], trials=trials, commitments=report.commitments,

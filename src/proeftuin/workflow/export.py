@@ -160,8 +160,10 @@ def _table(session: Session, kind: ExportKind, slug: str, min_cell: int) -> pd.D
     if kind is ExportKind.summary:
         data = load_experiment_data(session=session, slug=slug)
         months = data.months.assign(arm=data.months["participant_id"].map(data.participants.set_index("participant_id")["arm"]))
-        table = months.groupby(["period", "arm"], as_index=False).agg(n=("participant_id", "nunique"), on_benefit=("on_benefit", "mean"))
-        return suppress(table, total="n", statistics=("on_benefit",), min_cell=min_cell)
+        table = months.groupby(["period", "arm"], as_index=False).agg(n=("participant_id", "nunique"), on_benefit=("on_benefit", "mean"),
+                                                                       n_on_benefit=("on_benefit", "sum"))
+        # a share is n_on_benefit / n: it is emptied where those on benefit, or those off it, are a small count
+        return suppress(table, total="n", parts=("n_on_benefit",), statistics=("on_benefit",), min_cell=min_cell).drop(columns="n_on_benefit")
     if kind is ExportKind.reconciliation:
         return suppress_reconciliation(reconcile_sources(session=session, slug=slug), min_cell=min_cell)
     if kind is ExportKind.services:

@@ -3,7 +3,9 @@
 Declared schemas (one row per person-month, or per respondent)::
 
     outcomes: pseudonym, month (YYYY-MM), hours_per_week (0-100), contract (none|temporary|permanent),
-              gross_earnings (0-100,000 EUR a month), on_benefit (true|false|1|0)
+              gross_earnings (0-100,000 EUR a month), on_benefit (true|false|1|0), and one column per
+              outcome of the plan's own (``outcomes.own``: 0/1 if binary, else a number in its declared
+              range; blank = not measured that month)
     survey:   pseudonym, and one column per item of the plan's instrument (blank = not answered)
     services: pseudonym, on (YYYY-MM-DD), kind (lower-case word, e.g. contact, coaching), minutes (0-1440)
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,12 +27,16 @@ import pandas as pd
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
+from proeftuin.design.plan import OwnOutcomeSpec
 from proeftuin.registry.crud import get_experiment
+from proeftuin.registry.experiments import stored_plan
 from proeftuin.registry.db import session_scope
-from proeftuin.registry.imports import ImportRejected, ImportResult, Source, store_outcomes, store_survey, survey_plan
+from proeftuin.registry.imports import ImportRejected, ImportResult, Source, imported_before, store_outcomes, store_survey, survey_plan
 from proeftuin.registry.schemas import ServiceCreate
 from proeftuin.registry.services import store_services
-from proeftuin.workflow.tabular import TabularError, label_column, numeric_column, quote, read_table, require_columns, spreadsheet_row
+from proeftuin.workflow.tabular import (
+    TabularError, label_column, label_series, numeric_column, quote, read_table, readable_file, require_columns, spreadsheet_row,
+)
 
 OUTCOME_COLUMNS = ("pseudonym", "month", "hours_per_week", "contract", "gross_earnings", "on_benefit")
 CONTRACTS = ("none", "temporary", "permanent")
@@ -57,8 +64,12 @@ _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?: 00:00:00)?$")
 
 
 def content_hash(path: Path) -> str:
-    """SHA-256 of the file's bytes: the identity of an import."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of the file's bytes: the identity of an import (a missing or unreadable file is a :class:`TabularError`)."""
+    try:
+        with readable_file(path).open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except PermissionError:
+        raise TabularError(path, "the file cannot be read (permission denied)") from None
 
 
 def parse_month(text: str) -> dt.date:
@@ -77,14 +88,17 @@ def parse_day(text: str) -> dt.date:
     return dt.date(*map(int, found.groups()))
 
 
-def _periods(frame: pd.DataFrame, path: Path) -> list[dt.date]:
-    out = []
-    for index, text in enumerate(label_column(frame, "month", path)):
+def _periods(frame: pd.DataFrame, path: Path) -> np.ndarray:
+    """The first day of each row's month (``datetime64[D]``), each distinct text parsed once (a file has few months)."""
+    codes, texts = pd.factorize(label_series(frame, "month", path))
+    firsts = []
+    for code, text in enumerate(texts):
         try:
-            out.append(parse_month(str(text)))
+            firsts.append(parse_month(str(text)))
         except ValueError:
+            index = int(np.argmax(codes == code))
             raise TabularError(path, f"{quote(text)} is not a month (write YYYY-MM)", column="month", row=spreadsheet_row(index)) from None
-    return out
+    return np.array(firsts, dtype="datetime64[D]")[codes]
 
 
 def _in_range(values: np.ndarray, low: float, high: float, column: str, path: Path) -> np.ndarray:
@@ -107,30 +121,50 @@ def _plausible(frame: pd.DataFrame, column: str, path: Path) -> np.ndarray:
     return values
 
 
-def parse_outcomes(path: Path) -> pd.DataFrame:
-    """The typed outcome rows of ``path`` (see the module docstring)."""
+def own_values(frame: pd.DataFrame, own: Mapping[str, OwnOutcomeSpec], path: Path) -> dict[str, np.ndarray]:
+    """The monthly values of the plan's own outcomes, by column: numbers (blank = not measured that
+    month, NaN), 0 or 1 for a binary outcome, inside the plan's ``minimum``-``maximum`` otherwise."""
+    values = {}
+    for spec in own.values():
+        column = numeric_column(frame, spec.column, path, allow_missing=True)
+        measured = ~np.isnan(column)
+        low, high = spec.bounds
+        _in_range(np.where(measured, column, low), low, high, spec.column, path)
+        if spec.kind == "binary" and not np.isin(column[measured], (0.0, 1.0)).all():
+            index = int(np.flatnonzero(measured & ~np.isin(column, (0.0, 1.0)))[0])
+            raise TabularError(path, f"{column[index]:g} is not 0 or 1 (a binary outcome: write 1/0 or true/false)",
+                               column=spec.column, row=spreadsheet_row(index))
+        values[spec.column] = column
+    return values
+
+
+def parse_outcomes(path: Path, own: Mapping[str, OwnOutcomeSpec] | None = None) -> pd.DataFrame:
+    """The typed outcome rows of ``path`` (see the module docstring), with a column per outcome of
+    the plan's own (``own``, the plan's ``outcomes.own``: required, see :func:`own_values`)."""
     frame = read_table(path)
-    require_columns(frame, OUTCOME_COLUMNS, path)
-    extra = [c for c in frame.columns if c not in OUTCOME_COLUMNS]
+    schema = (*OUTCOME_COLUMNS, *(spec.column for spec in (own or {}).values()))
+    require_columns(frame, schema, path)
+    extra = [c for c in frame.columns if c not in schema]
     if extra:
-        raise TabularError(path, f"unexpected column (the schema has {', '.join(OUTCOME_COLUMNS)})", column=str(extra[0]))
-    contract = label_column(frame, "contract", path)
-    bad = ~np.isin(contract, CONTRACTS)
+        raise TabularError(path, f"unexpected column (the schema has {', '.join(schema)})", column=str(extra[0]))
+    contract = label_series(frame, "contract", path)
+    bad = ~contract.isin(CONTRACTS).to_numpy()
     if bad.any():
         index = int(np.flatnonzero(bad)[0])
-        raise TabularError(path, f"{quote(contract[index])} is not one of {', '.join(CONTRACTS)}", column="contract", row=spreadsheet_row(index))
+        raise TabularError(path, f"{quote(contract.iloc[index])} is not one of {', '.join(CONTRACTS)}", column="contract", row=spreadsheet_row(index))
     benefit = numeric_column(frame, "on_benefit", path, allow_missing=False)
     _in_range(benefit, 0, 1, "on_benefit", path)
     if not np.isin(benefit, (0.0, 1.0)).all():
         index = int(np.flatnonzero(~np.isin(benefit, (0.0, 1.0)))[0])
         raise TabularError(path, "write true/false or 1/0", column="on_benefit", row=spreadsheet_row(index))
     return pd.DataFrame({
-        "pseudonym": label_column(frame, "pseudonym", path),
+        "pseudonym": label_series(frame, "pseudonym", path),
         "period": _periods(frame, path),
         "hours_per_week": _plausible(frame, "hours_per_week", path),
         "contract": contract,
         "gross_earnings": _plausible(frame, "gross_earnings", path),
         "on_benefit": benefit.astype(bool),
+        **own_values(frame, own or {}, path),
     })
 
 
@@ -138,14 +172,25 @@ def _rejected(path: Path, exc: ImportRejected) -> TabularError:
     return TabularError(path, exc.message, column=exc.column, row=spreadsheet_row(exc.index))
 
 
+def own_outcomes(engine: Engine, slug: str) -> dict[str, OwnOutcomeSpec]:
+    """The outcomes of trial ``slug``'s own plan (none for a trial stored without a plan)."""
+    with session_scope(engine) as session:
+        return dict(stored_plan(get_experiment(session=session, slug=slug)).outcomes.own)
+
+
 def import_outcomes(engine: Engine, path: Path | str, *, slug: str, actor: str, source: Source = "municipal") -> ImportResult:
-    """Parse and store an outcomes file in one transaction."""
+    """Parse and store an outcomes file in one transaction; content imported before is "unchanged" without being parsed."""
     path = Path(path)
-    frame = parse_outcomes(path)
+    digest = content_hash(path)
+    with session_scope(engine) as session:
+        done = imported_before(session=session, actor=actor, slug=slug, kind="outcomes", source=source, content_sha256=digest)
+    if done is not None:
+        return done
+    frame = parse_outcomes(path, own_outcomes(engine, slug))
     try:
         with session_scope(engine) as session:
             return store_outcomes(session=session, actor=actor, slug=slug, frame=frame, source=source,
-                                  filename=path.name, content_sha256=content_hash(path))
+                                  filename=path.name, content_sha256=digest)
     except ImportRejected as exc:
         raise _rejected(path, exc) from None
 

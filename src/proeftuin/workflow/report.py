@@ -33,7 +33,9 @@ from proeftuin.report.disclosure import DEFAULT_MIN_CELL
 from proeftuin.report.html import Medium, outcome_definitions, render_report_media
 from proeftuin.report.pdf import html_to_pdf
 from proeftuin.rules import income_curve
-from proeftuin.workflow.standard_analysis import analyze_experiment
+from proeftuin.report.sections.data import TrialSections
+from proeftuin.workflow.report_sections import trial_sections
+from proeftuin.workflow.standard_analysis import StoredTrial, analyze_stored, load_trial
 
 FORMATS: tuple[Format, ...] = ("html", "pdf")
 SYNTHETIC_BUILD = "demo-build"
@@ -68,13 +70,14 @@ class TrialsReport:
     synthetic: bool
     min_cell: int
     plans: dict[str, TrialPlan]
+    sections: dict[str, TrialSections]
 
     def context(self, lang: Lang, *, other_language_href: str | None = None) -> ReportContext:
         """The report's context in ``lang`` (the work-pays curves are labelled in it)."""
         return ReportContext(
             commitments=self.commitments, synthetic=self.synthetic, min_cell=self.min_cell, pooled=self.pooled,
             work_pays={r.spec.slug: work_pays_curve(r.spec, lang=lang) for r in self.trials},
-            other_language_href=other_language_href, plans=self.plans,
+            other_language_href=other_language_href, plans=self.plans, sections=self.sections,
         )
 
     def render(self, lang: Lang, fmt: Format, *, other_language_href: str | None = None) -> bytes:
@@ -100,9 +103,14 @@ def pooled_effects(trials: Sequence[TrialResults], *, level: float = DEFAULT_LEV
 
 
 def assemble_report(
-    engine: Engine, trials: Sequence[TrialResults], *, level: float = DEFAULT_LEVEL, min_cell: int = DEFAULT_MIN_CELL
+    engine: Engine, trials: Sequence[TrialResults], *, level: float = DEFAULT_LEVEL, min_cell: int = DEFAULT_MIN_CELL,
+    stored: Sequence[StoredTrial] | None = None,
 ) -> TrialsReport:
-    """The report of already analysed ``trials``: pooled groups, seal commitments, whether all are synthetic."""
+    """The report of already analysed ``trials``: pooled groups, seal commitments, whether all are synthetic, and
+    the extra sections (:func:`~proeftuin.workflow.report_sections.trial_sections`) from ``stored``, each trial's
+    data as analysed (read again when not given)."""
+    loaded = list(stored) if stored is not None else [load_trial(engine, r.spec.slug) for r in trials]
+    sections = {r.spec.slug: trial_sections(engine, data, r) for r, data in zip(trials, loaded, strict=True)}
     with session_scope(engine) as session:
         experiments = [get_experiment(session=session, slug=r.spec.slug) for r in trials]
         commitments = {}
@@ -118,7 +126,7 @@ def assemble_report(
                 plans[e.slug] = trial_plan(e)
             except RegistryError:  # created without a plan: the card states what the spec says
                 continue
-    return TrialsReport(tuple(trials), pooled_effects(trials, level=level), commitments, synthetic, min_cell, plans)
+    return TrialsReport(tuple(trials), pooled_effects(trials, level=level), commitments, synthetic, min_cell, plans, sections)
 
 
 def build_report(engine: Engine, slugs: Sequence[str], *, level: float = DEFAULT_LEVEL, min_cell: int = DEFAULT_MIN_CELL) -> TrialsReport:
@@ -131,7 +139,9 @@ def build_report(engine: Engine, slugs: Sequence[str], *, level: float = DEFAULT
         raise ValueError("a report needs at least one experiment")
     if len(set(slugs)) != len(slugs):
         raise ValueError(f"an experiment is named twice: {', '.join(slugs)}")
-    return assemble_report(engine, [analyze_experiment(engine, slug, level=level) for slug in slugs], level=level, min_cell=min_cell)
+    stored = [load_trial(engine, slug) for slug in slugs]
+    trials = [analyze_stored(trial, level=level) for trial in stored]
+    return assemble_report(engine, trials, level=level, min_cell=min_cell, stored=stored)
 
 
 def write_reports(

@@ -8,7 +8,7 @@ outcome derivation) ``proeftuin analyze`` share:
    of a person who withdrew) together with its plan;
 2. the outcomes are derived once (:func:`proeftuin.analysis.trial.derive_outcomes`): the labour
    outcomes of the months, the benefit each arm's regime paid (:mod:`proeftuin.workflow.benefits`)
-   and the trial's own survey indices, as its plan declares them;
+   the trial's own survey indices and the outcomes of its own (``outcomes.own``), as its plan declares them;
 3. every arm is estimated against control on every outcome
    (:func:`proeftuin.analysis.trial.analyze_trial`), with CR2 variances on the plan's clusters
    (household pseudonym or team) where it declares them; balance of the baseline covariates and
@@ -35,8 +35,8 @@ from proeftuin.analysis.trial import (
     derive_outcomes,
 )
 from proeftuin.design import TrialPlan
-from proeftuin.registry import ExperimentData, RegistryError, get_experiment, load_experiment_data, session_scope
-from proeftuin.registry.experiments import trial_plan
+from proeftuin.registry import ExperimentData, get_experiment, load_experiment_data, session_scope
+from proeftuin.registry.experiments import stored_plan
 from proeftuin.rules import minimum_wage
 from proeftuin.workflow.benefits import monthly_benefits
 
@@ -63,10 +63,7 @@ def load_trial(engine: Engine, slug: str) -> StoredTrial:
     """The data and plan of trial ``slug``; :class:`~proeftuin.registry.RegistryError` for an unknown one."""
     with session_scope(engine) as session:
         data = load_experiment_data(session=session, slug=slug)
-        try:
-            plan = trial_plan(get_experiment(session=session, slug=slug))
-        except RegistryError:  # stored by create_experiment, without a plan
-            plan = TrialPlan(experiment=data.spec)
+        plan = stored_plan(get_experiment(session=session, slug=slug))
     return StoredTrial(data, plan)
 
 
@@ -74,7 +71,7 @@ def trial_outcomes(trial: StoredTrial) -> TrialOutcomes:
     """Every outcome of ``trial``, derived once from its records (see the module docstring)."""
     data = trial.data
     benefits = monthly_benefits(data.participants, data.months, unmodelled_ages="missing")
-    return derive_outcomes(trial.plan, data.participants, data.months, data.survey, minimum_wage, benefits=benefits)
+    return derive_outcomes(trial.plan, data.participants, data.months, data.survey, minimum_wage, benefits=benefits, own=data.own)
 
 
 def check_analysable(trial: StoredTrial) -> np.ndarray:
