@@ -146,7 +146,8 @@ def _web(r: Record) -> list[str]:
                         f"(`serve --workers {r['workers']}`, {r['client']} on the same cores, {_load(r)})",
                  f"{r['requests_per_s']:.0f} requests/s, p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms; the floor "
                  f"(the login page, same server and load) {r['floor_requests_per_s']:.0f} requests/s, p95 {r['floor_p95_ms']:.0f} ms",
-                 f"first view after a start (the analysis computed): {r['cold_ms']:.0f} ms")]
+                 f"first view after a start (the analysis computed): {r['cold_ms']:.0f} ms"
+                 + (f"; after a restart (results kept on disk): {r['restart_ms']:.0f} ms" if "restart_ms" in r else ""))]
 
 
 def _generic(r: Record) -> list[str]:

@@ -3,7 +3,6 @@
 Each sub-module registers its commands on :data:`app`; heavy imports stay inside the commands.
 """
 
-from __future__ import annotations
 
 from proeftuin.cli.app import app
 

@@ -1,6 +1,5 @@
 """``proeftuin export analysis``: the analysis file of a trial (:mod:`proeftuin.workflow.analysis_file`)."""
 
-from __future__ import annotations
 
 from pathlib import Path
 

@@ -1,6 +1,5 @@
 """``proeftuin analyze --experiment SLUG --plan FILE``: run a frozen pre-analysis plan."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any

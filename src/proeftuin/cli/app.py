@@ -1,17 +1,34 @@
 """The root typer application and the options every command shares."""
 
-from __future__ import annotations
 
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
+
+
+class RootGroup(TyperGroup):
+    """The root command, whose ``--help`` flag defaults to ``False`` rather than ``None``.
+
+    Typer coerces a flag's ``None`` through a pydantic adapter (importing pydantic, a tenth of a
+    second) before any subcommand parses its arguments; a ``bool`` default is passed through.
+    """
+
+    def get_help_option(self, ctx: typer.Context) -> typer.core.TyperOption | None:  # type: ignore[override]
+        option = super().get_help_option(ctx)
+        if option is not None and option.default is None:
+            option.default = False
+        return option
+
 
 app = typer.Typer(
+    cls=RootGroup,
     name="proeftuin",
     help="Randomized experiments in social assistance: design, registry, analysis and reports.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 DEFAULT_DB = "sqlite:///proeftuin.db"

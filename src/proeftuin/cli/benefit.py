@@ -1,6 +1,5 @@
 """``proeftuin benefit``: one person-month's benefit; ``proeftuin benefit curve``: does work pay?"""
 
-from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping

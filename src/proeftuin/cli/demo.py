@@ -1,14 +1,11 @@
 """``proeftuin demo``: the six experiments of 2017-2019 on synthetic data, to a report."""
 
-from __future__ import annotations
 
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from proeftuin.cli.app import DEFAULT_DB, DbOption, app, fail
 
@@ -27,6 +24,9 @@ def demo(
     lang: Annotated[str, typer.Option("--lang", help="Language of the report: nl or en.")] = "nl",
 ) -> None:
     """Run the six municipalities' experiments from randomization to report, on synthetic data."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     from proeftuin.workflow.demo import DEMO_STEPS, DemoError, run_demo
 
     if lang not in STEP_TEXT:

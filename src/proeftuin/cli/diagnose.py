@@ -1,6 +1,5 @@
 """``proeftuin diagnose``: bias, RMSE, power and coverage of a declared design, by simulation."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Optional

@@ -1,6 +1,5 @@
 """``proeftuin balance FILE`` and ``proeftuin attrition FILE``: checks before outcomes are read."""
 
-from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path

@@ -1,6 +1,5 @@
 """``proeftuin estimate FILE``: effects of each arm against control, from a participant file."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

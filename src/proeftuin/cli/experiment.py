@@ -1,6 +1,5 @@
 """``proeftuin experiment create --plan FILE``, ``list``, ``template`` (a commented plan) and ``schema`` (its JSON Schema)."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

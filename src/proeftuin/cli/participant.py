@@ -1,6 +1,5 @@
 """``proeftuin participant correct`` (an audited correction of a baseline record) and ``proeftuin invite FILE``."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Optional

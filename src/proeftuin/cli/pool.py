@@ -1,6 +1,5 @@
 """``proeftuin pool FILE``: pool effects across municipalities (random-effects meta-analysis)."""
 
-from __future__ import annotations
 
 import warnings
 from enum import Enum

@@ -1,6 +1,5 @@
 """``proeftuin power``: minimum detectable effect or sample size per arm, before the start."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

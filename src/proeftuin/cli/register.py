@@ -1,6 +1,5 @@
 """``proeftuin register outcomes``: person-level outcomes from register extracts, in DuckDB or Spark."""
 
-from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path

@@ -5,7 +5,6 @@ permission matrix of :mod:`proeftuin.registry.roles` is enforced in the Python A
 one line on stderr with exit code 2; ``verify`` exits 1 when something differs.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
@@ -34,7 +33,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(user_app, name="user")
 
 
-def settings_or_fail() -> RegistrySettings:
+def settings_or_fail() -> "RegistrySettings":
     """The installation's settings from the environment; a weak or missing secret is an error."""
     from pydantic import ValidationError
 

@@ -11,8 +11,6 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 if TYPE_CHECKING:
     from proeftuin.analysis import EffectTable
@@ -74,6 +72,9 @@ def print_csv(records: Sequence[Mapping[str, Any]]) -> None:
 
 
 def print_table(records: Sequence[Mapping[str, Any]], *, title: str | None = None) -> None:
+    from rich.console import Console  # here, not at import: rich costs start-up time of every command
+    from rich.table import Table
+
     table = Table(title=title)
     if not records:
         Console().print("(no rows)")

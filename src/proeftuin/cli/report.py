@@ -1,6 +1,5 @@
 """``proeftuin report --experiment SLUG [--experiment SLUG ...]``: the report of stored trials."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

@@ -1,6 +1,5 @@
 """``proeftuin rules test`` (the YAML tests) and ``proeftuin rules list`` (the parameters)."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

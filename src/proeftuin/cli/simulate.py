@@ -1,6 +1,5 @@
 """``proeftuin simulate register``: a synthetic national register as partitioned Parquet."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

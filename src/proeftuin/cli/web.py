@@ -5,7 +5,6 @@ password`` gives them a web password, read from standard input (never from an ar
 stays out of the shell history and the process list).
 """
 
-from __future__ import annotations
 
 import os
 import sys

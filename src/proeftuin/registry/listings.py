@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from proeftuin.registry.crud import get_experiment
 from proeftuin.registry.intake import latest_consents
-from proeftuin.registry.models import Arm, Assignment, AuditEvent, DataImport, Experiment, Participant, Seal
+from proeftuin.registry.models import Arm, Assignment, AuditEvent, AuditHead, DataImport, Experiment, Participant, Seal
 
 
 @dataclass(frozen=True)
@@ -162,12 +162,15 @@ def enrolment_counts(*, session: Session, slug: str) -> tuple[int, int]:
     return len(ids), sum(1 for c in consents.values() if c.kind == "given")
 
 
-def data_state(*, session: Session, slug: str) -> tuple[int | None, int | None]:
-    """What an analysis of ``slug`` depends on (a cache key): the latest audit event and the latest import.
+def data_state(*, session: Session, slug: str) -> tuple[int, str]:
+    """What an analysis of ``slug`` depends on (a cache key): the audit chain's head, ``(last id, last hash)``.
 
     Every change to participants, consent, allocation or outcomes goes through the registry and
-    appends an audit event, so two indexed look-ups tell whether anything changed. ``RegistryError``
-    for an unknown ``slug``.
+    appends an audit event, which moves the head; one primary-key look-up reads it. The hash
+    (keyed, chained over every event) tells two databases apart that happen to have as many
+    events, e.g. a demo database removed and built again with another seed. ``RegistryError`` for
+    an unknown ``slug``.
     """
     get_experiment(session=session, slug=slug)
-    return session.scalar(select(func.max(AuditEvent.id))), session.scalar(select(func.max(DataImport.id)))
+    head = session.get(AuditHead, 1)
+    return (head.last_id, head.last_hash) if head is not None else (0, "")

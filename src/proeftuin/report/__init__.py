@@ -1,8 +1,9 @@
 """Reports: forest plots, tables and the HTML report, in Dutch first and English as a choice.
 
-The figures (matplotlib) and the HTML report load on first use (PEP 562 ``__getattr__``): the
-command line imports the language vocabulary from here, and every command would otherwise start
-by importing matplotlib and WeasyPrint (seconds) before it parses its arguments.
+The figures (matplotlib), the HTML report and the disclosure rules (NumPy) load on first use
+(PEP 562 ``__getattr__``): the command line imports the language vocabulary from here, and every
+command would otherwise start by importing NumPy, matplotlib and WeasyPrint (seconds) before it
+parses its arguments.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from proeftuin.report.disclosure import DEFAULT_MIN_CELL, format_count, is_disclosive
 from proeftuin.report.i18n import LANGUAGES, Lang, t
 
 _LAZY = {
+    "DEFAULT_MIN_CELL": "proeftuin.report.disclosure",
+    "format_count": "proeftuin.report.disclosure",
+    "is_disclosive": "proeftuin.report.disclosure",
     "forest_figure": "proeftuin.report.forest",
     "forest_panel": "proeftuin.report.forest",
     "profile_figure": "proeftuin.report.forest",

@@ -23,7 +23,7 @@ from proeftuin.registry.login_throttle import LoginThrottle
 from proeftuin.registry.roles import PermissionDenied
 from proeftuin.registry.settings import RegistrySettings, refuse_shared_keys
 from proeftuin.web.deps import NotAuthenticated, authenticated_user, render
-from proeftuin.web.results import ResultsCache
+from proeftuin.web.results import DiskResults, ResultsCache
 from proeftuin.web.security import LANG_COOKIE, SESSION_COOKIE, SESSION_MAX_AGE, WEB_SECRET_VARIABLE, Signer, WebSettings, new_csrf_token
 from proeftuin.web.uploads import sweep_abandoned_uploads
 
@@ -166,7 +166,8 @@ def create_app(db_url: str, *, settings: RegistrySettings | None = None, web_set
     app.state.settings = settings
     app.state.signer = Signer(web_settings)
     app.state.throttle = LoginThrottle(engine)
-    app.state.results_cache = ResultsCache()
+    folder, secret = web_settings.results_cache, web_settings.secret.get_secret_value().encode()
+    app.state.results_cache = ResultsCache(DiskResults(folder, secret) if folder is not None else None)
     app.state.users = {}  # name -> (looked up at, Account): see deps.authenticated_user
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 

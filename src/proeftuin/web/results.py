@@ -1,18 +1,32 @@
-"""What the results pages show, computed once per (database, experiment, import state) and kept in memory.
+"""What the results pages show, computed once per (database, experiment, audit head) and kept in memory and on disk.
 
 The analysis, balance, attrition, pooled effects and downloads are the workflow's
 (:mod:`proeftuin.workflow.standard_analysis`, :mod:`proeftuin.workflow.report`): the same
 numbers as ``proeftuin report`` and the demo. Rows and figures come from the report package.
 Every count shown goes through the disclosure rule (cells under ``min_cell`` are suppressed).
 Nothing here writes to the database.
+
+With a folder configured (``PROEFTUIN_WEB_RESULTS_CACHE``), each experiment's results, with the
+pages and reports rendered from them, are also kept in a file keyed by the audit chain's head, so
+the first view after a restart (or in another worker) reads the file instead of running the
+analysis. The file holds what the pages and downloads show, and aggregates only: estimates,
+their variances and counts per arm (the counts unsuppressed, as the report's data), the plan and
+the seal commitments; no pseudonym, no BSN, no row of a participant. It is signed (HMAC-SHA256
+with a key derived from the web secret) and read only when the signature holds.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
+import pickle
+import tempfile
 import threading
-from collections.abc import Hashable
 import time
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -91,6 +105,18 @@ class ExperimentResults:
     _files: dict[tuple[str, str], bytes] = field(default_factory=dict)
     _bodies: dict[str, Markup] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _rendered: Callable[[ExperimentResults], None] | None = None
+    """Told when a page or report was rendered (the disk cache keeps it); not kept itself."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_rendered")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _lock=threading.Lock(), _rendered=None)
+
+    def _tell_rendered(self) -> None:
+        if self._rendered is not None:
+            self._rendered(self)
 
     def outcomes(self) -> list[OutcomeDefinition]:
         return outcome_definitions([self.trial]) if self.trial else []
@@ -151,15 +177,22 @@ class ExperimentResults:
             cached = Markup(templates.env.get_template("results_body.html").render(context))  # noqa: S704 - autoescaped template
             with self._lock:
                 self._bodies[lang] = cached
+            self._tell_rendered()
         return cached
 
     def download(self, lang: Lang, fmt: str) -> bytes:
         """The report of this experiment (:mod:`proeftuin.workflow.report`) as HTML or PDF, rendered once per language."""
         assert self.downloads is not None
         with self._lock:
-            if (lang, fmt) not in self._files:
-                self._files[(lang, fmt)] = self.downloads.render(lang, "pdf" if fmt == "pdf" else "html")
-            return self._files[(lang, fmt)]
+            cached = self._files.get((lang, fmt))
+            if cached is None:
+                cached = self._files[(lang, fmt)] = self.downloads.render(lang, "pdf" if fmt == "pdf" else "html")
+                rendered = True
+            else:
+                rendered = False
+        if rendered:
+            self._tell_rendered()
+        return cached
 
     @property
     def has_profiles(self) -> bool:
@@ -232,6 +265,66 @@ def compute(engine: Engine, slug: str, min_cell: int) -> ExperimentResults:
 
 FRESH_SECONDS = 1.0
 """How long a check that the data did not change holds: pages under load then skip the database."""
+CACHE_FORMAT = 1
+"""Version of the files :class:`DiskResults` writes (raise it when :class:`ExperimentResults` changes shape)."""
+
+
+class DiskResults:
+    """Results kept in ``folder`` between starts: one signed file per (database, experiment, min_cell).
+
+    A file names the audit head (:func:`proeftuin.registry.listings.data_state`) it was computed
+    at, and is used only at that head, so any change to the data (which appends an event) makes it
+    stale; it is then replaced by the next computation. A file whose signature fails (written with
+    another key, changed, cut short) or that no longer unpickles (another version of proeftuin) is
+    ignored. Written atomically (a temporary file renamed), so workers sharing the folder never
+    read half a file.
+    """
+
+    def __init__(self, folder: Path, key: bytes) -> None:
+        self.folder = folder
+        self._key = hmac.new(key, b"proeftuin results cache", hashlib.sha256).digest()
+
+    def path(self, url: str, slug: str, min_cell: int) -> Path:
+        name = hashlib.sha256(f"{url}|{slug}|{min_cell}".encode()).hexdigest()[:32]
+        return self.folder / f"{name}.results"
+
+    def _tag(self, data: bytes) -> bytes:
+        return hmac.new(self._key, data, hashlib.sha256).digest()
+
+    def load(self, url: str, slug: str, min_cell: int, state: tuple[Any, ...]) -> ExperimentResults | None:
+        """The results kept for ``state``; ``None`` if there are none (or stale, or not to be trusted)."""
+        try:
+            content = self.path(url, slug, min_cell).read_bytes()
+        except OSError:
+            return None
+        tag, data = content[:32], content[32:]
+        if not hmac.compare_digest(tag, self._tag(data)):
+            return None
+        try:
+            version, kept_state, results = pickle.loads(data)  # noqa: S301 - signed by this server's key
+        except Exception:  # written by another version of proeftuin: compute again
+            return None
+        if version != CACHE_FORMAT or tuple(kept_state) != tuple(state) or not isinstance(results, ExperimentResults):
+            return None
+        return results
+
+    def store(self, url: str, slug: str, min_cell: int, state: tuple[Any, ...], results: ExperimentResults) -> None:
+        """Keep ``results`` (with what is rendered so far) for ``state``, replacing what was kept."""
+        with results._lock:  # noqa: SLF001 - no page renders into the results while they are written
+            data = pickle.dumps((CACHE_FORMAT, tuple(state), results), protocol=pickle.HIGHEST_PROTOCOL)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.path(url, slug, min_cell)
+        handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=target.stem, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(self._tag(data) + data)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    def remove(self, url: str, slug: str, min_cell: int) -> None:
+        self.path(url, slug, min_cell).unlink(missing_ok=True)
 
 
 class ResultsCache:
@@ -240,10 +333,13 @@ class ResultsCache:
     Whether it changed is asked of the database at most once per :data:`FRESH_SECONDS` per
     experiment, so a change made elsewhere (the CLI, another worker) shows within a second; a
     write through this process (any POST) makes the next request ask at once (:meth:`recheck`). Figures and the report are rendered lazily per
-    language and kept with the results.
+    language and kept with the results. With ``disk`` (:class:`DiskResults`), results missing
+    from memory are read from their file when it is at the current audit head, and computed
+    results and every page rendered from them are written there.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, disk: DiskResults | None = None) -> None:
+        self.disk = disk
         self._entries: dict[tuple[str, str], tuple[tuple[Any, ...], ExperimentResults]] = {}
         self._checked: dict[tuple[str, str], float] = {}
         self._locks: dict[tuple[str, str], threading.Lock] = {}
@@ -267,10 +363,22 @@ class ResultsCache:
         with lock:  # one computation per key; concurrent requests wait for it
             cached = self._entries.get(key)
             if cached is None or cached[0] != state:
-                cached = (state, compute(engine, slug, min_cell))
+                cached = (state, self._load_or_compute(engine, slug, min_cell, state))
                 self._entries[key] = cached
             self._checked[key] = time.monotonic()
             return cached[1]
+
+    def _load_or_compute(self, engine: Engine, slug: str, min_cell: int, state: tuple[Any, ...]) -> ExperimentResults:
+        url = str(engine.url)
+        results = self.disk.load(url, slug, min_cell, state) if self.disk is not None else None
+        if results is None:
+            results = compute(engine, slug, min_cell)
+            if self.disk is not None:
+                self.disk.store(url, slug, min_cell, state, results)
+        if self.disk is not None:
+            disk = self.disk
+            results._rendered = lambda rendered: disk.store(url, slug, min_cell, state, rendered)  # noqa: SLF001
+        return results
 
     def recheck(self) -> None:
         """Ask the database again on the next request (after a write through this process)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from argon2 import PasswordHasher
@@ -44,13 +45,16 @@ class WebSettings(BaseSettings):
     addresses or networks of the reverse proxies in front of the app; only requests coming from
     them have their ``X-Forwarded-For`` and ``X-Forwarded-Proto`` believed. Empty (the default):
     no forwarded header is believed, so a client cannot choose the address the login throttle
-    counts by.
+    counts by. ``PROEFTUIN_WEB_RESULTS_CACHE``: a folder where the results pages' analyses are
+    kept between starts (:class:`~proeftuin.web.results.ResultsCache`); empty (the default): kept
+    in memory only, so the first results view after a start runs the analysis.
     """
 
     model_config = SettingsConfigDict(env_prefix="PROEFTUIN_WEB_", extra="ignore", frozen=True)
 
     secret: SecretStr = Field(SecretStr(""), description="Signs session cookies and bearer tokens.")
     trusted_proxies: str = Field("", description="Comma-separated IP addresses or networks of trusted reverse proxies.")
+    results_cache: Path | None = Field(None, description="Folder keeping the results pages' analyses between starts (none: memory only).")
 
     @field_validator("secret")
     @classmethod
@@ -66,6 +70,11 @@ class WebSettings(BaseSettings):
             except ValueError:
                 raise ValueError(f"PROEFTUIN_WEB_TRUSTED_PROXIES: {item!r} is not an IP address or network") from None
         return value
+
+    @field_validator("results_cache", mode="before")
+    @classmethod
+    def _folder(cls, value: Any) -> Any:
+        return None if value == "" else value  # an empty variable: no folder (not the working directory)
 
     @property
     def proxies(self) -> list[str]:
