@@ -21,13 +21,14 @@ from sqlalchemy.orm import Session
 
 from proeftuin.registry.audit import Action, iter_events
 from proeftuin.registry.digest import (
-    PARTICIPANT_FACTS, ROWS_DIGEST, canonical_sha256, experiment_facts, import_rows_sha256, legacy_import_rows_sha256, participant_sha256,
+    ROWS_DIGEST, canonical_sha256, experiment_facts, import_rows_sha256, legacy_import_rows_sha256, participants_sha256,
 )
 from proeftuin.registry.models import (
     Arm, Assignment, Consent, DataImport, Experiment, Participant, Seal, ServiceContact, User,
 )
 
 Key = tuple[int, str]  # (experiment id, pseudonym)
+_ENROL, _ASSIGN, _CONSENT, _WITHDRAW, _SERVICE = (a.value for a in (Action.enrol, Action.assign, Action.consent, Action.withdraw, Action.service))
 
 
 @dataclass
@@ -49,7 +50,16 @@ class ChainState:
         """Replay one event (an :class:`~proeftuin.registry.models.AuditEvent` or a row of its columns) into the facts."""
         # every action but a user's concerns one experiment, whose id the event carries
         action, exp, subject, payload = event.action, cast(int, event.experiment_id), event.subject, event.payload
-        if action == Action.add_user.value:
+        if action == _ENROL:  # the frequent actions first, compared with plain strings
+            self.participants[(exp, subject)] = payload.get("facts_sha256")
+        elif action == _ASSIGN:
+            self.assignments[(exp, subject)] = payload
+        elif action == _CONSENT or action == _WITHDRAW:
+            kind = "given" if action == _CONSENT else "withdrawn"
+            self.consents[(exp, subject, kind, payload["on"], payload["text_version"], bool(payload["keep_data"]))] += 1
+        elif action == _SERVICE:
+            self.services[(exp, subject, payload["kind"], payload["on"], payload.get("minutes"))] += 1
+        elif action == Action.add_user.value:
             self.users[subject] = payload["role"]
         elif action == Action.baseline.value:  # migration 0006: the state when the chain became keyed
             self.users.update(payload.get("users", {}))
@@ -58,21 +68,12 @@ class ChainState:
             self.experiments[exp] = payload
         elif action == Action.transition.value:
             self.status[exp] = payload["to"]
-        elif action == Action.enrol.value:
-            self.participants[(exp, subject)] = payload.get("facts_sha256")
-        elif action in (Action.consent.value, Action.withdraw.value):
-            kind = "given" if action == Action.consent.value else "withdrawn"
-            self.consents[(exp, subject, kind, payload["on"], payload["text_version"], bool(payload["keep_data"]))] += 1
-        elif action == Action.assign.value:
-            self.assignments[(exp, subject)] = payload
         elif action == Action.correct.value and "import_id" not in payload:  # a participant's baseline corrected
             self.participants[(exp, subject)] = payload.get("facts_sha256")
         elif action in (Action.import_data.value, Action.correct.value):
             self.imports[payload["import_id"]] = {**payload, "active": True, "experiment_id": exp}
             if payload.get("supersedes") is not None and payload["supersedes"] in self.imports:
                 self.imports[payload["supersedes"]]["active"] = False
-        elif action == Action.service.value:
-            self.services[(exp, subject, payload["kind"], payload["on"], payload.get("minutes"))] += 1
         elif action == Action.unseal.value:
             self.seeds[exp] = payload["seed"]
         elif action == Action.purge.value:
@@ -157,11 +158,7 @@ def _experiments(session: Session, state: ChainState, slugs: dict[int, str]) -> 
 
 
 def _participants(session: Session, state: ChainState, slugs: dict[int, str]) -> Iterator[str]:
-    columns = [getattr(Participant, c) for c in ("experiment_id", "pseudonym", *PARTICIPANT_FACTS)]
-    actual: dict[Key, str] = {}
-    for row in session.execute(select(*columns).order_by(Participant.id)):
-        mapping = row._asdict()
-        actual[(mapping["experiment_id"], mapping["pseudonym"])] = participant_sha256(mapping)
+    actual = participants_sha256(session)
     for key in sorted(set(actual) | set(state.participants)):
         if key not in state.participants:
             yield f"{_who(key, slugs)}: in the registry, but no audit event records the enrolment"
