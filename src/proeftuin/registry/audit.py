@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from proeftuin.registry.bulk import insert_frame
 from proeftuin.registry.crud import RegistryError
+from proeftuin.registry.driver_reads import driver_chunks
 from proeftuin.registry.models import AuditEvent, AuditHead
 from proeftuin.registry.settings import RegistrySettings
 
@@ -178,18 +179,11 @@ def stored_message(*, id: int, at: str, actor: str, action: str, experiment_id: 
             f'"payload":{payload_text},"prev_hash":{s(prev_hash)},"subject":{s(subject)}}}').encode("ascii")
 
 
-def _stored_chunks(session: Session, batch: int = 10_000) -> Iterator[list[tuple[Any, ...]]]:
+def _stored_chunks(session: Session) -> Iterator[list[tuple[Any, ...]]]:
     """Every event's columns in order, the payload as its stored text, in chunks through the driver's cursor (no ORM, no JSON decoding)."""
     c = AuditEvent.__table__.c
-    statement = select(c.id, c.at, c.actor, c.action, c.experiment_id, c.subject, cast(c.payload, Text), c.prev_hash, c.hash).order_by(c.id)
-    connection = session.connection()
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(str(statement.compile(dialect=connection.dialect)))
-        while chunk := cursor.fetchmany(batch):
-            yield chunk
-    finally:
-        cursor.close()
+    yield from driver_chunks(session, select(c.id, c.at, c.actor, c.action, c.experiment_id, c.subject, cast(c.payload, Text),
+                                             c.prev_hash, c.hash).order_by(c.id))
 
 
 def _mac_of_stored(row: tuple[Any, ...], key: bytes | None) -> bool:

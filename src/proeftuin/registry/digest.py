@@ -37,6 +37,7 @@ import pandas as pd
 from sqlalchemy import JSON, Boolean, Date, Float, Integer, Select, Table, Text, cast, select
 from sqlalchemy.orm import Session
 
+from proeftuin.registry.driver_reads import driver_chunks, driver_rows
 from proeftuin.registry.models import Experiment, OutcomeMonth, OwnOutcomeMonth, Participant, ServiceContact, SurveyItem, SurveyResponse
 
 
@@ -92,12 +93,7 @@ def participants_sha256(session: Session) -> dict[tuple[int, str], str]:
     names = sorted(PARTICIPANT_FACTS)
     statement = select(table.c.experiment_id, table.c.pseudonym,
                        *(cast(table.c[n], Text) if isinstance(table.c[n].type, JSON) else table.c[n] for n in names)).order_by(table.c.id)
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(str(statement.compile(dialect=connection.dialect)))
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
+    rows = driver_rows(session, statement)
     if not rows:
         return {}
     experiments, pseudonyms, *columns = zip(*rows, strict=True)
@@ -222,25 +218,14 @@ def _rows_sha256(chunks_of: Iterable[tuple[ImportedRows, Iterable[Sequence[Seque
     return hashlib.sha256("".join(lines).encode("ascii")).hexdigest()
 
 
-def _column(values: tuple[Any, ...]) -> Sequence[Any]:
-    """One column of rows read back: as an object array, or, where a value is missing, as pandas infers it (a nullable integer as floats)."""
-    return pd.Series(values) if None in values else np.array(values, dtype=object)
-
-
 def _stored(session: Session, rows: ImportedRows, import_id: int) -> Iterable[Sequence[Sequence[Any]]]:
     """The rows of ``import_id`` in ``rows.table`` as read back, in canonical order, as chunks of columns (the driver's values)."""
     table = rows.table
     statement = (select(*(table.c[c] for c in rows.columns)).where(table.c.import_id == import_id)
                  .order_by(*(table.c[c] for c in rows.order)))
-    connection = session.connection()
-    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(sql)
-        while chunk := cursor.fetchmany(CHUNK_ROWS):
-            yield [_column(values) for values in zip(*chunk, strict=True)]
-    finally:
-        cursor.close()
+    for chunk in driver_chunks(session, statement, CHUNK_ROWS):
+        frame = pd.DataFrame.from_records(chunk, columns=list(rows.columns))
+        yield [frame[c] for c in rows.columns]
 
 
 def import_rows_sha256(session: Session, import_id: int) -> str:
