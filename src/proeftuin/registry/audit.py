@@ -223,8 +223,7 @@ def _checked_chunk(chunk: list[tuple[Any, ...]], key: bytes | None, keyed_from: 
     keys = [key if row[0] >= keyed_from else None for row in chunk]
     if key is not None and all(_mac_of_stored(row, k) for row, k in zip(chunk, keys, strict=True)):
         payloads = json.loads("[" + ",".join(row[6] for row in chunk) + "]")
-        return [(StoredEvent(r[0], r[1], r[2], r[3], r[4], r[5], payload, r[7], r[8]), True)
-                for r, payload in zip(chunk, payloads, strict=True)]
+        return [(StoredEvent._make((*r[:6], payload, *r[7:])), True) for r, payload in zip(chunk, payloads, strict=True)]
     return [_checked(row, k, key is not None or row[0] < keyed_from) for row, k in zip(chunk, keys, strict=True)]
 
 

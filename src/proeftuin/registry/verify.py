@@ -11,7 +11,10 @@ problems are listed in that order; the first names the record that differs.
 
 from __future__ import annotations
 
+import gc
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import Text, cast, select
@@ -79,6 +82,23 @@ def _check_experiment(session: Session, experiment: Experiment, seal: Seal, sett
     return len(rows), None
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the passes, on again after (if it was).
+
+    The passes build hundreds of thousands of acyclic objects (rows, payloads, facts) that stay
+    alive until the comparison; each collection would rescan that growing heap (at 10,000 people
+    40% of the chain's time). Reference counting still frees everything as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def verify_registry(*, session: Session, actor: str | None = None, settings: RegistrySettings | None, head: str | None = None) -> VerifyReport:
     """Check every allocation, the audit chain and every fact against it (see the module docstring).
 
@@ -88,6 +108,12 @@ def verify_registry(*, session: Session, actor: str | None = None, settings: Reg
     """
     if actor is not None:
         authorize(session=session, actor=actor, operation=Operation.verify)
+    with _collector_paused():
+        return _verify(session, settings, head)
+
+
+def _verify(session: Session, settings: RegistrySettings | None, head: str | None) -> VerifyReport:
+    """:func:`verify_registry` after the role check: allocations, then the chain and its replay, then the tables against it."""
     problems: list[str] = []
     allocations = experiments = 0
     for experiment, seal in session.execute(select(Experiment, Seal).join(Seal, Seal.experiment_id == Experiment.id).order_by(Experiment.id)):
