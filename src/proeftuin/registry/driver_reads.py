@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ClauseElement
 
 
-def driver_chunks(session: Session, statement: Select[Any], batch: int = 10_000) -> Iterator[list[tuple[Any, ...]]]:
+def driver_chunks(session: Session, statement: ClauseElement, batch: int = 10_000) -> Iterator[list[tuple[Any, ...]]]:
     """The rows of ``statement`` (no bound parameters but literals) in chunks of at most ``batch`` tuples."""
     connection = session.connection()
     sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
@@ -28,6 +28,6 @@ def driver_chunks(session: Session, statement: Select[Any], batch: int = 10_000)
         cursor.close()
 
 
-def driver_rows(session: Session, statement: Select[Any]) -> list[tuple[Any, ...]]:
+def driver_rows(session: Session, statement: ClauseElement) -> list[tuple[Any, ...]]:
     """Every row of ``statement`` as a tuple."""
     return [row for chunk in driver_chunks(session, statement, 100_000) for row in chunk]

@@ -72,7 +72,7 @@ def _check_experiment(session: Session, experiment: Experiment, seal: Seal, sett
     plan = trial_plan(experiment)
     arms = [a.code for a in experiment.arms]
     ratios = [a.ratio for a in experiment.arms]
-    parsed = {text: None if text is None else json.loads(text) for text in {row[3] for row in rows}}  # each distinct set of covariates once
+    parsed = {text: json.loads(text) for text in {row[3] for row in rows}}  # each distinct set of covariates once
     recorded = [Recorded(Unit(baseline_covariates(age, household, parsed[covariates]), cluster), sequence or 0, code, batch)
                 for _p, age, household, covariates, cluster, sequence, _a, batch, code in rows]
     for record, row, recomputed in zip(recorded, rows, replay(plan.randomization, arms, ratios, seed, recorded), strict=True):
