@@ -11,6 +11,7 @@ compared as far as their events record them.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from proeftuin.registry.audit import Action, iter_events
 from proeftuin.registry.digest import (
     ROWS_DIGEST, canonical_sha256, experiment_facts, import_rows_sha256, legacy_import_rows_sha256, participants_sha256,
 )
+from proeftuin.registry.driver_reads import driver_rows
 from proeftuin.registry.models import (
     Arm, Assignment, Consent, DataImport, Experiment, Participant, Seal, ServiceContact, User,
 )
@@ -92,6 +94,11 @@ def chain_state(session: Session) -> ChainState:
     return state
 
 
+def _iso(on: Any) -> Any:
+    """A date column's value as ISO text: as SQLite holds it, or a PostgreSQL ``date`` formatted (a value of another type as it is)."""
+    return on.isoformat() if isinstance(on, dt.date) else on
+
+
 def _who(key: Key, slugs: dict[int, str]) -> str:
     return f"experiment {slugs.get(key[0], key[0])!r}, participant {key[1][:12]}"
 
@@ -101,8 +108,9 @@ def compare(session: Session, state: ChainState) -> Iterator[str]:
     yield from _users(session, state)
     slugs = dict(session.execute(select(Experiment.id, Experiment.slug)).all())
     yield from _experiments(session, state, slugs)
-    pseudonym_of = dict(session.execute(select(Participant.id, Participant.pseudonym)).all())
-    experiment_of = dict(session.execute(select(Participant.id, Participant.experiment_id)).all())
+    people = driver_rows(session, select(Participant.id, Participant.pseudonym, Participant.experiment_id))
+    pseudonym_of = {pid: pseudonym for pid, pseudonym, _exp in people}
+    experiment_of = {pid: exp for pid, _pseudonym, exp in people}
     yield from _participants(session, state, slugs)
     yield from _consents(session, state, slugs, pseudonym_of, experiment_of)
     yield from _assignments(session, state, slugs)
@@ -171,8 +179,8 @@ def _participants(session: Session, state: ChainState, slugs: dict[int, str]) ->
 def _consents(session: Session, state: ChainState, slugs: dict[int, str], pseudonym_of: dict[int, str],
               experiment_of: dict[int, int]) -> Iterator[str]:
     actual: Counter[tuple[Any, ...]] = Counter(
-        (experiment_of[pid], pseudonym_of[pid], kind, on.isoformat(), version, bool(keep))
-        for pid, kind, on, version, keep in session.execute(
+        (experiment_of[pid], pseudonym_of[pid], kind, _iso(on), version, bool(keep))
+        for pid, kind, on, version, keep in driver_rows(session,
             select(Consent.participant_id, Consent.kind, Consent.on, Consent.text_version, Consent.keep_data)))
     for fact in sorted((actual - state.consents).keys() | (state.consents - actual).keys()):
         held, recorded = actual[fact], state.consents[fact]
@@ -181,8 +189,8 @@ def _consents(session: Session, state: ChainState, slugs: dict[int, str], pseudo
 
 
 def _assignments(session: Session, state: ChainState, slugs: dict[int, str]) -> Iterator[str]:
-    actual = {(exp, pseudonym): {"arm": code, "sequence": sequence, "batch": batch, "on": on.isoformat()}
-              for exp, pseudonym, code, sequence, batch, on in session.execute(
+    actual = {(exp, pseudonym): {"arm": code, "sequence": sequence, "batch": batch, "on": _iso(on)}
+              for exp, pseudonym, code, sequence, batch, on in driver_rows(session,
                   select(Participant.experiment_id, Participant.pseudonym, Arm.code, Assignment.sequence, Assignment.batch,
                          Assignment.assigned_on).join(Assignment, Assignment.participant_id == Participant.id)
                   .join(Arm, Arm.id == Assignment.arm_id))}
