@@ -2,7 +2,8 @@
 
 Every event stores ``prev_hash`` (the hash of the event before it; 64 zeros for the first) and
 ``hash = HMAC-SHA256(audit key, canonical JSON of id, at, actor, action, experiment_id, subject,
-payload, prev_hash)``. The audit key is derived from the seal key (:func:`audit_key`), so whoever
+payload, prev_hash)``; the payload is stored as its canonical JSON text, so :func:`verify_chain` MACs the stored
+bytes as they are (:func:`stored_message`) and parses each chunk's payloads in one call. The audit key is derived from the seal key (:func:`audit_key`), so whoever
 can write to the database but does not hold the installation's key cannot forge, append or
 re-chain an event. Events written before migration 0006 (below ``audit_head.keyed_from``) are
 an unkeyed legacy chain (plain SHA-256), which :func:`verify_chain` reports as such.

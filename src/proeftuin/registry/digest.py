@@ -27,9 +27,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from json.encoder import encode_basestring_ascii
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 import numpy as np
