@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from proeftuin.design import BlockDesign, block_assignment, integer_ratios, new_seed
+from proeftuin.design.blocks import BlockPosition, next_in_block
 
 SEEDS = st.text(alphabet="0123456789abcdef", min_size=64, max_size=64)
 
@@ -53,3 +55,16 @@ def test_integer_ratios(ratios: tuple[float, ...], expected: tuple[int, ...]) ->
 def test_irrational_looking_ratio_is_refused() -> None:
     with pytest.raises(ValueError, match="simple fractions"):
         integer_ratios((1, 0.3333))
+
+
+def test_block_assignment_of_a_whole_sequence_is_one_person_at_a_time() -> None:
+    """Laying each stratum's blocks end to end gives the arms next_in_block gives person by person (the sealed path)."""
+    design = BlockDesign.from_ratios(("a", "b", "c"), (2, 1, 1))
+    seed = new_seed()
+    strata = [str(s) for s in np.random.default_rng(5).choice(["x", "y", "z"], 500, p=[0.6, 0.3, 0.1])]
+    positions: dict[str, BlockPosition] = {}
+    one_by_one = []
+    for stratum in strata:
+        arm, positions[stratum] = next_in_block(design, seed, stratum, positions.get(stratum, BlockPosition()))
+        one_by_one.append(arm)
+    assert block_assignment(design, seed, strata) == one_by_one

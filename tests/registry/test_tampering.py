@@ -17,6 +17,8 @@ deleted with the head fixed, a forged event appended, ...).
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import json
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,13 +27,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 
 from proeftuin.design import TrialPlan, catalog_experiment
 from proeftuin.registry.allocate import randomize
-from proeftuin.registry.audit import event_hash, format_head, keyed_engine
+from proeftuin.registry.audit import event_hash, format_head, keyed_engine, stored_message
 from proeftuin.registry.db import make_engine, migrate, session_scope
+from proeftuin.registry.digest import PARTICIPANT_FACTS, participant_sha256, participants_sha256
 from proeftuin.registry.experiments import close, create_trial
+from proeftuin.registry.models import Participant
 from proeftuin.registry.intake import enrol, record_consent
 from proeftuin.registry.roles import Role, add_user
 from proeftuin.registry.schemas import ConsentCreate, EnrolmentCreate, ServiceCreate
@@ -263,3 +267,44 @@ def test_an_untouched_registry_is_intact_against_its_kept_head(template, tmp_pat
     report = _tampered(template, tmp_path, _sql(), head=template[1], request=request)
     assert report.intact, report.problems
     assert report.legacy_events == 0 and report.keys_checked
+
+
+def _respell_payloads(connection: Connection) -> None:
+    """Every audit payload stored in another JSON spelling of the same facts (keys reversed, with spaces), as before 0009."""
+    _sql(NO_UPDATE_GUARD)(connection)
+    for event_id, text_ in connection.execute(text("SELECT id, CAST(payload AS TEXT) FROM audit_events ORDER BY id")).all():
+        facts = json.loads(text_)
+        respelled = json.dumps(dict(reversed(list(facts.items()))), separators=(", ", ": "))
+        connection.execute(text("UPDATE audit_events SET payload = :payload WHERE id = :id"), {"payload": respelled, "id": event_id})
+
+
+def test_payloads_stored_in_another_json_spelling_of_the_same_facts_still_verify(template, tmp_path, request) -> None:  # type: ignore[no-untyped-def]
+    """The fast path MACs the stored text; where that is not the canonical spelling, the parsed payload decides."""
+    report = _tampered(template, tmp_path, _respell_payloads, head=template[1], request=request)
+    assert report.intact, report.problems
+    assert report.audit_events > 100
+
+
+def test_the_stored_message_is_the_canonical_json_the_hash_covers() -> None:
+    """Assembled around the payload's canonical text, the message is byte for byte the JSON :func:`event_hash` MACs."""
+    key = b"k" * 32
+    for experiment_id, subject, payload in ((None, "", {}), (3, "ab\u00e9\"\\\n", {"z": [1, 2.5, None], "a": {"y": True, "b": "\u20ac"}}),
+                                            (12, "p" * 64, {"on": "2018-06-01", "sequence": 7, "batch": None})):
+        fields = {"id": 41, "at": "2018-06-01T00:00:00.000000+00:00", "actor": "r\u00f6b", "action": "assign",
+                  "experiment_id": experiment_id, "subject": subject, "prev_hash": "0" * 64}
+        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        message = stored_message(**fields, payload_text=canonical)
+        assert message == json.dumps({**fields, "payload": payload}, sort_keys=True, separators=(",", ":")).encode("ascii")
+        assert hmac.digest(key, message, "sha256").hex() == event_hash(**fields, payload=payload, key=key)
+
+
+def test_participants_digests_read_in_one_pass_are_the_per_row_digests(template, request) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(template[0])
+    try:
+        with session_scope(engine) as session:
+            columns = [getattr(Participant, c) for c in ("experiment_id", "pseudonym", *PARTICIPANT_FACTS)]
+            expected = {(row.experiment_id, row.pseudonym): participant_sha256(row._asdict()) for row in session.execute(select(*columns))}
+            assert len(expected) > 10
+            assert participants_sha256(session) == expected
+    finally:
+        engine.dispose()

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from proeftuin.design.blocks import BlockDesign, BlockPosition, next_in_block
+from proeftuin.design.blocks import BlockDesign, BlockPosition, block_assignment, next_in_block
 from proeftuin.design.minimization import add_to_counts, minimization_choice
 from proeftuin.design.plan import Method, RandomizationSpec
 from proeftuin.design.randomization import stratified_assignment
@@ -116,6 +116,12 @@ def replay(
     """
     order = sorted(range(len(recorded)), key=lambda i: recorded[i].sequence)
     out: list[str] = [""] * len(recorded)
+    if spec.method is Method.blocks and all(r.unit.cluster is None for r in recorded):  # no household follows: each stratum's blocks in turn
+        design = BlockDesign.from_ratios(arms, ratios, spec.block_multipliers)
+        strata = [stratum_key(recorded[i].unit.covariates, spec.strata) for i in order]
+        for i, arm in zip(order, block_assignment(design, seed, strata), strict=True):
+            out[i] = arm
+        return out
     if spec.method.sequential:
         allocator = SequentialAllocator(spec, tuple(arms), tuple(ratios), seed)
         households: dict[str, str] = {}

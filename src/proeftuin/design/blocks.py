@@ -15,6 +15,7 @@ incomplete last block the realised counts differ from the ratio by less than one
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -100,13 +101,20 @@ def next_in_block(design: BlockDesign, seed: str, stratum: str, position: BlockP
 
 
 def block_assignment(design: BlockDesign, seed: str, strata: Sequence[str]) -> list[str]:
-    """The arms of people randomized in the order given, each in their stratum's sequence."""
-    positions: dict[str, BlockPosition] = {}
-    out = []
-    for stratum in strata:
-        arm, positions[stratum] = next_in_block(design, seed, stratum, positions.get(stratum, BlockPosition()))
-        out.append(arm)
-    return out
+    """The arms of people randomized in the order given, each in their stratum's sequence.
+
+    The ``i``-th person of a stratum takes place ``i`` of the stratum's blocks laid end to end,
+    as :func:`next_in_block` gives one person at a time; each block is drawn once.
+    """
+    places = {}
+    for stratum, count in Counter(strata).items():
+        sequence: list[str] = []
+        index = 0
+        while len(sequence) < count:
+            sequence.extend(design.block(seed, stratum, index))
+            index += 1
+        places[stratum] = iter(sequence)
+    return [next(places[stratum]) for stratum in strata]
 
 
 def block_probabilities(design: BlockDesign, n: int) -> np.ndarray:

@@ -5,7 +5,8 @@ development machine, of which the driver's ``executemany`` was 4 s). Here the ro
 driver as they are, in the session's connection and so in its one transaction (all or nothing):
 
 - SQLite: ``executemany`` of one tuple per row (values in SQLAlchemy's storage form: dates as
-  ``YYYY-MM-DD`` text, booleans as 0/1, JSON as text);
+  ``YYYY-MM-DD`` text, booleans as 0/1, JSON as canonical text: sorted keys, no whitespace, ASCII, so an audit event's
+  payload is stored as the very bytes its HMAC covers and ``verify`` MACs them as they are);
 - PostgreSQL: ``COPY ... FROM STDIN`` through psycopg (``cursor.copy`` and ``write_row``);
 - any other database: SQLAlchemy Core ``insert()`` with a list (executemany / insertmanyvalues).
 
@@ -36,7 +37,7 @@ def _column(table: Table, name: str, series: pd.Series) -> list[Any]:
     if isinstance(kind, Date):
         return _dates(series)
     if isinstance(kind, JSON):
-        return [None if v is None else json.dumps(v) for v in series.tolist()]
+        return [None if v is None else json.dumps(v, sort_keys=True, separators=(",", ":")) for v in series.tolist()]
     if series.dtype == object:
         return series.tolist()
     if isinstance(kind, Boolean):

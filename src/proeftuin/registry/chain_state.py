@@ -11,6 +11,7 @@ compared as far as their events record them.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,13 +22,15 @@ from sqlalchemy.orm import Session
 
 from proeftuin.registry.audit import Action, iter_events
 from proeftuin.registry.digest import (
-    PARTICIPANT_FACTS, ROWS_DIGEST, canonical_sha256, experiment_facts, import_rows_sha256, legacy_import_rows_sha256, participant_sha256,
+    ROWS_DIGEST, canonical_sha256, experiment_facts, import_rows_sha256, legacy_import_rows_sha256, participants_sha256,
 )
+from proeftuin.registry.driver_reads import driver_rows
 from proeftuin.registry.models import (
     Arm, Assignment, Consent, DataImport, Experiment, Participant, Seal, ServiceContact, User,
 )
 
 Key = tuple[int, str]  # (experiment id, pseudonym)
+_ENROL, _ASSIGN, _CONSENT, _WITHDRAW, _SERVICE = (a.value for a in (Action.enrol, Action.assign, Action.consent, Action.withdraw, Action.service))
 
 
 @dataclass
@@ -49,7 +52,16 @@ class ChainState:
         """Replay one event (an :class:`~proeftuin.registry.models.AuditEvent` or a row of its columns) into the facts."""
         # every action but a user's concerns one experiment, whose id the event carries
         action, exp, subject, payload = event.action, cast(int, event.experiment_id), event.subject, event.payload
-        if action == Action.add_user.value:
+        if action == _ENROL:  # the frequent actions first, compared with plain strings
+            self.participants[(exp, subject)] = payload.get("facts_sha256")
+        elif action == _ASSIGN:
+            self.assignments[(exp, subject)] = payload
+        elif action == _CONSENT or action == _WITHDRAW:
+            kind = "given" if action == _CONSENT else "withdrawn"
+            self.consents[(exp, subject, kind, payload["on"], payload["text_version"], bool(payload["keep_data"]))] += 1
+        elif action == _SERVICE:
+            self.services[(exp, subject, payload["kind"], payload["on"], payload.get("minutes"))] += 1
+        elif action == Action.add_user.value:
             self.users[subject] = payload["role"]
         elif action == Action.baseline.value:  # migration 0006: the state when the chain became keyed
             self.users.update(payload.get("users", {}))
@@ -58,21 +70,12 @@ class ChainState:
             self.experiments[exp] = payload
         elif action == Action.transition.value:
             self.status[exp] = payload["to"]
-        elif action == Action.enrol.value:
-            self.participants[(exp, subject)] = payload.get("facts_sha256")
-        elif action in (Action.consent.value, Action.withdraw.value):
-            kind = "given" if action == Action.consent.value else "withdrawn"
-            self.consents[(exp, subject, kind, payload["on"], payload["text_version"], bool(payload["keep_data"]))] += 1
-        elif action == Action.assign.value:
-            self.assignments[(exp, subject)] = payload
         elif action == Action.correct.value and "import_id" not in payload:  # a participant's baseline corrected
             self.participants[(exp, subject)] = payload.get("facts_sha256")
         elif action in (Action.import_data.value, Action.correct.value):
             self.imports[payload["import_id"]] = {**payload, "active": True, "experiment_id": exp}
             if payload.get("supersedes") is not None and payload["supersedes"] in self.imports:
                 self.imports[payload["supersedes"]]["active"] = False
-        elif action == Action.service.value:
-            self.services[(exp, subject, payload["kind"], payload["on"], payload.get("minutes"))] += 1
         elif action == Action.unseal.value:
             self.seeds[exp] = payload["seed"]
         elif action == Action.purge.value:
@@ -91,6 +94,11 @@ def chain_state(session: Session) -> ChainState:
     return state
 
 
+def _iso(on: Any) -> Any:
+    """A date column's value as ISO text: as SQLite holds it, or a PostgreSQL ``date`` formatted (a value of another type as it is)."""
+    return on.isoformat() if isinstance(on, dt.date) else on
+
+
 def _who(key: Key, slugs: dict[int, str]) -> str:
     return f"experiment {slugs.get(key[0], key[0])!r}, participant {key[1][:12]}"
 
@@ -100,8 +108,9 @@ def compare(session: Session, state: ChainState) -> Iterator[str]:
     yield from _users(session, state)
     slugs = dict(session.execute(select(Experiment.id, Experiment.slug)).all())
     yield from _experiments(session, state, slugs)
-    pseudonym_of = dict(session.execute(select(Participant.id, Participant.pseudonym)).all())
-    experiment_of = dict(session.execute(select(Participant.id, Participant.experiment_id)).all())
+    people = driver_rows(session, select(Participant.id, Participant.pseudonym, Participant.experiment_id))
+    pseudonym_of = {pid: pseudonym for pid, pseudonym, _exp in people}
+    experiment_of = {pid: exp for pid, _pseudonym, exp in people}
     yield from _participants(session, state, slugs)
     yield from _consents(session, state, slugs, pseudonym_of, experiment_of)
     yield from _assignments(session, state, slugs)
@@ -157,11 +166,7 @@ def _experiments(session: Session, state: ChainState, slugs: dict[int, str]) -> 
 
 
 def _participants(session: Session, state: ChainState, slugs: dict[int, str]) -> Iterator[str]:
-    columns = [getattr(Participant, c) for c in ("experiment_id", "pseudonym", *PARTICIPANT_FACTS)]
-    actual: dict[Key, str] = {}
-    for row in session.execute(select(*columns).order_by(Participant.id)):
-        mapping = row._asdict()
-        actual[(mapping["experiment_id"], mapping["pseudonym"])] = participant_sha256(mapping)
+    actual = participants_sha256(session)
     for key in sorted(set(actual) | set(state.participants)):
         if key not in state.participants:
             yield f"{_who(key, slugs)}: in the registry, but no audit event records the enrolment"
@@ -174,8 +179,8 @@ def _participants(session: Session, state: ChainState, slugs: dict[int, str]) ->
 def _consents(session: Session, state: ChainState, slugs: dict[int, str], pseudonym_of: dict[int, str],
               experiment_of: dict[int, int]) -> Iterator[str]:
     actual: Counter[tuple[Any, ...]] = Counter(
-        (experiment_of[pid], pseudonym_of[pid], kind, on.isoformat(), version, bool(keep))
-        for pid, kind, on, version, keep in session.execute(
+        (experiment_of[pid], pseudonym_of[pid], kind, _iso(on), version, bool(keep))
+        for pid, kind, on, version, keep in driver_rows(session,
             select(Consent.participant_id, Consent.kind, Consent.on, Consent.text_version, Consent.keep_data)))
     for fact in sorted((actual - state.consents).keys() | (state.consents - actual).keys()):
         held, recorded = actual[fact], state.consents[fact]
@@ -184,8 +189,8 @@ def _consents(session: Session, state: ChainState, slugs: dict[int, str], pseudo
 
 
 def _assignments(session: Session, state: ChainState, slugs: dict[int, str]) -> Iterator[str]:
-    actual = {(exp, pseudonym): {"arm": code, "sequence": sequence, "batch": batch, "on": on.isoformat()}
-              for exp, pseudonym, code, sequence, batch, on in session.execute(
+    actual = {(exp, pseudonym): {"arm": code, "sequence": sequence, "batch": batch, "on": _iso(on)}
+              for exp, pseudonym, code, sequence, batch, on in driver_rows(session,
                   select(Participant.experiment_id, Participant.pseudonym, Arm.code, Assignment.sequence, Assignment.batch,
                          Assignment.assigned_on).join(Assignment, Assignment.participant_id == Participant.id)
                   .join(Arm, Arm.id == Assignment.arm_id))}

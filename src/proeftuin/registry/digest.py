@@ -29,13 +29,15 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Boolean, Date, Float, Integer, Select, Table, select
+from sqlalchemy import JSON, Boolean, Date, Float, Integer, Select, Table, Text, cast, select
 from sqlalchemy.orm import Session
 
+from proeftuin.registry.driver_reads import driver_chunks, driver_rows
 from proeftuin.registry.models import Experiment, OutcomeMonth, OwnOutcomeMonth, Participant, ServiceContact, SurveyItem, SurveyResponse
 
 
@@ -77,6 +79,34 @@ PARTICIPANT_FACTS = tuple(c.key for c in Participant.__table__.columns if c.key 
 def participant_sha256(row: dict[str, Any]) -> str:
     """The digest of one participant's enrolment facts (a row as inserted, or as read back)."""
     return canonical_sha256({c: row.get(c) for c in PARTICIPANT_FACTS})
+
+
+def participants_sha256(session: Session) -> dict[tuple[int, str], str]:
+    """:func:`participant_sha256` of every participant as stored, by (experiment id, pseudonym), from one read through the driver.
+
+    The same canonical JSON, assembled per row from its columns' encodings (sorted keys, as
+    :func:`canonical_json` orders them), each distinct value of a column converted as SQLAlchemy
+    reads it (JSON parsed from its text) and encoded once.
+    """
+    table = Participant.__table__
+    connection = session.connection()
+    names = sorted(PARTICIPANT_FACTS)
+    statement = select(table.c.experiment_id, table.c.pseudonym,
+                       *(cast(table.c[n], Text) if isinstance(table.c[n].type, JSON) else table.c[n] for n in names)).order_by(table.c.id)
+    rows = driver_rows(session, statement)
+    if not rows:
+        return {}
+    experiments, pseudonyms, *columns = zip(*rows, strict=True)
+    encoded = []
+    for name, values in zip(names, columns, strict=True):
+        kind = table.c[name].type
+        process = json.loads if isinstance(kind, JSON) else kind.dialect_impl(connection.dialect).result_processor(connection.dialect, None)
+        member = encode_basestring_ascii(name)
+        text_of = {v: f"{member}:{canonical_json(v if v is None or process is None else process(v))}" for v in set(values)}
+        encoded.append(map(text_of.__getitem__, values))
+    texts = ("{" + ",".join(parts) + "}" for parts in zip(*encoded, strict=True))
+    return {(exp, pseudonym): hashlib.sha256(text.encode("ascii")).hexdigest()
+            for exp, pseudonym, text in zip(experiments, pseudonyms, texts, strict=True)}
 
 
 def _legacy_rows_sha256(rows: Iterable[Any]) -> str:
@@ -193,16 +223,9 @@ def _stored(session: Session, rows: ImportedRows, import_id: int) -> Iterable[Se
     table = rows.table
     statement = (select(*(table.c[c] for c in rows.columns)).where(table.c.import_id == import_id)
                  .order_by(*(table.c[c] for c in rows.order)))
-    connection = session.connection()
-    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(sql)
-        while chunk := cursor.fetchmany(CHUNK_ROWS):
-            frame = pd.DataFrame.from_records(chunk, columns=list(rows.columns))
-            yield [frame[c] for c in rows.columns]
-    finally:
-        cursor.close()
+    for chunk in driver_chunks(session, statement, CHUNK_ROWS):
+        frame = pd.DataFrame.from_records(chunk, columns=list(rows.columns))
+        yield [frame[c] for c in rows.columns]
 
 
 def import_rows_sha256(session: Session, import_id: int) -> str:
