@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from floor import design, load, write_record, xty_floor
+from floor import design, load, naive_hc2, write_record, xty_floor
 
 from proeftuin.analysis import estimate_effects
 
@@ -36,15 +36,6 @@ M = 216
 ARMS = np.array(["control", "exemption", "intensive", "disregard"])
 TARGET_MISSING_OVER_FLOOR = 3.0
 TARGET_CR2_OVER_HC2 = 3.0
-
-
-def naive_hc2(outcomes: np.ndarray, x: np.ndarray) -> np.ndarray:
-    coef, *_ = np.linalg.lstsq(x, outcomes, rcond=None)
-    resid = outcomes - x @ coef
-    xtx_inv = np.linalg.inv(x.T @ x)
-    a = xtx_inv @ x.T
-    leverage = np.einsum("ij,jk,ik->i", x, xtx_inv, x)
-    return (a[1:4] ** 2 / (1 - leverage)) @ resid**2
 
 
 def measured(fn: Callable[[], object]) -> tuple[float, int]:

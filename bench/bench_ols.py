@@ -25,7 +25,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from floor import best_and_median, best_of, cpu_best_and_median, design, every_blas_thread, load, write_record, xty_floor
+from floor import best_and_median, best_of, cpu_best_and_median, design, every_blas_thread, load, naive_hc2, write_record, xty_floor
 from threadpoolctl import threadpool_limits
 
 from proeftuin.analysis import estimate_effects, ols
@@ -45,16 +45,6 @@ def make_data(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray,
     covariates = rng.normal(size=(n, N_COVARIATES))
     outcomes = (rng.random((n, N_OUTCOMES)) < 0.3).astype(float) + 0.05 * (arm != "control")[:, None]
     return outcomes, arm, covariates
-
-
-def naive_numpy(outcomes: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """The textbook way: least squares, the full residual matrix, the hat diagonal, the sandwich."""
-    coef, *_ = np.linalg.lstsq(x, outcomes, rcond=None)
-    resid = outcomes - x @ coef
-    xtx_inv = np.linalg.inv(x.T @ x)
-    a = xtx_inv @ x.T
-    leverage = np.einsum("ij,jk,ik->i", x, xtx_inv, x)
-    return (a[1:4] ** 2 / (1 - leverage)) @ resid**2
 
 
 def naive_statsmodels(outcomes: np.ndarray, arm: np.ndarray, covariates: np.ndarray) -> None:
@@ -89,7 +79,7 @@ def complete_section(rng: np.random.Generator, record: dict, big: bool) -> None:
         cpu, cpu_median = cpu_best_and_median(run, repeats)
         with every_blas_thread():
             every = best_of(run, repeats)
-        naive = best_of(lambda: naive_numpy(outcomes, x), max(1, repeats // 4))
+        naive = best_of(lambda: naive_hc2(outcomes, x), max(1, repeats // 4))
         f = floor["floor_s"]
         print(f"   {n:>7,}  {f * 1e3:9.2f} ms  {ratio(chosen, f)}  {median / f:8.1f}x  {ratio(every, f)}  {ratio(naive, f)}"
               f"   CPU {cpu / cpu_floor:.1f}x (median {cpu_median / cpu_floor:.1f}x) the floor's CPU {cpu_floor * 1e3:.2f} ms")

@@ -87,6 +87,17 @@ def command_times(command: list[str], repeats: int, env: dict[str, str] | None =
             "cpu_s": min(cpus), "cpu_median_s": statistics.median(cpus)}
 
 
+def naive_hc2(outcomes: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The textbook way (the naive baseline of the benches): least squares, the full residual matrix,
+    the hat diagonal, the HC2 sandwich of the three treatment coefficients."""
+    coef, *_ = np.linalg.lstsq(x, outcomes, rcond=None)
+    resid = outcomes - x @ coef
+    xtx_inv = np.linalg.inv(x.T @ x)
+    a = xtx_inv @ x.T
+    leverage = np.einsum("ij,jk,ik->i", x, xtx_inv, x)
+    return (a[1:4] ** 2 / (1 - leverage)) @ resid**2
+
+
 def xty_floor(x: np.ndarray, y: np.ndarray, repeats: int) -> dict[str, float]:
     """One ``X'Y`` pass with every BLAS thread, with one, and the faster of the two (``floor``)."""
     every = best_of(lambda: x.T @ y, repeats)
