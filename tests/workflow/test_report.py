@@ -92,20 +92,25 @@ def test_report_of_one_trial_in_html(db: str, tmp_path: Path, lang: str) -> None
     assert ("Figuur 1: Werk &gt; 8 uur per week" if lang == "nl" else "Figure 1: Work &gt; 8 hours a week") in text
 
 
-def test_report_of_two_trials_side_by_side_pools_only_shared_groups(db: str, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["report", "--experiment", "zwolle-2", "--experiment", "zwolle-3", "--db", db, "--out", str(tmp_path)])
+@pytest.fixture(scope="module")
+def two_trials_in_dutch(db: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """``proeftuin report`` of both trials side by side in Dutch (its HTML), written once for the tests that read it."""
+    out = tmp_path_factory.mktemp("two-trials")
+    result = runner.invoke(app, ["report", "--experiment", "zwolle-2", "--experiment", "zwolle-3", "--db", db, "--out", str(out)])
     assert result.exit_code == 0, result.output
-    text = (tmp_path / "report.html").read_text(encoding="utf-8")
+    return (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_report_of_two_trials_side_by_side_pools_only_shared_groups(two_trials_in_dutch: str) -> None:
+    text = two_trials_in_dutch
     assert "Extra Hulp (k=2): Zwolle 2026 (2 groepen): Extra begeleiding; Zwolle 2026 (3 groepen): Extra begeleiding." in text
     assert "Werken Loont (k=" not in text  # one disregard arm: nothing to pool
 
 
-def test_the_dutch_report_of_a_trial_of_ones_own_reads_as_dutch(db: str, tmp_path: Path) -> None:
+def test_the_dutch_report_of_a_trial_of_ones_own_reads_as_dutch(two_trials_in_dutch: str) -> None:
     """Regression (issue 13): the Dutch report mixed in English notes, printed ``nan``, raw covariate
     names, "zaad" for the seed and decimal points."""
-    result = runner.invoke(app, ["report", "--experiment", "zwolle-2", "--experiment", "zwolle-3", "--db", db, "--out", str(tmp_path)])
-    assert result.exit_code == 0, result.output
-    text = visible_text((tmp_path / "report.html").read_text(encoding="utf-8"))
+    text = visible_text(two_trials_in_dutch)
     assert foreign_phrases(text, "nl") == []
     assert not re.search(r"\bnan\b", text, flags=re.IGNORECASE)
     assert RAW_NAME.findall(text) == []
