@@ -7,8 +7,6 @@ then the follow-up regressed on the arms and the baseline covariates).
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +19,7 @@ from proeftuin.registry.audit import keyed_engine
 from proeftuin.registry import make_engine, migrate
 
 import own_trials
+from entry_point import Run, run_each
 from readable import RAW_NAME, foreign_phrases, visible_text
 
 runner = CliRunner()
@@ -236,18 +235,28 @@ def test_the_printed_report_has_a_table_of_contents_and_every_figure_whole(db: s
     assert all(f"{n} / {len(pdf.pages)}" in text for n, text in enumerate(texts, start=1))  # page numbers in the footer
 
 
-@pytest.mark.parametrize(("args", "message"), [
+BAD_REQUESTS = [
     (["--experiment", "atlantis"], "atlantis"),
     (["--experiment", "zwolle-2", "--lang", "fr"], "--lang"),
     (["--experiment", "zwolle-2", "--format", "docx"], "--format"),
     (["--experiment", "zwolle-2", "--experiment", "zwolle-2"], "named twice"),
-])
-def test_bad_report_requests_are_one_line_and_exit_2(db: str, tmp_path: Path, args: list[str], message: str) -> None:
-    run = subprocess.run([sys.executable, "-c", "from proeftuin.cli import main; main()", "report", *args, "--db", db, "--out", str(tmp_path)],
-                         capture_output=True, text=True, check=False)
+]
+
+
+@pytest.fixture(scope="module")
+def bad_requests(db: str, tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Run, Path]]:
+    """Each of :data:`BAD_REQUESTS` through the console entry point (one fresh interpreter for all), with its ``--out`` folder."""
+    outs = [tmp_path_factory.mktemp("bad-request") for _ in BAD_REQUESTS]
+    runs = run_each([["report", *args, "--db", db, "--out", str(out)] for (args, _), out in zip(BAD_REQUESTS, outs, strict=True)])
+    return list(zip(runs, outs, strict=True))
+
+
+@pytest.mark.parametrize("case", range(len(BAD_REQUESTS)), ids=[message for _, message in BAD_REQUESTS])
+def test_bad_report_requests_are_one_line_and_exit_2(bad_requests: list[tuple[Run, Path]], case: int) -> None:
+    (run, out), message = bad_requests[case], BAD_REQUESTS[case][1]
     assert run.returncode == 2
     assert len(run.stderr.strip().splitlines()) == 1 and message in run.stderr
-    assert not any(tmp_path.iterdir())
+    assert not any(out.iterdir())
 
 
 def test_a_missing_database_file_is_refused(tmp_path: Path) -> None:
