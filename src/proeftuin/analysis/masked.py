@@ -71,16 +71,16 @@ class MaskedFit:
 class _ArmLayout:
     """The rows sorted by arm (control first; stable), where a row of arm ``a`` is ``x_i = P_a z_i``.
 
-    ``z_i = [1, covariates_i]`` (``d`` entries): ``order`` lists the rows arm by arm and
-    ``bounds`` the arms' slices of it; ``z`` and ``w`` (``vech(z_i z_i')``, ``d(d+1)/2`` entries)
-    are in that order. ``embed`` ``(arms + 1, p, d)`` holds the ``P_a``: the intercept of ``z``
-    feeds the constant and arm ``a``'s indicator, the covariates their own columns.
+    ``z_i = [1, covariates_i]`` (``d`` entries); ``order`` lists the rows arm by arm, ``bounds``
+    the arms' slices of it, and ``z_t`` is ``(d, n)``: the ``z_i`` in that order, transposed (a
+    chunk's ``z`` is a slice, its products row by row contiguous). ``embed`` ``(arms + 1, p, d)`` holds
+    the ``P_a``: the intercept of ``z`` feeds the constant and arm ``a``'s indicator, the
+    covariates their own columns.
     """
 
     order: np.ndarray
     bounds: np.ndarray
-    z: np.ndarray
-    w: np.ndarray
+    z_t: np.ndarray
     embed: np.ndarray
 
     @classmethod
@@ -97,22 +97,40 @@ class _ArmLayout:
         embed[:, 0, 0] = 1.0
         embed[np.arange(1, arms + 1), np.arange(1, arms + 1), 0] = 1.0
         embed[:, 1 + arms :, 1:] = np.eye(d - 1)
-        # Column by column (contiguous rows of the transposes): z and w are Fortran-ordered.
-        sorted_x = x.take(order, axis=0)
-        z_t = np.concatenate([sorted_x[:, :1].T, sorted_x[:, 1 + arms :].T])
-        w_t = np.empty((d * (d + 1) // 2, x.shape[0]))
-        start = 0
-        for i in range(d):  # the order of np.triu_indices(d)
-            np.multiply(z_t[i], z_t[i:], out=w_t[start : start + d - i])
-            start += d - i
-        z, w = z_t.T, w_t.T
-        return cls(order=order, bounds=bounds, z=z, w=w, embed=embed)
+        z_t = np.stack([x[:, c].take(order) for c in (0, *range(1 + arms, p))])
+        return cls(order=order, bounds=bounds, z_t=z_t, embed=embed)
 
     def chunks(self, size: int) -> list[tuple[int, int, int]]:
         """``(arm, start, stop)``: slices of ``order`` of at most ``size`` rows, arm by arm."""
         return [(a, s, min(stop, s + size))
                 for a, (start, stop) in enumerate(zip(self.bounds[:-1], self.bounds[1:], strict=True))
                 for s in range(start, stop, size)]
+
+
+@dataclass(frozen=True)
+class _Buffers:
+    """Chunk-sized arrays reused from chunk to chunk (no fresh ``n x m`` memory): the outcomes,
+    their observed mask (first pass) or ``h - 1`` (second pass), and ``w_t``, the chunk's
+    ``vech(z_i z_i')`` transposed."""
+
+    block: np.ndarray
+    second: np.ndarray
+    w_t: np.ndarray
+
+    @classmethod
+    def of(cls, size: int, m: int, d: int) -> _Buffers:
+        return cls(block=np.empty((size, m)), second=np.empty((size, m)), w_t=np.empty((d * (d + 1) // 2, size)))
+
+    def design(self, layout: _ArmLayout, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """``z`` ``(rows, d)`` and ``w`` ``(rows, d(d+1)/2)`` (in the order of ``np.triu_indices(d)``)
+        of the sorted rows ``start:stop``, both Fortran-ordered views."""
+        z_t = layout.z_t[:, start:stop]
+        w_t = self.w_t[:, : stop - start]
+        d, first = z_t.shape[0], 0
+        for i in range(d):
+            np.multiply(z_t[i], z_t[i:], out=w_t[first : first + d - i])
+            first += d - i
+        return z_t.T, w_t.T
 
 
 def _unvech(flat: np.ndarray, d: int, upper: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -146,6 +164,55 @@ def _zero_missing(block: np.ndarray) -> None:
         np.fmax(block, 0.0, out=block)
     else:
         np.copyto(block, 0.0, where=np.isnan(block))
+
+
+def _first_pass(
+    y: np.ndarray, picked: np.ndarray | None, layout: _ArmLayout, chunks: list[tuple[int, int, int]], buffers: _Buffers
+) -> tuple[np.ndarray, np.ndarray]:
+    """``vech(S_aj)`` ``(arms + 1, d(d+1)/2, m)`` and ``c_aj`` ``(arms + 1, d, m)`` over ``chunks``."""
+    arms_1, d, m = layout.embed.shape[0], layout.z_t.shape[0], buffers.block.shape[1]
+    gram_arm = np.zeros((arms_1, buffers.w_t.shape[0], m))
+    cross_arm = np.zeros((arms_1, d, m))
+    for a, start, stop in chunks:
+        rows = layout.order[start:stop]
+        block = _gather(y, rows, picked, buffers.block)
+        z, w = buffers.design(layout, start, stop)
+        observed = np.equal(block, block, out=buffers.second[: rows.size], casting="unsafe")  # 0 at NaN, else 1
+        gram_arm[a] += w.T @ observed
+        _zero_missing(block)
+        cross_arm[a] += z.T @ block
+    return gram_arm, cross_arm
+
+
+def _second_pass(
+    y: np.ndarray, picked: np.ndarray | None, layout: _ArmLayout, chunks: list[tuple[int, int, int]], buffers: _Buffers,
+    arm_coef: np.ndarray, lowered: np.ndarray | None, vcov: VcovType,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Over ``chunks``: ``vech(R_aj)`` (negated for HC2), the columns where an observed cell has
+    a leverage of 1, and the largest ``h - 1`` of any cell (``-1`` without ``lowered``)."""
+    arms_1, m = layout.embed.shape[0], buffers.block.shape[1]
+    meat_arm = np.zeros((arms_1, buffers.w_t.shape[0], m))
+    leverage_one = np.zeros(m, dtype=bool)
+    largest_shifted = -1.0
+    with np.errstate(invalid="ignore", divide="ignore"):  # a leverage of 1: infinite weights, the column goes the QR way
+        for a, start, stop in chunks:
+            rows = layout.order[start:stop]
+            resid = _gather(y, rows, picked, buffers.block)
+            z, w = buffers.design(layout, start, stop)
+            # e' = y' - b_a' z' in place (the transposed block is Fortran-ordered): NaN where missing.
+            blas.dgemm(-1.0, arm_coef[a], z, beta=1.0, c=resid.T, trans_a=1, trans_b=1, overwrite_c=1)
+            np.square(resid, out=resid)
+            if lowered is not None:
+                shifted = np.matmul(w, lowered[a], out=buffers.second[: rows.size])  # h - 1
+                largest_shifted = max(largest_shifted, float(shifted.max()))
+                if largest_shifted > LEVERAGE_ONE_AT - 1.0:  # rare: then the columns where an observed cell has it
+                    leverage_one |= ((shifted > LEVERAGE_ONE_AT - 1.0) & ~np.isnan(resid)).any(axis=0)
+                # HC2: e^2 / (h - 1) = -e^2 / (1 - h), negated by the caller; HC3: e^2 / (1 - h)^2.
+                np.divide(resid, shifted if vcov == "HC2" else np.square(shifted, out=shifted), out=resid)
+            # Missing cells (NaN) weigh 0: fmin/fmax return the number where one side is NaN.
+            (np.fmin if vcov == "HC2" else np.fmax)(resid, 0.0, out=resid)
+            meat_arm[a] += w.T @ resid
+    return meat_arm, leverage_one, largest_shifted
 
 
 def _spread(
@@ -207,17 +274,8 @@ def fit_masked(
     picked = None if m == y.shape[1] and bool(np.all(columns == np.arange(y.shape[1]))) else columns
     size = max(64, _CHUNK_ELEMENTS // max(1, m))
     chunks = layout.chunks(size)
-    # Two chunk-sized buffers, reused (no fresh n x m memory): the block, and its observed mask (pass 1) or h - 1 (pass 2).
-    block_buffer, second_buffer = np.empty((size, m)), np.empty((size, m))
-
-    gram_arm = np.zeros((arms + 1, upper[0].size, m))  # vech(S_aj)
-    cross_arm = np.zeros((arms + 1, d, m))  # c_aj
-    for a, start, stop in chunks:
-        block = _gather(y, layout.order[start:stop], picked, block_buffer)
-        observed = np.equal(block, block, out=second_buffer[: stop - start], casting="unsafe")  # 0 at NaN, else 1
-        gram_arm[a] += layout.w[start:stop].T @ observed
-        _zero_missing(block)
-        cross_arm[a] += layout.z[start:stop].T @ block
+    buffers = _Buffers.of(size, m, d)
+    gram_arm, cross_arm = _first_pass(y, picked, layout, chunks, buffers)
     embed = layout.embed
     gram = np.einsum("apd,ajde,aqe->jpq", embed, _unvech(gram_arm, d, upper), embed, optimize=True)
     cross = np.einsum("apd,adj->pj", embed, cross_arm)
@@ -244,27 +302,8 @@ def fit_masked(
     lowered = np.swapaxes(arm_inverse[:, :, upper[0], upper[1]], 1, 2) * doubled
     lowered[:, 0] -= 1.0
     weighted = vcov in ("HC2", "HC3")
-    meat_arm = np.zeros_like(gram_arm)
-    leverage_one = np.zeros(m, dtype=bool)
-    largest_shifted = -1.0  # max h - 1 over the cells (missing ones too: an upper bound for the observed)
-    for a, start, stop in chunks:
-        resid = _gather(y, layout.order[start:stop], picked, block_buffer)
-        z, w = layout.z[start:stop], layout.w[start:stop]
-        # e' = y' - b_a' z' in place (the transposed block is Fortran-ordered): NaN where missing.
-        blas.dgemm(-1.0, arm_coef[a], z, beta=1.0, c=resid.T, trans_a=1, trans_b=1, overwrite_c=1)
-        np.square(resid, out=resid)
-        # A column with a leverage of 1 gets infinite weights here; it goes the QR way.
-        with np.errstate(invalid="ignore", divide="ignore"):
-            if weighted:
-                shifted = np.matmul(w, lowered[a], out=second_buffer[: stop - start])  # h - 1
-                largest_shifted = max(largest_shifted, float(shifted.max()))
-                if largest_shifted > LEVERAGE_ONE_AT - 1.0:  # rare: then the columns where an observed cell has it
-                    leverage_one |= ((shifted > LEVERAGE_ONE_AT - 1.0) & ~np.isnan(resid)).any(axis=0)
-                # HC2: e^2 / (h - 1) = -e^2 / (1 - h), negated once at the end; HC3: e^2 / (1 - h)^2.
-                np.divide(resid, shifted if vcov == "HC2" else np.square(shifted, out=shifted), out=resid)
-            # Missing cells (NaN) weigh 0: fmin/fmax return the number where one side is NaN.
-            (np.fmin if vcov == "HC2" else np.fmax)(resid, 0.0, out=resid)
-        meat_arm[a] += w.T @ resid
+    meat_arm, leverage_one, largest_shifted = _second_pass(
+        y, picked, layout, chunks, buffers, arm_coef, lowered if weighted else None, vcov)
     if vcov == "HC2":
         np.negative(meat_arm, out=meat_arm)
     weighted_ss = meat_arm[:, 0].sum(axis=0)  # sum_i omega_ij e_ij^2 (w_i0 = 1), omega without HC1's factor
