@@ -5,8 +5,7 @@ Outcome ``j`` is observed on the rows ``i`` with mask ``m_ij = 1``; its fit uses
     G_j = sum_i m_ij x_i x_i' = X' diag(m_j) X,    b_j = G_j^{-1} X' (m_j * y_j)
 
 Every ``G_j`` comes from one product: with ``w_i`` the ``p(p+1)/2`` distinct products
-``x_ia x_ib`` of row ``i`` (the upper triangle of ``x_i x_i'``), ``[vech(G_j)]_j = W' M``,
-computed from the sparse side of ``M`` (:func:`_masked_gram`). The
+``x_ia x_ib`` of row ``i`` (the upper triangle of ``x_i x_i'``), ``[vech(G_j)]_j = W' M``. The
 sandwich is the same product with the masked weighted squared residuals in place of ``M``::
 
     h_ij = x_i' G_j^{-1} x_i  (= W vech*(G_j^{-1}), off-diagonal entries doubled),
@@ -16,6 +15,9 @@ with ``omega`` the HC0-HC3 weights of :func:`proeftuin.analysis.vcov.hc_weights`
 estimator of :func:`proeftuin.analysis.ols.fit_linear` on each column's observed rows (White
 1980; MacKinnon and White 1985), computed in two streamed passes over ``Y`` whatever the number
 of missingness patterns, where one QR factorisation per pattern costs a pass per pattern.
+Inside an arm the design row is the intercept and covariates only, so :func:`fit_masked` runs
+both passes arm by arm on those ``d = p - arms`` columns (``d(d+1)/2`` products per cell where
+``x`` takes ``p(p+1)/2``: 21 instead of 45 with three arms and five covariates).
 
 Normal equations square the condition number, so a column is fitted here only where its
 equilibrated Gram matrix ``D^{-1} G_j D^{-1}`` (``D = diag(G_j)^{1/2}``) has its smallest
@@ -43,8 +45,8 @@ ratio of what each design column adds beyond the others to its norm below by ``1
 :data:`proeftuin.analysis.ols.COLLINEAR_TOLERANCE`, and the condition number by about
 ``p * 1e4``, so the normal equations lose at most that factor of round-off."""
 _CHUNK_ELEMENTS = 1 << 16
-"""Outcome cells per chunk (2 MB of float64): the chunk's few ``chunk x m`` temporaries stay in
-cache."""
+"""Outcome cells per chunk (512 kB of float64): the chunk's two ``chunk x m`` buffers stay in a
+core's L2 cache (measured: 2^15 to 2^17 cells alike at N = 1,000,000, 2^18 slower)."""
 
 
 @dataclass(frozen=True)
@@ -204,8 +206,9 @@ def _second_pass(
             np.square(resid, out=resid)
             if lowered is not None:
                 shifted = np.matmul(w, lowered[a], out=buffers.second[: rows.size])  # h - 1
-                largest_shifted = max(largest_shifted, float(shifted.max()))
-                if largest_shifted > LEVERAGE_ONE_AT - 1.0:  # rare: then the columns where an observed cell has it
+                chunk_largest = float(shifted.max())
+                largest_shifted = max(largest_shifted, chunk_largest)
+                if chunk_largest > LEVERAGE_ONE_AT - 1.0:  # rare: then the columns where an observed cell has it
                     leverage_one |= ((shifted > LEVERAGE_ONE_AT - 1.0) & ~np.isnan(resid)).any(axis=0)
                 # HC2: e^2 / (h - 1) = -e^2 / (1 - h), negated by the caller; HC3: e^2 / (1 - h)^2.
                 np.divide(resid, shifted if vcov == "HC2" else np.square(shifted, out=shifted), out=resid)
