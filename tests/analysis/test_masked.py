@@ -160,24 +160,3 @@ def test_a_row_in_no_arm_or_two_is_refused(rng):
     for bad, is_control in ((twice, arm == "control"), (design, np.zeros(50, dtype=bool))):
         with pytest.raises(ValueError, match="exactly one arm"):
             masked.fit_masked(y, bad, np.arange(2), arms=3, vcov="HC2", is_control=is_control)
-
-
-def test_passes_on_two_threads_equal_one(rng, monkeypatch):
-    # A large problem on a machine with cores to spare runs the chunks on every core.
-    y, arm, x = _data(rng, n=900, m=7)
-    monkeypatch.setattr(masked, "_CHUNK_ELEMENTS", 1)
-    run = lambda: estimate_effects(y, arm, control="control", covariates=x, vcov="HC2")  # noqa: E731
-    one = run()
-    monkeypatch.setattr(masked.threads, "blas_threads", lambda n, p, m: None)
-    monkeypatch.setattr(masked.os, "cpu_count", lambda: 2)
-    threaded = masked.ThreadPoolExecutor
-    used: list[int] = []
-
-    def counting(workers: int) -> object:
-        used.append(workers)
-        return threaded(workers)
-
-    monkeypatch.setattr(masked, "ThreadPoolExecutor", counting)
-    assert_same_table(run(), one)
-    assert used == [2, 2]
-    assert_same_table(run(), _per_pattern(monkeypatch, run))

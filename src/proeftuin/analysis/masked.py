@@ -30,24 +30,14 @@ such cases and writes their reasons and notes.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 from scipy.linalg import blas
-from threadpoolctl import threadpool_limits
-
-from proeftuin.analysis import threads
 
 from proeftuin.analysis.inference import NO_VARIATION, NO_VARIATION_RTOL, ZERO_STANDARD_ERROR
 from proeftuin.analysis.options import VcovType
 from proeftuin.analysis.vcov import LEVERAGE_ONE_AT
-
-_Part = TypeVar("_Part")
-_Chunks = list[tuple[int, int, int]]
 
 WELL_CONDITIONED = 1e-4
 """Smallest eigenvalue of a column's equilibrated Gram matrix for the masked path. It bounds the
@@ -113,7 +103,7 @@ class _ArmLayout:
         z_t = np.stack([x[:, c].take(order) for c in (0, *range(1 + arms, p))])
         return cls(order=order, bounds=bounds, z_t=z_t, embed=embed)
 
-    def chunks(self, size: int) -> _Chunks:
+    def chunks(self, size: int) -> list[tuple[int, int, int]]:
         """``(arm, start, stop)``: slices of ``order`` of at most ``size`` rows, arm by arm."""
         return [(a, s, min(stop, s + size))
                 for a, (start, stop) in enumerate(zip(self.bounds[:-1], self.bounds[1:], strict=True))
@@ -180,7 +170,7 @@ def _zero_missing(block: np.ndarray) -> None:
 
 
 def _first_pass(
-    y: np.ndarray, picked: np.ndarray | None, layout: _ArmLayout, chunks: _Chunks, buffers: _Buffers
+    y: np.ndarray, picked: np.ndarray | None, layout: _ArmLayout, chunks: list[tuple[int, int, int]], buffers: _Buffers
 ) -> tuple[np.ndarray, np.ndarray]:
     """``vech(S_aj)`` ``(arms + 1, d(d+1)/2, m)`` and ``c_aj`` ``(arms + 1, d, m)`` over ``chunks``."""
     arms_1, d, m = layout.embed.shape[0], layout.z_t.shape[0], buffers.block.shape[1]
@@ -198,7 +188,7 @@ def _first_pass(
 
 
 def _second_pass(
-    y: np.ndarray, picked: np.ndarray | None, layout: _ArmLayout, chunks: _Chunks, buffers: _Buffers,
+    y: np.ndarray, picked: np.ndarray | None, layout: _ArmLayout, chunks: list[tuple[int, int, int]], buffers: _Buffers,
     arm_coef: np.ndarray, lowered: np.ndarray | None, vcov: VcovType,
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Over ``chunks``: ``vech(R_aj)`` (negated for HC2), the columns where an observed cell has
@@ -227,17 +217,6 @@ def _second_pass(
             (np.fmin if vcov == "HC2" else np.fmax)(resid, 0.0, out=resid)
             meat_arm[a] += w.T @ resid
     return meat_arm, leverage_one, largest_shifted
-
-
-def _over_chunks(work: Callable[[_Chunks, _Buffers], _Part], chunks: _Chunks, buffers: list[_Buffers]) -> list[_Part]:
-    """``work`` over every chunk: on this thread with one set of buffers, else on one thread per
-    set (each a share of the chunks, interleaved) with BLAS on one thread each. NumPy's take,
-    ufuncs and BLAS calls release the GIL, so the threads run the chunks on separate cores."""
-    if len(buffers) == 1:
-        return [work(chunks, buffers[0])]
-    shares = [chunks[k :: len(buffers)] for k in range(len(buffers))]
-    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(len(buffers)) as pool:
-        return list(pool.map(work, shares, buffers))
 
 
 def _spread(
@@ -299,11 +278,8 @@ def fit_masked(
     picked = None if m == y.shape[1] and bool(np.all(columns == np.arange(y.shape[1]))) else columns
     size = max(64, _CHUNK_ELEMENTS // max(1, m))
     chunks = layout.chunks(size)
-    # Every core for large problems on a machine with cores to spare (threads.blas_threads).
-    workers = (os.cpu_count() or 1) if threads.blas_threads(n, p, m) is None else 1
-    buffers = [_Buffers.of(size, m, d) for _ in range(workers)]
-    parts = _over_chunks(lambda share, own: _first_pass(y, picked, layout, share, own), chunks, buffers)
-    gram_arm, cross_arm = np.add.reduce([part[0] for part in parts]), np.add.reduce([part[1] for part in parts])
+    buffers = _Buffers.of(size, m, d)
+    gram_arm, cross_arm = _first_pass(y, picked, layout, chunks, buffers)
     embed = layout.embed
     gram = np.einsum("apd,ajde,aqe->jpq", embed, _unvech(gram_arm, d, upper), embed, optimize=True)
     cross = np.einsum("apd,adj->pj", embed, cross_arm)
@@ -330,11 +306,8 @@ def fit_masked(
     lowered = np.swapaxes(arm_inverse[:, :, upper[0], upper[1]], 1, 2) * doubled
     lowered[:, 0] -= 1.0
     weighted = vcov in ("HC2", "HC3")
-    rounds = _over_chunks(lambda share, own: _second_pass(
-        y, picked, layout, share, own, arm_coef, lowered if weighted else None, vcov), chunks, buffers)
-    meat_arm = np.add.reduce([part[0] for part in rounds])
-    leverage_one = np.logical_or.reduce([part[1] for part in rounds])
-    largest_shifted = max(part[2] for part in rounds)
+    meat_arm, leverage_one, largest_shifted = _second_pass(
+        y, picked, layout, chunks, buffers, arm_coef, lowered if weighted else None, vcov)
     if vcov == "HC2":
         np.negative(meat_arm, out=meat_arm)
     weighted_ss = meat_arm[:, 0].sum(axis=0)  # sum_i omega_ij e_ij^2 (w_i0 = 1), omega without HC1's factor
