@@ -15,6 +15,7 @@ allocations). ``--json FILE`` appends the record ``bench/table.py`` makes the RE
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sqlite3
@@ -256,8 +257,11 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=50_000, help="rows of the naive ORM insert (scaled to the file)")
     parser.add_argument("--pg", help="a PostgreSQL URL to an empty database, to run there too")
     parser.add_argument("--json", type=Path, help="append the JSON records to this file (bench/table.py reads it)")
+    parser.add_argument("--workdir", type=Path, help="build the SQLite file and the CSV here and keep them (default: a temporary folder)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    if args.workdir:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+    with contextlib.nullcontext(str(args.workdir)) if args.workdir else tempfile.TemporaryDirectory() as tmp:
         runs = [run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.n, args.months, Path(tmp), args.sample)]
         if args.pg:
             runs.append(run(args.pg, args.n, args.months, Path(tmp), args.sample))

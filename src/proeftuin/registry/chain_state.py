@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from proeftuin.registry.audit import Action, iter_events
+from proeftuin.registry.audit import Action, CheckedEvents, iter_events
 from proeftuin.registry.digest import (
     ROWS_DIGEST, canonical_sha256, experiment_facts, import_rows_sha256, legacy_import_rows_sha256, participants_sha256,
 )
@@ -84,6 +86,34 @@ class ChainState:
             self.assignments = {k: v for k, v in self.assignments.items() if k[0] != exp}
             self.consents = Counter({k: n for k, n in self.consents.items() if k[0] != exp})
             self.services = Counter({k: n for k, n in self.services.items() if k[0] != exp})
+
+
+    def apply_checked(self, events: CheckedEvents) -> None:
+        """Replay a run of checked events (:func:`~proeftuin.registry.audit.verify_chain`'s ``visit``), as :meth:`apply` would one by one.
+
+        Consecutive events of the same frequent action (enrolments, assignments, consents,
+        withdrawals, services: nearly all of a registry's events) update the facts in one call
+        each, in order; any other event goes through :meth:`apply`.
+        """
+        start = 0
+        for action, run in groupby(events.action):
+            end = start + sum(1 for _ in run)
+            keys = zip(cast(Sequence[int], events.experiment_id[start:end]), events.subject[start:end], strict=True)
+            payloads = events.payload[start:end]
+            if action == _ENROL:
+                self.participants.update(zip(keys, [p.get("facts_sha256") for p in payloads], strict=True))
+            elif action == _ASSIGN:
+                self.assignments.update(zip(keys, payloads, strict=True))
+            elif action == _CONSENT or action == _WITHDRAW:
+                kind = "given" if action == _CONSENT else "withdrawn"
+                self.consents.update((exp, subject, kind, p["on"], p["text_version"], bool(p["keep_data"]))
+                                     for (exp, subject), p in zip(keys, payloads, strict=True))
+            elif action == _SERVICE:
+                self.services.update((exp, subject, p["kind"], p["on"], p.get("minutes")) for (exp, subject), p in zip(keys, payloads, strict=True))
+            else:
+                for (exp, subject), payload in zip(keys, payloads, strict=True):
+                    self.apply(SimpleNamespace(action=action, experiment_id=exp, subject=subject, payload=payload))
+            start = end
 
 
 def chain_state(session: Session) -> ChainState:

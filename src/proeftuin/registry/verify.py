@@ -124,7 +124,7 @@ def _verify(session: Session, settings: RegistrySettings | None, head: str | Non
             problems.append(problem)
     key = audit_key(settings) if settings is not None and settings.seal_key.get_secret_value() else None
     state = ChainState()  # replayed in the same pass as the chain is checked; in full again where the chain breaks
-    chain_break, events, head_hash, legacy = verify_chain(session=session, key=key, head=head, visit=state.apply)
+    chain_break, events, head_hash, legacy = verify_chain(session=session, key=key, head=head, visit=state.apply_checked)
     if chain_break is not None:
         problems.append(str(chain_break))
         state = chain_state(session)
