@@ -315,15 +315,18 @@ def main() -> None:
     parser.add_argument("--pg", help="a PostgreSQL URL to an empty database, to run there too")
     parser.add_argument("--json", type=Path, help="append the JSON records to this file (bench/table.py reads it)")
     parser.add_argument("--workdir", type=Path, help="build the SQLite file and the CSV here and keep them (default: a temporary folder)")
+    parser.add_argument("--pg-only", action="store_true", help="run on the --pg database only (no SQLite file)")
     parser.add_argument("--verify-only", action="store_true", help="only time verify, on the registries built before in --workdir (and --pg)")
     parser.add_argument("--repeats", type=int, default=3, help="runs of verify, each followed by its floor")
     args = parser.parse_args()
-    if args.verify_only and not args.workdir:
+    if args.verify_only and not args.workdir and not args.pg_only:
         parser.error("--verify-only needs the --workdir of an earlier run")
+    if args.pg_only and not args.pg:
+        parser.error("--pg-only needs --pg URL")
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
     with contextlib.nullcontext(str(args.workdir)) if args.workdir else tempfile.TemporaryDirectory() as tmp:
-        urls = [f"sqlite:///{Path(tmp) / 'bench.db'}", *([args.pg] if args.pg else [])]
+        urls = [*([] if args.pg_only else [f"sqlite:///{Path(tmp) / 'bench.db'}"]), *([args.pg] if args.pg else [])]
         if not args.verify_only:
             runs = [run(url, args.n, args.months, Path(tmp), args.sample) for url in urls]
             write_record({"bench": "registry", "cores": os.cpu_count(), "load_before": runs[0]["load_before"],
