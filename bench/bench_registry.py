@@ -23,8 +23,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import gc
+import json
 import os
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -244,13 +248,38 @@ def read_floor(engine: Engine) -> None:
         connection.close()
 
 
-def verify_run(url: str, repeats: int) -> dict:
-    """``verify`` of the registry at ``url`` (built by :func:`run`), ``repeats`` times interleaved with its floor, and the rows digest once."""
+PREVIOUS = """
+import json, sys, time
+from bench_registry import SETTINGS
+from proeftuin.registry.audit import keyed_engine
+from proeftuin.registry.db import make_engine, session_scope
+from proeftuin.registry.verify import verify_registry
+engine = keyed_engine(make_engine(sys.argv[1]), SETTINGS)
+wall, cpu = time.perf_counter(), time.process_time()
+with session_scope(engine) as session:
+    report = verify_registry(session=session, settings=SETTINGS)
+print(json.dumps({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "intact": report.intact}))
+"""
+"""``verify`` of another source tree (``--previous SRC``), timed inside a subprocess that imports it (its imports not counted)."""
+
+
+def previous_verify(url: str, source: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of the ``verify`` of the proeftuin in ``source`` (e.g. the main branch's ``src``) on ``url``."""
+    env = {**os.environ, "PYTHONPATH": f"{source}{os.pathsep}{Path(__file__).parent}"}
+    out = subprocess.run([sys.executable, "-c", PREVIOUS, url], env=env, capture_output=True, text=True, check=True)
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    assert figures["intact"]
+    return figures["wall"], figures["cpu"]
+
+
+def verify_run(url: str, repeats: int, previous: Path | None = None) -> dict:
+    """``verify`` of the registry at ``url`` (built by :func:`run`), ``repeats`` times interleaved with its floor (and with the
+    ``verify`` of the ``previous`` source tree, when given), and the rows digest once."""
     dialect = url.split(":")[0].split("+")[0]
     engine = keyed_engine(make_engine(url), SETTINGS)
     record: dict = {"dialect": dialect, "load_before": load()}
     print(f"--- verify, {dialect}; load (1 min) {record['load_before']:.2f} on {os.cpu_count()} cores")
-    walls, cpus, floors = [], [], []
+    walls, cpus, floors, before = [], [], [], []
     for _ in range(repeats):
         wall, cpu = time.perf_counter(), time.process_time()
         with session_scope(engine) as session:
@@ -262,16 +291,23 @@ def verify_run(url: str, repeats: int) -> dict:
         read_floor(engine)
         floors.append(time.perf_counter() - floor)
         print(f"verify {walls[-1]:6.2f} s wall, {cpus[-1]:6.2f} s CPU; floor (read every row it reads) {floors[-1]:6.2f} s; load {load():.2f}", flush=True)
+        if previous is not None:
+            before.append(previous_verify(url, previous))
+            print(f"  the previous verify ({previous}) {before[-1][0]:6.2f} s wall, {before[-1][1]:6.2f} s CPU", flush=True)
     with session_scope(engine) as session:
         imports = session.execute(select(DataImport.id).where(DataImport.active)).scalars().all()
+        gc.disable()  # as verify runs it (its cyclic collector paused)
         start = time.perf_counter()
         for import_id in imports:
             import_rows_sha256(session, import_id)
         record["verify_rows_digest_s"] = time.perf_counter() - start
+        gc.enable()
         record["person_months"] = session.scalar(select(func.count()).select_from(OutcomeMonth))
     engine.dispose()
     record.update(allocations=report.allocations, audit_events=report.audit_events, repeats=repeats, verify_s=min(walls),
                   verify_median_s=float(np.median(walls)), verify_cpu_s=min(cpus), verify_floor_s=min(floors), load_after=load())
+    if before:
+        record.update(previous_verify_s=min(w for w, _c in before), previous_verify_cpu_s=min(c for _w, c in before))
     print(f"verify best {record['verify_s']:.2f} s (median {record['verify_median_s']:.2f} s, CPU {record['verify_cpu_s']:.2f} s), "
           f"floor {record['verify_floor_s']:.2f} s: {record['verify_s'] / record['verify_floor_s']:.1f}x; rows digest "
           f"{record['verify_rows_digest_s']:.2f} s; load {record['load_after']:.2f}")
@@ -304,7 +340,9 @@ def verify_rows(figures: dict) -> list[dict]:
                      f"audit events, compare every table with them (best of {figures['repeats']})", "seconds": figures["verify_s"],
              "floor_seconds": figures["verify_floor_s"], "floor": "reading every row it reads through the driver",
              "note": f"median {_s(figures['verify_median_s'])}, CPU {_s(figures['verify_cpu_s'])}; the rows digest of "
-                     f"{figures['person_months']:,} person-months {_s(figures['verify_rows_digest_s'])}"}]
+                     f"{figures['person_months']:,} person-months {_s(figures['verify_rows_digest_s'])}",
+             **({"naive_seconds": figures["previous_verify_s"],
+                 "naive": f"the previous verify, same file, same run (CPU {_s(figures['previous_verify_cpu_s'])})"} if "previous_verify_s" in figures else {})}]
 
 
 def main() -> None:
@@ -312,7 +350,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000, help="people (100000 with --months 10 for the issue's million person-months)")
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--sample", type=int, default=50_000, help="rows of the naive ORM insert (scaled to the file)")
-    parser.add_argument("--pg", help="a PostgreSQL URL to an empty database, to run there too")
+    parser.add_argument("--pg", action="append", default=[], help="a PostgreSQL URL to an empty database, to run there too (repeatable)")
+    parser.add_argument("--previous", type=Path, help="a source tree (e.g. the main branch's src) whose verify is timed alongside")
     parser.add_argument("--json", type=Path, help="append the JSON records to this file (bench/table.py reads it)")
     parser.add_argument("--workdir", type=Path, help="build the SQLite file and the CSV here and keep them (default: a temporary folder)")
     parser.add_argument("--pg-only", action="store_true", help="run on the --pg database only (no SQLite file)")
@@ -326,13 +365,13 @@ def main() -> None:
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
     with contextlib.nullcontext(str(args.workdir)) if args.workdir else tempfile.TemporaryDirectory() as tmp:
-        urls = [*([] if args.pg_only else [f"sqlite:///{Path(tmp) / 'bench.db'}"]), *([args.pg] if args.pg else [])]
+        urls = [*([] if args.pg_only else [f"sqlite:///{Path(tmp) / 'bench.db'}"]), *args.pg]
         if not args.verify_only:
             runs = [run(url, args.n, args.months, Path(tmp), args.sample) for url in urls]
             write_record({"bench": "registry", "cores": os.cpu_count(), "load_before": runs[0]["load_before"],
                           "load_after": runs[-1]["load_after"], "runs": runs, "rows": [row for figures in runs for row in table_rows(figures)]},
                          args.json)
-        checks = [verify_run(url, args.repeats) for url in urls]
+        checks = [verify_run(url, args.repeats, args.previous) for url in urls]
     write_record({"bench": "registry-verify", "cores": os.cpu_count(), "load_before": checks[0]["load_before"], "load_after": checks[-1]["load_after"],
                   "runs": checks, "rows": [row for figures in checks for row in verify_rows(figures)]}, args.json)
 
