@@ -17,8 +17,9 @@ table's canonical order (a unique key), give each column one byte string:
 and the rows digest is SHA-256 over, per table and column in declared order, the line
 ``table.column:kind:rows:sha256-of-the-column\n``. So a changed value in any row, a row added,
 removed or moved to another import changes it; and it is computed in a streaming pass of
-numpy-encoded chunks, from a frame before it is inserted or from the rows read back, with the same
-result on SQLite and PostgreSQL. Imports audited before it (no ``rows_digest`` in their event) are
+numpy-encoded chunks, from a frame before it is inserted or from the rows read back (the driver's
+column tuples encoded directly, each distinct text or date once), with the same result on SQLite
+and PostgreSQL. Imports audited before it (no ``rows_digest`` in their event) are
 checked with the earlier JSON-per-row digest (:func:`legacy_import_rows_sha256`).
 """
 

@@ -3,10 +3,16 @@
 For each experiment with a seal: the seed (unsealed, or derived from the seal key in the
 settings) must match the commitment; the assignments' sequence numbers must run 1..n; every
 assignment must be the one :func:`proeftuin.design.replay` recomputes from the seed, the
-algorithm version and the recorded order. Then the audit chain is recomputed event by event
-with the audit key (and against a head kept outside the database, when given), and the state it
-records is compared with the tables fact by fact (:mod:`proeftuin.registry.chain_state`). The
-problems are listed in that order; the first names the record that differs.
+algorithm version and the recorded order. Then the audit chain is recomputed with the audit key
+(and against a head kept outside the database, when given), and the state it records is compared
+with the tables fact by fact (:mod:`proeftuin.registry.chain_state`). The problems are listed in
+that order; the first names the record that differs.
+
+Every pass reads its rows once through the driver and checks them as columns: the allocations'
+order and arms as whole sequences, the chain a chunk of events at a time (ids, links, MACs),
+replayed in runs of one action, and each table's facts compared whole with the chain's before
+they are searched for the one that differs. On a registry of 100,000 allocations the time goes
+to reading the rows and MACing each event; the rest is a small share.
 """
 
 from __future__ import annotations
