@@ -143,7 +143,7 @@ def compare(session: Session, state: ChainState) -> Iterator[str]:
     experiment_of = {pid: exp for pid, _pseudonym, exp in people}
     yield from _participants(session, state, slugs)
     yield from _consents(session, state, slugs, pseudonym_of, experiment_of)
-    yield from _assignments(session, state, slugs)
+    yield from _assignments(session, state, slugs, pseudonym_of, experiment_of)
     yield from _imports(session, state, slugs)
     yield from _services(session, state, slugs, pseudonym_of, experiment_of)
 
@@ -222,12 +222,14 @@ def _consents(session: Session, state: ChainState, slugs: dict[int, str], pseudo
         yield f"{_who(fact[:2], slugs)}: the registry holds {held} {what}, the audit chain records {recorded}"
 
 
-def _assignments(session: Session, state: ChainState, slugs: dict[int, str]) -> Iterator[str]:
-    actual = {(exp, pseudonym): {"arm": code, "sequence": sequence, "batch": batch, "on": _iso(on)}
-              for exp, pseudonym, code, sequence, batch, on in driver_rows(session,
-                  select(Participant.experiment_id, Participant.pseudonym, Arm.code, Assignment.sequence, Assignment.batch,
-                         Assignment.assigned_on).join(Assignment, Assignment.participant_id == Participant.id)
-                  .join(Arm, Arm.id == Assignment.arm_id))}
+def _assignments(session: Session, state: ChainState, slugs: dict[int, str], pseudonym_of: dict[int, str],
+                 experiment_of: dict[int, int]) -> Iterator[str]:
+    # the table read alone, its participants and arms looked up (an inner join's rows: one with neither is not held)
+    code_of = dict(driver_rows(session, select(Arm.id, Arm.code)))
+    actual = {(experiment_of[pid], pseudonym_of[pid]): {"arm": code_of[arm], "sequence": sequence, "batch": batch, "on": _iso(on)}
+              for pid, arm, sequence, batch, on in driver_rows(session, select(
+                  Assignment.participant_id, Assignment.arm_id, Assignment.sequence, Assignment.batch, Assignment.assigned_on))
+              if pid in pseudonym_of and arm in code_of}
     if actual == state.assignments:  # every assignment event records all four names (its payload is the row's facts)
         return
     for key in sorted(set(actual) | set(state.assignments)):
