@@ -203,6 +203,17 @@ def _mac_of_stored(row: tuple[Any, ...], key: bytes | None) -> bool:
         return False
 
 
+def _hmac_sha256(key: bytes, message: bytes, digest: str) -> bytes:
+    """:func:`hmac.digest` (OpenSSL's one-shot HMAC); replaced below by the C function it calls, where there is one."""
+    return hmac.digest(key, message, digest)
+
+
+try:  # the C one-shot itself: hmac.digest is a Python function around it, and verify calls it once per event
+    from _hashlib import hmac_digest as _hmac_sha256  # type: ignore[no-redef,assignment]
+except ImportError:  # a Python without OpenSSL's module: the same digest through hmac.digest
+    pass
+
+
 def _macs_of_stored(chunk: list[tuple[Any, ...]], key: bytes) -> list[bool]:
     """:func:`_mac_of_stored` of every row of ``chunk`` with ``key``, in one comprehension over the transposed columns.
 
@@ -217,7 +228,7 @@ def _macs_of_stored(chunk: list[tuple[Any, ...]], key: bytes) -> list[bool]:
         ids, ats, actors, actions, experiments, subjects, texts, prevs, hashes = zip(*chunk, strict=True)
         encoded = {v: s(v) for v in {*ats, *actors, *actions}}
         exp_text = {e: "null" if e is None else str(int(e)) for e in set(experiments)}
-        mac = hmac.digest
+        mac = _hmac_sha256
         macs = [mac(key, f'{{"action":{encoded[a]},"actor":{encoded[r]},"at":{encoded[t]},"experiment_id":{exp_text[e]},"id":{int(i)},'
                          f'"payload":{x},"prev_hash":{s(p)},"subject":{s(u)}}}'.encode("ascii"), "sha256")
                 for i, t, r, a, e, u, x, p in zip(ids, ats, actors, actions, experiments, subjects, texts, prevs, strict=True)]

@@ -210,11 +210,11 @@ def _participants(session: Session, state: ChainState, slugs: dict[int, str]) ->
 
 def _consents(session: Session, state: ChainState, slugs: dict[int, str], pseudonym_of: dict[int, str],
               experiment_of: dict[int, int]) -> Iterator[str]:
+    rows = driver_rows(session, select(Consent.participant_id, Consent.kind, Consent.on, Consent.text_version, Consent.keep_data))
+    iso = {on: _iso(on) for on in {row[2] for row in rows}}  # each distinct date once
     actual: Counter[tuple[Any, ...]] = Counter(
-        (experiment_of[pid], pseudonym_of[pid], kind, _iso(on), version, bool(keep))
-        for pid, kind, on, version, keep in driver_rows(session,
-            select(Consent.participant_id, Consent.kind, Consent.on, Consent.text_version, Consent.keep_data)))
-    if actual == state.consents:
+        (experiment_of[pid], pseudonym_of[pid], kind, iso[on], version, bool(keep)) for pid, kind, on, version, keep in rows)
+    if dict.__eq__(actual, state.consents):  # as plain dicts, compared in C (neither holds a zero count)
         return
     for fact in sorted((actual - state.consents).keys() | (state.consents - actual).keys()):
         held, recorded = actual[fact], state.consents[fact]
@@ -226,10 +226,10 @@ def _assignments(session: Session, state: ChainState, slugs: dict[int, str], pse
                  experiment_of: dict[int, int]) -> Iterator[str]:
     # the table read alone, its participants and arms looked up (an inner join's rows: one with neither is not held)
     code_of = dict(driver_rows(session, select(Arm.id, Arm.code)))
-    actual = {(experiment_of[pid], pseudonym_of[pid]): {"arm": code_of[arm], "sequence": sequence, "batch": batch, "on": _iso(on)}
-              for pid, arm, sequence, batch, on in driver_rows(session, select(
-                  Assignment.participant_id, Assignment.arm_id, Assignment.sequence, Assignment.batch, Assignment.assigned_on))
-              if pid in pseudonym_of and arm in code_of}
+    rows = driver_rows(session, select(Assignment.participant_id, Assignment.arm_id, Assignment.sequence, Assignment.batch, Assignment.assigned_on))
+    iso = {on: _iso(on) for on in {row[4] for row in rows}}  # each distinct date once
+    actual = {(experiment_of[pid], pseudonym_of[pid]): {"arm": code_of[arm], "sequence": sequence, "batch": batch, "on": iso[on]}
+              for pid, arm, sequence, batch, on in rows if pid in pseudonym_of and arm in code_of}
     if actual == state.assignments:  # every assignment event records all four names (its payload is the row's facts)
         return
     for key in sorted(set(actual) | set(state.assignments)):
