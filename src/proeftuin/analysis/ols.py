@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 
 import numpy as np
 from scipy import linalg, sparse
@@ -131,7 +131,7 @@ class ArmCoding:
         The same as ``from_labels(...)``, ``.indicators(labels)`` and ``labels == control``, with
         each label compared once with each arm.
         """
-        labels = labels.astype(str)
+        labels = np.asarray(labels, dtype=str)  # no copy of text labels
         masks = _level_masks(labels)
         if masks is None:
             coding = cls.from_labels(labels, control, order)
@@ -268,19 +268,19 @@ def missingness_groups(
 
 def _row_chunks(
     y: np.ndarray, rows: np.ndarray | None, columns: np.ndarray, n: int
-) -> tuple[list[tuple[int, int, Callable[[], np.ndarray]]], bool]:
-    """``(start, stop, load)`` per chunk of the used rows, ``load()`` returning that block of ``y``;
-    and whether each block is a copy (``False``: a view of ``y``, which must not be written)."""
+) -> tuple[list[tuple[int, int]], Callable[[int, int], np.ndarray], bool]:
+    """``(start, stop)`` per chunk of the used rows; ``load(start, stop)``, that block of ``y``; and
+    whether each block is a copy (``False``: a view of ``y``, which must not be written)."""
     every_column = columns.size == y.shape[1] and bool(np.all(columns == np.arange(y.shape[1])))
     size = max(256, _CHUNK_ELEMENTS // max(1, columns.size))
-
-    def loader(start: int, stop: int) -> Callable[[], np.ndarray]:
-        if rows is None:
-            return (lambda: y[start:stop]) if every_column else (lambda: y[start:stop][:, columns])
-        return lambda: y[np.ix_(rows[start:stop], columns)]
-
-    chunks = [(s, min(n, s + size), loader(s, min(n, s + size))) for s in range(0, n, size)]
-    return chunks, rows is not None or not every_column
+    load: Callable[[int, int], np.ndarray]
+    if rows is not None:
+        load = lambda start, stop: y[np.ix_(rows[start:stop], columns)]  # noqa: E731
+    elif every_column:
+        load = lambda start, stop: y[start:stop]  # noqa: E731
+    else:
+        load = lambda start, stop: y[start:stop][:, columns]  # noqa: E731
+    return [(s, min(n, s + size)) for s in range(0, n, size)], load, rows is not None or not every_column
 
 
 def fit_linear(
@@ -370,17 +370,18 @@ def _fit_linear(
     else:
         a = np.linalg.solve(instruments.T @ x, instruments.T)
         a_terms, first = a[terms], a
-    n_control = float(is_control.sum())
     # One extra row of the first pass's map yields the control means in the same pass.
-    a_ext = np.vstack([first, is_control / n_control])
-    chunks, copies = _row_chunks(y, rows, columns, n)
+    a_ext = np.empty((p + 1, n))
+    a_ext[:p] = first
+    np.divide(is_control, float(is_control.sum()), out=a_ext[p])
+    chunks, load, copies = _row_chunks(y, rows, columns, n)
     # Least squares with an intercept (HC): the outcome's spread is bounded from the residual pass
     # (see _screen_spread), so this pass reads each block once, for the coefficients alone.
     screened = vcov.startswith("HC") and instruments is None and bool(np.all(x[:, 0] == 1.0))
     coef_ext = np.zeros((p + 1, columns.size))
     low, high = np.full(columns.size, np.inf), np.full(columns.size, -np.inf)
-    for start, stop, load in chunks:
-        block = load()
+    for start, stop in chunks:
+        block = load(start, stop)
         coef_ext += a_ext[:, start:stop] @ block
         if assume_complete and start == 0 and not np.isfinite(coef_ext).all():
             raise _NotFinite  # scattered missing values show in the first chunk
@@ -392,21 +393,22 @@ def _fit_linear(
     coef, control_mean = coef_ext[:p], coef_ext[p]
     if instruments is None:
         rotated, coef = coef, _solve_upper(r, coef)  # Q'y = R b, and b
-    reasons = np.full((len(terms), columns.size), "", dtype=object)
+    influenced = np.zeros(len(terms), dtype=bool)  # terms that an observation of leverage 1 bears on
     if vcov.startswith("HC"):
         leverage = np.einsum("ij,ij->i", q, q)
         weights = hc_weights(leverage, n, p, vcov)
         if vcov in ("HC2", "HC3") and (one := leverage > LEVERAGE_ONE_AT).any():
             scale = np.abs(a_terms).max(axis=1)
             influenced = np.abs(a_terms[:, one]).max(axis=1) > _NO_INFLUENCE * scale
-            reasons[influenced] = LEVERAGE_ONE.format(vcov=vcov)
         # The term rows a_ci^2 w_i and, last, a row of ones: the residual sum of squares.
-        scaled = np.vstack([a_terms**2 * weights, np.ones(n)])
+        scaled = np.empty((len(terms) + 1, n))
+        np.multiply(np.square(a_terms, out=scaled[:-1]), weights, out=scaled[:-1])
+        scaled[-1] = 1.0
         sums = np.zeros((len(terms) + 1, columns.size))
         buffer = None if copies else np.empty((chunks[0][1] - chunks[0][0], columns.size))
         coef_t, x = np.ascontiguousarray(coef).T, np.ascontiguousarray(x)  # the layouts BLAS takes as they are
-        for start, stop, load in chunks:
-            sums += scaled[:, start:stop] @ _squared_residuals(load(), x[start:stop], coef_t, buffer)
+        for start, stop in chunks:
+            sums += scaled[:, start:stop] @ _squared_residuals(load(start, stop), x[start:stop], coef_t, buffer)
         variance = sums[:-1]
         if screened:
             magnitude, spread = _screen_spread(y, rows, columns, n, variance, sums[-1], rotated)
@@ -429,7 +431,9 @@ def _fit_linear(
             df = np.full(len(terms), float(g - 1))
     if not screened:
         magnitude, spread = np.maximum(np.abs(low), np.abs(high)), high - low
-    reasons[(np.sqrt(variance) <= NO_VARIATION_RTOL * magnitude) & (reasons == "")] = ZERO_STANDARD_ERROR
+    reasons = np.full((len(terms), columns.size), "", dtype=object)
+    reasons[influenced] = LEVERAGE_ONE.format(vcov=vcov)
+    reasons[(np.sqrt(variance) <= NO_VARIATION_RTOL * magnitude) & ~influenced[:, None]] = ZERO_STANDARD_ERROR
     reasons[:, spread <= NO_VARIATION_RTOL * magnitude] = NO_VARIATION
     return LinearFit(coef=coef[terms], variance=variance, df=df, n=n, control_mean=control_mean,
                      not_estimable=reasons, dropped=dropped)
@@ -643,7 +647,7 @@ def estimate_effects(
     n, m = y.shape
     if labels.shape != (n,):
         raise ValueError(f"arm has {labels.shape[0]} labels for {n} outcome rows")
-    names = list(outcome_names) if outcome_names is not None else [f"y{j}" for j in range(m)]
+    names = tuple(outcome_names) if outcome_names is not None else _default_names("y", m)
     if len(names) != m:
         raise ValueError(f"{len(names)} outcome names for {m} outcome columns")
     cov = None if covariates is None else np.asarray(covariates, dtype=float).reshape(n, -1)
@@ -685,7 +689,7 @@ def _effect_columns(
     x_all: np.ndarray | None,
     cov: np.ndarray | None,
     cov_names: list[str],
-    names: list[str],
+    names: tuple[str, ...],
     vcov: VcovType,
     clusters: Clusters | None,
     lin: bool,
@@ -729,11 +733,13 @@ def _effect_columns(
             groups = missingness_groups(y, column_sums)
     for rows, columns in groups:
         take = slice(None) if rows is None else rows
+        # A group's columns are distinct and in order: m of them are every column, written by slices.
+        outcomes: slice | np.ndarray = slice(None) if columns.size == m else columns
         arm_rows = indicators[take]
         counts = (np.ones(arm_rows.shape[0]) @ arm_rows).astype(int)  # sums of 0/1: exact, and BLAS is fast
         controls = int(is_control[take].sum())
-        n_arm[columns], n_control[columns] = counts, controls
-        n_used[columns] = counts + controls
+        n_arm[outcomes], n_control[outcomes] = counts, controls
+        n_used[outcomes] = counts + controls
         present = np.flatnonzero(counts > 0)
         if present.size < k:
             reasons[np.ix_(columns, np.flatnonzero(counts == 0))] = NO_OBSERVATIONS_ARM
@@ -752,7 +758,7 @@ def _effect_columns(
                 x = x_all[take][:, np.r_[0, 1 + present, np.arange(1 + k, x_all.shape[1])]]
             names_x = cov_names
         first = 1 + present.size
-        cells = np.ix_(columns, present)
+        cells = (outcomes, slice(None)) if present.size == k else np.ix_(columns, present)
         label = f"outcome {names[columns[0]]!r}"
         if x.shape[0] <= first:
             reasons[cells] = TOO_FEW_OBSERVATIONS
@@ -777,14 +783,14 @@ def _effect_columns(
         estimate[cells] = fit.coef.T
         variance[cells] = fit.variance.T
         df[cells] = fit.df
-        n_used[columns] = fit.n
-        control_mean[columns] = fit.control_mean[:, None]
-        reasons[cells] = np.where(reasons[cells] == "", fit.not_estimable.T, reasons[cells])
+        n_used[outcomes] = fit.n
+        control_mean[outcomes] = fit.control_mean[:, None]
+        reasons[cells] = fit.not_estimable.T  # no reason was given to these cells above
         if fit.dropped:
             dropped = ", ".join(names_x[j - first] for j in fit.dropped)
             notes[columns] = f"dropped as constant or collinear (as R's lm): {dropped}"
     return EffectColumns(
-        outcomes=tuple(names),
+        outcomes=names,
         terms=coding.treatments,
         estimate=estimate,
         std_error=np.sqrt(variance),
@@ -801,10 +807,16 @@ def _effect_columns(
     )
 
 
+@cache
+def _default_names(prefix: str, count: int) -> tuple[str, ...]:
+    """``prefix0, prefix1, ...``: the default names of outcome or covariate columns (made once per count)."""
+    return tuple(f"{prefix}{j}" for j in range(count))
+
+
 def _covariate_names(names: Sequence[str] | None, count: int) -> list[str]:
     """The covariates' names for notes: as given, else ``x0, x1, ...`` (their column numbers)."""
     if names is None:
-        return [f"x{j}" for j in range(count)]
+        return list(_default_names("x", count))
     if len(names) != count:
         raise ValueError(f"{len(names)} covariate names for {count} covariate columns")
     return [str(name) for name in names]
