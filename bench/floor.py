@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -54,19 +54,25 @@ def best_and_median(fn: Callable[[], object], repeats: int) -> tuple[float, floa
     return min(times), statistics.median(times)
 
 
-def cpu_best_and_median(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
-    """The least and the median CPU seconds of the calling thread over ``repeats`` runs of ``fn``.
+def interleaved(fns: dict[str, Callable[[], object]], repeats: int, clock: Callable[[], float] = time.perf_counter,
+                within: dict[str, Callable[[], AbstractContextManager[object]]] | None = None) -> dict[str, tuple[float, float]]:
+    """Best and median seconds of each of ``fns``, run in turn in every one of ``repeats`` rounds.
 
-    On a loaded machine the wall time of a few milliseconds includes the slices other processes
-    got in between; the CPU time is what the code itself costs. Only for code on one BLAS thread
-    (trial-sized fits, and every fit on a busy machine): the thread's own clock, because an idle
-    BLAS pool left spinning by an earlier multi-threaded call would count in the process's."""
-    times = []
+    Interleaved, a burst of other work on a loaded machine falls on all of them alike instead of
+    on whichever was being timed then. ``clock``: ``time.thread_time`` for CPU seconds (of the
+    calling thread, for code on one BLAS thread: an idle BLAS pool left spinning by an earlier
+    multi-threaded call would count in the process's);
+    ``within[name]()``: a context entered before and left after the timed call of ``fns[name]``
+    (e.g. one BLAS thread), outside the timing."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    contexts = within or {}
     for _ in range(repeats):
-        start = time.thread_time()
-        fn()
-        times.append(time.thread_time() - start)
-    return min(times), statistics.median(times)
+        for name, fn in fns.items():
+            with contexts.get(name, nullcontext)():
+                start = clock()
+                fn()
+                times[name].append(clock() - start)
+    return {name: (min(values), statistics.median(values)) for name, values in times.items()}
 
 
 def command_times(command: list[str], repeats: int, env: dict[str, str] | None = None) -> dict[str, float]:
@@ -104,6 +110,12 @@ def xty_floor(x: np.ndarray, y: np.ndarray, repeats: int) -> dict[str, float]:
     with threadpool_limits(limits=1, user_api="blas"):
         one = best_of(lambda: x.T @ y, repeats)
     return {"floor_every_thread_s": every, "floor_one_thread_s": one, "floor_s": min(every, one)}
+
+
+def one_blas_thread() -> AbstractContextManager[object]:
+    """BLAS on one thread (threadpoolctl, through proeftuin's one inventory of the libraries:
+    ``threadpool_limits`` re-scans them on every call, some 20 ms)."""
+    return threads._controller().limit(limits=1, user_api="blas")
 
 
 @contextmanager
