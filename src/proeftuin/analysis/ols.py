@@ -31,6 +31,7 @@ summed per cluster by a sorted group-by, in linear time.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache, partial
 
@@ -380,14 +381,16 @@ def _fit_linear(
     screened = vcov.startswith("HC") and instruments is None and bool(np.all(x[:, 0] == 1.0))
     coef_ext = np.zeros((p + 1, columns.size))
     low, high = np.full(columns.size, np.inf), np.full(columns.size, -np.inf)
-    for start, stop in chunks:
-        block = load(start, stop)
-        coef_ext += a_ext[:, start:stop] @ block
-        if assume_complete and start == 0 and not np.isfinite(coef_ext).all():
-            raise _NotFinite  # scattered missing values show in the first chunk
-        if not screened:
-            np.minimum(low, block.min(axis=0), out=low)
-            np.maximum(high, block.max(axis=0), out=high)
+    # Outcomes assumed complete may hold an infinite value, found (and reported) from the sums.
+    with np.errstate(invalid="ignore") if assume_complete else nullcontext():
+        for start, stop in chunks:
+            block = load(start, stop)
+            coef_ext += a_ext[:, start:stop] @ block
+            if assume_complete and start == 0 and not np.isfinite(coef_ext).all():
+                raise _NotFinite  # scattered missing values show in the first chunk
+            if not screened:
+                np.minimum(low, block.min(axis=0), out=low)
+                np.maximum(high, block.max(axis=0), out=high)
     if assume_complete and not np.isfinite(coef_ext).all():
         raise _NotFinite
     coef, control_mean = coef_ext[:p], coef_ext[p]
