@@ -27,7 +27,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from floor import best_of, design, every_blas_thread, interleaved, load, naive_hc2, one_blas_thread, write_record, xty_floor
+from floor import (best_and_median, best_of, cpu_best_and_median, design, every_blas_thread, interleaved, load, naive_hc2,
+                   one_blas_thread, write_record, xty_floor)
+from threadpoolctl import threadpool_limits
 
 from proeftuin.analysis import estimate_effects, ols
 

@@ -54,14 +54,28 @@ def best_and_median(fn: Callable[[], object], repeats: int) -> tuple[float, floa
     return min(times), statistics.median(times)
 
 
+def cpu_best_and_median(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """The least and the median CPU seconds of the calling thread over ``repeats`` runs of ``fn``.
+
+    On a loaded machine the wall time of a few milliseconds includes the slices other processes
+    got in between; the CPU time is what the code itself costs. Only for code on one BLAS thread
+    (trial-sized fits, and every fit on a busy machine): the thread's own clock, because an idle
+    BLAS pool left spinning by an earlier multi-threaded call would count in the process's."""
+    times = []
+    for _ in range(repeats):
+        start = time.thread_time()
+        fn()
+        times.append(time.thread_time() - start)
+    return min(times), statistics.median(times)
+
+
 def interleaved(fns: dict[str, Callable[[], object]], repeats: int, clock: Callable[[], float] = time.perf_counter,
                 within: dict[str, Callable[[], AbstractContextManager[object]]] | None = None) -> dict[str, tuple[float, float]]:
     """Best and median seconds of each of ``fns``, run in turn in every one of ``repeats`` rounds.
 
     Interleaved, a burst of other work on a loaded machine falls on all of them alike instead of
-    on whichever was being timed then. ``clock``: ``time.thread_time`` for CPU seconds (of the
-    calling thread, for code on one BLAS thread: an idle BLAS pool left spinning by an earlier
-    multi-threaded call would count in the process's);
+    on whichever was being timed then. ``clock``: ``time.thread_time`` for CPU seconds (see
+    :func:`cpu_best_and_median`);
     ``within[name]()``: a context entered before and left after the timed call of ``fns[name]``
     (e.g. one BLAS thread), outside the timing."""
     times: dict[str, list[float]] = {name: [] for name in fns}
