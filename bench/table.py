@@ -178,7 +178,7 @@ RENDERERS: dict[str, Callable[[Record], list[str]]] = {
     "demo": _demo, "cli": _cli, "ols": _ols, "large": _large, "ri": _ri, "rules": _rules, "register": _register, "web": _web,
 }
 """The benches with rows of their own wording; any other bench's rows are :func:`_generic`."""
-ORDER = ("demo", "cli", "ols", "large", "ri", "rules", "registry", "register", "web")
+ORDER = ("demo", "cli", "ols", "large", "ri", "rules", "registry", "registry-verify", "register", "web")
 """The README's order of the benches' rows; benches not named here follow, by name."""
 
 
