@@ -3,7 +3,8 @@ HC2, 90% CI, against the floor of one X'Y pass and the naive way, measured in th
 
 1. Complete outcomes at N in {1,000, 3,500, 10,000} (``--big``: also 100,000): proeftuin with the
    BLAS threads it chooses (:func:`proeftuin.analysis.threads.blas_threads`: one for trial-sized
-   fits and on a busy machine) and with every BLAS thread, best and median of the runs; the naive
+   fits and on a busy machine) and with every BLAS thread, best and median of the runs (the
+   chosen threads timed in turn with the floor, wall and CPU, in each of 100 rounds); the naive
    way is a dense NumPy fit (``lstsq``, the full residual matrix, HC2 from the hat diagonal) at
    every N and the statsmodels formula loop (one ``smf.ols(...).fit(cov_type="HC2")`` per
    outcome) at N = 3,500, on 24 outcomes extrapolated to 216 (``--big``: all 216). Target
