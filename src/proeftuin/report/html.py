@@ -31,7 +31,6 @@ from proeftuin.report.forest import (
     Panel,
     format_effect,
     format_level,
-    forest_figure,
     pool_label,
     pooled_panel,
     profile_figure,
@@ -39,6 +38,7 @@ from proeftuin.report.forest import (
     svg_with_tooltips,
     work_pays_figure,
 )
+from proeftuin.report.forest_svg import draw_forest
 from proeftuin.report.i18n import MISSING, Lang, number, t
 from proeftuin.report.reasons import reason_text
 from proeftuin.report.sections.data import TrialSections
@@ -113,7 +113,7 @@ def forest_panels(trials: Sequence[TrialResults], outcome: OutcomeDefinition, la
 def forest_svg(trials: Sequence[TrialResults], outcome: OutcomeDefinition, lang: Lang, pooled: Sequence[PooledGroup] = ()) -> Markup:
     """One forest figure (a panel per municipality, the pooled panel last) for ``outcome``, adjusted estimates."""
     level = trials[0].level if trials else 0.9
-    return _svg(forest_figure(forest_panels(trials, outcome, lang, pooled), outcome=outcome, lang=lang, level=level))
+    return Markup(draw_forest(forest_panels(trials, outcome, lang, pooled), outcome=outcome, lang=lang, level=level))  # noqa: S704 - our own SVG, its text escaped
 
 
 def profiles_svg(trials: Sequence[TrialResults], outcome: OutcomeDefinition, lang: Lang) -> Markup:
