@@ -39,6 +39,10 @@ TEXT: dict[str, dict[Lang, str]] = {
         "en": "Every effect on every outcome, adjusted and unadjusted, with its interval, p-value, numbers and the control group's level: "
               "the table is in the HTML version of this report (proeftuin report --format html), not in this print.",
     },
+    "lee_in_html": {
+        "nl": "De Lee-grenzen van het effect op elke index van de vragenlijst staan in de HTML-versie van dit rapport (proeftuin report --format html).",
+        "en": "The Lee bounds of the effect on every survey index are in the HTML version of this report (proeftuin report --format html).",
+    },
     "municipality": {"nl": "Gemeente", "en": "Municipality"},
     "arm": {"nl": "Groep", "en": "Arm"},
     "outcome": {"nl": "Uitkomst", "en": "Outcome"},
