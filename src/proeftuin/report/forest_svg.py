@@ -16,7 +16,7 @@ and the row's numbers as the browser's hover text (an SVG ``<title>``).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
 from matplotlib.ticker import MaxNLocator
@@ -31,7 +31,8 @@ POINT = 72.0
 ROW = 0.42 * POINT
 """Height of one row, and of the title space above a panel (1.2 rows)."""
 TOP, BOTTOM = 0.35 * POINT, 0.6 * POINT
-FONT = 'font-family="DejaVu Sans, Bitstream Vera Sans, Arial, sans-serif"'
+FONT = 'font-family="DejaVu Sans, sans-serif"'
+"""matplotlib's font (WeasyPrint prints with it), the browser's sans-serif where it is missing."""
 GRID, AXIS, TEXT = "#dddddd", "#333333", "#222222"
 
 
@@ -60,7 +61,9 @@ def _text(x: float, y: float, text: str, *, size: float, anchor: str = "start", 
             f'fill="{colour}">{escape(text)}</text>')
 
 
-def _row(effect: Effect, label: str, colour: str, y: float, to_x, outcome: OutcomeDefinition, lang: Lang, right: float) -> list[str]:
+def _row(effect: Effect, label: str, colour: str, y: float, to_x: Callable[[float], float], outcome: OutcomeDefinition, lang: Lang,
+         right: float) -> list[str]:
+    """One arm's row: its interval and point (with the numbers as hover text) and the numbers right of the panel."""
     k = scale(outcome)
     estimate, ci = format_effect(effect.estimate, effect.ci_low, effect.ci_high, outcome, lang)
     parts = [f"<g><title>{escape(f'{label}: {estimate} {ci}')}</title>"]
