@@ -117,3 +117,46 @@ def test_chunked_masked_passes_equal_one_block(rng, monkeypatch):
     whole = run()
     monkeypatch.setattr(masked, "_CHUNK_ELEMENTS", 1)
     assert_same_table(run(), whole)
+
+
+@pytest.mark.parametrize("vcov", ["HC0", "HC1", "HC2", "HC3"])
+def test_non_negative_outcomes_and_dropouts_missing_on_every_outcome(rng, monkeypatch, spy, vcov):
+    # Counts and amounts (never negative) take the one-operation way of zeroing the missing cells;
+    # 70 dropouts of one arm (missing on every outcome) fill whole chunks of 64 rows with NaN,
+    # which take the masked copy.
+    y, arm, x = _data(rng, n=700, m=8)
+    y = np.abs(y)
+    y[np.flatnonzero(arm == "intensive")[:70]] = np.nan
+    monkeypatch.setattr(masked, "_CHUNK_ELEMENTS", 1)
+    run = lambda: estimate_effects(y, arm, control="control", covariates=x, vcov=vcov)  # noqa: E731
+    fast = run()
+    assert spy == [y.shape[1]]
+    assert_same_table(fast, _per_pattern(monkeypatch, run))
+
+
+@pytest.mark.parametrize("vcov", ["HC0", "HC2", "HC3"])
+def test_exact_fits_and_large_offsets_get_the_reasons_of_the_exact_tests(rng, monkeypatch, spy, vcov):
+    # The spread is screened from the sums of squares; a column fitted exactly (zero standard
+    # errors) is read again for its minimum and maximum, one far from zero is not constant.
+    y, arm, x = _data(rng, n=500, m=5)
+    design = np.column_stack([(arm == a).astype(float) for a in ARMS[1:]] + [x])
+    exact = 2.0 + design @ np.arange(1.0, 1.0 + design.shape[1])
+    y[:, 0] = np.where(np.isnan(y[:, 0]), np.nan, exact)
+    y[:, 1] += 1e3  # amounts in euros: a mean far above the spread
+    run = lambda: estimate_effects(y, arm, control="control", covariates=x, vcov=vcov)  # noqa: E731
+    fast = run()
+    assert spy == [y.shape[1]]
+    assert_same_table(fast, _per_pattern(monkeypatch, run))
+    reasons = fast.to_frame().set_index(["outcome", "term"])["not_estimable"].fillna("")
+    assert (reasons.loc["y0"] != "").all()
+    assert (reasons.loc[["y1", "y2", "y3", "y4"]] == "").all()
+
+
+def test_a_row_in_no_arm_or_two_is_refused(rng):
+    y, arm, x = _data(rng, n=50, m=2)
+    design = np.column_stack([np.ones(50)] + [(arm == a).astype(float) for a in ARMS[1:]] + [x])
+    twice = design.copy()
+    twice[0, 1:4] = [1.0, 1.0, 0.0]
+    for bad, is_control in ((twice, arm == "control"), (design, np.zeros(50, dtype=bool))):
+        with pytest.raises(ValueError, match="exactly one arm"):
+            masked.fit_masked(y, bad, np.arange(2), arms=3, vcov="HC2", is_control=is_control)

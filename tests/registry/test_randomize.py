@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 
 import pytest
 from sqlalchemy import select
 
+from proeftuin.registry import allocate
 from proeftuin.registry.allocate import participant_arm, randomize
+from proeftuin.registry.audit import audit_key, event_hash
 from proeftuin.registry.crud import RegistryError
 from proeftuin.registry.db import session_scope
 from proeftuin.registry.experiments import create_trial
 from proeftuin.registry.intake import enrol, record_consent
-from proeftuin.registry.models import Assignment, Seal
+from proeftuin.registry.models import Assignment, AuditEvent, AuditHead, Seal
 from proeftuin.registry.schemas import ConsentCreate
 from proeftuin.registry.verify import verify_registry
 
@@ -101,3 +104,57 @@ def test_every_method_is_reproduced_by_verify(engine, settings, make_people, ran
         report = verify_registry(session=session, settings=settings)
     assert report.intact, report.problems
     assert report.allocations == 30
+
+
+@pytest.fixture(params=["look-up", "whole-experiment"])
+def read_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A small request looks its people up by pseudonym; a large one reads the whole experiment: both, on small data."""
+    if request.param == "whole-experiment":
+        monkeypatch.setattr(allocate, "WHOLE_EXPERIMENT", 0)
+    return str(request.param)
+
+
+def test_both_read_paths_refuse_the_first_person_refused_with_the_first_reason(engine, settings, trial, make_people, read_path) -> None:
+    _, people = make_people(6)
+    _, others = make_people(2, seed=1, case_manager="carl")
+    pseudonyms = _enrol_and_consent(engine, settings, people)
+    with session_scope(engine) as session:
+        theirs = [p.pseudonym for p in enrol(session=session, actor="alice", slug=trial, people=others, settings=settings)]
+        record_consent(session=session, actor="alice", slug=trial, consents=[
+            ConsentCreate(pseudonym=pseudonyms[1], kind="withdrawn", text_version="2018-05", on=START),
+            ConsentCreate(pseudonym=pseudonyms[2], text_version="2018-05", on=ON + dt.timedelta(days=1))])
+        randomize(session=session, actor="cora", slug=trial, pseudonyms=pseudonyms[3:4], on=ON, settings=settings)
+    cases = [
+        ("cora", [pseudonyms[0], theirs[0], pseudonyms[1]], f"participant {theirs[0][:12]} is not in the caseload of 'cora'"),
+        ("alice", [pseudonyms[0], theirs[0], pseudonyms[1]], f"{theirs[0][:12]} has no standing consent"),
+        ("alice", [pseudonyms[0], pseudonyms[1], theirs[0]], f"{pseudonyms[1][:12]} has no standing consent"),
+        ("alice", [pseudonyms[2], pseudonyms[1]], f"{pseudonyms[2][:12]} consented on {ON + dt.timedelta(days=1)}, after the randomization date {ON}"),
+        ("alice", [pseudonyms[0], pseudonyms[3]], f"{pseudonyms[3][:12]} is already randomized; a person is randomized once"),
+        ("alice", [pseudonyms[0], "f" * 64], f"no participant {'f' * 12} in experiment 'utrecht'"),
+    ]
+    for actor, request, message in cases:
+        with pytest.raises(RegistryError, match=re.escape(message)):
+            with session_scope(engine) as session:
+                randomize(session=session, actor=actor, slug=trial, pseudonyms=request, on=ON, settings=settings)
+    with session_scope(engine) as session:  # everyone waiting in cora's caseload: 0, 4 and 5 (1 withdrew, 2 consented later, 3 is randomized)
+        done = randomize(session=session, actor="cora", slug=trial, pseudonyms=None, on=ON, settings=settings)
+    assert [a.pseudonym for a in done] == [pseudonyms[0], pseudonyms[4], pseudonyms[5]]
+    assert [a.sequence for a in done] == [2, 3, 4]
+    with session_scope(engine) as session:
+        report = verify_registry(session=session, settings=settings)
+    assert report.intact, report.problems
+
+
+def test_recorded_hashes_are_event_hash_of_the_stored_events(engine, settings, trial, make_people) -> None:
+    """The bulk append MACs each payload's canonical text in place: the hash :func:`event_hash` gives the parsed event."""
+    _, people = make_people(5)
+    pseudonyms = _enrol_and_consent(engine, settings, people)
+    with session_scope(engine) as session:
+        randomize(session=session, actor="cora", slug=trial, pseudonyms=pseudonyms, on=ON, settings=settings)
+    key = audit_key(settings)
+    with session_scope(engine) as session:
+        events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        assert [e.action for e in events[-5:]] == ["assign"] * 5
+        for event in events:
+            fields = {c: getattr(event, c) for c in ("id", "at", "actor", "action", "experiment_id", "subject", "payload", "prev_hash")}
+            assert event.hash == event_hash(**fields, key=key if event.id >= session.get(AuditHead, 1).keyed_from else None)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from proeftuin.design.blocks import BlockDesign, BlockPosition, block_assignment, next_in_block
+from proeftuin.design.blocks import BlockDesign, BlockPosition, block_assignment, continue_blocks, next_in_block
 from proeftuin.design.minimization import add_to_counts, minimization_choice
 from proeftuin.design.plan import Method, RandomizationSpec
 from proeftuin.design.randomization import stratified_assignment
@@ -81,6 +81,35 @@ class SequentialAllocator:
         arm = minimization_choice(self.state.get("counts", {}), levels, self.arms, self.ratios, p_best=self.spec.p_best, rng=rng)
         add_to_counts(self.state.setdefault("counts", {}), levels, arm)
         return arm
+
+    def allocate_many(self, units: Sequence[Unit], first: int, households: dict[str, str]) -> list[str]:
+        """The arms of ``units`` randomized in order as numbers ``first``, ``first + 1``, ...
+
+        A unit whose household (``cluster``) is in ``households`` takes that arm
+        (:meth:`follow`); the first of a household to be drawn adds it there. The same arms and
+        :attr:`state` as :meth:`allocate` and :meth:`follow` one unit at a time; blocks without
+        households are drawn stratum by stratum (:func:`~proeftuin.design.blocks.continue_blocks`).
+        """
+        if not units:
+            return []
+        if self.spec.method is Method.blocks and all(unit.cluster is None for unit in units):
+            positions = self.state.setdefault("blocks", {})
+            strata = [stratum_key(unit.covariates, self.spec.strata) for unit in units]
+            arms, after = continue_blocks(self._blocks, self.seed, strata, {s: BlockPosition(*p) for s, p in positions.items()})
+            for stratum, position in after.items():
+                positions[stratum] = [position.block, position.used]
+            return arms
+        out: list[str] = []
+        for sequence, unit in enumerate(units, start=first):
+            if unit.cluster is not None and unit.cluster in households:
+                arm = households[unit.cluster]
+                self.follow(unit, arm)
+            else:
+                arm = self.allocate(unit, sequence)
+                if unit.cluster is not None:
+                    households[unit.cluster] = arm
+            out.append(arm)
+        return out
 
     def follow(self, unit: Unit, arm: str) -> None:
         """Record a household member who takes the household's ``arm`` (no draw, no block place)."""

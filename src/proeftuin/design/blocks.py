@@ -16,7 +16,7 @@ incomplete last block the realised counts differ from the ratio by less than one
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -115,6 +115,35 @@ def block_assignment(design: BlockDesign, seed: str, strata: Sequence[str]) -> l
             index += 1
         places[stratum] = iter(sequence)
     return [next(places[stratum]) for stratum in strata]
+
+
+def continue_blocks(design: BlockDesign, seed: str, strata: Sequence[str],
+                    positions: Mapping[str, BlockPosition]) -> tuple[list[str], dict[str, BlockPosition]]:
+    """The arms of people randomized in the order given, each stratum continuing from its ``positions``
+    (a stratum without one starts at its first block), and the position of every stratum of ``strata`` after them.
+
+    The same arms and positions as :func:`next_in_block` called once per person (a block whose
+    places are all used is left for the next block only when the next person of its stratum
+    comes); each block is drawn once. The returned positions are in the order in which the strata
+    first appear in ``strata``.
+    """
+    places: dict[str, Iterator[str]] = {}
+    after: dict[str, BlockPosition] = {}
+    for stratum, count in Counter(strata).items():
+        position = positions.get(stratum, BlockPosition())
+        block, used = position.block, position.used
+        sequence: list[str] = []
+        while len(sequence) < count:
+            current = design.block(seed, stratum, block)
+            if used >= len(current):
+                block, used = block + 1, 0
+                continue
+            taken = current[used : used + count - len(sequence)]
+            sequence.extend(taken)
+            used += len(taken)
+        places[stratum] = iter(sequence)
+        after[stratum] = BlockPosition(block, used)
+    return [next(places[stratum]) for stratum in strata], after
 
 
 def block_probabilities(design: BlockDesign, n: int) -> np.ndarray:

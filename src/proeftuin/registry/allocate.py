@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 from collections.abc import Sequence
+from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Row, Select, Text, cast, select
 from sqlalchemy.orm import Session
 
 from proeftuin.design import SequentialAllocator, Unit, batch_allocate
@@ -24,18 +27,84 @@ from proeftuin.registry.bulk import insert_frame
 from proeftuin.registry.crud import RegistryError, get_experiment
 from proeftuin.registry.db import write_lock
 from proeftuin.registry.experiments import seal_of, trial_plan
-from proeftuin.registry.intake import latest_consents, participants_by_pseudonym
+from proeftuin.registry.intake import participants_by_pseudonym
 from proeftuin.registry.lifecycle import check_in_period, check_operation
-from proeftuin.registry.models import Arm, Assignment, Participant
-from proeftuin.registry.roles import Operation, Role, authorize, check_caseload
+from proeftuin.registry.models import Arm, Assignment, Consent, Participant, User, baseline_covariates
+from proeftuin.registry.roles import Operation, Role, authorize, caseload_refusal, check_caseload, outside_caseload
 from proeftuin.registry.schemas import AssignmentPublic
 from proeftuin.registry.sealing import open_seed
 from proeftuin.registry.settings import RegistrySettings
 
 
-def unit_of(participant: Participant) -> Unit:
-    """The allocation input of a participant: their baseline covariates and cluster key."""
-    return Unit(participant.baseline(), participant.cluster)
+WHOLE_EXPERIMENT = 2_000
+"""A request for more people than this reads every participant of the experiment in one pass and picks
+them out in memory; a smaller one looks its people up by pseudonym (one look-up each costs more than a pass)."""
+_CHUNK = 1_000
+
+
+def _rows(session: Session, statement: Select[Any], pseudonyms: Sequence[str] | None) -> list[Row[Any]]:
+    """The rows of ``statement`` (which selects from ``participants``): all of them, or those of ``pseudonyms``
+    (looked up in chunks of bound parameters when the request is small, see :data:`WHOLE_EXPERIMENT`)."""
+    if pseudonyms is None or len(pseudonyms) > WHOLE_EXPERIMENT:
+        return list(session.execute(statement).all())
+    pseudonym = Participant.__table__.c.pseudonym
+    return [row for start in range(0, len(pseudonyms), _CHUNK)
+            for row in session.execute(statement.where(pseudonym.in_(pseudonyms[start : start + _CHUNK]))).all()]
+
+
+def _people(session: Session, experiment_id: int, pseudonyms: Sequence[str] | None) -> pd.DataFrame:
+    """The participants of the experiment (all, in enrolment order, or those of ``pseudonyms``) as columns indexed
+    by pseudonym, read with Core selects (no ORM objects): ``id``, ``case_manager``, ``cluster``, ``age``,
+    ``household``, ``covariates`` (the stored JSON text), ``assigned`` (already randomized), and their standing
+    consent, the latest record by date then record order (``consent``: its kind, or ``None``; ``consent_on``)."""
+    p, a, c = Participant.__table__.c, Assignment.__table__.c, Consent.__table__.c
+    people = _rows(session, select(p.pseudonym, p.id, p.case_manager, p.cluster, p.age, p.household, cast(p.covariates, Text),
+                                   a.id.is_not(None))
+                   .select_from(Participant.__table__.outerjoin(Assignment.__table__, a.participant_id == p.id))
+                   .where(p.experiment_id == experiment_id).order_by(p.id), pseudonyms)
+    frame = pd.DataFrame([tuple(r) for r in people], columns=["pseudonym", "id", "case_manager", "cluster", "age", "household",
+                                                              "covariates", "assigned"], dtype=object)
+    consents = _rows(session, select(c.participant_id, c.kind, c.on).join(Participant.__table__, p.id == c.participant_id)
+                     .where(p.experiment_id == experiment_id).order_by(c.on, c.id), pseudonyms)
+    latest = pd.DataFrame([tuple(r) for r in consents], columns=["id", "consent", "consent_on"], dtype=object)
+    latest = latest.drop_duplicates("id", keep="last").set_index("id")
+    frame["consent"] = frame["id"].map(latest["consent"])
+    frame["consent_on"] = frame["id"].map(latest["consent_on"])
+    return frame.set_index("pseudonym")
+
+
+def _refused(user: User, people: pd.DataFrame, on: dt.date) -> np.ndarray:
+    """Whether each of ``people`` (rows of :func:`_people`) may not be randomized by ``user`` on ``on``, as one
+    vectorised pass over the reasons of :func:`_refusal`."""
+    refused = people["assigned"].to_numpy(dtype=bool) | (people["consent"] != "given").to_numpy(dtype=bool)
+    refused |= (pd.to_datetime(people["consent_on"]) > pd.Timestamp(on)).to_numpy(dtype=bool)
+    if outside_caseload(user, Operation.randomize, None):  # a case manager: their own caseload only
+        refused |= (people["case_manager"] != user.name).to_numpy(dtype=bool)
+    return refused
+
+
+def _check(user: User, people: pd.DataFrame, on: dt.date) -> None:
+    """Raise the refusal of the first of ``people`` who may not be randomized (see :func:`_refusal`)."""
+    for index in np.flatnonzero(_refused(user, people, on)):
+        row = people.iloc[index]
+        refusal = _refusal(user, str(people.index[index]), row["case_manager"], row["consent"], row["consent_on"], bool(row["assigned"]), on)
+        if refusal is not None:
+            raise refusal
+
+
+def _refusal(user: User, pseudonym: str, case_manager: str | None, consent: object, consent_on: object, assigned: bool,
+             on: dt.date) -> RegistryError | None:
+    """Why ``pseudonym`` may not be randomized by ``user`` on ``on`` (the first reason, in the order a case manager
+    would ask), or ``None``; ``consent`` is the kind of the standing consent record (missing if none) and ``consent_on`` its date."""
+    if outside_caseload(user, Operation.randomize, case_manager):
+        return caseload_refusal(user, pseudonym)
+    if consent != "given":
+        return RegistryError(f"{pseudonym[:12]} has no standing consent; randomization happens only after consent")
+    if isinstance(consent_on, dt.date) and consent_on > on:
+        return RegistryError(f"{pseudonym[:12]} consented on {consent_on}, after the randomization date {on}")
+    if assigned:
+        return RegistryError(f"{pseudonym[:12]} is already randomized; a person is randomized once")
+    return None
 
 
 def randomize(
@@ -43,7 +112,7 @@ def randomize(
 ) -> list[AssignmentPublic]:
     """Randomize the consented people ``pseudonyms`` in order (``None``: everyone consented and not yet randomized).
 
-    Sequential methods allocate one at a time; batch methods allocate the people given as one
+    Sequential methods allocate in the order given; batch methods allocate the people given as one
     batch, ordered by pseudonym. Raises :class:`RegistryError` (nothing written) if anyone has no
     standing consent, is already randomized, or consented after ``on``; and if the trial is not
     recruiting or ``on`` is outside its intake window.
@@ -51,6 +120,11 @@ def randomize(
     The whole transaction holds the write lock before the seal row is read: ``BEGIN IMMEDIATE``
     on SQLite (:func:`~proeftuin.registry.db.write_lock`), ``SELECT ... FOR UPDATE`` of the seal
     row on PostgreSQL; concurrent randomizations are serialized, never interleaved.
+
+    A request is one pass per table: the people and their consents are read as columns, checked
+    together (the first person refused is named, with the first reason), allocated as a batch
+    (:meth:`~proeftuin.design.SequentialAllocator.allocate_many`: the same arms as one at a time),
+    and written with one insert of the assignments and one of their audit events.
     """
     write_lock(session)
     user = authorize(session=session, actor=actor, operation=Operation.randomize)
@@ -60,70 +134,65 @@ def randomize(
     seal = seal_of(session=session, experiment=experiment, lock=True)
     plan = trial_plan(experiment)
     if pseudonyms is None:
-        statement = select(Participant.pseudonym).outerjoin(Assignment).where(
-            Participant.experiment_id == experiment.id, Assignment.id.is_(None)).order_by(Participant.id)
-        if user.role == Role.case_manager.value:
-            statement = statement.where(Participant.case_manager == user.name)
-        candidates = list(session.scalars(statement))
-        people = participants_by_pseudonym(session=session, experiment=experiment, pseudonyms=candidates)
-        consent = latest_consents(session=session, participant_ids=[p.id for p in people.values()])
-        pseudonyms = [p for p in candidates if (c := consent.get(people[p].id)) is not None and c.kind == "given" and c.on <= on]
+        everyone = _people(session, experiment.id, None)
+        waiting = ~_refused(user, everyone, on)
+        pseudonyms = everyone.index[waiting].tolist()
         if not pseudonyms:
             raise RegistryError(f"nobody in {slug!r} is waiting for randomization (consented on or before {on} and not yet randomized)"
                                 + (f" in the caseload of {user.name!r}" if user.role == Role.case_manager.value else ""))
-    if len(set(pseudonyms)) != len(pseudonyms):
-        raise RegistryError("a person appears twice in one randomization request")
-    people = participants_by_pseudonym(session=session, experiment=experiment, pseudonyms=pseudonyms)
-    consent = latest_consents(session=session, participant_ids=[p.id for p in people.values()])
-    assigned = set(session.scalars(select(Assignment.participant_id).where(Assignment.participant_id.in_([p.id for p in people.values()]))))
-    for pseudonym in pseudonyms:
-        participant = people[pseudonym]
-        check_caseload(user, participant, Operation.randomize)
-        standing = consent.get(participant.id)
-        if standing is None or standing.kind != "given":
-            raise RegistryError(f"{pseudonym[:12]} has no standing consent; randomization happens only after consent")
-        if standing.on > on:
-            raise RegistryError(f"{pseudonym[:12]} consented on {standing.on}, after the randomization date {on}")
-        if participant.id in assigned:
-            raise RegistryError(f"{pseudonym[:12]} is already randomized; a person is randomized once")
+        people = everyone.loc[pseudonyms]
+    else:
+        pseudonyms = list(pseudonyms)
+        if len(set(pseudonyms)) != len(pseudonyms):
+            raise RegistryError("a person appears twice in one randomization request")
+        found = _people(session, experiment.id, pseudonyms)
+        positions = found.index.get_indexer(pseudonyms)
+        if (positions < 0).any():
+            raise RegistryError(f"no participant {pseudonyms[int(np.argmax(positions < 0))][:12]} in experiment {experiment.slug!r}")
+        people = found.iloc[positions]
+    _check(user, people, on)
     seed = open_seed(seal, experiment, settings)
     arms = tuple(a.code for a in experiment.arms)
     ratios = tuple(a.ratio for a in experiment.arms)
-    order = list(pseudonyms)
+    if not plan.randomization.method.sequential:
+        people = people.sort_index()
+    units = _units(people)
+    first = seal.allocated + 1
+    batch: int | None = None
     if plan.randomization.method.sequential:
         allocator = SequentialAllocator(plan.randomization, arms, ratios, seed, copy.deepcopy(seal.state))
-        households = _household_arms(session, experiment.id)
-        drawn: list[tuple[str, int, int | None]] = []
-        for pseudonym in order:
-            participant, sequence = people[pseudonym], seal.allocated + len(drawn) + 1
-            unit = unit_of(participant)
-            if unit.cluster is not None and unit.cluster in households:
-                arm = households[unit.cluster]
-                allocator.follow(unit, arm)
-            else:
-                arm = allocator.allocate(unit, sequence)
-                if unit.cluster is not None:
-                    households[unit.cluster] = arm
-            drawn.append((arm, sequence, None))
+        households = _household_arms(session, experiment.id) if any(u.cluster is not None for u in units) else {}
+        codes = allocator.allocate_many(units, first, households)
         seal.state = allocator.state
     else:
-        order = sorted(order)
         batch = seal.batches + 1
-        codes = batch_allocate(plan.randomization, arms, ratios, seed, [unit_of(people[p]) for p in order], batch)
-        drawn = [(arm, seal.allocated + i + 1, batch) for i, arm in enumerate(codes)]
+        codes = batch_allocate(plan.randomization, arms, ratios, seed, units, batch)
         seal.batches = batch
-    seal.allocated += len(drawn)
-    arm_of = {a.code: a for a in experiment.arms}
-    tag = int(seal.commitment[:15], 16)
-    insert_frame(session, Assignment.__table__, pd.DataFrame(  # type: ignore[arg-type]
-        [(people[p].id, arm_of[arm].id, on, tag, seal.version, sequence, batch) for p, (arm, sequence, batch) in zip(order, drawn, strict=True)],
-        columns=["participant_id", "arm_id", "assigned_on", "seed", "algorithm", "sequence", "batch"]))
+    seal.allocated += len(codes)
+    arm_ids = {a.code: a.id for a in experiment.arms}
+    regimes = {a.code: a.regime for a in experiment.arms}
+    order = people.index.tolist()
+    sequences = range(first, first + len(codes))
+    insert_frame(session, Assignment.__table__, pd.DataFrame({  # type: ignore[arg-type]
+        "participant_id": people["id"].to_numpy(dtype=np.int64), "arm_id": [arm_ids[arm] for arm in codes], "assigned_on": on,
+        "seed": int(seal.commitment[:15], 16), "algorithm": seal.version, "sequence": np.arange(first, first + len(codes), dtype=np.int64),
+        "batch": pd.Series([batch] * len(codes), dtype=object)}))
+    when, version, experiment_id = on.isoformat(), seal.version, experiment.id
     AuditLog(session).record_many([
-        (actor, Action.assign, experiment.id, p, {"arm": arm, "sequence": sequence, "batch": batch, "version": seal.version, "on": on.isoformat()})
-        for p, (arm, sequence, batch) in zip(order, drawn, strict=True)
+        (actor, Action.assign, experiment_id, p, {"arm": arm, "sequence": sequence, "batch": batch, "version": version, "on": when})
+        for p, arm, sequence in zip(order, codes, sequences, strict=True)
     ])
-    return [AssignmentPublic(pseudonym=p, arm=arm, regime=arm_of[arm].regime, assigned_on=on, sequence=sequence)
-            for p, (arm, sequence, _batch) in zip(order, drawn, strict=True)]
+    return [AssignmentPublic(pseudonym=p, arm=arm, regime=regimes[arm], assigned_on=on, sequence=sequence)
+            for p, arm, sequence in zip(order, codes, sequences, strict=True)]
+
+
+def _units(people: pd.DataFrame) -> list[Unit]:
+    """The allocation inputs of ``people`` (rows of :func:`_people`), in their order: baseline covariates and household key.
+
+    The stored covariates' JSON texts are parsed in one call (a JSON array of them), not one call per person."""
+    covariates = json.loads("[" + ",".join("null" if text is None else text for text in people["covariates"]) + "]")
+    return [Unit(baseline_covariates(age, household, values), cluster)
+            for age, household, values, cluster in zip(people["age"], people["household"], covariates, people["cluster"], strict=True)]
 
 
 def _household_arms(session: Session, experiment_id: int) -> dict[str, str]:

@@ -26,18 +26,18 @@ from enum import Enum
 from json.encoder import encode_basestring_ascii
 from typing import Any, NamedTuple
 
-import pandas as pd
 from pydantic import ValidationError
 from sqlalchemy import Engine, Row, Text, cast, select
 from sqlalchemy.orm import Session
 
-from proeftuin.registry.bulk import insert_frame
+from proeftuin.registry.bulk import insert_rows
 from proeftuin.registry.crud import RegistryError
 from proeftuin.registry.driver_reads import driver_chunks
 from proeftuin.registry.models import AuditEvent, AuditHead
 from proeftuin.registry.settings import RegistrySettings
 
 GENESIS_HASH = "0" * 64
+EVENT_COLUMNS = ("id", "at", "actor", "action", "experiment_id", "subject", "payload", "prev_hash", "hash")
 AUDIT_KEY_OPTION = "proeftuin_audit_key"
 """Engine execution option holding the audit key (set by :func:`keyed_engine`)."""
 
@@ -97,6 +97,10 @@ def event_hash(*, id: int, at: str, actor: str, action: str, experiment_id: int 
     return hashlib.sha256(text).hexdigest() if key is None else hmac.digest(key, text, "sha256").hex()
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+"""The canonical JSON of a payload, as :func:`event_hash` encodes it (and :mod:`~proeftuin.registry.bulk` stores it)."""
+
+
 class AuditLog:
     """Appends events to the chain within the caller's transaction (the head row stays locked)."""
 
@@ -110,18 +114,25 @@ class AuditLog:
         self.record_many([(actor, action, experiment_id, subject, payload or {})])
 
     def record_many(self, events: list[tuple[str, Action, int | None, str, dict[str, Any]]]) -> None:
-        """Append many events in order, in one bulk insert."""
+        """Append many events in order, in one bulk insert.
+
+        The chain is sequential, so this is one tight loop: each payload is encoded once as its
+        canonical JSON text, which is both the stored value and, inside :func:`stored_message`, the
+        bytes MACed, so each hash is :func:`event_hash` of the event (as ``verify`` recomputes it).
+        """
         at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-        rows = []
+        key, encode, rows = self._key, _CANONICAL.encode, []
         last_id, last_hash = self._head.last_id, self._head.last_hash
         for actor, action, experiment_id, subject, payload in events:
             last_id += 1
-            row = {"id": last_id, "at": at, "actor": actor, "action": action.value, "experiment_id": experiment_id,
-                   "subject": subject, "payload": payload, "prev_hash": last_hash}
-            last_hash = event_hash(**row, key=self._key)
-            rows.append({**row, "hash": last_hash})
+            text, name = encode(payload), action.value
+            message = stored_message(id=last_id, at=at, actor=actor, action=name, experiment_id=experiment_id, subject=subject,
+                                     payload_text=text, prev_hash=last_hash)
+            digest = hmac.digest(key, message, "sha256").hex()
+            rows.append((last_id, at, actor, name, experiment_id, subject, text, last_hash, digest))
+            last_hash = digest
         if rows:
-            insert_frame(self._session, AuditEvent.__table__, pd.DataFrame.from_records(rows))  # type: ignore[arg-type]
+            insert_rows(self._session, AuditEvent.__table__, EVENT_COLUMNS, rows)  # type: ignore[arg-type]
             self._head.last_id, self._head.last_hash = last_id, last_hash
             self._session.flush()
 

@@ -16,6 +16,7 @@ A frame's columns are named as the table's; dates may be ``datetime64`` or ``dat
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -53,11 +54,22 @@ def insert_frame(session: Session, table: Table, frame: pd.DataFrame) -> None:
     """Insert every row of ``frame`` into ``table`` in the session's transaction (see the module docstring)."""
     if frame.empty:
         return
-    connection = session.connection()
-    dialect = connection.dialect.name
     names = [str(c) for c in frame.columns]
     values = [_column(table, name, frame[name]) for name in names]
-    rows = list(zip(*values, strict=True))
+    insert_rows(session, table, names, list(zip(*values, strict=True)))
+
+
+def insert_rows(session: Session, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Insert ``rows`` (one tuple of the columns ``names`` each) into ``table`` in the session's transaction.
+
+    The values are in the storage form of the module docstring (a JSON column's value is its
+    canonical text), as :func:`insert_frame` prepares them; a caller that makes them itself
+    (the audit log, whose payloads are MACed as stored) hands them over without a frame.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect.name
     quote = connection.dialect.identifier_preparer.quote
     columns = ", ".join(quote(name) for name in names)
     if dialect == "sqlite":
@@ -68,5 +80,7 @@ def insert_frame(session: Session, table: Table, frame: pd.DataFrame) -> None:
             with cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-    else:
-        connection.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in rows])
+    else:  # SQLAlchemy encodes JSON itself: the values as they were
+        encoded = [isinstance(table.c[name].type, JSON) for name in names]
+        connection.execute(table.insert(), [{name: json.loads(v) if j and v is not None else v for name, v, j in zip(names, row, encoded, strict=True)}
+                                            for row in rows])

@@ -105,11 +105,13 @@ def enrol(*, session: Session, actor: str, slug: str, people: Sequence[Enrolment
         return _unchanged(session, experiment, repeated, numbers, new=len(rows))
     if rows:
         session.execute(insert(Participant), rows)
-    invited = set(session.scalars(select(Invitation.pseudonym).where(
-        Invitation.experiment_id == experiment.id, Invitation.pseudonym.in_([r["pseudonym"] for r in rows]))))
-    if invited:
-        session.execute(update(Invitation).where(Invitation.experiment_id == experiment.id, Invitation.pseudonym.in_(invited))
-                        .values(status="enrolled"))
+    enrolled = [r["pseudonym"] for r in rows]
+    for start in range(0, len(enrolled), 5000):  # chunks: PostgreSQL binds at most 65,535 parameters to a statement
+        invited = list(session.scalars(select(Invitation.pseudonym).where(
+            Invitation.experiment_id == experiment.id, Invitation.pseudonym.in_(enrolled[start : start + 5000]))))
+        if invited:
+            session.execute(update(Invitation).where(Invitation.experiment_id == experiment.id, Invitation.pseudonym.in_(invited))
+                            .values(status="enrolled"))
     AuditLog(session).record_many([(actor, Action.enrol, experiment.id, r["pseudonym"], {"case_manager": r["case_manager"], "facts_sha256": participant_sha256(r)})
                                   for r in rows])
     return [ParticipantPublic(pseudonym=r["pseudonym"], enrolled_on=r["enrolled_on"], stratum=r["stratum"], case_manager=r["case_manager"]) for r in rows]

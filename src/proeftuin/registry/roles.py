@@ -110,10 +110,21 @@ def authorize(*, session: Session, actor: str | None, operation: Operation) -> U
     return user
 
 
+def outside_caseload(user: User, operation: Operation, case_manager: str | None) -> bool:
+    """Whether ``user`` may not perform ``operation`` on a participant of ``case_manager``'s caseload
+    (a case manager acts only on their own caseload; other roles always may)."""
+    return user.role == Role.case_manager.value and operation in CASELOAD_OPERATIONS and case_manager != user.name
+
+
+def caseload_refusal(user: User, pseudonym: str) -> PermissionDenied:
+    """The refusal of an operation on participant ``pseudonym``, outside the caseload of ``user``."""
+    return PermissionDenied(f"participant {pseudonym[:12]} is not in the caseload of {user.name!r}")
+
+
 def check_caseload(user: User, participant: Participant, operation: Operation) -> None:
     """A case manager acts only on their own caseload; other roles pass."""
-    if user.role == Role.case_manager.value and operation in CASELOAD_OPERATIONS and participant.case_manager != user.name:
-        raise PermissionDenied(f"participant {participant.pseudonym[:12]} is not in the caseload of {user.name!r}")
+    if outside_caseload(user, operation, participant.case_manager):
+        raise caseload_refusal(user, participant.pseudonym)
 
 
 def list_users(*, session: Session, actor: str) -> list[UserPublic]:

@@ -141,7 +141,15 @@ def own_values(frame: pd.DataFrame, own: Mapping[str, OwnOutcomeSpec], path: Pat
 def parse_outcomes(path: Path, own: Mapping[str, OwnOutcomeSpec] | None = None) -> pd.DataFrame:
     """The typed outcome rows of ``path`` (see the module docstring), with a column per outcome of
     the plan's own (``own``, the plan's ``outcomes.own``: required, see :func:`own_values`)."""
-    frame = read_table(path)
+    return validate_outcomes(read_table(path), path, own)
+
+
+def validate_outcomes(frame: pd.DataFrame, path: Path, own: Mapping[str, OwnOutcomeSpec] | None = None) -> pd.DataFrame:
+    """The typed outcome rows of ``frame``, the cells of file ``path`` as read (:func:`parse_outcomes`).
+
+    Every check is vectorised over the column (text cells read once per distinct value, see
+    :func:`~proeftuin.workflow.tabular.numeric_column`); only when one fails is its first cell
+    looked for, to name its row and column."""
     schema = (*OUTCOME_COLUMNS, *(spec.column for spec in (own or {}).values()))
     require_columns(frame, schema, path)
     extra = [c for c in frame.columns if c not in schema]
