@@ -173,7 +173,7 @@ def store_outcomes(
     insert_frame(session, table, rows)  # type: ignore[arg-type]
     own = store_own_outcomes(session, experiment, frame, participant_ids, months, source=source, record=record, superseded=superseded)
     # the digest from the frame when it is all the import wrote; read back with the plan's own outcomes
-    return finish_import(session, actor, experiment, record, superseded, rows_sha256=None if own else frame_rows_sha256(table, rows))  # type: ignore[arg-type]
+    return finish_import(session, actor, experiment, record, superseded, rows_sha256=None if own else frame_rows_sha256({table: rows}))  # type: ignore[dict-item]
 
 
 def store_own_outcomes(
@@ -255,16 +255,21 @@ def store_survey(
         index = int(np.flatnonzero(np.isin(participant_ids, list(taken)))[0])
         raise ImportRejected(f"this person's wave {wave} answers were already imported from another file", index=index, column="pseudonym")
     values = frame[list(items)].to_numpy(dtype=float)
-    session.execute(insert(SurveyItem), [
-        {"participant_id": int(pid), "wave": wave, "item": item, "value": float(v), "import_id": record.id}
-        for pid, row in zip(participant_ids, values, strict=True) for item, v in zip(items, row, strict=True) if not np.isnan(v)
-    ])
-    scores = []
+    answered = ~np.isnan(values)  # a blank answer is not stored; rows person by person, items in the file's order
+    answers = pd.DataFrame({"participant_id": np.repeat(participant_ids, len(items))[answered.ravel()], "wave": wave,
+                            "item": np.tile(np.asarray(items, dtype=object), len(participant_ids))[answered.ravel()],
+                            "value": values[answered], "import_id": record.id})
+    names, ids, scores = [], [], []  # index by index, people in the file's order
     for name, spec in plan.survey.indices.items():
         columns = [list(items).index(i) for i in spec.items]
-        for pid, score in zip(participant_ids, index_scores(values[:, columns], spec), strict=True):
-            if not np.isnan(score):
-                scores.append({"participant_id": int(pid), "wave": wave, "index_name": name, "score": float(score), "import_id": record.id})
-    if scores:
-        session.execute(insert(SurveyResponse), scores)
-    return finish_import(session, actor, experiment, record, superseded)
+        score = index_scores(values[:, columns], spec)
+        scored = ~np.isnan(score)
+        names.append(np.full(int(scored.sum()), name, dtype=object))
+        ids.append(participant_ids[scored])
+        scores.append(score[scored])
+    indices = pd.DataFrame({"participant_id": np.concatenate(ids), "wave": wave, "index_name": np.concatenate(names),
+                            "score": np.concatenate(scores).astype(float), "import_id": record.id})
+    frames = {SurveyItem.__table__: answers, SurveyResponse.__table__: indices}
+    for table, rows in frames.items():
+        insert_frame(session, table, rows)  # type: ignore[arg-type]
+    return finish_import(session, actor, experiment, record, superseded, rows_sha256=frame_rows_sha256(frames))  # type: ignore[arg-type]
