@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from proeftuin.design import TrialPlan
 from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.registry.bulk import insert_frame
+from proeftuin.registry.db import bind_chunks
 from proeftuin.registry.digest import ROWS_DIGEST, frame_rows_sha256, import_rows_sha256
 from proeftuin.registry.lifecycle import check_operation
 from proeftuin.registry.crud import RegistryError, get_experiment
@@ -250,7 +251,8 @@ def store_survey(
     if superseded is not None:
         session.execute(delete(SurveyItem).where(SurveyItem.import_id == superseded.id))
         session.execute(delete(SurveyResponse).where(SurveyResponse.import_id == superseded.id))
-    taken = set(session.scalars(select(SurveyItem.participant_id).where(SurveyItem.wave == wave, SurveyItem.participant_id.in_([int(i) for i in participant_ids]))))
+    taken = {i for chunk in bind_chunks(int(i) for i in participant_ids)
+             for i in session.scalars(select(SurveyItem.participant_id).where(SurveyItem.wave == wave, SurveyItem.participant_id.in_(chunk)))}
     if taken:
         index = int(np.flatnonzero(np.isin(participant_ids, list(taken)))[0])
         raise ImportRejected(f"this person's wave {wave} answers were already imported from another file", index=index, column="pseudonym")

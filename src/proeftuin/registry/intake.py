@@ -22,7 +22,7 @@ from proeftuin.design import CovariateError, TrialPlan, stratum_key
 from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.registry.bulk import insert_rows
 from proeftuin.registry.crud import RegistryError, get_experiment
-from proeftuin.registry.db import write_lock
+from proeftuin.registry.db import bind_chunks, write_lock
 from proeftuin.registry.digest import PARTICIPANT_FACTS, participant_sha256
 from proeftuin.registry.eligibility import ineligibility_reasons
 from proeftuin.registry.experiments import trial_plan
@@ -108,9 +108,9 @@ def enrol(*, session: Session, actor: str, slug: str, people: Sequence[Enrolment
         return _unchanged(session, experiment, repeated, numbers, new=len(rows))
     _insert_participants(session, rows)
     enrolled = [r["pseudonym"] for r in rows]
-    for start in range(0, len(enrolled), 5000):  # chunks: PostgreSQL binds at most 65,535 parameters to a statement
+    for chunk in bind_chunks(enrolled):
         invited = list(session.scalars(select(Invitation.pseudonym).where(
-            Invitation.experiment_id == experiment.id, Invitation.pseudonym.in_(enrolled[start : start + 5000]))))
+            Invitation.experiment_id == experiment.id, Invitation.pseudonym.in_(chunk))))
         if invited:
             session.execute(update(Invitation).where(Invitation.experiment_id == experiment.id, Invitation.pseudonym.in_(invited))
                             .values(status="enrolled"))
@@ -184,8 +184,7 @@ def participants_by_pseudonym(*, session: Session, experiment: Experiment, pseud
     """The participants of ``experiment`` with these pseudonyms; an unknown one is an error."""
     found: dict[str, Participant] = {}
     unique = list(dict.fromkeys(pseudonyms))
-    for start in range(0, len(unique), 5000):
-        chunk = unique[start : start + 5000]
+    for chunk in bind_chunks(unique):
         found.update((p.pseudonym, p) for p in session.scalars(
             select(Participant).where(Participant.experiment_id == experiment.id, Participant.pseudonym.in_(chunk))))
     missing = [p for p in unique if p not in found]
@@ -197,9 +196,8 @@ def participants_by_pseudonym(*, session: Session, experiment: Experiment, pseud
 def latest_consents(*, session: Session, participant_ids: Sequence[int]) -> dict[int, Consent]:
     """The most recent consent record of each participant (by date, then by record order)."""
     latest: dict[int, Consent] = {}
-    ids = list(participant_ids)
-    for start in range(0, len(ids), 5000):
-        statement = select(Consent).where(Consent.participant_id.in_(ids[start : start + 5000])).order_by(Consent.on, Consent.id)
+    for chunk in bind_chunks(participant_ids):
+        statement = select(Consent).where(Consent.participant_id.in_(chunk)).order_by(Consent.on, Consent.id)
         for consent in session.scalars(statement):
             latest[consent.participant_id] = consent
     return latest
@@ -266,9 +264,9 @@ def _consenting(session: Session, experiment: Experiment, pseudonyms: Sequence[s
     p = Participant.__table__.c
     unique = list(dict.fromkeys(pseudonyms))
     found: dict[str, _Consenting] = {}
-    for start in range(0, len(unique), 5000):  # chunks: PostgreSQL binds at most 65,535 parameters to a statement
+    for chunk in bind_chunks(unique):
         found.update((r.pseudonym, _Consenting(r.id, r.enrolled_on, r.case_manager)) for r in session.execute(select(p.id, p.pseudonym, p.enrolled_on, p.case_manager).where(
-            p.experiment_id == experiment.id, p.pseudonym.in_(unique[start : start + 5000]))))
+            p.experiment_id == experiment.id, p.pseudonym.in_(chunk))))
     return found
 
 
@@ -277,11 +275,10 @@ def _consent_records(session: Session, participant_ids: Sequence[int]) -> tuple[
     kind of each one's most recent record (by date, then by record order, as :func:`latest_consents`)."""
     records: set[tuple[Any, ...]] = set()
     standing: dict[int, str] = {}
-    ids = list(participant_ids)
     c = Consent.__table__.c
-    for start in range(0, len(ids), 5000):
+    for chunk in bind_chunks(participant_ids):
         for r in session.execute(select(c.participant_id, c.kind, c.on, c.text_version, c.keep_data)
-                                 .where(c.participant_id.in_(ids[start : start + 5000])).order_by(c.on, c.id)):
+                                 .where(c.participant_id.in_(chunk)).order_by(c.on, c.id)):
             records.add(tuple(r))
             standing[r.participant_id] = r.kind
     return records, standing
@@ -302,7 +299,8 @@ def correct_baseline(*, session: Session, actor: str, slug: str, corrections: Se
     r = plan.randomization
     allocation_inputs = set(r.strata) | set(r.factors) | set(r.covariates)
     people = participants_by_pseudonym(session=session, experiment=experiment, pseudonyms=[c.pseudonym for c in corrections])
-    randomized = set(session.scalars(select(Assignment.participant_id).where(Assignment.participant_id.in_([p.id for p in people.values()]))))
+    randomized = {i for chunk in bind_chunks(p.id for p in people.values())
+                  for i in session.scalars(select(Assignment.participant_id).where(Assignment.participant_id.in_(chunk)))}
     events: list[Event] = []
     corrected = []
     for number, correction in enumerate(corrections, start=1):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.registry.bulk import insert_rows
 from proeftuin.registry.crud import get_experiment
+from proeftuin.registry.db import bind_chunks
 from proeftuin.registry.imports import ImportRejected, ImportResult, begin_import, finish_import, quoted
 from proeftuin.registry.lifecycle import check_operation
 from proeftuin.registry.models import Arm, Assignment, Experiment, Participant, ServiceContact
@@ -39,8 +40,8 @@ def _checked(session: Session, actor: str, experiment: Experiment, services: Seq
     check_operation(experiment, Operation.record_service)
     wanted = list(dict.fromkeys(s.pseudonym for s in services))
     p = Participant.__table__.c
-    people = {r.pseudonym: _Served(r.id, r.enrolled_on, r.case_manager) for start in range(0, len(wanted), 5000) for r in session.execute(
-        select(p.id, p.pseudonym, p.enrolled_on, p.case_manager).where(p.experiment_id == experiment.id, p.pseudonym.in_(wanted[start : start + 5000])))}
+    people = {r.pseudonym: _Served(r.id, r.enrolled_on, r.case_manager) for chunk in bind_chunks(wanted) for r in session.execute(
+        select(p.id, p.pseudonym, p.enrolled_on, p.case_manager).where(p.experiment_id == experiment.id, p.pseudonym.in_(chunk)))}
     for index, item in enumerate(services):
         if item.pseudonym not in people:
             raise ImportRejected(f"no participant {quoted(item.pseudonym)} in experiment {experiment.slug!r}", index=index, column="pseudonym")
