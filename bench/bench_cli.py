@@ -5,8 +5,11 @@
   SQLAlchemy, matplotlib);
 * ``proeftuin estimate`` on a 2,400-row CSV (4 arms, 9 outcomes, 2 covariates), against the floor
   of a Python process that reads the same file with pandas and makes one least-squares fit;
-* with ``--demo``: ``proeftuin demo`` into a temporary folder (a minute or more: not in the
-  default run), written as a record of its own (bench ``demo``) before the ``cli`` record.
+* with ``--demo``: ``proeftuin demo`` into a temporary folder, a fresh database each run (a
+  minute or more: not in the default run), written as a record of its own (bench ``demo``)
+  before the ``cli`` record; with ``--demo-baseline SRC`` the demo of another source tree (e.g.
+  ``/work/main/src``, the code before a change) is run interleaved with it, run for run, as its
+  baseline under the same load.
 
 Wall and CPU (user + system of the child) seconds, best and median of ``--repeats`` runs. The
 machine's load is printed before and after; the last line is a JSON record (``--json FILE``
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -43,11 +47,28 @@ def write_trial(path: Path) -> None:
     frame.to_csv(path, index=False)
 
 
+def demo_times(folder: Path, repeats: int, baseline: Path | None) -> dict[str, dict[str, float]]:
+    """``proeftuin demo`` (and the demo of the ``baseline`` source tree, run for run after it), each
+    run into a fresh database and folder: wall and CPU seconds, best and median."""
+    trees = {"demo": None, **({"demo_baseline": baseline} if baseline else {})}
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
+    for i in range(repeats):
+        for name, tree in trees.items():
+            env = None if tree is None else {**os.environ, "PYTHONPATH": str(tree.resolve())}
+            out = folder / f"{name}-{i}"
+            runs[name].append(command_times([*PROEFTUIN, "demo", "--out", str(out), "--db", f"sqlite:///{out}.db"], 1, env=env))
+    return {name: {"wall_s": min(r["wall_s"] for r in times), "wall_median_s": statistics.median(r["wall_s"] for r in times),
+                   "cpu_s": min(r["cpu_s"] for r in times), "cpu_median_s": statistics.median(r["cpu_s"] for r in times)}
+            for name, times in runs.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="append the JSON record to this file")
     parser.add_argument("--repeats", type=int, default=5, help="runs of each command (best and median)")
-    parser.add_argument("--demo", action="store_true", help="also time `proeftuin demo` (once; a minute or more)")
+    parser.add_argument("--demo", action="store_true", help="also time `proeftuin demo` (a minute or more per run)")
+    parser.add_argument("--demo-repeats", type=int, default=1, help="runs of the demo (best and median)")
+    parser.add_argument("--demo-baseline", type=Path, help="source tree whose demo runs interleaved with this one (its PYTHONPATH)")
     args = parser.parse_args()
     record: dict = {"bench": "cli", "cores": os.cpu_count(), "load_before": load(), "estimate_rows": ROWS}
     print(f"load (1 min) {record['load_before']:.2f} on {os.cpu_count()} cores")
@@ -71,10 +92,13 @@ def main() -> None:
     print(f"  --help: {record['help_wall_s'] / record['python_wall_s']:.1f}x a bare Python start; "
           f"estimate: {record['estimate_wall_s'] / record['estimate_floor_wall_s']:.1f}x the floor")
     if args.demo:
-        demo = command_times([*PROEFTUIN, "demo", "--out", str(folder / "demo"), "--db", f"sqlite:///{folder / 'demo.db'}"], 1)
-        print(f"  demo             wall {demo['wall_s']:6.1f} s, CPU {demo['cpu_s']:6.1f} s")
+        demo = demo_times(folder, args.demo_repeats, args.demo_baseline)
+        for name, times in demo.items():
+            print(f"  {name:<16} wall {times['wall_s']:6.1f} s (median {times['wall_median_s']:6.1f} s), "
+                  f"CPU {times['cpu_s']:6.1f} s (median {times['cpu_median_s']:6.1f} s)")
         write_record({"bench": "demo", "cores": record["cores"], "load_before": record["load_before"], "load_after": load(),
-                      "demo_wall_s": demo["wall_s"], "demo_cpu_s": demo["cpu_s"]}, args.json)
+                      **{f"{name}_{key}": value for name, times in demo.items() for key, value in times.items()},
+                      **({"demo_baseline_source": str(args.demo_baseline)} if args.demo_baseline else {})}, args.json)
     record["load_after"] = load()
     print(f"load (1 min) {record['load_after']:.2f} after")
     write_record(record, args.json)

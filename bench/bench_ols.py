@@ -3,7 +3,8 @@ HC2, 90% CI, against the floor of one X'Y pass and the naive way, measured in th
 
 1. Complete outcomes at N in {1,000, 3,500, 10,000} (``--big``: also 100,000): proeftuin with the
    BLAS threads it chooses (:func:`proeftuin.analysis.threads.blas_threads`: one for trial-sized
-   fits and on a busy machine) and with every BLAS thread, best and median of the runs; the naive
+   fits and on a busy machine) and with every BLAS thread, best and median of the runs (the
+   chosen threads timed in turn with the floor, wall and CPU, in each of 100 rounds); the naive
    way is a dense NumPy fit (``lstsq``, the full residual matrix, HC2 from the hat diagonal) at
    every N and the statsmodels formula loop (one ``smf.ols(...).fit(cov_type="HC2")`` per
    outcome) at N = 3,500, on 24 outcomes extrapolated to 216 (``--big``: all 216). Target
@@ -23,10 +24,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 from pathlib import Path
 
 import numpy as np
-from floor import best_and_median, best_of, cpu_best_and_median, design, every_blas_thread, load, naive_hc2, write_record, xty_floor
+from floor import (best_and_median, best_of, cpu_best_and_median, design, every_blas_thread, interleaved, load, naive_hc2,
+                   one_blas_thread, write_record, xty_floor)
 from threadpoolctl import threadpool_limits
 
 from proeftuin.analysis import estimate_effects, ols
@@ -36,6 +39,9 @@ N_OUTCOMES = 216
 N_COVARIATES = 5
 SIZES = (1_000, 3_500, 10_000)
 BIG_SIZES = (100_000,)
+REPEATS = 100
+"""Rounds of the interleaved timings up to N = 10,000: a fit of a few milliseconds on a loaded machine
+is undisturbed in only a few of them, and the best of 30 varied 4-7x the floor from run to run."""
 STATSMODELS_OUTCOMES = 24
 """Outcomes the statsmodels loop fits by default (its time is extrapolated to all 216)."""
 TARGET_OVER_FLOOR = 5.0
@@ -71,16 +77,19 @@ def complete_section(rng: np.random.Generator, record: dict, big: bool) -> None:
     for n in SIZES + (BIG_SIZES if big else ()):
         outcomes, arm, covariates = make_data(n, rng)
         x = design(arm, ARMS, covariates)
-        repeats = 30 if n <= 10_000 else 3
-        floor = xty_floor(x, outcomes, repeats)
+        repeats = REPEATS if n <= 10_000 else 3
         run = lambda: estimate_effects(outcomes, arm, control="control", covariates=covariates)  # noqa: E731
-        chosen, median = best_and_median(run, repeats)
-        with threadpool_limits(limits=1, user_api="blas"):
-            cpu_floor, _ = cpu_best_and_median(lambda: x.T @ outcomes, repeats)
-        cpu, cpu_median = cpu_best_and_median(run, repeats)
+        xty = lambda: x.T @ outcomes  # noqa: E731
+        # The floor with every BLAS thread and with one, and proeftuin, in turn in each round.
+        walls = interleaved({"every": xty, "one": xty, "run": run}, repeats, within={"one": one_blas_thread})
+        floor = {"floor_every_thread_s": walls["every"][0], "floor_one_thread_s": walls["one"][0],
+                 "floor_s": min(walls["every"][0], walls["one"][0])}
+        chosen, median = walls["run"]
+        cpus = interleaved({"floor": xty, "run": run}, repeats, clock=time.thread_time, within={"floor": one_blas_thread})
+        cpu_floor, (cpu, cpu_median) = cpus["floor"][0], cpus["run"]
         with every_blas_thread():
             every = best_of(run, repeats)
-        naive = best_of(lambda: naive_hc2(outcomes, x), max(1, repeats // 4))
+        naive = best_of(lambda: naive_hc2(outcomes, x), max(1, repeats // 10))
         f = floor["floor_s"]
         print(f"   {n:>7,}  {f * 1e3:9.2f} ms  {ratio(chosen, f)}  {median / f:8.1f}x  {ratio(every, f)}  {ratio(naive, f)}"
               f"   CPU {cpu / cpu_floor:.1f}x (median {cpu_median / cpu_floor:.1f}x) the floor's CPU {cpu_floor * 1e3:.2f} ms")

@@ -7,18 +7,29 @@ the same run and with the machine's load: proeftuin's time of each step; the nai
 sample); and the floor of the import (pandas ``read_csv`` and a raw ``sqlite3`` executemany of
 the same rows into the same indexed table, or ``COPY`` on PostgreSQL). The default run takes a
 few minutes; the issue's sizes are ``--n 100000 --months 10`` (a million person-months, 100,000
-allocations). ``--json FILE`` appends the record ``bench/table.py`` makes the README rows from.
+allocations). Then ``verify`` is timed ``--repeats`` times, each run followed by its floor (reading
+every row it reads through the driver), and the rows digest once. ``--workdir DIR`` keeps the
+built SQLite file; ``--verify-only`` then times ``verify`` again on it (and on the ``--pg``
+database built before). ``--json FILE`` appends the records ``bench/table.py`` makes the README
+rows from (``registry``: import and randomization; ``registry-verify``: verify).
 
     python bench/bench_registry.py [--n 10000] [--months 24] [--pg postgresql+psycopg://...] [--json out/bench.jsonl]
+    python bench/bench_registry.py --n 100000 --months 10 --workdir /tmp/reg          # build once, keep it
+    python bench/bench_registry.py --workdir /tmp/reg --verify-only --repeats 5       # verify again on it
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import gc
+import json
 import os
 import sqlite3
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,7 +38,7 @@ import numpy as np
 import pandas as pd
 from floor import load, write_record
 from pydantic import SecretStr
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, func, insert, select
 
 from proeftuin.design import TrialPlan, catalog_experiment
 from proeftuin.registry.allocate import randomize
@@ -214,27 +225,103 @@ def run(url: str, n: int, months: int, workdir: Path, sample: int) -> dict:
     per_row = naive_insert(engine, path, sample)
     record["naive_s"] = per_row * size
     print(f"{'naive: ORM insert of one dict per row (' + f'{sample:,} rows, scaled)':<58} {record['naive_s']:8.2f} s")
-    imported = timed(f"import {size:,} person-months (one transaction)", lambda: import_outcomes(engine, path, slug=spec.slug, actor="rob"),
+    timed(f"import {size:,} person-months (one transaction)", lambda: import_outcomes(engine, path, slug=spec.slug, actor="rob"),
                      record, "import_s")
     print(f"{'  over the floor':<58} {record['import_s'] / record['floor_s']:8.2f} x")
     timed("re-import the same file (unchanged, not parsed)", lambda: import_outcomes(engine, path, slug=spec.slug, actor="rob"), record, "reimport_s")
 
-    def do_verify():  # type: ignore[no-untyped-def]
-        with session_scope(engine) as session:
-            return verify_registry(session=session, settings=SETTINGS)
-
-    report = timed(f"verify ({n:,} allocations, keyed chain, every fact)", do_verify, record, "verify_s")
-    assert report.intact, report.problems
-    record["audit_events"] = report.audit_events
-
-    def rows_digest() -> str:
-        with session_scope(engine) as session:
-            return import_rows_sha256(session, imported.import_id)
-
-    timed(f"  of which the rows digest of {size:,} person-months", rows_digest, record, "verify_rows_digest_s")
     engine.dispose()
     record["load_after"] = load()
     print(f"load (1 min) {record['load_after']:.2f} after")
+    return record
+
+
+FLOOR_READS = (
+    "SELECT id, at, actor, action, experiment_id, subject, CAST(payload AS TEXT), prev_hash, hash FROM audit_events ORDER BY id",
+    "SELECT * FROM participants", "SELECT * FROM assignments", "SELECT * FROM consents",
+    "SELECT participant_id, month, period, hours_per_week, contract, gross_earnings, on_benefit, source FROM outcome_months "
+    "ORDER BY participant_id, month, source",
+)
+"""The floor of ``verify``: every row it reads (the chain, the people, their allocations and consents, the imported rows), through the driver."""
+
+
+def read_floor(engine: Engine) -> None:
+    """Read (and drop) every row of :data:`FLOOR_READS` through the driver's cursor, in one transaction."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        for sql in FLOOR_READS:
+            cursor.execute(sql)
+            while cursor.fetchmany(100_000):
+                pass
+    finally:
+        connection.rollback()
+        connection.close()
+
+
+PREVIOUS = """
+import json, sys, time
+from bench_registry import SETTINGS
+from proeftuin.registry.audit import keyed_engine
+from proeftuin.registry.db import make_engine, session_scope
+from proeftuin.registry.verify import verify_registry
+engine = keyed_engine(make_engine(sys.argv[1]), SETTINGS)
+wall, cpu = time.perf_counter(), time.process_time()
+with session_scope(engine) as session:
+    report = verify_registry(session=session, settings=SETTINGS)
+print(json.dumps({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "intact": report.intact}))
+"""
+"""``verify`` of another source tree (``--previous SRC``), timed inside a subprocess that imports it (its imports not counted)."""
+
+
+def previous_verify(url: str, source: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of the ``verify`` of the proeftuin in ``source`` (e.g. the main branch's ``src``) on ``url``."""
+    env = {**os.environ, "PYTHONPATH": f"{source}{os.pathsep}{Path(__file__).parent}"}
+    out = subprocess.run([sys.executable, "-c", PREVIOUS, url], env=env, capture_output=True, text=True, check=True)
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    assert figures["intact"]
+    return figures["wall"], figures["cpu"]
+
+
+def verify_run(url: str, repeats: int, previous: Path | None = None) -> dict:
+    """``verify`` of the registry at ``url`` (built by :func:`run`), ``repeats`` times interleaved with its floor (and with the
+    ``verify`` of the ``previous`` source tree, when given), and the rows digest once."""
+    dialect = url.split(":")[0].split("+")[0]
+    engine = keyed_engine(make_engine(url), SETTINGS)
+    record: dict = {"dialect": dialect, "load_before": load()}
+    print(f"--- verify, {dialect}; load (1 min) {record['load_before']:.2f} on {os.cpu_count()} cores")
+    walls, cpus, floors, before = [], [], [], []
+    for _ in range(repeats):
+        wall, cpu = time.perf_counter(), time.process_time()
+        with session_scope(engine) as session:
+            report = verify_registry(session=session, settings=SETTINGS)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+        assert report.intact, report.problems
+        floor = time.perf_counter()
+        read_floor(engine)
+        floors.append(time.perf_counter() - floor)
+        print(f"verify {walls[-1]:6.2f} s wall, {cpus[-1]:6.2f} s CPU; floor (read every row it reads) {floors[-1]:6.2f} s; load {load():.2f}", flush=True)
+        if previous is not None:
+            before.append(previous_verify(url, previous))
+            print(f"  the previous verify ({previous}) {before[-1][0]:6.2f} s wall, {before[-1][1]:6.2f} s CPU", flush=True)
+    with session_scope(engine) as session:
+        imports = session.execute(select(DataImport.id).where(DataImport.active)).scalars().all()
+        gc.disable()  # as verify runs it (its cyclic collector paused)
+        start = time.perf_counter()
+        for import_id in imports:
+            import_rows_sha256(session, import_id)
+        record["verify_rows_digest_s"] = time.perf_counter() - start
+        gc.enable()
+        record["person_months"] = session.scalar(select(func.count()).select_from(OutcomeMonth))
+    engine.dispose()
+    record.update(allocations=report.allocations, audit_events=report.audit_events, repeats=repeats, verify_s=min(walls),
+                  verify_median_s=float(np.median(walls)), verify_cpu_s=min(cpus), verify_floor_s=min(floors), load_after=load())
+    if before:
+        record.update(previous_verify_s=min(w for w, _c in before), previous_verify_cpu_s=min(c for _w, c in before))
+    print(f"verify best {record['verify_s']:.2f} s (median {record['verify_median_s']:.2f} s, CPU {record['verify_cpu_s']:.2f} s), "
+          f"floor {record['verify_floor_s']:.2f} s: {record['verify_s'] / record['verify_floor_s']:.1f}x; rows digest "
+          f"{record['verify_rows_digest_s']:.2f} s; load {record['load_after']:.2f}")
     return record
 
 
@@ -254,10 +341,19 @@ def table_rows(figures: dict) -> list[dict]:
          "note": f"validation of the rows read {_s(figures['validate_s'])} (best of 3, median {_s(figures['validate_median_s'])}); the same file again {_s(figures['reimport_s'])} (not parsed)"},
         {"what": f"randomize {people:,} people in one request ({where}, keyed audit chain, sealed blocks)", "seconds": figures["randomize_s"],
          "naive_seconds": figures["randomize_naive_per_person_s"] * people, "naive": "one transaction per person (extrapolated)"},
-        {"what": f"`proeftuin verify` ({where}): recompute {people:,} allocations, replay {figures['audit_events']:,} keyed audit events, "
-                 "compare every table with them", "seconds": figures["verify_s"],
-         "note": f"of which the rows digest of {months:,} person-months {_s(figures['verify_rows_digest_s'])}"},
     ]
+
+
+def verify_rows(figures: dict) -> list[dict]:
+    """The README row of one database's :func:`verify_run`."""
+    where = "a SQLite file" if figures["dialect"] == "sqlite" else "PostgreSQL"
+    return [{"what": f"`proeftuin verify` ({where}): recompute {figures['allocations']:,} allocations, replay {figures['audit_events']:,} keyed "
+                     f"audit events, compare every table with them (best of {figures['repeats']})", "seconds": figures["verify_s"],
+             "floor_seconds": figures["verify_floor_s"], "floor": "reading every row it reads through the driver",
+             "note": f"median {_s(figures['verify_median_s'])}, CPU {_s(figures['verify_cpu_s'])}; the rows digest of "
+                     f"{figures['person_months']:,} person-months {_s(figures['verify_rows_digest_s'])}",
+             **({"naive_seconds": figures["previous_verify_s"],
+                 "naive": f"the previous verify, same file, same run (CPU {_s(figures['previous_verify_cpu_s'])})"} if "previous_verify_s" in figures else {})}]
 
 
 def main() -> None:
@@ -265,15 +361,30 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000, help="people (100000 with --months 10 for the issue's million person-months)")
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--sample", type=int, default=50_000, help="rows of the naive ORM insert (scaled to the file)")
-    parser.add_argument("--pg", help="a PostgreSQL URL to an empty database, to run there too")
+    parser.add_argument("--pg", action="append", default=[], help="a PostgreSQL URL to an empty database, to run there too (repeatable)")
+    parser.add_argument("--previous", type=Path, help="a source tree (e.g. the main branch's src) whose verify is timed alongside")
     parser.add_argument("--json", type=Path, help="append the JSON records to this file (bench/table.py reads it)")
+    parser.add_argument("--workdir", type=Path, help="build the SQLite file and the CSV here and keep them (default: a temporary folder)")
+    parser.add_argument("--pg-only", action="store_true", help="run on the --pg database only (no SQLite file)")
+    parser.add_argument("--verify-only", action="store_true", help="only time verify, on the registries built before in --workdir (and --pg)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of verify, each followed by its floor")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        runs = [run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.n, args.months, Path(tmp), args.sample)]
-        if args.pg:
-            runs.append(run(args.pg, args.n, args.months, Path(tmp), args.sample))
-    write_record({"bench": "registry", "cores": os.cpu_count(), "load_before": runs[0]["load_before"], "load_after": runs[-1]["load_after"],
-                  "runs": runs, "rows": [row for figures in runs for row in table_rows(figures)]}, args.json)
+    if args.verify_only and not args.workdir and not args.pg_only:
+        parser.error("--verify-only needs the --workdir of an earlier run")
+    if args.pg_only and not args.pg:
+        parser.error("--pg-only needs --pg URL")
+    if args.workdir:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+    with contextlib.nullcontext(str(args.workdir)) if args.workdir else tempfile.TemporaryDirectory() as tmp:
+        urls = [*([] if args.pg_only else [f"sqlite:///{Path(tmp) / 'bench.db'}"]), *args.pg]
+        if not args.verify_only:
+            runs = [run(url, args.n, args.months, Path(tmp), args.sample) for url in urls]
+            write_record({"bench": "registry", "cores": os.cpu_count(), "load_before": runs[0]["load_before"],
+                          "load_after": runs[-1]["load_after"], "runs": runs, "rows": [row for figures in runs for row in table_rows(figures)]},
+                         args.json)
+        checks = [verify_run(url, args.repeats, args.previous) for url in urls]
+    write_record({"bench": "registry-verify", "cores": os.cpu_count(), "load_before": checks[0]["load_before"], "load_after": checks[-1]["load_after"],
+                  "runs": checks, "rows": [row for figures in checks for row in verify_rows(figures)]}, args.json)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,26 @@ def cpu_best_and_median(fn: Callable[[], object], repeats: int) -> tuple[float, 
     return min(times), statistics.median(times)
 
 
+def interleaved(fns: dict[str, Callable[[], object]], repeats: int, clock: Callable[[], float] = time.perf_counter,
+                within: dict[str, Callable[[], AbstractContextManager[object]]] | None = None) -> dict[str, tuple[float, float]]:
+    """Best and median seconds of each of ``fns``, run in turn in every one of ``repeats`` rounds.
+
+    Interleaved, a burst of other work on a loaded machine falls on all of them alike instead of
+    on whichever was being timed then. ``clock``: ``time.thread_time`` for CPU seconds (see
+    :func:`cpu_best_and_median`);
+    ``within[name]()``: a context entered before and left after the timed call of ``fns[name]``
+    (e.g. one BLAS thread), outside the timing."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    contexts = within or {}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            with contexts.get(name, nullcontext)():
+                start = clock()
+                fn()
+                times[name].append(clock() - start)
+    return {name: (min(values), statistics.median(values)) for name, values in times.items()}
+
+
 def command_times(command: list[str], repeats: int, env: dict[str, str] | None = None) -> dict[str, float]:
     """Wall and CPU seconds (user + system of the child) of ``command``: best and median of ``repeats`` runs.
 
@@ -104,6 +124,12 @@ def xty_floor(x: np.ndarray, y: np.ndarray, repeats: int) -> dict[str, float]:
     with threadpool_limits(limits=1, user_api="blas"):
         one = best_of(lambda: x.T @ y, repeats)
     return {"floor_every_thread_s": every, "floor_one_thread_s": one, "floor_s": min(every, one)}
+
+
+def one_blas_thread() -> AbstractContextManager[object]:
+    """BLAS on one thread (threadpoolctl, through proeftuin's one inventory of the libraries:
+    ``threadpool_limits`` re-scans them on every call, some 20 ms)."""
+    return threads._controller().limit(limits=1, user_api="blas")
 
 
 @contextmanager

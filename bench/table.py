@@ -53,8 +53,12 @@ def _row(bench: str, what: str, time: str, naive: str = "") -> str:
 
 
 def _demo(r: Record) -> list[str]:
+    baseline = ""
+    if "demo_baseline_cpu_s" in r:
+        baseline = (f"the code before (`{r.get('demo_baseline_source', 'baseline')}`), run for run alongside: "
+                    f"{_t(r['demo_baseline_wall_s'])} wall, {_t(r['demo_baseline_cpu_s'])} CPU")
     return [_row("demo", f"`proeftuin demo` alone: the synthetic trial from consent to the report in Dutch and English, "
-                         f"HTML and PDF ({_load(r)})", f"{_t(r['demo_wall_s'])} wall, {_t(r['demo_cpu_s'])} CPU")]
+                         f"HTML and PDF ({_load(r)})", f"{_t(r['demo_wall_s'])} wall, {_t(r['demo_cpu_s'])} CPU", baseline)]
 
 
 def _cli(r: Record) -> list[str]:
@@ -178,7 +182,7 @@ RENDERERS: dict[str, Callable[[Record], list[str]]] = {
     "demo": _demo, "cli": _cli, "ols": _ols, "large": _large, "ri": _ri, "rules": _rules, "register": _register, "web": _web,
 }
 """The benches with rows of their own wording; any other bench's rows are :func:`_generic`."""
-ORDER = ("demo", "cli", "ols", "large", "ri", "rules", "registry", "register", "web")
+ORDER = ("demo", "cli", "ols", "large", "ri", "rules", "registry", "registry-verify", "register", "web")
 """The README's order of the benches' rows; benches not named here follow, by name."""
 
 

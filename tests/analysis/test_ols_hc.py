@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.api as sm
 
@@ -84,3 +85,31 @@ def test_hc_with_clusters_is_refused(rng):
     outcomes, arm, _ = _data(rng)
     with pytest.raises(ValueError, match="clusters were given but vcov='HC2' ignores them"):
         estimate_effects(outcomes, arm, control="control", vcov="HC2", clusters=np.arange(len(arm)) // 4)
+
+
+@pytest.mark.parametrize("vcov", ["HC2", "CR2"])
+def test_outcomes_assumed_complete_give_the_numbers_of_the_checked_way(rng, monkeypatch, vcov):
+    """Small data are fitted as if complete; a missing value met late (after the first chunk) sends
+    them the checked way, with the same table as when the outcomes are searched first."""
+    from proeftuin.analysis import ols
+
+    outcomes, arm, covariates = _data(rng, n=2000, m=5)
+    outcomes[-3:, 1] = np.nan  # in the last chunk only
+    monkeypatch.setattr(ols, "_CHUNK_ELEMENTS", 64)  # chunks of 256 rows
+    clusters = np.arange(len(arm)) // 3 if vcov == "CR2" else None
+    fitted = [estimate_effects(outcomes[:, :m], arm, control="control", covariates=covariates, vcov=vcov,
+                               clusters=clusters).to_frame() for m in (1, 5)]  # complete, then one column not
+    monkeypatch.setattr(ols, "ASSUME_COMPLETE_CELLS", 0)
+    checked = [estimate_effects(outcomes[:, :m], arm, control="control", covariates=covariates, vcov=vcov,
+                                clusters=clusters).to_frame() for m in (1, 5)]
+    for fast, slow in zip(fitted, checked):
+        pd.testing.assert_frame_equal(fast, slow, check_exact=False, rtol=1e-12, atol=0)
+    assert fitted[1]["n"].tolist()[3:6] == [1997] * 3
+
+
+@pytest.mark.parametrize("row", [0, -1])
+def test_an_infinite_outcome_is_an_error_wherever_it_is(rng, row):
+    outcomes, arm, covariates = _data(rng, n=2000)
+    outcomes[row, 2] = np.inf
+    with pytest.raises(ValueError, match="outcome column 2 has an infinite value"):
+        estimate_effects(outcomes, arm, control="control", covariates=covariates)

@@ -31,6 +31,7 @@ from sqlalchemy import Connection, select, text
 
 from proeftuin.design import TrialPlan, catalog_experiment
 from proeftuin.registry.allocate import randomize
+from proeftuin.registry import audit
 from proeftuin.registry.audit import event_hash, format_head, keyed_engine, stored_message
 from proeftuin.registry.db import make_engine, migrate, session_scope
 from proeftuin.registry.digest import PARTICIPANT_FACTS, participant_sha256, participants_sha256
@@ -308,3 +309,35 @@ def test_participants_digests_read_in_one_pass_are_the_per_row_digests(template,
             assert participants_sha256(session) == expected
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("name", ["an audit event's payload rewritten", "a forged event appended (hashed without the key)",
+                                  "assignment changed to another arm", "a consent deleted"])
+def test_the_chain_read_in_small_chunks_names_the_same_problems(template, tmp_path, request, monkeypatch, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The chain is checked a chunk at a time (ids, links, MACs as columns): a break at any place in a chunk, or at its edge, is the same."""
+    tamper, _named = TAMPERINGS[name]
+    whole = _tampered(template, tmp_path, tamper, head=template[1], request=request)
+    for size in (1, 2, 7):
+        monkeypatch.setattr(audit, "CHAIN_CHUNK", size)
+        assert _tampered(template, tmp_path, tamper, head=template[1], request=request) == whole, (name, size)
+
+
+def test_the_chain_read_in_small_chunks_is_intact_and_respelled_payloads_still_verify(template, tmp_path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(audit, "CHAIN_CHUNK", 3)
+    assert _tampered(template, tmp_path, _sql(), head=template[1], request=request).intact
+    assert _tampered(template, tmp_path, _respell_payloads, head=template[1], request=request).intact
+
+
+def test_the_chunk_of_macs_is_the_row_by_row_mac(template) -> None:  # type: ignore[no-untyped-def]
+    """:func:`_macs_of_stored` (one comprehension over the columns) gives each row's :func:`_mac_of_stored`, a changed row included."""
+    engine = make_engine(template[0])
+    key = audit.audit_key(SETTINGS)
+    try:
+        with session_scope(engine) as session:
+            rows = [tuple(row) for chunk in audit._stored_chunks(session) for row in chunk]
+    finally:
+        engine.dispose()
+    changed = [*rows[:5], (*rows[5][:5], rows[5][5] + "x", *rows[5][6:]), (*rows[6][:6], rows[6][6].replace(":", ": ", 1), *rows[6][7:]), *rows[7:]]
+    for chunk in (rows, changed):
+        assert audit._macs_of_stored(chunk, key) == [audit._mac_of_stored(row, key) for row in chunk]
+    assert all(audit._macs_of_stored(rows, key)) and audit._macs_of_stored(changed, key)[4:8] == [True, False, False, True]

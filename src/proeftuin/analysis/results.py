@@ -161,15 +161,19 @@ class EffectColumns:
             "not_estimable": result.reason,
         }
 
-    def records(self) -> dict[str, list[Any]]:
-        """Every field as a flat Python list in outcome-major order (one entry per effect)."""
+    def arrays(self) -> dict[str, Any]:
+        """Every field flat in outcome-major order (one entry per effect): numbers as NumPy arrays,
+        text as Python lists (what :meth:`records` and a frame are built from)."""
         m, k = len(self.outcomes), len(self.terms)
         derived = self.derived()
 
-        def flat(values: np.ndarray, kind: type) -> list[Any]:
-            return np.broadcast_to(values, (m, k)).ravel().astype(kind).tolist()
+        def flat(values: np.ndarray, kind: type) -> np.ndarray:
+            return np.broadcast_to(values, (m, k)).ravel().astype(kind)
 
-        columns: dict[str, list[Any]] = {
+        def text(values: np.ndarray) -> list[str | None]:
+            return [r or None for r in flat(values, object).tolist()]
+
+        columns: dict[str, Any] = {
             "outcome": [o for o in self.outcomes for _ in range(k)],
             "term": list(self.terms) * m,
             "estimate": flat(derived["estimate"], float),
@@ -183,15 +187,20 @@ class EffectColumns:
             "n_arm": flat(self.n_arm, int),
             "n_control": flat(self.n_control, int),
             "control_mean": flat(self.control_mean, float),
-            "level": [float(self.level)] * (m * k),
+            "level": np.full(m * k, float(self.level)),
             "vcov": [self.vcov] * (m * k),
             "estimator": [self.estimator] * (m * k),
-            "not_estimable": [r or None for r in flat(derived["not_estimable"], object)],
-            "note": [None] * (m * k) if self.note is None else [r or None for r in flat(self.note, object)],
+            "not_estimable": text(derived["not_estimable"]),
+            "note": [None] * (m * k) if self.note is None else text(self.note),
         }
         for name, values in self.extra.items():
             columns[name] = flat(values, float)
         return columns
+
+    def records(self) -> dict[str, list[Any]]:
+        """Every field as a flat Python list in outcome-major order (one entry per effect)."""
+        return {name: values.tolist() if isinstance(values, np.ndarray) else values
+                for name, values in self.arrays().items()}
 
 
 class EffectTable(Sequence[Effect]):
@@ -269,7 +278,7 @@ class EffectTable(Sequence[Effect]):
 
     def to_frame(self) -> pd.DataFrame:
         if self._effects is None and self._columns is not None:
-            return pd.DataFrame(self._columns.records())
+            return pd.DataFrame(self._columns.arrays())  # numbers straight from the arrays, not via lists
         columns = [f.name for f in fields(Effect) if f.name != "extra"]
         return pd.DataFrame.from_records(self.to_records(), columns=None if self.effects else columns)
 

@@ -17,6 +17,7 @@ Reference: Schulz & Grimes (2002), "Allocation concealment in randomised trials"
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 import hmac
 import secrets
 
@@ -35,7 +36,9 @@ def new_seed() -> str:
     return secrets.token_hex(SEED_HEX_LENGTH // 2)
 
 
+@lru_cache(maxsize=256)
 def _checked(seed: str) -> str:
+    """``seed`` if it is 64 lower-case hex characters, else :class:`SealError` (remembered: every block of a replay asks again)."""
     if len(seed) != SEED_HEX_LENGTH or any(c not in "0123456789abcdef" for c in seed):
         raise SealError(f"a seed is {SEED_HEX_LENGTH} lower-case hex characters")
     return seed

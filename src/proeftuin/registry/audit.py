@@ -20,7 +20,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from json.encoder import encode_basestring_ascii
@@ -195,7 +195,11 @@ def _stored_chunks(session: Session) -> Iterator[list[tuple[Any, ...]]]:
     """Every event's columns in order, the payload as its stored text, in chunks through the driver's cursor (no ORM, no JSON decoding)."""
     c = AuditEvent.__table__.c
     yield from driver_chunks(session, select(c.id, c.at, c.actor, c.action, c.experiment_id, c.subject, cast(c.payload, Text),
-                                             c.prev_hash, c.hash).order_by(c.id))
+                                             c.prev_hash, c.hash).order_by(c.id), CHAIN_CHUNK)
+
+
+CHAIN_CHUNK = 50_000
+"""Events checked together: their columns transposed, MACed in one comprehension, their links compared as sequences."""
 
 
 def _mac_of_stored(row: tuple[Any, ...], key: bytes | None) -> bool:
@@ -208,6 +212,42 @@ def _mac_of_stored(row: tuple[Any, ...], key: bytes | None) -> bool:
         return hmac.compare_digest(digest, stored_hash)
     except (TypeError, ValueError):  # a column of the wrong type (written behind the registry's back): the slow path decides
         return False
+
+
+def _hmac_sha256(key: bytes, message: bytes, digest: str) -> bytes:
+    """:func:`hmac.digest` (OpenSSL's one-shot HMAC); replaced below by the C function it calls, where there is one."""
+    return hmac.digest(key, message, digest)
+
+
+try:  # the C one-shot itself: hmac.digest is a Python function around it, and verify calls it once per event
+    from _hashlib import hmac_digest as _hmac_sha256  # type: ignore[no-redef,assignment]
+except ImportError:  # a Python without OpenSSL's module: the same digest through hmac.digest
+    pass
+
+
+def _macs_of_stored(chunk: list[tuple[Any, ...]], key: bytes) -> list[bool]:
+    """:func:`_mac_of_stored` of every row of ``chunk`` with ``key``, in one comprehension over the transposed columns.
+
+    The same bytes as :func:`stored_message` (each distinct ``at``, actor, action and experiment
+    id encoded once); a value of the wrong type anywhere in the chunk sends the chunk row by row
+    through :func:`_mac_of_stored`. The chunk's digests are compared with the stored hashes all at
+    once (one hex text each), one by one only where they differ; plain ``==``: verification answers
+    no one who could time it, so the constant-time comparison adds nothing here.
+    """
+    s = encode_basestring_ascii
+    try:
+        ids, ats, actors, actions, experiments, subjects, texts, prevs, hashes = zip(*chunk, strict=True)
+        encoded = {v: s(v) for v in {*ats, *actors, *actions}}
+        exp_text = {e: "null" if e is None else str(int(e)) for e in set(experiments)}
+        mac = _hmac_sha256
+        macs = [mac(key, f'{{"action":{encoded[a]},"actor":{encoded[r]},"at":{encoded[t]},"experiment_id":{exp_text[e]},"id":{int(i)},'
+                         f'"payload":{x},"prev_hash":{s(p)},"subject":{s(u)}}}'.encode("ascii"), "sha256")
+                for i, t, r, a, e, u, x, p in zip(ids, ats, actors, actions, experiments, subjects, texts, prevs, strict=True)]
+        if set(map(len, hashes)) == {64} and b"".join(macs).hex() == "".join(hashes):  # all of them at once (equal lengths: no shift)
+            return [True] * len(chunk)
+        return [m.hex() == h for m, h in zip(macs, hashes, strict=True)]
+    except (TypeError, ValueError, UnicodeEncodeError):
+        return [_mac_of_stored(row, key) for row in chunk]
 
 
 def _checked(row: tuple[Any, ...], key: bytes | None, check: bool) -> tuple[StoredEvent | None, bool]:
@@ -225,52 +265,96 @@ def _checked(row: tuple[Any, ...], key: bytes | None, check: bool) -> tuple[Stor
     return event, hmac.compare_digest(recomputed, stored_hash)
 
 
-def _checked_chunk(chunk: list[tuple[Any, ...]], key: bytes | None, keyed_from: int) -> list[tuple[StoredEvent | None, bool]]:
-    """Each stored row of ``chunk`` as an event, and whether its hash checks out (see :func:`verify_chain`).
+class CheckedEvents(NamedTuple):
+    """The events of a chunk that check out, in order, as columns (what the replay reads)."""
 
-    The fast path: every event is MACed over its stored text; when all of them check out, every
-    stored payload is the canonical JSON of one value, so the chunk's payloads are parsed in one
-    call. Otherwise each event is parsed and hashed as :func:`event_hash` defines it.
+    action: Sequence[str]
+    experiment_id: Sequence[int | None]
+    subject: Sequence[str]
+    payload: Sequence[Any]
+
+
+def _checked_chunk(chunk: list[tuple[Any, ...]], key: bytes | None, keyed_from: int) -> tuple[list[bool], list[Any]]:
+    """Whether each stored row of ``chunk`` checks out (see :func:`verify_chain`), and its parsed payload (``None`` where not).
+
+    The fast path: each event is MACed over its stored text (:func:`_macs_of_stored`); the payloads
+    of those that check out are canonical JSON of one value each, so they are parsed in one call.
+    Any other event (a legacy one, one whose text is spelled otherwise, one that does not check
+    out) is parsed and hashed as :func:`event_hash` defines it (:func:`_checked`).
     """
-    keys = [key if row[0] >= keyed_from else None for row in chunk]
-    if key is not None and all(_mac_of_stored(row, k) for row, k in zip(chunk, keys, strict=True)):
-        payloads = json.loads("[" + ",".join(row[6] for row in chunk) + "]")
-        return [(StoredEvent._make((*r[:6], payload, *r[7:])), True) for r, payload in zip(chunk, payloads, strict=True)]
-    return [_checked(row, k, key is not None or row[0] < keyed_from) for row, k in zip(chunk, keys, strict=True)]
+    n = len(chunk)
+    if not n:
+        return [], []
+    if key is not None and chunk[0][0] >= keyed_from:
+        fast = _macs_of_stored(chunk, key)
+    else:
+        fast = [key is not None and row[0] >= keyed_from and _mac_of_stored(row, key) for row in chunk]
+    payloads: list[Any] = [None] * n
+    if all(fast):
+        return fast, json.loads("[" + ",".join(row[6] for row in chunk) + "]")
+    good = [i for i in range(n) if fast[i]]
+    for i, payload in zip(good, json.loads("[" + ",".join(chunk[i][6] for i in good) + "]"), strict=True):
+        payloads[i] = payload
+    ok = list(fast)
+    for i in range(n):
+        if not fast[i]:
+            row = chunk[i]
+            event, ok[i] = _checked(row, key if row[0] >= keyed_from else None, key is not None or row[0] < keyed_from)
+            payloads[i] = None if event is None else event.payload
+            ok[i] = ok[i] and event is not None
+    return ok, payloads
+
+
+def _first_difference(left: Sequence[Any], right: Sequence[Any]) -> int:
+    """The first index where two sequences of the same length differ (their length if none): compared whole first, in C."""
+    if left == right:
+        return len(left)
+    return next((i for i, (a, b) in enumerate(zip(left, right, strict=True)) if a != b), len(left))
 
 
 def verify_chain(*, session: Session, key: bytes | None, head: str | None = None,
-                 visit: Callable[[StoredEvent], None] | None = None) -> tuple[ChainBreak | None, int, str, int]:
+                 visit: Callable[[CheckedEvents], None] | None = None) -> tuple[ChainBreak | None, int, str, int]:
     """Recompute the chain: the first break (or ``None``), the number of events, the head hash and the number of legacy events.
 
     Events from ``audit_head.keyed_from`` on are checked with ``key``; with ``key=None`` (none
     configured) only their links are checked, which the caller reports; ``head`` is a head kept outside the
     database (``ID:HASH`` from ``verify --print-head``), which the chain must still contain. ``visit``
-    is called with every event that checks out, in order, so one pass over the chain can also replay it.
+    is called with the events that check out, chunk by chunk in order, so one pass over the chain can also replay it.
     Each event is read once through the driver and MACed over its stored payload text
-    (:func:`stored_message`), re-encoded only where that text is not canonical.
+    (:func:`stored_message`), re-encoded only where that text is not canonical. A chunk's ids, links
+    and MACs are checked as whole columns; the first event where any differs is the break, named
+    by the first check it fails in the order: missing, link, content, kept head.
     """
     stored = session.get(AuditHead, 1)
     keyed_from = stored.keyed_from if stored is not None else 1
     kept_id, kept_hash = parse_head(head) if head else (0, "")
-    expected_prev, expected_id, count = GENESIS_HASH, 1, 0
-    for row, (event, matches) in ((row, checked) for chunk in _stored_chunks(session)
-                                  for row, checked in zip(chunk, _checked_chunk(chunk, key, keyed_from), strict=True)):
-        event_id, action, prev_hash, stored_hash = row[0], row[3], row[7], row[8]
-        if event_id != expected_id:
-            return ChainBreak(expected_id, "?", f"missing (the next event is #{event_id})"), count, expected_prev, min(count, keyed_from - 1)
-        if prev_hash != expected_prev:
-            return ChainBreak(event_id, action, "its link to the previous event is broken"), count, expected_prev, min(count, keyed_from - 1)
-        keyed = event_id >= keyed_from
-        if event is None or not matches:
-            reason = ("its content differs from what was recorded, or it was written without the audit key (forged)" if keyed
-                      else "its content differs from what was recorded (hash mismatch)")
-            return ChainBreak(event_id, action, reason), count, expected_prev, min(count, keyed_from - 1)
-        if event_id == kept_id and stored_hash != kept_hash:
-            return ChainBreak(event_id, action, "it differs from the head kept outside the database"), count, expected_prev, min(count, keyed_from - 1)
-        if visit is not None:
-            visit(event)
-        expected_prev, expected_id, count = stored_hash, expected_id + 1, count + 1
+    expected_prev, count = GENESIS_HASH, 0
+    for chunk in _stored_chunks(session):
+        n = len(chunk)
+        ids, _at, _actor, actions, experiments, subjects, _text, prevs, hashes = zip(*chunk, strict=True)
+        missing = _first_difference(ids, tuple(range(count + 1, count + n + 1)))
+        unlinked = _first_difference(prevs, (expected_prev, *hashes[:-1]))
+        ok, payloads = _checked_chunk(chunk[: min(missing, unlinked)], key, keyed_from)
+        forged = _first_difference(ok, [True] * len(ok))
+        first = min(missing, unlinked, forged)
+        if count < kept_id <= count + first and hashes[kept_id - count - 1] != kept_hash:
+            first = kept_id - count - 1
+        if visit is not None and first:
+            visit(CheckedEvents(actions[:first], experiments[:first], subjects[:first], payloads[:first]))
+        if first < n:
+            legacy = min(count + first, keyed_from - 1)
+            previous = hashes[first - 1] if first else expected_prev
+            if first == missing:
+                return ChainBreak(count + first + 1, "?", f"missing (the next event is #{ids[first]})"), count + first, previous, legacy
+            if first == unlinked:
+                reason = "its link to the previous event is broken"
+            elif first == forged:
+                reason = ("its content differs from what was recorded, or it was written without the audit key (forged)"
+                          if ids[first] >= keyed_from else "its content differs from what was recorded (hash mismatch)")
+            else:
+                reason = "it differs from the head kept outside the database"
+            return ChainBreak(ids[first], actions[first], reason), count + first, previous, legacy
+        expected_prev, count = hashes[-1], count + n
     legacy = min(count, keyed_from - 1)
     if kept_id > count:
         return (ChainBreak(count + 1, "head", f"the chain ends at event #{count}; the head kept outside the database is #{kept_id} "

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from proeftuin.registry.audit import Action, iter_events
+from proeftuin.registry.audit import Action, CheckedEvents, iter_events
 from proeftuin.registry.digest import (
     ROWS_DIGEST, canonical_sha256, experiment_facts, import_rows_sha256, legacy_import_rows_sha256, participants_sha256,
 )
@@ -86,6 +88,34 @@ class ChainState:
             self.services = Counter({k: n for k, n in self.services.items() if k[0] != exp})
 
 
+    def apply_checked(self, events: CheckedEvents) -> None:
+        """Replay a run of checked events (:func:`~proeftuin.registry.audit.verify_chain`'s ``visit``), as :meth:`apply` would one by one.
+
+        Consecutive events of the same frequent action (enrolments, assignments, consents,
+        withdrawals, services: nearly all of a registry's events) update the facts in one call
+        each, in order; any other event goes through :meth:`apply`.
+        """
+        start = 0
+        for action, run in groupby(events.action):
+            end = start + sum(1 for _ in run)
+            keys = zip(cast(Sequence[int], events.experiment_id[start:end]), events.subject[start:end], strict=True)
+            payloads = events.payload[start:end]
+            if action == _ENROL:
+                self.participants.update(zip(keys, [p.get("facts_sha256") for p in payloads], strict=True))
+            elif action == _ASSIGN:
+                self.assignments.update(zip(keys, payloads, strict=True))
+            elif action == _CONSENT or action == _WITHDRAW:
+                kind = "given" if action == _CONSENT else "withdrawn"
+                self.consents.update((exp, subject, kind, p["on"], p["text_version"], bool(p["keep_data"]))
+                                     for (exp, subject), p in zip(keys, payloads, strict=True))
+            elif action == _SERVICE:
+                self.services.update((exp, subject, p["kind"], p["on"], p.get("minutes")) for (exp, subject), p in zip(keys, payloads, strict=True))
+            else:
+                for (exp, subject), payload in zip(keys, payloads, strict=True):
+                    self.apply(SimpleNamespace(action=action, experiment_id=exp, subject=subject, payload=payload))
+            start = end
+
+
 def chain_state(session: Session) -> ChainState:
     """Replay every event of the chain into the facts it records."""
     state = ChainState()
@@ -113,7 +143,7 @@ def compare(session: Session, state: ChainState) -> Iterator[str]:
     experiment_of = {pid: exp for pid, _pseudonym, exp in people}
     yield from _participants(session, state, slugs)
     yield from _consents(session, state, slugs, pseudonym_of, experiment_of)
-    yield from _assignments(session, state, slugs)
+    yield from _assignments(session, state, slugs, pseudonym_of, experiment_of)
     yield from _imports(session, state, slugs)
     yield from _services(session, state, slugs, pseudonym_of, experiment_of)
 
@@ -167,6 +197,8 @@ def _experiments(session: Session, state: ChainState, slugs: dict[int, str]) -> 
 
 def _participants(session: Session, state: ChainState, slugs: dict[int, str]) -> Iterator[str]:
     actual = participants_sha256(session)
+    if actual == state.participants:  # the common case, compared whole in C; the facts that differ are looked for only otherwise
+        return
     for key in sorted(set(actual) | set(state.participants)):
         if key not in state.participants:
             yield f"{_who(key, slugs)}: in the registry, but no audit event records the enrolment"
@@ -178,22 +210,28 @@ def _participants(session: Session, state: ChainState, slugs: dict[int, str]) ->
 
 def _consents(session: Session, state: ChainState, slugs: dict[int, str], pseudonym_of: dict[int, str],
               experiment_of: dict[int, int]) -> Iterator[str]:
+    rows = driver_rows(session, select(Consent.participant_id, Consent.kind, Consent.on, Consent.text_version, Consent.keep_data))
+    iso = {on: _iso(on) for on in {row[2] for row in rows}}  # each distinct date once
     actual: Counter[tuple[Any, ...]] = Counter(
-        (experiment_of[pid], pseudonym_of[pid], kind, _iso(on), version, bool(keep))
-        for pid, kind, on, version, keep in driver_rows(session,
-            select(Consent.participant_id, Consent.kind, Consent.on, Consent.text_version, Consent.keep_data)))
+        (experiment_of[pid], pseudonym_of[pid], kind, iso[on], version, bool(keep)) for pid, kind, on, version, keep in rows)
+    if dict.__eq__(actual, state.consents):  # as plain dicts, compared in C (neither holds a zero count)
+        return
     for fact in sorted((actual - state.consents).keys() | (state.consents - actual).keys()):
         held, recorded = actual[fact], state.consents[fact]
         what = f"{'consent' if fact[2] == 'given' else 'withdrawal'} dated {fact[3]} (text {fact[4]}, keep data {fact[5]})"
         yield f"{_who(fact[:2], slugs)}: the registry holds {held} {what}, the audit chain records {recorded}"
 
 
-def _assignments(session: Session, state: ChainState, slugs: dict[int, str]) -> Iterator[str]:
-    actual = {(exp, pseudonym): {"arm": code, "sequence": sequence, "batch": batch, "on": _iso(on)}
-              for exp, pseudonym, code, sequence, batch, on in driver_rows(session,
-                  select(Participant.experiment_id, Participant.pseudonym, Arm.code, Assignment.sequence, Assignment.batch,
-                         Assignment.assigned_on).join(Assignment, Assignment.participant_id == Participant.id)
-                  .join(Arm, Arm.id == Assignment.arm_id))}
+def _assignments(session: Session, state: ChainState, slugs: dict[int, str], pseudonym_of: dict[int, str],
+                 experiment_of: dict[int, int]) -> Iterator[str]:
+    # the table read alone, its participants and arms looked up (an inner join's rows: one with neither is not held)
+    code_of = dict(driver_rows(session, select(Arm.id, Arm.code)))
+    rows = driver_rows(session, select(Assignment.participant_id, Assignment.arm_id, Assignment.sequence, Assignment.batch, Assignment.assigned_on))
+    iso = {on: _iso(on) for on in {row[4] for row in rows}}  # each distinct date once
+    actual = {(experiment_of[pid], pseudonym_of[pid]): {"arm": code_of[arm], "sequence": sequence, "batch": batch, "on": iso[on]}
+              for pid, arm, sequence, batch, on in rows if pid in pseudonym_of and arm in code_of}
+    if actual == state.assignments:  # every assignment event records all four names (its payload is the row's facts)
+        return
     for key in sorted(set(actual) | set(state.assignments)):
         held, recorded = actual.get(key), state.assignments.get(key)
         if held is None or recorded is None:

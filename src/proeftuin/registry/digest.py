@@ -17,8 +17,9 @@ table's canonical order (a unique key), give each column one byte string:
 and the rows digest is SHA-256 over, per table and column in declared order, the line
 ``table.column:kind:rows:sha256-of-the-column\n``. So a changed value in any row, a row added,
 removed or moved to another import changes it; and it is computed in a streaming pass of
-numpy-encoded chunks, from a frame before it is inserted or from the rows read back, with the same
-result on SQLite and PostgreSQL. Imports audited before it (no ``rows_digest`` in their event) are
+numpy-encoded chunks, from a frame before it is inserted or from the rows read back (the driver's
+column tuples encoded directly, each distinct text or date once), with the same result on SQLite
+and PostgreSQL. Imports audited before it (no ``rows_digest`` in their event) are
 checked with the earlier JSON-per-row digest (:func:`legacy_import_rows_sha256`).
 """
 
@@ -27,14 +28,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import JSON, Boolean, Date, Float, Integer, Select, Table, Text, cast, select
+from sqlalchemy import JSON, Boolean, Date, Float, Integer, Select, Table, Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from proeftuin.registry.driver_reads import driver_chunks, driver_rows
@@ -184,6 +185,11 @@ class _ColumnDigest:
         self._values, self._lengths = hashlib.sha256(), hashlib.sha256()
 
     def update(self, values: Sequence[Any]) -> None:
+        """Add a chunk of the column's values: a pandas column (a frame's, or a chunk read back with unusual types), or a
+        tuple of the driver's plain values (:func:`_plain_values`), which give the same bytes without a frame."""
+        if isinstance(values, tuple):
+            self._update_plain(values)
+            return
         self.rows += len(values)
         if self.kind == "text":
             codes, uniques = pd.factorize(values)  # type: ignore[call-overload]
@@ -200,6 +206,27 @@ class _ColumnDigest:
             self._values.update(np.asarray(values, dtype=bool).astype(np.uint8).tobytes())
         else:
             self._values.update(np.asarray(values, dtype="<i8").tobytes())
+
+    def _update_plain(self, values: tuple[Any, ...]) -> None:
+        """:meth:`update` of the driver's plain values (see :func:`_plain_values`): each distinct text or date converted once,
+        in the order first met (as ``pd.factorize`` gives them), the rest converted by numpy from the tuple."""
+        self.rows += len(values)
+        if self.kind == "text":
+            encoded = {u: b"" if u is None else u.encode("utf-8") for u in dict.fromkeys(values)}
+            lengths = {u: len(e) for u, e in encoded.items()}
+            self._lengths.update(np.fromiter(map(lengths.__getitem__, values), dtype="<i8", count=len(values)).tobytes())
+            self._values.update(b"".join(map(encoded.__getitem__, values)))
+        elif self.kind == "date":
+            uniques = [u for u in dict.fromkeys(values) if u is not None]
+            days = pd.to_datetime(pd.Index(uniques, dtype=object), errors="coerce").to_numpy(dtype="datetime64[D]").astype("<i8")
+            day_of = {None: 0, **dict(zip(uniques, days.tolist(), strict=True))}
+            self._values.update(np.fromiter(map(day_of.__getitem__, values), dtype="<i8", count=len(values)).tobytes())
+        elif self.kind == "float":
+            self._values.update((np.array(values, dtype="<f8") + 0.0).tobytes())
+        elif self.kind == "bool":
+            self._values.update(np.array(values, dtype=bool).astype(np.uint8).tobytes())
+        else:
+            self._values.update(np.array(values, dtype="<i8").tobytes())
 
     def hexdigest(self) -> str:
         lengths = self._lengths.hexdigest() if self.kind == "text" else ""
@@ -221,11 +248,42 @@ def _rows_sha256(chunks_of: Iterable[tuple[ImportedRows, Iterable[Sequence[Seque
 def _stored(session: Session, rows: ImportedRows, import_id: int) -> Iterable[Sequence[Sequence[Any]]]:
     """The rows of ``import_id`` in ``rows.table`` as read back, in canonical order, as chunks of columns (the driver's values)."""
     table = rows.table
-    statement = (select(*(table.c[c] for c in rows.columns)).where(table.c.import_id == import_id)
-                 .order_by(*(table.c[c] for c in rows.order)))
+    match = table.c.import_id == import_id
+    if session.get_bind().dialect.name == "sqlite" and _most_rows(session, table, import_id):
+        # SQLite would find the import's rows through the import_id index and sort them all in a temporary B-tree; when the
+        # import holds most of the table, walking the unique index in canonical order is cheaper (``+ 0``: that index unused)
+        match = table.c.import_id + 0 == import_id
+    statement = select(*(table.c[c] for c in rows.columns)).where(match).order_by(*(table.c[c] for c in rows.order))
     for chunk in driver_chunks(session, statement, CHUNK_ROWS):
-        frame = pd.DataFrame.from_records(chunk, columns=list(rows.columns))
-        yield [frame[c] for c in rows.columns]
+        plain = list(zip(*chunk, strict=True))
+        columns: list[Sequence[Any]] = list(plain)
+        unusual = [i for i, c in enumerate(rows.columns) if not _plain_values(_kind(rows, c), plain[i])]
+        if unusual:  # values of another type than the column's (written behind the registry's back): as a frame reads them
+            frame = pd.DataFrame.from_records(chunk, columns=list(rows.columns))
+            for i in unusual:
+                columns[i] = frame[rows.columns[i]]
+        yield columns
+
+
+_PLAIN: dict[str, set[type]] = {"int": {int}, "float": {float, int, type(None)}, "bool": {bool, int}, "text": {str, type(None)},
+                                "date": {str, dt.date, type(None)}}
+"""The Python types a driver gives for each kind of column, whose digest :meth:`_ColumnDigest.update` computes from the tuple
+itself; exactly the types for which that gives the same bytes as the chunk read into a frame (integers without ``NULL``:
+a frame reads a ``NULL`` among them as a float NaN; a ``datetime`` is not a plain ``date``)."""
+
+
+def _plain_values(kind: str, values: tuple[Any, ...]) -> bool:
+    """Whether every value of a column read back is of a type :data:`_PLAIN` allows for its kind (integers within 64 bits, ``bool`` not an integer)."""
+    types = set(map(type, values))
+    if not types <= _PLAIN[kind]:
+        return False
+    return kind != "int" or -(2**63) <= min(values) and max(values) < 2**63
+
+
+def _most_rows(session: Session, table: Table, import_id: int) -> bool:
+    """Whether ``import_id`` wrote more than half of the rows of ``table`` (two counts on indexes)."""
+    total = session.scalar(select(func.count()).select_from(table)) or 0
+    return 2 * (session.scalar(select(func.count()).select_from(table).where(table.c.import_id == import_id)) or 0) > total
 
 
 def import_rows_sha256(session: Session, import_id: int) -> str:
@@ -234,10 +292,11 @@ def import_rows_sha256(session: Session, import_id: int) -> str:
     return _rows_sha256((rows, _stored(session, rows, import_id)) for rows in IMPORT_ROWS)
 
 
-def frame_rows_sha256(table: Table, frame: pd.DataFrame) -> str:
-    """The rows digest of an import that writes exactly ``frame`` into ``table`` (and nothing into the others), before it is inserted."""
+def frame_rows_sha256(frames: Mapping[Table, pd.DataFrame]) -> str:
+    """The rows digest of an import that writes exactly ``frames`` (a frame per table; nothing into the others), before they are inserted."""
     def chunks(rows: ImportedRows) -> Iterable[Sequence[Sequence[Any]]]:
-        if rows.table is not table or frame.empty:
+        frame = frames.get(rows.table)
+        if frame is None or frame.empty:
             return
         ordered = frame.sort_values(list(rows.order), kind="stable")
         for start in range(0, len(ordered), CHUNK_ROWS):

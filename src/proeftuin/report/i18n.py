@@ -33,6 +33,16 @@ TEXT: dict[str, dict[Lang, str]] = {
     "monthly": {"nl": "Effect per maand: {label}", "en": "Effect by month: {label}"},
     "month": {"nl": "Maanden sinds loting", "en": "Months since randomization"},
     "table": {"nl": "Tabel van alle schattingen", "en": "Table of all estimates"},
+    "table_in_html": {
+        "nl": "Elk effect op elke uitkomst, gecorrigeerd en ongecorrigeerd, met interval, p-waarde, aantallen en het niveau van de controlegroep: "
+              "de tabel staat in de HTML-versie van dit rapport (proeftuin report --format html), niet in deze afdruk.",
+        "en": "Every effect on every outcome, adjusted and unadjusted, with its interval, p-value, numbers and the control group's level: "
+              "the table is in the HTML version of this report (proeftuin report --format html), not in this print.",
+    },
+    "lee_in_html": {
+        "nl": "De Lee-grenzen van het effect op elke index van de vragenlijst staan in de HTML-versie van dit rapport (proeftuin report --format html).",
+        "en": "The Lee bounds of the effect on every survey index are in the HTML version of this report (proeftuin report --format html).",
+    },
     "municipality": {"nl": "Gemeente", "en": "Municipality"},
     "arm": {"nl": "Groep", "en": "Arm"},
     "outcome": {"nl": "Uitkomst", "en": "Outcome"},

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -130,7 +131,7 @@ def _ensure_users(engine: Engine) -> None:
                 add_user(session=session, actor=ADMIN, name=name, role=role)
 
 
-def _enrolment(person: pd.Series, on: dt.date) -> EnrolmentCreate:
+def _enrolment(person: dict[str, Any], on: dt.date) -> EnrolmentCreate:
     return EnrolmentCreate(
         bsn=SecretStr(person["bsn"]), enrolled_on=on, case_manager=INTAKE,
         youngest_child_age=int(person["youngest_child_age"]) if person["youngest_child_age"] >= 0 else None,
@@ -156,7 +157,7 @@ def build_experiment(engine: Engine, spec: ExperimentSpec, seeds: DemoSeeds, *, 
         plan = demo_plan(spec)
         create_trial(session=session, actor=ADMIN, plan=plan, settings=settings, nonce=seeds.nonce)
     with session_scope(engine) as session:
-        people = enrol(session=session, actor=INTAKE, slug=spec.slug, people=[_enrolment(row, start) for _, row in frame.iterrows()], settings=settings)
+        people = enrol(session=session, actor=INTAKE, slug=spec.slug, people=[_enrolment(row, start) for row in frame.to_dict("records")], settings=settings)
         pseudonyms = [p.pseudonym for p in people]
         record_consent(session=session, actor=INTAKE, slug=spec.slug,
                        consents=[ConsentCreate(pseudonym=p, text_version=plan.consent_versions[0], on=start) for p in pseudonyms])
