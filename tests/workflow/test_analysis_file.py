@@ -8,8 +8,7 @@ every format and read back the way a researcher would (pyreadstat, pandas' ``rea
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import os
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +43,7 @@ from proeftuin.workflow.analysis_file import (
 from proeftuin.workflow.standard_analysis import load_trial, trial_outcomes
 
 import own_trials
+from entry_point import Run, run_each
 
 runner = CliRunner()
 SLUG, EMPTY = "zwolle-3", "zwolle-2"
@@ -186,18 +186,30 @@ def test_the_export_is_audited_and_the_chain_stays_intact(db: str, tmp_path: Pat
     engine.dispose()
 
 
-@pytest.mark.parametrize(("fmt", "user", "out", "message"), [
+BAD_REQUESTS = [
     ("docx", own_trials.RESEARCHER, "file.docx", "--format"),
     ("dta", own_trials.RESEARCHER, "missing/file.dta", "does not exist"),
     ("dta", own_trials.INTAKE, "file.dta", "export_pseudonymized"),
     ("dta", own_trials.ADMIN, "file.dta", "export_pseudonymized"),
-])
-def test_bad_requests_are_one_line_exit_2_and_write_nothing(db: str, tmp_path: Path, fmt: str, user: str, out: str, message: str) -> None:
-    run = subprocess.run([sys.executable, "-c", "from proeftuin.cli import main; main()", "export", "analysis", "--experiment", SLUG,
-                          "--user", user, "--format", fmt, "--out", str(tmp_path / out), "--db", db], capture_output=True, text=True, check=False)
+]
+
+
+@pytest.fixture(scope="module")
+def bad_requests(db: str, tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Run, Path]]:
+    """Each of :data:`BAD_REQUESTS` through the console entry point (one fresh interpreter for all), with its own folder."""
+    folders = [tmp_path_factory.mktemp("bad-request") for _ in BAD_REQUESTS]
+    env = {**os.environ, "PROEFTUIN_SEAL_KEY": own_trials.SETTINGS.seal_key.get_secret_value()}  # as :func:`audit_key` sets it
+    runs = run_each([["export", "analysis", "--experiment", SLUG, "--user", user, "--format", fmt, "--out", str(folder / out), "--db", db]
+                     for (fmt, user, out, _), folder in zip(BAD_REQUESTS, folders, strict=True)], env=env)
+    return list(zip(runs, folders, strict=True))
+
+
+@pytest.mark.parametrize("case", range(len(BAD_REQUESTS)), ids=["-".join(request) for request in BAD_REQUESTS])
+def test_bad_requests_are_one_line_exit_2_and_write_nothing(bad_requests: list[tuple[Run, Path]], case: int) -> None:
+    (run, folder), message = bad_requests[case], BAD_REQUESTS[case][3]
     assert run.returncode == 2
     assert len(run.stderr.strip().splitlines()) == 1 and message in run.stderr, run.stderr
-    assert not any(tmp_path.iterdir())
+    assert not any(folder.iterdir())
 
 
 def test_a_trial_not_analysable_yet_is_refused(db: str, tmp_path: Path) -> None:

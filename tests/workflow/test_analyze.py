@@ -17,12 +17,14 @@ from statsmodels.stats.multitest import multipletests
 from typer.testing import CliRunner
 
 from proeftuin.cli import app
+from proeftuin.design import catalog
 from proeftuin.design.analysis_plan import AnalysisPlan, PlanError
+from proeftuin.registry import make_engine, migrate, session_scope
 from proeftuin.registry.audit import keyed_engine
-from proeftuin.registry import make_engine, session_scope
 from proeftuin.registry.models import AuditEvent
+from proeftuin.registry.roles import Role, add_user
 from proeftuin.workflow.analyze import EXPLORATORY, analyze_plan
-from proeftuin.workflow.demo import DEFAULT_SEED, demo_settings, run_demo
+from proeftuin.workflow.demo import ADMIN, DEFAULT_SEED, INTAKE, RESEARCHER, DemoSeeds, build_experiment, demo_settings, group_size
 from proeftuin.workflow.standard_analysis import analyze_experiment
 
 SLUG = "tilburg"
@@ -42,9 +44,20 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Tilburg's trial as ``run_demo(scale=0.1)`` builds it (its seeds, size, users and secrets); the demo's
+    other trials and its report (rendered in two languages, HTML and PDF) are not read here."""
     root = tmp_path_factory.mktemp("analyze")
     url = f"sqlite:///{root / 'demo.db'}"
-    run_demo(db=url, out=root, scale=0.1)
+    settings = demo_settings(DEFAULT_SEED)
+    engine = keyed_engine(make_engine(url), settings)
+    migrate(engine)
+    with session_scope(engine) as session:
+        for name, role in ((ADMIN, Role.admin), (INTAKE, Role.case_manager), (RESEARCHER, Role.researcher)):
+            add_user(session=session, actor=ADMIN, name=name, role=role)
+    index, spec = next((i, spec) for i, spec in enumerate(catalog()) if spec.slug == SLUG)
+    build_experiment(engine, spec, DemoSeeds.derive(DEFAULT_SEED, index), n=group_size(spec, 0.1), settings=settings,
+                     files=root / "imports")
+    engine.dispose()
     return url
 
 

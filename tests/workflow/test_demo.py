@@ -79,9 +79,17 @@ def test_no_bsn_is_stored_or_written(demo) -> None:
     assert not any(bsn.encode() in written for bsn in bsns)
 
 
-def test_rerunning_with_the_same_settings_reuses_the_database(demo, tmp_path: Path) -> None:
+def test_rerunning_with_the_same_settings_reuses_the_database(demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import proeftuin.workflow.demo
+
     url, first = demo
+    # The rerun writes its report as HTML only: printing a report to PDF is checked on the first run
+    # (test_the_demo_prints_its_report_in_both_languages); here the same report would be printed again.
+    write_reports = proeftuin.workflow.demo.write_reports
+    monkeypatch.setattr(proeftuin.workflow.demo, "write_reports",
+                        lambda report, out, **options: write_reports(report, out, **{**options, "fmt": "html"}))
     again = run_demo(db=url, out=tmp_path / "again", seed=11, scale=SCALE)
+    assert again.report == tmp_path / "again" / "report.html" and (tmp_path / "again" / "report.en.html").exists()
     assert again.participants == first.participants
     first_effects = [e.estimate for t in first.trials for e in t.adjusted]
     # NaN-aware: a not-estimable effect (issue 11) has estimate NaN in both runs.

@@ -7,8 +7,6 @@ then the follow-up regressed on the arms and the baseline covariates).
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +19,7 @@ from proeftuin.registry.audit import keyed_engine
 from proeftuin.registry import make_engine, migrate
 
 import own_trials
+from entry_point import Run, run_each
 from readable import RAW_NAME, foreign_phrases, visible_text
 
 runner = CliRunner()
@@ -92,20 +91,25 @@ def test_report_of_one_trial_in_html(db: str, tmp_path: Path, lang: str) -> None
     assert ("Figuur 1: Werk &gt; 8 uur per week" if lang == "nl" else "Figure 1: Work &gt; 8 hours a week") in text
 
 
-def test_report_of_two_trials_side_by_side_pools_only_shared_groups(db: str, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["report", "--experiment", "zwolle-2", "--experiment", "zwolle-3", "--db", db, "--out", str(tmp_path)])
+@pytest.fixture(scope="module")
+def two_trials_in_dutch(db: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """``proeftuin report`` of both trials side by side in Dutch (its HTML), written once for the tests that read it."""
+    out = tmp_path_factory.mktemp("two-trials")
+    result = runner.invoke(app, ["report", "--experiment", "zwolle-2", "--experiment", "zwolle-3", "--db", db, "--out", str(out)])
     assert result.exit_code == 0, result.output
-    text = (tmp_path / "report.html").read_text(encoding="utf-8")
+    return (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_report_of_two_trials_side_by_side_pools_only_shared_groups(two_trials_in_dutch: str) -> None:
+    text = two_trials_in_dutch
     assert "Extra Hulp (k=2): Zwolle 2026 (2 groepen): Extra begeleiding; Zwolle 2026 (3 groepen): Extra begeleiding." in text
     assert "Werken Loont (k=" not in text  # one disregard arm: nothing to pool
 
 
-def test_the_dutch_report_of_a_trial_of_ones_own_reads_as_dutch(db: str, tmp_path: Path) -> None:
+def test_the_dutch_report_of_a_trial_of_ones_own_reads_as_dutch(two_trials_in_dutch: str) -> None:
     """Regression (issue 13): the Dutch report mixed in English notes, printed ``nan``, raw covariate
     names, "zaad" for the seed and decimal points."""
-    result = runner.invoke(app, ["report", "--experiment", "zwolle-2", "--experiment", "zwolle-3", "--db", db, "--out", str(tmp_path)])
-    assert result.exit_code == 0, result.output
-    text = visible_text((tmp_path / "report.html").read_text(encoding="utf-8"))
+    text = visible_text(two_trials_in_dutch)
     assert foreign_phrases(text, "nl") == []
     assert not re.search(r"\bnan\b", text, flags=re.IGNORECASE)
     assert RAW_NAME.findall(text) == []
@@ -231,18 +235,28 @@ def test_the_printed_report_has_a_table_of_contents_and_every_figure_whole(db: s
     assert all(f"{n} / {len(pdf.pages)}" in text for n, text in enumerate(texts, start=1))  # page numbers in the footer
 
 
-@pytest.mark.parametrize(("args", "message"), [
+BAD_REQUESTS = [
     (["--experiment", "atlantis"], "atlantis"),
     (["--experiment", "zwolle-2", "--lang", "fr"], "--lang"),
     (["--experiment", "zwolle-2", "--format", "docx"], "--format"),
     (["--experiment", "zwolle-2", "--experiment", "zwolle-2"], "named twice"),
-])
-def test_bad_report_requests_are_one_line_and_exit_2(db: str, tmp_path: Path, args: list[str], message: str) -> None:
-    run = subprocess.run([sys.executable, "-c", "from proeftuin.cli import main; main()", "report", *args, "--db", db, "--out", str(tmp_path)],
-                         capture_output=True, text=True, check=False)
+]
+
+
+@pytest.fixture(scope="module")
+def bad_requests(db: str, tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Run, Path]]:
+    """Each of :data:`BAD_REQUESTS` through the console entry point (one fresh interpreter for all), with its ``--out`` folder."""
+    outs = [tmp_path_factory.mktemp("bad-request") for _ in BAD_REQUESTS]
+    runs = run_each([["report", *args, "--db", db, "--out", str(out)] for (args, _), out in zip(BAD_REQUESTS, outs, strict=True)])
+    return list(zip(runs, outs, strict=True))
+
+
+@pytest.mark.parametrize("case", range(len(BAD_REQUESTS)), ids=[message for _, message in BAD_REQUESTS])
+def test_bad_report_requests_are_one_line_and_exit_2(bad_requests: list[tuple[Run, Path]], case: int) -> None:
+    (run, out), message = bad_requests[case], BAD_REQUESTS[case][1]
     assert run.returncode == 2
     assert len(run.stderr.strip().splitlines()) == 1 and message in run.stderr
-    assert not any(tmp_path.iterdir())
+    assert not any(out.iterdir())
 
 
 def test_a_missing_database_file_is_refused(tmp_path: Path) -> None:

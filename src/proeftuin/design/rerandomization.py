@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from proeftuin.design.randomization import complete_assignment
 from proeftuin.design.sealing import derived_rng
@@ -75,6 +74,8 @@ def rerandomize(
         x = x[:, None]
     if not 0.0 < acceptance <= 1.0:
         raise ValueError(f"acceptance must be in (0, 1]; got {acceptance}")
+    from scipy import stats  # here, not at import: every registry command imports proeftuin.design (scipy.stats is ~0.7 s)
+
     threshold = float(stats.chi2.ppf(acceptance, x.shape[1])) if acceptance < 1 else float("inf")
     for draw in range(1, max_draws + 1):
         labels = complete_assignment(len(x), arms, ratios, derived_rng(seed, RERANDOMIZATION_VERSION, "rerandomization", batch, draw))

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 
-from weasyprint import HTML
-
 logging.getLogger("weasyprint").setLevel(logging.ERROR)  # its CSS warnings (e.g. on the screen-only rules) are not the reader's concern
 logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 
 def html_to_pdf(html: str) -> bytes:
     """Print one HTML page (rendered with ``medium="print"``, :func:`~proeftuin.report.html.render_report`) to PDF bytes."""
+    from weasyprint import HTML  # here, not at import: WeasyPrint takes ~1.5 s to import and most callers never print
+
     pdf = HTML(string=html).write_pdf()
     assert pdf is not None  # write_pdf returns the bytes when given no target
     return pdf

@@ -161,6 +161,8 @@ def write_reports(
         return next((report_name(o, "html") for o in langs if o != lang), None) if "html" in fmts else None
 
     workers = min(len(langs), os.cpu_count() or 1) if "fork" in multiprocessing.get_all_start_methods() else 1
+    if workers > 1 and "pdf" in fmts:
+        import weasyprint  # noqa: F401 - loaded once before the fork, not in each language's process (report.pdf loads it on first use)
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
             jobs = {lang: pool.submit(report.render_formats, lang, fmts, other_language_href=other(lang)) for lang in langs}
