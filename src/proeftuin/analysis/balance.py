@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from proeftuin.analysis.inference import tie_threshold
 from proeftuin.analysis.ols import ArmCoding, estimate_effects
 
 Rerandomize = Callable[[np.random.Generator], np.ndarray]
@@ -191,7 +192,7 @@ def balance_table(
             drawn = np.asarray(rerandomize(rng)).astype(str)
             if drawn.shape != labels.shape:
                 raise ValueError(f"rerandomize returned {drawn.size} labels for {labels.size} participants")
-            exceed += _wald_statistic(x, drawn, coding) >= observed * (1.0 - 1e-12)
+            exceed += int(_wald_statistic(x, drawn, coding) >= tie_threshold(observed))
         ri_p_value = (1.0 + exceed) / (1.0 + n_draws)
     omnibus = OmnibusTest(
         statistic=observed,

@@ -21,6 +21,19 @@ from enum import Enum
 import numpy as np
 from scipy import stats
 
+TIE_RTOL = 1e-10
+"""Relative (and, near zero, absolute) tolerance under which a resampled statistic counts as equal
+to the observed one. A draw that repeats the observed assignment, or mirrors it, gives the observed
+statistic up to round-off; whether round-off puts it a hair above or below must not change a
+p-value (randomization inference, Romano-Wolf, the balance test's re-randomization p-value)."""
+
+
+def tie_threshold(observed: np.ndarray | float) -> np.ndarray:
+    """The value a resampled statistic must reach to count as at least as extreme as ``observed``:
+    ``observed (1 - TIE_RTOL) - TIE_RTOL`` (see :data:`TIE_RTOL`)."""
+    return np.asarray(observed, dtype=float) * (1.0 - TIE_RTOL) - TIE_RTOL
+
+
 NO_VARIATION_RTOL = 1e-10
 """Relative tolerance of "no variation": an outcome whose spread (max - min over the rows used),
 or a standard error, is at most ``NO_VARIATION_RTOL`` times the outcome's magnitude (max |y|) is

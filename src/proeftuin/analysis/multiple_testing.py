@@ -20,6 +20,7 @@ from typing import Literal
 
 import numpy as np
 
+from proeftuin.analysis.inference import tie_threshold
 from proeftuin.analysis.options import check_option
 
 AdjustMethod = Literal["holm", "bh", "bonferroni"]
@@ -125,7 +126,7 @@ def romano_wolf(
     order = np.argsort(-t, kind="stable")
     # Running maximum from the last hypothesis backwards: column s is max over steps s..m.
     tail_max = np.maximum.accumulate(draws[:, order][:, ::-1], axis=1)[:, ::-1]
-    counts = (tail_max >= t[order][None, :]).sum(axis=0)
+    counts = (tail_max >= tie_threshold(t[order])[None, :]).sum(axis=0)  # a tie up to round-off counts as extreme
     stepwise = (1.0 + counts) / (1.0 + draws.shape[0])
     adjusted = np.empty_like(t)
     adjusted[order] = np.maximum.accumulate(stepwise)

@@ -43,6 +43,7 @@ from typing import Literal
 
 import numpy as np
 
+from proeftuin.analysis.inference import tie_threshold
 from proeftuin.analysis.ols import ArmCoding, design_matrix, estimate_effects, missingness_groups
 from proeftuin.analysis.options import DEFAULT_LEVEL, check_level, check_option
 from proeftuin.analysis.results import EffectTable
@@ -52,8 +53,6 @@ Permute = Callable[[np.random.Generator], np.ndarray]
 
 _BATCH = 250
 """Draws per batch: bounds the one-hot matrices to a few MB."""
-_TIE_TOL = 1e-10
-"""Relative tolerance under which a draw's statistic counts as equal to the observed one."""
 
 
 @dataclass(frozen=True)
@@ -148,7 +147,7 @@ def randomization_inference(
     values, complete = _sum_values(work, observed, statistic), bool(observed.all())
     stat_obs = _statistics(codes[None, :], values, m, k, statistic, complete)[0]  # (k, m)
     exceed = np.zeros((k, m))
-    threshold = np.abs(stat_obs) * (1 - _TIE_TOL) - _TIE_TOL
+    threshold = tie_threshold(np.abs(stat_obs))
     for start in range(0, draws, _BATCH):
         stats_b = _statistics(assignments[start : start + _BATCH], values, m, k, statistic, complete)
         exceed += (np.abs(stats_b) >= threshold).sum(axis=0)
