@@ -12,8 +12,11 @@ import logging
 
 from weasyprint import HTML
 
+from proeftuin.report.svg_text import install
+
 logging.getLogger("weasyprint").setLevel(logging.ERROR)  # its CSS warnings (e.g. on the screen-only rules) are not the reader's concern
 logging.getLogger("fontTools").setLevel(logging.ERROR)
+install()  # the figures' SVG text laid out as whole runs, not one code point at a time (see proeftuin.report.svg_text)
 
 
 def html_to_pdf(html: str) -> bytes:
