@@ -25,7 +25,7 @@ from proeftuin.design import SequentialAllocator, Unit, batch_allocate
 from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.registry.bulk import insert_frame
 from proeftuin.registry.crud import RegistryError, get_experiment
-from proeftuin.registry.db import write_lock
+from proeftuin.registry.db import bind_chunks, write_lock
 from proeftuin.registry.experiments import seal_of, trial_plan
 from proeftuin.registry.intake import participants_by_pseudonym
 from proeftuin.registry.lifecycle import check_in_period, check_operation
@@ -39,7 +39,6 @@ from proeftuin.registry.settings import RegistrySettings
 WHOLE_EXPERIMENT = 2_000
 """A request for more people than this reads every participant of the experiment in one pass and picks
 them out in memory; a smaller one looks its people up by pseudonym (one look-up each costs more than a pass)."""
-_CHUNK = 1_000
 
 
 def _rows(session: Session, statement: Select[Any], pseudonyms: Sequence[str] | None) -> list[Row[Any]]:
@@ -48,8 +47,7 @@ def _rows(session: Session, statement: Select[Any], pseudonyms: Sequence[str] | 
     if pseudonyms is None or len(pseudonyms) > WHOLE_EXPERIMENT:
         return list(session.execute(statement).all())
     pseudonym = Participant.__table__.c.pseudonym
-    return [row for start in range(0, len(pseudonyms), _CHUNK)
-            for row in session.execute(statement.where(pseudonym.in_(pseudonyms[start : start + _CHUNK]))).all()]
+    return [row for chunk in bind_chunks(pseudonyms) for row in session.execute(statement.where(pseudonym.in_(chunk))).all()]
 
 
 def _people(session: Session, experiment_id: int, pseudonyms: Sequence[str] | None) -> pd.DataFrame:

@@ -12,9 +12,10 @@ so a face needs no SQLAlchemy import of its own)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from importlib import resources
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -48,6 +49,19 @@ def _sqlite_begin(connection: Connection) -> None:
 def _changes(connection: Connection) -> int:
     """Rows changed on this SQLite connection since it opened (grows with every write of a transaction)."""
     return int(connection.connection.dbapi_connection.total_changes)  # type: ignore[union-attr]
+
+
+T = TypeVar("T")
+BIND_CHUNK = 5000
+"""Values bound to one ``IN (...)`` list at most: PostgreSQL binds at most 65,535 parameters to a
+statement, so a request about 100,000 people looks them up in slices."""
+
+
+def bind_chunks(values: Iterable[T]) -> Iterator[list[T]]:
+    """``values`` in consecutive slices of at most :data:`BIND_CHUNK`, one ``IN`` list each."""
+    items = list(values)
+    for start in range(0, len(items), BIND_CHUNK):
+        yield items[start : start + BIND_CHUNK]
 
 
 def make_engine(url: str = DEFAULT_URL) -> Engine:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
 from typing import Any
@@ -292,10 +292,11 @@ def import_rows_sha256(session: Session, import_id: int) -> str:
     return _rows_sha256((rows, _stored(session, rows, import_id)) for rows in IMPORT_ROWS)
 
 
-def frame_rows_sha256(table: Table, frame: pd.DataFrame) -> str:
-    """The rows digest of an import that writes exactly ``frame`` into ``table`` (and nothing into the others), before it is inserted."""
+def frame_rows_sha256(frames: Mapping[Table, pd.DataFrame]) -> str:
+    """The rows digest of an import that writes exactly ``frames`` (a frame per table; nothing into the others), before they are inserted."""
     def chunks(rows: ImportedRows) -> Iterable[Sequence[Sequence[Any]]]:
-        if rows.table is not table or frame.empty:
+        frame = frames.get(rows.table)
+        if frame is None or frame.empty:
             return
         ordered = frame.sort_values(list(rows.order), kind="stable")
         for start in range(0, len(ordered), CHUNK_ROWS):

@@ -17,12 +17,13 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from proeftuin.design import TrialPlan
 from proeftuin.registry.audit import Action, AuditLog
 from proeftuin.registry.bulk import insert_frame
+from proeftuin.registry.db import bind_chunks
 from proeftuin.registry.digest import ROWS_DIGEST, frame_rows_sha256, import_rows_sha256
 from proeftuin.registry.lifecycle import check_operation
 from proeftuin.registry.crud import RegistryError, get_experiment
@@ -169,20 +170,20 @@ def store_outcomes(
                          "hours_per_week": frame["hours_per_week"].to_numpy(dtype=float), "contract": frame["contract"].to_numpy(),
                          "gross_earnings": frame["gross_earnings"].to_numpy(dtype=float), "on_benefit": frame["on_benefit"].to_numpy(dtype=bool),
                          "source": source, "import_id": record.id})
-    table = OutcomeMonth.__table__
-    insert_frame(session, table, rows)  # type: ignore[arg-type]
+    insert_frame(session, OutcomeMonth.__table__, rows)  # type: ignore[arg-type]
     own = store_own_outcomes(session, experiment, frame, participant_ids, months, source=source, record=record, superseded=superseded)
-    # the digest from the frame when it is all the import wrote; read back with the plan's own outcomes
-    return finish_import(session, actor, experiment, record, superseded, rows_sha256=None if own else frame_rows_sha256(table, rows))  # type: ignore[arg-type]
+    # the digest from the frames, as they were written
+    return finish_import(session, actor, experiment, record, superseded,
+                         rows_sha256=frame_rows_sha256({OutcomeMonth.__table__: rows, OwnOutcomeMonth.__table__: own}))  # type: ignore[dict-item]
 
 
 def store_own_outcomes(
     session: Session, experiment: Experiment, frame: pd.DataFrame, participant_ids: np.ndarray, months: np.ndarray, *,
     source: str, record: DataImport, superseded: DataImport | None,
-) -> int:
+) -> pd.DataFrame:
     """Store the values of the outcomes the trial's plan declares of its own (``outcomes.own``), one
     row per person, month and outcome, from the plan's column of ``frame`` (a blank value, NaN, is
-    not stored); a correction replaces the superseded revision's rows. Returns the rows stored.
+    not stored); a correction replaces the superseded revision's rows. Returns the rows stored (a frame, empty if none).
 
     ``participant_ids`` and ``months`` (months since randomization) are those of ``frame``'s rows,
     checked by :func:`store_outcomes`. A trial without outcomes of its own stores nothing.
@@ -193,16 +194,16 @@ def store_own_outcomes(
     missing = [spec.column for spec in own.values() if spec.column not in frame.columns]
     if missing:
         raise RegistryError(f"the plan's own outcome column {missing[0]!r} is missing from the outcome records")
-    rows = [
-        {"participant_id": int(pid), "month": int(m), "period": p, "source": source, "name": name, "value": float(v), "import_id": record.id}
-        for name, spec in own.items()
-        for pid, m, p, v in zip(participant_ids, months, frame["period"].dt.date, frame[spec.column].to_numpy(dtype=float), strict=True)
-        if not np.isnan(v)
-    ]
-    if rows:
-        session.execute(insert(OwnOutcomeMonth), rows)
-    return len(rows)
-
+    periods = frame["period"].to_numpy()
+    frames = []
+    for name, spec in own.items():  # outcome by outcome, rows in the file's order
+        values = frame[spec.column].to_numpy(dtype=float)
+        given = ~np.isnan(values)
+        frames.append(pd.DataFrame({"participant_id": participant_ids[given], "month": months[given], "period": periods[given], "source": source,
+                                    "name": name, "value": values[given], "import_id": record.id}))
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    insert_frame(session, OwnOutcomeMonth.__table__, rows)  # type: ignore[arg-type]
+    return rows
 
 
 def finish_import(session: Session, actor: str, experiment: Experiment, record: DataImport, superseded: DataImport | None,
@@ -250,21 +251,27 @@ def store_survey(
     if superseded is not None:
         session.execute(delete(SurveyItem).where(SurveyItem.import_id == superseded.id))
         session.execute(delete(SurveyResponse).where(SurveyResponse.import_id == superseded.id))
-    taken = set(session.scalars(select(SurveyItem.participant_id).where(SurveyItem.wave == wave, SurveyItem.participant_id.in_([int(i) for i in participant_ids]))))
+    taken = {i for chunk in bind_chunks(int(i) for i in participant_ids)
+             for i in session.scalars(select(SurveyItem.participant_id).where(SurveyItem.wave == wave, SurveyItem.participant_id.in_(chunk)))}
     if taken:
         index = int(np.flatnonzero(np.isin(participant_ids, list(taken)))[0])
         raise ImportRejected(f"this person's wave {wave} answers were already imported from another file", index=index, column="pseudonym")
     values = frame[list(items)].to_numpy(dtype=float)
-    session.execute(insert(SurveyItem), [
-        {"participant_id": int(pid), "wave": wave, "item": item, "value": float(v), "import_id": record.id}
-        for pid, row in zip(participant_ids, values, strict=True) for item, v in zip(items, row, strict=True) if not np.isnan(v)
-    ])
-    scores = []
+    answered = ~np.isnan(values)  # a blank answer is not stored; rows person by person, items in the file's order
+    answers = pd.DataFrame({"participant_id": np.repeat(participant_ids, len(items))[answered.ravel()], "wave": wave,
+                            "item": np.tile(np.asarray(items, dtype=object), len(participant_ids))[answered.ravel()],
+                            "value": values[answered], "import_id": record.id})
+    names, ids, scores = [], [], []  # index by index, people in the file's order
     for name, spec in plan.survey.indices.items():
         columns = [list(items).index(i) for i in spec.items]
-        for pid, score in zip(participant_ids, index_scores(values[:, columns], spec), strict=True):
-            if not np.isnan(score):
-                scores.append({"participant_id": int(pid), "wave": wave, "index_name": name, "score": float(score), "import_id": record.id})
-    if scores:
-        session.execute(insert(SurveyResponse), scores)
-    return finish_import(session, actor, experiment, record, superseded)
+        score = index_scores(values[:, columns], spec)
+        scored = ~np.isnan(score)
+        names.append(np.full(int(scored.sum()), name, dtype=object))
+        ids.append(participant_ids[scored])
+        scores.append(score[scored])
+    indices = pd.DataFrame({"participant_id": np.concatenate(ids), "wave": wave, "index_name": np.concatenate(names),
+                            "score": np.concatenate(scores).astype(float), "import_id": record.id})
+    frames = {SurveyItem.__table__: answers, SurveyResponse.__table__: indices}
+    for table, rows in frames.items():
+        insert_frame(session, table, rows)  # type: ignore[arg-type]
+    return finish_import(session, actor, experiment, record, superseded, rows_sha256=frame_rows_sha256(frames))  # type: ignore[arg-type]

@@ -8,25 +8,28 @@ and ``keep_data`` records whether the data collected so far may be used.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Sequence
-from typing import Any, cast
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from proeftuin.design import CovariateError, TrialPlan, stratum_key
 from proeftuin.registry.audit import Action, AuditLog
+from proeftuin.registry.bulk import insert_rows
 from proeftuin.registry.crud import RegistryError, get_experiment
-from proeftuin.registry.db import write_lock
+from proeftuin.registry.db import bind_chunks, write_lock
 from proeftuin.registry.digest import PARTICIPANT_FACTS, participant_sha256
 from proeftuin.registry.eligibility import ineligibility_reasons
 from proeftuin.registry.experiments import trial_plan
 from proeftuin.registry.lifecycle import TrialState, check_in_period, check_operation, state_of
 from proeftuin.registry.models import Assignment, Consent, Experiment, Invitation, Participant
 from proeftuin.registry.pseudonym import pseudonymize
-from proeftuin.registry.roles import Operation, Role, authorize, check_caseload
+from proeftuin.registry.roles import Operation, Role, authorize, caseload_refusal, check_caseload, outside_caseload
 from proeftuin.registry.schemas import ConsentCreate, CorrectionCreate, EnrolmentCreate, InvitationCreate, ParticipantPublic
 from proeftuin.registry.settings import RegistrySettings
 
@@ -103,18 +106,31 @@ def enrol(*, session: Session, actor: str, slug: str, people: Sequence[Enrolment
         (repeated if pseudonym in known else rows).append(row)
     if repeated:
         return _unchanged(session, experiment, repeated, numbers, new=len(rows))
-    if rows:
-        session.execute(insert(Participant), rows)
+    _insert_participants(session, rows)
     enrolled = [r["pseudonym"] for r in rows]
-    for start in range(0, len(enrolled), 5000):  # chunks: PostgreSQL binds at most 65,535 parameters to a statement
+    for chunk in bind_chunks(enrolled):
         invited = list(session.scalars(select(Invitation.pseudonym).where(
-            Invitation.experiment_id == experiment.id, Invitation.pseudonym.in_(enrolled[start : start + 5000]))))
+            Invitation.experiment_id == experiment.id, Invitation.pseudonym.in_(chunk))))
         if invited:
             session.execute(update(Invitation).where(Invitation.experiment_id == experiment.id, Invitation.pseudonym.in_(invited))
                             .values(status="enrolled"))
     AuditLog(session).record_many([(actor, Action.enrol, experiment.id, r["pseudonym"], {"case_manager": r["case_manager"], "facts_sha256": participant_sha256(r)})
                                   for r in rows])
     return [ParticipantPublic(pseudonym=r["pseudonym"], enrolled_on=r["enrolled_on"], stratum=r["stratum"], case_manager=r["case_manager"]) for r in rows]
+
+
+def _insert_participants(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert the enrolled people with the driver's bulk path (:func:`~proeftuin.registry.bulk.insert_rows`).
+
+    The values are in the storage form the ORM wrote: dates as ISO text, the covariates as SQLAlchemy's JSON type
+    serializes them (``json.dumps`` with its defaults, not the audit log's canonical text), so the rows stay as before.
+    """
+    if not rows:
+        return
+    names = list(rows[0])
+    encode: dict[str, Callable[[Any], str]] = {"enrolled_on": dt.date.isoformat, "covariates": json.dumps}
+    insert_rows(session, Participant.__table__, names,  # type: ignore[arg-type]
+                [tuple(encode[name](row[name]) if name in encode else row[name] for name in names) for row in rows])
 
 
 def _unchanged(session: Session, experiment: Experiment, repeated: list[dict[str, Any]], numbers: dict[str, int], *, new: int) -> list[ParticipantPublic]:
@@ -168,8 +184,7 @@ def participants_by_pseudonym(*, session: Session, experiment: Experiment, pseud
     """The participants of ``experiment`` with these pseudonyms; an unknown one is an error."""
     found: dict[str, Participant] = {}
     unique = list(dict.fromkeys(pseudonyms))
-    for start in range(0, len(unique), 5000):
-        chunk = unique[start : start + 5000]
+    for chunk in bind_chunks(unique):
         found.update((p.pseudonym, p) for p in session.scalars(
             select(Participant).where(Participant.experiment_id == experiment.id, Participant.pseudonym.in_(chunk))))
     missing = [p for p in unique if p not in found]
@@ -178,16 +193,11 @@ def participants_by_pseudonym(*, session: Session, experiment: Experiment, pseud
     return found
 
 
-def _enrolled(session: Session, experiment: Experiment, pseudonym: str) -> bool:
-    return session.scalar(select(Participant.id).where(Participant.experiment_id == experiment.id, Participant.pseudonym == pseudonym)) is not None
-
-
 def latest_consents(*, session: Session, participant_ids: Sequence[int]) -> dict[int, Consent]:
     """The most recent consent record of each participant (by date, then by record order)."""
     latest: dict[int, Consent] = {}
-    ids = list(participant_ids)
-    for start in range(0, len(ids), 5000):
-        statement = select(Consent).where(Consent.participant_id.in_(ids[start : start + 5000])).order_by(Consent.on, Consent.id)
+    for chunk in bind_chunks(participant_ids):
+        statement = select(Consent).where(Consent.participant_id.in_(chunk)).order_by(Consent.on, Consent.id)
         for consent in session.scalars(statement):
             latest[consent.participant_id] = consent
     return latest
@@ -205,19 +215,17 @@ def record_consent(*, session: Session, actor: str, slug: str, consents: Sequenc
     experiment = get_experiment(session=session, slug=slug)
     check_operation(experiment, Operation.consent)
     versions = trial_plan(experiment).consent_versions
-    try:
-        people = participants_by_pseudonym(session=session, experiment=experiment, pseudonyms=[c.pseudonym for c in consents])
-    except RegistryError as exc:
-        missing = next(n for n, c in enumerate(consents, start=1) if not _enrolled(session, experiment, c.pseudonym))
-        raise IntakeError(missing, str(exc), column="pseudonym") from None
-    latest = latest_consents(session=session, participant_ids=[p.id for p in people.values()])
-    standing = {pid: c.kind for pid, c in latest.items()}
-    recorded = _consent_records(session, [p.id for p in people.values()])
-    rows: list[dict[str, Any]] = []
+    people = _consenting(session, experiment, [c.pseudonym for c in consents])
+    missing = next((n for n, c in enumerate(consents, start=1) if c.pseudonym not in people), None)
+    if missing is not None:
+        raise IntakeError(missing, f"no participant {consents[missing - 1].pseudonym[:12]} in experiment {experiment.slug!r}", column="pseudonym")
+    recorded, standing = _consent_records(session, [p.id for p in people.values()])
+    rows: list[tuple[Any, ...]] = []
     events: list[Event] = []
     for number, item in enumerate(consents, start=1):
         participant = people[item.pseudonym]
-        check_caseload(user, participant, Operation.consent)
+        if outside_caseload(user, Operation.consent, participant.case_manager):
+            raise caseload_refusal(user, item.pseudonym)
         if item.text_version not in versions:
             raise IntakeError(number, f"consent text version {item.text_version!r} is not one of the plan's {list(versions)}", column="text_version")
         if item.on < participant.enrolled_on:
@@ -234,24 +242,46 @@ def record_consent(*, session: Session, actor: str, slug: str, consents: Sequenc
         if item.kind == "withdrawn" and standing.get(participant.id) != "given":
             raise IntakeError(number, f"{item.pseudonym[:12]} has no standing consent to withdraw", column="kind")
         standing[participant.id] = item.kind
-        rows.append({"participant_id": participant.id, "kind": item.kind, "text_version": item.text_version, "on": item.on,
-                     "keep_data": item.keep_data, "recorded_by": actor})
+        rows.append((participant.id, item.kind, item.text_version, item.on.isoformat(), item.keep_data, actor))
         action = Action.consent if item.kind == "given" else Action.withdraw
         events.append((actor, action, experiment.id, item.pseudonym, {"on": item.on.isoformat(), "text_version": item.text_version, "keep_data": item.keep_data}))
-    if rows:
-        session.execute(insert(Consent), rows)
+    insert_rows(session, Consent.__table__, ["participant_id", "kind", "text_version", "on", "keep_data", "recorded_by"], rows)  # type: ignore[arg-type]
     AuditLog(session).record_many(events)
     return len(rows)
 
 
-def _consent_records(session: Session, participant_ids: Sequence[int]) -> set[tuple[Any, ...]]:
-    """Every consent record of these participants as (participant id, kind, date, text version, keep_data)."""
+class _Consenting(NamedTuple):
+    """What a consent needs of its participant."""
+
+    id: int
+    enrolled_on: dt.date
+    case_manager: str | None
+
+
+def _consenting(session: Session, experiment: Experiment, pseudonyms: Sequence[str]) -> dict[str, _Consenting]:
+    """The participants of ``experiment`` with these pseudonyms (those enrolled): the columns a consent needs
+    (``id``, ``enrolled_on``, ``case_manager``) by pseudonym, read as rows, not ORM objects."""
+    p = Participant.__table__.c
+    unique = list(dict.fromkeys(pseudonyms))
+    found: dict[str, _Consenting] = {}
+    for chunk in bind_chunks(unique):
+        found.update((r.pseudonym, _Consenting(r.id, r.enrolled_on, r.case_manager)) for r in session.execute(select(p.id, p.pseudonym, p.enrolled_on, p.case_manager).where(
+            p.experiment_id == experiment.id, p.pseudonym.in_(chunk))))
+    return found
+
+
+def _consent_records(session: Session, participant_ids: Sequence[int]) -> tuple[set[tuple[Any, ...]], dict[int, str]]:
+    """Every consent record of these participants as (participant id, kind, date, text version, keep_data), and the
+    kind of each one's most recent record (by date, then by record order, as :func:`latest_consents`)."""
     records: set[tuple[Any, ...]] = set()
-    ids = list(participant_ids)
-    for start in range(0, len(ids), 5000):
-        records.update(tuple(r) for r in session.execute(select(Consent.participant_id, Consent.kind, Consent.on, Consent.text_version,
-                                                                Consent.keep_data).where(Consent.participant_id.in_(ids[start : start + 5000]))))
-    return records
+    standing: dict[int, str] = {}
+    c = Consent.__table__.c
+    for chunk in bind_chunks(participant_ids):
+        for r in session.execute(select(c.participant_id, c.kind, c.on, c.text_version, c.keep_data)
+                                 .where(c.participant_id.in_(chunk)).order_by(c.on, c.id)):
+            records.add(tuple(r))
+            standing[r.participant_id] = r.kind
+    return records, standing
 
 
 def correct_baseline(*, session: Session, actor: str, slug: str, corrections: Sequence[CorrectionCreate]) -> list[ParticipantPublic]:
@@ -269,7 +299,8 @@ def correct_baseline(*, session: Session, actor: str, slug: str, corrections: Se
     r = plan.randomization
     allocation_inputs = set(r.strata) | set(r.factors) | set(r.covariates)
     people = participants_by_pseudonym(session=session, experiment=experiment, pseudonyms=[c.pseudonym for c in corrections])
-    randomized = set(session.scalars(select(Assignment.participant_id).where(Assignment.participant_id.in_([p.id for p in people.values()]))))
+    randomized = {i for chunk in bind_chunks(p.id for p in people.values())
+                  for i in session.scalars(select(Assignment.participant_id).where(Assignment.participant_id.in_(chunk)))}
     events: list[Event] = []
     corrected = []
     for number, correction in enumerate(corrections, start=1):

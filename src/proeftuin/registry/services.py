@@ -6,38 +6,59 @@ Tilburg's control group may have received more guidance because of the experimen
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import pandas as pd
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from proeftuin.registry.audit import Action, AuditLog
+from proeftuin.registry.bulk import insert_rows
 from proeftuin.registry.crud import get_experiment
+from proeftuin.registry.db import bind_chunks
 from proeftuin.registry.imports import ImportRejected, ImportResult, begin_import, finish_import, quoted
 from proeftuin.registry.lifecycle import check_operation
 from proeftuin.registry.models import Arm, Assignment, Experiment, Participant, ServiceContact
-from proeftuin.registry.roles import Operation, authorize, check_caseload
+from proeftuin.registry.roles import Operation, authorize, caseload_refusal, outside_caseload
 from proeftuin.registry.schemas import ServiceCreate
 
 
-def _checked(session: Session, actor: str, experiment: Experiment, services: Sequence[ServiceCreate]) -> dict[str, Participant]:
-    """The participants of ``services``: each known, in the actor's caseload, and each service dated inside the trial."""
+class _Served(NamedTuple):
+    """What recording a service needs of its participant."""
+
+    id: int
+    enrolled_on: dt.date
+    case_manager: str | None
+
+
+def _checked(session: Session, actor: str, experiment: Experiment, services: Sequence[ServiceCreate]) -> dict[str, _Served]:
+    """The participants of ``services`` (read as columns, not ORM objects): each known, in the actor's caseload, and each
+    service dated inside the trial."""
     user = authorize(session=session, actor=actor, operation=Operation.record_service)
     check_operation(experiment, Operation.record_service)
     wanted = list(dict.fromkeys(s.pseudonym for s in services))
-    people = {p.pseudonym: p for start in range(0, len(wanted), 5000) for p in session.scalars(
-        select(Participant).where(Participant.experiment_id == experiment.id, Participant.pseudonym.in_(wanted[start : start + 5000])))}
+    p = Participant.__table__.c
+    people = {r.pseudonym: _Served(r.id, r.enrolled_on, r.case_manager) for chunk in bind_chunks(wanted) for r in session.execute(
+        select(p.id, p.pseudonym, p.enrolled_on, p.case_manager).where(p.experiment_id == experiment.id, p.pseudonym.in_(chunk)))}
     for index, item in enumerate(services):
         if item.pseudonym not in people:
             raise ImportRejected(f"no participant {quoted(item.pseudonym)} in experiment {experiment.slug!r}", index=index, column="pseudonym")
         participant = people[item.pseudonym]
-        check_caseload(user, participant, Operation.record_service)
+        if outside_caseload(user, Operation.record_service, participant.case_manager):
+            raise caseload_refusal(user, item.pseudonym)
         if not experiment.start_date <= item.on <= experiment.end_date:
             raise ImportRejected(f"{item.on} is outside the experiment ({experiment.start_date} to {experiment.end_date})", index=index, column="on")
         if item.on < participant.enrolled_on:
             raise ImportRejected(f"{item.on} is before this person's enrolment on {participant.enrolled_on}", index=index, column="on")
     return people
+
+
+def _insert(session: Session, people: dict[str, _Served], services: Sequence[ServiceCreate], actor: str, import_id: int | None) -> None:
+    """One bulk insert of ``services`` (:func:`~proeftuin.registry.bulk.insert_rows`; dates as ISO text, as the ORM stored them)."""
+    insert_rows(session, ServiceContact.__table__, ["participant_id", "on", "kind", "minutes", "recorded_by", "import_id"],  # type: ignore[arg-type]
+                [(people[s.pseudonym].id, s.on.isoformat(), s.kind, s.minutes, actor, import_id) for s in services])
 
 
 def store_services(
@@ -54,10 +75,7 @@ def store_services(
     record, superseded = begun
     if superseded is not None:
         session.execute(delete(ServiceContact).where(ServiceContact.import_id == superseded.id))
-    if services:
-        session.execute(insert(ServiceContact), [
-            {"participant_id": people[s.pseudonym].id, "on": s.on, "kind": s.kind, "minutes": s.minutes, "recorded_by": actor,
-             "import_id": record.id} for s in services])
+    _insert(session, people, services, actor, record.id)
     return finish_import(session, actor, experiment, record, superseded)
 
 
@@ -65,12 +83,10 @@ def record_services(*, session: Session, actor: str, slug: str, services: Sequen
     """Record services received one by one, not from a file (case manager: own caseload); returns how many."""
     experiment = get_experiment(session=session, slug=slug)
     people = _checked(session, actor, experiment, services)
-    rows = [{"participant_id": people[s.pseudonym].id, "on": s.on, "kind": s.kind, "minutes": s.minutes, "recorded_by": actor} for s in services]
-    if rows:
-        session.execute(insert(ServiceContact), rows)
+    _insert(session, people, services, actor, None)
     AuditLog(session).record_many([(actor, Action.service, experiment.id, s.pseudonym, {"kind": s.kind, "on": s.on.isoformat(), "minutes": s.minutes})
                                   for s in services])
-    return len(rows)
+    return len(services)
 
 
 def services_by_arm(*, session: Session, slug: str) -> pd.DataFrame:
