@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
+from proeftuin.analysis.threads import blas_limit
+
 _LEVERAGE_ONE = 1.0 - 1e-10
 
 
@@ -59,19 +61,21 @@ def wls_hc2(y: np.ndarray, x: np.ndarray, weights: np.ndarray | None = None) -> 
     if n <= p:
         raise ValueError(f"{n} observations for {p} coefficients")
     root = np.sqrt(w)
-    q, r = np.linalg.qr(x * root[:, None])
-    diag = np.abs(np.diag(r))
-    if diag.min() <= 1e-10 * diag.max():
-        raise ValueError("the design matrix is rank deficient (a group is empty or a covariate is collinear)")
-    coef = np.linalg.solve(r, q.T @ (y * root))
-    resid = (y - x @ coef) * root
-    leverage = np.einsum("ij,ij->i", q, q)
-    if np.any(leverage > _LEVERAGE_ONE):
-        raise ValueError("HC2 is undefined: an observation has leverage 1 (a cell with a single observation)")
-    r_inv = np.linalg.inv(r)
-    a = r_inv @ q.T  # (p, n): coef = a @ (root * y)
-    scaled = a * (resid / np.sqrt(1.0 - leverage))
-    return RobustFit(coef=coef, vcov=scaled @ scaled.T, df=float(n - p), n=n)
+    with blas_limit(n, p, 1):  # one BLAS thread for a trial-sized fit (proeftuin.analysis.threads)
+        q, r = np.linalg.qr(x * root[:, None])
+        diag = np.abs(np.diag(r))
+        if diag.min() <= 1e-10 * diag.max():
+            raise ValueError("the design matrix is rank deficient (a group is empty or a covariate is collinear)")
+        coef = np.linalg.solve(r, q.T @ (y * root))
+        resid = (y - x @ coef) * root
+        leverage = np.einsum("ij,ij->i", q, q)
+        if np.any(leverage > _LEVERAGE_ONE):
+            raise ValueError("HC2 is undefined: an observation has leverage 1 (a cell with a single observation)")
+        r_inv = np.linalg.inv(r)
+        a = r_inv @ q.T  # (p, n): coef = a @ (root * y)
+        scaled = a * (resid / np.sqrt(1.0 - leverage))
+        vcov = scaled @ scaled.T
+    return RobustFit(coef=coef, vcov=vcov, df=float(n - p), n=n)
 
 
 def wald_test(fit: RobustFit, restriction: np.ndarray) -> WaldTest:

@@ -221,3 +221,25 @@ def load_experiment_data(*, session: Session, slug: str, source: str = "municipa
         survey=survey,
         own=own,
     )
+
+
+def load_source_records(*, session: Session, slug: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The person-months of both sources of the randomized participants of ``slug``, read in one query:
+
+    * every record with its ``source`` and the participant's ``arm``, consent aside (what
+      :func:`proeftuin.registry.reconcile.reconcile_records` compares);
+    * the CBS records that may be used (:func:`_monthly_within_consent`), in the columns and order of
+      :func:`load_experiment_data`'s ``months`` with ``source="cbs"``.
+    """
+    experiment = get_experiment(session=session, slug=slug)
+    columns = ("participant_id", "month", "period", "hours_per_week", "contract", "gross_earnings", "on_benefit")
+    records = _frame(
+        session,
+        select(*(getattr(OutcomeMonth, c) for c in columns), OutcomeMonth.source, Arm.code.label("arm"))
+        .join(Participant, Participant.id == OutcomeMonth.participant_id)
+        .join(Assignment, Assignment.participant_id == Participant.id).join(Arm, Arm.id == Assignment.arm_id)
+        .where(Participant.experiment_id == experiment.id)
+        .order_by(OutcomeMonth.participant_id, OutcomeMonth.month),
+    )
+    cbs = records.loc[(records["source"] == "cbs").to_numpy(), list(columns)].reset_index(drop=True)
+    return records, _monthly_within_consent(cbs, _withdrawals(session, experiment))

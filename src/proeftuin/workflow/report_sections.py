@@ -8,7 +8,7 @@
    adjusted by Holm (:func:`proeftuin.analysis.adjust_p_values`).
 2. **Services**: what each arm received (:func:`proeftuin.registry.services.services_received`).
 3. **Sources**: agreement of municipal and CBS person-months on being on benefit and on working
-   (:func:`proeftuin.registry.reconcile.reconcile_sources`), and the effect on :data:`SOURCE_OUTCOMES` by
+   (:func:`proeftuin.registry.reconcile.reconcile_records`), and the effect on :data:`SOURCE_OUTCOMES` by
    CBS records beside the municipal one, with the effect on their difference among people with both.
 4. **Balance and response**: :func:`~proeftuin.workflow.standard_analysis.balance_of`,
    :func:`~proeftuin.workflow.standard_analysis.attrition_of`, and the Lee (2009) bounds of every
@@ -24,8 +24,9 @@ from sqlalchemy import Engine
 from proeftuin.analysis import adjust_p_values, estimate_effects, lee_bounds, subgroup_effects
 from proeftuin.analysis.results import Effect
 from proeftuin.analysis.trial import TrialOutcomes, TrialResults, covariate_matrix, derive_outcomes
-from proeftuin.registry import load_experiment_data, session_scope
-from proeftuin.registry.reconcile import reconcile_sources
+from proeftuin.registry import session_scope
+from proeftuin.registry.crud import load_source_records
+from proeftuin.registry.reconcile import RECORD_COLUMNS, reconcile_records
 from proeftuin.registry.services import services_received
 from proeftuin.report.html import FIGURE_1
 from proeftuin.report.sections.data import (
@@ -98,11 +99,11 @@ def services_of(engine: Engine, slug: str) -> Services:
 
 
 MEASURES: tuple[tuple[Measure, str], ...] = (("on_benefit", "n_disagree"), ("working", "n_disagree_work"))
-"""Each measure the two sources are compared on, with the column of :func:`reconcile_sources` that counts their disagreements."""
+"""Each measure the two sources are compared on, with the column of :func:`reconcile_records` that counts their disagreements."""
 
 
 def agreement(table: pd.DataFrame) -> tuple[SourceAgreement, ...]:
-    """Per arm, on benefit and working: the person-months of :func:`reconcile_sources` summed over the months."""
+    """Per arm, on benefit and working: the person-months of :func:`reconcile_records` summed over the months."""
     out = []
     for arm, rows in table.groupby("arm", sort=False):
         n = int(rows["n_both"].sum())
@@ -114,21 +115,22 @@ def agreement(table: pd.DataFrame) -> tuple[SourceAgreement, ...]:
     return tuple(out)
 
 
-def reconciliation_of(engine: Engine, trial: StoredTrial, results: TrialResults) -> Reconciliation | None:
-    """Agreement of the two sources and the effects by each (module docstring, item 3); ``None`` without CBS records."""
-    slug = trial.data.slug
+def reconciliation_of(engine: Engine, trial: StoredTrial, results: TrialResults, outcomes: TrialOutcomes) -> Reconciliation | None:
+    """Agreement of the two sources and the effects by each (module docstring, item 3); ``None`` without CBS records.
+
+    The person-months of both sources are read once (:func:`~proeftuin.registry.crud.load_source_records`); the
+    municipal labour outcomes are those of the analysis (``outcomes``), so only the CBS ones are derived here.
+    """
     with session_scope(engine) as session:
-        cbs = load_experiment_data(session=session, slug=slug, source="cbs")
-        table = reconcile_sources(session=session, slug=slug)
-    if cbs.months.empty or table.empty:
+        records, cbs_months = load_source_records(session=session, slug=trial.data.slug)
+    table = reconcile_records(records.loc[:, list(RECORD_COLUMNS)])
+    if cbs_months.empty or table.empty:
         return None
     people = trial.data.participants
-    empty_survey = trial.data.survey.iloc[0:0]
-    municipal = derive_outcomes(trial.plan, people, trial.data.months, empty_survey, minimum_wage)  # labour only: no benefits given
-    by_cbs = derive_outcomes(trial.plan, people, cbs.months, empty_survey, minimum_wage)
-    names = [name for name in municipal.period_names if name in SOURCE_OUTCOMES]
+    names = [name for name in outcomes.period_names if name in SOURCE_OUTCOMES and name in outcomes.monthly]
     if not names:
         return Reconciliation(agreement(table), ())
+    by_cbs = derive_outcomes(trial.plan, people, cbs_months, trial.data.survey.iloc[0:0], minimum_wage)  # labour only
     arm = people["arm"].to_numpy(dtype=str)
     x = covariate_matrix(people, trial.covariates)
     control, order = trial.data.spec.control.code, [a.code for a in trial.data.spec.arms]
@@ -137,8 +139,9 @@ def reconciliation_of(engine: Engine, trial: StoredTrial, results: TrialResults)
         table = estimate_effects(y, arm, control=control, arms=order, outcome_names=names, covariates=x, level=results.level)
         return {(e.outcome, e.term): e for e in table}
 
-    columns = [municipal.period_names.index(name) for name in names]
-    cbs_effects, difference = fit(by_cbs.period[:, columns]), fit(municipal.period[:, columns] - by_cbs.period[:, columns])
+    municipal = outcomes.period[:, [outcomes.period_names.index(name) for name in names]]
+    cbs = by_cbs.period[:, [by_cbs.period_names.index(name) for name in names]]
+    cbs_effects, difference = fit(cbs), fit(municipal - cbs)
     effects = [SourceEffect(e.outcome, e.term, e, cbs_effects[(e.outcome, e.term)], difference[(e.outcome, e.term)])
                for e in results.adjusted if (e.outcome, e.term) in difference]
     return Reconciliation(agreement(table), tuple(effects))
@@ -173,7 +176,7 @@ def trial_sections(engine: Engine, trial: StoredTrial, results: TrialResults) ->
     except ValueError as exc:
         response, response_problem = None, str(exc)
     return TrialSections(trial.covariates, subgroups_of(trial, results, outcomes), services_of(engine, trial.data.slug),
-                         reconciliation_of(engine, trial, results), balance, balance_problem, response, response_problem)
+                         reconciliation_of(engine, trial, results, outcomes), balance, balance_problem, response, response_problem)
 
 
 __all__ = ["agreement", "headline_outcome", "reconciliation_of", "response_of", "services_of", "subgroups_of", "trial_sections"]

@@ -21,6 +21,7 @@ A trial that cannot be analysed yet (nobody randomized to an arm, no outcome rec
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 from sqlalchemy import Engine
@@ -58,6 +59,14 @@ class StoredTrial:
         """The baseline covariates the plan declares (balance and the adjusted estimates use them)."""
         return tuple(self.plan.covariates)
 
+    @cached_property
+    def outcomes(self) -> TrialOutcomes:
+        """Every outcome of the trial, derived once from its records (see the module docstring): the analysis
+        and the report's sections use the same arrays (read-only: the trial's data do not change)."""
+        data = self.data
+        benefits = monthly_benefits(data.participants, data.months, unmodelled_ages="missing")
+        return derive_outcomes(self.plan, data.participants, data.months, data.survey, minimum_wage, benefits=benefits, own=data.own)
+
 
 def load_trial(engine: Engine, slug: str) -> StoredTrial:
     """The data and plan of trial ``slug``; :class:`~proeftuin.registry.RegistryError` for an unknown one."""
@@ -68,10 +77,8 @@ def load_trial(engine: Engine, slug: str) -> StoredTrial:
 
 
 def trial_outcomes(trial: StoredTrial) -> TrialOutcomes:
-    """Every outcome of ``trial``, derived once from its records (see the module docstring)."""
-    data = trial.data
-    benefits = monthly_benefits(data.participants, data.months, unmodelled_ages="missing")
-    return derive_outcomes(trial.plan, data.participants, data.months, data.survey, minimum_wage, benefits=benefits, own=data.own)
+    """Every outcome of ``trial``, derived once from its records (:attr:`StoredTrial.outcomes`)."""
+    return trial.outcomes
 
 
 def check_analysable(trial: StoredTrial) -> np.ndarray:
