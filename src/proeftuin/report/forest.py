@@ -7,8 +7,6 @@ outcomes are shown in percentage points. Plot functions accept ``ax=None`` so ca
 
 from __future__ import annotations
 
-import html
-import re
 import textwrap
 from collections.abc import Sequence
 
@@ -19,9 +17,7 @@ matplotlib.use("Agg")  # explicit, file-only backend: reports are rendered witho
 # placement measures every tick label of every panel for each title, a third of a report's drawing.
 matplotlib.rcParams["axes.titley"] = 1.0
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.artist import Artist  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 
 from proeftuin.analysis.trial import PooledGroup  # noqa: E402
 from proeftuin.analysis.results import Effect  # noqa: E402
@@ -75,59 +71,6 @@ def format_effect(estimate: float, low: float, high: float, outcome: OutcomeDefi
 UNIT_TEXT = {"pp": "effect_pp", "points": "effect_points", "EUR": "effect_euro"}
 
 
-TOOLTIP_PREFIX = "tip-"
-
-
-def add_tooltip(artist: Artist, text: str) -> None:
-    """Give ``artist`` a hover text in SVG output: a ``<title>`` element that :func:`svg_with_tooltips` writes.
-
-    The text travels as the artist's SVG group id (hex-encoded, so any text is a valid id).
-    """
-    artist.set_gid(TOOLTIP_PREFIX + text.encode("utf-8").hex())
-
-
-def svg_with_tooltips(svg: str) -> str:
-    """Matplotlib SVG with every :func:`add_tooltip` id turned into a ``<title>`` (the browser's hover text)."""
-
-    def title(match: re.Match[str]) -> str:
-        text = bytes.fromhex(match.group(1)).decode("utf-8")
-        return f'<g id="{match.group(0)[7:-2]}"><title>{html.escape(text)}</title>'
-
-    return re.sub(rf'<g id="{TOOLTIP_PREFIX}([0-9a-f]+)">', title, svg)
-
-
-def forest_panel(
-    effects: Sequence[Effect], arms: Sequence[ArmSpec], *, outcome: OutcomeDefinition, title: str, lang: Lang, ax: Axes | None = None
-) -> Axes:
-    """One municipality's panel: a row per arm (top to bottom in declared order)."""
-    ax = ax or plt.gca()
-    by_arm = {e.term: e for e in effects}
-    rows = [a for a in arms if a.code in by_arm]
-    k = scale(outcome)
-    for position, arm in enumerate(reversed(rows)):
-        effect = by_arm[arm.code]
-        colour = arm_colour(arm)
-        interval, = ax.plot([effect.ci_low * k, effect.ci_high * k], [position, position], color=colour, linewidth=2.2, solid_capstyle="butt")
-        pooled = effect.estimator == "pooled"  # a meta-analytic summary is drawn as a diamond, as in metafor's forest()
-        point, = ax.plot([effect.estimate * k], [position], "D" if pooled else "o", color=colour, markersize=7 if pooled else 6)
-        estimate, ci = format_effect(effect.estimate, effect.ci_low, effect.ci_high, outcome, lang)
-        add_tooltip(interval, f"{arm.label(lang)}: {estimate} {ci}")
-        add_tooltip(point, f"{arm.label(lang)}: {estimate} {ci}")
-        # the numbers beside the row, right of the panel, so the reader needs no tooltip or table
-        beside = t("not_estimable_short", lang) if effect.not_estimable is not None else f"{estimate} {ci}"
-        ax.annotate(beside, xy=(1.0, position), xycoords=("axes fraction", "data"), xytext=(6, 0),
-                    textcoords="offset points", va="center", ha="left", fontsize=7.5, color="#222222")
-    ax.axvline(0.0, color="#333333", linewidth=0.8)
-    ax.set_yticks(range(len(rows)), [a.label(lang) for a in reversed(rows)], fontsize=8)
-    ax.set_ylim(-0.7, len(rows) - 0.3)
-    ax.set_title(title, fontsize=9, loc="left")
-    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-    ax.set_axisbelow(True)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    return ax
-
-
 Panel = tuple[str, Sequence[Effect], Sequence[ArmSpec], float]
 """One panel of a forest figure: its title, the effects on the outcome, the arms (rows), the control group's level."""
 
@@ -151,27 +94,6 @@ def pooled_panel(pooled: Sequence[PooledGroup], *, outcome: str, lang: Lang) -> 
                               df=result.df, n=result.k, n_arm=0, n_control=0, control_mean=float("nan"), level=result.level,
                               vcov=result.method.upper(), estimator="pooled"))
     return t("pooled_title", lang), effects, arms, float("nan")
-
-
-def forest_figure(
-    panels: Sequence[Panel], *, outcome: OutcomeDefinition, lang: Lang = "nl", level: float = 0.90
-) -> Figure:
-    """A figure with one panel per municipality, stacked, sharing the x axis.
-
-    ``panels`` holds ``(municipality, effects on outcome, arms, control mean)`` per panel; a panel
-    with a NaN control mean (the pooled one, :func:`pooled_panel`) has no control level.
-    """
-    heights = [max(1, sum(1 for a in arms if not a.is_control)) + 1.2 for _, _, arms, _ in panels]
-    height = 0.42 * sum(heights) + 0.8
-    figure, axes = plt.subplots(len(panels), 1, figsize=(FIGURE_WIDTH, height), sharex=True, gridspec_kw={"height_ratios": heights}, squeeze=False)
-    for ax, (municipality, effects, arms, control_mean) in zip(axes[:, 0], panels, strict=True):
-        title = municipality if control_mean != control_mean else f"{municipality} — {t('control_level', lang, value=format_level(control_mean, outcome, lang))}"
-        forest_panel(effects, arms, outcome=outcome, title=title, lang=lang, ax=ax)
-    unit = UNIT_TEXT[outcome.unit]
-    axes[-1, 0].set_xlabel(f"{t(unit, lang)} ({t('ci', lang, level=round(level * 100))})", fontsize=9)
-    # fixed margins (inches) instead of tight_layout, which measures every label and costs most of a report's time
-    figure.subplots_adjust(left=LABEL_MARGIN / FIGURE_WIDTH, right=1 - VALUE_MARGIN / FIGURE_WIDTH, top=1 - 0.35 / height, bottom=0.6 / height, hspace=0.55 * 6 / max(6, len(panels)))
-    return figure
 
 
 def profile_figure(

@@ -5,9 +5,8 @@ CPU to build and save (its artists, ticks and text are Python objects drawn one 
 WeasyPrint another 0.8 s to print its SVG (thousands of nodes, every glyph run laid out); the
 report has 21 of them per language, most of ``proeftuin demo``'s time. A forest figure is only
 rows of lines, markers and text in fixed margins, so it is written here as a few hundred SVG
-elements in about a millisecond, and prints in a fraction of the time. It draws what
-:func:`proeftuin.report.forest.forest_figure` draws (that matplotlib version stays the figure
-for callers who compose their own matplotlib figures): one panel per municipality (rows in the
+elements in about a millisecond, and prints in a fraction of the time. It draws what the
+matplotlib version drew (which it replaces): one panel per municipality (rows in the
 arms' declared order), the point estimate with its confidence interval, a line at zero, the
 control group's level above each panel, the estimate and interval printed right of each row,
 and the row's numbers as the browser's hover text (an SVG ``<title>``).
@@ -21,6 +20,7 @@ from html import escape
 
 from matplotlib.ticker import MaxNLocator
 
+from proeftuin.analysis.options import DEFAULT_LEVEL
 from proeftuin.analysis.results import Effect
 from proeftuin.design.outcomes import OutcomeDefinition
 from proeftuin.report.forest import LABEL_MARGIN, UNIT_TEXT, VALUE_MARGIN, FIGURE_WIDTH, Panel, arm_colour, format_effect, format_level, scale
@@ -82,9 +82,10 @@ def _row(effect: Effect, label: str, colour: str, y: float, to_x: Callable[[floa
     return parts
 
 
-def draw_forest(panels: Sequence[Panel], *, outcome: OutcomeDefinition, lang: Lang = "nl", level: float = 0.90) -> str:
-    """The forest figure of ``panels`` (``(title, effects, arms, control mean)``, see
-    :func:`proeftuin.report.forest.forest_figure`) as one ``<svg>`` element."""
+def draw_forest(panels: Sequence[Panel], *, outcome: OutcomeDefinition, lang: Lang = "nl", level: float = DEFAULT_LEVEL) -> str:
+    """The forest figure of ``panels`` (``(title, effects, arms, control mean)`` each, see
+    :data:`proeftuin.report.forest.Panel`; a NaN control mean, as the pooled panel's, shows no
+    control level) as one ``<svg>`` element."""
     k = scale(outcome)
     rows_of = [[a for a in arms if a.code in {e.term for e in effects}] for _, effects, arms, _ in panels]
     heights = [(max(1, sum(1 for a in arms if not a.is_control)) + 1.2) * ROW for _, _, arms, _ in panels]

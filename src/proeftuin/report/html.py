@@ -21,6 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from proeftuin import __version__
+from proeftuin.analysis.options import DEFAULT_LEVEL
 from proeftuin.analysis.results import Effect
 from proeftuin.analysis.trial import PooledGroup, TrialResults
 from proeftuin.design.outcomes import OutcomeDefinition
@@ -35,7 +36,6 @@ from proeftuin.report.forest import (
     pooled_panel,
     profile_figure,
     scale,
-    svg_with_tooltips,
     work_pays_figure,
 )
 from proeftuin.report.forest_svg import draw_forest
@@ -87,7 +87,7 @@ def _svg(figure: plt.Figure) -> Markup:
     with matplotlib.rc_context({"svg.fonttype": "none"}):
         figure.savefig(buffer, format="svg")
     plt.close(figure)
-    text = svg_with_tooltips(buffer.getvalue())
+    text = buffer.getvalue()
     return Markup(text[text.index("<svg") :])  # noqa: S704 - our own matplotlib output
 
 
@@ -112,7 +112,7 @@ def forest_panels(trials: Sequence[TrialResults], outcome: OutcomeDefinition, la
 
 def forest_svg(trials: Sequence[TrialResults], outcome: OutcomeDefinition, lang: Lang, pooled: Sequence[PooledGroup] = ()) -> Markup:
     """One forest figure (a panel per municipality, the pooled panel last) for ``outcome``, adjusted estimates."""
-    level = trials[0].level if trials else 0.9
+    level = trials[0].level if trials else DEFAULT_LEVEL
     return Markup(draw_forest(forest_panels(trials, outcome, lang, pooled), outcome=outcome, lang=lang, level=level))  # noqa: S704 - our own SVG, its text escaped
 
 
@@ -288,7 +288,7 @@ def render_report_media(
     context = context or ReportContext()
     env = Environment(loader=PackageLoader("proeftuin.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
     env.filters["b64"] = lambda text: base64.b64encode(str(text).encode("utf-8")).decode("ascii")
-    level = round((trials[0].level if trials else 0.9) * 100)
+    level = round((trials[0].level if trials else DEFAULT_LEVEL) * 100)
     definitions = {o.name: o for o in outcome_definitions(trials)}
     tables = {
         version: [effect_row(e, r, lang, context.min_cell) for r in trials for e in getattr(r, version)]
