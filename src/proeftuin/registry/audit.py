@@ -20,17 +20,21 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from enum import Enum
 from json.encoder import encode_basestring_ascii
 from typing import Any, NamedTuple
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import ValidationError
 from sqlalchemy import Engine, Row, Text, cast, select
 from sqlalchemy.orm import Session
 
 from proeftuin.registry.bulk import insert_rows
+from proeftuin.registry.columnar import ColumnReader
 from proeftuin.registry.crud import RegistryError
 from proeftuin.registry.driver_reads import driver_chunks
 from proeftuin.registry.models import AuditEvent, AuditHead
@@ -191,11 +195,20 @@ def stored_message(*, id: int, at: str, actor: str, action: str, experiment_id: 
             f'"payload":{payload_text},"prev_hash":{s(prev_hash)},"subject":{s(subject)}}}').encode("ascii")
 
 
-def _stored_chunks(session: Session) -> Iterator[list[tuple[Any, ...]]]:
-    """Every event's columns in order, the payload as its stored text, in chunks through the driver's cursor (no ORM, no JSON decoding)."""
+def _stored_chunks(session: Session, reader: ColumnReader | None = None) -> Generator[tuple[list[tuple[Any, ...]], pa.Table | None], None, None]:
+    """Every event's columns in order, the payload as its stored text, in chunks of rows (no ORM, no JSON decoding); with each
+    chunk, when read as Arrow columns through ``reader``, whether each event's stored hash is its MAC with the reader's key
+    (:func:`_macs_of_columns`; ``None``: not computed)."""
     c = AuditEvent.__table__.c
-    yield from driver_chunks(session, select(c.id, c.at, c.actor, c.action, c.experiment_id, c.subject, cast(c.payload, Text),
-                                             c.prev_hash, c.hash).order_by(c.id), CHAIN_CHUNK)
+    statement = select(c.id, c.at, c.actor, c.action, c.experiment_id, c.subject, cast(c.payload, Text), c.prev_hash, c.hash).order_by(c.id)
+    table = reader.table(statement) if reader is not None else None
+    if table is None:
+        for chunk in driver_chunks(session, statement, CHAIN_CHUNK):
+            yield chunk, None
+        return
+    for start in range(0, table.num_rows, CHAIN_CHUNK):
+        part = table.slice(start, CHAIN_CHUNK)
+        yield list(zip(*(column.to_pylist() for column in part.columns), strict=True)), part
 
 
 CHAIN_CHUNK = 50_000
@@ -250,6 +263,36 @@ def _macs_of_stored(chunk: list[tuple[Any, ...]], key: bytes) -> list[bool]:
         return [_mac_of_stored(row, key) for row in chunk]
 
 
+_ESCAPED = r'[^ -~]|["\\]'
+"""The characters :func:`json.encoder.encode_basestring_ascii` escapes (anything but printable ASCII, the quote and the backslash)."""
+
+
+def _macs_of_columns(part: pa.Table, key: bytes) -> list[bool] | None:
+    """:func:`_macs_of_stored` of a chunk read as Arrow columns, each event's message assembled by Arrow in C.
+
+    Only when every text column holds text that JSON writes as it is (between quotes: printable
+    ASCII, no quote or backslash), and no value is missing but an experiment id: then the message
+    is :func:`stored_message`'s byte for byte; otherwise ``None`` (the rows' own path decides).
+    """
+    ids, at, actor, action, experiment, subject, payload, prev, stored = part.columns
+    texts = (at, actor, action, subject, prev)
+    if any(column.null_count for column in (ids, *texts, payload, stored)) or not all(
+            pa.types.is_string(column.type) for column in (*texts, payload, stored)) or not pa.types.is_integer(ids.type):
+        return None
+    if any(pc.any(pc.match_substring_regex(column, _ESCAPED)).as_py() for column in texts):
+        return None
+    exp = pc.fill_null(pc.cast(experiment, pa.string()), "null")
+    messages = pc.binary_join_element_wise('{"action":"', action, '","actor":"', actor, '","at":"', at, '","experiment_id":', exp,
+                                           ',"id":', pc.cast(ids, pa.string()), ',"payload":', payload, ',"prev_hash":"', prev,
+                                           '","subject":"', subject, '"}', "")
+    mac = _hmac_sha256
+    macs = [mac(key, m, "sha256") for m in messages.cast(pa.binary()).to_pylist()]
+    hashes = stored.to_pylist()
+    if pc.all(pc.equal(pc.utf8_length(stored), 64)).as_py() and b"".join(macs).hex() == "".join(hashes):
+        return [True] * len(macs)
+    return [m.hex() == h for m, h in zip(macs, hashes, strict=True)]
+
+
 def _checked(row: tuple[Any, ...], key: bytes | None, check: bool) -> tuple[StoredEvent | None, bool]:
     """One stored row as an event with its payload parsed (``None`` if it is not JSON), and whether its hash is the one
     :func:`event_hash` recomputes from the parsed payload with ``key`` (always true unless ``check``)."""
@@ -274,7 +317,8 @@ class CheckedEvents(NamedTuple):
     payload: Sequence[Any]
 
 
-def _checked_chunk(chunk: list[tuple[Any, ...]], key: bytes | None, keyed_from: int) -> tuple[list[bool], list[Any]]:
+def _checked_chunk(chunk: list[tuple[Any, ...]], key: bytes | None, keyed_from: int,
+                   columns: pa.Table | None = None) -> tuple[list[bool], list[Any]]:
     """Whether each stored row of ``chunk`` checks out (see :func:`verify_chain`), and its parsed payload (``None`` where not).
 
     The fast path: each event is MACed over its stored text (:func:`_macs_of_stored`); the payloads
@@ -285,7 +329,10 @@ def _checked_chunk(chunk: list[tuple[Any, ...]], key: bytes | None, keyed_from: 
     n = len(chunk)
     if not n:
         return [], []
-    if key is not None and chunk[0][0] >= keyed_from:
+    fast_columns = _macs_of_columns(columns.slice(0, n), key) if columns is not None and key is not None and chunk[0][0] >= keyed_from else None
+    if fast_columns is not None:
+        fast = fast_columns
+    elif key is not None and chunk[0][0] >= keyed_from:
         fast = _macs_of_stored(chunk, key)
     else:
         fast = [key is not None and row[0] >= keyed_from and _mac_of_stored(row, key) for row in chunk]
@@ -312,16 +359,17 @@ def _first_difference(left: Sequence[Any], right: Sequence[Any]) -> int:
     return next((i for i, (a, b) in enumerate(zip(left, right, strict=True)) if a != b), len(left))
 
 
-def verify_chain(*, session: Session, key: bytes | None, head: str | None = None,
-                 visit: Callable[[CheckedEvents], None] | None = None) -> tuple[ChainBreak | None, int, str, int]:
+def verify_chain(*, session: Session, key: bytes | None, head: str | None = None, visit: Callable[[CheckedEvents], None] | None = None,
+                 reader: ColumnReader | None = None) -> tuple[ChainBreak | None, int, str, int]:
     """Recompute the chain: the first break (or ``None``), the number of events, the head hash and the number of legacy events.
 
     Events from ``audit_head.keyed_from`` on are checked with ``key``; with ``key=None`` (none
     configured) only their links are checked, which the caller reports; ``head`` is a head kept outside the
     database (``ID:HASH`` from ``verify --print-head``), which the chain must still contain. ``visit``
     is called with the events that check out, chunk by chunk in order, so one pass over the chain can also replay it.
-    Each event is read once through the driver and MACed over its stored payload text
-    (:func:`stored_message`), re-encoded only where that text is not canonical. A chunk's ids, links
+    Each event is read once (as Arrow columns through ``reader`` where it can, its message then
+    assembled by Arrow, :func:`_macs_of_columns`; else through the session's driver) and MACed over
+    its stored payload text (:func:`stored_message`), re-encoded only where that text is not canonical. A chunk's ids, links
     and MACs are checked as whole columns; the first event where any differs is the break, named
     by the first check it fails in the order: missing, link, content, kept head.
     """
@@ -329,32 +377,33 @@ def verify_chain(*, session: Session, key: bytes | None, head: str | None = None
     keyed_from = stored.keyed_from if stored is not None else 1
     kept_id, kept_hash = parse_head(head) if head else (0, "")
     expected_prev, count = GENESIS_HASH, 0
-    for chunk in _stored_chunks(session):
-        n = len(chunk)
-        ids, _at, _actor, actions, experiments, subjects, _text, prevs, hashes = zip(*chunk, strict=True)
-        missing = _first_difference(ids, tuple(range(count + 1, count + n + 1)))
-        unlinked = _first_difference(prevs, (expected_prev, *hashes[:-1]))
-        ok, payloads = _checked_chunk(chunk[: min(missing, unlinked)], key, keyed_from)
-        forged = _first_difference(ok, [True] * len(ok))
-        first = min(missing, unlinked, forged)
-        if count < kept_id <= count + first and hashes[kept_id - count - 1] != kept_hash:
-            first = kept_id - count - 1
-        if visit is not None and first:
-            visit(CheckedEvents(actions[:first], experiments[:first], subjects[:first], payloads[:first]))
-        if first < n:
-            legacy = min(count + first, keyed_from - 1)
-            previous = hashes[first - 1] if first else expected_prev
-            if first == missing:
-                return ChainBreak(count + first + 1, "?", f"missing (the next event is #{ids[first]})"), count + first, previous, legacy
-            if first == unlinked:
-                reason = "its link to the previous event is broken"
-            elif first == forged:
-                reason = ("its content differs from what was recorded, or it was written without the audit key (forged)"
-                          if ids[first] >= keyed_from else "its content differs from what was recorded (hash mismatch)")
-            else:
-                reason = "it differs from the head kept outside the database"
-            return ChainBreak(ids[first], actions[first], reason), count + first, previous, legacy
-        expected_prev, count = hashes[-1], count + n
+    with closing(_stored_chunks(session, reader)) as chunks:  # closed here when a break ends the pass early
+        for chunk, columns in chunks:
+            n = len(chunk)
+            ids, _at, _actor, actions, experiments, subjects, _text, prevs, hashes = zip(*chunk, strict=True)
+            missing = _first_difference(ids, tuple(range(count + 1, count + n + 1)))
+            unlinked = _first_difference(prevs, (expected_prev, *hashes[:-1]))
+            ok, payloads = _checked_chunk(chunk[: min(missing, unlinked)], key, keyed_from, columns)
+            forged = _first_difference(ok, [True] * len(ok))
+            first = min(missing, unlinked, forged)
+            if count < kept_id <= count + first and hashes[kept_id - count - 1] != kept_hash:
+                first = kept_id - count - 1
+            if visit is not None and first:
+                visit(CheckedEvents(actions[:first], experiments[:first], subjects[:first], payloads[:first]))
+            if first < n:
+                legacy = min(count + first, keyed_from - 1)
+                previous = hashes[first - 1] if first else expected_prev
+                if first == missing:
+                    return ChainBreak(count + first + 1, "?", f"missing (the next event is #{ids[first]})"), count + first, previous, legacy
+                if first == unlinked:
+                    reason = "its link to the previous event is broken"
+                elif first == forged:
+                    reason = ("its content differs from what was recorded, or it was written without the audit key (forged)"
+                              if ids[first] >= keyed_from else "its content differs from what was recorded (hash mismatch)")
+                else:
+                    reason = "it differs from the head kept outside the database"
+                return ChainBreak(ids[first], actions[first], reason), count + first, previous, legacy
+            expected_prev, count = hashes[-1], count + n
     legacy = min(count, keyed_from - 1)
     if kept_id > count:
         return (ChainBreak(count + 1, "head", f"the chain ends at event #{count}; the head kept outside the database is #{kept_id} "

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from proeftuin.design import BlockDesign, Method, Recorded, SealError, Unit, block_assignment, replay, stratum_key
 from proeftuin.registry.audit import audit_key, verify_chain
 from proeftuin.registry.chain_state import ChainState, chain_state, compare
+from proeftuin.registry.columnar import ColumnReader
 from proeftuin.registry.driver_reads import driver_rows
 from proeftuin.registry.experiments import trial_plan
 from proeftuin.registry.models import Arm, Assignment, Experiment, Participant, Seal, baseline_covariates
@@ -131,11 +132,11 @@ def verify_registry(*, session: Session, actor: str | None = None, settings: Reg
     """
     if actor is not None:
         authorize(session=session, actor=actor, operation=Operation.verify)
-    with _collector_paused():
-        return _verify(session, settings, head)
+    with _collector_paused(), ColumnReader(session) as reader:
+        return _verify(session, settings, head, reader)
 
 
-def _verify(session: Session, settings: RegistrySettings | None, head: str | None) -> VerifyReport:
+def _verify(session: Session, settings: RegistrySettings | None, head: str | None, reader: ColumnReader) -> VerifyReport:
     """:func:`verify_registry` after the role check: allocations, then the chain and its replay, then the tables against it."""
     problems: list[str] = []
     allocations = experiments = 0
@@ -147,10 +148,10 @@ def _verify(session: Session, settings: RegistrySettings | None, head: str | Non
             problems.append(problem)
     key = audit_key(settings) if settings is not None and settings.seal_key.get_secret_value() else None
     state = ChainState()  # replayed in the same pass as the chain is checked; in full again where the chain breaks
-    chain_break, events, head_hash, legacy = verify_chain(session=session, key=key, head=head, visit=state.apply_checked)
+    chain_break, events, head_hash, legacy = verify_chain(session=session, key=key, head=head, visit=state.apply_checked, reader=reader)
     if chain_break is not None:
         problems.append(str(chain_break))
         state = chain_state(session)
-    problems.extend(compare(session, state))
+    problems.extend(compare(session, state, reader))
     return VerifyReport(experiments=experiments, allocations=allocations, audit_events=events, head_hash=head_hash,
                         legacy_events=legacy, keys_checked=key is not None or events == legacy, problems=problems)

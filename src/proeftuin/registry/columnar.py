@@ -1,0 +1,102 @@
+"""Reads as Arrow columns: the rows of a statement read in C by an ADBC driver, for ``verify``'s passes over every row.
+
+Python's ``sqlite3`` and psycopg hand over every value as a Python object in a tuple; Apache
+Arrow's ADBC drivers (``adbc-driver-sqlite``, ``adbc-driver-postgresql``) fill whole columns in
+C, which ``verify`` then hashes and compares as columns. They read through a second connection,
+which must see the session's state; :class:`ColumnReader` guarantees it:
+
+- SQLite: the session holds the database's write lock (:func:`~proeftuin.registry.db.write_lock`,
+  ``BEGIN IMMEDIATE``) before the reader opens, so no other connection can commit until the
+  session ends: the last committed state, which the second connection reads, is the session's.
+- PostgreSQL: the second connection's transaction imports the session's snapshot
+  (``pg_export_snapshot()``, ``SET TRANSACTION SNAPSHOT``, repeatable read), so it sees exactly
+  what the session's transaction sees at the export.
+
+Where no columnar read is possible (the drivers not installed, a SQLite database in memory, or
+on SQLite a column whose stored values are not all of one type, which the driver refuses),
+:meth:`ColumnReader.table` returns ``None`` and the caller reads the rows through the session's
+own driver as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from types import TracebackType
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ClauseElement
+
+from proeftuin.registry.db import write_lock
+
+DRIVERS = {"sqlite": "adbc_driver_sqlite.dbapi", "postgresql": "adbc_driver_postgresql.dbapi"}
+"""The ADBC driver module of each dialect."""
+
+
+def _connect(session: Session) -> Any:
+    """A second connection, through ADBC, that sees the session's state (see the module docstring); ``None`` if there can be none."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    dialect = engine.dialect.name
+    if dialect not in DRIVERS:
+        return None
+    try:
+        dbapi = importlib.import_module(DRIVERS[dialect])
+    except ImportError:
+        return None
+    url = engine.url
+    if dialect == "sqlite":
+        if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+            return None
+        write_lock(session)
+        session.connection()  # the transaction begins (BEGIN IMMEDIATE) before the second connection reads
+        return dbapi.connect(url.database)
+    snapshot = session.connection().exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+    connection = dbapi.connect(url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=False)
+    cursor = connection.cursor()
+    try:  # the driver has begun a transaction; before its first query it takes the session's snapshot
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+    except Exception:
+        connection.close()
+        raise
+    finally:
+        cursor.close()
+    return connection
+
+
+class ColumnReader:
+    """Statements read as Arrow tables through a second connection that sees the session's state (a context manager)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._connection = _connect(session)
+
+    def __enter__(self) -> ColumnReader:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                self._connection.rollback()
+            self._connection.close()
+
+    def table(self, statement: ClauseElement) -> pa.Table | None:
+        """Every row of ``statement`` (no bound parameters but literals) as one Arrow table, or ``None`` if it cannot be read as columns."""
+        if self._connection is None:
+            return None
+        dialect = self._session.get_bind().dialect
+        sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        cursor = self._connection.cursor()
+        try:
+            cursor.execute(sql)
+            return cursor.fetch_arrow_table().combine_chunks()
+        except Exception as exc:  # the driver's own error types; SQLite's "type mismatch in column" is the one expected
+            if dialect.name != "sqlite" or "Type mismatch" not in str(exc):
+                raise
+            return None
+        finally:
+            cursor.close()
