@@ -32,7 +32,7 @@ from sqlalchemy import Connection, select, text
 
 from proeftuin.design import TrialPlan, catalog_experiment
 from proeftuin.registry.allocate import randomize
-from proeftuin.registry import audit
+from proeftuin.registry import audit, columnar
 from proeftuin.registry.audit import event_hash, format_head, keyed_engine, stored_message
 from proeftuin.registry.db import make_engine, migrate, session_scope
 from proeftuin.registry.digest import PARTICIPANT_FACTS, participant_sha256, participants_sha256
@@ -256,6 +256,25 @@ def test_verify_detects_and_names_the_tampering(template, tmp_path, request, nam
     report = _tampered(template, tmp_path, tamper, head=None, request=request)
     assert not report.intact, f"{name}: not detected"
     assert any(named in problem for problem in report.problems), f"{name}: reported as {report.problems}"
+
+
+@pytest.mark.parametrize("name", ["an audit event's payload rewritten", "a forged event appended (hashed without the key)",
+                                  "an outcome value changed", "a survey answer changed", "a service's minutes changed"])
+def test_without_the_columnar_reader_the_same_problems_are_named(template, tmp_path, request, monkeypatch, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The passes read through the session's own driver where no ADBC driver is installed: the same problems, in the same order."""
+    tamper, _named = TAMPERINGS[name]
+    pytest.importorskip(columnar.DRIVERS["sqlite" if template[0].startswith("sqlite") else "postgresql"])
+    with_columns = _tampered(template, tmp_path, tamper, head=None, request=request)
+    monkeypatch.setattr(columnar, "DRIVERS", {})
+    assert _tampered(template, tmp_path, tamper, head=None, request=request).problems == with_columns.problems
+
+
+def test_a_value_of_another_type_is_read_through_the_driver_and_found(template, tmp_path, request) -> None:  # type: ignore[no-untyped-def]
+    """SQLite stores any type in any column; the ADBC driver refuses a column of mixed types, and the rows are read as before."""
+    if not template[0].startswith("sqlite"):
+        pytest.skip("PostgreSQL's columns hold one type")
+    report = _tampered(template, tmp_path, _sql("UPDATE outcome_months SET contract = CAST(contract AS BLOB) WHERE id = 7"), head=None, request=request)
+    assert [p for p in report.problems if "rows it wrote" in p], report.problems
 
 
 def test_last_events_deleted_with_the_head_fixed_are_caught_by_the_kept_head(template, tmp_path, request) -> None:  # type: ignore[no-untyped-def]

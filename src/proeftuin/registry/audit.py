@@ -34,7 +34,7 @@ from sqlalchemy import Engine, Row, Text, cast, select
 from sqlalchemy.orm import Session
 
 from proeftuin.registry.bulk import insert_rows
-from proeftuin.registry.columnar import ColumnReader
+from proeftuin.registry.columnar import INTEGER, TEXT, ColumnReader
 from proeftuin.registry.crud import RegistryError
 from proeftuin.registry.driver_reads import driver_chunks
 from proeftuin.registry.models import AuditEvent, AuditHead
@@ -201,7 +201,7 @@ def _stored_chunks(session: Session, reader: ColumnReader | None = None) -> Gene
     (:func:`_macs_of_columns`; ``None``: not computed)."""
     c = AuditEvent.__table__.c
     statement = select(c.id, c.at, c.actor, c.action, c.experiment_id, c.subject, cast(c.payload, Text), c.prev_hash, c.hash).order_by(c.id)
-    table = reader.table(statement) if reader is not None else None
+    table = reader.table(statement, (INTEGER, TEXT, TEXT, TEXT, INTEGER, TEXT, TEXT, TEXT, TEXT)) if reader is not None else None
     if table is None:
         for chunk in driver_chunks(session, statement, CHAIN_CHUNK):
             yield chunk, None

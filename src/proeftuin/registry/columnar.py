@@ -13,15 +13,16 @@ which must see the session's state; :class:`ColumnReader` guarantees it:
   what the session's transaction sees at the export.
 
 Where no columnar read is possible (the drivers not installed, a SQLite database in memory, or
-on SQLite a column whose stored values are not all of one type, which the driver refuses),
-:meth:`ColumnReader.table` returns ``None`` and the caller reads the rows through the session's
-own driver as before.
+on SQLite a column whose stored values are not all of one type, which the driver refuses or
+reads as text of its own spelling), :meth:`ColumnReader.table` returns ``None`` and the caller
+reads the rows through the session's own driver as before.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -34,6 +35,14 @@ from proeftuin.registry.db import write_lock
 
 DRIVERS = {"sqlite": "adbc_driver_sqlite.dbapi", "postgresql": "adbc_driver_postgresql.dbapi"}
 """The ADBC driver module of each dialect."""
+
+Kind = Callable[[pa.DataType], bool]
+"""Whether a column read as Arrow has the type its SQL type gives on SQLite or PostgreSQL."""
+INTEGER: Kind = pa.types.is_integer
+FLOAT: Kind = pa.types.is_floating
+TEXT: Kind = lambda kind: pa.types.is_string(kind) or pa.types.is_large_string(kind)  # noqa: E731
+DATE: Kind = lambda kind: pa.types.is_string(kind) or pa.types.is_date32(kind)  # noqa: E731 - SQLite holds ISO text
+BOOLEAN: Kind = lambda kind: pa.types.is_integer(kind) or pa.types.is_boolean(kind)  # noqa: E731 - SQLite holds 0 and 1
 
 
 def _connect(session: Session) -> Any:
@@ -84,8 +93,10 @@ class ColumnReader:
                 self._connection.rollback()
             self._connection.close()
 
-    def table(self, statement: ClauseElement) -> pa.Table | None:
-        """Every row of ``statement`` (no bound parameters but literals) as one Arrow table, or ``None`` if it cannot be read as columns."""
+    def table(self, statement: ClauseElement, kinds: Sequence[Kind]) -> pa.Table | None:
+        """Every row of ``statement`` (no bound parameters but literals) as one Arrow table whose columns are of ``kinds``, or
+        ``None`` if it cannot be read so (SQLite's driver reads a column of mixed types as text, or refuses it); a column of
+        nulls only passes whatever its type."""
         if self._connection is None:
             return None
         dialect = self._session.get_bind().dialect
@@ -93,10 +104,12 @@ class ColumnReader:
         cursor = self._connection.cursor()
         try:
             cursor.execute(sql)
-            return cursor.fetch_arrow_table().combine_chunks()
+            table = cursor.fetch_arrow_table().combine_chunks()
         except Exception as exc:  # the driver's own error types; SQLite's "type mismatch in column" is the one expected
             if dialect.name != "sqlite" or "Type mismatch" not in str(exc):
                 raise
             return None
         finally:
             cursor.close()
+        typed = all(kind(column.type) or column.null_count == len(column) for kind, column in zip(kinds, table.columns, strict=True))
+        return table if typed else None  # (a column of nulls only: the driver's type is its guess)

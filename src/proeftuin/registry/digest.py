@@ -40,7 +40,7 @@ import pyarrow.compute as pc
 from sqlalchemy import JSON, Boolean, Date, Float, Integer, Select, Table, Text, cast, func, select
 from sqlalchemy.orm import Session
 
-from proeftuin.registry.columnar import ColumnReader
+from proeftuin.registry.columnar import BOOLEAN, DATE, FLOAT, INTEGER, TEXT, ColumnReader, Kind
 from proeftuin.registry.driver_reads import driver_chunks, driver_rows
 from proeftuin.registry.models import Experiment, OutcomeMonth, OwnOutcomeMonth, Participant, ServiceContact, SurveyItem, SurveyResponse
 
@@ -297,7 +297,7 @@ def _stored(session: Session, rows: ImportedRows, import_id: int, reader: Column
         # import holds most of the table, walking the unique index in canonical order is cheaper (``+ 0``: that index unused)
         match = table.c.import_id + 0 == import_id
     statement = select(*(table.c[c] for c in rows.columns)).where(match).order_by(*(table.c[c] for c in rows.order))
-    columnar = reader.table(statement) if reader is not None else None
+    columnar = reader.table(statement, [ARROW_KINDS[_kind(rows, c)] for c in rows.columns]) if reader is not None else None
     if columnar is not None:
         yield columnar
         return
@@ -312,6 +312,8 @@ def _stored(session: Session, rows: ImportedRows, import_id: int, reader: Column
         yield columns
 
 
+ARROW_KINDS: dict[str, Kind] = {"int": INTEGER, "float": FLOAT, "bool": BOOLEAN, "text": TEXT, "date": DATE}
+"""The Arrow type each kind of column is read as (:mod:`~proeftuin.registry.columnar`)."""
 _PLAIN: dict[str, set[type]] = {"int": {int}, "float": {float, int, type(None)}, "bool": {bool, int}, "text": {str, type(None)},
                                 "date": {str, dt.date, type(None)}}
 """The Python types a driver gives for each kind of column, whose digest :meth:`_ColumnDigest.update` computes from the tuple
