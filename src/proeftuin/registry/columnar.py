@@ -24,14 +24,16 @@ import contextlib
 import importlib
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
-from sqlalchemy import Engine
+from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer, Select, String
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ClauseElement
+from sqlalchemy.types import TypeEngine
 
 from proeftuin.registry.db import write_lock
+from proeftuin.registry.driver_reads import driver_rows
 
 DRIVERS = {"sqlite": "adbc_driver_sqlite.dbapi", "postgresql": "adbc_driver_postgresql.dbapi"}
 """The ADBC driver module of each dialect."""
@@ -77,6 +79,21 @@ def _connect(session: Session) -> Any:
     return connection
 
 
+def _kind_of(sql_type: TypeEngine[Any]) -> Kind | None:
+    """The Arrow kind a column of ``sql_type`` is read as (``None``: a type not read as columns here)."""
+    if isinstance(sql_type, Boolean):
+        return BOOLEAN
+    if isinstance(sql_type, Integer):
+        return INTEGER
+    if isinstance(sql_type, Float):
+        return FLOAT
+    if isinstance(sql_type, DateTime):
+        return None
+    if isinstance(sql_type, Date):
+        return DATE
+    return TEXT if isinstance(sql_type, String) else None
+
+
 class ColumnReader:
     """Statements read as Arrow tables through a second connection that sees the session's state (a context manager)."""
 
@@ -113,3 +130,20 @@ class ColumnReader:
             cursor.close()
         typed = all(kind(column.type) or column.null_count == len(column) for kind, column in zip(kinds, table.columns, strict=True))
         return table if typed else None  # (a column of nulls only: the driver's type is its guess)
+
+    def rows(self, statement: Select[Any]) -> list[tuple[Any, ...]] | None:
+        """Every row of ``statement`` as a tuple of the values the session's driver gives (ints, floats, text, ``None``; dates as
+        SQLite's text or PostgreSQL's ``date``), read as columns; ``None`` if it cannot be read so (see :meth:`table`)."""
+        kinds = [_kind_of(column.type) for column in statement.selected_columns]
+        if self._connection is None or any(kind is None for kind in kinds):
+            return None
+        table = self.table(statement, cast(list[Kind], kinds))
+        if table is None:
+            return None
+        return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
+
+
+def read_rows(session: Session, statement: Select[Any], reader: ColumnReader | None) -> list[tuple[Any, ...]]:
+    """Every row of ``statement`` as a tuple: read as columns through ``reader`` where it can, else through the session's driver."""
+    rows = reader.rows(statement) if reader is not None else None
+    return rows if rows is not None else driver_rows(session, statement)

@@ -40,8 +40,8 @@ import pyarrow.compute as pc
 from sqlalchemy import JSON, Boolean, Date, Float, Integer, Select, Table, Text, cast, func, select
 from sqlalchemy.orm import Session
 
-from proeftuin.registry.columnar import BOOLEAN, DATE, FLOAT, INTEGER, TEXT, ColumnReader, Kind
-from proeftuin.registry.driver_reads import driver_chunks, driver_rows
+from proeftuin.registry.columnar import BOOLEAN, DATE, FLOAT, INTEGER, TEXT, ColumnReader, Kind, read_rows
+from proeftuin.registry.driver_reads import driver_chunks
 from proeftuin.registry.models import Experiment, OutcomeMonth, OwnOutcomeMonth, Participant, ServiceContact, SurveyItem, SurveyResponse
 
 
@@ -85,19 +85,19 @@ def participant_sha256(row: dict[str, Any]) -> str:
     return canonical_sha256({c: row.get(c) for c in PARTICIPANT_FACTS})
 
 
-def participants_sha256(session: Session) -> dict[tuple[int, str], str]:
+def participants_sha256(session: Session, reader: ColumnReader | None = None) -> dict[tuple[int, str], str]:
     """:func:`participant_sha256` of every participant as stored, by (experiment id, pseudonym), from one read through the driver.
 
     The same canonical JSON, assembled per row from its columns' encodings (sorted keys, as
     :func:`canonical_json` orders them), each distinct value of a column converted as SQLAlchemy
-    reads it (JSON parsed from its text) and encoded once.
+    reads it (JSON parsed from its text) and encoded once; the rows read as columns through ``reader`` where it can.
     """
     table = Participant.__table__
     connection = session.connection()
     names = sorted(PARTICIPANT_FACTS)
     statement = select(table.c.experiment_id, table.c.pseudonym,
                        *(cast(table.c[n], Text) if isinstance(table.c[n].type, JSON) else table.c[n] for n in names)).order_by(table.c.id)
-    rows = driver_rows(session, statement)
+    rows = read_rows(session, statement, reader)
     if not rows:
         return {}
     experiments, pseudonyms, *columns = zip(*rows, strict=True)

@@ -29,8 +29,7 @@ from sqlalchemy.orm import Session
 from proeftuin.design import BlockDesign, Method, Recorded, SealError, Unit, block_assignment, replay, stratum_key
 from proeftuin.registry.audit import audit_key, verify_chain
 from proeftuin.registry.chain_state import ChainState, chain_state, compare
-from proeftuin.registry.columnar import ColumnReader
-from proeftuin.registry.driver_reads import driver_rows
+from proeftuin.registry.columnar import ColumnReader, read_rows
 from proeftuin.registry.experiments import trial_plan
 from proeftuin.registry.models import Arm, Assignment, Experiment, Participant, Seal, baseline_covariates
 from proeftuin.registry.roles import Operation, authorize
@@ -62,19 +61,21 @@ def _first(flags: Sequence[bool]) -> int:
     return flags.index(True) if True in flags else len(flags)
 
 
-def _check_experiment(session: Session, experiment: Experiment, seal: Seal, settings: RegistrySettings | None) -> tuple[int, str | None]:
+def _check_experiment(session: Session, experiment: Experiment, seal: Seal, settings: RegistrySettings | None,
+                      reader: ColumnReader) -> tuple[int, str | None]:
     p = Participant
-    rows = driver_rows(session, select(
+    rows = read_rows(session, select(
         p.pseudonym, p.age, p.household, cast(p.covariates, Text), p.cluster, Assignment.sequence, Assignment.algorithm, Assignment.batch, Arm.code)
         .join(Assignment, Assignment.participant_id == p.id).join(Arm, Arm.id == Assignment.arm_id)
-        .where(p.experiment_id == experiment.id).order_by(Assignment.sequence))
+        .where(p.experiment_id == experiment.id).order_by(Assignment.sequence), reader)
     if not rows:
         return 0, None
     where = f"experiment {experiment.slug!r}"
     pseudonyms, ages, households, covariates, clusters, sequences, algorithms, batches, codes = zip(*rows, strict=True)
     # the first row out of order or made by another algorithm, as a loop over the rows would meet them
     wrong_sequence = _first([s != expected for s, expected in zip(sequences, range(1, len(rows) + 1), strict=True)])
-    wrong_algorithm = _first([a != seal.version for a in algorithms])
+    version = seal.version
+    wrong_algorithm = _first([a != version for a in algorithms])
     if wrong_sequence < len(rows) and wrong_sequence <= wrong_algorithm:
         return len(rows), (f"{where}: assignment of participant {pseudonyms[wrong_sequence][:12]} has sequence "
                            f"{sequences[wrong_sequence]}, expected {wrong_sequence + 1} (an assignment was added outside the sealed path or removed)")
@@ -141,7 +142,7 @@ def _verify(session: Session, settings: RegistrySettings | None, head: str | Non
     problems: list[str] = []
     allocations = experiments = 0
     for experiment, seal in session.execute(select(Experiment, Seal).join(Seal, Seal.experiment_id == Experiment.id).order_by(Experiment.id)):
-        checked, problem = _check_experiment(session, experiment, seal, settings)
+        checked, problem = _check_experiment(session, experiment, seal, settings, reader)
         experiments += 1
         allocations += checked
         if problem:
