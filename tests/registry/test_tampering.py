@@ -382,3 +382,12 @@ def test_text_json_escapes_leaves_the_macs_to_the_rows(template, subject: str) -
         engine.dispose()
     assert audit._macs_of_columns(_as_columns(rows), key) == [True] * len(rows)
     assert audit._macs_of_columns(_as_columns([*rows[:3], (*rows[3][:5], subject, *rows[3][6:])]), key) is None
+
+
+@pytest.mark.parametrize("key_length", [0, 32, 64, 65, 100])
+def test_the_mac_from_the_padded_key_blocks_is_hmac_sha256(key_length: int) -> None:
+    """RFC 2104 with the padded key blocks hashed once (:func:`_sha256_mac`) gives :func:`hmac.digest`'s HMAC-SHA256, a key longer than a block included."""
+    key = bytes(range(7, 7 + key_length))
+    mac = audit._sha256_mac(key)
+    for message in (b"", b"{}", bytes(range(256)) * 5):
+        assert mac(message) == hmac.digest(key, message, "sha256")
