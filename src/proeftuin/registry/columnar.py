@@ -24,7 +24,7 @@ import contextlib
 import importlib
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import Any, cast
+from typing import Any, Unpack, cast
 
 import pyarrow as pa
 from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer, Select, String
@@ -131,7 +131,7 @@ class ColumnReader:
         typed = all(kind(column.type) or column.null_count == len(column) for kind, column in zip(kinds, table.columns, strict=True))
         return table if typed else None  # (a column of nulls only: the driver's type is its guess)
 
-    def rows(self, statement: Select[Any]) -> list[tuple[Any, ...]] | None:
+    def rows(self, statement: Select[Unpack[tuple[Any, ...]]]) -> list[tuple[Any, ...]] | None:
         """Every row of ``statement`` as a tuple of the values the session's driver gives (ints, floats, text, ``None``; dates as
         SQLite's text or PostgreSQL's ``date``), read as columns; ``None`` if it cannot be read so (see :meth:`table`)."""
         kinds = [_kind_of(column.type) for column in statement.selected_columns]
@@ -143,7 +143,7 @@ class ColumnReader:
         return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
 
 
-def read_rows(session: Session, statement: Select[Any], reader: ColumnReader | None) -> list[tuple[Any, ...]]:
+def read_rows(session: Session, statement: Select[Unpack[tuple[Any, ...]]], reader: ColumnReader | None) -> list[tuple[Any, ...]]:
     """Every row of ``statement`` as a tuple: read as columns through ``reader`` where it can, else through the session's driver."""
     rows = reader.rows(statement) if reader is not None else None
     return rows if rows is not None else driver_rows(session, statement)
