@@ -43,7 +43,6 @@ from sqlalchemy import Engine, func, insert, select
 from proeftuin.design import TrialPlan, catalog_experiment
 from proeftuin.registry.allocate import randomize
 from proeftuin.registry.audit import keyed_engine
-from proeftuin.registry.columnar import ColumnReader
 from proeftuin.registry.db import make_engine, migrate, session_scope
 from proeftuin.registry.digest import import_rows_sha256
 from proeftuin.registry.experiments import create_trial
@@ -263,6 +262,8 @@ def read_floor(engine: Engine) -> None:
 def read_floor_columns(engine: Engine) -> float | None:
     """Seconds to read every row of :data:`FLOOR_READS` as Arrow columns through the ADBC driver (``verify``'s columnar reads), or ``None``
     without the driver."""
+    from proeftuin.registry.columnar import ColumnReader  # here: the --previous source tree, which imports this file, may have none
+
     with session_scope(engine) as session, ColumnReader(session) as reader:
         connection = reader._connection  # noqa: SLF001 - the reader's own connection, in the session's state
         if connection is None:
@@ -326,6 +327,8 @@ def verify_run(url: str, repeats: int, previous: Path | None = None) -> dict:
         if previous is not None:
             before.append(previous_verify(url, previous))
             print(f"  the previous verify ({previous}) {before[-1][0]:6.2f} s wall, {before[-1][1]:6.2f} s CPU", flush=True)
+    from proeftuin.registry.columnar import ColumnReader
+
     with session_scope(engine) as session, ColumnReader(session) as reader:
         imports = session.execute(select(DataImport.id).where(DataImport.active)).scalars().all()
         gc.disable()  # as verify runs it (its cyclic collector paused)

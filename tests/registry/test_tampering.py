@@ -354,7 +354,7 @@ def test_the_chunk_of_macs_is_the_row_by_row_mac(template) -> None:  # type: ign
     key = audit.audit_key(SETTINGS)
     try:
         with session_scope(engine) as session:
-            rows = [tuple(row) for chunk, _columns in audit._stored_chunks(session) for row in chunk]
+            rows = [tuple(row) for chunk in audit._stored_chunks(session) for row in chunk.rows(len(chunk))]
     finally:
         engine.dispose()
     changed = [*rows[:5], (*rows[5][:5], rows[5][5] + "x", *rows[5][6:]), (*rows[6][:6], rows[6][6].replace(":", ": ", 1), *rows[6][7:]), *rows[7:]]
@@ -377,7 +377,7 @@ def test_text_json_escapes_leaves_the_macs_to_the_rows(template, subject: str) -
     key = audit.audit_key(SETTINGS)
     try:
         with session_scope(engine) as session:
-            rows = [tuple(row) for chunk, _columns in audit._stored_chunks(session) for row in chunk]
+            rows = [tuple(row) for chunk in audit._stored_chunks(session) for row in chunk.rows(len(chunk))]
     finally:
         engine.dispose()
     assert audit._macs_of_columns(_as_columns(rows), key) == [True] * len(rows)

@@ -195,20 +195,37 @@ def stored_message(*, id: int, at: str, actor: str, action: str, experiment_id: 
             f'"payload":{payload_text},"prev_hash":{s(prev_hash)},"subject":{s(subject)}}}').encode("ascii")
 
 
-def _stored_chunks(session: Session, reader: ColumnReader | None = None) -> Generator[tuple[list[tuple[Any, ...]], pa.Table | None], None, None]:
-    """Every event's columns in order, the payload as its stored text, in chunks of rows (no ORM, no JSON decoding); with each
-    chunk, when read as Arrow columns through ``reader``, whether each event's stored hash is its MAC with the reader's key
-    (:func:`_macs_of_columns`; ``None``: not computed)."""
+@dataclass
+class _StoredChunk:
+    """A chunk of stored events: its columns (the payload as its stored text), as Arrow too when read so, its rows made when needed."""
+
+    columns: tuple[Sequence[Any], ...]
+    table: pa.Table | None = None
+    _rows: list[tuple[Any, ...]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def rows(self, stop: int) -> list[tuple[Any, ...]]:
+        """The first ``stop`` events as row tuples (the driver's, or made from the columns once)."""
+        if self._rows is None:
+            self._rows = list(zip(*self.columns, strict=True))
+        return self._rows[:stop]
+
+
+def _stored_chunks(session: Session, reader: ColumnReader | None = None) -> Generator[_StoredChunk, None, None]:
+    """Every event's columns in order, the payload as its stored text, in chunks (no ORM, no JSON decoding): as Arrow columns
+    through ``reader`` where it can, else the rows of the session's driver."""
     c = AuditEvent.__table__.c
     statement = select(c.id, c.at, c.actor, c.action, c.experiment_id, c.subject, cast(c.payload, Text), c.prev_hash, c.hash).order_by(c.id)
     table = reader.table(statement, (INTEGER, TEXT, TEXT, TEXT, INTEGER, TEXT, TEXT, TEXT, TEXT)) if reader is not None else None
     if table is None:
         for chunk in driver_chunks(session, statement, CHAIN_CHUNK):
-            yield chunk, None
+            yield _StoredChunk(tuple(zip(*chunk, strict=True)), _rows=chunk)
         return
     for start in range(0, table.num_rows, CHAIN_CHUNK):
         part = table.slice(start, CHAIN_CHUNK)
-        yield list(zip(*(column.to_pylist() for column in part.columns), strict=True)), part
+        yield _StoredChunk(tuple(tuple(column.to_pylist()) for column in part.columns), part)
 
 
 CHAIN_CHUNK = 50_000
@@ -328,35 +345,35 @@ class CheckedEvents(NamedTuple):
     payload: Sequence[Any]
 
 
-def _checked_chunk(chunk: list[tuple[Any, ...]], key: bytes | None, keyed_from: int,
-                   columns: pa.Table | None = None) -> tuple[list[bool], list[Any]]:
-    """Whether each stored row of ``chunk`` checks out (see :func:`verify_chain`), and its parsed payload (``None`` where not).
+def _checked_chunk(chunk: _StoredChunk, n: int, key: bytes | None, keyed_from: int) -> tuple[list[bool], list[Any]]:
+    """Whether each of the first ``n`` stored events of ``chunk`` checks out (see :func:`verify_chain`), and its parsed payload
+    (``None`` where not).
 
-    The fast path: each event is MACed over its stored text (:func:`_macs_of_stored`); the payloads
-    of those that check out are canonical JSON of one value each, so they are parsed in one call.
-    Any other event (a legacy one, one whose text is spelled otherwise, one that does not check
-    out) is parsed and hashed as :func:`event_hash` defines it (:func:`_checked`).
+    The fast path: each event is MACed over its stored text (:func:`_macs_of_columns` on Arrow
+    columns, else :func:`_macs_of_stored`); the payloads of those that check out are canonical
+    JSON of one value each, so they are parsed in one call. Any other event (a legacy one, one
+    whose text is spelled otherwise, one that does not check out) is parsed and hashed as
+    :func:`event_hash` defines it (:func:`_checked`).
     """
-    n = len(chunk)
     if not n:
         return [], []
-    fast_columns = _macs_of_columns(columns.slice(0, n), key) if columns is not None and key is not None and chunk[0][0] >= keyed_from else None
-    if fast_columns is not None:
-        fast = fast_columns
-    elif key is not None and chunk[0][0] >= keyed_from:
-        fast = _macs_of_stored(chunk, key)
-    else:
-        fast = [key is not None and row[0] >= keyed_from and _mac_of_stored(row, key) for row in chunk]
-    payloads: list[Any] = [None] * n
+    keyed = key is not None and chunk.columns[0][0] >= keyed_from
+    fast = _macs_of_columns(chunk.table.slice(0, n), key) if keyed and key is not None and chunk.table is not None else None
+    if fast is None:
+        fast = (_macs_of_stored(chunk.rows(n), key) if keyed and key is not None else
+                [key is not None and row[0] >= keyed_from and _mac_of_stored(row, key) for row in chunk.rows(n)])
+    texts = chunk.columns[6]
     if all(fast):
-        return fast, json.loads("[" + ",".join(row[6] for row in chunk) + "]")
+        return fast, json.loads("[" + ",".join(texts[:n]) + "]")
+    payloads: list[Any] = [None] * n
     good = [i for i in range(n) if fast[i]]
-    for i, payload in zip(good, json.loads("[" + ",".join(chunk[i][6] for i in good) + "]"), strict=True):
+    for i, payload in zip(good, json.loads("[" + ",".join(texts[i] for i in good) + "]"), strict=True):
         payloads[i] = payload
     ok = list(fast)
+    rows = chunk.rows(n)
     for i in range(n):
         if not fast[i]:
-            row = chunk[i]
+            row = rows[i]
             event, ok[i] = _checked(row, key if row[0] >= keyed_from else None, key is not None or row[0] < keyed_from)
             payloads[i] = None if event is None else event.payload
             ok[i] = ok[i] and event is not None
@@ -389,12 +406,12 @@ def verify_chain(*, session: Session, key: bytes | None, head: str | None = None
     kept_id, kept_hash = parse_head(head) if head else (0, "")
     expected_prev, count = GENESIS_HASH, 0
     with closing(_stored_chunks(session, reader)) as chunks:  # closed here when a break ends the pass early
-        for chunk, columns in chunks:
+        for chunk in chunks:
             n = len(chunk)
-            ids, _at, _actor, actions, experiments, subjects, _text, prevs, hashes = zip(*chunk, strict=True)
+            ids, _at, _actor, actions, experiments, subjects, _text, prevs, hashes = chunk.columns
             missing = _first_difference(ids, tuple(range(count + 1, count + n + 1)))
             unlinked = _first_difference(prevs, (expected_prev, *hashes[:-1]))
-            ok, payloads = _checked_chunk(chunk[: min(missing, unlinked)], key, keyed_from, columns)
+            ok, payloads = _checked_chunk(chunk, min(missing, unlinked), key, keyed_from)
             forged = _first_difference(ok, [True] * len(ok))
             first = min(missing, unlinked, forged)
             if count < kept_id <= count + first and hashes[kept_id - count - 1] != kept_hash:
