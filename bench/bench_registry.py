@@ -281,7 +281,6 @@ PREVIOUS = """
 import json, sys, time
 from bench_registry import SETTINGS
 from proeftuin.registry.audit import keyed_engine
-from proeftuin.registry.columnar import ColumnReader
 from proeftuin.registry.db import make_engine, session_scope
 from proeftuin.registry.verify import verify_registry
 engine = keyed_engine(make_engine(sys.argv[1]), SETTINGS)
