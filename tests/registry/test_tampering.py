@@ -327,6 +327,8 @@ def test_participants_digests_read_in_one_pass_are_the_per_row_digests(template,
             expected = {(row.experiment_id, row.pseudonym): participant_sha256(row._asdict()) for row in session.execute(select(*columns))}
             assert len(expected) > 10
             assert participants_sha256(session) == expected
+            with columnar.ColumnReader(session) as reader:  # read as Arrow columns (dates as ISO text) where the driver is installed
+                assert participants_sha256(session, reader) == expected
     finally:
         engine.dispose()
 

@@ -132,15 +132,17 @@ class ColumnReader:
         return table if typed else None  # (a column of nulls only: the driver's type is its guess)
 
     def rows(self, statement: Select[Unpack[tuple[Any, ...]]]) -> list[tuple[Any, ...]] | None:
-        """Every row of ``statement`` as a tuple of the values the session's driver gives (ints, floats, text, ``None``; dates as
-        SQLite's text or PostgreSQL's ``date``), read as columns; ``None`` if it cannot be read so (see :meth:`table`)."""
+        """Every row of ``statement`` as a tuple of the values the session's driver gives (ints, floats, text, ``None``), dates
+        as ISO text (as SQLite holds them; PostgreSQL's formatted by Arrow, which is faster than a ``date`` object per value),
+        read as columns; ``None`` if it cannot be read so (see :meth:`table`)."""
         kinds = [_kind_of(column.type) for column in statement.selected_columns]
         if self._connection is None or any(kind is None for kind in kinds):
             return None
         table = self.table(statement, cast(list[Kind], kinds))
         if table is None:
             return None
-        return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
+        columns = (column.cast(pa.string()) if pa.types.is_date32(column.type) else column for column in table.columns)
+        return list(zip(*(column.to_pylist() for column in columns), strict=True))
 
 
 def read_rows(session: Session, statement: Select[Unpack[tuple[Any, ...]]], reader: ColumnReader | None) -> list[tuple[Any, ...]]:
