@@ -1,21 +1,19 @@
-"""Reads as Arrow columns: the rows of a statement read in C by an ADBC driver, for ``verify``'s passes over every row.
+"""Reads as Arrow columns on PostgreSQL: the rows of a statement read in C by an ADBC driver, for ``verify``'s passes over every row.
 
-Python's ``sqlite3`` and psycopg hand over every value as a Python object in a tuple; Apache
-Arrow's ADBC drivers (``adbc-driver-sqlite``, ``adbc-driver-postgresql``) fill whole columns in
-C, which ``verify`` then hashes and compares as columns. They read through a second connection,
-which must see the session's state; :class:`ColumnReader` guarantees it:
+psycopg hands over every value as a Python object in a tuple; Apache Arrow's ADBC driver
+(``adbc-driver-postgresql``: ``COPY`` in binary, parsed in C) fills whole columns, which
+``verify`` then hashes and compares as columns. It reads through a second connection whose
+transaction imports the session's snapshot (``pg_export_snapshot()``, ``SET TRANSACTION
+SNAPSHOT``, repeatable read, read only), so it sees exactly what the session's transaction sees
+at the export.
 
-- SQLite: the session holds the database's write lock (:func:`~proeftuin.registry.db.write_lock`,
-  ``BEGIN IMMEDIATE``) before the reader opens, so no other connection can commit until the
-  session ends: the last committed state, which the second connection reads, is the session's.
-- PostgreSQL: the second connection's transaction imports the session's snapshot
-  (``pg_export_snapshot()``, ``SET TRANSACTION SNAPSHOT``, repeatable read), so it sees exactly
-  what the session's transaction sees at the export.
-
-Where no columnar read is possible (the drivers not installed, a SQLite database in memory, or
-on SQLite a column whose stored values are not all of one type, which the driver refuses or
-reads as text of its own spelling), :meth:`ColumnReader.table` returns ``None`` and the caller
-reads the rows through the session's own driver as before.
+Not on SQLite: ``adbc-driver-sqlite`` links its own copy of SQLite, and two copies of SQLite in
+one process do not see each other's POSIX locks (SQLite, "How To Corrupt An SQLite Database
+File", 2.2.1): the driver's connection, on closing, took itself for the last one, checkpointed
+and removed the write-ahead log under the process's other connections ("disk I/O error").
+Where no columnar read is possible (SQLite, the driver not installed, a column of another type
+than its SQL type's), :meth:`ColumnReader.table` returns ``None`` and the caller reads the rows
+through the session's own driver.
 """
 
 from __future__ import annotations
@@ -32,19 +30,18 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ClauseElement
 from sqlalchemy.types import TypeEngine
 
-from proeftuin.registry.db import write_lock
 from proeftuin.registry.driver_reads import driver_rows
 
-DRIVERS = {"sqlite": "adbc_driver_sqlite.dbapi", "postgresql": "adbc_driver_postgresql.dbapi"}
-"""The ADBC driver module of each dialect."""
+DRIVERS = {"postgresql": "adbc_driver_postgresql.dbapi"}
+"""The ADBC driver module of each dialect read as columns."""
 
 Kind = Callable[[pa.DataType], bool]
-"""Whether a column read as Arrow has the type its SQL type gives on SQLite or PostgreSQL."""
+"""Whether a column read as Arrow has the type its SQL type gives."""
 INTEGER: Kind = pa.types.is_integer
 FLOAT: Kind = pa.types.is_floating
 TEXT: Kind = lambda kind: pa.types.is_string(kind) or pa.types.is_large_string(kind)  # noqa: E731
-DATE: Kind = lambda kind: pa.types.is_string(kind) or pa.types.is_date32(kind)  # noqa: E731 - SQLite holds ISO text
-BOOLEAN: Kind = lambda kind: pa.types.is_integer(kind) or pa.types.is_boolean(kind)  # noqa: E731 - SQLite holds 0 and 1
+DATE: Kind = pa.types.is_date32
+BOOLEAN: Kind = pa.types.is_boolean
 
 
 def _connect(session: Session) -> Any:
@@ -59,12 +56,6 @@ def _connect(session: Session) -> Any:
     except ImportError:
         return None
     url = engine.url
-    if dialect == "sqlite":
-        if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
-            return None
-        write_lock(session)
-        session.connection()  # the transaction begins (BEGIN IMMEDIATE) before the second connection reads
-        return dbapi.connect(url.database)
     snapshot = session.connection().exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
     connection = dbapi.connect(url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=False)
     cursor = connection.cursor()
@@ -112,8 +103,7 @@ class ColumnReader:
 
     def table(self, statement: ClauseElement, kinds: Sequence[Kind]) -> pa.Table | None:
         """Every row of ``statement`` (no bound parameters but literals) as one Arrow table whose columns are of ``kinds``, or
-        ``None`` if it cannot be read so (SQLite's driver reads a column of mixed types as text, or refuses it); a column of
-        nulls only passes whatever its type."""
+        ``None`` if it cannot be read so (no driver, or a column of another type); a column of nulls only passes whatever its type."""
         if self._connection is None:
             return None
         dialect = self._session.get_bind().dialect
@@ -122,19 +112,15 @@ class ColumnReader:
         try:
             cursor.execute(sql)
             table = cursor.fetch_arrow_table().combine_chunks()
-        except Exception as exc:  # the driver's own error types; SQLite's "type mismatch in column" is the one expected
-            if dialect.name != "sqlite" or "Type mismatch" not in str(exc):
-                raise
-            return None
         finally:
             cursor.close()
         typed = all(kind(column.type) or column.null_count == len(column) for kind, column in zip(kinds, table.columns, strict=True))
         return table if typed else None  # (a column of nulls only: the driver's type is its guess)
 
     def rows(self, statement: Select[Unpack[tuple[Any, ...]]]) -> list[tuple[Any, ...]] | None:
-        """Every row of ``statement`` as a tuple of the values the session's driver gives (ints, floats, text, ``None``), dates
-        as ISO text (as SQLite holds them; PostgreSQL's formatted by Arrow, which is faster than a ``date`` object per value),
-        read as columns; ``None`` if it cannot be read so (see :meth:`table`)."""
+        """Every row of ``statement`` as a tuple of the values the session's driver gives (ints, floats, text, booleans,
+        ``None``), dates as ISO text (formatted by Arrow: faster than a ``date`` object per value, and what the callers
+        compare), read as columns; ``None`` if it cannot be read so (see :meth:`table`)."""
         kinds = [_kind_of(column.type) for column in statement.selected_columns]
         if self._connection is None or any(kind is None for kind in kinds):
             return None

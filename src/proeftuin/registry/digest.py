@@ -233,8 +233,8 @@ class _ColumnDigest:
 
     def update_arrow(self, values: pa.Array) -> None:
         """:meth:`update` of a column read as Arrow (:mod:`~proeftuin.registry.columnar`): the same bytes taken from its buffers
-        (integers, floats, booleans, the UTF-8 text and its lengths as they are; each distinct date converted once); a column
-        with missing integers or booleans, or of another type than the kind's, through its Python values as the driver gives them."""
+        (integers, floats, booleans, the UTF-8 text and its lengths, dates as days, as they are); a column with missing
+        integers or booleans, or of another type than the kind's, through its Python values as the driver gives them."""
         kind, kind_of = self.kind, values.type
         if kind == "text" and (pa.types.is_string(kind_of) or pa.types.is_large_string(kind_of)):
             values = pc.fill_null(values, "")
@@ -244,13 +244,6 @@ class _ColumnDigest:
             self._lengths.update(np.diff(offsets).astype("<i8").tobytes())
             if len(values):
                 self._values.update(memoryview(values.buffers()[2])[int(offsets[0]) : int(offsets[-1])])
-        elif kind == "date" and pa.types.is_string(kind_of):  # SQLite's ISO text: each distinct value converted as _update_plain does
-            encoded = pc.dictionary_encode(values)
-            uniques = encoded.dictionary.to_pylist()
-            days = pd.to_datetime(pd.Index(uniques, dtype=object), errors="coerce").to_numpy(dtype="datetime64[D]").astype("<i8")
-            codes = pc.fill_null(encoded.indices, len(uniques)).to_numpy()
-            self.rows += len(values)
-            self._values.update(np.append(days, 0)[codes].astype("<i8").tobytes())
         elif kind == "date" and pa.types.is_date32(kind_of):
             self.rows += len(values)
             self._values.update(pc.fill_null(values.cast(pa.int32()), 0).to_numpy().astype("<i8").tobytes())

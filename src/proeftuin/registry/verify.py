@@ -8,15 +8,15 @@ algorithm version and the recorded order. Then the audit chain is recomputed wit
 with the tables fact by fact (:mod:`proeftuin.registry.chain_state`). The problems are listed in
 that order; the first names the record that differs.
 
-Every pass reads its rows once, as Arrow columns through an ADBC driver where one is installed
-(:mod:`~proeftuin.registry.columnar`: a second connection that sees the session's state; on SQLite
-verify holds the write lock while it reads), else through the session's own driver, and checks
-them as columns: the allocations' order and arms as whole sequences, the chain a chunk of events
-at a time (ids, links, MACs over messages Arrow assembles), replayed in runs of one action, the
-imported rows digested from the columns' buffers, and each table's facts compared whole with the
-chain's before they are searched for the one that differs. On a registry of 100,000 allocations
-the time goes to reading the rows (a third), MACing each event (a fifth), and building the
-facts of the people, their consents and allocations in Python to compare them (a third).
+Every pass reads its rows once, on PostgreSQL as Arrow columns through the ADBC driver where it
+is installed (:mod:`~proeftuin.registry.columnar`: a second connection on the session's
+snapshot), else through the session's own driver, and checks them as columns: the allocations'
+order and arms as whole sequences, the chain a chunk of events at a time (ids, links, MACs; the
+messages assembled by Arrow where read so), replayed in runs of one action, the imported rows
+digested from the columns, and each table's facts compared whole with the chain's before they
+are searched for the one that differs. On a registry of 100,000 allocations the time goes to
+reading the rows, MACing each event, and building the facts of the people, their consents and
+allocations in Python to compare them.
 """
 
 from __future__ import annotations
@@ -133,8 +133,7 @@ def verify_registry(*, session: Session, actor: str | None = None, settings: Reg
 
     ``head`` is a head kept outside the database (``ID:HASH``, printed by ``verify --print-head``);
     ``actor`` is checked against the role matrix when given (the CLI passes ``--user``);
-    verification itself changes nothing and is not logged, so it can run on a read-only copy (on SQLite it holds the write
-    lock while it reads, so that the columnar reader's second connection sees the session's state; writers wait for it).
+    verification itself changes nothing and is not logged, so it can run on a read-only copy.
     """
     if actor is not None:
         authorize(session=session, actor=actor, operation=Operation.verify)
