@@ -76,9 +76,9 @@ class _ArmLayout:
 
     ``z_i = [1, covariates_i]`` (``d`` entries); ``order`` lists the rows block by block, arm by
     arm inside a block, and ``blocks`` gives per block its slice of ``order`` and the arms' slices
-    inside it. ``z_t`` ``(d, n)`` and ``w_t`` ``(d(d+1)/2, n)`` hold the ``z_i`` and
-    ``vech(z_i z_i')`` (in the order of ``np.triu_indices(d)``) in that order, transposed (a
-    block's ``z`` and ``w`` are slices). ``embed`` ``(arms + 1, p, d)`` holds the ``P_a``: the
+    inside it. ``z`` ``(n, d)`` holds the ``z_i`` in that order (a slice of rows, transposed, is
+    the Fortran-ordered operand BLAS takes without a copy) and ``w_t`` ``(d(d+1)/2, n)`` the
+    ``vech(z_i z_i')`` (in the order of ``np.triu_indices(d)``), transposed. ``embed`` ``(arms + 1, p, d)`` holds the ``P_a``: the
     intercept of ``z`` feeds the constant and arm ``a``'s indicator, the covariates their own
     columns. Sorting inside blocks rather than over all rows keeps the reads of a block within
     a few hundred kB of the outcome matrix, which the gather reads about a third faster.
@@ -86,7 +86,7 @@ class _ArmLayout:
 
     order: np.ndarray
     blocks: list[tuple[int, int, list[tuple[int, int, int]]]]
-    z_t: np.ndarray
+    z: np.ndarray
     w_t: np.ndarray
     embed: np.ndarray
 
@@ -98,9 +98,10 @@ class _ArmLayout:
         if not (np.array_equal(indicators, code[:, None] == np.arange(1, arms + 1)) and np.array_equal(code == 0, is_control)):
             raise ValueError("the masked path needs every row in exactly one arm: control or one treatment indicator")
         n, p = x.shape
-        key = np.arange(n) // size * (arms + 1) + code.astype(np.int64)
-        order = np.argsort(key, kind="stable")  # keys ascend block by block: nearly sorted already
-        bounds = np.searchsorted(key[order], np.arange(0, (n + size - 1) // size * (arms + 1) + 1) - 0.5)
+        span = (n + size - 1) // size * (arms + 1)  # distinct keys (block, arm)
+        key = (np.arange(n) // size * (arms + 1) + code.astype(np.int64)).astype(np.uint16 if span <= 1 << 16 else np.int64)
+        order = np.argsort(key, kind="stable")  # a radix sort for 16-bit keys
+        bounds = np.searchsorted(key[order], np.arange(span + 1) - 0.5)
         blocks = []
         for b, start in enumerate(range(0, n, size)):
             edges = bounds[b * (arms + 1) : (b + 1) * (arms + 1) + 1]
@@ -111,13 +112,13 @@ class _ArmLayout:
         embed[:, 0, 0] = 1.0
         embed[np.arange(1, arms + 1), np.arange(1, arms + 1), 0] = 1.0
         embed[:, 1 + arms :, 1:] = np.eye(d - 1)
-        z_t = np.stack([x[:, c].take(order) for c in (0, *range(1 + arms, p))])
+        z = x.take(order, axis=0)[:, [0, *range(1 + arms, p)]]  # one gather of whole rows, then the columns
         w_t = np.empty((d * (d + 1) // 2, n))
         first = 0
         for i in range(d):
-            np.multiply(z_t[i], z_t[i:], out=w_t[first : first + d - i])
+            np.multiply(z[:, i], z[:, i:].T, out=w_t[first : first + d - i])
             first += d - i
-        return cls(order=order, blocks=blocks, z_t=z_t, w_t=w_t, embed=embed)
+        return cls(order=order, blocks=blocks, z=z, w_t=w_t, embed=embed)
 
 
 def _unvech(flat: np.ndarray, d: int, upper: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -157,7 +158,7 @@ def _first_pass(
     y: np.ndarray, picked: np.ndarray | None, layout: _ArmLayout, block: np.ndarray, second: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """``vech(S_aj)`` ``(arms + 1, d(d+1)/2, m)`` and ``c_aj`` ``(arms + 1, d, m)``, block by block."""
-    arms_1, d, m = layout.embed.shape[0], layout.z_t.shape[0], block.shape[1]
+    arms_1, d, m = layout.embed.shape[0], layout.z.shape[1], block.shape[1]
     gram_arm = np.zeros((arms_1, layout.w_t.shape[0], m))
     cross_arm = np.zeros((arms_1, d, m))
     for start, stop, arm_slices in layout.blocks:
@@ -167,7 +168,7 @@ def _first_pass(
             gram_arm[a] += layout.w_t[:, s:e] @ observed[s - start : e - start]
         _zero_missing(values)
         for a, s, e in arm_slices:
-            cross_arm[a] += layout.z_t[:, s:e] @ values[s - start : e - start]
+            cross_arm[a] += layout.z[s:e].T @ values[s - start : e - start]
     return gram_arm, cross_arm
 
 
@@ -181,6 +182,7 @@ def _second_pass(
     Each block's residuals, leverages and weighted squares stay in its two buffers: the products
     run arm by arm on slices of them, the elementwise steps once over the whole block."""
     arms_1, m = layout.embed.shape[0], block.shape[1]
+    coef_t = [np.asfortranarray(coef.T) for coef in arm_coef]  # (m, d) per arm, as dgemm takes it
     meat_arm = np.zeros((arms_1, layout.w_t.shape[0], m))
     leverage_one = np.zeros(m, dtype=bool)
     largest_shifted = -1.0
@@ -189,8 +191,7 @@ def _second_pass(
             resid = _gather(y, layout.order[start:stop], picked, block)
             for a, s, e in arm_slices:
                 # e' = y' - b_a' z' in place (the transposed block is Fortran-ordered): NaN where missing.
-                blas.dgemm(-1.0, arm_coef[a], layout.z_t[:, s:e], beta=1.0, c=resid[s - start : e - start].T,
-                           trans_a=1, overwrite_c=1)
+                blas.dgemm(-1.0, coef_t[a], layout.z[s:e].T, beta=1.0, c=resid[s - start : e - start].T, overwrite_c=1)
             np.square(resid, out=resid)
             if lowered is not None:
                 shifted = second[: stop - start]
