@@ -679,10 +679,14 @@ def estimate_effects(
     fit = partial(_effect_columns, y, coding=coding, indicators=indicators, is_control=is_control, x_all=x_all,
                   cov=cov, cov_names=cov_names, names=names, vcov=vcov, clusters=cluster_codes, lin=lin, level=level)
     with blas_limit(n, 1 + k + q if x_all is not None else (1 + k) * (1 + q), m):
-        try:
-            return EffectTable.from_columns(fit(assume_complete=True))
-        except (_NotFinite, ValueError):
-            pass  # a missing value (or an error): the way that looks for them first decides
+        # Large outcomes with a missing value among their first rows (scattered ones show there)
+        # skip the attempt, which would factorise the design before its first chunk found it.
+        first_rows = y[: max(256, _CHUNK_ELEMENTS // m)] if n * m > ASSUME_COMPLETE_CELLS else None
+        if first_rows is None or not np.isnan(np.ones(first_rows.shape[0]) @ first_rows).any():
+            try:
+                return EffectTable.from_columns(fit(assume_complete=True))
+            except (_NotFinite, ValueError):
+                pass  # a missing value (or an error): the way that looks for them first decides
         return EffectTable.from_columns(fit(assume_complete=False))
 
 
