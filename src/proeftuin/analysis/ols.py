@@ -51,6 +51,7 @@ from proeftuin.analysis.inference import (
 from proeftuin.analysis.masked import fit_masked
 from proeftuin.analysis.options import DEFAULT_LEVEL, VcovType, check_level, check_option
 from proeftuin.analysis.results import EffectColumns, EffectTable
+from proeftuin.analysis.tall_qr import TALL_FROM_CELLS, tall_qr
 from proeftuin.analysis.threads import blas_limit
 from proeftuin.analysis.vcov import LEVERAGE_ONE_AT, Clusters, cr1_factor, cr2_adjust, cr2_degrees_of_freedom, hc_weights
 
@@ -347,7 +348,8 @@ def _fit_linear(
 ) -> LinearFit:
     dropped: tuple[int, ...] = ()
     basis = x if instruments is None else instruments
-    q, r = _qr(basis)  # one decomposition decides the dropped columns and, if none, fits
+    # One decomposition decides the dropped columns and, if none, fits (a large design by CholeskyQR2).
+    q, r = (tall_qr(basis) if basis.size >= TALL_FROM_CELLS else None) or _qr(basis)
     if droppable_from is not None and instruments is None:
         keep = _independent_from_r(r, droppable_from, label) if x.shape[0] > x.shape[1] else \
             independent_columns(x, droppable_from, label)
