@@ -25,7 +25,15 @@ eigenvalue above :data:`WELL_CONDITIONED`: then the solution agrees with the QR 
 ``1e-11`` and no covariate is near the collinearity tolerance of R's ``lm``. Every other column
 (an arm or the control group without observations, too few rows, a dependent or nearly dependent
 covariate, a leverage of 1 under HC2/HC3) is flagged ``fallback`` for the QR path, which decides
-such cases and writes their reasons and notes.
+such cases and writes their reasons and notes; so is a complete column (the caller may pass
+every column of large outcomes without searching them for missing values).
+
+Cost: the rows are read in blocks of :data:`_BLOCK_ELEMENTS` cells, sorted by arm inside each
+block, and every product is a BLAS GEMM on the block while it is in cache; per cell the first
+pass takes ``d(d+1)/2 + d = 27`` multiply-adds (Gram matrices, cross products) and the second
+``d + 2 d(d+1)/2 = 48`` (residuals, leverages, meat): 75 with five covariates, where one ``X'Y``
+pass takes ``p = 9``. The leverages and the meat (42 of them) are what exact HC2 with a mask per
+column cannot do without: ``h_ij`` depends on the column's own ``G_j``.
 """
 
 from __future__ import annotations
@@ -78,10 +86,11 @@ class _ArmLayout:
     arm inside a block, and ``blocks`` gives per block its slice of ``order`` and the arms' slices
     inside it. ``z`` ``(n, d)`` holds the ``z_i`` in that order (a slice of rows, transposed, is
     the Fortran-ordered operand BLAS takes without a copy) and ``w_t`` ``(d(d+1)/2, n)`` the
-    ``vech(z_i z_i')`` (in the order of ``np.triu_indices(d)``), transposed. ``embed`` ``(arms + 1, p, d)`` holds the ``P_a``: the
-    intercept of ``z`` feeds the constant and arm ``a``'s indicator, the covariates their own
-    columns. Sorting inside blocks rather than over all rows keeps the reads of a block within
-    a few hundred kB of the outcome matrix, which the gather reads about a third faster.
+    ``vech(z_i z_i')`` (in the order of ``np.triu_indices(d)``), transposed, made once for both
+    passes. ``embed`` ``(arms + 1, p, d)`` holds the ``P_a``: the intercept of ``z`` feeds the
+    constant and arm ``a``'s indicator, the covariates their own columns. Sorting inside blocks
+    rather than over all rows keeps a block's reads within some hundred kB of the outcome matrix,
+    which the gather reads about a quarter faster (measured at 400,000 x 216).
     """
 
     order: np.ndarray
