@@ -63,6 +63,7 @@ def test_designs_not_well_conditioned_are_left_to_householder_qr(rng, monkeypatc
     assert tall_qr(np.column_stack([x, x[:, 2]])) is None  # a repeated column
     assert tall_qr(np.column_stack([x, np.zeros(len(arm))])) is None
     assert tall_qr(x[:3]) is None  # no more rows than columns
+    assert tall_qr(np.column_stack([x, np.full(len(arm), np.inf)])) is None
     # A covariate collinear with others is dropped with its note, exactly as by Householder QR.
     dependent = np.column_stack([covariates, covariates[:, 0] - covariates[:, 2]])
     run = lambda: estimate_effects(y, arm, control="control", covariates=dependent).to_frame()  # noqa: E731

@@ -50,9 +50,10 @@ def tall_qr(x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     if n <= p:
         return None
     x = np.ascontiguousarray(x, dtype=float)
-    gram = x.T @ x
+    with np.errstate(invalid="ignore", over="ignore"):  # a non-finite design: Householder's to deal with
+        gram = x.T @ x
     scale = np.sqrt(np.diag(gram))
-    if not (scale > 0).all() or np.linalg.eigvalsh(gram / scale[:, None] / scale[None, :])[0] <= WELL_CONDITIONED:
+    if not np.isfinite(gram).all() or not (scale > 0).all() or np.linalg.eigvalsh(gram / scale[:, None] / scale[None, :])[0] <= WELL_CONDITIONED:
         return None
     first = _cholesky_round(x, gram)
     second = None if first is None else _cholesky_round(first[0], first[0].T @ first[0])
