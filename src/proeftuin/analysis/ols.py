@@ -51,6 +51,7 @@ from proeftuin.analysis.inference import (
 from proeftuin.analysis.masked import fit_masked
 from proeftuin.analysis.options import DEFAULT_LEVEL, VcovType, check_level, check_option
 from proeftuin.analysis.results import EffectColumns, EffectTable
+from proeftuin.analysis.tall_qr import TALL_FROM_CELLS, tall_qr
 from proeftuin.analysis.threads import blas_limit
 from proeftuin.analysis.vcov import LEVERAGE_ONE_AT, Clusters, cr1_factor, cr2_adjust, cr2_degrees_of_freedom, hc_weights
 
@@ -64,11 +65,14 @@ are fitted by the masked normal equations (:mod:`proeftuin.analysis.masked`: two
 the number of missingness patterns) instead of one QR factorisation per pattern; columns whose
 fit is not clear-cut there (see :func:`~proeftuin.analysis.masked.fit_masked`) go the QR way."""
 ASSUME_COMPLETE_CELLS = 1 << 22
-"""Up to this many outcome cells (32 MB), :func:`estimate_effects` fits every outcome on every row
-without looking for missing values first (a pass over the outcomes, a third of the fit's time for
-a trial): the coefficient pass meets a missing value if there is one (scattered ones in its first
-chunk), and only then are the outcomes searched and the patterns fitted. Beyond it, data that
-are mostly complete but for late rows would pay for a coefficient pass in vain."""
+"""Every fit first assumes the outcomes complete, without looking for missing values (a pass over
+the outcomes, a third of the fit's time for a trial): the coefficient pass meets a missing value
+if there is one, and only then are the outcomes searched and the patterns fitted. Up to this
+many outcome cells (32 MB) the pass checks its sums after its first chunk (scattered missing
+values show there) and at its end; beyond it, after every chunk, so that data complete but for
+late rows stop the pass where they are met. Beyond it too, outcomes found incomplete go to the
+masked normal equations without a search (every column, see :func:`_effect_columns`): on data
+of that size the search is a pass over the outcomes, more than a third of the masked fit."""
 _RANK_TOLERANCE = 1e-10
 COLLINEAR_TOLERANCE = 1e-7
 """A covariate column adding at most this fraction of its norm beyond the earlier columns is
@@ -344,7 +348,8 @@ def _fit_linear(
 ) -> LinearFit:
     dropped: tuple[int, ...] = ()
     basis = x if instruments is None else instruments
-    q, r = _qr(basis)  # one decomposition decides the dropped columns and, if none, fits
+    # One decomposition decides the dropped columns and, if none, fits (a large design by CholeskyQR2).
+    q, r = (tall_qr(basis) if basis.size >= TALL_FROM_CELLS else None) or _qr(basis)
     if droppable_from is not None and instruments is None:
         keep = _independent_from_r(r, droppable_from, label) if x.shape[0] > x.shape[1] else \
             independent_columns(x, droppable_from, label)
@@ -380,14 +385,15 @@ def _fit_linear(
     # (see _screen_spread), so this pass reads each block once, for the coefficients alone.
     screened = vcov.startswith("HC") and instruments is None and bool(np.all(x[:, 0] == 1.0))
     coef_ext = np.zeros((p + 1, columns.size))
+    large = n * columns.size > ASSUME_COMPLETE_CELLS
     low, high = np.full(columns.size, np.inf), np.full(columns.size, -np.inf)
     # Outcomes assumed complete may hold an infinite value, found (and reported) from the sums.
     with np.errstate(invalid="ignore") if assume_complete else nullcontext():
         for start, stop in chunks:
             block = load(start, stop)
             coef_ext += a_ext[:, start:stop] @ block
-            if assume_complete and start == 0 and not np.isfinite(coef_ext).all():
-                raise _NotFinite  # scattered missing values show in the first chunk
+            if assume_complete and (start == 0 or large) and not np.isfinite(coef_ext).all():
+                raise _NotFinite  # scattered missing values show in the first chunk (large data: in any)
             if not screened:
                 np.minimum(low, block.min(axis=0), out=low)
                 np.maximum(high, block.max(axis=0), out=high)
@@ -675,7 +681,10 @@ def estimate_effects(
     fit = partial(_effect_columns, y, coding=coding, indicators=indicators, is_control=is_control, x_all=x_all,
                   cov=cov, cov_names=cov_names, names=names, vcov=vcov, clusters=cluster_codes, lin=lin, level=level)
     with blas_limit(n, 1 + k + q if x_all is not None else (1 + k) * (1 + q), m):
-        if n * m <= ASSUME_COMPLETE_CELLS:
+        # Large outcomes with a missing value among their first rows (scattered ones show there)
+        # skip the attempt, which would factorise the design before its first chunk found it.
+        first_rows = y[: max(256, _CHUNK_ELEMENTS // m)] if n * m > ASSUME_COMPLETE_CELLS else None
+        if first_rows is None or not np.isnan(np.ones(first_rows.shape[0]) @ first_rows).any():
             try:
                 return EffectTable.from_columns(fit(assume_complete=True))
             except (_NotFinite, ValueError):
@@ -716,9 +725,12 @@ def _effect_columns(
     if assume_complete:
         groups = [(None, np.arange(m))]
     else:
-        column_sums = _finite_column_sums(y)
-        incomplete = np.flatnonzero(np.isnan(column_sums))
-        if x_all is not None and vcov.startswith("HC") and incomplete.size >= MASKED_FROM_COLUMNS:
+        masked_way = x_all is not None and vcov.startswith("HC")
+        # Large outcomes known to be incomplete (see ASSUME_COMPLETE_CELLS) go to the masked fit
+        # unsearched: it hands back the columns it finds complete, with its edge cases.
+        column_sums = None if masked_way and y.size > ASSUME_COMPLETE_CELLS else _finite_column_sums(y)
+        incomplete = np.arange(m) if column_sums is None else np.flatnonzero(np.isnan(column_sums))
+        if x_all is not None and masked_way and incomplete.size >= MASKED_FROM_COLUMNS:
             with blas_limit(y.shape[0], x_all.shape[1], incomplete.size):
                 masked = fit_masked(y, x_all, incomplete, arms=k, vcov=vcov, is_control=is_control)
             done = incomplete[~masked.fallback]
