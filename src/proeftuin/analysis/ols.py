@@ -337,7 +337,8 @@ class _Prepared:
     the coefficient map of the requested ``terms`` (``a_terms``), the map of the coefficient pass
     (``a_ext``: ``Q'`` or the instrumental-variable map, and a last row averaging the control
     group) and, for HC variances, ``scaled`` (the rows ``a_ti^2 w_i`` and a row of ones, see
-    :func:`_fit_linear`) and ``influenced`` (the terms an observation of leverage 1 bears on)."""
+    :func:`_fit_linear`) and ``influenced`` (the terms an observation of leverage 1 bears on);
+    ``intercept``: whether the first column is all ones (the spread screen's premise)."""
 
     x: np.ndarray
     dropped: tuple[int, ...]
