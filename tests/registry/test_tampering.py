@@ -389,7 +389,7 @@ def test_text_json_escapes_leaves_the_macs_to_the_rows(template, subject: str) -
 
 
 @pytest.mark.parametrize("key_length", [0, 32, 64, 65, 100])
-def test_the_mac_from_the_padded_key_blocks_is_hmac_sha256(key_length: int) -> None:
+def test_the_copied_keyed_mac_is_hmac_sha256(key_length: int) -> None:
     """The keyed state copied per message (:func:`_sha256_mac`) gives :func:`hmac.digest`'s HMAC-SHA256, a key longer than a block included."""
     key = bytes(range(7, 7 + key_length))
     mac = audit._sha256_mac(key)
