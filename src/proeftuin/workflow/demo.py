@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+from pyarrow import csv
 from pydantic import SecretStr
 from sqlalchemy import Engine, func, select
 
@@ -143,8 +145,13 @@ def _enrolment(person: dict[str, Any], on: dt.date) -> EnrolmentCreate:
 
 
 def _write(frame: pd.DataFrame, path: Path) -> Path:
+    """``frame`` as the CSV file a researcher imports, by Arrow's CSV writer (a tenth of the CPU of
+    ``DataFrame.to_csv``): numbers in their shortest form that reads back to the same double, a
+    missing value blank, no quotes (an error if a value needed them: pseudonyms, months and labels never do)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False)
+    with path.open("wb") as handle:
+        handle.write((",".join(map(str, frame.columns)) + "\n").encode())  # Arrow quotes the names of a header it writes
+        csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), handle, csv.WriteOptions(include_header=False, quoting_style="none"))
     return path
 
 
