@@ -155,6 +155,12 @@ def _write(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+def _month_texts(periods: pd.Series) -> np.ndarray:
+    """``YYYY-MM`` of each date, each distinct month formatted once (``strftime`` per row cost 0.1 s a file)."""
+    codes, months = pd.factorize(periods)
+    return pd.to_datetime(months).strftime("%Y-%m").to_numpy(dtype=object)[codes]
+
+
 def build_experiment(engine: Engine, spec: ExperimentSpec, seeds: DemoSeeds, *, n: int, settings: RegistrySettings, files: Path) -> None:
     """Run one synthetic trial through the registry (see the module docstring)."""
     population = synthetic_population(spec, n=n, seed=seeds.population)
@@ -179,7 +185,7 @@ def build_experiment(engine: Engine, spec: ExperimentSpec, seeds: DemoSeeds, *, 
         ("cbs", statistics_netherlands_records(trial, miss_share=calibration.cbs_miss_share(spec.slug), seed=seeds.outcomes)),
     )
     for source, months in sources:
-        records = months.assign(pseudonym=who[months.pop("person")], month=pd.to_datetime(months.pop("period")).dt.strftime("%Y-%m"))
+        records = months.assign(pseudonym=who[months.pop("person")], month=_month_texts(months.pop("period")))
         columns = ["pseudonym", "month", "hours_per_week", "contract", "gross_earnings", "on_benefit"]
         import_outcomes(engine, _write(records[columns], files / f"{spec.slug}-outcomes-{source}.csv"), slug=spec.slug, actor=RESEARCHER, source=source)
     for wave in trial.waves:
