@@ -29,7 +29,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, special
+
+from proeftuin.analysis.distributions import norm_cdf
 
 from proeftuin.analysis.ols import ArmCoding
 from proeftuin.analysis.inference import NO_VARIATION
@@ -217,7 +219,7 @@ def _lee_pair(y_arm: np.ndarray, r_arm: np.ndarray, y_control: np.ndarray, r_con
 
 def _imbens_manski(lower: float, upper: float, s_lower: float, s_upper: float, level: float) -> tuple[float, float]:
     width = (upper - lower) / max(s_lower, s_upper)
-    crit = optimize.brentq(lambda c: stats.norm.cdf(c + width) - stats.norm.cdf(-c) - level, 0.0, 10.0)
+    crit = optimize.brentq(lambda c: norm_cdf(c + width) - norm_cdf(-c) - level, 0.0, 10.0)
     return lower - crit * s_lower, upper + crit * s_upper
 
 

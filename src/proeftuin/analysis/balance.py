@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from proeftuin.analysis.distributions import chi2_sf
 
 from proeftuin.analysis.inference import tie_threshold
 from proeftuin.analysis.ols import ArmCoding, estimate_effects
@@ -197,7 +197,7 @@ def balance_table(
     omnibus = OmnibusTest(
         statistic=observed,
         df=df,
-        asymptotic_p_value=float(stats.chi2.sf(observed, df)),
+        asymptotic_p_value=float(chi2_sf(observed, df)),
         ri_p_value=ri_p_value,
         n_draws=n_draws if rerandomize is not None else None,
     )
@@ -242,5 +242,5 @@ def sample_ratio_mismatch(arm: np.ndarray, planned: Mapping[str, float]) -> Samp
         expected=tuple(float(e) for e in expected),
         statistic=statistic,
         df=df,
-        p_value=float(stats.chi2.sf(statistic, df)),
+        p_value=float(chi2_sf(statistic, df)),
     )

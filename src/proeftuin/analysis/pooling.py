@@ -63,7 +63,9 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
+
+from proeftuin.analysis.distributions import chi2_sf, f_sf
 
 from proeftuin.analysis.balance import covariate_frame
 from proeftuin.analysis.inference import critical_value, t_inference
@@ -381,9 +383,9 @@ def pool_effects(
         b = coef[1:]
         qm = float(b @ np.linalg.solve(vb[1:, 1:], b))
         if hksj:
-            moderator_test = ModeratorTest(qm / (p - 1), p - 1, df, float(stats.f.sf(qm / (p - 1), p - 1, df)))
+            moderator_test = ModeratorTest(qm / (p - 1), p - 1, df, float(f_sf(qm / (p - 1), p - 1, df)))
         else:
-            moderator_test = ModeratorTest(qm, p - 1, df, float(stats.chi2.sf(qm, p - 1)))
+            moderator_test = ModeratorTest(qm, p - 1, df, float(chi2_sf(qm, p - 1)))
 
     pooled = coefficients[0]
     half_width = crit * float(np.sqrt(pooled.std_error**2 + tau2))
@@ -403,7 +405,7 @@ def pool_effects(
         i2=float(i2),
         q=q_e,
         q_df=df_resid,
-        q_p_value=float(stats.chi2.sf(q_e, df_resid)),
+        q_p_value=float(chi2_sf(q_e, df_resid)),
         prediction_low=pooled.estimate - half_width,
         prediction_high=pooled.estimate + half_width,
         weights=tuple(float(value) for value in w / w.sum()),

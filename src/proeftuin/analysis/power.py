@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol, TypeVar
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
 
 from proeftuin.analysis.options import DEFAULT_LEVEL, check_level, check_option
 
@@ -124,6 +124,8 @@ class SampleSize:
 
 
 def _power_at(noncentrality: float, design: PowerDesign, n_per_arm: float) -> float:
+    from scipy import stats  # here, not at import: every analysis imports this package, few compute power (scipy.stats is ~0.5 s)
+
     if design.test == "z":
         crit = stats.norm.isf(design.alpha / 2.0)
         return float(stats.norm.sf(crit - noncentrality) + stats.norm.cdf(-crit - noncentrality))
@@ -144,6 +146,8 @@ def statistical_power(effect: float, n_per_arm: float, design: PowerDesign) -> f
 def minimum_detectable_effect(n_per_arm: float, design: PowerDesign) -> float:
     """The smallest effect (outcome units; percentage points / 100 for a share) detected with
     ``design.power`` when each arm has ``n_per_arm`` participants (see the module docstring)."""
+    from scipy import stats  # here: see _power_at
+
     if not n_per_arm > 0:
         raise ValueError(f"n_per_arm must be positive; got {n_per_arm}")
     se = design.std_error(n_per_arm)
@@ -163,6 +167,8 @@ def sample_size(mde: float, design: PowerDesign) -> SampleSize:
 
     The control group gets ``ceil(n_per_arm / ratio)``; ``n_total`` counts every arm.
     """
+    from scipy import stats  # here: see _power_at
+
     if not mde > 0:
         raise ValueError(f"the effect to detect must be positive; got {mde}")
     if design.control_mean is not None and not mde < max(design.control_mean, 1.0 - design.control_mean):

@@ -23,7 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
+
+from proeftuin.analysis.distributions import f_sf
 
 from proeftuin.analysis.threads import blas_limit
 
@@ -85,7 +87,7 @@ def wald_test(fit: RobustFit, restriction: np.ndarray) -> WaldTest:
     middle = r @ fit.vcov @ r.T
     q = r.shape[0]
     statistic = float(value @ np.linalg.solve(middle, value)) / q
-    return WaldTest(statistic=statistic, df_num=q, df_den=fit.df, p_value=float(stats.f.sf(statistic, q, fit.df)))
+    return WaldTest(statistic=statistic, df_num=q, df_den=fit.df, p_value=float(f_sf(statistic, q, fit.df)))
 
 
 def logit(y: np.ndarray, x: np.ndarray, *, max_iter: int = 100, tolerance: float = 1e-10) -> np.ndarray:

@@ -104,7 +104,10 @@ class ExperimentData:
     ``participants``: one row per randomized participant (participant_id, pseudonym, arm, the
     arm's benefit regime, baseline covariates, youngest_child_age), sorted by participant_id; ``months``: person-months of one source;
     ``survey``: long survey scores; ``own``: the monthly values of the plan's own outcomes of the
-    same source, long (participant_id, month, period, name, value; empty for a trial without).
+    same source, long (participant_id, month, period, name, value; empty for a trial without);
+    ``stored_months``: the person-months of ``months``' source as stored, consent aside (the same
+    frame when nobody withdrew), for :func:`load_source_records` to compare the sources without reading them again;
+    ``source``: the source of ``months`` and ``own``.
     """
 
     slug: str
@@ -113,6 +116,8 @@ class ExperimentData:
     months: pd.DataFrame
     survey: pd.DataFrame
     own: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(OWN_COLUMNS)))
+    stored_months: pd.DataFrame | None = None
+    source: str = "municipal"
 
 
 def _frame(session: Session, statement) -> pd.DataFrame:  # type: ignore[no-untyped-def]
@@ -211,6 +216,7 @@ def load_experiment_data(*, session: Session, slug: str, source: str = "municipa
         .order_by(OwnOutcomeMonth.participant_id, OwnOutcomeMonth.month, OwnOutcomeMonth.name),
     )
     withdrawals = _withdrawals(session, experiment)
+    stored_months = months
     months, survey = _respect_withdrawals(months, survey, withdrawals)
     own = _monthly_within_consent(own, withdrawals)
     return ExperimentData(
@@ -220,26 +226,36 @@ def load_experiment_data(*, session: Session, slug: str, source: str = "municipa
         months=months,
         survey=survey,
         own=own,
+        stored_months=stored_months,
+        source=source,
     )
 
 
-def load_source_records(*, session: Session, slug: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def load_source_records(*, session: Session, slug: str, municipal: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The person-months of both sources of the randomized participants of ``slug``, read in one query:
 
     * every record with its ``source`` and the participant's ``arm``, consent aside (what
-      :func:`proeftuin.registry.reconcile.reconcile_records` compares);
+      :func:`proeftuin.registry.reconcile.reconcile_records` compares), each source's in the order
+      of person and month;
     * the CBS records that may be used (:func:`_monthly_within_consent`), in the columns and order of
       :func:`load_experiment_data`'s ``months`` with ``source="cbs"``.
+
+    ``municipal``, the municipal person-months already read (:attr:`ExperimentData.stored_months`
+    of ``source="municipal"``), is used instead of reading them again: only the CBS records are read then.
     """
     experiment = get_experiment(session=session, slug=slug)
     columns = ("participant_id", "month", "period", "hours_per_week", "contract", "gross_earnings", "on_benefit")
-    records = _frame(
-        session,
-        select(*(getattr(OutcomeMonth, c) for c in columns), OutcomeMonth.source, Arm.code.label("arm"))
-        .join(Participant, Participant.id == OutcomeMonth.participant_id)
-        .join(Assignment, Assignment.participant_id == Participant.id).join(Arm, Arm.id == Assignment.arm_id)
-        .where(Participant.experiment_id == experiment.id)
-        .order_by(OutcomeMonth.participant_id, OutcomeMonth.month),
-    )
+    query = (select(*(getattr(OutcomeMonth, c) for c in columns), OutcomeMonth.source, Arm.code.label("arm"))
+             .join(Participant, Participant.id == OutcomeMonth.participant_id)
+             .join(Assignment, Assignment.participant_id == Participant.id).join(Arm, Arm.id == Assignment.arm_id)
+             .where(Participant.experiment_id == experiment.id)
+             .order_by(OutcomeMonth.participant_id, OutcomeMonth.month))
+    records = _frame(session, query if municipal is None else query.where(OutcomeMonth.source == "cbs"))
+    if municipal is not None:
+        arms = _frame(session, select(Participant.id.label("participant_id"), Arm.code.label("arm"))
+                      .join(Assignment, Assignment.participant_id == Participant.id).join(Arm, Arm.id == Assignment.arm_id)
+                      .where(Participant.experiment_id == experiment.id)).set_index("participant_id")["arm"]
+        stored = municipal.loc[:, list(columns)].assign(source="municipal", arm=arms.reindex(municipal["participant_id"]).to_numpy())
+        records = pd.concat([stored, records], ignore_index=True)
     cbs = records.loc[(records["source"] == "cbs").to_numpy(), list(columns)].reset_index(drop=True)
     return records, _monthly_within_consent(cbs, _withdrawals(session, experiment))

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from proeftuin.rules.errors import RulesError
 from proeftuin.rules.regimes import get_regime
+
+if TYPE_CHECKING:  # matplotlib (0.5-1 s to import) is loaded by the one command that draws the chart
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 LABELS = {
     "nl": {
@@ -35,6 +37,8 @@ def plot_income_curve(
     """
     if lang not in LABELS:
         raise RulesError(f"unknown language {lang!r}: expected one of {', '.join(LABELS)}")
+    from matplotlib.figure import Figure
+
     names = [c for c in df.columns if c != "earnings"]
     if ax is None:
         # room below the axes for a legend of long regime descriptions, one per line

@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+from pyarrow import csv
 from pydantic import SecretStr
 from sqlalchemy import Engine, func, select
 
@@ -143,9 +145,20 @@ def _enrolment(person: dict[str, Any], on: dt.date) -> EnrolmentCreate:
 
 
 def _write(frame: pd.DataFrame, path: Path) -> Path:
+    """``frame`` as the CSV file a researcher imports, by Arrow's CSV writer (a tenth of the CPU of
+    ``DataFrame.to_csv``): numbers in their shortest form that reads back to the same double, a
+    missing value blank, no quotes (an error if a value needed them: pseudonyms, months and labels never do)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False)
+    with path.open("wb") as handle:
+        handle.write((",".join(map(str, frame.columns)) + "\n").encode())  # Arrow quotes the names of a header it writes
+        csv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), handle, csv.WriteOptions(include_header=False, quoting_style="none"))
     return path
+
+
+def _month_texts(periods: pd.Series) -> np.ndarray:
+    """``YYYY-MM`` of each date, each distinct month formatted once (``strftime`` per row cost 0.1 s a file)."""
+    codes, months = pd.factorize(periods)
+    return pd.to_datetime(months).strftime("%Y-%m").to_numpy(dtype=object)[codes]
 
 
 def build_experiment(engine: Engine, spec: ExperimentSpec, seeds: DemoSeeds, *, n: int, settings: RegistrySettings, files: Path) -> None:
@@ -172,7 +185,7 @@ def build_experiment(engine: Engine, spec: ExperimentSpec, seeds: DemoSeeds, *, 
         ("cbs", statistics_netherlands_records(trial, miss_share=calibration.cbs_miss_share(spec.slug), seed=seeds.outcomes)),
     )
     for source, months in sources:
-        records = months.assign(pseudonym=who[months.pop("person")], month=pd.to_datetime(months.pop("period")).dt.strftime("%Y-%m"))
+        records = months.assign(pseudonym=who[months.pop("person")], month=_month_texts(months.pop("period")))
         columns = ["pseudonym", "month", "hours_per_week", "contract", "gross_earnings", "on_benefit"]
         import_outcomes(engine, _write(records[columns], files / f"{spec.slug}-outcomes-{source}.csv"), slug=spec.slug, actor=RESEARCHER, source=source)
     for wave in trial.waves:

@@ -216,13 +216,14 @@ def import_survey(engine: Engine, path: Path | str, *, slug: str, actor: str, wa
     extra = [c for c in frame.columns if c not in {"pseudonym", *items}]
     if extra:
         raise TabularError(path, "not an item of the experiment's survey instrument", column=str(extra[0]))
-    typed = pd.DataFrame({"pseudonym": label_column(frame, "pseudonym", path)})
+    columns = {"pseudonym": label_column(frame, "pseudonym", path)}
     for spec in plan.survey.indices.values():
         for item in spec.items:
             values = numeric_column(frame, item, path, allow_missing=True)
             answered = ~np.isnan(values)
             _in_range(np.where(answered, values, spec.scale[0]), spec.scale[0], spec.scale[1], item, path)
-            typed[item] = values
+            columns[item] = values
+    typed = pd.DataFrame(columns)  # one frame of all columns (inserting them one by one cost more than checking them)
     try:
         with session_scope(engine) as session:
             return store_survey(session=session, actor=actor, slug=slug, frame=typed, items=items, wave=wave,

@@ -118,11 +118,14 @@ def agreement(table: pd.DataFrame) -> tuple[SourceAgreement, ...]:
 def reconciliation_of(engine: Engine, trial: StoredTrial, results: TrialResults, outcomes: TrialOutcomes) -> Reconciliation | None:
     """Agreement of the two sources and the effects by each (module docstring, item 3); ``None`` without CBS records.
 
-    The person-months of both sources are read once (:func:`~proeftuin.registry.crud.load_source_records`); the
-    municipal labour outcomes are those of the analysis (``outcomes``), so only the CBS ones are derived here.
+    The municipal person-months are those the analysis read (:attr:`~proeftuin.registry.ExperimentData.stored_months`),
+    so only the CBS ones are read (:func:`~proeftuin.registry.crud.load_source_records`); the municipal
+    labour outcomes are those of the analysis (``outcomes``), so only the CBS ones are derived here.
     """
+    data = trial.data
+    municipal = data.stored_months if data.stored_months is not None and data.source == "municipal" else None
     with session_scope(engine) as session:
-        records, cbs_months = load_source_records(session=session, slug=trial.data.slug)
+        records, cbs_months = load_source_records(session=session, slug=data.slug, municipal=municipal)
     table = reconcile_records(records.loc[:, list(RECORD_COLUMNS)])
     if cbs_months.empty or table.empty:
         return None
