@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from functools import cache
 from typing import Literal
 
-from babel.numbers import format_currency, format_decimal
+from babel import Locale
+from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
 
 Lang = Literal["nl", "en"]
 LANGUAGES: tuple[Lang, ...] = ("nl", "en")
@@ -268,9 +270,19 @@ def number(value: float, lang: Lang, *, digits: int = 1, signed: bool = False) -
     if value is None or not math.isfinite(value):
         return MISSING
     value = round(value, digits) + 0.0  # + 0.0: a value that rounds to zero is "0,0", not "-0,0"
+    return format_decimal(value, format=_pattern(digits, signed), locale=_locale(lang))
+
+
+@cache
+def _pattern(digits: int, signed: bool) -> NumberPattern:
+    """Babel's pattern for :func:`number`, parsed once (a report formats thousands of numbers)."""
     body = "#,##0" + ("." + "0" * digits if digits else "")
-    pattern = f"+{body};-{body}" if signed else body
-    return format_decimal(value, format=pattern, locale=LOCALES[lang])
+    return parse_pattern(f"+{body};-{body}" if signed else body)
+
+
+@cache
+def _locale(lang: Lang) -> Locale:
+    return Locale.parse(LOCALES[lang])
 
 
 def euro(value: float, lang: Lang) -> str:
