@@ -4,7 +4,8 @@ HC2, 90% CI, against the floor of one X'Y pass and the naive way, measured in th
 1. Complete outcomes at N in {1,000, 3,500, 10,000} (``--big``: also 100,000): proeftuin with the
    BLAS threads it chooses (:func:`proeftuin.analysis.threads.blas_threads`: one for trial-sized
    fits and on a busy machine) and with every BLAS thread, best and median of the runs (the
-   chosen threads timed in turn with the floor, wall and CPU, in each of 100 rounds); the naive
+   chosen threads timed in turn with the floor, wall and CPU, in each of 100 rounds; in the same
+   rounds the fit without the design kept from the previous one: a first fit on a design); the naive
    way is a dense NumPy fit (``lstsq``, the full residual matrix, HC2 from the hat diagonal) at
    every N and the statsmodels formula loop (one ``smf.ols(...).fit(cov_type="HC2")`` per
    outcome) at N = 3,500, on 24 outcomes extrapolated to 216 (``--big``: all 216). Target
@@ -25,6 +26,8 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +57,14 @@ def make_data(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray,
     return outcomes, arm, covariates
 
 
+@contextmanager
+def forgotten_design() -> Iterator[None]:
+    """A fit without the design kept from the previous fit on the same arms and covariates
+    (``ols._design``): what a first fit on a design costs."""
+    ols._last_design = None
+    yield
+
+
 def naive_statsmodels(outcomes: np.ndarray, arm: np.ndarray, covariates: np.ndarray) -> None:
     """One formula fit with HC2 and a 90% interval per outcome column."""
     import pandas as pd
@@ -80,11 +91,14 @@ def complete_section(rng: np.random.Generator, record: dict, big: bool) -> None:
         repeats = REPEATS if n <= 10_000 else 3
         run = lambda: estimate_effects(outcomes, arm, control="control", covariates=covariates)  # noqa: E731
         xty = lambda: x.T @ outcomes  # noqa: E731
-        # The floor with every BLAS thread and with one, and proeftuin, in turn in each round.
-        walls = interleaved({"every": xty, "one": xty, "run": run}, repeats, within={"one": one_blas_thread})
+        # The floor with every BLAS thread and with one, and proeftuin, in turn in each round; "cold":
+        # proeftuin without the design it kept from the previous fit (a first fit on a design).
+        walls = interleaved({"every": xty, "one": xty, "run": run, "cold": run}, repeats,
+                            within={"one": one_blas_thread, "cold": forgotten_design})
         floor = {"floor_every_thread_s": walls["every"][0], "floor_one_thread_s": walls["one"][0],
                  "floor_s": min(walls["every"][0], walls["one"][0])}
         chosen, median = walls["run"]
+        cold, cold_median = walls["cold"]
         cpus = interleaved({"floor": xty, "run": run}, repeats, clock=time.thread_time, within={"floor": one_blas_thread})
         cpu_floor, (cpu, cpu_median) = cpus["floor"][0], cpus["run"]
         with every_blas_thread():
@@ -92,12 +106,14 @@ def complete_section(rng: np.random.Generator, record: dict, big: bool) -> None:
         naive = best_of(lambda: naive_hc2(outcomes, x), max(1, repeats // 10))
         f = floor["floor_s"]
         print(f"   {n:>7,}  {f * 1e3:9.2f} ms  {ratio(chosen, f)}  {median / f:8.1f}x  {ratio(every, f)}  {ratio(naive, f)}"
-              f"   CPU {cpu / cpu_floor:.1f}x (median {cpu_median / cpu_floor:.1f}x) the floor's CPU {cpu_floor * 1e3:.2f} ms")
+              f"   CPU {cpu / cpu_floor:.1f}x (median {cpu_median / cpu_floor:.1f}x) the floor's CPU {cpu_floor * 1e3:.2f} ms"
+              f"   first fit on the design {ratio(cold, f)} (median {cold_median / f:.1f}x)")
         record.update({f"hc2_{n}_{k}": v for k, v in floor.items()})
         record.update({f"hc2_{n}_s": chosen, f"hc2_{n}_median_s": median, f"hc2_{n}_every_thread_s": every,
                        f"hc2_{n}_naive_numpy_s": naive, f"hc2_{n}_over_floor": chosen / f, f"hc2_{n}_cpu_s": cpu,
                        f"hc2_{n}_cpu_median_s": cpu_median, f"hc2_{n}_floor_cpu_s": cpu_floor,
-                       f"hc2_{n}_cpu_over_floor": cpu / cpu_floor})
+                       f"hc2_{n}_cpu_over_floor": cpu / cpu_floor, f"hc2_{n}_cold_s": cold,
+                       f"hc2_{n}_cold_median_s": cold_median, f"hc2_{n}_cold_over_floor": cold / f})
         if n == 3_500:
             fitted = N_OUTCOMES if big else STATSMODELS_OUTCOMES
             statsmodels = best_of(lambda: naive_statsmodels(outcomes[:, :fitted], arm, covariates), 1) * N_OUTCOMES / fitted

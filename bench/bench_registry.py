@@ -8,7 +8,7 @@ sample); and the floor of the import (pandas ``read_csv`` and a raw ``sqlite3`` 
 the same rows into the same indexed table, or ``COPY`` on PostgreSQL). The default run takes a
 few minutes; the issue's sizes are ``--n 100000 --months 10`` (a million person-months, 100,000
 allocations). Then ``verify`` is timed ``--repeats`` times, each run followed by its floor (reading
-every row it reads through the driver), and the rows digest once. ``--workdir DIR`` keeps the
+every row it reads through the driver, and as Arrow columns through the ADBC driver ``verify`` reads with), and the rows digest once. ``--workdir DIR`` keeps the
 built SQLite file; ``--verify-only`` then times ``verify`` again on it (and on the ``--pg``
 database built before). ``--json FILE`` appends the records ``bench/table.py`` makes the README
 rows from (``registry``: import and randomization; ``registry-verify``: verify).
@@ -259,6 +259,24 @@ def read_floor(engine: Engine) -> None:
         connection.close()
 
 
+def read_floor_columns(engine: Engine) -> float | None:
+    """Seconds to read every row of :data:`FLOOR_READS` as Arrow columns through the ADBC driver (``verify``'s columnar reads), or ``None``
+    without the driver."""
+    from proeftuin.registry.columnar import ColumnReader  # here: the --previous source tree, which imports this file, may have none
+
+    with session_scope(engine) as session, ColumnReader(session) as reader:
+        connection = reader._connection  # noqa: SLF001 - the reader's own connection, in the session's state
+        if connection is None:
+            return None
+        start = time.perf_counter()
+        for sql in FLOOR_READS:
+            cursor = connection.cursor()
+            cursor.execute(sql)
+            cursor.fetch_arrow_table()
+            cursor.close()
+        return time.perf_counter() - start
+
+
 PREVIOUS = """
 import json, sys, time
 from bench_registry import SETTINGS
@@ -290,7 +308,7 @@ def verify_run(url: str, repeats: int, previous: Path | None = None) -> dict:
     engine = keyed_engine(make_engine(url), SETTINGS)
     record: dict = {"dialect": dialect, "load_before": load()}
     print(f"--- verify, {dialect}; load (1 min) {record['load_before']:.2f} on {os.cpu_count()} cores")
-    walls, cpus, floors, before = [], [], [], []
+    walls, cpus, floors, columns, before = [], [], [], [], []
     for _ in range(repeats):
         wall, cpu = time.perf_counter(), time.process_time()
         with session_scope(engine) as session:
@@ -301,22 +319,29 @@ def verify_run(url: str, repeats: int, previous: Path | None = None) -> dict:
         floor = time.perf_counter()
         read_floor(engine)
         floors.append(time.perf_counter() - floor)
-        print(f"verify {walls[-1]:6.2f} s wall, {cpus[-1]:6.2f} s CPU; floor (read every row it reads) {floors[-1]:6.2f} s; load {load():.2f}", flush=True)
+        columnar = read_floor_columns(engine)
+        columns += [] if columnar is None else [columnar]
+        print(f"verify {walls[-1]:6.2f} s wall, {cpus[-1]:6.2f} s CPU; floor (read every row it reads) {floors[-1]:6.2f} s"
+              f"{'' if columnar is None else f', as Arrow columns {columnar:6.2f} s'}; load {load():.2f}", flush=True)
         if previous is not None:
             before.append(previous_verify(url, previous))
             print(f"  the previous verify ({previous}) {before[-1][0]:6.2f} s wall, {before[-1][1]:6.2f} s CPU", flush=True)
-    with session_scope(engine) as session:
+    from proeftuin.registry.columnar import ColumnReader
+
+    with session_scope(engine) as session, ColumnReader(session) as reader:
         imports = session.execute(select(DataImport.id).where(DataImport.active)).scalars().all()
         gc.disable()  # as verify runs it (its cyclic collector paused)
         start = time.perf_counter()
         for import_id in imports:
-            import_rows_sha256(session, import_id)
+            import_rows_sha256(session, import_id, reader)
         record["verify_rows_digest_s"] = time.perf_counter() - start
         gc.enable()
         record["person_months"] = session.scalar(select(func.count()).select_from(OutcomeMonth))
     engine.dispose()
     record.update(allocations=report.allocations, audit_events=report.audit_events, repeats=repeats, verify_s=min(walls),
                   verify_median_s=float(np.median(walls)), verify_cpu_s=min(cpus), verify_floor_s=min(floors), load_after=load())
+    if columns:
+        record["verify_floor_columns_s"] = min(columns)
     if before:
         record.update(previous_verify_s=min(w for w, _c in before), previous_verify_cpu_s=min(c for _w, c in before))
     print(f"verify best {record['verify_s']:.2f} s (median {record['verify_median_s']:.2f} s, CPU {record['verify_cpu_s']:.2f} s), "
@@ -351,7 +376,8 @@ def verify_rows(figures: dict) -> list[dict]:
                      f"audit events, compare every table with them (best of {figures['repeats']})", "seconds": figures["verify_s"],
              "floor_seconds": figures["verify_floor_s"], "floor": "reading every row it reads through the driver",
              "note": f"median {_s(figures['verify_median_s'])}, CPU {_s(figures['verify_cpu_s'])}; the rows digest of "
-                     f"{figures['person_months']:,} person-months {_s(figures['verify_rows_digest_s'])}",
+                     f"{figures['person_months']:,} person-months {_s(figures['verify_rows_digest_s'])}"
+                     + (f"; the same rows read as Arrow columns (ADBC) {_s(figures['verify_floor_columns_s'])}" if "verify_floor_columns_s" in figures else ""),
              **({"naive_seconds": figures["previous_verify_s"],
                  "naive": f"the previous verify, same file, same run (CPU {_s(figures['previous_verify_cpu_s'])})"} if "previous_verify_s" in figures else {})}]
 

@@ -83,6 +83,29 @@ def test_complete_and_incomplete_columns_mixed_keep_their_order(rng, monkeypatch
     assert_same_table(run(), _per_pattern(monkeypatch, run))
 
 
+@pytest.mark.parametrize("vcov", ["HC1", "HC2"])
+def test_large_outcomes_go_to_the_masked_fit_unsearched_and_complete_columns_come_back(rng, monkeypatch, spy, vcov):
+    # Beyond ASSUME_COMPLETE_CELLS the outcomes are not searched for missing values: every column goes
+    # to the masked fit, which hands the complete ones back to the QR path; the table is the same.
+    y, arm, x = _data(rng, n=700, m=7)
+    y[:, [0, 4]] = rng.normal(size=(len(arm), 2))  # two complete columns
+    y[650:, 5] = np.nan  # missing only in the last rows: met late by the pass assuming the data complete
+    run = lambda: estimate_effects(y, arm, control="control", covariates=x, vcov=vcov)  # noqa: E731
+    reference = _per_pattern(monkeypatch, run)
+    monkeypatch.setattr(ols, "ASSUME_COMPLETE_CELLS", 0)
+    spy.clear()
+    assert_same_table(run(), reference)
+    assert spy == [5]
+
+
+def test_an_infinite_value_in_large_incomplete_outcomes_is_an_error(rng, monkeypatch):
+    y, arm, x = _data(rng, n=300, m=4)
+    y[123, 2] = -np.inf
+    monkeypatch.setattr(ols, "ASSUME_COMPLETE_CELLS", 0)
+    with pytest.raises(ValueError, match="outcome column 2 has an infinite value in row 123"):
+        estimate_effects(y, arm, control="control", covariates=x)
+
+
 def test_every_edge_case_is_handed_to_the_qr_path_with_its_reason_and_note(rng, monkeypatch, spy):
     n = 300
     y, arm, x = _data(rng, n=n, m=9, missing=0.05, covariates=2)
@@ -115,7 +138,7 @@ def test_chunked_masked_passes_equal_one_block(rng, monkeypatch):
     y, arm, x = _data(rng, n=900, m=7)
     run = lambda: estimate_effects(y, arm, control="control", covariates=x, vcov="HC3")  # noqa: E731
     whole = run()
-    monkeypatch.setattr(masked, "_CHUNK_ELEMENTS", 1)
+    monkeypatch.setattr(masked, "_BLOCK_ELEMENTS", 1)
     assert_same_table(run(), whole)
 
 
@@ -127,7 +150,7 @@ def test_non_negative_outcomes_and_dropouts_missing_on_every_outcome(rng, monkey
     y, arm, x = _data(rng, n=700, m=8)
     y = np.abs(y)
     y[np.flatnonzero(arm == "intensive")[:70]] = np.nan
-    monkeypatch.setattr(masked, "_CHUNK_ELEMENTS", 1)
+    monkeypatch.setattr(masked, "_BLOCK_ELEMENTS", 1)
     run = lambda: estimate_effects(y, arm, control="control", covariates=x, vcov=vcov)  # noqa: E731
     fast = run()
     assert spy == [y.shape[1]]

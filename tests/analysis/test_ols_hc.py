@@ -113,3 +113,44 @@ def test_an_infinite_outcome_is_an_error_wherever_it_is(rng, row):
     outcomes[row, 2] = np.inf
     with pytest.raises(ValueError, match="outcome column 2 has an infinite value"):
         estimate_effects(outcomes, arm, control="control", covariates=covariates)
+
+
+def _fresh(monkeypatch, *args, **kwargs):
+    """The table of a fit with no design kept from an earlier fit."""
+    from proeftuin.analysis import ols
+
+    monkeypatch.setattr(ols, "_last_design", None)
+    monkeypatch.setattr(ols, "_last_prepared", None)
+    return estimate_effects(*args, **kwargs).to_frame()
+
+
+@pytest.mark.parametrize("vcov", ["HC2", "HC3", "CR2"])
+def test_a_design_kept_from_the_previous_fit_gives_the_same_table(rng, monkeypatch, vcov):
+    """A second fit on the same arms and covariates reuses their design and decomposition: the table
+    is the one of a first fit, also for other outcomes and another variance."""
+    outcomes, arm, covariates = _data(rng, n=300, m=6)
+    clusters = np.arange(len(arm)) // 3 if vcov == "CR2" else None
+    first = _fresh(monkeypatch, outcomes, arm, control="control", covariates=covariates, vcov=vcov, clusters=clusters)
+    again = estimate_effects(outcomes, arm, control="control", covariates=covariates, vcov=vcov, clusters=clusters)
+    pd.testing.assert_frame_equal(again.to_frame(), first, check_exact=True)
+    other = estimate_effects(outcomes[:, ::-1] * 2.0, arm.copy(), control="control", covariates=covariates.copy(), vcov=vcov,
+                             clusters=clusters)
+    pd.testing.assert_frame_equal(other.to_frame(), _fresh(monkeypatch, outcomes[:, ::-1] * 2.0, arm, control="control",
+                                                           covariates=covariates, vcov=vcov, clusters=clusters), check_exact=True)
+
+
+def test_labels_or_covariates_changed_in_place_get_a_new_design(rng, monkeypatch):
+    """The kept design is keyed by the values of the labels and covariates (copied), not by the arrays."""
+    outcomes, arm, covariates = _data(rng, n=300)
+    for change in (lambda: arm.__setitem__(slice(0, 40), "control"), lambda: covariates.__setitem__((5, 1), 9.0)):
+        estimate_effects(outcomes, arm, control="control", covariates=covariates)
+        change()
+        changed = estimate_effects(outcomes, arm, control="control", covariates=covariates).to_frame()
+        pd.testing.assert_frame_equal(changed, _fresh(monkeypatch, outcomes, arm, control="control", covariates=covariates),
+                                      check_exact=True)
+    for control, arms in (("exemption", None), ("control", list(ARMS[::-1]))):
+        table = estimate_effects(outcomes, arm, control=control, covariates=covariates, arms=arms).to_frame()
+        pd.testing.assert_frame_equal(table, _fresh(monkeypatch, outcomes, arm, control=control, covariates=covariates,
+                                                    arms=arms), check_exact=True)
+    without = estimate_effects(outcomes, arm, control="control").to_frame()
+    pd.testing.assert_frame_equal(without, _fresh(monkeypatch, outcomes, arm, control="control"), check_exact=True)

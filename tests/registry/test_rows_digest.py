@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -55,3 +56,31 @@ def test_values_of_other_types_go_through_a_frame() -> None:
     assert not _plain_values("date", (dt.datetime(2018, 6, 1, 12),))
     assert not _plain_values("text", ("a", 3))
     assert not _plain_values("bool", (1, None))
+
+
+def _from_arrow(kind: str, values: tuple[Any, ...], sliced: bool) -> str:
+    """The digest of the values as the columnar reader reads them (Arrow, the driver's types), optionally an offset slice."""
+    padded = (values[0], *values) if sliced else values
+    column = pa.array(padded)
+    digest = _ColumnDigest(kind)
+    digest.update_arrow(column.slice(1) if sliced else column)
+    return digest.hexdigest()
+
+
+@pytest.mark.parametrize("name", list(KINDS))
+@settings(max_examples=60)
+@given(data=st.data(), sliced=st.booleans())
+def test_arrow_columns_give_the_bytes_of_the_tuple(name: str, data: st.DataObject, sliced: bool) -> None:
+    """:meth:`_ColumnDigest.update_arrow` (buffers and distinct dates) is :meth:`_ColumnDigest.update` of the driver's values."""
+    kind = name.removeprefix("pg-")
+    values = tuple(data.draw(st.lists(KINDS[name], min_size=1, max_size=40)))
+    if kind == "bool":
+        values = tuple(int(v) for v in values) if data.draw(st.booleans()) else tuple(bool(v) for v in values)
+    if kind == "float":
+        values = tuple(None if v is None else float(v) for v in values)  # a REAL or double precision column: floats
+    assert _from_arrow(kind, values, sliced) == _from_the_tuple(kind, values)
+
+
+@pytest.mark.parametrize(("kind", "values"), [("int", (1, None, 3)), ("bool", (1, None)), ("text", (None, None))])
+def test_arrow_columns_with_missing_integers_go_through_the_values(kind: str, values: tuple[Any, ...]) -> None:
+    assert _from_arrow(kind, values, sliced=False) == _through_a_frame(kind, values)

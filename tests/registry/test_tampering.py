@@ -25,13 +25,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import Connection, select, text
 
 from proeftuin.design import TrialPlan, catalog_experiment
 from proeftuin.registry.allocate import randomize
-from proeftuin.registry import audit
+from proeftuin.registry import audit, columnar
 from proeftuin.registry.audit import event_hash, format_head, keyed_engine, stored_message
 from proeftuin.registry.db import make_engine, migrate, session_scope
 from proeftuin.registry.digest import PARTICIPANT_FACTS, participant_sha256, participants_sha256
@@ -257,6 +258,27 @@ def test_verify_detects_and_names_the_tampering(template, tmp_path, request, nam
     assert any(named in problem for problem in report.problems), f"{name}: reported as {report.problems}"
 
 
+@pytest.mark.parametrize("name", ["an audit event's payload rewritten", "a forged event appended (hashed without the key)",
+                                  "an outcome value changed", "a survey answer changed", "a service's minutes changed"])
+def test_without_the_columnar_reader_the_same_problems_are_named(template, tmp_path, request, monkeypatch, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The passes read through the session's own driver where no ADBC driver is installed: the same problems, in the same order."""
+    tamper, _named = TAMPERINGS[name]
+    if template[0].startswith("sqlite"):
+        pytest.skip("SQLite is read through its own driver only (see proeftuin.registry.columnar)")
+    pytest.importorskip(columnar.DRIVERS["postgresql"])
+    with_columns = _tampered(template, tmp_path, tamper, head=None, request=request)
+    monkeypatch.setattr(columnar, "DRIVERS", {})
+    assert _tampered(template, tmp_path, tamper, head=None, request=request).problems == with_columns.problems
+
+
+def test_a_value_of_another_type_changes_the_rows_digest(template, tmp_path, request) -> None:  # type: ignore[no-untyped-def]
+    """SQLite stores any type in any column: the same text stored as a BLOB is another value of the rows an import wrote."""
+    if not template[0].startswith("sqlite"):
+        pytest.skip("PostgreSQL's columns hold one type")
+    report = _tampered(template, tmp_path, _sql("UPDATE outcome_months SET contract = CAST(contract AS BLOB) WHERE id = 7"), head=None, request=request)
+    assert [p for p in report.problems if "rows it wrote" in p], report.problems
+
+
 def test_last_events_deleted_with_the_head_fixed_are_caught_by_the_kept_head(template, tmp_path, request) -> None:  # type: ignore[no-untyped-def]
     """The chain and the tables agree after the truncation; only the head kept outside the database tells."""
     assert _tampered(template, tmp_path, _truncate_chain, head=None, request=request).intact
@@ -307,6 +329,8 @@ def test_participants_digests_read_in_one_pass_are_the_per_row_digests(template,
             expected = {(row.experiment_id, row.pseudonym): participant_sha256(row._asdict()) for row in session.execute(select(*columns))}
             assert len(expected) > 10
             assert participants_sha256(session) == expected
+            with columnar.ColumnReader(session) as reader:  # PostgreSQL: read as Arrow columns (dates as ISO text) where the driver is installed
+                assert participants_sha256(session, reader) == expected
     finally:
         engine.dispose()
 
@@ -334,10 +358,40 @@ def test_the_chunk_of_macs_is_the_row_by_row_mac(template) -> None:  # type: ign
     key = audit.audit_key(SETTINGS)
     try:
         with session_scope(engine) as session:
-            rows = [tuple(row) for chunk in audit._stored_chunks(session) for row in chunk]
+            rows = [tuple(row) for chunk in audit._stored_chunks(session) for row in chunk.rows(len(chunk))]
     finally:
         engine.dispose()
     changed = [*rows[:5], (*rows[5][:5], rows[5][5] + "x", *rows[5][6:]), (*rows[6][:6], rows[6][6].replace(":", ": ", 1), *rows[6][7:]), *rows[7:]]
     for chunk in (rows, changed):
         assert audit._macs_of_stored(chunk, key) == [audit._mac_of_stored(row, key) for row in chunk]
+        assert audit._macs_of_columns(_as_columns(chunk), key) == [audit._mac_of_stored(row, key) for row in chunk]
     assert all(audit._macs_of_stored(rows, key)) and audit._macs_of_stored(changed, key)[4:8] == [True, False, False, True]
+
+
+def _as_columns(rows: list[tuple]) -> pa.Table:  # type: ignore[type-arg]
+    """The stored events as the columnar reader reads them."""
+    types = [pa.int64(), pa.string(), pa.string(), pa.string(), pa.int64(), pa.string(), pa.string(), pa.string(), pa.string()]
+    return pa.table([pa.array(column, type=kind) for column, kind in zip(zip(*rows, strict=True), types, strict=True)], names=audit.EVENT_COLUMNS)
+
+
+@pytest.mark.parametrize("subject", ['a "quoted" name', "back\\slash", "caf\u00e9", "tab\there", "del\x7f"])
+def test_text_json_escapes_leaves_the_macs_to_the_rows(template, subject: str) -> None:  # type: ignore[no-untyped-def]
+    """A text that JSON writes other than as it is (escaped) is not assembled by Arrow: :func:`_macs_of_columns` declines the chunk."""
+    engine = make_engine(template[0])
+    key = audit.audit_key(SETTINGS)
+    try:
+        with session_scope(engine) as session:
+            rows = [tuple(row) for chunk in audit._stored_chunks(session) for row in chunk.rows(len(chunk))]
+    finally:
+        engine.dispose()
+    assert audit._macs_of_columns(_as_columns(rows), key) == [True] * len(rows)
+    assert audit._macs_of_columns(_as_columns([*rows[:3], (*rows[3][:5], subject, *rows[3][6:])]), key) is None
+
+
+@pytest.mark.parametrize("key_length", [0, 32, 64, 65, 100])
+def test_the_copied_keyed_mac_is_hmac_sha256(key_length: int) -> None:
+    """The keyed state copied per message (:func:`_sha256_mac`) gives :func:`hmac.digest`'s HMAC-SHA256, a key longer than a block included."""
+    key = bytes(range(7, 7 + key_length))
+    mac = audit._sha256_mac(key)
+    for message in (b"", b"{}", bytes(range(256)) * 5):
+        assert mac(message) == hmac.digest(key, message, "sha256")

@@ -25,7 +25,15 @@ eigenvalue above :data:`WELL_CONDITIONED`: then the solution agrees with the QR 
 ``1e-11`` and no covariate is near the collinearity tolerance of R's ``lm``. Every other column
 (an arm or the control group without observations, too few rows, a dependent or nearly dependent
 covariate, a leverage of 1 under HC2/HC3) is flagged ``fallback`` for the QR path, which decides
-such cases and writes their reasons and notes.
+such cases and writes their reasons and notes; so is a complete column (the caller may pass
+every column of large outcomes without searching them for missing values).
+
+Cost: the rows are read in blocks of :data:`_BLOCK_ELEMENTS` cells, sorted by arm inside each
+block, and every product is a BLAS GEMM on the block while it is in cache; per cell the first
+pass takes ``d(d+1)/2 + d = 27`` multiply-adds (Gram matrices, cross products) and the second
+``d + 2 d(d+1)/2 = 48`` (residuals, leverages, meat): 75 with five covariates, where one ``X'Y``
+pass takes ``p = 9``. The leverages and the meat (42 of them) are what exact HC2 with a mask per
+column cannot do without: ``h_ij`` depends on the column's own ``G_j``.
 """
 
 from __future__ import annotations
@@ -44,10 +52,9 @@ WELL_CONDITIONED = 1e-4
 ratio of what each design column adds beyond the others to its norm below by ``1e-2``, far above
 :data:`proeftuin.analysis.ols.COLLINEAR_TOLERANCE`, and the condition number by about
 ``p * 1e4``, so the normal equations lose at most that factor of round-off."""
-_CHUNK_ELEMENTS = 1 << 15
-"""Outcome cells per chunk (256 kB of float64): the chunk's two ``chunk x m`` buffers stay in a
-core's L2 cache. Measured at N = 1,000,000 x 216 (CPU time, interleaved): 2^15 the fastest of
-2^13 to 2^18 by 5-10% (smaller chunks pay more Python per chunk, larger ones miss the cache)."""
+_BLOCK_ELEMENTS = 1 << 16
+"""Outcome cells per block of rows (512 kB of float64): a block's two ``rows x m`` buffers stay in a
+core's L2 cache between the products and elementwise steps that use them."""
 
 
 @dataclass(frozen=True)
@@ -72,68 +79,55 @@ class MaskedFit:
 
 @dataclass(frozen=True)
 class _ArmLayout:
-    """The rows sorted by arm (control first; stable), where a row of arm ``a`` is ``x_i = P_a z_i``.
+    """Consecutive blocks of rows, each with its rows sorted by arm (control first; stable), where
+    a row of arm ``a`` is ``x_i = P_a z_i``.
 
-    ``z_i = [1, covariates_i]`` (``d`` entries); ``order`` lists the rows arm by arm, ``bounds``
-    the arms' slices of it, and ``z_t`` is ``(d, n)``: the ``z_i`` in that order, transposed (a
-    chunk's ``z`` is a slice, its products row by row contiguous). ``embed`` ``(arms + 1, p, d)`` holds
-    the ``P_a``: the intercept of ``z`` feeds the constant and arm ``a``'s indicator, the
-    covariates their own columns.
+    ``z_i = [1, covariates_i]`` (``d`` entries); ``order`` lists the rows block by block, arm by
+    arm inside a block, and ``blocks`` gives per block its slice of ``order`` and the arms' slices
+    inside it. ``z`` ``(n, d)`` holds the ``z_i`` in that order (a slice of rows, transposed, is
+    the Fortran-ordered operand BLAS takes without a copy) and ``w_t`` ``(d(d+1)/2, n)`` the
+    ``vech(z_i z_i')`` (in the order of ``np.triu_indices(d)``), transposed, made once for both
+    passes. ``embed`` ``(arms + 1, p, d)`` holds the ``P_a``: the intercept of ``z`` feeds the
+    constant and arm ``a``'s indicator, the covariates their own columns. Sorting inside blocks
+    rather than over all rows keeps a block's reads within some hundred kB of the outcome matrix,
+    which the gather reads about a quarter faster (measured at 400,000 x 216).
     """
 
     order: np.ndarray
-    bounds: np.ndarray
-    z_t: np.ndarray
+    blocks: list[tuple[int, int, list[tuple[int, int, int]]]]
+    z: np.ndarray
+    w_t: np.ndarray
     embed: np.ndarray
 
     @classmethod
-    def of(cls, x: np.ndarray, arms: int, is_control: np.ndarray) -> _ArmLayout:
+    def of(cls, x: np.ndarray, arms: int, is_control: np.ndarray, size: int) -> _ArmLayout:
+        """The layout of the design ``x`` in blocks of ``size`` rows."""
         indicators = x[:, 1 : 1 + arms]
         code = indicators @ np.arange(1.0, arms + 1.0)
         if not (np.array_equal(indicators, code[:, None] == np.arange(1, arms + 1)) and np.array_equal(code == 0, is_control)):
             raise ValueError("the masked path needs every row in exactly one arm: control or one treatment indicator")
-        order = np.argsort(code.astype(np.int8 if arms < 127 else np.int64), kind="stable")  # a radix sort for int8
-        bounds = np.searchsorted(code[order], np.arange(arms + 2) - 0.5)
-        p = x.shape[1]
+        n, p = x.shape
+        span = (n + size - 1) // size * (arms + 1)  # distinct keys (block, arm)
+        key = (np.arange(n) // size * (arms + 1) + code.astype(np.int64)).astype(np.uint16 if span <= 1 << 16 else np.int64)
+        order = np.argsort(key, kind="stable")  # a radix sort for 16-bit keys
+        bounds = np.searchsorted(key[order], np.arange(span + 1) - 0.5)
+        blocks = []
+        for b, start in enumerate(range(0, n, size)):
+            edges = bounds[b * (arms + 1) : (b + 1) * (arms + 1) + 1]
+            arm_slices = [(a, int(s), int(e)) for a, (s, e) in enumerate(zip(edges[:-1], edges[1:], strict=True)) if e > s]
+            blocks.append((start, min(n, start + size), arm_slices))
         d = p - arms
         embed = np.zeros((arms + 1, p, d))
         embed[:, 0, 0] = 1.0
         embed[np.arange(1, arms + 1), np.arange(1, arms + 1), 0] = 1.0
         embed[:, 1 + arms :, 1:] = np.eye(d - 1)
-        z_t = np.stack([x[:, c].take(order) for c in (0, *range(1 + arms, p))])
-        return cls(order=order, bounds=bounds, z_t=z_t, embed=embed)
-
-    def chunks(self, size: int) -> list[tuple[int, int, int]]:
-        """``(arm, start, stop)``: slices of ``order`` of at most ``size`` rows, arm by arm."""
-        return [(a, s, min(stop, s + size))
-                for a, (start, stop) in enumerate(zip(self.bounds[:-1], self.bounds[1:], strict=True))
-                for s in range(start, stop, size)]
-
-
-@dataclass(frozen=True)
-class _Buffers:
-    """Chunk-sized arrays reused from chunk to chunk (no fresh ``n x m`` memory): the outcomes,
-    their observed mask (first pass) or ``h - 1`` (second pass), and ``w_t``, the chunk's
-    ``vech(z_i z_i')`` transposed."""
-
-    block: np.ndarray
-    second: np.ndarray
-    w_t: np.ndarray
-
-    @classmethod
-    def of(cls, size: int, m: int, d: int) -> _Buffers:
-        return cls(block=np.empty((size, m)), second=np.empty((size, m)), w_t=np.empty((d * (d + 1) // 2, size)))
-
-    def design(self, layout: _ArmLayout, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
-        """``z`` ``(rows, d)`` and ``w`` ``(rows, d(d+1)/2)`` (in the order of ``np.triu_indices(d)``)
-        of the sorted rows ``start:stop``, both Fortran-ordered views."""
-        z_t = layout.z_t[:, start:stop]
-        w_t = self.w_t[:, : stop - start]
-        d, first = z_t.shape[0], 0
+        z = x.take(order, axis=0)[:, [0, *range(1 + arms, p)]]  # one gather of whole rows, then the columns
+        w_t = np.empty((d * (d + 1) // 2, n))
+        first = 0
         for i in range(d):
-            np.multiply(z_t[i], z_t[i:], out=w_t[first : first + d - i])
+            np.multiply(z[:, i], z[:, i:].T, out=w_t[first : first + d - i])
             first += d - i
-        return z_t.T, w_t.T
+        return cls(order=order, blocks=blocks, z=z, w_t=w_t, embed=embed)
 
 
 def _unvech(flat: np.ndarray, d: int, upper: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -170,52 +164,58 @@ def _zero_missing(block: np.ndarray) -> None:
 
 
 def _first_pass(
-    y: np.ndarray, picked: np.ndarray | None, layout: _ArmLayout, chunks: list[tuple[int, int, int]], buffers: _Buffers
+    y: np.ndarray, picked: np.ndarray | None, layout: _ArmLayout, block: np.ndarray, second: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``vech(S_aj)`` ``(arms + 1, d(d+1)/2, m)`` and ``c_aj`` ``(arms + 1, d, m)`` over ``chunks``."""
-    arms_1, d, m = layout.embed.shape[0], layout.z_t.shape[0], buffers.block.shape[1]
-    gram_arm = np.zeros((arms_1, buffers.w_t.shape[0], m))
+    """``vech(S_aj)`` ``(arms + 1, d(d+1)/2, m)`` and ``c_aj`` ``(arms + 1, d, m)``, block by block."""
+    arms_1, d, m = layout.embed.shape[0], layout.z.shape[1], block.shape[1]
+    gram_arm = np.zeros((arms_1, layout.w_t.shape[0], m))
     cross_arm = np.zeros((arms_1, d, m))
-    for a, start, stop in chunks:
-        rows = layout.order[start:stop]
-        block = _gather(y, rows, picked, buffers.block)
-        z, w = buffers.design(layout, start, stop)
-        observed = np.equal(block, block, out=buffers.second[: rows.size], casting="unsafe")  # 0 at NaN, else 1
-        gram_arm[a] += w.T @ observed
-        _zero_missing(block)
-        cross_arm[a] += z.T @ block
+    for start, stop, arm_slices in layout.blocks:
+        values = _gather(y, layout.order[start:stop], picked, block)
+        observed = np.equal(values, values, out=second[: stop - start], casting="unsafe")  # 0 at NaN, else 1
+        for a, s, e in arm_slices:
+            gram_arm[a] += layout.w_t[:, s:e] @ observed[s - start : e - start]
+        _zero_missing(values)
+        for a, s, e in arm_slices:
+            cross_arm[a] += layout.z[s:e].T @ values[s - start : e - start]
     return gram_arm, cross_arm
 
 
 def _second_pass(
-    y: np.ndarray, picked: np.ndarray | None, layout: _ArmLayout, chunks: list[tuple[int, int, int]], buffers: _Buffers,
+    y: np.ndarray, picked: np.ndarray | None, layout: _ArmLayout, block: np.ndarray, second: np.ndarray,
     arm_coef: np.ndarray, lowered: np.ndarray | None, vcov: VcovType,
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Over ``chunks``: ``vech(R_aj)`` (negated for HC2), the columns where an observed cell has
-    a leverage of 1, and the largest ``h - 1`` of any cell (``-1`` without ``lowered``)."""
-    arms_1, m = layout.embed.shape[0], buffers.block.shape[1]
-    meat_arm = np.zeros((arms_1, buffers.w_t.shape[0], m))
+    """Block by block: ``vech(R_aj)`` (negated for HC2), the columns where an observed cell has a
+    leverage of 1, and the largest ``h - 1`` of any cell (``-1`` without ``lowered``).
+
+    Each block's residuals, leverages and weighted squares stay in its two buffers: the products
+    run arm by arm on slices of them, the elementwise steps once over the whole block."""
+    arms_1, m = layout.embed.shape[0], block.shape[1]
+    coef_t = [np.asfortranarray(coef.T) for coef in arm_coef]  # (m, d) per arm, as dgemm takes it
+    meat_arm = np.zeros((arms_1, layout.w_t.shape[0], m))
     leverage_one = np.zeros(m, dtype=bool)
     largest_shifted = -1.0
     with np.errstate(invalid="ignore", divide="ignore"):  # a leverage of 1: infinite weights, the column goes the QR way
-        for a, start, stop in chunks:
-            rows = layout.order[start:stop]
-            resid = _gather(y, rows, picked, buffers.block)
-            z, w = buffers.design(layout, start, stop)
-            # e' = y' - b_a' z' in place (the transposed block is Fortran-ordered): NaN where missing.
-            blas.dgemm(-1.0, arm_coef[a], z, beta=1.0, c=resid.T, trans_a=1, trans_b=1, overwrite_c=1)
+        for start, stop, arm_slices in layout.blocks:
+            resid = _gather(y, layout.order[start:stop], picked, block)
+            for a, s, e in arm_slices:
+                # e' = y' - b_a' z' in place (the transposed block is Fortran-ordered): NaN where missing.
+                blas.dgemm(-1.0, coef_t[a], layout.z[s:e].T, beta=1.0, c=resid[s - start : e - start].T, overwrite_c=1)
             np.square(resid, out=resid)
             if lowered is not None:
-                shifted = np.matmul(w, lowered[a], out=buffers.second[: rows.size])  # h - 1
-                chunk_largest = float(shifted.max())
-                largest_shifted = max(largest_shifted, chunk_largest)
-                if chunk_largest > LEVERAGE_ONE_AT - 1.0:  # rare: then the columns where an observed cell has it
+                shifted = second[: stop - start]
+                for a, s, e in arm_slices:
+                    np.matmul(layout.w_t[:, s:e].T, lowered[a], out=shifted[s - start : e - start])  # h - 1
+                block_largest = float(shifted.max())
+                largest_shifted = max(largest_shifted, block_largest)
+                if block_largest > LEVERAGE_ONE_AT - 1.0:  # rare: then the columns where an observed cell has it
                     leverage_one |= ((shifted > LEVERAGE_ONE_AT - 1.0) & ~np.isnan(resid)).any(axis=0)
                 # HC2: e^2 / (h - 1) = -e^2 / (1 - h), negated by the caller; HC3: e^2 / (1 - h)^2.
                 np.divide(resid, shifted if vcov == "HC2" else np.square(shifted, out=shifted), out=resid)
             # Missing cells (NaN) weigh 0: fmin/fmax return the number where one side is NaN.
             (np.fmin if vcov == "HC2" else np.fmax)(resid, 0.0, out=resid)
-            meat_arm[a] += w.T @ resid
+            for a, s, e in arm_slices:
+                meat_arm[a] += layout.w_t[:, s:e] @ resid[s - start : e - start]
     return meat_arm, leverage_one, largest_shifted
 
 
@@ -274,12 +274,11 @@ def fit_masked(
     m = columns.size
     d = p - arms
     upper = np.triu_indices(d)
-    layout = _ArmLayout.of(x, arms, is_control)
     picked = None if m == y.shape[1] and bool(np.all(columns == np.arange(y.shape[1]))) else columns
-    size = max(64, _CHUNK_ELEMENTS // max(1, m))
-    chunks = layout.chunks(size)
-    buffers = _Buffers.of(size, m, d)
-    gram_arm, cross_arm = _first_pass(y, picked, layout, chunks, buffers)
+    size = max(64, _BLOCK_ELEMENTS // max(1, m))
+    layout = _ArmLayout.of(x, arms, is_control, size)
+    block, second = np.empty((size, m)), np.empty((size, m))
+    gram_arm, cross_arm = _first_pass(y, picked, layout, block, second)
     embed = layout.embed
     gram = np.einsum("apd,ajde,aqe->jpq", embed, _unvech(gram_arm, d, upper), embed, optimize=True)
     cross = np.einsum("apd,adj->pj", embed, cross_arm)
@@ -289,7 +288,11 @@ def fit_masked(
     n_control = n_used - n_arm.sum(axis=0)
     scale = np.sqrt(np.maximum(np.einsum("jaa->ja", gram), np.finfo(float).tiny))
     equilibrated = gram / scale[:, :, None] / scale[:, None, :]
-    fallback = (n_arm == 0).any(axis=0) | (n_control == 0) | (n_used <= p)
+    if not np.isfinite(cross_arm).all():  # missing values are zeros there: an infinite value
+        row, col = np.argwhere(np.isinf(y[:, columns]))[0]
+        raise ValueError(f"outcome column {columns[col]} has an infinite value in row {row}")
+    # A complete column (n_j = n, possible where the caller did not search the outcomes) is the QR path's.
+    fallback = (n_arm == 0).any(axis=0) | (n_control == 0) | (n_used <= p) | (n_used == n)
     fallback |= np.linalg.eigvalsh(equilibrated)[:, 0] <= WELL_CONDITIONED
     fit = ~fallback
     inverse = np.zeros_like(gram)
@@ -307,7 +310,7 @@ def fit_masked(
     lowered[:, 0] -= 1.0
     weighted = vcov in ("HC2", "HC3")
     meat_arm, leverage_one, largest_shifted = _second_pass(
-        y, picked, layout, chunks, buffers, arm_coef, lowered if weighted else None, vcov)
+        y, picked, layout, block, second, arm_coef, lowered if weighted else None, vcov)
     if vcov == "HC2":
         np.negative(meat_arm, out=meat_arm)
     weighted_ss = meat_arm[:, 0].sum(axis=0)  # sum_i omega_ij e_ij^2 (w_i0 = 1), omega without HC1's factor

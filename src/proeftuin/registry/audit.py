@@ -20,17 +20,21 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from enum import Enum
 from json.encoder import encode_basestring_ascii
 from typing import Any, NamedTuple
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import ValidationError
 from sqlalchemy import Engine, Row, Text, cast, select
 from sqlalchemy.orm import Session
 
 from proeftuin.registry.bulk import insert_rows
+from proeftuin.registry.columnar import INTEGER, TEXT, ColumnReader
 from proeftuin.registry.crud import RegistryError
 from proeftuin.registry.driver_reads import driver_chunks
 from proeftuin.registry.models import AuditEvent, AuditHead
@@ -191,11 +195,37 @@ def stored_message(*, id: int, at: str, actor: str, action: str, experiment_id: 
             f'"payload":{payload_text},"prev_hash":{s(prev_hash)},"subject":{s(subject)}}}').encode("ascii")
 
 
-def _stored_chunks(session: Session) -> Iterator[list[tuple[Any, ...]]]:
-    """Every event's columns in order, the payload as its stored text, in chunks through the driver's cursor (no ORM, no JSON decoding)."""
+@dataclass
+class _StoredChunk:
+    """A chunk of stored events: its columns (the payload as its stored text), as Arrow too when read so, its rows made when needed."""
+
+    columns: tuple[Sequence[Any], ...]
+    table: pa.Table | None = None
+    _rows: list[tuple[Any, ...]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def rows(self, stop: int) -> list[tuple[Any, ...]]:
+        """The first ``stop`` events as row tuples (the driver's, or made from the columns once)."""
+        if self._rows is None:
+            self._rows = list(zip(*self.columns, strict=True))
+        return self._rows[:stop]
+
+
+def _stored_chunks(session: Session, reader: ColumnReader | None = None) -> Generator[_StoredChunk, None, None]:
+    """Every event's columns in order, the payload as its stored text, in chunks (no ORM, no JSON decoding): as Arrow columns
+    through ``reader`` where it can, else the rows of the session's driver."""
     c = AuditEvent.__table__.c
-    yield from driver_chunks(session, select(c.id, c.at, c.actor, c.action, c.experiment_id, c.subject, cast(c.payload, Text),
-                                             c.prev_hash, c.hash).order_by(c.id), CHAIN_CHUNK)
+    statement = select(c.id, c.at, c.actor, c.action, c.experiment_id, c.subject, cast(c.payload, Text), c.prev_hash, c.hash).order_by(c.id)
+    table = reader.table(statement, (INTEGER, TEXT, TEXT, TEXT, INTEGER, TEXT, TEXT, TEXT, TEXT)) if reader is not None else None
+    if table is None:
+        for chunk in driver_chunks(session, statement, CHAIN_CHUNK):
+            yield _StoredChunk(tuple(zip(*chunk, strict=True)), _rows=chunk)
+        return
+    for start in range(0, table.num_rows, CHAIN_CHUNK):
+        part = table.slice(start, CHAIN_CHUNK)
+        yield _StoredChunk(tuple(tuple(column.to_pylist()) for column in part.columns), part)
 
 
 CHAIN_CHUNK = 50_000
@@ -214,15 +244,22 @@ def _mac_of_stored(row: tuple[Any, ...], key: bytes | None) -> bool:
         return False
 
 
-def _hmac_sha256(key: bytes, message: bytes, digest: str) -> bytes:
-    """:func:`hmac.digest` (OpenSSL's one-shot HMAC); replaced below by the C function it calls, where there is one."""
-    return hmac.digest(key, message, digest)
+def _sha256_mac(key: bytes) -> Callable[[bytes], bytes]:
+    """HMAC-SHA256 with ``key`` as a function of the message, the keyed state set up once.
 
+    :func:`hmac.digest` sets up OpenSSL's context (the key's two padded blocks, RFC 2104) on
+    every call; an :class:`hmac.HMAC` made once and copied per message hashes only the message
+    and the inner digest (verify MACs every event: 0.41 against 0.57 s for 100,000 events).
+    The same digest as :func:`hmac.digest`.
+    """
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
 
-try:  # the C one-shot itself: hmac.digest is a Python function around it, and verify calls it once per event
-    from _hashlib import hmac_digest as _hmac_sha256  # type: ignore[no-redef,assignment]
-except ImportError:  # a Python without OpenSSL's module: the same digest through hmac.digest
-    pass
+    def mac(message: bytes) -> bytes:
+        hashed = keyed.copy()
+        hashed.update(message)
+        return hashed.digest()
+
+    return mac
 
 
 def _macs_of_stored(chunk: list[tuple[Any, ...]], key: bytes) -> list[bool]:
@@ -239,15 +276,44 @@ def _macs_of_stored(chunk: list[tuple[Any, ...]], key: bytes) -> list[bool]:
         ids, ats, actors, actions, experiments, subjects, texts, prevs, hashes = zip(*chunk, strict=True)
         encoded = {v: s(v) for v in {*ats, *actors, *actions}}
         exp_text = {e: "null" if e is None else str(int(e)) for e in set(experiments)}
-        mac = _hmac_sha256
-        macs = [mac(key, f'{{"action":{encoded[a]},"actor":{encoded[r]},"at":{encoded[t]},"experiment_id":{exp_text[e]},"id":{int(i)},'
-                         f'"payload":{x},"prev_hash":{s(p)},"subject":{s(u)}}}'.encode("ascii"), "sha256")
+        mac = _sha256_mac(key)
+        macs = [mac(f'{{"action":{encoded[a]},"actor":{encoded[r]},"at":{encoded[t]},"experiment_id":{exp_text[e]},"id":{int(i)},'
+                         f'"payload":{x},"prev_hash":{s(p)},"subject":{s(u)}}}'.encode("ascii"))
                 for i, t, r, a, e, u, x, p in zip(ids, ats, actors, actions, experiments, subjects, texts, prevs, strict=True)]
         if set(map(len, hashes)) == {64} and b"".join(macs).hex() == "".join(hashes):  # all of them at once (equal lengths: no shift)
             return [True] * len(chunk)
         return [m.hex() == h for m, h in zip(macs, hashes, strict=True)]
     except (TypeError, ValueError, UnicodeEncodeError):
         return [_mac_of_stored(row, key) for row in chunk]
+
+
+_ESCAPED = r'[^ -~]|["\\]'
+"""The characters :func:`json.encoder.encode_basestring_ascii` escapes (anything but printable ASCII, the quote and the backslash)."""
+
+
+def _macs_of_columns(part: pa.Table, key: bytes) -> list[bool] | None:
+    """:func:`_macs_of_stored` of a chunk read as Arrow columns, each event's message assembled by Arrow in C.
+
+    Only when every text column holds text that JSON writes as it is (between quotes: printable
+    ASCII, no quote or backslash), and no value is missing but an experiment id: then the message
+    is :func:`stored_message`'s byte for byte; otherwise ``None`` (the rows' own path decides).
+    """
+    ids, at, actor, action, experiment, subject, payload, prev, stored = part.columns
+    texts = (at, actor, action, subject, prev)
+    if any(column.null_count for column in (ids, *texts, payload, stored)) or not all(
+            pa.types.is_string(column.type) for column in (*texts, payload, stored)) or not pa.types.is_integer(ids.type):
+        return None
+    if any(pc.any(pc.match_substring_regex(column, _ESCAPED)).as_py() for column in texts):
+        return None
+    exp = pc.fill_null(pc.cast(experiment, pa.string()), "null")
+    messages = pc.binary_join_element_wise('{"action":"', action, '","actor":"', actor, '","at":"', at, '","experiment_id":', exp,
+                                           ',"id":', pc.cast(ids, pa.string()), ',"payload":', payload, ',"prev_hash":"', prev,
+                                           '","subject":"', subject, '"}', "")
+    macs = list(map(_sha256_mac(key), messages.cast(pa.binary()).to_pylist()))
+    hashes = stored.to_pylist()
+    if pc.all(pc.equal(pc.utf8_length(stored), 64)).as_py() and b"".join(macs).hex() == "".join(hashes):
+        return [True] * len(macs)
+    return [m.hex() == h for m, h in zip(macs, hashes, strict=True)]
 
 
 def _checked(row: tuple[Any, ...], key: bytes | None, check: bool) -> tuple[StoredEvent | None, bool]:
@@ -274,31 +340,35 @@ class CheckedEvents(NamedTuple):
     payload: Sequence[Any]
 
 
-def _checked_chunk(chunk: list[tuple[Any, ...]], key: bytes | None, keyed_from: int) -> tuple[list[bool], list[Any]]:
-    """Whether each stored row of ``chunk`` checks out (see :func:`verify_chain`), and its parsed payload (``None`` where not).
+def _checked_chunk(chunk: _StoredChunk, n: int, key: bytes | None, keyed_from: int) -> tuple[list[bool], list[Any]]:
+    """Whether each of the first ``n`` stored events of ``chunk`` checks out (see :func:`verify_chain`), and its parsed payload
+    (``None`` where not).
 
-    The fast path: each event is MACed over its stored text (:func:`_macs_of_stored`); the payloads
-    of those that check out are canonical JSON of one value each, so they are parsed in one call.
-    Any other event (a legacy one, one whose text is spelled otherwise, one that does not check
-    out) is parsed and hashed as :func:`event_hash` defines it (:func:`_checked`).
+    The fast path: each event is MACed over its stored text (:func:`_macs_of_columns` on Arrow
+    columns, else :func:`_macs_of_stored`); the payloads of those that check out are canonical
+    JSON of one value each, so they are parsed in one call. Any other event (a legacy one, one
+    whose text is spelled otherwise, one that does not check out) is parsed and hashed as
+    :func:`event_hash` defines it (:func:`_checked`).
     """
-    n = len(chunk)
     if not n:
         return [], []
-    if key is not None and chunk[0][0] >= keyed_from:
-        fast = _macs_of_stored(chunk, key)
-    else:
-        fast = [key is not None and row[0] >= keyed_from and _mac_of_stored(row, key) for row in chunk]
-    payloads: list[Any] = [None] * n
+    keyed = key is not None and chunk.columns[0][0] >= keyed_from
+    fast = _macs_of_columns(chunk.table.slice(0, n), key) if keyed and key is not None and chunk.table is not None else None
+    if fast is None:
+        fast = (_macs_of_stored(chunk.rows(n), key) if keyed and key is not None else
+                [key is not None and row[0] >= keyed_from and _mac_of_stored(row, key) for row in chunk.rows(n)])
+    texts = chunk.columns[6]
     if all(fast):
-        return fast, json.loads("[" + ",".join(row[6] for row in chunk) + "]")
+        return fast, json.loads("[" + ",".join(texts[:n]) + "]")
+    payloads: list[Any] = [None] * n
     good = [i for i in range(n) if fast[i]]
-    for i, payload in zip(good, json.loads("[" + ",".join(chunk[i][6] for i in good) + "]"), strict=True):
+    for i, payload in zip(good, json.loads("[" + ",".join(texts[i] for i in good) + "]"), strict=True):
         payloads[i] = payload
     ok = list(fast)
+    rows = chunk.rows(n)
     for i in range(n):
         if not fast[i]:
-            row = chunk[i]
+            row = rows[i]
             event, ok[i] = _checked(row, key if row[0] >= keyed_from else None, key is not None or row[0] < keyed_from)
             payloads[i] = None if event is None else event.payload
             ok[i] = ok[i] and event is not None
@@ -312,16 +382,17 @@ def _first_difference(left: Sequence[Any], right: Sequence[Any]) -> int:
     return next((i for i, (a, b) in enumerate(zip(left, right, strict=True)) if a != b), len(left))
 
 
-def verify_chain(*, session: Session, key: bytes | None, head: str | None = None,
-                 visit: Callable[[CheckedEvents], None] | None = None) -> tuple[ChainBreak | None, int, str, int]:
+def verify_chain(*, session: Session, key: bytes | None, head: str | None = None, visit: Callable[[CheckedEvents], None] | None = None,
+                 reader: ColumnReader | None = None) -> tuple[ChainBreak | None, int, str, int]:
     """Recompute the chain: the first break (or ``None``), the number of events, the head hash and the number of legacy events.
 
     Events from ``audit_head.keyed_from`` on are checked with ``key``; with ``key=None`` (none
     configured) only their links are checked, which the caller reports; ``head`` is a head kept outside the
     database (``ID:HASH`` from ``verify --print-head``), which the chain must still contain. ``visit``
     is called with the events that check out, chunk by chunk in order, so one pass over the chain can also replay it.
-    Each event is read once through the driver and MACed over its stored payload text
-    (:func:`stored_message`), re-encoded only where that text is not canonical. A chunk's ids, links
+    Each event is read once (as Arrow columns through ``reader`` where it can, its message then
+    assembled by Arrow, :func:`_macs_of_columns`; else through the session's driver) and MACed over
+    its stored payload text (:func:`stored_message`), re-encoded only where that text is not canonical. A chunk's ids, links
     and MACs are checked as whole columns; the first event where any differs is the break, named
     by the first check it fails in the order: missing, link, content, kept head.
     """
@@ -329,32 +400,33 @@ def verify_chain(*, session: Session, key: bytes | None, head: str | None = None
     keyed_from = stored.keyed_from if stored is not None else 1
     kept_id, kept_hash = parse_head(head) if head else (0, "")
     expected_prev, count = GENESIS_HASH, 0
-    for chunk in _stored_chunks(session):
-        n = len(chunk)
-        ids, _at, _actor, actions, experiments, subjects, _text, prevs, hashes = zip(*chunk, strict=True)
-        missing = _first_difference(ids, tuple(range(count + 1, count + n + 1)))
-        unlinked = _first_difference(prevs, (expected_prev, *hashes[:-1]))
-        ok, payloads = _checked_chunk(chunk[: min(missing, unlinked)], key, keyed_from)
-        forged = _first_difference(ok, [True] * len(ok))
-        first = min(missing, unlinked, forged)
-        if count < kept_id <= count + first and hashes[kept_id - count - 1] != kept_hash:
-            first = kept_id - count - 1
-        if visit is not None and first:
-            visit(CheckedEvents(actions[:first], experiments[:first], subjects[:first], payloads[:first]))
-        if first < n:
-            legacy = min(count + first, keyed_from - 1)
-            previous = hashes[first - 1] if first else expected_prev
-            if first == missing:
-                return ChainBreak(count + first + 1, "?", f"missing (the next event is #{ids[first]})"), count + first, previous, legacy
-            if first == unlinked:
-                reason = "its link to the previous event is broken"
-            elif first == forged:
-                reason = ("its content differs from what was recorded, or it was written without the audit key (forged)"
-                          if ids[first] >= keyed_from else "its content differs from what was recorded (hash mismatch)")
-            else:
-                reason = "it differs from the head kept outside the database"
-            return ChainBreak(ids[first], actions[first], reason), count + first, previous, legacy
-        expected_prev, count = hashes[-1], count + n
+    with closing(_stored_chunks(session, reader)) as chunks:  # closed here when a break ends the pass early
+        for chunk in chunks:
+            n = len(chunk)
+            ids, _at, _actor, actions, experiments, subjects, _text, prevs, hashes = chunk.columns
+            missing = _first_difference(ids, tuple(range(count + 1, count + n + 1)))
+            unlinked = _first_difference(prevs, (expected_prev, *hashes[:-1]))
+            ok, payloads = _checked_chunk(chunk, min(missing, unlinked), key, keyed_from)
+            forged = _first_difference(ok, [True] * len(ok))
+            first = min(missing, unlinked, forged)
+            if count < kept_id <= count + first and hashes[kept_id - count - 1] != kept_hash:
+                first = kept_id - count - 1
+            if visit is not None and first:
+                visit(CheckedEvents(actions[:first], experiments[:first], subjects[:first], payloads[:first]))
+            if first < n:
+                legacy = min(count + first, keyed_from - 1)
+                previous = hashes[first - 1] if first else expected_prev
+                if first == missing:
+                    return ChainBreak(count + first + 1, "?", f"missing (the next event is #{ids[first]})"), count + first, previous, legacy
+                if first == unlinked:
+                    reason = "its link to the previous event is broken"
+                elif first == forged:
+                    reason = ("its content differs from what was recorded, or it was written without the audit key (forged)"
+                              if ids[first] >= keyed_from else "its content differs from what was recorded (hash mismatch)")
+                else:
+                    reason = "it differs from the head kept outside the database"
+                return ChainBreak(ids[first], actions[first], reason), count + first, previous, legacy
+            expected_prev, count = hashes[-1], count + n
     legacy = min(count, keyed_from - 1)
     if kept_id > count:
         return (ChainBreak(count + 1, "head", f"the chain ends at event #{count}; the head kept outside the database is #{kept_id} "

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from proeftuin.registry.audit import Action, CheckedEvents, iter_events
+from proeftuin.registry.columnar import ColumnReader, read_rows
 from proeftuin.registry.digest import (
     ROWS_DIGEST, canonical_sha256, experiment_facts, import_rows_sha256, legacy_import_rows_sha256, participants_sha256,
 )
@@ -133,18 +134,19 @@ def _who(key: Key, slugs: dict[int, str]) -> str:
     return f"experiment {slugs.get(key[0], key[0])!r}, participant {key[1][:12]}"
 
 
-def compare(session: Session, state: ChainState) -> Iterator[str]:
-    """Each fact of the tables that differs from the chain's, in a fixed order (users, experiments, people, data)."""
+def compare(session: Session, state: ChainState, reader: ColumnReader | None = None) -> Iterator[str]:
+    """Each fact of the tables that differs from the chain's, in a fixed order (users, experiments, people, data); the largest
+    tables read as Arrow columns through ``reader`` where it can."""
     yield from _users(session, state)
     slugs = dict(session.execute(select(Experiment.id, Experiment.slug)).all())
     yield from _experiments(session, state, slugs)
-    people = driver_rows(session, select(Participant.id, Participant.pseudonym, Participant.experiment_id))
+    people = read_rows(session, select(Participant.id, Participant.pseudonym, Participant.experiment_id), reader)
     pseudonym_of = {pid: pseudonym for pid, pseudonym, _exp in people}
     experiment_of = {pid: exp for pid, _pseudonym, exp in people}
-    yield from _participants(session, state, slugs)
-    yield from _consents(session, state, slugs, pseudonym_of, experiment_of)
-    yield from _assignments(session, state, slugs, pseudonym_of, experiment_of)
-    yield from _imports(session, state, slugs)
+    yield from _participants(session, state, slugs, reader)
+    yield from _consents(session, state, slugs, pseudonym_of, experiment_of, reader)
+    yield from _assignments(session, state, slugs, pseudonym_of, experiment_of, reader)
+    yield from _imports(session, state, slugs, reader)
     yield from _services(session, state, slugs, pseudonym_of, experiment_of)
 
 
@@ -188,15 +190,16 @@ def _experiments(session: Session, state: ChainState, slugs: dict[int, str]) -> 
                 yield f"{where}: the seal's {name} differs from what was recorded at creation"
         if seal.seed != state.seeds.get(experiment.id):
             yield f"{where}: the seal's published seed differs from the unseal event ({'none recorded' if experiment.id not in state.seeds else 'recorded'})"
-        logged = [p for (exp, _s), p in state.assignments.items() if exp == experiment.id]
+        experiment_id = experiment.id
+        logged = [p for (exp, _s), p in state.assignments.items() if exp == experiment_id]
         if experiment.id not in state.purged and seal.allocated != len(logged):
             yield f"{where}: the seal counts {seal.allocated} allocations, the audit chain records {len(logged)}"
     for exp in sorted(set(state.experiments) - set(slugs)):
         yield f"experiment #{exp}: created in the audit chain, missing from the registry"
 
 
-def _participants(session: Session, state: ChainState, slugs: dict[int, str]) -> Iterator[str]:
-    actual = participants_sha256(session)
+def _participants(session: Session, state: ChainState, slugs: dict[int, str], reader: ColumnReader | None) -> Iterator[str]:
+    actual = participants_sha256(session, reader)
     if actual == state.participants:  # the common case, compared whole in C; the facts that differ are looked for only otherwise
         return
     for key in sorted(set(actual) | set(state.participants)):
@@ -209,8 +212,8 @@ def _participants(session: Session, state: ChainState, slugs: dict[int, str]) ->
 
 
 def _consents(session: Session, state: ChainState, slugs: dict[int, str], pseudonym_of: dict[int, str],
-              experiment_of: dict[int, int]) -> Iterator[str]:
-    rows = driver_rows(session, select(Consent.participant_id, Consent.kind, Consent.on, Consent.text_version, Consent.keep_data))
+              experiment_of: dict[int, int], reader: ColumnReader | None) -> Iterator[str]:
+    rows = read_rows(session, select(Consent.participant_id, Consent.kind, Consent.on, Consent.text_version, Consent.keep_data), reader)
     iso = {on: _iso(on) for on in {row[2] for row in rows}}  # each distinct date once
     actual: Counter[tuple[Any, ...]] = Counter(
         (experiment_of[pid], pseudonym_of[pid], kind, iso[on], version, bool(keep)) for pid, kind, on, version, keep in rows)
@@ -223,10 +226,10 @@ def _consents(session: Session, state: ChainState, slugs: dict[int, str], pseudo
 
 
 def _assignments(session: Session, state: ChainState, slugs: dict[int, str], pseudonym_of: dict[int, str],
-                 experiment_of: dict[int, int]) -> Iterator[str]:
+                 experiment_of: dict[int, int], reader: ColumnReader | None) -> Iterator[str]:
     # the table read alone, its participants and arms looked up (an inner join's rows: one with neither is not held)
     code_of = dict(driver_rows(session, select(Arm.id, Arm.code)))
-    rows = driver_rows(session, select(Assignment.participant_id, Assignment.arm_id, Assignment.sequence, Assignment.batch, Assignment.assigned_on))
+    rows = read_rows(session, select(Assignment.participant_id, Assignment.arm_id, Assignment.sequence, Assignment.batch, Assignment.assigned_on), reader)
     iso = {on: _iso(on) for on in {row[4] for row in rows}}  # each distinct date once
     actual = {(experiment_of[pid], pseudonym_of[pid]): {"arm": code_of[arm], "sequence": sequence, "batch": batch, "on": iso[on]}
               for pid, arm, sequence, batch, on in rows if pid in pseudonym_of and arm in code_of}
@@ -243,7 +246,7 @@ def _assignments(session: Session, state: ChainState, slugs: dict[int, str], pse
                 yield f"{_who(key, slugs)}: assignment {name} is {held[name]!r} in the registry, {recorded[name]!r} in the audit chain"
 
 
-def _imports(session: Session, state: ChainState, slugs: dict[int, str]) -> Iterator[str]:
+def _imports(session: Session, state: ChainState, slugs: dict[int, str], reader: ColumnReader | None) -> Iterator[str]:
     actual = {i.id: i for i in session.scalars(select(DataImport).order_by(DataImport.id))}
     for import_id in sorted(set(actual) | set(state.imports)):
         held, recorded = actual.get(import_id), state.imports.get(import_id)
@@ -254,9 +257,11 @@ def _imports(session: Session, state: ChainState, slugs: dict[int, str]) -> Iter
         for name, column in (("sha256", "content_sha256"), ("rows", "rows"), ("revision", "revision"), ("active", "active")):
             if getattr(held, column) != recorded[name]:
                 yield f"{where}: {column} is {getattr(held, column)!r} in the registry, {recorded[name]!r} in the audit chain"
-        rows_sha256 = import_rows_sha256 if recorded.get("rows_digest") == ROWS_DIGEST else legacy_import_rows_sha256
-        if held.active and "rows_sha256" in recorded and held.experiment_id not in state.purged \
-                and rows_sha256(session, import_id) != recorded["rows_sha256"]:
+        if not held.active or "rows_sha256" not in recorded or held.experiment_id in state.purged:
+            continue
+        digest = (import_rows_sha256(session, import_id, reader) if recorded.get("rows_digest") == ROWS_DIGEST
+                  else legacy_import_rows_sha256(session, import_id))
+        if digest != recorded["rows_sha256"]:
             yield f"{where}: the rows it wrote (outcome months, survey answers, scores or services) were changed, added or deleted since"
 
 

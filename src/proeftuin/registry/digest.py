@@ -35,10 +35,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import JSON, Boolean, Date, Float, Integer, Select, Table, Text, cast, func, select
 from sqlalchemy.orm import Session
 
-from proeftuin.registry.driver_reads import driver_chunks, driver_rows
+from proeftuin.registry.columnar import BOOLEAN, DATE, FLOAT, INTEGER, TEXT, ColumnReader, Kind, read_rows
+from proeftuin.registry.driver_reads import driver_chunks
 from proeftuin.registry.models import Experiment, OutcomeMonth, OwnOutcomeMonth, Participant, ServiceContact, SurveyItem, SurveyResponse
 
 
@@ -82,19 +85,19 @@ def participant_sha256(row: dict[str, Any]) -> str:
     return canonical_sha256({c: row.get(c) for c in PARTICIPANT_FACTS})
 
 
-def participants_sha256(session: Session) -> dict[tuple[int, str], str]:
+def participants_sha256(session: Session, reader: ColumnReader | None = None) -> dict[tuple[int, str], str]:
     """:func:`participant_sha256` of every participant as stored, by (experiment id, pseudonym), from one read through the driver.
 
     The same canonical JSON, assembled per row from its columns' encodings (sorted keys, as
     :func:`canonical_json` orders them), each distinct value of a column converted as SQLAlchemy
-    reads it (JSON parsed from its text) and encoded once.
+    reads it (JSON parsed from its text) and encoded once; the rows read as columns through ``reader`` where it can.
     """
     table = Participant.__table__
     connection = session.connection()
     names = sorted(PARTICIPANT_FACTS)
     statement = select(table.c.experiment_id, table.c.pseudonym,
                        *(cast(table.c[n], Text) if isinstance(table.c[n].type, JSON) else table.c[n] for n in names)).order_by(table.c.id)
-    rows = driver_rows(session, statement)
+    rows = read_rows(session, statement, reader)
     if not rows:
         return {}
     experiments, pseudonyms, *columns = zip(*rows, strict=True)
@@ -228,25 +231,58 @@ class _ColumnDigest:
         else:
             self._values.update(np.array(values, dtype="<i8").tobytes())
 
+    def update_arrow(self, values: pa.Array) -> None:
+        """:meth:`update` of a column read as Arrow (:mod:`~proeftuin.registry.columnar`): the same bytes taken from its buffers
+        (integers, floats, booleans, the UTF-8 text and its lengths, dates as days, as they are); a column with missing
+        integers or booleans, or of another type than the kind's, through its Python values as the driver gives them."""
+        kind, kind_of = self.kind, values.type
+        if kind == "text" and (pa.types.is_string(kind_of) or pa.types.is_large_string(kind_of)):
+            values = pc.fill_null(values, "")
+            width = np.int64 if pa.types.is_large_string(kind_of) else np.int32
+            offsets = np.frombuffer(values.buffers()[1], dtype=width)[values.offset : values.offset + len(values) + 1]
+            self.rows += len(values)
+            self._lengths.update(np.diff(offsets).astype("<i8").tobytes())
+            if len(values):
+                self._values.update(memoryview(values.buffers()[2])[int(offsets[0]) : int(offsets[-1])])
+        elif kind == "date" and pa.types.is_date32(kind_of):
+            self.rows += len(values)
+            self._values.update(pc.fill_null(values.cast(pa.int32()), 0).to_numpy().astype("<i8").tobytes())
+        elif kind == "float" and (pa.types.is_floating(kind_of) or pa.types.is_integer(kind_of)):
+            self.rows += len(values)
+            self._values.update((values.to_numpy(zero_copy_only=False).astype("<f8") + 0.0).tobytes())
+        elif kind in ("int", "bool") and values.null_count == 0 and (pa.types.is_integer(kind_of) or pa.types.is_boolean(kind_of)):
+            self.rows += len(values)
+            numbers = values.to_numpy(zero_copy_only=False)
+            self._values.update((numbers != 0).astype(np.uint8).tobytes() if kind == "bool" else numbers.astype("<i8").tobytes())
+        else:
+            plain = tuple(values.to_pylist())
+            self.update(plain if _plain_values(kind, plain) else pd.DataFrame.from_records([(v,) for v in plain], columns=["x"])["x"])
+
     def hexdigest(self) -> str:
         lengths = self._lengths.hexdigest() if self.kind == "text" else ""
         return hashlib.sha256((self._values.hexdigest() + lengths).encode("ascii")).hexdigest()
 
 
-def _rows_sha256(chunks_of: Iterable[tuple[ImportedRows, Iterable[Sequence[Sequence[Any]]]]]) -> str:
-    """The rows digest from, per table of :data:`IMPORT_ROWS`, its rows in canonical order as chunks of columns."""
+def _rows_sha256(chunks_of: Iterable[tuple[ImportedRows, Iterable[Sequence[Sequence[Any]] | pa.Table]]]) -> str:
+    """The rows digest from, per table of :data:`IMPORT_ROWS`, its rows in canonical order as chunks of columns (or as one Arrow table)."""
     lines = []
     for rows, chunks in chunks_of:
         digests = [_ColumnDigest(_kind(rows, c)) for c in rows.columns]
         for columns in chunks:
+            if isinstance(columns, pa.Table):
+                for digest, column in zip(digests, columns.columns, strict=True):
+                    for values in column.chunks:
+                        digest.update_arrow(values)
+                continue
             for digest, values in zip(digests, columns, strict=True):
                 digest.update(values)
         lines += [f"{rows.table.name}.{c}:{d.kind}:{d.rows}:{d.hexdigest()}\n" for c, d in zip(rows.columns, digests, strict=True)]
     return hashlib.sha256("".join(lines).encode("ascii")).hexdigest()
 
 
-def _stored(session: Session, rows: ImportedRows, import_id: int) -> Iterable[Sequence[Sequence[Any]]]:
-    """The rows of ``import_id`` in ``rows.table`` as read back, in canonical order, as chunks of columns (the driver's values)."""
+def _stored(session: Session, rows: ImportedRows, import_id: int, reader: ColumnReader | None = None) -> Iterable[Sequence[Sequence[Any]] | pa.Table]:
+    """The rows of ``import_id`` in ``rows.table`` as read back, in canonical order, as chunks of columns (the driver's values),
+    or as one Arrow table through ``reader`` where it can read them."""
     table = rows.table
     match = table.c.import_id == import_id
     if session.get_bind().dialect.name == "sqlite" and _most_rows(session, table, import_id):
@@ -254,6 +290,10 @@ def _stored(session: Session, rows: ImportedRows, import_id: int) -> Iterable[Se
         # import holds most of the table, walking the unique index in canonical order is cheaper (``+ 0``: that index unused)
         match = table.c.import_id + 0 == import_id
     statement = select(*(table.c[c] for c in rows.columns)).where(match).order_by(*(table.c[c] for c in rows.order))
+    columnar = reader.table(statement, [ARROW_KINDS[_kind(rows, c)] for c in rows.columns]) if reader is not None else None
+    if columnar is not None:
+        yield columnar
+        return
     for chunk in driver_chunks(session, statement, CHUNK_ROWS):
         plain = list(zip(*chunk, strict=True))
         columns: list[Sequence[Any]] = list(plain)
@@ -265,6 +305,8 @@ def _stored(session: Session, rows: ImportedRows, import_id: int) -> Iterable[Se
         yield columns
 
 
+ARROW_KINDS: dict[str, Kind] = {"int": INTEGER, "float": FLOAT, "bool": BOOLEAN, "text": TEXT, "date": DATE}
+"""The Arrow type each kind of column is read as (:mod:`~proeftuin.registry.columnar`)."""
 _PLAIN: dict[str, set[type]] = {"int": {int}, "float": {float, int, type(None)}, "bool": {bool, int}, "text": {str, type(None)},
                                 "date": {str, dt.date, type(None)}}
 """The Python types a driver gives for each kind of column, whose digest :meth:`_ColumnDigest.update` computes from the tuple
@@ -286,10 +328,10 @@ def _most_rows(session: Session, table: Table, import_id: int) -> bool:
     return 2 * (session.scalar(select(func.count()).select_from(table).where(table.c.import_id == import_id)) or 0) > total
 
 
-def import_rows_sha256(session: Session, import_id: int) -> str:
+def import_rows_sha256(session: Session, import_id: int, reader: ColumnReader | None = None) -> str:
     """The rows digest (:data:`ROWS_DIGEST`) of every row an import wrote (outcome months and the plan's own outcomes,
-    survey items and scores, services), as stored."""
-    return _rows_sha256((rows, _stored(session, rows, import_id)) for rows in IMPORT_ROWS)
+    survey items and scores, services), as stored; read as Arrow columns through ``reader`` where it can."""
+    return _rows_sha256((rows, _stored(session, rows, import_id, reader)) for rows in IMPORT_ROWS)
 
 
 def frame_rows_sha256(frames: Mapping[Table, pd.DataFrame]) -> str:

@@ -8,11 +8,15 @@ algorithm version and the recorded order. Then the audit chain is recomputed wit
 with the tables fact by fact (:mod:`proeftuin.registry.chain_state`). The problems are listed in
 that order; the first names the record that differs.
 
-Every pass reads its rows once through the driver and checks them as columns: the allocations'
-order and arms as whole sequences, the chain a chunk of events at a time (ids, links, MACs),
-replayed in runs of one action, and each table's facts compared whole with the chain's before
-they are searched for the one that differs. On a registry of 100,000 allocations the time goes
-to reading the rows and MACing each event; the rest is a small share.
+Every pass reads its rows once, on PostgreSQL as Arrow columns through the ADBC driver where it
+is installed (:mod:`~proeftuin.registry.columnar`: a second connection on the session's
+snapshot), else through the session's own driver, and checks them as columns: the allocations'
+order and arms as whole sequences, the chain a chunk of events at a time (ids, links, MACs; the
+messages assembled by Arrow where read so), replayed in runs of one action, the imported rows
+digested from the columns, and each table's facts compared whole with the chain's before they
+are searched for the one that differs. On a registry of 100,000 allocations the time goes to
+reading the rows, MACing each event, and building the facts of the people, their consents and
+allocations in Python to compare them.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from sqlalchemy.orm import Session
 from proeftuin.design import BlockDesign, Method, Recorded, SealError, Unit, block_assignment, replay, stratum_key
 from proeftuin.registry.audit import audit_key, verify_chain
 from proeftuin.registry.chain_state import ChainState, chain_state, compare
-from proeftuin.registry.driver_reads import driver_rows
+from proeftuin.registry.columnar import ColumnReader, read_rows
 from proeftuin.registry.experiments import trial_plan
 from proeftuin.registry.models import Arm, Assignment, Experiment, Participant, Seal, baseline_covariates
 from proeftuin.registry.roles import Operation, authorize
@@ -61,19 +65,21 @@ def _first(flags: Sequence[bool]) -> int:
     return flags.index(True) if True in flags else len(flags)
 
 
-def _check_experiment(session: Session, experiment: Experiment, seal: Seal, settings: RegistrySettings | None) -> tuple[int, str | None]:
+def _check_experiment(session: Session, experiment: Experiment, seal: Seal, settings: RegistrySettings | None,
+                      reader: ColumnReader) -> tuple[int, str | None]:
     p = Participant
-    rows = driver_rows(session, select(
+    rows = read_rows(session, select(
         p.pseudonym, p.age, p.household, cast(p.covariates, Text), p.cluster, Assignment.sequence, Assignment.algorithm, Assignment.batch, Arm.code)
         .join(Assignment, Assignment.participant_id == p.id).join(Arm, Arm.id == Assignment.arm_id)
-        .where(p.experiment_id == experiment.id).order_by(Assignment.sequence))
+        .where(p.experiment_id == experiment.id).order_by(Assignment.sequence), reader)
     if not rows:
         return 0, None
     where = f"experiment {experiment.slug!r}"
     pseudonyms, ages, households, covariates, clusters, sequences, algorithms, batches, codes = zip(*rows, strict=True)
     # the first row out of order or made by another algorithm, as a loop over the rows would meet them
     wrong_sequence = _first([s != expected for s, expected in zip(sequences, range(1, len(rows) + 1), strict=True)])
-    wrong_algorithm = _first([a != seal.version for a in algorithms])
+    version = seal.version
+    wrong_algorithm = _first([a != version for a in algorithms])
     if wrong_sequence < len(rows) and wrong_sequence <= wrong_algorithm:
         return len(rows), (f"{where}: assignment of participant {pseudonyms[wrong_sequence][:12]} has sequence "
                            f"{sequences[wrong_sequence]}, expected {wrong_sequence + 1} (an assignment was added outside the sealed path or removed)")
@@ -131,26 +137,26 @@ def verify_registry(*, session: Session, actor: str | None = None, settings: Reg
     """
     if actor is not None:
         authorize(session=session, actor=actor, operation=Operation.verify)
-    with _collector_paused():
-        return _verify(session, settings, head)
+    with _collector_paused(), ColumnReader(session) as reader:
+        return _verify(session, settings, head, reader)
 
 
-def _verify(session: Session, settings: RegistrySettings | None, head: str | None) -> VerifyReport:
+def _verify(session: Session, settings: RegistrySettings | None, head: str | None, reader: ColumnReader) -> VerifyReport:
     """:func:`verify_registry` after the role check: allocations, then the chain and its replay, then the tables against it."""
     problems: list[str] = []
     allocations = experiments = 0
     for experiment, seal in session.execute(select(Experiment, Seal).join(Seal, Seal.experiment_id == Experiment.id).order_by(Experiment.id)):
-        checked, problem = _check_experiment(session, experiment, seal, settings)
+        checked, problem = _check_experiment(session, experiment, seal, settings, reader)
         experiments += 1
         allocations += checked
         if problem:
             problems.append(problem)
     key = audit_key(settings) if settings is not None and settings.seal_key.get_secret_value() else None
     state = ChainState()  # replayed in the same pass as the chain is checked; in full again where the chain breaks
-    chain_break, events, head_hash, legacy = verify_chain(session=session, key=key, head=head, visit=state.apply_checked)
+    chain_break, events, head_hash, legacy = verify_chain(session=session, key=key, head=head, visit=state.apply_checked, reader=reader)
     if chain_break is not None:
         problems.append(str(chain_break))
         state = chain_state(session)
-    problems.extend(compare(session, state))
+    problems.extend(compare(session, state, reader))
     return VerifyReport(experiments=experiments, allocations=allocations, audit_events=events, head_hash=head_hash,
                         legacy_events=legacy, keys_checked=key is not None or events == legacy, problems=problems)

@@ -1,0 +1,137 @@
+"""Reads as Arrow columns on PostgreSQL: the rows of a statement read in C by an ADBC driver, for ``verify``'s passes over every row.
+
+psycopg hands over every value as a Python object in a tuple; Apache Arrow's ADBC driver
+(``adbc-driver-postgresql``: ``COPY`` in binary, parsed in C) fills whole columns, which
+``verify`` then hashes and compares as columns. It reads through a second connection whose
+transaction imports the session's snapshot (``pg_export_snapshot()``, ``SET TRANSACTION
+SNAPSHOT``, repeatable read, read only), so it sees exactly what the session's transaction sees
+at the export.
+
+Not on SQLite: ``adbc-driver-sqlite`` links its own copy of SQLite, and two copies of SQLite in
+one process do not see each other's POSIX locks (SQLite, "How To Corrupt An SQLite Database
+File", 2.2.1): the driver's connection, on closing, took itself for the last one, checkpointed
+and removed the write-ahead log under the process's other connections ("disk I/O error").
+Where no columnar read is possible (SQLite, the driver not installed, a column of another type
+than its SQL type's), :meth:`ColumnReader.table` returns ``None`` and the caller reads the rows
+through the session's own driver.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from collections.abc import Callable, Sequence
+from types import TracebackType
+from typing import Any, Unpack, cast
+
+import pyarrow as pa
+from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer, Select, String
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ClauseElement
+from sqlalchemy.types import TypeEngine
+
+from proeftuin.registry.driver_reads import driver_rows
+
+DRIVERS = {"postgresql": "adbc_driver_postgresql.dbapi"}
+"""The ADBC driver module of each dialect read as columns."""
+
+Kind = Callable[[pa.DataType], bool]
+"""Whether a column read as Arrow has the type its SQL type gives."""
+INTEGER: Kind = pa.types.is_integer
+FLOAT: Kind = pa.types.is_floating
+TEXT: Kind = lambda kind: pa.types.is_string(kind) or pa.types.is_large_string(kind)  # noqa: E731
+DATE: Kind = pa.types.is_date32
+BOOLEAN: Kind = pa.types.is_boolean
+
+
+def _connect(session: Session) -> Any:
+    """A second connection, through ADBC, that sees the session's state (see the module docstring); ``None`` if there can be none."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    dialect = engine.dialect.name
+    if dialect not in DRIVERS:
+        return None
+    try:
+        dbapi = importlib.import_module(DRIVERS[dialect])
+    except ImportError:
+        return None
+    url = engine.url
+    snapshot = session.connection().exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+    connection = dbapi.connect(url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=False)
+    cursor = connection.cursor()
+    try:  # the driver has begun a transaction; before its first query it takes the session's snapshot
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+    except Exception:
+        connection.close()
+        raise
+    finally:
+        cursor.close()
+    return connection
+
+
+def _kind_of(sql_type: TypeEngine[Any]) -> Kind | None:
+    """The Arrow kind a column of ``sql_type`` is read as (``None``: a type not read as columns here)."""
+    if isinstance(sql_type, Boolean):
+        return BOOLEAN
+    if isinstance(sql_type, Integer):
+        return INTEGER
+    if isinstance(sql_type, Float):
+        return FLOAT
+    if isinstance(sql_type, DateTime):
+        return None
+    if isinstance(sql_type, Date):
+        return DATE
+    return TEXT if isinstance(sql_type, String) else None
+
+
+class ColumnReader:
+    """Statements read as Arrow tables through a second connection that sees the session's state (a context manager)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._connection = _connect(session)
+
+    def __enter__(self) -> ColumnReader:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                self._connection.rollback()
+            self._connection.close()
+
+    def table(self, statement: ClauseElement, kinds: Sequence[Kind]) -> pa.Table | None:
+        """Every row of ``statement`` (no bound parameters but literals) as one Arrow table whose columns are of ``kinds``, or
+        ``None`` if it cannot be read so (no driver, or a column of another type); a column of nulls only passes whatever its type."""
+        if self._connection is None:
+            return None
+        dialect = self._session.get_bind().dialect
+        sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        cursor = self._connection.cursor()
+        try:
+            cursor.execute(sql)
+            table = cursor.fetch_arrow_table().combine_chunks()
+        finally:
+            cursor.close()
+        typed = all(kind(column.type) or column.null_count == len(column) for kind, column in zip(kinds, table.columns, strict=True))
+        return table if typed else None  # (a column of nulls only: the driver's type is its guess)
+
+    def rows(self, statement: Select[Unpack[tuple[Any, ...]]]) -> list[tuple[Any, ...]] | None:
+        """Every row of ``statement`` as a tuple of the values the session's driver gives (ints, floats, text, booleans,
+        ``None``), dates as ISO text (formatted by Arrow: faster than a ``date`` object per value, and what the callers
+        compare), read as columns; ``None`` if it cannot be read so (see :meth:`table`)."""
+        kinds = [_kind_of(column.type) for column in statement.selected_columns]
+        if self._connection is None or any(kind is None for kind in kinds):
+            return None
+        table = self.table(statement, cast(list[Kind], kinds))
+        if table is None:
+            return None
+        columns = (column.cast(pa.string()) if pa.types.is_date32(column.type) else column for column in table.columns)
+        return list(zip(*(column.to_pylist() for column in columns), strict=True))
+
+
+def read_rows(session: Session, statement: Select[Unpack[tuple[Any, ...]]], reader: ColumnReader | None) -> list[tuple[Any, ...]]:
+    """Every row of ``statement`` as a tuple: read as columns through ``reader`` where it can, else through the session's driver."""
+    rows = reader.rows(statement) if reader is not None else None
+    return rows if rows is not None else driver_rows(session, statement)
