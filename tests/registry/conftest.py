@@ -34,6 +34,12 @@ def settings() -> RegistrySettings:
     return _settings()
 
 
+@pytest.fixture(scope="session")
+def template_settings() -> RegistrySettings:
+    """The settings of the session's templates (those of ``settings``), for fixtures wider than one test."""
+    return _settings()
+
+
 def _migrated_with_users(url: str, settings: RegistrySettings) -> Engine:
     """Migrate the database at ``url`` to head and add alice (admin), cora and carl (case managers), rob (researcher), aud (auditor)."""
     engine = keyed_engine(make_engine(url), settings)

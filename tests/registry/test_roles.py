@@ -7,11 +7,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from conftest import _settings
-
 from proeftuin.registry.audit import keyed_engine
 from proeftuin.registry.db import make_engine, migrate, session_scope
 from proeftuin.registry.roles import PERMISSIONS, Operation, PermissionDenied, Role, add_user, authorize
+from proeftuin.registry.settings import RegistrySettings
 
 EXPECTED = {
     Role.admin: {"manage_users", "create_experiment", "list_experiments", "enrol", "consent", "randomize", "see_arm",
@@ -27,11 +26,11 @@ def test_every_operation_is_in_the_matrix() -> None:
 
 
 @pytest.fixture(scope="module")
-def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[Role, Engine]]:
+def engines(tmp_path_factory: pytest.TempPathFactory, template_settings: RegistrySettings) -> Iterator[dict[Role, Engine]]:
     """One migrated registry per role, with the admin "root" and the user "u" of that role (``authorize`` only reads)."""
     engines = {}
     for role in Role:
-        engine = keyed_engine(make_engine(f"sqlite:///{tmp_path_factory.mktemp('roles') / 'roles.db'}"), _settings())
+        engine = keyed_engine(make_engine(f"sqlite:///{tmp_path_factory.mktemp('roles') / 'roles.db'}"), template_settings)
         migrate(engine)
         with session_scope(engine) as session:
             add_user(session=session, actor=None, name="root", role=Role.admin)
