@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from proeftuin.cli import app
@@ -11,7 +12,14 @@ from proeftuin.cli import app
 runner = CliRunner()
 
 
-def test_demo_writes_the_report(tmp_path: Path) -> None:
+def test_demo_writes_the_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import proeftuin.workflow.demo
+
+    # The command's report as HTML only: printing the demo's report to PDF in both languages is checked by
+    # tests/workflow/test_demo.py (test_the_demo_prints_its_report_in_both_languages); here it would be printed again.
+    write_reports = proeftuin.workflow.demo.write_reports
+    monkeypatch.setattr(proeftuin.workflow.demo, "write_reports",
+                        lambda report, out, **options: write_reports(report, out, **{**options, "fmt": "html"}))
     db = f"sqlite:///{tmp_path / 'demo.db'}"
     result = runner.invoke(app, ["demo", "--db", db, "--out", str(tmp_path / "out"), "--scale", "0.1", "--lang", "en"])
     assert result.exit_code == 0, result.output

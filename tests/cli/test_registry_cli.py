@@ -7,6 +7,7 @@ database file, the outputs or the exports.
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -26,46 +27,59 @@ ENV = {
 }
 
 
+def _invoke(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
 @pytest.fixture
 def run(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     for key, value in ENV.items():
         monkeypatch.setenv(key, value)
-    runner = CliRunner()
-
-    def invoke(*args: str):  # type: ignore[no-untyped-def]
-        return runner.invoke(app, list(args), catch_exceptions=False)
-
-    return invoke
+    return _invoke
 
 
-@pytest.fixture
-def trial(tmp_path: Path, run) -> dict:  # type: ignore[no-untyped-def]
-    """An Utrecht trial with 30 people enrolled by cora, consented and randomized."""
-    db = f"sqlite:///{tmp_path / 'trial.db'}"
+@pytest.fixture(scope="module")
+def trial_template(tmp_path_factory: pytest.TempPathFactory) -> dict:  # type: ignore[no-untyped-def]
+    """The Utrecht trial of ``trial``, made once per module through the commands; ``trial`` copies its folder."""
+    folder = tmp_path_factory.mktemp("trial")
+    db = f"sqlite:///{folder / 'trial.db'}"
     plan = {"experiment": catalog_experiment("utrecht").model_dump(mode="json"),
             "randomization": {"method": "blocks", "strata": ["distance_to_labour_market"]},
             "consent_versions": ["2018-05"],
             "survey": {"indices": {"wellbeing": {"items": ["wb1", "wb2", "wb3"], "reverse": ["wb3"], "scale": [1, 5]}}}}
-    (tmp_path / "plan.yaml").write_text(yaml.safe_dump(plan))
-    assert run("user", "add", "alice", "--role", "admin", "--db", db).exit_code == 0
-    assert run("user", "add", "cora", "--role", "case-manager", "--user", "alice", "--db", db).exit_code == 0
-    assert run("user", "add", "rob", "--role", "researcher", "--user", "alice", "--db", db).exit_code == 0
-    created = run("experiment", "create", "--plan", str(tmp_path / "plan.yaml"), "--user", "alice", "--db", db)
-    assert created.exit_code == 0, created.output
-    rng = np.random.default_rng(5)
-    bsns = fake_bsns(30, rng)
-    people = pd.DataFrame({"bsn": bsns, "enrolled_on": "2018-06-01", "age": rng.integers(21, 60, 30), "sex": "female", "household": "single",
-                           "months_on_benefit": 24, "education": "low", "health": 6.0, "migration_background": False,
-                           "distance_to_labour_market": rng.choice(["far", "near"], 30)})
-    people.to_csv(tmp_path / "people.csv", index=False)
-    enrolled = run("enrol", str(tmp_path / "people.csv"), "--experiment", "utrecht", "--user", "cora", "--db", db)
-    assert enrolled.exit_code == 0, enrolled.output
-    pseudonyms = [line.split("\t")[0] for line in enrolled.stdout.splitlines() if "\t" in line]
-    assert run("consent", *pseudonyms, "--experiment", "utrecht", "--version", "2018-05", "--on", "2018-06-02", "--user", "cora", "--db", db).exit_code == 0
-    randomized = run("randomize", "--all", "--experiment", "utrecht", "--on", "2018-06-03", "--user", "cora", "--db", db)
-    assert randomized.exit_code == 0, randomized.output
-    return {"db": db, "path": tmp_path / "trial.db", "bsns": bsns, "pseudonyms": pseudonyms, "dir": tmp_path,
-            "outputs": [created.output, enrolled.output, randomized.output]}
+    (folder / "plan.yaml").write_text(yaml.safe_dump(plan))
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for key, value in ENV.items():
+            monkeypatch.setenv(key, value)
+        run = _invoke
+        assert run("user", "add", "alice", "--role", "admin", "--db", db).exit_code == 0
+        assert run("user", "add", "cora", "--role", "case-manager", "--user", "alice", "--db", db).exit_code == 0
+        assert run("user", "add", "rob", "--role", "researcher", "--user", "alice", "--db", db).exit_code == 0
+        created = run("experiment", "create", "--plan", str(folder / "plan.yaml"), "--user", "alice", "--db", db)
+        assert created.exit_code == 0, created.output
+        rng = np.random.default_rng(5)
+        bsns = fake_bsns(30, rng)
+        people = pd.DataFrame({"bsn": bsns, "enrolled_on": "2018-06-01", "age": rng.integers(21, 60, 30), "sex": "female",
+                               "household": "single", "months_on_benefit": 24, "education": "low", "health": 6.0,
+                               "migration_background": False, "distance_to_labour_market": rng.choice(["far", "near"], 30)})
+        people.to_csv(folder / "people.csv", index=False)
+        enrolled = run("enrol", str(folder / "people.csv"), "--experiment", "utrecht", "--user", "cora", "--db", db)
+        assert enrolled.exit_code == 0, enrolled.output
+        pseudonyms = [line.split("\t")[0] for line in enrolled.stdout.splitlines() if "\t" in line]
+        assert run("consent", *pseudonyms, "--experiment", "utrecht", "--version", "2018-05", "--on", "2018-06-02", "--user", "cora",
+                   "--db", db).exit_code == 0
+        randomized = run("randomize", "--all", "--experiment", "utrecht", "--on", "2018-06-03", "--user", "cora", "--db", db)
+        assert randomized.exit_code == 0, randomized.output
+    return {"dir": folder, "bsns": bsns, "pseudonyms": pseudonyms, "outputs": [created.output, enrolled.output, randomized.output]}
+
+
+@pytest.fixture
+def trial(tmp_path: Path, trial_template: dict) -> dict:  # type: ignore[no-untyped-def]
+    """An Utrecht trial with 30 people enrolled by cora, consented and randomized (a copy of ``trial_template``'s files)."""
+    for part in trial_template["dir"].iterdir():  # the database with its write-ahead log, if any; the plan and the people
+        shutil.copyfile(part, tmp_path / part.name)
+    return {**trial_template, "db": f"sqlite:///{tmp_path / 'trial.db'}", "path": tmp_path / "trial.db", "dir": tmp_path,
+            "bsns": list(trial_template["bsns"]), "pseudonyms": list(trial_template["pseudonyms"])}
 
 
 def _outcomes(pseudonyms: list[str], months: list[str]) -> pd.DataFrame:

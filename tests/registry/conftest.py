@@ -5,11 +5,12 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from proeftuin.registry.audit import keyed_engine
 from proeftuin.registry.db import make_engine, migrate, session_scope
@@ -33,6 +34,12 @@ def settings() -> RegistrySettings:
     return _settings()
 
 
+@pytest.fixture(scope="session")
+def template_settings() -> RegistrySettings:
+    """The settings of the session's templates (those of ``settings``), for fixtures wider than one test."""
+    return _settings()
+
+
 def _migrated_with_users(url: str, settings: RegistrySettings) -> Engine:
     """Migrate the database at ``url`` to head and add alice (admin), cora and carl (case managers), rob (researcher), aud (auditor)."""
     engine = keyed_engine(make_engine(url), settings)
@@ -52,18 +59,53 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def _empty(url: str) -> None:
+    """Drop and recreate the public schema of the PostgreSQL database at ``url``."""
+    cleared = make_engine(url)
+    with cleared.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    cleared.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_databases: Any) -> str:
+    """The migrated PostgreSQL registry with its five users, built once per session (worker); ``db_url`` clones it."""
+    url = postgres_databases.new()
+    _migrated_with_users(url, _settings()).dispose()  # no connection left: CREATE DATABASE ... TEMPLATE needs none
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each database kind in turn: a fresh SQLite file (empty), and a fresh PostgreSQL database cloned from ``postgres_template``."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'proeftuin.db'}"
+        return
+    databases = request.getfixturevalue("postgres_databases")
+    url = databases.new(template=request.getfixturevalue("postgres_template"))
+    yield url
+    databases.drop(url)
+
+
 @pytest.fixture
 def engine(db_url: str, settings: RegistrySettings, request: pytest.FixtureRequest) -> Iterator[Engine]:
     """A migrated database of each kind, with users alice (admin), cora and carl (case managers), rob (researcher), aud (auditor).
 
-    Its sessions key the audit chain with the ``settings``' audit key. SQLite: a copy of the session's
-    template (same migrations, same users, same key); PostgreSQL: migrated afresh."""
-    if db_url.startswith("sqlite:///") and settings == _settings():
+    Its sessions key the audit chain with the ``settings``' audit key. With the session's settings, a copy of
+    the session's template (same migrations, same users, same key): SQLite copies the file, PostgreSQL's
+    ``db_url`` is already a clone; with other settings, migrated afresh (PostgreSQL's clone emptied first)."""
+    standard = settings == _settings()
+    if db_url.startswith("sqlite:///") and standard:
         target = Path(db_url.removeprefix("sqlite:///"))
         for part in request.getfixturevalue("sqlite_template").glob("proeftuin.db*"):  # with its write-ahead log, if any
             shutil.copyfile(part, target.with_name(part.name))
         engine = keyed_engine(make_engine(db_url), settings)
+    elif standard:
+        engine = keyed_engine(make_engine(db_url), settings)
     else:
+        if not db_url.startswith("sqlite:///"):
+            _empty(db_url)
         engine = _migrated_with_users(db_url, settings)
     yield engine
     engine.dispose()

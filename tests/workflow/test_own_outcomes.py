@@ -10,7 +10,9 @@ effects are statsmodels' OLS with HC2 on them (the plan's covariates as the regi
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -28,9 +30,20 @@ def run(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     return cli(monkeypatch)
 
 
+@pytest.fixture(scope="module")
+def trial_template(tmp_path_factory: pytest.TempPathFactory) -> Trial:
+    """The Zwolle 2-arm trial, run through the command line once per module; ``trial`` copies its folder."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        return zwolle_trial(cli(monkeypatch), tmp_path_factory.mktemp("zwolle"), "zwolle-2arm.yaml", 60)
+
+
 @pytest.fixture
-def trial(run, tmp_path: Path) -> Trial:  # type: ignore[no-untyped-def]
-    return zwolle_trial(run, tmp_path, "zwolle-2arm.yaml", 60)
+def trial(trial_template: Trial, tmp_path: Path) -> Trial:
+    """A copy of the template's folder (the database with its write-ahead log, if any, and the imported files)."""
+    for part in trial_template.dir.iterdir():
+        shutil.copyfile(part, tmp_path / part.name)
+    return replace(trial_template, db=f"sqlite:///{tmp_path / trial_template.path.name}", path=tmp_path / trial_template.path.name,
+                   dir=tmp_path, pseudonyms=list(trial_template.pseudonyms), arms=dict(trial_template.arms))
 
 
 def by_hand(trial: Trial) -> pd.DataFrame:
