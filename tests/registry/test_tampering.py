@@ -354,18 +354,22 @@ def test_the_chain_read_in_small_chunks_is_intact_and_respelled_payloads_still_v
 
 def test_the_chunk_of_macs_is_the_row_by_row_mac(template) -> None:  # type: ignore[no-untyped-def]
     """:func:`_macs_of_stored` (one comprehension over the columns) gives each row's :func:`_mac_of_stored`, a changed row included."""
-    engine = make_engine(template[0])
-    key = audit.audit_key(SETTINGS)
-    try:
-        with session_scope(engine) as session:
-            rows = [tuple(row) for chunk in audit._stored_chunks(session) for row in chunk.rows(len(chunk))]
-    finally:
-        engine.dispose()
+    rows, key = _stored_rows(template[0]), audit.audit_key(SETTINGS)
     changed = [*rows[:5], (*rows[5][:5], rows[5][5] + "x", *rows[5][6:]), (*rows[6][:6], rows[6][6].replace(":", ": ", 1), *rows[6][7:]), *rows[7:]]
     for chunk in (rows, changed):
         assert audit._macs_of_stored(chunk, key) == [audit._mac_of_stored(row, key) for row in chunk]
         assert audit._macs_of_columns(_as_columns(chunk), key) == [audit._mac_of_stored(row, key) for row in chunk]
     assert all(audit._macs_of_stored(rows, key)) and audit._macs_of_stored(changed, key)[4:8] == [True, False, False, True]
+
+
+def _stored_rows(url: str) -> list[tuple]:  # type: ignore[type-arg]
+    """The stored events of the registry at ``url`` as the chain's reader reads them, row by row."""
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            return [tuple(row) for chunk in audit._stored_chunks(session) for row in chunk.rows(len(chunk))]
+    finally:
+        engine.dispose()
 
 
 def _as_columns(rows: list[tuple]) -> pa.Table:  # type: ignore[type-arg]
@@ -377,13 +381,7 @@ def _as_columns(rows: list[tuple]) -> pa.Table:  # type: ignore[type-arg]
 @pytest.mark.parametrize("subject", ['a "quoted" name', "back\\slash", "caf\u00e9", "tab\there", "del\x7f"])
 def test_text_json_escapes_leaves_the_macs_to_the_rows(template, subject: str) -> None:  # type: ignore[no-untyped-def]
     """A text that JSON writes other than as it is (escaped) is not assembled by Arrow: :func:`_macs_of_columns` declines the chunk."""
-    engine = make_engine(template[0])
-    key = audit.audit_key(SETTINGS)
-    try:
-        with session_scope(engine) as session:
-            rows = [tuple(row) for chunk in audit._stored_chunks(session) for row in chunk.rows(len(chunk))]
-    finally:
-        engine.dispose()
+    rows, key = _stored_rows(template[0]), audit.audit_key(SETTINGS)
     assert audit._macs_of_columns(_as_columns(rows), key) == [True] * len(rows)
     assert audit._macs_of_columns(_as_columns([*rows[:3], (*rows[3][:5], subject, *rows[3][6:])]), key) is None
 
