@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import settings
+from schema_reset import reset_schema
 
 GLOBAL_SEED = 20171001
 
@@ -117,17 +118,6 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     reset_schema(url)
     yield url
     reset_schema(url)
-
-
-def reset_schema(url: str) -> None:
-    """Drop and recreate the public schema: an empty PostgreSQL database for the next test."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 @pytest.fixture(scope="session")

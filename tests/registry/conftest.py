@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import Engine, text
+from schema_reset import reset_schema
+from sqlalchemy import Engine
 
 from proeftuin.registry.audit import keyed_engine
 from proeftuin.registry.db import make_engine, migrate, session_scope
@@ -59,15 +60,6 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _empty(url: str) -> None:
-    """Drop and recreate the public schema of the PostgreSQL database at ``url``."""
-    cleared = make_engine(url)
-    with cleared.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    cleared.dispose()
-
-
 @pytest.fixture(scope="session")
 def postgres_template(postgres_databases: Any) -> str:
     """The migrated PostgreSQL registry with its five users, built once per session (worker); ``db_url`` clones it."""
@@ -105,7 +97,7 @@ def engine(db_url: str, settings: RegistrySettings, request: pytest.FixtureReque
         engine = keyed_engine(make_engine(db_url), settings)
     else:
         if not db_url.startswith("sqlite:///"):
-            _empty(db_url)
+            reset_schema(db_url)
         engine = _migrated_with_users(db_url, settings)
     yield engine
     engine.dispose()
