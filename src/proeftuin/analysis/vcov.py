@@ -203,14 +203,14 @@ def cr2_degrees_of_freedom(
     trace, d_squares, cross = np.zeros(terms), np.zeros(terms), np.zeros(terms)
     gram = np.zeros((terms, p, p))  # W W' per term
     for _, idx in clusters.blocks:
-        a_g = adjusted[:, idx].transpose(1, 0, 2)  # (G_s, t, s)
-        d = np.einsum("gts,gts->tg", a_g, a_g)
-        w = a_g @ x[idx]  # (G_s, t, p): w[g, c] is (X_g' a~_cg)'
-        inner = np.einsum("gtp,pq,gtq->tg", w, xtx_inv, w, optimize=True)  # diagonal of W' S W
+        a_g = adjusted[:, idx]  # (t, G_s, s)
+        d = np.einsum("tgs,tgs->tg", a_g, a_g)
+        w = a_g.transpose(1, 0, 2) @ x[idx]  # (G_s, t, p): w[g, c] is (X_g' a~_cg)'
+        inner = np.einsum("gtp,gtp->tg", w @ xtx_inv, w)  # diagonal of W' S W
         trace += d.sum(axis=1) - inner.sum(axis=1)
         d_squares += np.einsum("tg,tg->t", d, d)
         cross += np.einsum("tg,tg->t", d, inner)
-        gram += np.einsum("gtp,gtq->tpq", w, w)
+        gram += w.transpose(1, 2, 0) @ w.transpose(1, 0, 2)
     sc = xtx_inv @ gram  # (t, p, p)
     frob = d_squares - 2.0 * cross + np.einsum("tij,tji->t", sc, sc)
     return trace**2 / frob
