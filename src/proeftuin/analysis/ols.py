@@ -56,7 +56,7 @@ from proeftuin.analysis.options import DEFAULT_LEVEL, VcovType, check_level, che
 from proeftuin.analysis.results import EffectColumns, EffectTable
 from proeftuin.analysis.tall_qr import TALL_FROM_CELLS, tall_qr
 from proeftuin.analysis.threads import blas_limit
-from proeftuin.analysis.vcov import LEVERAGE_ONE_AT, Clusters, cr1_factor, cr2_adjust, cr2_degrees_of_freedom, hc_weights
+from proeftuin.analysis.vcov import LEVERAGE_ONE_AT, Clusters, cr1_factor, cr2_adjust_and_df, hc_weights
 
 _CHUNK_ELEMENTS = 1 << 16
 """Outcome cells per streamed chunk (512 kB of float64): large enough for BLAS, small enough that a
@@ -509,14 +509,10 @@ def _fit_linear(
         g = clusters.count
         if g < 2:
             raise ValueError(f"{label}: {vcov} needs at least 2 clusters; got {g}")
-        weights = a_terms if vcov != "CR2" else cr2_adjust(a_terms, q, clusters)
+        weights, df = cr2_adjust_and_df(a_terms, q, clusters) if vcov == "CR2" else (a_terms, np.full(len(terms), float(g - 1)))
         variance = _cluster_sum_of_squares(y, x, rows, columns, coef, weights, clusters)
         if vcov == "CR1":
             variance *= cr1_factor(n, p, g)
-        if vcov == "CR2":
-            df = cr2_degrees_of_freedom(weights, x, linalg.cho_solve((r, False), np.eye(p)), clusters)
-        else:
-            df = np.full(len(terms), float(g - 1))
     if not screened:
         magnitude, spread = np.maximum(np.abs(low), np.abs(high)), high - low
     reasons = np.full((len(terms), columns.size), "", dtype=object)

@@ -133,29 +133,63 @@ def cr2_adjust(a: np.ndarray, q: np.ndarray, clusters: Clusters) -> np.ndarray:
     form of the ``2 x 2`` symmetric eigenproblem (:func:`_eigh_2x2`), a fifth of LAPACK's time
     for a batch of small matrices.
     """
+    return cr2_adjust_and_df(a, q, clusters, df=False)[0]
+
+
+def cr2_adjust_and_df(a: np.ndarray, q: np.ndarray, clusters: Clusters, *, df: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`cr2_adjust` and, from the same blocks, the Pustejovsky-Tipton (2018) Satterthwaite
+    degrees of freedom of each CR2 coefficient (an empty array with ``df=False``).
+
+    Under the working model ``e ~ (0, sigma^2 I)`` the CR2 variance of coefficient ``c`` is the
+    quadratic form ``eps' T T' eps`` with columns ``t_g = (I - H)_{., g} a~_cg``, so
+    ``nu = tr(Omega)^2 / ||Omega||_F^2`` with the ``G x G`` matrix ``Omega = T'T``. Because
+    ``Omega = diag(d) - W' (X'X)^{-1} W`` with ``d_g = |a~_cg|^2`` and ``W = [X_g' a~_cg]_g``, and
+    ``X = QR``, ``W' (X'X)^{-1} W = V'V`` with ``V = [Q_g' a~_cg]_g`` (``p x G``). So::
+
+        tr(Omega) = sum_g d_g - sum_g |v_g|^2,
+        ||Omega||_F^2 = sum_g d_g^2 - 2 sum_g d_g |v_g|^2 + ||V V'||_F^2,
+
+    sums over clusters of quantities of each cluster's block (with the ``Q_g`` and ``a~_g`` the
+    adjustment has in hand) and one ``p x p`` matrix: no ``G x G`` or ``n x n`` matrix.
+    """
     adjusted = np.empty_like(a)
-    p = q.shape[1]
+    terms, p = a.shape[0], q.shape[1]
+    trace, d_squares, cross = np.zeros(terms), np.zeros(terms), np.zeros(terms)
+    gram = np.zeros((terms, p, p))  # V V' per term
     for size, idx in clusters.blocks:
         qg = q[idx]  # (G_s, s, p)
         if size == 1:
             rows = idx[:, 0]
             free = 1.0 - np.einsum("ip,ip->i", qg[:, 0], qg[:, 0])
             adjusted[:, rows] = a[:, rows] * _inverse_root(free)
-            continue
-        a_g = a[:, idx].transpose(1, 0, 2)  # (G_s, t, s)
-        if size <= p:
-            h = qg @ qg.transpose(0, 2, 1)  # H_gg = U L U'
-            values, basis = _eigh_2x2(h) if size == 2 else np.linalg.eigh(h)
-            factor = _inverse_root(1.0 - values) - 1.0
+            a_g = adjusted[:, rows].T[:, :, None]  # (G_s, t, 1)
         else:
-            values, v = np.linalg.eigh(qg.transpose(0, 2, 1) @ qg)  # Q_g'Q_g = V L V'
-            free = 1.0 - values
-            root = np.sqrt(np.where(free > _EIGEN_ZERO, free, 1.0))
-            factor = np.where(free > _EIGEN_ZERO, 1.0 / (root * (1.0 + root)), -1.0 / np.maximum(values, _EIGEN_ZERO))
-            basis = qg @ v  # (G_s, size, p) = U L^{1/2}
-        projected = (a_g @ basis) * factor[:, None, :]
-        adjusted[:, idx] = (a_g + projected @ basis.transpose(0, 2, 1)).transpose(1, 0, 2)
-    return adjusted
+            a_g = a[:, idx].transpose(1, 0, 2)  # (G_s, t, s)
+            if size <= p:
+                h = qg @ qg.transpose(0, 2, 1)  # H_gg = U L U'
+                values, basis = _eigh_2x2(h) if size == 2 else np.linalg.eigh(h)
+                factor = _inverse_root(1.0 - values) - 1.0
+            else:
+                values, v = np.linalg.eigh(qg.transpose(0, 2, 1) @ qg)  # Q_g'Q_g = V L V'
+                free = 1.0 - values
+                root = np.sqrt(np.where(free > _EIGEN_ZERO, free, 1.0))
+                factor = np.where(free > _EIGEN_ZERO, 1.0 / (root * (1.0 + root)), -1.0 / np.maximum(values, _EIGEN_ZERO))
+                basis = qg @ v  # (G_s, size, p) = U L^{1/2}
+            projected = (a_g @ basis) * factor[:, None, :]
+            a_g = a_g + projected @ basis.transpose(0, 2, 1)
+            adjusted[:, idx] = a_g.transpose(1, 0, 2)
+        if df:
+            d = np.einsum("gts,gts->tg", a_g, a_g)
+            v_g = a_g @ qg  # (G_s, t, p): v_g[g, c] is (Q_g' a~_cg)'
+            inner = np.einsum("gtp,gtp->tg", v_g, v_g)
+            trace += d.sum(axis=1) - inner.sum(axis=1)
+            d_squares += np.einsum("tg,tg->t", d, d)
+            cross += np.einsum("tg,tg->t", d, inner)
+            gram += v_g.transpose(1, 2, 0) @ v_g.transpose(1, 0, 2)
+    if not df:
+        return adjusted, np.empty(0)
+    frob = d_squares - 2.0 * cross + np.einsum("tij,tij->t", gram, gram)
+    return adjusted, trace**2 / frob
 
 
 def _inverse_root(free: np.ndarray) -> np.ndarray:
@@ -184,33 +218,3 @@ def _eigh_2x2(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     vectors[:, 0, 0], vectors[:, 1, 0] = -sin, cos  # the smaller eigenvalue's
     vectors[:, 0, 1], vectors[:, 1, 1] = cos, sin  # the larger eigenvalue's
     return values, vectors
-
-
-def cr2_degrees_of_freedom(
-    adjusted: np.ndarray, x: np.ndarray, xtx_inv: np.ndarray, clusters: Clusters
-) -> np.ndarray:
-    """Pustejovsky-Tipton (2018) Satterthwaite degrees of freedom of each CR2 coefficient.
-
-    Under the working model ``e ~ (0, sigma^2 I)`` the CR2 variance of coefficient ``c`` is the
-    quadratic form ``eps' T T' eps`` with columns ``t_g = (I - H)_{., g} a~_cg``, so
-    ``nu = tr(Omega)^2 / ||Omega||_F^2`` with the ``G x G`` matrix ``Omega = T'T``. Because
-    ``Omega = diag(d) - W' (X'X)^{-1} W`` with ``d_g = |a~_cg|^2`` and ``W = [X_g' a~_cg]_g``
-    (``p x G``), both traces need only ``p x p`` products: no ``G x G`` or ``n x n`` matrix.
-    Every sum over clusters is accumulated over the blocks of equal-sized clusters
-    (:attr:`Clusters.blocks`), with batched products.
-    """
-    terms, p = adjusted.shape[0], x.shape[1]
-    trace, d_squares, cross = np.zeros(terms), np.zeros(terms), np.zeros(terms)
-    gram = np.zeros((terms, p, p))  # W W' per term
-    for _, idx in clusters.blocks:
-        a_g = adjusted[:, idx]  # (t, G_s, s)
-        d = np.einsum("tgs,tgs->tg", a_g, a_g)
-        w = a_g.transpose(1, 0, 2) @ x[idx]  # (G_s, t, p): w[g, c] is (X_g' a~_cg)'
-        inner = np.einsum("gtp,gtp->tg", w @ xtx_inv, w)  # diagonal of W' S W
-        trace += d.sum(axis=1) - inner.sum(axis=1)
-        d_squares += np.einsum("tg,tg->t", d, d)
-        cross += np.einsum("tg,tg->t", d, inner)
-        gram += w.transpose(1, 2, 0) @ w.transpose(1, 0, 2)
-    sc = xtx_inv @ gram  # (t, p, p)
-    frob = d_squares - 2.0 * cross + np.einsum("tij,tji->t", sc, sc)
-    return trace**2 / frob
