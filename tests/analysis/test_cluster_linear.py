@@ -162,3 +162,14 @@ def test_cr2_of_singletons_and_pairs_with_degenerate_blocks_equals_the_dense_for
             assert not effect.not_estimable
         else:
             assert effect.not_estimable == ZERO_STANDARD_ERROR
+
+
+def test_cr2_adjustment_and_df_in_batches_of_clusters_equal_one_batch(rng, monkeypatch):
+    x, clusters = _design(rng, np.array([1, 2, 3, 4] * 15 + [30, 45]))
+    q, r = np.linalg.qr(x)
+    a = np.linalg.solve(r, q.T)
+    whole = vcov.cr2_adjust_and_df(a, q, clusters)
+    monkeypatch.setattr(vcov, "_BATCH_ROWS", 5)  # batches of one to five clusters; a large cluster alone
+    batched = vcov.cr2_adjust_and_df(a, q, clusters)
+    np.testing.assert_allclose(batched[0], whole[0], rtol=0, atol=SAME * np.abs(a).max())
+    np.testing.assert_allclose(batched[1], whole[1], rtol=SAME)

@@ -38,6 +38,10 @@ LEVERAGE_ONE_AT = 1.0 - 1e-10
 """A leverage above this is 1 up to round-off: HC2/HC3 cannot weight that observation."""
 _EIGEN_ZERO = 1e-12
 """Eigenvalues of ``I - H_gg`` below this are treated as zero (pseudo-inverse square root)."""
+_BATCH_ROWS = 16384
+"""Observations per batch of equal-sized clusters in :func:`cr2_adjust_and_df`, whose temporaries
+(some ``p + s`` doubles per observation each) then stay in cache: at 1,000,000 households 0.5 s
+CPU where whole blocks took 0.66-0.81 s (batches of 1,024-65,536 rows all 0.49-0.58 s)."""
 
 
 def hc_weights(leverage: np.ndarray, n: int, p: int, vcov: VcovType) -> np.ndarray:
@@ -156,36 +160,39 @@ def cr2_adjust_and_df(a: np.ndarray, q: np.ndarray, clusters: Clusters, *, df: b
     terms, p = a.shape[0], q.shape[1]
     trace, d_squares, cross = np.zeros(terms), np.zeros(terms), np.zeros(terms)
     gram = np.zeros((terms, p, p))  # V V' per term
-    for size, idx in clusters.blocks:
-        qg = q[idx]  # (G_s, s, p)
-        if size == 1:
-            rows = idx[:, 0]
-            free = 1.0 - np.einsum("ip,ip->i", qg[:, 0], qg[:, 0])
-            adjusted[:, rows] = a[:, rows] * _inverse_root(free)
-            a_g = adjusted[:, rows].T[:, :, None]  # (G_s, t, 1)
-        else:
-            a_g = a[:, idx].transpose(1, 0, 2)  # (G_s, t, s)
-            if size <= p:
-                h = qg @ qg.transpose(0, 2, 1)  # H_gg = U L U'
-                values, basis = _eigh_2x2(h) if size == 2 else np.linalg.eigh(h)
-                factor = _inverse_root(1.0 - values) - 1.0
+    for size, block in clusters.blocks:
+        # Clusters in batches whose temporaries stay in cache (a whole block's would not).
+        for start in range(0, block.shape[0], max(1, _BATCH_ROWS // size)):
+            idx = block[start:start + max(1, _BATCH_ROWS // size)]
+            qg = q[idx]  # (G_s, s, p)
+            if size == 1:
+                rows = idx[:, 0]
+                free = 1.0 - np.einsum("ip,ip->i", qg[:, 0], qg[:, 0])
+                adjusted[:, rows] = a[:, rows] * _inverse_root(free)
+                a_g = adjusted[:, rows].T[:, :, None]  # (G_s, t, 1)
             else:
-                values, v = np.linalg.eigh(qg.transpose(0, 2, 1) @ qg)  # Q_g'Q_g = V L V'
-                free = 1.0 - values
-                root = np.sqrt(np.where(free > _EIGEN_ZERO, free, 1.0))
-                factor = np.where(free > _EIGEN_ZERO, 1.0 / (root * (1.0 + root)), -1.0 / np.maximum(values, _EIGEN_ZERO))
-                basis = qg @ v  # (G_s, size, p) = U L^{1/2}
-            projected = (a_g @ basis) * factor[:, None, :]
-            a_g = a_g + projected @ basis.transpose(0, 2, 1)
-            adjusted[:, idx] = a_g.transpose(1, 0, 2)
-        if df:
-            d = np.einsum("gts,gts->tg", a_g, a_g)
-            v_g = a_g @ qg  # (G_s, t, p): v_g[g, c] is (Q_g' a~_cg)'
-            inner = np.einsum("gtp,gtp->tg", v_g, v_g)
-            trace += d.sum(axis=1) - inner.sum(axis=1)
-            d_squares += np.einsum("tg,tg->t", d, d)
-            cross += np.einsum("tg,tg->t", d, inner)
-            gram += v_g.transpose(1, 2, 0) @ v_g.transpose(1, 0, 2)
+                a_g = a[:, idx].transpose(1, 0, 2)  # (G_s, t, s)
+                if size <= p:
+                    h = qg @ qg.transpose(0, 2, 1)  # H_gg = U L U'
+                    values, basis = _eigh_2x2(h) if size == 2 else np.linalg.eigh(h)
+                    factor = _inverse_root(1.0 - values) - 1.0
+                else:
+                    values, v = np.linalg.eigh(qg.transpose(0, 2, 1) @ qg)  # Q_g'Q_g = V L V'
+                    free = 1.0 - values
+                    root = np.sqrt(np.where(free > _EIGEN_ZERO, free, 1.0))
+                    factor = np.where(free > _EIGEN_ZERO, 1.0 / (root * (1.0 + root)), -1.0 / np.maximum(values, _EIGEN_ZERO))
+                    basis = qg @ v  # (G_s, size, p) = U L^{1/2}
+                projected = (a_g @ basis) * factor[:, None, :]
+                a_g = a_g + projected @ basis.transpose(0, 2, 1)
+                adjusted[:, idx] = a_g.transpose(1, 0, 2)
+            if df:
+                d = np.einsum("gts,gts->tg", a_g, a_g)
+                v_g = a_g @ qg  # (G_s, t, p): v_g[g, c] is (Q_g' a~_cg)'
+                inner = np.einsum("gtp,gtp->tg", v_g, v_g)
+                trace += d.sum(axis=1) - inner.sum(axis=1)
+                d_squares += np.einsum("tg,tg->t", d, d)
+                cross += np.einsum("tg,tg->t", d, inner)
+                gram += v_g.transpose(1, 2, 0) @ v_g.transpose(1, 0, 2)
     if not df:
         return adjusted, np.empty(0)
     frob = d_squares - 2.0 * cross + np.einsum("tij,tij->t", gram, gram)
