@@ -25,7 +25,7 @@ equations (:mod:`proeftuin.analysis.masked`), two passes however many missingnes
 are; otherwise (and for the edge cases the masked path hands back) they are grouped by their
 pattern and each pattern gets its own factorisation. Rows are streamed in chunks, so a million
 participants need little memory beyond the outcome matrix itself; cluster-robust scores are
-summed per cluster by a sorted group-by, in linear time. What depends on the arms and covariates
+summed per cluster by batched products over clusters grouped by size, in linear time. What depends on the arms and covariates
 alone (their coding, the design, its decomposition, the coefficient maps and HC weights) is kept
 from a trial-sized fit for the next fit on equal arms and covariates (:func:`_design`,
 :func:`_prepared`): a report fits several outcome families on one design.
