@@ -9,7 +9,7 @@ import pytest
 
 from proeftuin.analysis import estimate_effects, ols
 from proeftuin.analysis import vcov
-from proeftuin.analysis.inference import ZERO_STANDARD_ERROR
+from proeftuin.analysis.inference import NO_VARIATION, ZERO_STANDARD_ERROR
 from proeftuin.analysis.vcov import Clusters, cr2_adjust
 
 SAME = 1e-10
@@ -173,3 +173,23 @@ def test_cr2_adjustment_and_df_in_batches_of_clusters_equal_one_batch(rng, monke
     batched = vcov.cr2_adjust_and_df(a, q, clusters)
     np.testing.assert_allclose(batched[0], whole[0], rtol=0, atol=SAME * np.abs(a).max())
     np.testing.assert_allclose(batched[1], whole[1], rtol=SAME)
+
+
+@pytest.mark.parametrize("vcov", ["CR0", "CR1", "CR2"])
+def test_cluster_robust_reasons_from_the_residual_screen_equal_the_exact_tests(rng, vcov):
+    # The spread of each outcome is bounded from the cluster pass's residual sum of squares
+    # (ols._screen_spread); the columns it cannot clear are read again for their exact spread.
+    sizes = rng.integers(1, 5, 80)
+    clusters = np.repeat(np.arange(sizes.size), sizes)
+    n = clusters.size
+    arm = ARMS[rng.integers(0, 3, sizes.size)][clusters]
+    x1 = rng.normal(size=n)
+    y = np.column_stack([
+        rng.normal(size=n),                          # estimable
+        np.full(n, 7.0),                             # constant
+        3.0 + 1e-13 * rng.random(n),                 # constant up to round-off
+        1e6 + 2.0 * (arm == "exemption") + x1,       # an exact fit: no residual variation
+    ])
+    table = estimate_effects(y, arm, control="control", covariates=x1[:, None], clusters=clusters, vcov=vcov)
+    reasons = {outcome: {e.not_estimable for e in table if e.outcome == outcome} for outcome in ("y0", "y1", "y2", "y3")}
+    assert reasons == {"y0": {None}, "y1": {NO_VARIATION}, "y2": {NO_VARIATION}, "y3": {ZERO_STANDARD_ERROR}}

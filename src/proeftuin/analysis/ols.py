@@ -469,9 +469,9 @@ def _fit_linear(
     x, dropped, q, r, a_terms, a_ext = prepared.x, prepared.dropped, prepared.q, prepared.r, prepared.a_terms, prepared.a_ext
     n, p = x.shape
     chunks, load, copies = _row_chunks(y, rows, columns, n)
-    # Least squares with an intercept (HC): the outcome's spread is bounded from the residual pass
+    # Least squares with an intercept: the outcome's spread is bounded from the residual pass
     # (see _screen_spread), so this pass reads each block once, for the coefficients alone.
-    screened = vcov.startswith("HC") and instruments is None and prepared.intercept
+    screened = instruments is None and prepared.intercept
     coef_ext = np.zeros((p + 1, columns.size))
     large = n * columns.size > ASSUME_COMPLETE_CELLS
     low, high = np.full(columns.size, np.inf), np.full(columns.size, -np.inf)
@@ -510,9 +510,11 @@ def _fit_linear(
         if g < 2:
             raise ValueError(f"{label}: {vcov} needs at least 2 clusters; got {g}")
         weights, df = cr2_adjust_and_df(a_terms, q, clusters) if vcov == "CR2" else (a_terms, np.full(len(terms), float(g - 1)))
-        variance = _cluster_sum_of_squares(y, x, rows, columns, coef, weights, clusters)
+        variance, residual_ss = _cluster_sum_of_squares(y, x, rows, columns, coef, weights, clusters)
         if vcov == "CR1":
             variance *= cr1_factor(n, p, g)
+        if screened:
+            magnitude, spread = _screen_spread(y, rows, columns, n, variance, residual_ss, rotated)
     if not screened:
         magnitude, spread = np.maximum(np.abs(low), np.abs(high)), high - low
     reasons = np.full((len(terms), columns.size), "", dtype=object)
@@ -531,8 +533,9 @@ def _cluster_sum_of_squares(
     coef: np.ndarray,
     weights: np.ndarray,
     clusters: Clusters,
-) -> np.ndarray:
-    """``sum_g (w_tg' e_g)^2`` per term ``t`` and outcome: the cluster-robust meat, in linear time.
+) -> tuple[np.ndarray, np.ndarray]:
+    """``sum_g (w_tg' e_g)^2`` per term ``t`` and outcome (the cluster-robust meat, in linear time),
+    and the residual sum of squares per outcome (for :func:`_screen_spread`).
 
     Clusters of equal size are visited together (:attr:`~proeftuin.analysis.vcov.Clusters.blocks`),
     in chunks of about :data:`_CHUNK_ELEMENTS` cells: a chunk's residuals ``e`` are computed once
@@ -546,6 +549,7 @@ def _cluster_sum_of_squares(
     coef_t, x = np.ascontiguousarray(coef).T, np.ascontiguousarray(x)  # the layouts BLAS takes as they are
     buffer = np.empty((chunk_rows, columns.size))
     variance = np.zeros((weights.shape[0], columns.size))
+    residual_ss = np.zeros(columns.size)
 
     def residuals(take: np.ndarray) -> np.ndarray:
         source = take if rows is None else rows[take]
@@ -559,7 +563,11 @@ def _cluster_sum_of_squares(
     for size, idx in clusters.blocks:
         if size > chunk_rows:  # one cluster at a time, piece by piece
             for members in idx:
-                sums = sum(weights[:, piece] @ residuals(piece) for piece in np.array_split(members, -(-size // chunk_rows)))
+                sums = np.zeros_like(variance)
+                for piece in np.array_split(members, -(-size // chunk_rows)):
+                    e = residuals(piece)
+                    sums += weights[:, piece] @ e
+                    residual_ss += np.einsum("ij,ij->j", e, e)
                 variance += np.square(sums)
             continue
         per_chunk = chunk_rows // size
@@ -567,11 +575,14 @@ def _cluster_sum_of_squares(
             part = idx[first:first + per_chunk]
             e = residuals(part.ravel())
             if size == 1:
-                variance += np.square(weights[:, part[:, 0]]) @ np.square(e, out=e)
+                squares = np.square(e, out=e)
+                variance += np.square(weights[:, part[:, 0]]) @ squares
+                residual_ss += np.ones(part.shape[0]) @ squares
             else:
+                residual_ss += np.einsum("ij,ij->j", e, e)
                 sums = weights[:, part].transpose(1, 0, 2) @ e.reshape(part.shape[0], size, -1)  # (G_c, t, m)
                 variance += np.square(sums, out=sums).sum(axis=0)
-    return variance
+    return variance, residual_ss
 
 
 def _residuals_into(block: np.ndarray, x: np.ndarray, coef_t: np.ndarray) -> np.ndarray:
