@@ -450,7 +450,7 @@ def _prepare(
         np.multiply(np.square(a_terms, out=scaled[:-1]), weights, out=scaled[:-1])
         scaled[-1] = 1.0
     return _Prepared(x=x, dropped=dropped, q=q, r=r, a_terms=a_terms, a_ext=a_ext, scaled=scaled, influenced=influenced,
-                     intercept=bool(np.all(x[:, 0] == 1.0)))
+                     intercept=bool((x[:, 0] == 1.0).all()))
 
 
 _CACHE_CELLS = 1 << 18
@@ -558,9 +558,16 @@ def _fit_linear(
     if not screened:
         magnitude, spread = np.maximum(np.abs(low), np.abs(high)), high - low
     reasons = np.full((len(terms), columns.size), "", dtype=object)
-    reasons[influenced] = LEVERAGE_ONE.format(vcov=vcov)
-    reasons[(np.sqrt(variance) <= NO_VARIATION_RTOL * magnitude) & ~influenced[:, None]] = ZERO_STANDARD_ERROR
-    reasons[:, spread <= NO_VARIATION_RTOL * magnitude] = NO_VARIATION
+    zero = (np.sqrt(variance) <= NO_VARIATION_RTOL * magnitude) & ~influenced[:, None]
+    constant = spread <= NO_VARIATION_RTOL * magnitude
+    # Each reason written only where it applies (in most fits none does: an object array's
+    # assignment costs microseconds even through an empty mask).
+    if influenced.any():
+        reasons[influenced] = LEVERAGE_ONE.format(vcov=vcov)
+    if zero.any():
+        reasons[zero] = ZERO_STANDARD_ERROR
+    if constant.any():
+        reasons[:, constant] = NO_VARIATION
     return LinearFit(coef=coef[terms], variance=variance, df=df, n=n, control_mean=control_mean,
                      not_estimable=reasons, dropped=dropped)
 
@@ -637,9 +644,21 @@ def _qr(x: np.ndarray, q_rows: np.ndarray | None = None) -> tuple[np.ndarray, np
     else:
         np.copyto(q_rows.T, x)
         factors, tau, _, _ = _GEQRF(q_rows.T, lwork=_LWORK_PER_COLUMN * p, overwrite_a=True)
-    r = np.triu(factors[:p])
+    r = np.where(_strictly_lower(p), _ZERO, factors[:p])  # np.triu's own expression, its mask made once
     q, _, _ = _ORGQR(factors, tau, lwork=_LWORK_PER_COLUMN * p, overwrite_a=True)
     return q, r
+
+
+_ZERO = np.zeros(1)
+
+
+@cache
+def _strictly_lower(p: int) -> np.ndarray:
+    """The ``p x p`` mask below the diagonal (``np.tri(p, p, -1)``; ``np.triu`` makes it on every
+    call, 10 us of the 0.1 ms decomposition of a trial's design)."""
+    mask = np.tri(p, p, k=-1, dtype=bool)
+    mask.setflags(write=False)
+    return mask
 
 
 def _solve_upper(r: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -911,7 +930,8 @@ def _effect_columns(
     estimate, variance, df = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
     n_used, n_arm = np.zeros(shape, dtype=int), np.zeros(shape, dtype=int)
     n_control, control_mean = np.zeros(shape, dtype=int), np.full(shape, np.nan)
-    reasons, notes = np.full(shape, "", dtype=object), np.full(shape, "", dtype=object)
+    reasons = np.full(shape, "", dtype=object)
+    notes: np.ndarray | None = None  # made by the first group that drops a covariate
     groups: list[tuple[np.ndarray | None, np.ndarray]]
     if assume_complete:
         groups = [(None, np.arange(m))]
@@ -994,6 +1014,7 @@ def _effect_columns(
         reasons[cells] = fit.not_estimable.T  # no reason was given to these cells above
         if fit.dropped:
             dropped = ", ".join(names_x[j - first] for j in fit.dropped)
+            notes = np.full(shape, "", dtype=object) if notes is None else notes
             notes[columns] = f"dropped as constant or collinear (as R's lm): {dropped}"
     return EffectColumns(
         outcomes=names,
