@@ -7,29 +7,29 @@ import numpy as np
 import pytest
 from scipy.linalg import lapack
 
-from proeftuin.analysis.ols import ArmCoding, _qr, design_matrix
+from proeftuin.analysis.ols import ArmCoding, _coded_design, _qr, design_matrix
 
 ARMS = np.array(["control", "exemption", "intensive", "disregard"])
 
 
 @pytest.mark.parametrize("levels", [4, 70])  # a handful of arms, and more than _level_masks tells apart
 @pytest.mark.parametrize("with_covariates", [False, True])
-def test_designed_is_coded_and_stacked(rng, levels, with_covariates):
+def test_the_coded_design_is_coded_and_stacked(rng, levels, with_covariates):
     arms = ARMS if levels == 4 else np.array(["control"] + [f"t{i:02d}" for i in range(levels - 1)])
     labels = arms[rng.integers(0, levels, 3_000)]
     covariates = rng.normal(size=(3_000, 3)) if with_covariates else None
-    coding, indicators, is_control, x = ArmCoding.designed(labels, "control", None, covariates)
+    coding, indicators, is_control, x = _coded_design(labels, "control", None, covariates)
     expected_coding, expected_indicators, expected_control = ArmCoding.coded(labels, "control")
     assert coding == expected_coding
     assert np.array_equal(indicators, expected_indicators) and np.array_equal(is_control, expected_control)
     assert np.array_equal(x, design_matrix(expected_indicators, covariates)) and x.flags.c_contiguous
 
 
-def test_designed_names_a_missing_covariate(rng):
+def test_the_coded_design_names_a_missing_covariate(rng):
     covariates = rng.normal(size=(50, 2))
     covariates[7, 1] = np.nan
     with pytest.raises(ValueError, match="covariate column 1 has a missing value in row 7"):
-        ArmCoding.designed(ARMS[rng.integers(0, 4, 50)], "control", None, covariates)
+        _coded_design(ARMS[rng.integers(0, 4, 50)], "control", None, covariates)
 
 
 @pytest.mark.parametrize("shape", [(3_500, 9), (40, 3), (9, 9)])

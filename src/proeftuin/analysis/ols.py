@@ -150,29 +150,6 @@ class ArmCoding:
         coding._fill(indicators, masks)
         return coding, indicators, masks[control]
 
-    @classmethod
-    def designed(
-        cls, labels: np.ndarray, control: str, order: Sequence[str] | None, covariates: np.ndarray | None
-    ) -> tuple[ArmCoding, np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`coded` and ``design_matrix(indicators, covariates)`` in one array: the coding, the
-        treatment indicators (a view of the design's columns ``1..k``), the control group's mask and
-        the design ``[1, D, X]``. Each column is written once, where :meth:`coded` and
-        :func:`design_matrix` wrote the indicators twice (the same values)."""
-        labels = np.asarray(labels, dtype=str)
-        masks = _level_masks(labels)
-        if masks is None:
-            coding, indicators, is_control = cls.coded(labels, control, order)
-            return coding, indicators, is_control, design_matrix(indicators, covariates)
-        coding = cls._from_present(set(masks), control, order)
-        k, q = len(coding.treatments), 0 if covariates is None else covariates.shape[1]
-        x = np.empty((labels.shape[0], 1 + k + q))
-        x[:, 0] = 1.0
-        coding._fill(x[:, 1 : 1 + k], masks)
-        if covariates is not None:
-            _check_covariates(covariates)
-            x[:, 1 + k :] = covariates
-        return coding, x[:, 1 : 1 + k], masks[control], x
-
     def _fill(self, indicators: np.ndarray, masks: dict[str, np.ndarray]) -> None:
         """Write the treatments' ``masks`` (by :func:`_level_masks`) into the columns of ``indicators``."""
         for j, treatment in enumerate(self.treatments):
@@ -216,6 +193,29 @@ def design_matrix(indicators: np.ndarray, covariates: np.ndarray | None, *, lin:
     elif lin:
         raise ValueError("lin=True needs covariates to interact with the arms")
     return np.column_stack(parts)
+
+
+def _coded_design(
+    labels: np.ndarray, control: str, order: Sequence[str] | None, covariates: np.ndarray | None
+) -> tuple[ArmCoding, np.ndarray, np.ndarray, np.ndarray]:
+    """:meth:`ArmCoding.coded` and :func:`design_matrix` in one array: the coding, the treatment
+    indicators (a view of the design's columns ``1..k``), the control group's mask and the design
+    ``[1, D, X]``. Each column is written once, where coding and stacking wrote the indicators
+    twice (the same values, bit for bit)."""
+    labels = np.asarray(labels, dtype=str)
+    masks = _level_masks(labels)
+    if masks is None:
+        coding, indicators, is_control = ArmCoding.coded(labels, control, order)
+        return coding, indicators, is_control, design_matrix(indicators, covariates)
+    coding = ArmCoding._from_present(set(masks), control, order)
+    k, q = len(coding.treatments), 0 if covariates is None else covariates.shape[1]
+    x = np.empty((labels.shape[0], 1 + k + q))
+    x[:, 0] = 1.0
+    coding._fill(x[:, 1 : 1 + k], masks)
+    if covariates is not None:
+        _check_covariates(covariates)
+        x[:, 1 + k :] = covariates
+    return coding, x[:, 1 : 1 + k], masks[control], x
 
 
 def _check_covariates(covariates: np.ndarray) -> None:
@@ -890,7 +890,7 @@ def _design(labels: np.ndarray, control: str, arms: Sequence[str] | None, cov: n
         coding, indicators, is_control = ArmCoding.coded(labels, control, arms)
         x_all = None
     else:
-        coding, indicators, is_control, x_all = ArmCoding.designed(labels, control, arms, cov)
+        coding, indicators, is_control, x_all = _coded_design(labels, control, arms, cov)
     cells = labels.shape[0] * (1 + indicators.shape[1] + (0 if cov is None else cov.shape[1]))
     if cells <= _CACHE_CELLS:
         for array in (indicators, is_control, x_all):
