@@ -20,6 +20,7 @@ SVG = (
     '<text x="150" y="35" font-size="8" text-anchor="middle">+4,2 [-3,0; +11,4]</text>'
     '<text x="10" y="55" font-size="8" font-weight="bold">Groningen — Controlegroep: 21%</text>'
     '<text x="10 20 30" y="72" font-size="8">abc per character</text>'
+    '<text x="200" y="72" font-size="8">tspan <tspan x="230" y="72" font-weight="bold">inside</tspan><tspan dy="1"> after</tspan></text>'
     "</svg>"
 )
 PAGE = f'<img alt="" src="data:image/svg+xml;base64,{base64.b64encode(SVG.encode()).decode()}">'
@@ -36,7 +37,7 @@ def shown_texts(pdf: bytes) -> tuple[str, list[str]]:
 
 def test_installs_on_the_weasyprint_in_use() -> None:
     assert svg_text.install()
-    assert weasyprint.svg.TAGS["text"] is weasyprint.svg.text
+    assert all(weasyprint.svg.TAGS[tag] is weasyprint.svg.text for tag in ("text", "tspan", "textPath", "a"))
     assert getattr(weasyprint.svg.text, "per_character", None) is not None
     assert svg_text.install()  # twice is once
 
@@ -51,11 +52,13 @@ def test_same_text_as_weasyprints_own_and_drawn_run_by_run(monkeypatch: pytest.M
         own(svg, node, font_size)
 
     whole_run = svg_text._make_whole_run(spy)
-    monkeypatch.setitem(weasyprint.svg.TAGS, "text", whole_run)
+    for tag in ("text", "tspan", "textPath", "a"):
+        monkeypatch.setitem(weasyprint.svg.TAGS, tag, whole_run)
     monkeypatch.setattr(weasyprint.svg, "text", whole_run)
     whole = html_to_pdf(PAGE)
-    assert calls == ["abc per character"]  # only the element with a position per character goes to WeasyPrint's code
-    monkeypatch.setitem(weasyprint.svg.TAGS, "text", own)
+    assert calls == ["abc per character", " after"]  # only the elements that place characters go to WeasyPrint's code
+    for tag in ("text", "tspan", "textPath", "a"):
+        monkeypatch.setitem(weasyprint.svg.TAGS, tag, own)
     monkeypatch.setattr(weasyprint.svg, "text", own)
     monkeypatch.setattr(svg_text, "install", lambda: False)
     per_character = html_to_pdf(PAGE)
@@ -64,3 +67,5 @@ def test_same_text_as_weasyprints_own_and_drawn_run_by_run(monkeypatch: pytest.M
         assert word in text_whole and word in text_own
         assert word in shown_whole  # drawn as one run
     assert "a b c per character" in text_whole and "a b c per character" in text_own
+    for word in ("tspan", "inside", "after"):
+        assert word in text_whole and word in text_own

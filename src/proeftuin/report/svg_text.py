@@ -114,8 +114,11 @@ def install() -> bool:
             or list(inspect.signature(current).parameters) != expected):
         return False
     whole_run = _make_whole_run(current)
-    # WeasyPrint's draw_node recognises text nodes by comparing TAGS entries with its module's ``text``: both change.
-    svg.TAGS["text"] = svg.text = whole_run
+    # WeasyPrint's draw_node recognises text nodes (text, tspan, textPath, a) by comparing their TAGS entry with its
+    # module's ``text``: every such entry and ``text`` itself change together.
+    for tag in [tag for tag, function in svg.TAGS.items() if function is current]:
+        svg.TAGS[tag] = whole_run
+    svg.text = whole_run
     return True
 
 
