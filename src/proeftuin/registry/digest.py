@@ -101,15 +101,18 @@ def participants_sha256(session: Session, reader: ColumnReader | None = None) ->
     if not experiments:
         return {}
     encoded = []
-    for name, values in zip(names, columns, strict=True):
+    for i, (name, values) in enumerate(zip(names, columns, strict=True)):
         kind = table.c[name].type
         process = json.loads if isinstance(kind, JSON) else kind.dialect_impl(connection.dialect).result_processor(connection.dialect, None)
+        # the object's braces folded into its first and last member, so each row's text is one join of bytes
+        opening, closing = "{" if i == 0 else "", "}" if i == len(names) - 1 else ""
         member = encode_basestring_ascii(name)
-        text_of = {v: f"{member}:{canonical_json(v if v is None or process is None else process(v))}" for v in set(values)}
+        text_of = {v: f"{opening}{member}:{canonical_json(v if v is None or process is None else process(v))}{closing}".encode("ascii")
+                   for v in set(values)}
         encoded.append(map(text_of.__getitem__, values))
-    texts = ("{" + ",".join(parts) + "}" for parts in zip(*encoded, strict=True))
-    return {(exp, pseudonym): hashlib.sha256(text.encode("ascii")).hexdigest()
-            for exp, pseudonym, text in zip(experiments, pseudonyms, texts, strict=True)}
+    join, sha256 = b",".join, hashlib.sha256
+    return {(exp, pseudonym): sha256(join(parts)).hexdigest()
+            for exp, pseudonym, parts in zip(experiments, pseudonyms, zip(*encoded, strict=True), strict=True)}
 
 
 def _legacy_rows_sha256(rows: Iterable[Any]) -> str:
