@@ -25,7 +25,7 @@ equations (:mod:`proeftuin.analysis.masked`), two passes however many missingnes
 are; otherwise (and for the edge cases the masked path hands back) they are grouped by their
 pattern and each pattern gets its own factorisation. Rows are streamed in chunks, so a million
 participants need little memory beyond the outcome matrix itself; cluster-robust scores are
-summed per cluster by a sorted group-by, in linear time. What depends on the arms and covariates
+summed per cluster by batched products over clusters grouped by size, in linear time. What depends on the arms and covariates
 alone (their coding, the design, its decomposition, the coefficient maps and HC weights) is kept
 from a trial-sized fit for the next fit on equal arms and covariates (:func:`_design`,
 :func:`_prepared`): a report fits several outcome families on one design.
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from functools import cache, partial
 
 import numpy as np
-from scipy import linalg, sparse
+from scipy import linalg
 
 from proeftuin.analysis.inference import (
     LEVERAGE_ONE,
@@ -56,7 +56,7 @@ from proeftuin.analysis.options import DEFAULT_LEVEL, VcovType, check_level, che
 from proeftuin.analysis.results import EffectColumns, EffectTable
 from proeftuin.analysis.tall_qr import TALL_FROM_CELLS, tall_qr
 from proeftuin.analysis.threads import blas_limit
-from proeftuin.analysis.vcov import LEVERAGE_ONE_AT, Clusters, cr1_factor, cr2_adjust, cr2_degrees_of_freedom, hc_weights
+from proeftuin.analysis.vcov import LEVERAGE_ONE_AT, Clusters, cr1_factor, cr2_adjust_and_df, hc_weights
 
 _CHUNK_ELEMENTS = 1 << 16
 """Outcome cells per streamed chunk (512 kB of float64): large enough for BLAS, small enough that a
@@ -507,9 +507,9 @@ def _fit_linear(
     x, dropped, q, r, a_terms, a_ext = prepared.x, prepared.dropped, prepared.q, prepared.r, prepared.a_terms, prepared.a_ext
     n, p = x.shape
     chunks, load, copies = _row_chunks(y, rows, columns, n)
-    # Least squares with an intercept (HC): the outcome's spread is bounded from the residual pass
+    # Least squares with an intercept: the outcome's spread is bounded from the residual pass
     # (see _screen_spread), so this pass reads each block once, for the coefficients alone.
-    screened = vcov.startswith("HC") and instruments is None and prepared.intercept
+    screened = instruments is None and prepared.intercept
     coef_ext = np.zeros((p + 1, columns.size))
     large = n * columns.size > ASSUME_COMPLETE_CELLS
     low, high = np.full(columns.size, np.inf), np.full(columns.size, -np.inf)
@@ -547,14 +547,12 @@ def _fit_linear(
         g = clusters.count
         if g < 2:
             raise ValueError(f"{label}: {vcov} needs at least 2 clusters; got {g}")
-        weights = a_terms if vcov != "CR2" else cr2_adjust(a_terms, q, clusters)
-        variance = _cluster_sum_of_squares(y, x, rows, columns, coef, weights, clusters)
+        weights, df = cr2_adjust_and_df(a_terms, q, clusters) if vcov == "CR2" else (a_terms, np.full(len(terms), float(g - 1)))
+        variance, residual_ss = _cluster_sum_of_squares(y, x, rows, columns, coef, weights, clusters)
         if vcov == "CR1":
             variance *= cr1_factor(n, p, g)
-        if vcov == "CR2":
-            df = cr2_degrees_of_freedom(weights, x, linalg.cho_solve((r, False), np.eye(p)), clusters)
-        else:
-            df = np.full(len(terms), float(g - 1))
+        if screened:
+            magnitude, spread = _screen_spread(y, rows, columns, n, variance, residual_ss, rotated)
     if not screened:
         magnitude, spread = np.maximum(np.abs(low), np.abs(high)), high - low
     reasons = np.full((len(terms), columns.size), "", dtype=object)
@@ -580,53 +578,65 @@ def _cluster_sum_of_squares(
     coef: np.ndarray,
     weights: np.ndarray,
     clusters: Clusters,
-) -> np.ndarray:
-    """``sum_g (w_tg' e_g)^2`` per term ``t`` and outcome: the cluster-robust meat, in linear time.
+) -> tuple[np.ndarray, np.ndarray]:
+    """``sum_g (w_tg' e_g)^2`` per term ``t`` and outcome (the cluster-robust meat, in linear time),
+    and the residual sum of squares per outcome (for :func:`_screen_spread`).
 
-    The rows are visited in cluster order (a stable sort of the codes; no copy when the data are
-    already sorted, as households usually are) in chunks of about :data:`_CHUNK_ELEMENTS` cells;
-    each chunk's weighted residuals are summed per cluster by one sparse product with a CSR matrix
-    whose rows are the chunk's clusters (their rows are consecutive: a sorted group-by, with no
-    ``G x m`` array; ``np.add.reduceat`` over the same boundaries was 5x slower on households),
-    squared and added up. A cluster cut by a chunk boundary carries its
-    partial sum into the next chunk. Time and memory are linear in ``n`` (no ``G x m`` array,
-    no indicator product).
+    Clusters of equal size are visited together (:attr:`~proeftuin.analysis.vcov.Clusters.blocks`),
+    in chunks of about :data:`_CHUNK_ELEMENTS` cells: a chunk's residuals ``e`` are computed once
+    into a reused buffer (:func:`_residuals_into`) and summed per cluster and term by one batched
+    product ``(G_c, t, s) @ (G_c, s, m)``, squared and added up (no sparse matrix, no ``G x m``
+    array; a cluster of one row adds ``w_t^2 e^2``, one product for the chunk). A cluster larger
+    than a chunk is summed piece by piece. Time and memory are linear in ``n``.
     """
-    codes = clusters.codes
-    n = codes.size
-    in_order = bool(np.all(codes[1:] >= codes[:-1]))
-    order = None if in_order else np.argsort(codes, kind="stable")
-    sorted_codes = codes if order is None else codes[order]
+    chunk_rows = max(256, _CHUNK_ELEMENTS // max(1, columns.size))
     every_column = columns.size == y.shape[1] and bool(np.all(columns == np.arange(y.shape[1])))
-    size = max(256, _CHUNK_ELEMENTS // max(1, columns.size))
-    terms = weights.shape[0]
-    variance = np.zeros((terms, columns.size))
-    carry: np.ndarray | None = None
-    for start in range(0, n, size):
-        stop = min(n, start + size)
-        take = slice(start, stop) if order is None else order[start:stop]
+    coef_t, x = np.ascontiguousarray(coef).T, np.ascontiguousarray(x)  # the layouts BLAS takes as they are
+    buffer = np.empty((chunk_rows, columns.size))
+    variance = np.zeros((weights.shape[0], columns.size))
+    residual_ss = np.zeros(columns.size)
+
+    def residuals(take: np.ndarray) -> np.ndarray:
         source = take if rows is None else rows[take]
-        if isinstance(source, slice):
-            block = y[source] if every_column else y[source][:, columns]
+        block = buffer[: take.size]
+        if every_column:
+            np.take(y, source, axis=0, out=block, mode="clip")  # "clip": no intermediate buffer (indices are valid)
         else:
-            block = y[source] if every_column else y[np.ix_(source, columns)]
-        resid = block - x[take] @ coef
-        local = sorted_codes[start:stop]
-        bounds = np.r_[0, np.flatnonzero(local[1:] != local[:-1]) + 1]
-        # Row (t, g) of this CSR matrix holds term t's weights on cluster g's (consecutive) rows, so
-        # one sparse product sums every term's weighted residuals per cluster.
-        length = stop - start
-        indptr = np.r_[(bounds[None, :] + length * np.arange(terms)[:, None]).ravel(), terms * length]
-        summing = sparse.csr_matrix((weights[:, take].ravel(), np.tile(np.arange(length), terms), indptr),
-                                    shape=(terms * bounds.size, length))
-        sums = (summing @ resid).reshape(terms, bounds.size, -1)
-        if carry is not None:
-            sums[:, 0] += carry
-        open_cluster = stop < n and sorted_codes[stop] == local[-1]
-        carry = sums[:, -1].copy() if open_cluster else None
-        closed = sums[:, :-1] if open_cluster else sums
-        variance += np.einsum("tgm,tgm->tm", closed, closed)
-    return variance
+            block[...] = y[np.ix_(source, columns)]
+        return _residuals_into(block, x[take], coef_t)
+
+    for size, idx in clusters.blocks:
+        if size > chunk_rows:  # one cluster at a time, piece by piece
+            for members in idx:
+                sums = np.zeros_like(variance)
+                for piece in np.array_split(members, -(-size // chunk_rows)):
+                    e = residuals(piece)
+                    sums += weights[:, piece] @ e
+                    residual_ss += np.einsum("ij,ij->j", e, e)
+                variance += np.square(sums)
+            continue
+        per_chunk = chunk_rows // size
+        for first in range(0, idx.shape[0], per_chunk):
+            part = idx[first:first + per_chunk]
+            e = residuals(part.ravel())
+            if size == 1:
+                squares = np.square(e, out=e)
+                variance += np.square(weights[:, part[:, 0]]) @ squares
+                residual_ss += np.ones(part.shape[0]) @ squares
+            else:
+                residual_ss += np.einsum("ij,ij->j", e, e)
+                sums = weights[:, part].transpose(1, 0, 2) @ e.reshape(part.shape[0], size, -1)  # (G_c, t, m)
+                variance += np.square(sums, out=sums).sum(axis=0)
+    return variance, residual_ss
+
+
+def _residuals_into(block: np.ndarray, x: np.ndarray, coef_t: np.ndarray) -> np.ndarray:
+    """``block - x @ coef`` computed in ``block`` (a C-contiguous copy of the outcomes) and returned.
+
+    ``coef_t`` is ``coef`` transposed (``m x p``, column-major): BLAS ``dgemm`` with ``beta = 1``
+    subtracts the fit as it multiplies, in the column-major view of the row-major block.
+    """
+    return np.asarray(linalg.blas.dgemm(-1.0, coef_t, x.T, beta=1.0, c=block.T, overwrite_c=True).T)
 
 
 def _qr(x: np.ndarray, q_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
