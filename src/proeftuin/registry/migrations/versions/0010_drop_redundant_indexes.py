@@ -6,6 +6,11 @@ SQLite and PostgreSQL use it for every lookup, join, cascade and foreign-key che
 participant, so the separate index on ``participant_id`` only costs time on each insert
 (and disk). Downgrade recreates them.
 
+The indexes on ``experiment_id`` of ``participants``, ``arms`` and ``invitations`` also lead a unique key
+but stay: on SQLite a one-column index is ordered by ``(experiment_id, id)``, so the frequent
+``WHERE experiment_id = ? ORDER BY id`` reads need no sort with it (``EXPLAIN QUERY PLAN`` shows
+``USE TEMP B-TREE FOR ORDER BY`` without it), and those tables take few inserts.
+
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-01 01:10:00
