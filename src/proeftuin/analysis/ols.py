@@ -81,6 +81,7 @@ COLLINEAR_TOLERANCE = 1e-7
 """A covariate column adding at most this fraction of its norm beyond the earlier columns is
 dropped as collinear: the tolerance of R's ``lm.fit`` (``tol = 1e-7``)."""
 _GEQRF, _ORGQR, _TRTRS = linalg.lapack.dgeqrf, linalg.lapack.dorgqr, linalg.lapack.dtrtrs
+_DGEMM = linalg.blas.dgemm
 _LWORK_PER_COLUMN = 64
 """LAPACK workspace per design column: at least the block size of the blocked QR (32 in OpenBLAS's
 LAPACK), so that the decomposition is the one SciPy's workspace query gets."""
@@ -146,9 +147,13 @@ class ArmCoding:
             return coding, coding.indicators(labels), labels == control
         coding = cls._from_present(set(masks), control, order)
         indicators = np.empty((labels.shape[0], len(coding.treatments)))
-        for j, treatment in enumerate(coding.treatments):
-            indicators[:, j] = masks[treatment]
+        coding._fill(indicators, masks)
         return coding, indicators, masks[control]
+
+    def _fill(self, indicators: np.ndarray, masks: dict[str, np.ndarray]) -> None:
+        """Write the treatments' ``masks`` (by :func:`_level_masks`) into the columns of ``indicators``."""
+        for j, treatment in enumerate(self.treatments):
+            indicators[:, j] = masks[treatment]
 
     @classmethod
     def _from_present(cls, present: set[str], control: str, order: Sequence[str] | None) -> ArmCoding:
@@ -178,9 +183,7 @@ def design_matrix(indicators: np.ndarray, covariates: np.ndarray | None, *, lin:
     parts = [np.ones((n, 1)), indicators]
     if covariates is not None and covariates.size:
         covariates = np.asarray(covariates, dtype=float).reshape(n, -1)
-        if np.isnan(covariates).any():
-            row, col = np.argwhere(np.isnan(covariates))[0]
-            raise ValueError(f"covariate column {col} has a missing value in row {row}")
+        _check_covariates(covariates)
         if lin:
             centred = covariates - covariates.mean(axis=0)
             parts.append(centred)
@@ -190,6 +193,36 @@ def design_matrix(indicators: np.ndarray, covariates: np.ndarray | None, *, lin:
     elif lin:
         raise ValueError("lin=True needs covariates to interact with the arms")
     return np.column_stack(parts)
+
+
+def _coded_design(
+    labels: np.ndarray, control: str, order: Sequence[str] | None, covariates: np.ndarray | None
+) -> tuple[ArmCoding, np.ndarray, np.ndarray, np.ndarray]:
+    """:meth:`ArmCoding.coded` and :func:`design_matrix` in one array: the coding, the treatment
+    indicators (a view of the design's columns ``1..k``), the control group's mask and the design
+    ``[1, D, X]``. Each column is written once, where coding and stacking wrote the indicators
+    twice (the same values, bit for bit)."""
+    labels = np.asarray(labels, dtype=str)
+    masks = _level_masks(labels)
+    if masks is None:
+        coding, indicators, is_control = ArmCoding.coded(labels, control, order)
+        return coding, indicators, is_control, design_matrix(indicators, covariates)
+    coding = ArmCoding._from_present(set(masks), control, order)
+    k, q = len(coding.treatments), 0 if covariates is None else covariates.shape[1]
+    x = np.empty((labels.shape[0], 1 + k + q))
+    x[:, 0] = 1.0
+    coding._fill(x[:, 1 : 1 + k], masks)
+    if covariates is not None:
+        _check_covariates(covariates)
+        x[:, 1 + k :] = covariates
+    return coding, x[:, 1 : 1 + k], masks[control], x
+
+
+def _check_covariates(covariates: np.ndarray) -> None:
+    """A missing covariate value is an error naming its column and row."""
+    if np.isnan(covariates).any():
+        row, col = np.argwhere(np.isnan(covariates))[0]
+        raise ValueError(f"covariate column {col} has a missing value in row {row}")
 
 
 @dataclass(frozen=True)
@@ -368,15 +401,20 @@ def _prepare(
     """The design's part of :func:`_fit_linear` (see :class:`_Prepared`)."""
     dropped: tuple[int, ...] = ()
     basis = x if instruments is None else instruments
+    # The map of the coefficient pass: Q' (least squares; Householder's Q is made in its rows, no
+    # copy) or the instrumental-variable map, and a last row averaging the control group.
+    a_ext = np.empty((x.shape[1] + 1, x.shape[0]))
     # One decomposition decides the dropped columns and, if none, fits (a large design by CholeskyQR2).
-    q, r = (tall_qr(basis) if basis.size >= TALL_FROM_CELLS else None) or _qr(basis)
+    q, r = (tall_qr(basis) if basis.size >= TALL_FROM_CELLS else None) or \
+        _qr(basis, None if instruments is not None else a_ext[:-1])
     if droppable_from is not None and instruments is None:
         keep = _independent_from_r(r, droppable_from, label) if x.shape[0] > x.shape[1] else \
             independent_columns(x, droppable_from, label)
         if not keep.all():
             dropped = tuple(int(j) for j in np.flatnonzero(~keep))
             x = basis = x[:, keep]
-            q, r = _qr(basis)
+            a_ext = np.empty((x.shape[1] + 1, x.shape[0]))
+            q, r = _qr(basis, a_ext[:-1])
     n, p = x.shape
     if n <= p:
         raise ValueError(f"{label}: {n} observations for {p} coefficients")
@@ -396,8 +434,8 @@ def _prepare(
         a = np.linalg.solve(instruments.T @ x, instruments.T)
         a_terms, first = a[terms], a
     # One extra row of the first pass's map yields the control means in the same pass.
-    a_ext = np.empty((p + 1, n))
-    a_ext[:p] = first
+    if not np.may_share_memory(first, a_ext):
+        a_ext[:p] = first
     np.divide(is_control, float(is_control.sum()), out=a_ext[p])
     influenced = np.zeros(len(terms), dtype=bool)  # terms that an observation of leverage 1 bears on
     scaled = None
@@ -412,7 +450,7 @@ def _prepare(
         np.multiply(np.square(a_terms, out=scaled[:-1]), weights, out=scaled[:-1])
         scaled[-1] = 1.0
     return _Prepared(x=x, dropped=dropped, q=q, r=r, a_terms=a_terms, a_ext=a_ext, scaled=scaled, influenced=influenced,
-                     intercept=bool(np.all(x[:, 0] == 1.0)))
+                     intercept=bool((x[:, 0] == 1.0).all()))
 
 
 _CACHE_CELLS = 1 << 18
@@ -494,9 +532,9 @@ def _fit_linear(
     if scaled is not None:
         sums = np.zeros((len(terms) + 1, columns.size))
         buffer = None if copies else np.empty((chunks[0][1] - chunks[0][0], columns.size))
-        coef_t, x = np.ascontiguousarray(coef).T, np.ascontiguousarray(x)  # the layouts BLAS takes as they are
+        coef_t, x_t = np.ascontiguousarray(coef).T, np.ascontiguousarray(x).T  # the layouts BLAS takes as they are
         for start, stop in chunks:
-            sums += scaled[:, start:stop] @ _squared_residuals(load(start, stop), x[start:stop], coef_t, buffer)
+            sums += scaled[:, start:stop] @ _squared_residuals(load(start, stop), x_t[:, start:stop], coef_t, buffer)
         variance = sums[:-1]
         if screened:
             magnitude, spread = _screen_spread(y, rows, columns, n, variance, sums[-1], rotated)
@@ -520,9 +558,16 @@ def _fit_linear(
     if not screened:
         magnitude, spread = np.maximum(np.abs(low), np.abs(high)), high - low
     reasons = np.full((len(terms), columns.size), "", dtype=object)
-    reasons[influenced] = LEVERAGE_ONE.format(vcov=vcov)
-    reasons[(np.sqrt(variance) <= NO_VARIATION_RTOL * magnitude) & ~influenced[:, None]] = ZERO_STANDARD_ERROR
-    reasons[:, spread <= NO_VARIATION_RTOL * magnitude] = NO_VARIATION
+    zero = (np.sqrt(variance) <= NO_VARIATION_RTOL * magnitude) & ~influenced[:, None]
+    constant = spread <= NO_VARIATION_RTOL * magnitude
+    # Each reason written only where it applies (in most fits none does: an object array's
+    # assignment costs microseconds even through an empty mask).
+    if influenced.any():
+        reasons[influenced] = LEVERAGE_ONE.format(vcov=vcov)
+    if zero.any():
+        reasons[zero] = ZERO_STANDARD_ERROR
+    if constant.any():
+        reasons[:, constant] = NO_VARIATION
     return LinearFit(coef=coef[terms], variance=variance, df=df, n=n, control_mean=control_mean,
                      not_estimable=reasons, dropped=dropped)
 
@@ -584,18 +629,36 @@ def _cluster_sum_of_squares(
     return variance
 
 
-def _qr(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _qr(x: np.ndarray, q_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The thin QR decomposition ``x = QR`` (``n >= p``) by LAPACK ``geqrf``/``orgqr``.
 
     The same calls and workspace as ``scipy.linalg.qr(x, mode="economic")`` (identical numbers),
     without its wrappers' checks: 0.11 ms for 3,500 x 9 where SciPy took 0.14 ms and
-    ``numpy.linalg.qr`` 0.9 ms.
+    ``numpy.linalg.qr`` 0.9 ms. With ``q_rows`` (a C-ordered ``(p, n)`` array) ``x`` is copied
+    into its transpose, the column-major array LAPACK works in, and ``Q`` is made there: ``Q'``
+    fills ``q_rows`` (the coefficient pass's map) without a copy of its own.
     """
     p = x.shape[1]
-    factors, tau, _, _ = _GEQRF(x, lwork=_LWORK_PER_COLUMN * p)
-    r = np.triu(factors[:p])
+    if q_rows is None:
+        factors, tau, _, _ = _GEQRF(x, lwork=_LWORK_PER_COLUMN * p)
+    else:
+        np.copyto(q_rows.T, x)
+        factors, tau, _, _ = _GEQRF(q_rows.T, lwork=_LWORK_PER_COLUMN * p, overwrite_a=True)
+    r = np.where(_strictly_lower(p), _ZERO, factors[:p])  # np.triu's own expression, its mask made once
     q, _, _ = _ORGQR(factors, tau, lwork=_LWORK_PER_COLUMN * p, overwrite_a=True)
     return q, r
+
+
+_ZERO = np.zeros(1)
+
+
+@cache
+def _strictly_lower(p: int) -> np.ndarray:
+    """The ``p x p`` mask below the diagonal (``np.tri(p, p, -1)``; ``np.triu`` makes it on every
+    call, 10 us of the 0.1 ms decomposition of a trial's design)."""
+    mask = np.tri(p, p, k=-1, dtype=bool)
+    mask.setflags(write=False)
+    return mask
 
 
 def _solve_upper(r: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -608,19 +671,21 @@ def _solve_upper(r: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.asarray(solution)
 
 
-def _squared_residuals(block: np.ndarray, x: np.ndarray, coef_t: np.ndarray, buffer: np.ndarray | None) -> np.ndarray:
+def _squared_residuals(block: np.ndarray, x_t: np.ndarray, coef_t: np.ndarray, buffer: np.ndarray | None) -> np.ndarray:
     """``(block - x @ coef)**2`` computed in (the first rows of) ``buffer``, reused chunk after chunk,
     or in ``block`` itself when ``buffer`` is ``None`` (``block`` is then a copy of the data).
 
-    ``coef_t`` is ``coef`` transposed (``m x p``, column-major). BLAS ``dgemm`` with ``beta = 1``
-    subtracts the fit from the copied outcomes as it multiplies, ``E' = Y' - coef' x'`` in the
-    column-major view of the row-major block: one sweep over the block where a product into it
-    and a subtraction took two.
+    ``x_t`` is the block's design transposed (``p x rows``, column-major) and ``coef_t`` is
+    ``coef`` transposed (``m x p``, column-major). BLAS ``dgemm`` with ``beta = 1`` subtracts the
+    fit from the copied outcomes as it multiplies, ``E' = Y' - coef' x'`` in the column-major view
+    of the row-major block: one sweep over the block where a product into it and a subtraction
+    took two. Its arguments are passed by position (``alpha, a, b, beta, c, trans_a, trans_b,
+    overwrite_c``): the wrapper parses them in half the time of keywords, once per chunk.
     """
     out = block if buffer is None else buffer[: block.shape[0]]
     if buffer is not None:
         np.copyto(out, block)
-    residuals = linalg.blas.dgemm(-1.0, coef_t, x.T, beta=1.0, c=out.T, overwrite_c=True).T
+    residuals = _DGEMM(-1.0, coef_t, x_t, 1.0, out.T, 0, 0, 1).T
     return np.square(residuals, out=residuals)
 
 
@@ -820,8 +885,12 @@ def _design(labels: np.ndarray, control: str, arms: Sequence[str] | None, cov: n
     last = _last_design
     if last is not None and last.matches(labels, control, order, cov, lin):
         return last.coding, last.indicators, last.is_control, last.x_all
-    coding, indicators, is_control = ArmCoding.coded(labels, control, arms)
-    x_all = None if lin else design_matrix(indicators, cov)
+    x_all: np.ndarray | None
+    if lin:
+        coding, indicators, is_control = ArmCoding.coded(labels, control, arms)
+        x_all = None
+    else:
+        coding, indicators, is_control, x_all = _coded_design(labels, control, arms, cov)
     cells = labels.shape[0] * (1 + indicators.shape[1] + (0 if cov is None else cov.shape[1]))
     if cells <= _CACHE_CELLS:
         for array in (indicators, is_control, x_all):
@@ -861,7 +930,8 @@ def _effect_columns(
     estimate, variance, df = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
     n_used, n_arm = np.zeros(shape, dtype=int), np.zeros(shape, dtype=int)
     n_control, control_mean = np.zeros(shape, dtype=int), np.full(shape, np.nan)
-    reasons, notes = np.full(shape, "", dtype=object), np.full(shape, "", dtype=object)
+    reasons = np.full(shape, "", dtype=object)
+    notes: np.ndarray | None = None  # made by the first group that drops a covariate
     groups: list[tuple[np.ndarray | None, np.ndarray]]
     if assume_complete:
         groups = [(None, np.arange(m))]
@@ -944,6 +1014,7 @@ def _effect_columns(
         reasons[cells] = fit.not_estimable.T  # no reason was given to these cells above
         if fit.dropped:
             dropped = ", ".join(names_x[j - first] for j in fit.dropped)
+            notes = np.full(shape, "", dtype=object) if notes is None else notes
             notes[columns] = f"dropped as constant or collinear (as R's lm): {dropped}"
     return EffectColumns(
         outcomes=names,
