@@ -5,7 +5,8 @@ HC2, 90% CI, against the floor of one X'Y pass and the naive way, measured in th
    BLAS threads it chooses (:func:`proeftuin.analysis.threads.blas_threads`: one for trial-sized
    fits and on a busy machine) and with every BLAS thread, best and median of the runs (the
    chosen threads timed in turn with the floor, wall and CPU, in each of 100 rounds; in the same
-   rounds the fit without the design kept from the previous one: a first fit on a design); the naive
+   rounds the fit without the design kept from the previous one: a first fit on a design, its CPU
+   time too, interleaved with the floor's); the naive
    way is a dense NumPy fit (``lstsq``, the full residual matrix, HC2 from the hat diagonal) at
    every N and the statsmodels formula loop (one ``smf.ols(...).fit(cov_type="HC2")`` per
    outcome) at N = 3,500, on 24 outcomes extrapolated to 216 (``--big``: all 216). Target
@@ -99,21 +100,25 @@ def complete_section(rng: np.random.Generator, record: dict, big: bool) -> None:
                  "floor_s": min(walls["every"][0], walls["one"][0])}
         chosen, median = walls["run"]
         cold, cold_median = walls["cold"]
-        cpus = interleaved({"floor": xty, "run": run}, repeats, clock=time.thread_time, within={"floor": one_blas_thread})
-        cpu_floor, (cpu, cpu_median) = cpus["floor"][0], cpus["run"]
+        cpus = interleaved({"floor": xty, "run": run, "cold": run}, repeats, clock=time.thread_time,
+                           within={"floor": one_blas_thread, "cold": forgotten_design})
+        cpu_floor, (cpu, cpu_median), (cold_cpu, cold_cpu_median) = cpus["floor"][0], cpus["run"], cpus["cold"]
         with every_blas_thread():
             every = best_of(run, repeats)
         naive = best_of(lambda: naive_hc2(outcomes, x), max(1, repeats // 10))
         f = floor["floor_s"]
         print(f"   {n:>7,}  {f * 1e3:9.2f} ms  {ratio(chosen, f)}  {median / f:8.1f}x  {ratio(every, f)}  {ratio(naive, f)}"
               f"   CPU {cpu / cpu_floor:.1f}x (median {cpu_median / cpu_floor:.1f}x) the floor's CPU {cpu_floor * 1e3:.2f} ms"
-              f"   first fit on the design {ratio(cold, f)} (median {cold_median / f:.1f}x)")
+              f"   first fit on the design {ratio(cold, f)} (median {cold_median / f:.1f}x), "
+              f"CPU {cold_cpu / cpu_floor:.1f}x (median {cold_cpu_median / cpu_floor:.1f}x)")
         record.update({f"hc2_{n}_{k}": v for k, v in floor.items()})
         record.update({f"hc2_{n}_s": chosen, f"hc2_{n}_median_s": median, f"hc2_{n}_every_thread_s": every,
                        f"hc2_{n}_naive_numpy_s": naive, f"hc2_{n}_over_floor": chosen / f, f"hc2_{n}_cpu_s": cpu,
                        f"hc2_{n}_cpu_median_s": cpu_median, f"hc2_{n}_floor_cpu_s": cpu_floor,
                        f"hc2_{n}_cpu_over_floor": cpu / cpu_floor, f"hc2_{n}_cold_s": cold,
-                       f"hc2_{n}_cold_median_s": cold_median, f"hc2_{n}_cold_over_floor": cold / f})
+                       f"hc2_{n}_cold_median_s": cold_median, f"hc2_{n}_cold_over_floor": cold / f,
+                       f"hc2_{n}_cold_cpu_s": cold_cpu, f"hc2_{n}_cold_cpu_median_s": cold_cpu_median,
+                       f"hc2_{n}_cold_cpu_over_floor": cold_cpu / cpu_floor})
         if n == 3_500:
             fitted = N_OUTCOMES if big else STATSMODELS_OUTCOMES
             statsmodels = best_of(lambda: naive_statsmodels(outcomes[:, :fitted], arm, covariates), 1) * N_OUTCOMES / fitted
@@ -121,7 +126,7 @@ def complete_section(rng: np.random.Generator, record: dict, big: bool) -> None:
             how = "" if fitted == N_OUTCOMES else f", fitted on {fitted} outcomes and extrapolated"
             print(f"   N=3,500: statsmodels formula loop {statsmodels:.2f} s{how} ({statsmodels / chosen:.0f}x proeftuin); "
                   f"against the {TARGET_OVER_FLOOR:.0f}x target: {verdict(chosen / f)} on a design fitted before, "
-                  f"{verdict(cold / f)} on a first fit")
+                  f"{verdict(cold / f)} on a first fit (CPU time {cold_cpu / cpu_floor:.1f}x the floor's)")
 
 
 def verdict(over_floor: float) -> str:

@@ -25,7 +25,7 @@ equations (:mod:`proeftuin.analysis.masked`), two passes however many missingnes
 are; otherwise (and for the edge cases the masked path hands back) they are grouped by their
 pattern and each pattern gets its own factorisation. Rows are streamed in chunks, so a million
 participants need little memory beyond the outcome matrix itself; cluster-robust scores are
-summed per cluster by a sorted group-by, in linear time. What depends on the arms and covariates
+summed per cluster by batched products over clusters grouped by size, in linear time. What depends on the arms and covariates
 alone (their coding, the design, its decomposition, the coefficient maps and HC weights) is kept
 from a trial-sized fit for the next fit on equal arms and covariates (:func:`_design`,
 :func:`_prepared`): a report fits several outcome families on one design.
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from functools import cache, partial
 
 import numpy as np
-from scipy import linalg, sparse
+from scipy import linalg
 
 from proeftuin.analysis.inference import (
     LEVERAGE_ONE,
@@ -56,7 +56,7 @@ from proeftuin.analysis.options import DEFAULT_LEVEL, VcovType, check_level, che
 from proeftuin.analysis.results import EffectColumns, EffectTable
 from proeftuin.analysis.tall_qr import TALL_FROM_CELLS, tall_qr
 from proeftuin.analysis.threads import blas_limit
-from proeftuin.analysis.vcov import LEVERAGE_ONE_AT, Clusters, cr1_factor, cr2_adjust, cr2_degrees_of_freedom, hc_weights
+from proeftuin.analysis.vcov import LEVERAGE_ONE_AT, Clusters, cr1_factor, cr2_adjust_and_df, hc_weights
 
 _CHUNK_ELEMENTS = 1 << 16
 """Outcome cells per streamed chunk (512 kB of float64): large enough for BLAS, small enough that a
@@ -81,6 +81,7 @@ COLLINEAR_TOLERANCE = 1e-7
 """A covariate column adding at most this fraction of its norm beyond the earlier columns is
 dropped as collinear: the tolerance of R's ``lm.fit`` (``tol = 1e-7``)."""
 _GEQRF, _ORGQR, _TRTRS = linalg.lapack.dgeqrf, linalg.lapack.dorgqr, linalg.lapack.dtrtrs
+_DGEMM = linalg.blas.dgemm
 _LWORK_PER_COLUMN = 64
 """LAPACK workspace per design column: at least the block size of the blocked QR (32 in OpenBLAS's
 LAPACK), so that the decomposition is the one SciPy's workspace query gets."""
@@ -146,9 +147,13 @@ class ArmCoding:
             return coding, coding.indicators(labels), labels == control
         coding = cls._from_present(set(masks), control, order)
         indicators = np.empty((labels.shape[0], len(coding.treatments)))
-        for j, treatment in enumerate(coding.treatments):
-            indicators[:, j] = masks[treatment]
+        coding._fill(indicators, masks)
         return coding, indicators, masks[control]
+
+    def _fill(self, indicators: np.ndarray, masks: dict[str, np.ndarray]) -> None:
+        """Write the treatments' ``masks`` (by :func:`_level_masks`) into the columns of ``indicators``."""
+        for j, treatment in enumerate(self.treatments):
+            indicators[:, j] = masks[treatment]
 
     @classmethod
     def _from_present(cls, present: set[str], control: str, order: Sequence[str] | None) -> ArmCoding:
@@ -178,9 +183,7 @@ def design_matrix(indicators: np.ndarray, covariates: np.ndarray | None, *, lin:
     parts = [np.ones((n, 1)), indicators]
     if covariates is not None and covariates.size:
         covariates = np.asarray(covariates, dtype=float).reshape(n, -1)
-        if np.isnan(covariates).any():
-            row, col = np.argwhere(np.isnan(covariates))[0]
-            raise ValueError(f"covariate column {col} has a missing value in row {row}")
+        _check_covariates(covariates)
         if lin:
             centred = covariates - covariates.mean(axis=0)
             parts.append(centred)
@@ -190,6 +193,36 @@ def design_matrix(indicators: np.ndarray, covariates: np.ndarray | None, *, lin:
     elif lin:
         raise ValueError("lin=True needs covariates to interact with the arms")
     return np.column_stack(parts)
+
+
+def _coded_design(
+    labels: np.ndarray, control: str, order: Sequence[str] | None, covariates: np.ndarray | None
+) -> tuple[ArmCoding, np.ndarray, np.ndarray, np.ndarray]:
+    """:meth:`ArmCoding.coded` and :func:`design_matrix` in one array: the coding, the treatment
+    indicators (a view of the design's columns ``1..k``), the control group's mask and the design
+    ``[1, D, X]``. Each column is written once, where coding and stacking wrote the indicators
+    twice (the same values, bit for bit)."""
+    labels = np.asarray(labels, dtype=str)
+    masks = _level_masks(labels)
+    if masks is None:
+        coding, indicators, is_control = ArmCoding.coded(labels, control, order)
+        return coding, indicators, is_control, design_matrix(indicators, covariates)
+    coding = ArmCoding._from_present(set(masks), control, order)
+    k, q = len(coding.treatments), 0 if covariates is None else covariates.shape[1]
+    x = np.empty((labels.shape[0], 1 + k + q))
+    x[:, 0] = 1.0
+    coding._fill(x[:, 1 : 1 + k], masks)
+    if covariates is not None:
+        _check_covariates(covariates)
+        x[:, 1 + k :] = covariates
+    return coding, x[:, 1 : 1 + k], masks[control], x
+
+
+def _check_covariates(covariates: np.ndarray) -> None:
+    """A missing covariate value is an error naming its column and row."""
+    if np.isnan(covariates).any():
+        row, col = np.argwhere(np.isnan(covariates))[0]
+        raise ValueError(f"covariate column {col} has a missing value in row {row}")
 
 
 @dataclass(frozen=True)
@@ -368,15 +401,20 @@ def _prepare(
     """The design's part of :func:`_fit_linear` (see :class:`_Prepared`)."""
     dropped: tuple[int, ...] = ()
     basis = x if instruments is None else instruments
+    # The map of the coefficient pass: Q' (least squares; Householder's Q is made in its rows, no
+    # copy) or the instrumental-variable map, and a last row averaging the control group.
+    a_ext = np.empty((x.shape[1] + 1, x.shape[0]))
     # One decomposition decides the dropped columns and, if none, fits (a large design by CholeskyQR2).
-    q, r = (tall_qr(basis) if basis.size >= TALL_FROM_CELLS else None) or _qr(basis)
+    q, r = (tall_qr(basis) if basis.size >= TALL_FROM_CELLS else None) or \
+        _qr(basis, None if instruments is not None else a_ext[:-1])
     if droppable_from is not None and instruments is None:
         keep = _independent_from_r(r, droppable_from, label) if x.shape[0] > x.shape[1] else \
             independent_columns(x, droppable_from, label)
         if not keep.all():
             dropped = tuple(int(j) for j in np.flatnonzero(~keep))
             x = basis = x[:, keep]
-            q, r = _qr(basis)
+            a_ext = np.empty((x.shape[1] + 1, x.shape[0]))
+            q, r = _qr(basis, a_ext[:-1])
     n, p = x.shape
     if n <= p:
         raise ValueError(f"{label}: {n} observations for {p} coefficients")
@@ -396,8 +434,8 @@ def _prepare(
         a = np.linalg.solve(instruments.T @ x, instruments.T)
         a_terms, first = a[terms], a
     # One extra row of the first pass's map yields the control means in the same pass.
-    a_ext = np.empty((p + 1, n))
-    a_ext[:p] = first
+    if not np.may_share_memory(first, a_ext):
+        a_ext[:p] = first
     np.divide(is_control, float(is_control.sum()), out=a_ext[p])
     influenced = np.zeros(len(terms), dtype=bool)  # terms that an observation of leverage 1 bears on
     scaled = None
@@ -412,7 +450,7 @@ def _prepare(
         np.multiply(np.square(a_terms, out=scaled[:-1]), weights, out=scaled[:-1])
         scaled[-1] = 1.0
     return _Prepared(x=x, dropped=dropped, q=q, r=r, a_terms=a_terms, a_ext=a_ext, scaled=scaled, influenced=influenced,
-                     intercept=bool(np.all(x[:, 0] == 1.0)))
+                     intercept=bool((x[:, 0] == 1.0).all()))
 
 
 _CACHE_CELLS = 1 << 18
@@ -469,9 +507,9 @@ def _fit_linear(
     x, dropped, q, r, a_terms, a_ext = prepared.x, prepared.dropped, prepared.q, prepared.r, prepared.a_terms, prepared.a_ext
     n, p = x.shape
     chunks, load, copies = _row_chunks(y, rows, columns, n)
-    # Least squares with an intercept (HC): the outcome's spread is bounded from the residual pass
+    # Least squares with an intercept: the outcome's spread is bounded from the residual pass
     # (see _screen_spread), so this pass reads each block once, for the coefficients alone.
-    screened = vcov.startswith("HC") and instruments is None and prepared.intercept
+    screened = instruments is None and prepared.intercept
     coef_ext = np.zeros((p + 1, columns.size))
     large = n * columns.size > ASSUME_COMPLETE_CELLS
     low, high = np.full(columns.size, np.inf), np.full(columns.size, -np.inf)
@@ -494,9 +532,9 @@ def _fit_linear(
     if scaled is not None:
         sums = np.zeros((len(terms) + 1, columns.size))
         buffer = None if copies else np.empty((chunks[0][1] - chunks[0][0], columns.size))
-        coef_t, x = np.ascontiguousarray(coef).T, np.ascontiguousarray(x)  # the layouts BLAS takes as they are
+        coef_t, x_t = np.ascontiguousarray(coef).T, np.ascontiguousarray(x).T  # the layouts BLAS takes as they are
         for start, stop in chunks:
-            sums += scaled[:, start:stop] @ _squared_residuals(load(start, stop), x[start:stop], coef_t, buffer)
+            sums += scaled[:, start:stop] @ _squared_residuals(load(start, stop), x_t[:, start:stop], coef_t, buffer)
         variance = sums[:-1]
         if screened:
             magnitude, spread = _screen_spread(y, rows, columns, n, variance, sums[-1], rotated)
@@ -509,20 +547,25 @@ def _fit_linear(
         g = clusters.count
         if g < 2:
             raise ValueError(f"{label}: {vcov} needs at least 2 clusters; got {g}")
-        weights = a_terms if vcov != "CR2" else cr2_adjust(a_terms, q, clusters)
-        variance = _cluster_sum_of_squares(y, x, rows, columns, coef, weights, clusters)
+        weights, df = cr2_adjust_and_df(a_terms, q, clusters) if vcov == "CR2" else (a_terms, np.full(len(terms), float(g - 1)))
+        variance, residual_ss = _cluster_sum_of_squares(y, x, rows, columns, coef, weights, clusters)
         if vcov == "CR1":
             variance *= cr1_factor(n, p, g)
-        if vcov == "CR2":
-            df = cr2_degrees_of_freedom(weights, x, linalg.cho_solve((r, False), np.eye(p)), clusters)
-        else:
-            df = np.full(len(terms), float(g - 1))
+        if screened:
+            magnitude, spread = _screen_spread(y, rows, columns, n, variance, residual_ss, rotated)
     if not screened:
         magnitude, spread = np.maximum(np.abs(low), np.abs(high)), high - low
     reasons = np.full((len(terms), columns.size), "", dtype=object)
-    reasons[influenced] = LEVERAGE_ONE.format(vcov=vcov)
-    reasons[(np.sqrt(variance) <= NO_VARIATION_RTOL * magnitude) & ~influenced[:, None]] = ZERO_STANDARD_ERROR
-    reasons[:, spread <= NO_VARIATION_RTOL * magnitude] = NO_VARIATION
+    zero = (np.sqrt(variance) <= NO_VARIATION_RTOL * magnitude) & ~influenced[:, None]
+    constant = spread <= NO_VARIATION_RTOL * magnitude
+    # Each reason written only where it applies (in most fits none does: an object array's
+    # assignment costs microseconds even through an empty mask).
+    if influenced.any():
+        reasons[influenced] = LEVERAGE_ONE.format(vcov=vcov)
+    if zero.any():
+        reasons[zero] = ZERO_STANDARD_ERROR
+    if constant.any():
+        reasons[:, constant] = NO_VARIATION
     return LinearFit(coef=coef[terms], variance=variance, df=df, n=n, control_mean=control_mean,
                      not_estimable=reasons, dropped=dropped)
 
@@ -535,67 +578,97 @@ def _cluster_sum_of_squares(
     coef: np.ndarray,
     weights: np.ndarray,
     clusters: Clusters,
-) -> np.ndarray:
-    """``sum_g (w_tg' e_g)^2`` per term ``t`` and outcome: the cluster-robust meat, in linear time.
+) -> tuple[np.ndarray, np.ndarray]:
+    """``sum_g (w_tg' e_g)^2`` per term ``t`` and outcome (the cluster-robust meat, in linear time),
+    and the residual sum of squares per outcome (for :func:`_screen_spread`).
 
-    The rows are visited in cluster order (a stable sort of the codes; no copy when the data are
-    already sorted, as households usually are) in chunks of about :data:`_CHUNK_ELEMENTS` cells;
-    each chunk's weighted residuals are summed per cluster by one sparse product with a CSR matrix
-    whose rows are the chunk's clusters (their rows are consecutive: a sorted group-by, with no
-    ``G x m`` array; ``np.add.reduceat`` over the same boundaries was 5x slower on households),
-    squared and added up. A cluster cut by a chunk boundary carries its
-    partial sum into the next chunk. Time and memory are linear in ``n`` (no ``G x m`` array,
-    no indicator product).
+    Clusters of equal size are visited together (:attr:`~proeftuin.analysis.vcov.Clusters.blocks`),
+    in chunks of about :data:`_CHUNK_ELEMENTS` cells: a chunk's residuals ``e`` are computed once
+    into a reused buffer (:func:`_residuals_into`) and summed per cluster and term by one batched
+    product ``(G_c, t, s) @ (G_c, s, m)``, squared and added up (no sparse matrix, no ``G x m``
+    array; a cluster of one row adds ``w_t^2 e^2``, one product for the chunk). A cluster larger
+    than a chunk is summed piece by piece. Time and memory are linear in ``n``.
     """
-    codes = clusters.codes
-    n = codes.size
-    in_order = bool(np.all(codes[1:] >= codes[:-1]))
-    order = None if in_order else np.argsort(codes, kind="stable")
-    sorted_codes = codes if order is None else codes[order]
+    chunk_rows = max(256, _CHUNK_ELEMENTS // max(1, columns.size))
     every_column = columns.size == y.shape[1] and bool(np.all(columns == np.arange(y.shape[1])))
-    size = max(256, _CHUNK_ELEMENTS // max(1, columns.size))
-    terms = weights.shape[0]
-    variance = np.zeros((terms, columns.size))
-    carry: np.ndarray | None = None
-    for start in range(0, n, size):
-        stop = min(n, start + size)
-        take = slice(start, stop) if order is None else order[start:stop]
+    coef_t, x = np.ascontiguousarray(coef).T, np.ascontiguousarray(x)  # the layouts BLAS takes as they are
+    buffer = np.empty((chunk_rows, columns.size))
+    variance = np.zeros((weights.shape[0], columns.size))
+    residual_ss = np.zeros(columns.size)
+
+    def residuals(take: np.ndarray) -> np.ndarray:
         source = take if rows is None else rows[take]
-        if isinstance(source, slice):
-            block = y[source] if every_column else y[source][:, columns]
+        block = buffer[: take.size]
+        if every_column:
+            np.take(y, source, axis=0, out=block, mode="clip")  # "clip": no intermediate buffer (indices are valid)
         else:
-            block = y[source] if every_column else y[np.ix_(source, columns)]
-        resid = block - x[take] @ coef
-        local = sorted_codes[start:stop]
-        bounds = np.r_[0, np.flatnonzero(local[1:] != local[:-1]) + 1]
-        # Row (t, g) of this CSR matrix holds term t's weights on cluster g's (consecutive) rows, so
-        # one sparse product sums every term's weighted residuals per cluster.
-        length = stop - start
-        indptr = np.r_[(bounds[None, :] + length * np.arange(terms)[:, None]).ravel(), terms * length]
-        summing = sparse.csr_matrix((weights[:, take].ravel(), np.tile(np.arange(length), terms), indptr),
-                                    shape=(terms * bounds.size, length))
-        sums = (summing @ resid).reshape(terms, bounds.size, -1)
-        if carry is not None:
-            sums[:, 0] += carry
-        open_cluster = stop < n and sorted_codes[stop] == local[-1]
-        carry = sums[:, -1].copy() if open_cluster else None
-        closed = sums[:, :-1] if open_cluster else sums
-        variance += np.einsum("tgm,tgm->tm", closed, closed)
-    return variance
+            block[...] = y[np.ix_(source, columns)]
+        return _residuals_into(block, x[take], coef_t)
+
+    for size, idx in clusters.blocks:
+        if size > chunk_rows:  # one cluster at a time, piece by piece
+            for members in idx:
+                sums = np.zeros_like(variance)
+                for piece in np.array_split(members, -(-size // chunk_rows)):
+                    e = residuals(piece)
+                    sums += weights[:, piece] @ e
+                    residual_ss += np.einsum("ij,ij->j", e, e)
+                variance += np.square(sums)
+            continue
+        per_chunk = chunk_rows // size
+        for first in range(0, idx.shape[0], per_chunk):
+            part = idx[first:first + per_chunk]
+            e = residuals(part.ravel())
+            if size == 1:
+                squares = np.square(e, out=e)
+                variance += np.square(weights[:, part[:, 0]]) @ squares
+                residual_ss += np.ones(part.shape[0]) @ squares
+            else:
+                residual_ss += np.einsum("ij,ij->j", e, e)
+                sums = weights[:, part].transpose(1, 0, 2) @ e.reshape(part.shape[0], size, -1)  # (G_c, t, m)
+                variance += np.square(sums, out=sums).sum(axis=0)
+    return variance, residual_ss
 
 
-def _qr(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _residuals_into(block: np.ndarray, x: np.ndarray, coef_t: np.ndarray) -> np.ndarray:
+    """``block - x @ coef`` computed in ``block`` (a C-contiguous copy of the outcomes) and returned.
+
+    ``coef_t`` is ``coef`` transposed (``m x p``, column-major): BLAS ``dgemm`` with ``beta = 1``
+    subtracts the fit as it multiplies, in the column-major view of the row-major block.
+    """
+    return np.asarray(linalg.blas.dgemm(-1.0, coef_t, x.T, beta=1.0, c=block.T, overwrite_c=True).T)
+
+
+def _qr(x: np.ndarray, q_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The thin QR decomposition ``x = QR`` (``n >= p``) by LAPACK ``geqrf``/``orgqr``.
 
     The same calls and workspace as ``scipy.linalg.qr(x, mode="economic")`` (identical numbers),
     without its wrappers' checks: 0.11 ms for 3,500 x 9 where SciPy took 0.14 ms and
-    ``numpy.linalg.qr`` 0.9 ms.
+    ``numpy.linalg.qr`` 0.9 ms. With ``q_rows`` (a C-ordered ``(p, n)`` array) ``x`` is copied
+    into its transpose, the column-major array LAPACK works in, and ``Q`` is made there: ``Q'``
+    fills ``q_rows`` (the coefficient pass's map) without a copy of its own.
     """
     p = x.shape[1]
-    factors, tau, _, _ = _GEQRF(x, lwork=_LWORK_PER_COLUMN * p)
-    r = np.triu(factors[:p])
+    if q_rows is None:
+        factors, tau, _, _ = _GEQRF(x, lwork=_LWORK_PER_COLUMN * p)
+    else:
+        np.copyto(q_rows.T, x)
+        factors, tau, _, _ = _GEQRF(q_rows.T, lwork=_LWORK_PER_COLUMN * p, overwrite_a=True)
+    r = np.where(_strictly_lower(p), _ZERO, factors[:p])  # np.triu's own expression, its mask made once
     q, _, _ = _ORGQR(factors, tau, lwork=_LWORK_PER_COLUMN * p, overwrite_a=True)
     return q, r
+
+
+_ZERO = np.zeros(1)
+
+
+@cache
+def _strictly_lower(p: int) -> np.ndarray:
+    """The ``p x p`` mask below the diagonal (``np.tri(p, p, -1)``; ``np.triu`` makes it on every
+    call, 10 us of the 0.1 ms decomposition of a trial's design)."""
+    mask = np.tri(p, p, k=-1, dtype=bool)
+    mask.setflags(write=False)
+    return mask
 
 
 def _solve_upper(r: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -608,19 +681,21 @@ def _solve_upper(r: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.asarray(solution)
 
 
-def _squared_residuals(block: np.ndarray, x: np.ndarray, coef_t: np.ndarray, buffer: np.ndarray | None) -> np.ndarray:
+def _squared_residuals(block: np.ndarray, x_t: np.ndarray, coef_t: np.ndarray, buffer: np.ndarray | None) -> np.ndarray:
     """``(block - x @ coef)**2`` computed in (the first rows of) ``buffer``, reused chunk after chunk,
     or in ``block`` itself when ``buffer`` is ``None`` (``block`` is then a copy of the data).
 
-    ``coef_t`` is ``coef`` transposed (``m x p``, column-major). BLAS ``dgemm`` with ``beta = 1``
-    subtracts the fit from the copied outcomes as it multiplies, ``E' = Y' - coef' x'`` in the
-    column-major view of the row-major block: one sweep over the block where a product into it
-    and a subtraction took two.
+    ``x_t`` is the block's design transposed (``p x rows``, column-major) and ``coef_t`` is
+    ``coef`` transposed (``m x p``, column-major). BLAS ``dgemm`` with ``beta = 1`` subtracts the
+    fit from the copied outcomes as it multiplies, ``E' = Y' - coef' x'`` in the column-major view
+    of the row-major block: one sweep over the block where a product into it and a subtraction
+    took two. Its arguments are passed by position (``alpha, a, b, beta, c, trans_a, trans_b,
+    overwrite_c``): the wrapper parses them in half the time of keywords, once per chunk.
     """
     out = block if buffer is None else buffer[: block.shape[0]]
     if buffer is not None:
         np.copyto(out, block)
-    residuals = linalg.blas.dgemm(-1.0, coef_t, x.T, beta=1.0, c=out.T, overwrite_c=True).T
+    residuals = _DGEMM(-1.0, coef_t, x_t, 1.0, out.T, 0, 0, 1).T
     return np.square(residuals, out=residuals)
 
 
@@ -820,8 +895,12 @@ def _design(labels: np.ndarray, control: str, arms: Sequence[str] | None, cov: n
     last = _last_design
     if last is not None and last.matches(labels, control, order, cov, lin):
         return last.coding, last.indicators, last.is_control, last.x_all
-    coding, indicators, is_control = ArmCoding.coded(labels, control, arms)
-    x_all = None if lin else design_matrix(indicators, cov)
+    x_all: np.ndarray | None
+    if lin:
+        coding, indicators, is_control = ArmCoding.coded(labels, control, arms)
+        x_all = None
+    else:
+        coding, indicators, is_control, x_all = _coded_design(labels, control, arms, cov)
     cells = labels.shape[0] * (1 + indicators.shape[1] + (0 if cov is None else cov.shape[1]))
     if cells <= _CACHE_CELLS:
         for array in (indicators, is_control, x_all):
@@ -861,7 +940,8 @@ def _effect_columns(
     estimate, variance, df = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
     n_used, n_arm = np.zeros(shape, dtype=int), np.zeros(shape, dtype=int)
     n_control, control_mean = np.zeros(shape, dtype=int), np.full(shape, np.nan)
-    reasons, notes = np.full(shape, "", dtype=object), np.full(shape, "", dtype=object)
+    reasons = np.full(shape, "", dtype=object)
+    notes: np.ndarray | None = None  # made by the first group that drops a covariate
     groups: list[tuple[np.ndarray | None, np.ndarray]]
     if assume_complete:
         groups = [(None, np.arange(m))]
@@ -944,6 +1024,7 @@ def _effect_columns(
         reasons[cells] = fit.not_estimable.T  # no reason was given to these cells above
         if fit.dropped:
             dropped = ", ".join(names_x[j - first] for j in fit.dropped)
+            notes = np.full(shape, "", dtype=object) if notes is None else notes
             notes[columns] = f"dropped as constant or collinear (as R's lm): {dropped}"
     return EffectColumns(
         outcomes=names,

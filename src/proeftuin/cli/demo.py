@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from proeftuin.cli.app import DEFAULT_DB, DbOption, app, fail
+from proeftuin.cli.collector import modules_frozen, no_collection
 
 STEP_TEXT = {
     "nl": {"build": "Opbouwen: loting en uitkomsten", "analyse": "Analyseren", "report": "Rapport schrijven", "done": "Klaar in {s:.1f} s: {n} deelnemers in 6 gemeenten. Rapport: {path}"},
@@ -24,10 +25,11 @@ def demo(
     lang: Annotated[str, typer.Option("--lang", help="Language of the report: nl or en.")] = "nl",
 ) -> None:
     """Run the six municipalities' experiments from randomization to report, on synthetic data."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    with no_collection():  # the modules' objects live as long as the process (cli/collector.py)
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from proeftuin.workflow.demo import DEMO_STEPS, DemoError, run_demo
+        from proeftuin.workflow.demo import DEMO_STEPS, DemoError, run_demo
 
     if lang not in STEP_TEXT:
         raise fail(f"--lang must be nl or en; got {lang!r}")
@@ -44,7 +46,8 @@ def demo(
             bar.update(task, advance=1, description=f"{text[stage]}{': ' + where if where else ''}")
 
         try:
-            result = run_demo(db=db, out=out, seed=seed, scale=scale, lang=lang, progress=progress)  # type: ignore[arg-type]
+            with modules_frozen():
+                result = run_demo(db=db, out=out, seed=seed, scale=scale, lang=lang, progress=progress)  # type: ignore[arg-type]
         except DemoError as exc:
             raise fail(str(exc)) from None
     console.print(text["done"].format(s=time.perf_counter() - started, n=result.participants, path=result.report))

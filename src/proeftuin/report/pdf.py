@@ -18,6 +18,9 @@ def html_to_pdf(html: str) -> bytes:
     """Print one HTML page (rendered with ``medium="print"``, :func:`~proeftuin.report.html.render_report`) to PDF bytes."""
     from weasyprint import HTML  # here, not at import: WeasyPrint takes ~1.5 s to import and most callers never print
 
+    from proeftuin.report.svg_text import install
+
+    install()  # the figures' SVG text laid out run by run, not character by character (see its module)
     pdf = HTML(string=html).write_pdf()
     assert pdf is not None  # write_pdf returns the bytes when given no target
     return pdf
