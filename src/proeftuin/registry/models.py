@@ -150,7 +150,7 @@ class OutcomeMonth(Base):
     __table_args__ = (UniqueConstraint("participant_id", "month", "source"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))  # indexed by the unique key it leads; 0010
     month: Mapped[int] = mapped_column(Integer, doc="Months since randomization, 1 = first month.")
     period: Mapped[dt.date] = mapped_column(Date, doc="First day of the calendar month.")
     hours_per_week: Mapped[float] = mapped_column(Float)
@@ -172,7 +172,7 @@ class OwnOutcomeMonth(Base):
     __table_args__ = (UniqueConstraint("participant_id", "month", "source", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))  # indexed by the unique key it leads; 0010
     month: Mapped[int] = mapped_column(Integer, doc="Months since randomization, 1 = first month.")
     period: Mapped[dt.date] = mapped_column(Date, doc="First day of the calendar month.")
     source: Mapped[str] = mapped_column(String(16))
@@ -188,7 +188,7 @@ class SurveyResponse(Base):
     __table_args__ = (UniqueConstraint("participant_id", "wave", "index_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))  # indexed by the unique key it leads; 0010
     wave: Mapped[int] = mapped_column(Integer)
     index_name: Mapped[str] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)
@@ -354,7 +354,7 @@ class SurveyItem(Base):
     __table_args__ = (UniqueConstraint("participant_id", "wave", "item"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))  # indexed by the unique key it leads; 0010
     wave: Mapped[int] = mapped_column(Integer)
     item: Mapped[str] = mapped_column(String(64))
     value: Mapped[float] = mapped_column(Float)
