@@ -17,7 +17,13 @@ PYMARE_TOL = 1e-6  # PyMARE's REML is a bounded scalar search; DL is closed form
 CLOSED_FORM_TOL = 1e-12
 ROOT_TOL = 1e-9
 
-pymare_estimators = pytest.importorskip("pymare.estimators")
+
+
+@pytest.fixture(scope="module")
+def pymare_estimators():
+    """PyMARE's estimators, the reference: imported by the tests that use them, not at collection
+    (pymare imports sympy: 1.5 s of CPU in every pytest worker, which all collect this module)."""
+    return pytest.importorskip("pymare.estimators")
 
 
 def _data(seed: int, k: int = 9, tau2: float = 0.02) -> tuple[np.ndarray, np.ndarray]:
@@ -55,7 +61,7 @@ def test_fixed_effect_closed_form(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", [SEED, SEED + 1, SEED + 2, SEED + 3])
-def test_dersimonian_laird_vs_pymare(seed: int) -> None:
+def test_dersimonian_laird_vs_pymare(seed: int, pymare_estimators) -> None:
     y, se = _data(seed)
     reference = _pymare(pymare_estimators.DerSimonianLaird(small_sample_correction="wald"), y, se)
     result = pool_effects(y, se, method="dl")
@@ -67,7 +73,7 @@ def test_dersimonian_laird_vs_pymare(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", [SEED, SEED + 1, SEED + 2, SEED + 3])
-def test_reml_vs_pymare(seed: int) -> None:
+def test_reml_vs_pymare(seed: int, pymare_estimators) -> None:
     y, se = _data(seed)
     estimator = pymare_estimators.VarianceBasedLikelihoodEstimator(method="REML", small_sample_correction="wald", xtol=1e-12)
     reference = _pymare(estimator, y, se)
@@ -78,7 +84,7 @@ def test_reml_vs_pymare(seed: int) -> None:
 
 
 @pytest.mark.parametrize("method", ["dl", "reml"])
-def test_hksj_vs_pymare_knapp_hartung(method: str) -> None:
+def test_hksj_vs_pymare_knapp_hartung(method: str, pymare_estimators) -> None:
     y, se = _data(SEED + 5)
     estimator = (
         pymare_estimators.DerSimonianLaird(small_sample_correction="knapp-hartung")
@@ -138,7 +144,7 @@ def test_no_heterogeneity_gives_tau2_zero_for_every_random_effects_method() -> N
         assert result.i2 == 0.0, method
 
 
-def test_meta_regression_vs_pymare() -> None:
+def test_meta_regression_vs_pymare(pymare_estimators) -> None:
     rng = np.random.default_rng(SEED)
     k = 12
     dose = rng.uniform(0, 1, k)
@@ -197,7 +203,7 @@ def test_properties(rows: list[tuple[float, float]], method: str) -> None:
     assert result.prediction_low <= result.ci_low + 1e-12
 
 
-def test_reml_converges_where_plain_fisher_scoring_oscillates() -> None:
+def test_reml_converges_where_plain_fisher_scoring_oscillates(pymare_estimators) -> None:
     # Regression: plain Fisher scoring jumped between 0.14354 and 0.14366 for 200 steps here.
     y = np.array([0.0, 0.0, 0.0, 0.0, 1.0])
     se = np.array([1.0, 1.0, 1.0, 1.0, 0.25])

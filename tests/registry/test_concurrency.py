@@ -52,7 +52,10 @@ def test_concurrent_randomization_in_processes(db_url, engine, settings, trial, 
         caseloads[manager] = [p.pseudonym for p in enrolled]
     secrets = {"pseudonym_secrets": {k: v.get_secret_value() for k, v in settings.pseudonym_secrets.items()},
                "seal_key": settings.seal_key.get_secret_value()}
-    context = mp.get_context("spawn")
+    # Fresh processes, as separate case managers' sessions are: forked from a server process that imported the
+    # registry once (``spawn`` imported it anew in each of the six workers, 1.3 s of CPU each) and holds no connection.
+    context = mp.get_context("forkserver")
+    context.set_forkserver_preload([__name__, "proeftuin.registry.allocate", "proeftuin.registry.settings"])
     barrier = context.Barrier(PROCESSES)
     workers = [context.Process(target=_worker, args=(db_url, m, caseloads[m], json.dumps(secrets), barrier)) for m in managers]
     for w in workers:

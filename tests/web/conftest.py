@@ -5,9 +5,11 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
@@ -16,7 +18,7 @@ from proeftuin.registry.db import make_engine, migrate, session_scope
 from proeftuin.registry.experiments import create_trial
 from proeftuin.registry.roles import Role, add_user
 from proeftuin.registry.settings import RegistrySettings
-from proeftuin.web import create_app
+from proeftuin.web import create_app, security
 from proeftuin.web.accounts import set_password
 from proeftuin.web.security import WebSettings
 
@@ -41,15 +43,31 @@ def settings() -> RegistrySettings:
     return _settings()
 
 
+@contextmanager
+def quick_password_hashes() -> Iterator[None]:
+    """Passwords set meanwhile are hashed with argon2id at its lowest cost, for the fixtures' users.
+
+    A hash carries its own parameters and ``verify`` uses them, so every login of these users runs the
+    product's whole check at a fraction of the production cost (0.18 s of CPU a login; the web tests log
+    in about sixty times). Hashes made by the product keep the production cost: test_login.py checks
+    them, and the unknown-account check (its dummy hash) is unchanged."""
+    production = security._hasher
+    security._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    try:
+        yield
+    finally:
+        security._hasher = production
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The registry built once per test session (argon2 hashing is slow on purpose); each test gets a copy."""
+    """The registry built once per test session; each test gets a copy."""
     path = tmp_path_factory.mktemp("template") / "web.db"
     settings = _settings()
     url = f"sqlite:///{path}"
     engine = keyed_engine(make_engine(url), settings)
     migrate(engine)
-    with session_scope(engine) as session:
+    with session_scope(engine) as session, quick_password_hashes():
         for name, role in USERS.items():
             add_user(session=session, actor=None if name == "alice" else "alice", name=name, role=role)
             set_password(session=session, name=name, password=PASSWORD)
@@ -101,7 +119,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     url = f"sqlite:///{folder / 'demo.db'}"
     engine = keyed_engine(make_engine(url), demo_settings(DEMO_SEED))
     migrate(engine)
-    with session_scope(engine) as session:
+    with session_scope(engine) as session, quick_password_hashes():
         add_user(session=session, actor=None, name=ADMIN, role=Role.admin)
         add_user(session=session, actor=ADMIN, name=INTAKE, role=Role.case_manager)
         add_user(session=session, actor=ADMIN, name=RESEARCHER, role=Role.researcher)

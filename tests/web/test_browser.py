@@ -122,19 +122,29 @@ def demo_base_url(demo_url: str) -> Iterator[str]:
         yield url
 
 
-@contextmanager
-def _browser() -> Iterator[Any]:
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """One Chromium for the tests of this file (each test gets its own context: no cookie or page shared)."""
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        # bypass_csp: axe is injected as an inline script, which the app's CSP rightly forbids
-        context = browser.new_context(viewport={"width": 1200, "height": 900}, bypass_csp=True)
         try:
-            yield context.new_page()
+            yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def _browser(chromium: Any) -> Iterator[Any]:
+    """A page in a fresh context of ``chromium``."""
+    # bypass_csp: axe is injected as an inline script, which the app's CSP rightly forbids
+    context = chromium.new_context(viewport={"width": 1200, "height": 900}, bypass_csp=True)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def _log_in(page: Any, name: str) -> None:
@@ -143,20 +153,20 @@ def _log_in(page: Any, name: str) -> None:
     page.get_by_role("button", name="Inloggen").click()
 
 
-def test_axe_finds_a_known_violation(axe_source: str) -> None:
+def test_axe_finds_a_known_violation(chromium: Any, axe_source: str) -> None:
     """The check can fail: an unlabelled field is a critical violation."""
     axe = Axe(axe_source, "self-test")
-    with _browser() as page:
+    with _browser(chromium) as page:
         page.set_content('<!doctype html><html lang="nl"><head><title>t</title></head><body><main><input></main></body></html>')
         axe.check(page, "unlabelled")
     assert any(v["id"] == "label" and v["impact"] == "critical" for v in axe.pages["unlabelled"])
 
 
-def test_case_manager_to_researcher_flow_in_chromium(base_url: str, axe_source: str) -> None:
+def test_case_manager_to_researcher_flow_in_chromium(chromium: Any, base_url: str, axe_source: str) -> None:
     from playwright.sync_api import expect
 
     axe = Axe(axe_source, "flow")
-    with _browser() as page:
+    with _browser(chromium) as page:
         page.goto(f"{base_url}/intake")
         expect(page.get_by_role("heading", name="Inloggen")).to_be_visible()
         axe.check(page, "login")
@@ -218,11 +228,11 @@ def test_case_manager_to_researcher_flow_in_chromium(base_url: str, axe_source: 
     axe.assert_clean()
 
 
-def test_researcher_pages_with_full_results_in_chromium(demo_base_url: str, axe_source: str) -> None:
+def test_researcher_pages_with_full_results_in_chromium(chromium: Any, demo_base_url: str, axe_source: str) -> None:
     from playwright.sync_api import expect
 
     axe = Axe(axe_source, "results")
-    with _browser() as page:
+    with _browser(chromium) as page:
         page.goto(f"{demo_base_url}/results")
         _log_in(page, RESEARCHER)
         expect(page.get_by_role("heading", name="Gepoold over gemeenten")).to_be_visible()

@@ -22,7 +22,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from conftest import PASSWORD, _settings
+from conftest import PASSWORD, _settings, quick_password_hashes
 from proeftuin.registry.audit import keyed_engine
 from proeftuin.registry.db import make_engine, migrate, session_scope
 from proeftuin.registry.experiments import create_trial
@@ -51,7 +51,7 @@ def _postgres_registry(url: str) -> None:
     settings = _settings()
     engine = keyed_engine(make_engine(url), settings)
     migrate(engine)
-    with session_scope(engine) as session:
+    with session_scope(engine) as session, quick_password_hashes():
         add_user(session=session, actor=None, name="alice", role=Role.admin)
         add_user(session=session, actor="alice", name="cora", role=Role.case_manager)
         set_password(session=session, name="cora", password=PASSWORD)

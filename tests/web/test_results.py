@@ -4,20 +4,48 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from proeftuin.registry.db import session_scope
+from proeftuin.web import create_app
+from proeftuin.web.security import WebSettings
 
-from conftest import DEMO_ADMIN, DEMO_SIZES, RESEARCHER, VALID_BSN, csrf, login
+from conftest import DEMO_ADMIN, DEMO_SEED, DEMO_SIZES, RESEARCHER, VALID_BSN, WEB_SECRET, csrf, login
 
 MIN_CELL = 10
 
 
-def test_results_page_has_every_section(demo_client: TestClient) -> None:
-    login(demo_client, RESEARCHER)
-    page = demo_client.get("/results/utrecht")
+@pytest.fixture(scope="module")
+def shared_demo(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Iterator[tuple[TestClient, str]]:
+    """One app on one copy of the demo registry for the tests that only read it (each trial analysed once, not per
+    test); its URL for the tests that read the registry beside the app. A test that changes data takes ``demo_client``."""
+    from proeftuin.workflow.demo import demo_settings
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('results') / 'demo.db'}"
+    shutil.copyfile(demo_template, url.removeprefix("sqlite:///"))
+    app = create_app(url, settings=demo_settings(DEMO_SEED), web_settings=WebSettings(secret=SecretStr(WEB_SECRET)))
+    with TestClient(app) as client:
+        yield client, url
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def read_only_client(shared_demo: tuple[TestClient, str]) -> TestClient:
+    client = shared_demo[0]
+    client.cookies.clear()  # every test starts logged out, as with a client of its own
+    return client
+
+
+def test_results_page_has_every_section(read_only_client: TestClient) -> None:
+    login(read_only_client, RESEARCHER)
+    page = read_only_client.get("/results/utrecht")
     assert page.status_code == 200
     text = page.text
     for heading in ("Stroomdiagram (CONSORT)", "Balans bij de start", "Uitval (respons op de enquête)", "Effecten per uitkomst",
@@ -29,30 +57,30 @@ def test_results_page_has_every_section(demo_client: TestClient) -> None:
     assert "/results/utrecht/report.html" in text
 
 
-def test_results_page_in_english(demo_client: TestClient) -> None:
-    login(demo_client, RESEARCHER)
-    text = demo_client.get("/results/utrecht?lang=en").text
+def test_results_page_in_english(read_only_client: TestClient) -> None:
+    login(read_only_client, RESEARCHER)
+    text = read_only_client.get("/results/utrecht?lang=en").text
     assert "Flow diagram (CONSORT)" in text and 'lang="en"' in text
 
 
-def test_analysed_counts_only_people_with_outcomes(demo_client: TestClient) -> None:
-    login(demo_client, RESEARCHER)
-    text = demo_client.get("/results/wageningen").text
+def test_analysed_counts_only_people_with_outcomes(read_only_client: TestClient) -> None:
+    login(read_only_client, RESEARCHER)
+    text = read_only_client.get("/results/wageningen").text
     randomized = [int(n) for n in re.findall(r"geloot: <strong>(\d+)</strong>", text)]
     analysed = [int(n) for n in re.findall(r"geanalyseerd: <strong>(\d+)</strong>", text)]
     assert len(analysed) == 4 and sum(randomized) == DEMO_SIZES["wageningen"]
     assert analysed == randomized  # the demo imports outcomes for everyone
 
 
-def test_pooled_effects_across_municipalities(demo_client: TestClient) -> None:
-    login(demo_client, RESEARCHER)
-    page = demo_client.get("/results")
+def test_pooled_effects_across_municipalities(read_only_client: TestClient) -> None:
+    login(read_only_client, RESEARCHER)
+    page = read_only_client.get("/results")
     assert page.status_code == 200
     assert "REML" in page.text
     assert re.search(r"<td>2</td><td>Utrecht: [^<;]+; Wageningen: [^<;]+</td>\s*<td>[+-]\d+[.,]\d</td>", page.text)
 
 
-def test_the_web_pools_as_proeftuin_report_does(demo_client: TestClient, demo_url: str) -> None:
+def test_the_web_pools_as_proeftuin_report_does(shared_demo: tuple[TestClient, str]) -> None:
     """The same pooled numbers as ``proeftuin report`` of the same trials (once the web pooled per arm
     code over other arms than the report did: k=4 against k=6 for "Extra Hulp")."""
     from html import escape
@@ -61,6 +89,8 @@ def test_the_web_pools_as_proeftuin_report_does(demo_client: TestClient, demo_ur
     from proeftuin.report.html import outcome_definitions, pooled_rows
     from proeftuin.workflow.report import build_report
 
+    demo_client, demo_url = shared_demo
+    demo_client.cookies.clear()
     engine = make_engine(demo_url)
     try:
         report = build_report(engine, ["utrecht", "wageningen"], level=0.90)
@@ -75,17 +105,17 @@ def test_the_web_pools_as_proeftuin_report_does(demo_client: TestClient, demo_ur
         assert cells in page, row
 
 
-def test_report_downloads_as_html(demo_client: TestClient) -> None:
-    login(demo_client, RESEARCHER)
-    response = demo_client.get("/results/utrecht/report.html?lang=en")
+def test_report_downloads_as_html(read_only_client: TestClient) -> None:
+    login(read_only_client, RESEARCHER)
+    response = read_only_client.get("/results/utrecht/report.html?lang=en")
     assert response.status_code == 200
     assert response.headers["content-disposition"] == 'attachment; filename="proeftuin-utrecht-en.html"'
     assert response.text.lstrip().lower().startswith("<!doctype html>")
 
 
-def test_report_downloads_as_pdf(demo_client: TestClient) -> None:
-    login(demo_client, RESEARCHER)
-    response = demo_client.get("/results/wageningen/report.pdf")
+def test_report_downloads_as_pdf(read_only_client: TestClient) -> None:
+    login(read_only_client, RESEARCHER)
+    response = read_only_client.get("/results/wageningen/report.pdf")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.headers["content-disposition"] == 'attachment; filename="proeftuin-wageningen-nl.pdf"'
@@ -132,6 +162,6 @@ def test_small_experiment_is_suppressed_and_not_analysed(client: TestClient) -> 
     assert client.get("/results/utrecht/report.html").status_code == 409
 
 
-def test_unknown_experiment_is_refused(demo_client: TestClient) -> None:
-    login(demo_client, RESEARCHER)
-    assert demo_client.get("/results/atlantis").status_code == 400
+def test_unknown_experiment_is_refused(read_only_client: TestClient) -> None:
+    login(read_only_client, RESEARCHER)
+    assert read_only_client.get("/results/atlantis").status_code == 400

@@ -21,7 +21,7 @@ from proeftuin.web import create_app
 from proeftuin.web.accounts import set_password
 from proeftuin.web.security import WebSettings
 
-from conftest import PASSWORD, login
+from conftest import PASSWORD, login, quick_password_hashes
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "workflow"))
 import own_trials  # noqa: E402
@@ -34,7 +34,7 @@ def own_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]
     engine = keyed_engine(make_engine(url), own_trials.SETTINGS)  # the audit chain is keyed
     migrate(engine)
     own_trials.users(engine)
-    with session_scope(engine) as session:
+    with session_scope(engine) as session, quick_password_hashes():
         set_password(session=session, name=own_trials.RESEARCHER, password=PASSWORD)
     for slug in own_trials.INDICES:
         own_trials.build(engine, slug, root / "files")

@@ -32,7 +32,6 @@ def serve(
     from pydantic import ValidationError
 
     from proeftuin.registry.settings import refuse_shared_keys
-    from proeftuin.web import create_app
     from proeftuin.web.environment import DB_ENVIRONMENT
     from proeftuin.web.security import WEB_SECRET_VARIABLE, WebSettings
 
@@ -50,6 +49,8 @@ def serve(
     # its default believes X-Forwarded-For from 127.0.0.1, so any local client could pick the
     # address the login throttle counts by.
     if workers == 1:
+        from proeftuin.web import create_app
+
         uvicorn.run(create_app(db, settings=settings, web_settings=web_settings), host=host, port=port, proxy_headers=False)
         return
     # Several processes each build the app from the environment (the settings were checked above).
