@@ -1,4 +1,5 @@
-"""The garbage collector around a command that loads the heavy modules and moves rows in bulk (``proeftuin demo``).
+"""The garbage collector around a command that loads the heavy modules and moves rows in bulk (``proeftuin demo``,
+``proeftuin report``).
 
 The demo's imports create some 220,000 objects that live as long as the process, and its imports,
 analyses and bulk inserts make hundreds of thousands of short-lived ones. With Python's default
@@ -12,6 +13,9 @@ uncollected for long: the objects made after the imports are collected as before
 CPython's documentation advises the same freeze before a ``fork`` without ``exec``: the processes
 that draw the report's languages are forked from the demo's, and inherit the frozen modules without
 writing to (and so copying) their pages.
+
+``proeftuin report`` of the six demo trials: 5.6 s of CPU with the default collector, 4.1 s with the
+same discipline (medians of three runs each, interleaved, load 11-12 on the 2-core machine).
 """
 
 from __future__ import annotations

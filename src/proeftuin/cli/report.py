@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from proeftuin.cli.app import DEFAULT_DB, DbOption, app, fail
+from proeftuin.cli.collector import modules_frozen, no_collection
 from proeftuin.report.i18n import Lang
 from proeftuin.report.formats import Format
 
@@ -20,13 +21,14 @@ def report(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Write the report of one trial, or of several side by side with their arms pooled where they share a pooling group."""
-    from pydantic import ValidationError
+    with no_collection():  # the modules' objects live as long as the process (cli/collector.py)
+        from pydantic import ValidationError
 
-    from proeftuin.registry import RegistryError
-    from proeftuin.registry.settings import OutputSettings
-    from proeftuin.workflow.database import DatabaseUnavailable, existing_registry, reading
-    from proeftuin.workflow.report import report_experiments
-    from proeftuin.workflow.standard_analysis import NotAnalysable
+        from proeftuin.registry import RegistryError
+        from proeftuin.registry.settings import OutputSettings
+        from proeftuin.workflow.database import DatabaseUnavailable, existing_registry, reading
+        from proeftuin.workflow.report import report_experiments
+        from proeftuin.workflow.standard_analysis import NotAnalysable
 
     try:
         min_cell = OutputSettings().min_cell  # the threshold in force (PROEFTUIN_MIN_CELL), as in every export and page
@@ -37,7 +39,7 @@ def report(
     except DatabaseUnavailable as exc:
         raise fail(str(exc)) from None
     try:
-        with reading(db):
+        with reading(db), modules_frozen():
             paths = report_experiments(engine, experiment, out=out, langs=(lang,), fmt=fmt, min_cell=min_cell)
     except (RegistryError, NotAnalysable, ValueError) as exc:
         raise fail(str(exc)) from None

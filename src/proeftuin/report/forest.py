@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import matplotlib
+from proeftuin.analysis.trial import PooledGroup
+from proeftuin.analysis.results import Effect
+from proeftuin.design.outcomes import OutcomeDefinition
+from proeftuin.design.spec import ArmSpec, Component
+from proeftuin.report.i18n import MISSING, TEXT, Lang, euro, number, t
 
-matplotlib.use("Agg")  # explicit, file-only backend: reports are rendered without a display
-# Titles at a fixed height above their axes (whose ticks are all below): matplotlib's automatic
-# placement measures every tick label of every panel for each title, a third of a report's drawing.
-matplotlib.rcParams["axes.titley"] = 1.0
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
+if TYPE_CHECKING:  # matplotlib is imported by the functions that draw: the formatters here are used without it
+    from matplotlib.axes import Axes
 
-from proeftuin.analysis.trial import PooledGroup  # noqa: E402
-from proeftuin.analysis.results import Effect  # noqa: E402
-from proeftuin.design.outcomes import OutcomeDefinition  # noqa: E402
-from proeftuin.design.spec import ArmSpec, Component  # noqa: E402
-from proeftuin.report.i18n import MISSING, TEXT, Lang, euro, number, t  # noqa: E402
+TITLE_Y = 1.0
+"""Titles at a fixed height above their axes (whose ticks are all below): matplotlib's automatic
+placement measures every tick label of every panel for each title, a third of a report's drawing."""
 
 FIGURE_WIDTH = 9.0
 LABEL_MARGIN = 2.9
@@ -96,19 +95,26 @@ def pooled_panel(pooled: Sequence[PooledGroup], *, outcome: str, lang: Lang) -> 
     return t("pooled_title", lang), effects, arms, float("nan")
 
 
+def new_axes() -> Axes:
+    """The axes of a new figure of its own (matplotlib's object API: no pyplot state, no backend)."""
+    from matplotlib.figure import Figure
+
+    return Figure().add_subplot()
+
+
 def profile_figure(
     months: Sequence[int], series: Sequence[tuple[ArmSpec, Sequence[Effect]]], *, outcome: OutcomeDefinition, title: str,
     lang: Lang = "nl", ax: Axes | None = None,
 ) -> Axes:
     """Monthly effect profile: estimate and interval band per arm against months since randomization."""
-    ax = ax or plt.gca()
+    ax = ax or new_axes()
     k = scale(outcome)
     for arm, effects in series:
         colour = arm_colour(arm)
         ax.plot(months, [e.estimate * k for e in effects], color=colour, label=arm.label(lang), linewidth=1.6)
         ax.fill_between(months, [e.ci_low * k for e in effects], [e.ci_high * k for e in effects], color=colour, alpha=0.12, linewidth=0)
     ax.axhline(0.0, color="#333333", linewidth=0.8)
-    ax.set_title(title, fontsize=9, loc="left")
+    ax.set_title(title, fontsize=9, loc="left", y=TITLE_Y)
     ax.set_xlabel(t("month", lang), fontsize=8)
     ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.42), ncols=1)  # below the axes, off the bands
     for side in ("top", "right"):
@@ -123,13 +129,13 @@ def work_pays_figure(curve, *, title: str, lang: Lang = "nl", ax: Axes | None = 
     by the caller, e.g. the arms sharing a benefit regime); the ``earnings`` column, if present,
     is drawn as a dotted reference (income from work alone).
     """
-    ax = ax or plt.gca()
+    ax = ax or new_axes()
     for column in curve.columns:
         if column == "earnings":
             ax.plot(curve.index, curve[column], linestyle=":", color="#888888", linewidth=1.0, label=t("earnings_only", lang))
         else:
             ax.plot(curve.index, curve[column], linewidth=1.6, label=textwrap.fill(column, 34))
-    ax.set_title(title, fontsize=9, loc="left")
+    ax.set_title(title, fontsize=9, loc="left", y=TITLE_Y)
     ax.set_xlabel(t("hours_per_week", lang), fontsize=8)
     ax.set_ylabel(t("net_income", lang), fontsize=8)
     ax.legend(fontsize=6.5, frameon=False, loc="lower right")

@@ -13,10 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import matplotlib
-import matplotlib.pyplot as plt
 import pandas as pd
 from jinja2 import Environment, PackageLoader, Template, select_autoescape
 from markupsafe import Markup
@@ -46,6 +44,10 @@ from proeftuin.report.sections.data import TrialSections
 from proeftuin.report.sections.labels import covariate_name
 from proeftuin.report.sections.view import sections_view
 from proeftuin.report.sentences import effect_sentence, outcome_definition
+
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn (write_reports loads it before its fork)
+    import numpy as np
+    from matplotlib.figure import Figure
 
 FIGURE_1 = "work_8h"
 FIGURE_2 = "social_trust"
@@ -82,12 +84,31 @@ def outcome_definitions(trials: Sequence[TrialResults]) -> list[OutcomeDefinitio
     return sorted(seen.values(), key=lambda o: order[o.family])
 
 
-def _svg(figure: plt.Figure) -> Markup:
-    """Inline SVG with text kept as text (smaller, selectable, read by screen readers)."""
+def load_figures() -> None:
+    """Import what drawing a figure needs (matplotlib's figures and SVG writer, its font list: 0.3-0.5 s),
+    so that processes forked afterwards share it instead of each importing it."""
+    import matplotlib.backends.backend_svg  # noqa: F401 - imported for its side effect: loaded once
+    import matplotlib.figure  # noqa: F401 - likewise
+
+
+def figure_grid(rows: int, columns: int, size: tuple[float, float]) -> tuple[Figure, np.ndarray]:
+    """A figure of ``size`` inches with a grid of axes sharing their y axis, drawn with matplotlib's
+    object API (no pyplot: no figure registry, no backend machinery to load)."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=size)
+    return figure, figure.subplots(rows, columns, sharey=True, squeeze=False)
+
+
+def _svg(figure: Figure, name: str) -> Markup:
+    """Inline SVG of ``figure``: text kept as text (smaller, selectable, read by screen readers); the ids of
+    clip paths and markers hashed with the figure's ``name`` (unique in a page, as ids must be) and no date of
+    drawing in the metadata, so that the same figure gives the same SVG in every run."""
+    import matplotlib
+
     buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none"}):
-        figure.savefig(buffer, format="svg")
-    plt.close(figure)
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"proeftuin-{name}"}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
     text = buffer.getvalue()
     return Markup(text[text.index("<svg") :])  # noqa: S704 - our own matplotlib output
 
@@ -117,7 +138,7 @@ def forest_svg(trials: Sequence[TrialResults], outcome: OutcomeDefinition, lang:
     return Markup(draw_forest(forest_panels(trials, outcome, lang, pooled), outcome=outcome, lang=lang, level=level))  # noqa: S704 - our own SVG, its text escaped
 
 
-def fixed_margins(figure: plt.Figure, rows: int, *, left: float, right: float, top: float, bottom: float, gap: float, wspace: float) -> None:
+def fixed_margins(figure: Figure, rows: int, *, left: float, right: float, top: float, bottom: float, gap: float, wspace: float) -> None:
     """Place a grid of ``rows`` rows of axes with margins and the gap between rows in inches: what
     ``tight_layout`` found for the report's small multiples, without its measuring every label
     (a third of such a figure's drawing time)."""
@@ -131,7 +152,7 @@ def profiles_svg(trials: Sequence[TrialResults], outcome: OutcomeDefinition, lan
     """Small multiples: the monthly effect on ``outcome`` per municipality."""
     columns = min(3, max(1, len(trials)))
     rows = -(-len(trials) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(10, 3.2 * rows), sharey=True, squeeze=False)
+    figure, axes = figure_grid(rows, columns, (10, 3.2 * rows))
     titles = trial_titles([r.spec for r in trials])
     for ax, results in zip(axes.ravel(), trials, strict=False):
         effects = [e for e in results.monthly if e.outcome.split("@")[0] == outcome.name]
@@ -141,7 +162,7 @@ def profiles_svg(trials: Sequence[TrialResults], outcome: OutcomeDefinition, lan
     for ax in axes.ravel()[len(trials) :]:
         ax.set_visible(False)
     fixed_margins(figure, rows, left=0.55, right=0.15, top=0.35, bottom=1.6, gap=1.95, wspace=0.1)  # the legends below the axes
-    return _svg(figure)
+    return _svg(figure, f"profiles-{outcome.name}")
 
 
 def work_pays_svg(trials: Sequence[TrialResults], curves: dict[str, pd.DataFrame], lang: Lang) -> Markup | None:
@@ -151,13 +172,13 @@ def work_pays_svg(trials: Sequence[TrialResults], curves: dict[str, pd.DataFrame
         return None
     columns = min(3, len(shown))
     rows = -(-len(shown) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(11, 3.4 * rows), sharey=True, squeeze=False)
+    figure, axes = figure_grid(rows, columns, (11, 3.4 * rows))
     for ax, results in zip(axes.ravel(), shown, strict=False):
         work_pays_figure(curves[results.spec.slug], title=results.spec.municipality, lang=lang, ax=ax)
     for ax in axes.ravel()[len(shown) :]:
         ax.set_visible(False)
     fixed_margins(figure, rows, left=0.8, right=0.15, top=0.35, bottom=0.55, gap=0.75, wspace=0.12)
-    return _svg(figure)
+    return _svg(figure, "work-pays")
 
 
 @dataclass(frozen=True)

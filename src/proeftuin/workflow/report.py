@@ -30,7 +30,7 @@ from proeftuin.registry.experiments import trial_plan
 from proeftuin.report.formats import Format
 from proeftuin.report import LANGUAGES, Lang, ReportContext
 from proeftuin.report.disclosure import DEFAULT_MIN_CELL
-from proeftuin.report.html import Medium, outcome_definitions, render_report_media, report_template
+from proeftuin.report.html import Medium, load_figures, outcome_definitions, render_report_media, report_template
 from proeftuin.report.pdf import html_to_pdf
 from proeftuin.rules import income_curve
 from proeftuin.report.sections.data import TrialSections
@@ -164,6 +164,7 @@ def write_reports(
     if workers > 1 and "pdf" in fmts:
         import weasyprint  # noqa: F401 - loaded once before the fork, not in each language's process (report.pdf loads it on first use)
     if workers > 1:
+        load_figures()  # matplotlib and its SVG writer loaded once here, not in each language's process
         report_template()  # compiled once here, not in each language's process
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
             jobs = {lang: pool.submit(report.render_formats, lang, fmts, other_language_href=other(lang)) for lang in langs}
