@@ -8,14 +8,14 @@ DEVSTAMP := $(VENV)/.installed-dev-$(shell cat pyproject.toml | cksum | cut -d' 
 .PHONY: demo test install dev bench clean
 
 # Bytecode caches are written (src/, tests/ and the venv's packages), even where the environment says
-# PYTHONDONTWRITEBYTECODE: `make test` starts Python some hundred times (two pytest workers, the CLI,
+# PYTHONDONTWRITEBYTECODE: `make test` starts Python many times (two pytest workers, the CLI subprocesses,
 # uvicorn and multiprocessing children, Spark's Python workers), and without a cache each one compiles
 # every module it imports again (pytest's collection in a worker: 9.0 s of CPU without, 6.3 s with).
 unexport PYTHONDONTWRITEBYTECODE
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --no-compile --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e .
