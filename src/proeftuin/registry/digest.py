@@ -26,8 +26,12 @@ checked with the earlier JSON-per-row digest (:func:`legacy_import_rows_sha256`)
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
@@ -37,12 +41,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import JSON, Boolean, Date, Float, Integer, Select, Table, Text, cast, func, select
+from sqlalchemy import JSON, Boolean, Date, Engine, Float, Integer, Select, Table, Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from proeftuin.registry.columnar import BOOLEAN, DATE, FLOAT, INTEGER, TEXT, ColumnReader, Kind, read_columns
+from proeftuin.registry.db import make_engine, write_lock
 from proeftuin.registry.driver_reads import driver_chunks, transposed
-from proeftuin.registry.models import Experiment, OutcomeMonth, OwnOutcomeMonth, Participant, ServiceContact, SurveyItem, SurveyResponse
+from proeftuin.registry.models import (
+    DataImport, Experiment, OutcomeMonth, OwnOutcomeMonth, Participant, ServiceContact, SurveyItem, SurveyResponse,
+)
 
 
 def _plain(value: Any) -> Any:
@@ -348,3 +355,104 @@ def frame_rows_sha256(frames: Mapping[Table, pd.DataFrame]) -> str:
             yield [part[c] for c in rows.columns]
 
     return _rows_sha256((rows, chunks(rows)) for rows in IMPORT_ROWS)
+
+
+CHILD_ROWS = 200_000
+"""Imported rows (of the active imports) from which ``verify`` on a SQLite file digests them in a child process (:class:`ChildDigests`):
+below, the child's start-up (a Python with this package imported, about 1 s of CPU) costs more than it saves."""
+
+
+def _sqlite_file(session: Session) -> str | None:
+    """The path of the session's SQLite file, when a process of its own can open it as the session's peer and the session holds
+    no uncommitted write (which that process could not see); else ``None``."""
+    bind = session.get_bind()
+    url = bind.url if isinstance(bind, Engine) else bind.engine.url
+    if url.get_backend_name() != "sqlite" or url.query or not url.database or url.database == ":memory:" or session.new or session.dirty:
+        return None
+    path = os.path.abspath(url.database)
+    if not (os.path.isfile(path) and os.access(path, os.W_OK) and os.access(os.path.dirname(path), os.W_OK)):
+        return None  # a read-only copy: no write lock to hold (see ChildDigests)
+    if session.in_transaction():
+        connection = session.connection()
+        if not connection.info.get("sqlite_immediate") and connection.connection.dbapi_connection.total_changes != connection.info.get(  # type: ignore[union-attr]
+                "sqlite_changes"):
+            return None
+    return path
+
+
+class ChildDigests:
+    """The rows digests (:func:`import_rows_sha256`) of a SQLite file's active imports, computed by a child process while
+    ``verify`` does its other passes (a context manager; :meth:`get` waits for the child).
+
+    Python's ``sqlite3`` makes an object of every value it reads, holding the GIL: reading a
+    million imported rows is most of ``verify``'s time on SQLite and cannot overlap the other
+    passes in a thread. A child process reads them on the other core with its own SQLite, whose
+    POSIX locks are its own (unlike a second copy of SQLite in this process, see
+    :mod:`~proeftuin.registry.columnar`), and runs the same code, so gives the same digests.
+
+    It reads what the session reads: the session first takes the database's write lock
+    (:func:`~proeftuin.registry.db.write_lock`, ``BEGIN IMMEDIATE``; a transaction that only
+    read so far is restarted, so every fact ``verify`` compares is read under the lock) and holds
+    it until its transaction ends, after :meth:`get`. No other connection can commit meanwhile,
+    so the last commit, which every read transaction of the child sees (WAL: readers are not
+    blocked by the writer; a rollback journal: a reserved lock lets readers read), is the state
+    the session reads. Writers wait for ``verify`` (up to their busy timeout), as for any write.
+    Only for a file this process may write (a read-only copy gives no lock to hold), a session
+    with no uncommitted write of its own, and at least :data:`CHILD_ROWS` imported rows; where
+    the child fails, :meth:`get` gives ``None`` and the caller digests in this process.
+    """
+
+    def __init__(self, session: Session, minimum_rows: int | None = None) -> None:
+        self._process: subprocess.Popen[str] | None = None
+        self._digests: dict[int, str] | None = None
+        path = _sqlite_file(session)
+        if path is None:
+            return
+        rows = select(func.coalesce(func.sum(DataImport.rows), 0)).where(DataImport.active)
+        if (session.scalar(rows) or 0) < (CHILD_ROWS if minimum_rows is None else minimum_rows):
+            return
+        write_lock(session)
+        imports = session.scalars(select(DataImport.id).where(DataImport.active).order_by(DataImport.id)).all()
+        # the child finds this package where this process found it
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        self._process = subprocess.Popen([sys.executable, "-c", "from proeftuin.registry.digest import _child; _child()", path,
+                                          *map(str, imports)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                         env=environment)
+
+    def __enter__(self) -> ChildDigests:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+
+    @property
+    def started(self) -> bool:
+        """Whether a child process digests the imports."""
+        return self._process is not None
+
+    def get(self, import_id: int) -> str | None:
+        """The child's digest of ``import_id`` (waiting for it), or ``None`` (no child, it failed, or not one of its imports)."""
+        if self._process is None:
+            return None
+        if self._digests is None:
+            out, _ = self._process.communicate()
+            try:
+                self._digests = {int(k): v for k, v in json.loads(out).items()} if self._process.returncode == 0 else {}
+            except ValueError:
+                self._digests = {}
+        return self._digests.get(import_id)
+
+
+def _child() -> None:
+    """The child of :class:`ChildDigests`: the rows digest of each import named in ``sys.argv[2:]`` of the SQLite file ``sys.argv[1]``,
+    printed as a JSON object, from one read transaction."""
+    gc.disable()  # as verify: no cyclic collection of the many acyclic objects of the reads
+    path, *imports = sys.argv[1:]
+    engine = make_engine(f"sqlite:///{path}")
+    with Session(engine) as session:
+        digests = {import_id: import_rows_sha256(session, int(import_id)) for import_id in imports}
+        session.rollback()
+    engine.dispose()
+    print(json.dumps(digests))

@@ -34,6 +34,7 @@ from proeftuin.design import BlockDesign, Method, Recorded, SealError, Unit, blo
 from proeftuin.registry.audit import audit_key, verify_chain
 from proeftuin.registry.chain_state import ChainState, chain_state, compare
 from proeftuin.registry.columnar import ColumnReader, read_columns
+from proeftuin.registry.digest import ChildDigests
 from proeftuin.registry.experiments import trial_plan
 from proeftuin.registry.models import Arm, Assignment, Experiment, Participant, Seal, baseline_covariates
 from proeftuin.registry.roles import Operation, authorize
@@ -138,11 +139,11 @@ def verify_registry(*, session: Session, actor: str | None = None, settings: Reg
     """
     if actor is not None:
         authorize(session=session, actor=actor, operation=Operation.verify)
-    with _collector_paused(), ColumnReader(session) as reader:
-        return _verify(session, settings, head, reader)
+    with _collector_paused(), ChildDigests(session) as digests, ColumnReader(session) as reader:
+        return _verify(session, settings, head, reader, digests)
 
 
-def _verify(session: Session, settings: RegistrySettings | None, head: str | None, reader: ColumnReader) -> VerifyReport:
+def _verify(session: Session, settings: RegistrySettings | None, head: str | None, reader: ColumnReader, digests: ChildDigests) -> VerifyReport:
     """:func:`verify_registry` after the role check: allocations, then the chain and its replay, then the tables against it."""
     problems: list[str] = []
     allocations = experiments = 0
@@ -158,6 +159,6 @@ def _verify(session: Session, settings: RegistrySettings | None, head: str | Non
     if chain_break is not None:
         problems.append(str(chain_break))
         state = chain_state(session)
-    problems.extend(compare(session, state, reader))
+    problems.extend(compare(session, state, reader, digests))
     return VerifyReport(experiments=experiments, allocations=allocations, audit_events=events, head_hash=head_hash,
                         legacy_events=legacy, keys_checked=key is not None or events == legacy, problems=problems)
