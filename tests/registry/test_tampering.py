@@ -404,22 +404,24 @@ def _sqlite_only(template: tuple[str, str]) -> None:
 
 def _children(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Every import's rows digested in a child process (no minimum of rows); whether each verify started one."""
-    monkeypatch.setattr(digest, "CHILD_ROWS", 0)
+    monkeypatch.setattr(digest, "PARALLEL_ROWS", 0)
     started: list[bool] = []
-    original = digest.ChildDigests.__init__
+    original = digest.ParallelDigests.__init__
 
-    def spied(self: digest.ChildDigests, session: Session, minimum_rows: int | None = None) -> None:
-        original(self, session, minimum_rows)
+    def spied(self: digest.ParallelDigests, session: Session, reader: columnar.ColumnReader | None = None, minimum_rows: int | None = None) -> None:
+        original(self, session, reader, minimum_rows)
         started.append(self.started)
 
-    monkeypatch.setattr(digest.ChildDigests, "__init__", spied)
+    monkeypatch.setattr(digest.ParallelDigests, "__init__", spied)
     return started
 
 
 @pytest.mark.parametrize("name", ["an outcome value changed", "a survey answer changed", "a service's minutes changed",
                                   "an audit event's payload rewritten"])
-def test_the_rows_digested_in_a_child_process_name_the_same_problems(template, tmp_path, request, monkeypatch, name: str) -> None:  # type: ignore[no-untyped-def]
-    _sqlite_only(template)
+def test_the_rows_digested_alongside_name_the_same_problems(template, tmp_path, request, monkeypatch, name: str) -> None:  # type: ignore[no-untyped-def]
+    """SQLite: in a child process; PostgreSQL: in a thread on the reader's snapshot."""
+    if not template[0].startswith("sqlite"):
+        pytest.importorskip(columnar.DRIVERS["postgresql"])
     tamper, named = TAMPERINGS[name]
     in_process = _tampered(template, tmp_path, tamper, head=None, request=request)
     started = _children(monkeypatch)
@@ -428,10 +430,14 @@ def test_the_rows_digested_in_a_child_process_name_the_same_problems(template, t
     assert report.problems == in_process.problems and any(named in p for p in report.problems), report.problems
 
 
-def test_the_rows_digested_in_a_child_process_of_an_untouched_registry_and_of_another_type(template, tmp_path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    _sqlite_only(template)
+def test_the_rows_digested_alongside_of_an_untouched_registry_and_of_another_type(template, tmp_path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    if not template[0].startswith("sqlite"):
+        pytest.importorskip(columnar.DRIVERS["postgresql"])
     started = _children(monkeypatch)
     assert _tampered(template, tmp_path, _sql(), head=template[1], request=request).intact
+    if not template[0].startswith("sqlite"):
+        assert started == [True]
+        return  # PostgreSQL's columns hold one type
     report = _tampered(template, tmp_path, _sql("UPDATE outcome_months SET contract = CAST(contract AS BLOB) WHERE id = 7"), head=None, request=request)
     assert [p for p in report.problems if "rows it wrote" in p], report.problems
     assert started == [True, True]
@@ -442,9 +448,9 @@ def test_no_writer_commits_while_the_child_reads(template, tmp_path, request, mo
     _sqlite_only(template)
     started = _children(monkeypatch)
     refused: list[str] = []
-    original = digest.ChildDigests.get
+    original = digest.ParallelDigests.get
 
-    def get(self: digest.ChildDigests, import_id: int) -> str | None:
+    def get(self: digest.ParallelDigests, import_id: int) -> str | None:
         path = self._process.args[3] if self._process is not None else ""  # type: ignore[index]
         writer = sqlite3.connect(path, timeout=0, isolation_level=None)
         try:
@@ -455,7 +461,7 @@ def test_no_writer_commits_while_the_child_reads(template, tmp_path, request, mo
             writer.close()
         return original(self, import_id)
 
-    monkeypatch.setattr(digest.ChildDigests, "get", get)
+    monkeypatch.setattr(digest.ParallelDigests, "get", get)
     assert _tampered(template, tmp_path, _sql(), head=None, request=request).intact
     assert started == [True] and refused and all("locked" in r for r in refused), refused
 
@@ -465,6 +471,18 @@ def test_a_child_that_fails_leaves_the_digests_to_this_process(template, tmp_pat
     tamper, named = TAMPERINGS["an outcome value changed"]
     started = _children(monkeypatch)
     monkeypatch.setattr(digest.sys, "executable", shutil.which("false") or "/bin/false")
+    report = _tampered(template, tmp_path, tamper, head=None, request=request)
+    assert started == [True] and any(named in p for p in report.problems), report.problems
+    assert _tampered(template, tmp_path, _sql(), head=None, request=request).intact
+
+
+def test_a_thread_that_cannot_read_columns_leaves_the_digests_to_the_session(template, tmp_path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    if template[0].startswith("sqlite"):
+        pytest.skip("PostgreSQL's thread (SQLite's child process: test_a_child_that_fails_leaves_the_digests_to_this_process)")
+    pytest.importorskip(columnar.DRIVERS["postgresql"])
+    tamper, named = TAMPERINGS["an outcome value changed"]
+    started = _children(monkeypatch)
+    monkeypatch.setattr(digest, "_columnar", lambda *_args: None)
     report = _tampered(template, tmp_path, tamper, head=None, request=request)
     assert started == [True] and any(named in p for p in report.problems), report.problems
     assert _tampered(template, tmp_path, _sql(), head=None, request=request).intact

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from proeftuin.registry.audit import Action, CheckedEvents, iter_events
 from proeftuin.registry.columnar import ColumnReader, read_rows
 from proeftuin.registry.digest import (
-    ROWS_DIGEST, ChildDigests, canonical_sha256, experiment_facts, import_rows_sha256, legacy_import_rows_sha256, participants_sha256,
+    ROWS_DIGEST, ParallelDigests, canonical_sha256, experiment_facts, import_rows_sha256, legacy_import_rows_sha256, participants_sha256,
 )
 from proeftuin.registry.driver_reads import driver_rows
 from proeftuin.registry.models import (
@@ -135,7 +135,7 @@ def _who(key: Key, slugs: dict[int, str]) -> str:
     return f"experiment {slugs.get(key[0], key[0])!r}, participant {key[1][:12]}"
 
 
-def compare(session: Session, state: ChainState, reader: ColumnReader | None = None, digests: ChildDigests | None = None) -> Iterator[str]:
+def compare(session: Session, state: ChainState, reader: ColumnReader | None = None, digests: ParallelDigests | None = None) -> Iterator[str]:
     """Each fact of the tables that differs from the chain's, in a fixed order (users, experiments, people, data); the largest
     tables read as Arrow columns through ``reader`` where it can, the imports' rows digests taken from ``digests`` where it has them."""
     yield from _users(session, state)
@@ -263,7 +263,7 @@ def _assignments(session: Session, state: ChainState, slugs: dict[int, str], pse
 
 
 def _imports(session: Session, state: ChainState, slugs: dict[int, str], reader: ColumnReader | None,
-             digests: ChildDigests | None) -> Iterator[str]:
+             digests: ParallelDigests | None) -> Iterator[str]:
     actual = {i.id: i for i in session.scalars(select(DataImport).order_by(DataImport.id))}
     for import_id in sorted(set(actual) | set(state.imports)):
         held, recorded = actual.get(import_id), state.imports.get(import_id)

@@ -34,7 +34,7 @@ from proeftuin.design import BlockDesign, Method, Recorded, SealError, Unit, blo
 from proeftuin.registry.audit import audit_key, verify_chain
 from proeftuin.registry.chain_state import ChainState, chain_state, compare
 from proeftuin.registry.columnar import ColumnReader, read_columns
-from proeftuin.registry.digest import ChildDigests
+from proeftuin.registry.digest import ParallelDigests
 from proeftuin.registry.experiments import trial_plan
 from proeftuin.registry.models import Arm, Assignment, Experiment, Participant, Seal, baseline_covariates
 from proeftuin.registry.roles import Operation, authorize
@@ -139,11 +139,11 @@ def verify_registry(*, session: Session, actor: str | None = None, settings: Reg
     """
     if actor is not None:
         authorize(session=session, actor=actor, operation=Operation.verify)
-    with _collector_paused(), ChildDigests(session) as digests, ColumnReader(session) as reader:
+    with _collector_paused(), ColumnReader(session) as reader, ParallelDigests(session, reader) as digests:
         return _verify(session, settings, head, reader, digests)
 
 
-def _verify(session: Session, settings: RegistrySettings | None, head: str | None, reader: ColumnReader, digests: ChildDigests) -> VerifyReport:
+def _verify(session: Session, settings: RegistrySettings | None, head: str | None, reader: ColumnReader, digests: ParallelDigests) -> VerifyReport:
     """:func:`verify_registry` after the role check: allocations, then the chain and its replay, then the tables against it."""
     problems: list[str] = []
     allocations = experiments = 0
