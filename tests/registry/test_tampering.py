@@ -486,3 +486,15 @@ def test_a_thread_that_cannot_read_columns_leaves_the_digests_to_the_session(tem
     report = _tampered(template, tmp_path, tamper, head=None, request=request)
     assert started == [True] and any(named in p for p in report.problems), report.problems
     assert _tampered(template, tmp_path, _sql(), head=None, request=request).intact
+
+
+@pytest.mark.parametrize("subject", ['a "quoted" name', "back\\slash", "caf\u00e9", "tab\there", "del\x7f"])
+def test_a_subject_that_json_escapes_is_maced_escaped(template, subject: str) -> None:  # type: ignore[no-untyped-def]
+    """The chunk's subjects are written as they are only where none needs an escape; else each as JSON writes it."""
+    rows, key = _stored_rows(template[0]), audit.audit_key(SETTINGS)
+    id_, at, actor, action, experiment_id, _subject, payload, prev_hash, _hash = rows[3]
+    message = stored_message(id=id_, at=at, actor=actor, action=action, experiment_id=experiment_id, subject=subject, payload_text=payload,
+                             prev_hash=prev_hash)
+    chunk = [*rows[:3], (*rows[3][:5], subject, payload, prev_hash, hmac.digest(key, message, "sha256").hex()), *rows[4:]]
+    assert audit._macs_of_stored(chunk, key) == [True] * len(chunk)
+    assert audit._macs_of_stored([*chunk[:4], (*chunk[4][:5], subject, *chunk[4][6:]), *chunk[5:]], key)[3:6] == [True, False, True]
