@@ -405,6 +405,7 @@ def _sqlite_only(template: tuple[str, str]) -> None:
 def _children(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Every import's rows digested in a child process (no minimum of rows); whether each verify started one."""
     monkeypatch.setattr(digest, "PARALLEL_ROWS", 0)
+    monkeypatch.setattr(digest, "_idle_core", lambda: True)
     started: list[bool] = []
     original = digest.ParallelDigests.__init__
 
@@ -498,3 +499,11 @@ def test_a_subject_that_json_escapes_is_maced_escaped(template, subject: str) ->
     chunk = [*rows[:3], (*rows[3][:5], subject, payload, prev_hash, hmac.digest(key, message, "sha256").hex()), *rows[4:]]
     assert audit._macs_of_stored(chunk, key) == [True] * len(chunk)
     assert audit._macs_of_stored([*chunk[:4], (*chunk[4][:5], subject, *chunk[4][6:]), *chunk[5:]], key)[3:6] == [True, False, True]
+
+
+def test_no_child_process_without_an_idle_core(template, tmp_path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _sqlite_only(template)
+    started = _children(monkeypatch)
+    monkeypatch.setattr(digest, "_idle_core", lambda: False)
+    assert _tampered(template, tmp_path, _sql(), head=None, request=request).intact
+    assert started == [False]

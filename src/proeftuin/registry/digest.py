@@ -368,6 +368,12 @@ PARALLEL_ROWS = 200_000
 below, a child process's start-up (a Python with this package imported, about 1 s of CPU) costs more than it saves."""
 
 
+def _idle_core() -> bool:
+    """Whether a core is free for a child process: the 1-minute load average below the cores less a half (where it is not, the
+    child's start-up and reads only compete with this process and others for the same cores)."""
+    return os.getloadavg()[0] < (os.cpu_count() or 1) - 0.5
+
+
 def _sqlite_file(session: Session) -> str | None:
     """The path of the session's SQLite file, when a process of its own can open it as the session's peer and the session holds
     no uncommitted write (which that process could not see); else ``None``."""
@@ -404,7 +410,8 @@ class ParallelDigests:
     writer; a rollback journal: a reserved lock lets readers read), is the state the session
     reads. Writers wait for ``verify`` (up to their busy timeout), as for any write. Only for a
     file this process may write (a read-only copy gives no lock to hold) and a session with no
-    uncommitted write of its own.
+    uncommitted write of its own, and while a core is idle (:func:`_idle_core`): the child costs
+    about 1.5 s of CPU more than the digest in this process.
 
     On PostgreSQL with the ADBC driver, by a thread reading Arrow columns through its own
     connection on the reader's snapshot (:meth:`~proeftuin.registry.columnar.ColumnReader.twin`):
@@ -418,7 +425,7 @@ class ParallelDigests:
         self._thread: threading.Thread | None = None
         self._twin: ColumnReader | None = None
         self._digests: dict[int, str] | None = None
-        path = _sqlite_file(session)
+        path = _sqlite_file(session) if _idle_core() else None
         twin_possible = path is None and reader is not None and reader.reads
         if path is None and not twin_possible:
             return
