@@ -370,8 +370,8 @@ below, a child process's start-up (a Python with this package imported, about 1 
 
 def _idle_core() -> bool:
     """Whether a core is free for a child process: the 1-minute load average below the cores less a half (where it is not, the
-    child's start-up and reads only compete with this process and others for the same cores)."""
-    return os.getloadavg()[0] < (os.cpu_count() or 1) - 0.5
+    child's start-up and reads only compete with this process and others for the same cores); not where the system tells no load."""
+    return hasattr(os, "getloadavg") and os.getloadavg()[0] < (os.cpu_count() or 1) - 0.5
 
 
 def _sqlite_file(session: Session) -> str | None:
