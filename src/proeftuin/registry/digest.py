@@ -439,8 +439,8 @@ class ParallelDigests:
             # the child finds this package where this process found it
             environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
             self._process = subprocess.Popen([sys.executable, "-c", "from proeftuin.registry.digest import _child; _child()", path,
-                                              *map(str, imports)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                             env=environment)
+                                              *map(str, imports)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                             stderr=subprocess.DEVNULL, text=True, env=environment)
         elif reader is not None:
             self._twin = reader.twin(session)
             self._thread = threading.Thread(target=self._digest_columns, args=(self._twin, imports), daemon=True)
