@@ -38,11 +38,15 @@ column cannot do without: ``h_ij`` depends on the column's own ``G_j``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from scipy.linalg import blas
 
+from proeftuin.analysis import threads
 from proeftuin.analysis.inference import NO_VARIATION, NO_VARIATION_RTOL, ZERO_STANDARD_ERROR
 from proeftuin.analysis.options import VcovType
 from proeftuin.analysis.vcov import LEVERAGE_ONE_AT
@@ -52,9 +56,14 @@ WELL_CONDITIONED = 1e-4
 ratio of what each design column adds beyond the others to its norm below by ``1e-2``, far above
 :data:`proeftuin.analysis.ols.COLLINEAR_TOLERANCE`, and the condition number by about
 ``p * 1e4``, so the normal equations lose at most that factor of round-off."""
+_Part = TypeVar("_Part")
+
 _BLOCK_ELEMENTS = 1 << 16
 """Outcome cells per block of rows (512 kB of float64): a block's two ``rows x m`` buffers stay in a
 core's L2 cache between the products and elementwise steps that use them."""
+_SHARES = 16
+"""Runs of consecutive blocks whose sums are made apart and then added in order (see
+:func:`_over_shares`): enough for two to eight threads to share them out evenly."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,8 @@ class _ArmLayout:
     """
 
     order: np.ndarray
+    local: np.ndarray
+    size: int
     blocks: list[tuple[int, int, list[tuple[int, int, int]]]]
     z: np.ndarray
     w_t: np.ndarray
@@ -127,7 +138,8 @@ class _ArmLayout:
         for i in range(d):
             np.multiply(z[:, i], z[:, i:].T, out=w_t[first : first + d - i])
             first += d - i
-        return cls(order=order, blocks=blocks, z=z, w_t=w_t, embed=embed)
+        local = order - np.arange(n) // size * size  # each row's place inside its block
+        return cls(order=order, local=local, size=size, blocks=blocks, z=z, w_t=w_t, embed=embed)
 
 
 def _unvech(flat: np.ndarray, d: int, upper: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -139,71 +151,94 @@ def _unvech(flat: np.ndarray, d: int, upper: tuple[np.ndarray, np.ndarray]) -> n
     return out
 
 
-def _gather(y: np.ndarray, rows: np.ndarray, columns: np.ndarray | None, out: np.ndarray) -> np.ndarray:
-    """``y[rows][:, columns]`` (all columns for ``None``) into the first ``len(rows)`` rows of ``out``."""
-    block = out[: rows.size]
+@dataclass(frozen=True)
+class _Buffers:
+    """One thread's buffers of ``rows x m`` cells: ``raw`` (a block of rows as stored), ``block``
+    and ``second`` (the block sorted by arm, and a second quantity per cell) and ``zeros``.
+
+    ``fmax``/``fmin`` against an array of zeros run vectorised where a scalar 0 does not (half the
+    time, measured with NumPy 2.4); copying a block of rows and then sorting it in cache is faster
+    than sorting it while reading it from memory (44 against 62 us for 2^16 cells)."""
+
+    raw: np.ndarray
+    block: np.ndarray
+    second: np.ndarray
+    zeros: np.ndarray
+
+    @classmethod
+    def of(cls, rows: int, m: int) -> _Buffers:
+        """Buffers for blocks of ``rows`` rows of ``m`` outcome columns."""
+        return cls(raw=np.empty((rows, m)), block=np.empty((rows, m)), second=np.empty((rows, m)), zeros=np.zeros((rows, m)))
+
+
+def _gather(y: np.ndarray, start: int, stop: int, columns: np.ndarray | None, layout: _ArmLayout, own: _Buffers) -> np.ndarray:
+    """The rows ``start:stop`` of ``y[:, columns]`` (all columns for ``None``) sorted by arm, in ``own.block``."""
+    raw = own.raw[: stop - start]
     if columns is None:
-        # mode="clip": the indices are in range by construction, and "raise" with out= copies
-        # the output first (three times slower).
-        return np.take(y, rows, axis=0, out=block, mode="clip")
-    np.take(y[rows], columns, axis=1, out=block, mode="clip")
-    return block
+        np.copyto(raw, y[start:stop])
+    else:
+        np.take(y[start:stop], columns, axis=1, out=raw, mode="clip")
+    # mode="clip": the indices are in range by construction, and "raise" with out= copies the
+    # output first (three times slower).
+    return np.take(raw, layout.local[start:stop], axis=0, out=own.block[: stop - start], mode="clip")
 
 
-def _zero_missing(block: np.ndarray) -> None:
-    """Set the ``NaN`` cells of ``block`` to 0 in place.
+def _zero_missing(block: np.ndarray, zeros: np.ndarray) -> None:
+    """Set the ``NaN`` cells of ``block`` to 0 in place (``zeros``: an array of zeros of its shape).
 
     Where no column has a negative value ``fmax(block, 0)`` does it (``fmax`` returns the number
     where one side is ``NaN``): a reduction and one streamed operation instead of a masked copy,
     which costs four streamed operations.
     """
     if np.fmin.reduce(block, axis=None) >= 0:  # NaN-blind (a block of NaN only gives NaN: the masked copy)
-        np.fmax(block, 0.0, out=block)
+        np.fmax(block, zeros, out=block)
     else:
         np.copyto(block, 0.0, where=np.isnan(block))
 
 
 def _first_pass(
-    y: np.ndarray, picked: np.ndarray | None, layout: _ArmLayout, block: np.ndarray, second: np.ndarray
+    y: np.ndarray, picked: np.ndarray | None, layout: _ArmLayout, share: range, m: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``vech(S_aj)`` ``(arms + 1, d(d+1)/2, m)`` and ``c_aj`` ``(arms + 1, d, m)``, block by block."""
-    arms_1, d, m = layout.embed.shape[0], layout.z.shape[1], block.shape[1]
+    """``vech(S_aj)`` ``(arms + 1, d(d+1)/2, m)`` and ``c_aj`` ``(arms + 1, d, m)`` over the blocks ``share``."""
+    arms_1, d = layout.embed.shape[0], layout.z.shape[1]
+    own = _Buffers.of(layout.size, m)
     gram_arm = np.zeros((arms_1, layout.w_t.shape[0], m))
     cross_arm = np.zeros((arms_1, d, m))
-    for start, stop, arm_slices in layout.blocks:
-        values = _gather(y, layout.order[start:stop], picked, block)
-        observed = np.equal(values, values, out=second[: stop - start], casting="unsafe")  # 0 at NaN, else 1
+    for start, stop, arm_slices in (layout.blocks[b] for b in share):
+        values = _gather(y, start, stop, picked, layout, own)
+        observed = np.equal(values, values, out=own.second[: stop - start], casting="unsafe")  # 0 at NaN, else 1
         for a, s, e in arm_slices:
             gram_arm[a] += layout.w_t[:, s:e] @ observed[s - start : e - start]
-        _zero_missing(values)
+        _zero_missing(values, own.zeros[: stop - start])
         for a, s, e in arm_slices:
             cross_arm[a] += layout.z[s:e].T @ values[s - start : e - start]
     return gram_arm, cross_arm
 
 
 def _second_pass(
-    y: np.ndarray, picked: np.ndarray | None, layout: _ArmLayout, block: np.ndarray, second: np.ndarray,
+    y: np.ndarray, picked: np.ndarray | None, layout: _ArmLayout, share: range, m: int,
     arm_coef: np.ndarray, lowered: np.ndarray | None, vcov: VcovType,
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Block by block: ``vech(R_aj)`` (negated for HC2), the columns where an observed cell has a
-    leverage of 1, and the largest ``h - 1`` of any cell (``-1`` without ``lowered``).
+    """Over the blocks ``share``: ``vech(R_aj)`` (negated for HC2), the columns where an observed
+    cell has a leverage of 1, and the largest ``h - 1`` of any cell (``-1`` without ``lowered``).
 
-    Each block's residuals, leverages and weighted squares stay in its two buffers: the products
-    run arm by arm on slices of them, the elementwise steps once over the whole block."""
-    arms_1, m = layout.embed.shape[0], block.shape[1]
+    Each block's residuals, leverages and weighted squares stay in two buffers: the products run
+    arm by arm on slices of them, the elementwise steps once over the whole block."""
+    arms_1 = layout.embed.shape[0]
+    own = _Buffers.of(layout.size, m)
     coef_t = [np.asfortranarray(coef.T) for coef in arm_coef]  # (m, d) per arm, as dgemm takes it
     meat_arm = np.zeros((arms_1, layout.w_t.shape[0], m))
     leverage_one = np.zeros(m, dtype=bool)
     largest_shifted = -1.0
     with np.errstate(invalid="ignore", divide="ignore"):  # a leverage of 1: infinite weights, the column goes the QR way
-        for start, stop, arm_slices in layout.blocks:
-            resid = _gather(y, layout.order[start:stop], picked, block)
+        for start, stop, arm_slices in (layout.blocks[b] for b in share):
+            resid = _gather(y, start, stop, picked, layout, own)
             for a, s, e in arm_slices:
                 # e' = y' - b_a' z' in place (the transposed block is Fortran-ordered): NaN where missing.
                 blas.dgemm(-1.0, coef_t[a], layout.z[s:e].T, beta=1.0, c=resid[s - start : e - start].T, overwrite_c=1)
             np.square(resid, out=resid)
             if lowered is not None:
-                shifted = second[: stop - start]
+                shifted = own.second[: stop - start]
                 for a, s, e in arm_slices:
                     np.matmul(layout.w_t[:, s:e].T, lowered[a], out=shifted[s - start : e - start])  # h - 1
                 block_largest = float(shifted.max())
@@ -213,10 +248,34 @@ def _second_pass(
                 # HC2: e^2 / (h - 1) = -e^2 / (1 - h), negated by the caller; HC3: e^2 / (1 - h)^2.
                 np.divide(resid, shifted if vcov == "HC2" else np.square(shifted, out=shifted), out=resid)
             # Missing cells (NaN) weigh 0: fmin/fmax return the number where one side is NaN.
-            (np.fmin if vcov == "HC2" else np.fmax)(resid, 0.0, out=resid)
+            (np.fmin if vcov == "HC2" else np.fmax)(resid, own.zeros[: stop - start], out=resid)
             for a, s, e in arm_slices:
                 meat_arm[a] += layout.w_t[:, s:e] @ resid[s - start : e - start]
     return meat_arm, leverage_one, largest_shifted
+
+
+def _over_shares(work: Callable[[range], _Part], blocks: int, workers: int) -> list[_Part]:
+    """``work`` on each of at most :data:`_SHARES` consecutive runs of the ``blocks`` blocks, in order.
+
+    The shares do not depend on ``workers``, and the caller adds their sums in the order of this
+    list: the numbers are the same bits on one thread or several. With ``workers > 1`` the shares
+    run on that many threads (NumPy's copies, ufuncs and BLAS calls release the GIL), taken in
+    turn as threads come free (a core busy with other work takes fewer); BLAS runs on one thread
+    throughout, as it does in each worker."""
+    shares = [range(b[0], b[-1] + 1) for b in np.array_split(np.arange(blocks), min(_SHARES, blocks))]
+    with threads.one_blas_thread():
+        if workers == 1:
+            return [work(share) for share in shares]
+        with ThreadPoolExecutor(workers) as pool:
+            return list(pool.map(work, shares))
+
+
+def _in_order(parts: list[np.ndarray]) -> np.ndarray:
+    """The sum of ``parts`` added one after the other from the first (a fixed order: the same bits every run)."""
+    total = parts[0].copy()
+    for part in parts[1:]:
+        total += part
+    return total
 
 
 def _spread(
@@ -275,10 +334,10 @@ def fit_masked(
     d = p - arms
     upper = np.triu_indices(d)
     picked = None if m == y.shape[1] and bool(np.all(columns == np.arange(y.shape[1]))) else columns
-    size = max(64, _BLOCK_ELEMENTS // max(1, m))
-    layout = _ArmLayout.of(x, arms, is_control, size)
-    block, second = np.empty((size, m)), np.empty((size, m))
-    gram_arm, cross_arm = _first_pass(y, picked, layout, block, second)
+    layout = _ArmLayout.of(x, arms, is_control, max(64, _BLOCK_ELEMENTS // max(1, m)))
+    workers = threads.worker_threads(n, p, m)
+    parts = _over_shares(lambda share: _first_pass(y, picked, layout, share, m), len(layout.blocks), workers)
+    gram_arm, cross_arm = _in_order([part[0] for part in parts]), _in_order([part[1] for part in parts])
     embed = layout.embed
     gram = np.einsum("apd,ajde,aqe->jpq", embed, _unvech(gram_arm, d, upper), embed, optimize=True)
     cross = np.einsum("apd,adj->pj", embed, cross_arm)
@@ -309,8 +368,11 @@ def fit_masked(
     lowered = np.swapaxes(arm_inverse[:, :, upper[0], upper[1]], 1, 2) * doubled
     lowered[:, 0] -= 1.0
     weighted = vcov in ("HC2", "HC3")
-    meat_arm, leverage_one, largest_shifted = _second_pass(
-        y, picked, layout, block, second, arm_coef, lowered if weighted else None, vcov)
+    rounds = _over_shares(lambda share: _second_pass(
+        y, picked, layout, share, m, arm_coef, lowered if weighted else None, vcov), len(layout.blocks), workers)
+    meat_arm = _in_order([part[0] for part in rounds])
+    leverage_one = np.logical_or.reduce([part[1] for part in rounds])
+    largest_shifted = max(part[2] for part in rounds)
     if vcov == "HC2":
         np.negative(meat_arm, out=meat_arm)
     weighted_ss = meat_arm[:, 0].sum(axis=0)  # sum_i omega_ij e_ij^2 (w_i0 = 1), omega without HC1's factor
