@@ -44,7 +44,6 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
-from scipy.linalg import blas
 
 from proeftuin.analysis import threads
 from proeftuin.analysis.inference import NO_VARIATION, NO_VARIATION_RTOL, ZERO_STANDARD_ERROR
@@ -226,16 +225,18 @@ def _second_pass(
     arm by arm on slices of them, the elementwise steps once over the whole block."""
     arms_1 = layout.embed.shape[0]
     own = _Buffers.of(layout.size, m)
-    coef_t = [np.asfortranarray(coef.T) for coef in arm_coef]  # (m, d) per arm, as dgemm takes it
     meat_arm = np.zeros((arms_1, layout.w_t.shape[0], m))
     leverage_one = np.zeros(m, dtype=bool)
     largest_shifted = -1.0
     with np.errstate(invalid="ignore", divide="ignore"):  # a leverage of 1: infinite weights, the column goes the QR way
         for start, stop, arm_slices in (layout.blocks[b] for b in share):
             resid = _gather(y, start, stop, picked, layout, own)
+            fitted = own.second[: stop - start]
             for a, s, e in arm_slices:
-                # e' = y' - b_a' z' in place (the transposed block is Fortran-ordered): NaN where missing.
-                blas.dgemm(-1.0, coef_t[a], layout.z[s:e].T, beta=1.0, c=resid[s - start : e - start].T, overwrite_c=1)
+                np.matmul(layout.z[s:e], arm_coef[a], out=fitted[s - start : e - start])
+            # e = y - z' b_a, NaN where missing. NumPy's matmul and ufuncs release the GIL where
+            # SciPy's BLAS wrappers (an in-place dgemm) hold it: other threads' blocks wait.
+            np.subtract(resid, fitted, out=resid)
             np.square(resid, out=resid)
             if lowered is not None:
                 shifted = own.second[: stop - start]
