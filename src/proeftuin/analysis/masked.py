@@ -33,7 +33,13 @@ block, and every product is a BLAS GEMM on the block while it is in cache; per c
 pass takes ``d(d+1)/2 + d = 27`` multiply-adds (Gram matrices, cross products) and the second
 ``d + 2 d(d+1)/2 = 48`` (residuals, leverages, meat): 75 with five covariates, where one ``X'Y``
 pass takes ``p = 9``. The leverages and the meat (42 of them) are what exact HC2 with a mask per
-column cannot do without: ``h_ij`` depends on the column's own ``G_j``.
+column cannot do without: ``h_ij`` depends on the column's own ``G_j``. The products run at
+about the peak of a core (44 GFLOP/s measured for a block's Gram product), so with two passes
+over ``Y`` against the floor's one the masked fit costs some 6-7 times the floor's CPU. Where
+:func:`proeftuin.analysis.threads.worker_threads` gives more than one thread (a large problem on
+a machine with idle cores), the blocks are shared out between threads, each with BLAS on one
+thread; the shares and the order their sums are added in are fixed, so the numbers are the same
+bits on any number of threads.
 """
 
 from __future__ import annotations
@@ -57,9 +63,11 @@ ratio of what each design column adds beyond the others to its norm below by ``1
 ``p * 1e4``, so the normal equations lose at most that factor of round-off."""
 _Part = TypeVar("_Part")
 
-_BLOCK_ELEMENTS = 1 << 16
-"""Outcome cells per block of rows (512 kB of float64): a block's two ``rows x m`` buffers stay in a
-core's L2 cache between the products and elementwise steps that use them."""
+_BLOCK_ELEMENTS = 1 << 17
+"""Outcome cells per block of rows (1 MB of float64): a block's ``rows x m`` buffers stay in cache
+between the products and elementwise steps that use them, and the some twenty NumPy calls per
+block cost little beside its arithmetic (3% less CPU than 2^16 at N = 1,000,000 x 216, 2^18 20%
+more; measured on a 2 MB L2, 32 MB L3 EPYC)."""
 _SHARES = 16
 """Runs of consecutive blocks whose sums are made apart and then added in order (see
 :func:`_over_shares`): enough for two to eight threads to share them out evenly."""
@@ -90,23 +98,24 @@ class _ArmLayout:
     """Consecutive blocks of rows, each with its rows sorted by arm (control first; stable), where
     a row of arm ``a`` is ``x_i = P_a z_i``.
 
-    ``z_i = [1, covariates_i]`` (``d`` entries); ``order`` lists the rows block by block, arm by
-    arm inside a block, and ``blocks`` gives per block its slice of ``order`` and the arms' slices
-    inside it. ``z`` ``(n, d)`` holds the ``z_i`` in that order (a slice of rows, transposed, is
-    the Fortran-ordered operand BLAS takes without a copy) and ``w_t`` ``(d(d+1)/2, n)`` the
-    ``vech(z_i z_i')`` (in the order of ``np.triu_indices(d)``), transposed, made once for both
-    passes. ``embed`` ``(arms + 1, p, d)`` holds the ``P_a``: the intercept of ``z`` feeds the
-    constant and arm ``a``'s indicator, the covariates their own columns. Sorting inside blocks
-    rather than over all rows keeps a block's reads within some hundred kB of the outcome matrix,
-    which the gather reads about a quarter faster (measured at 400,000 x 216).
+    ``z_i = [1, covariates_i]`` (``d`` entries, the ``z_columns`` of ``x``); ``order`` lists the
+    rows block by block, arm by arm inside a block (``local``: each one's place inside its block),
+    and ``blocks`` gives per block its slice of ``order`` and the arms' slices of the block.
+    ``embed`` ``(arms + 1, p, d)`` holds the ``P_a``: the intercept of ``z`` feeds the constant and
+    arm ``a``'s indicator, the covariates their own columns. Sorting inside blocks rather than
+    over all rows keeps a block's reads within some hundred kB of the outcome matrix, which the
+    gather reads about a quarter faster (measured at 400,000 x 216). A block's ``z_i`` and
+    ``vech(z_i z_i')`` are made by :meth:`design` when a pass reaches it, in cache: arrays of
+    them for all rows (``21 n`` products) cost more in page faults and memory traffic (0.1-0.5 s
+    at N = 1,000,000) than making them twice, and the threads share the work.
     """
 
+    x: np.ndarray
+    z_columns: np.ndarray
     order: np.ndarray
     local: np.ndarray
     size: int
     blocks: list[tuple[int, int, list[tuple[int, int, int]]]]
-    z: np.ndarray
-    w_t: np.ndarray
     embed: np.ndarray
 
     @classmethod
@@ -120,25 +129,33 @@ class _ArmLayout:
         span = (n + size - 1) // size * (arms + 1)  # distinct keys (block, arm)
         key = (np.arange(n) // size * (arms + 1) + code.astype(np.int64)).astype(np.uint16 if span <= 1 << 16 else np.int64)
         order = np.argsort(key, kind="stable")  # a radix sort for 16-bit keys
-        bounds = np.searchsorted(key[order], np.arange(span + 1) - 0.5)
+        bounds = np.searchsorted(key[order], np.arange(span + 1) - 0.5).tolist()
         blocks = []
         for b, start in enumerate(range(0, n, size)):
             edges = bounds[b * (arms + 1) : (b + 1) * (arms + 1) + 1]
-            arm_slices = [(a, int(s), int(e)) for a, (s, e) in enumerate(zip(edges[:-1], edges[1:], strict=True)) if e > s]
+            arm_slices = [(a, s - start, e - start) for a, (s, e) in enumerate(zip(edges[:-1], edges[1:], strict=True)) if e > s]
             blocks.append((start, min(n, start + size), arm_slices))
         d = p - arms
         embed = np.zeros((arms + 1, p, d))
         embed[:, 0, 0] = 1.0
         embed[np.arange(1, arms + 1), np.arange(1, arms + 1), 0] = 1.0
         embed[:, 1 + arms :, 1:] = np.eye(d - 1)
-        z = x.take(order, axis=0)[:, [0, *range(1 + arms, p)]]  # one gather of whole rows, then the columns
-        w_t = np.empty((d * (d + 1) // 2, n))
-        first = 0
+        local = order - np.arange(n) // size * size
+        return cls(x=x, z_columns=np.r_[0, 1 + arms : p], order=order, local=local, size=size, blocks=blocks, embed=embed)
+
+    def design(self, start: int, stop: int, own: _Buffers) -> tuple[np.ndarray, np.ndarray]:
+        """The block ``start:stop``'s ``z_i`` ``(rows, d)`` in its order (a slice of rows, transposed,
+        is the Fortran-ordered operand BLAS takes without a copy) and ``vech(z_i z_i')``
+        ``(d(d+1)/2, rows)`` (in the order of ``np.triu_indices(d)``), in ``own``'s buffers."""
+        rows = stop - start
+        whole = np.take(self.x, self.order[start:stop], axis=0, out=own.x[:rows], mode="clip")
+        z = np.take(whole, self.z_columns, axis=1, out=own.z[:rows], mode="clip")
+        w_t = own.w_t[:, :rows]
+        first, d = 0, z.shape[1]
         for i in range(d):
             np.multiply(z[:, i], z[:, i:].T, out=w_t[first : first + d - i])
             first += d - i
-        local = order - np.arange(n) // size * size  # each row's place inside its block
-        return cls(order=order, local=local, size=size, blocks=blocks, z=z, w_t=w_t, embed=embed)
+        return z, w_t
 
 
 def _unvech(flat: np.ndarray, d: int, upper: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -153,21 +170,27 @@ def _unvech(flat: np.ndarray, d: int, upper: tuple[np.ndarray, np.ndarray]) -> n
 @dataclass(frozen=True)
 class _Buffers:
     """One thread's buffers of ``rows x m`` cells: ``raw`` (a block of rows as stored), ``block``
-    and ``second`` (the block sorted by arm, and a second quantity per cell) and ``zeros``.
+    and ``second`` (the block sorted by arm, and a second quantity per cell) and ``zeros``; and
+    the block's design ``x``, ``z`` and ``w_t`` (see :meth:`_ArmLayout.design`).
 
     ``fmax``/``fmin`` against an array of zeros run vectorised where a scalar 0 does not (half the
     time, measured with NumPy 2.4); copying a block of rows and then sorting it in cache is faster
-    than sorting it while reading it from memory (44 against 62 us for 2^16 cells)."""
+    than sorting it while reading it from memory (44 against 62 us for 2^16 cells, measured)."""
 
     raw: np.ndarray
     block: np.ndarray
     second: np.ndarray
     zeros: np.ndarray
+    x: np.ndarray
+    z: np.ndarray
+    w_t: np.ndarray
 
     @classmethod
-    def of(cls, rows: int, m: int) -> _Buffers:
-        """Buffers for blocks of ``rows`` rows of ``m`` outcome columns."""
-        return cls(raw=np.empty((rows, m)), block=np.empty((rows, m)), second=np.empty((rows, m)), zeros=np.zeros((rows, m)))
+    def of(cls, layout: _ArmLayout, m: int) -> _Buffers:
+        """Buffers for ``layout``'s blocks of ``m`` outcome columns, and for their design (:meth:`_ArmLayout.design`)."""
+        rows, (p, d) = layout.size, layout.embed.shape[1:]
+        return cls(raw=np.empty((rows, m)), block=np.empty((rows, m)), second=np.empty((rows, m)), zeros=np.zeros((rows, m)),
+                   x=np.empty((rows, p)), z=np.empty((rows, d)), w_t=np.empty((d * (d + 1) // 2, rows)))
 
 
 def _gather(y: np.ndarray, start: int, stop: int, columns: np.ndarray | None, layout: _ArmLayout, own: _Buffers) -> np.ndarray:
@@ -199,18 +222,20 @@ def _first_pass(
     y: np.ndarray, picked: np.ndarray | None, layout: _ArmLayout, share: range, m: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """``vech(S_aj)`` ``(arms + 1, d(d+1)/2, m)`` and ``c_aj`` ``(arms + 1, d, m)`` over the blocks ``share``."""
-    arms_1, d = layout.embed.shape[0], layout.z.shape[1]
-    own = _Buffers.of(layout.size, m)
-    gram_arm = np.zeros((arms_1, layout.w_t.shape[0], m))
+    arms_1, d = layout.embed.shape[0], layout.embed.shape[2]
+    own = _Buffers.of(layout, m)
+    gram_arm = np.zeros((arms_1, own.w_t.shape[0], m))
     cross_arm = np.zeros((arms_1, d, m))
-    for start, stop, arm_slices in (layout.blocks[b] for b in share):
-        values = _gather(y, start, stop, picked, layout, own)
-        observed = np.equal(values, values, out=own.second[: stop - start], casting="unsafe")  # 0 at NaN, else 1
-        for a, s, e in arm_slices:
-            gram_arm[a] += layout.w_t[:, s:e] @ observed[s - start : e - start]
-        _zero_missing(values, own.zeros[: stop - start])
-        for a, s, e in arm_slices:
-            cross_arm[a] += layout.z[s:e].T @ values[s - start : e - start]
+    with np.errstate(invalid="ignore"):  # an infinite outcome: an error once the sums are made (fit_masked)
+        for start, stop, arm_slices in (layout.blocks[b] for b in share):
+            values = _gather(y, start, stop, picked, layout, own)
+            z, w_t = layout.design(start, stop, own)
+            observed = np.equal(values, values, out=own.second[: stop - start], casting="unsafe")  # 0 at NaN, else 1
+            for a, s, e in arm_slices:
+                gram_arm[a] += w_t[:, s:e] @ observed[s:e]
+            _zero_missing(values, own.zeros[: stop - start])
+            for a, s, e in arm_slices:
+                cross_arm[a] += z[s:e].T @ values[s:e]
     return gram_arm, cross_arm
 
 
@@ -224,16 +249,17 @@ def _second_pass(
     Each block's residuals, leverages and weighted squares stay in two buffers: the products run
     arm by arm on slices of them, the elementwise steps once over the whole block."""
     arms_1 = layout.embed.shape[0]
-    own = _Buffers.of(layout.size, m)
-    meat_arm = np.zeros((arms_1, layout.w_t.shape[0], m))
+    own = _Buffers.of(layout, m)
+    meat_arm = np.zeros((arms_1, own.w_t.shape[0], m))
     leverage_one = np.zeros(m, dtype=bool)
     largest_shifted = -1.0
     with np.errstate(invalid="ignore", divide="ignore"):  # a leverage of 1: infinite weights, the column goes the QR way
         for start, stop, arm_slices in (layout.blocks[b] for b in share):
             resid = _gather(y, start, stop, picked, layout, own)
+            z, w_t = layout.design(start, stop, own)
             fitted = own.second[: stop - start]
             for a, s, e in arm_slices:
-                np.matmul(layout.z[s:e], arm_coef[a], out=fitted[s - start : e - start])
+                np.matmul(z[s:e], arm_coef[a], out=fitted[s:e])
             # e = y - z' b_a, NaN where missing. NumPy's matmul and ufuncs release the GIL where
             # SciPy's BLAS wrappers (an in-place dgemm) hold it: other threads' blocks wait.
             np.subtract(resid, fitted, out=resid)
@@ -241,7 +267,7 @@ def _second_pass(
             if lowered is not None:
                 shifted = own.second[: stop - start]
                 for a, s, e in arm_slices:
-                    np.matmul(layout.w_t[:, s:e].T, lowered[a], out=shifted[s - start : e - start])  # h - 1
+                    np.matmul(w_t[:, s:e].T, lowered[a], out=shifted[s:e])  # h - 1
                 block_largest = float(shifted.max())
                 largest_shifted = max(largest_shifted, block_largest)
                 if block_largest > LEVERAGE_ONE_AT - 1.0:  # rare: then the columns where an observed cell has it
@@ -251,7 +277,7 @@ def _second_pass(
             # Missing cells (NaN) weigh 0: fmin/fmax return the number where one side is NaN.
             (np.fmin if vcov == "HC2" else np.fmax)(resid, own.zeros[: stop - start], out=resid)
             for a, s, e in arm_slices:
-                meat_arm[a] += layout.w_t[:, s:e] @ resid[s - start : e - start]
+                meat_arm[a] += w_t[:, s:e] @ resid[s:e]
     return meat_arm, leverage_one, largest_shifted
 
 
