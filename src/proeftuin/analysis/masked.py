@@ -66,7 +66,7 @@ _Part = TypeVar("_Part")
 
 _BLOCK_ELEMENTS = 1 << 17
 """Outcome cells per block of rows (1 MB of float64): a block's ``rows x m`` buffers stay in cache
-between the products and elementwise steps that use them, and the some twenty NumPy calls per
+between the products and elementwise steps that use them, and the some thirty NumPy calls per
 block cost little beside its arithmetic (3% less CPU than 2^16 at N = 1,000,000 x 216, 2^18 20%
 more; measured on a 2 MB L2, 32 MB L3 EPYC)."""
 _SHARES = 16
@@ -107,8 +107,9 @@ class _ArmLayout:
     over all rows keeps a block's reads within some hundred kB of the outcome matrix, which the
     gather reads about a quarter faster (measured at 400,000 x 216). A block's ``z_i`` and
     ``vech(z_i z_i')`` are made by :meth:`design` when a pass reaches it, in cache: arrays of
-    them for all rows (``21 n`` products) cost more in page faults and memory traffic (0.1-0.5 s
-    at N = 1,000,000) than making them twice, and the threads share the work.
+    them for all rows (``27 n`` numbers, fresh memory on each call) cost more in page faults and
+    memory traffic than making them twice (a first fit at N = 1,000,000 x 216 took 0.5-0.6 s
+    less CPU without them, measured), and the threads share the work.
     """
 
     x: np.ndarray
