@@ -10,6 +10,7 @@ the web's downloads and pooled table come from it too, so all three show the sam
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Sequence
@@ -31,7 +32,7 @@ from proeftuin.report.formats import Format
 from proeftuin.report import LANGUAGES, Lang, ReportContext
 from proeftuin.report.disclosure import DEFAULT_MIN_CELL
 from proeftuin.report.html import Medium, load_figures, outcome_definitions, render_report_media, report_template
-from proeftuin.report.pdf import html_to_pdf
+from proeftuin.report.pdf import html_to_pdf, load_weasyprint
 from proeftuin.rules import income_curve
 from proeftuin.report.sections.data import TrialSections
 from proeftuin.workflow.report_sections import trial_sections
@@ -162,11 +163,14 @@ def write_reports(
 
     workers = min(len(langs), os.cpu_count() or 1) if "fork" in multiprocessing.get_all_start_methods() else 1
     if workers > 1 and "pdf" in fmts:
-        import weasyprint  # noqa: F401 - loaded once before the fork, not in each language's process (report.pdf loads it on first use)
+        load_weasyprint()  # loaded once before the fork, not in each language's process
     if workers > 1:
         load_figures()  # matplotlib and its SVG writer loaded once here, not in each language's process
         report_template()  # compiled once here, not in each language's process
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        # Each language's process first freezes what it inherits (gc.freeze: the analysed trials, the loaded
+        # modules), so that its collections walk only the objects it makes itself, as CPython's documentation
+        # advises for a fork without exec; the parent's own collector is left as it was.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=gc.freeze) as pool:
             jobs = {lang: pool.submit(report.render_formats, lang, fmts, other_language_href=other(lang)) for lang in langs}
             contents = {lang: job.result() for lang, job in jobs.items()}
     else:
