@@ -20,7 +20,6 @@ import datetime as dt
 import hmac
 import json
 import shutil
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -397,15 +396,15 @@ def test_the_copied_keyed_mac_is_hmac_sha256(key_length: int) -> None:
         assert mac(message) == hmac.digest(key, message, "sha256")
 
 
-def _sqlite_only(template: tuple[str, str]) -> None:
-    if not template[0].startswith("sqlite"):
-        pytest.skip("a child process digests the imported rows on SQLite only (PostgreSQL reads them as Arrow columns)")
+def _postgres_with_columns(template: tuple[str, str]) -> None:
+    if template[0].startswith("sqlite"):
+        pytest.skip("the imported rows are digested alongside on PostgreSQL only (a thread reading Arrow columns)")
+    pytest.importorskip(columnar.DRIVERS["postgresql"])
 
 
-def _children(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """Every import's rows digested in a child process (no minimum of rows); whether each verify started one."""
+def _alongside(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Every import's rows digested alongside where they can be (no minimum of rows); whether each verify started a thread."""
     monkeypatch.setattr(digest, "PARALLEL_ROWS", 0)
-    monkeypatch.setattr(digest, "_idle_core", lambda: True)
     started: list[bool] = []
     original = digest.ParallelDigests.__init__
 
@@ -420,73 +419,41 @@ def _children(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 @pytest.mark.parametrize("name", ["an outcome value changed", "a survey answer changed", "a service's minutes changed",
                                   "an audit event's payload rewritten"])
 def test_the_rows_digested_alongside_name_the_same_problems(template, tmp_path, request, monkeypatch, name: str) -> None:  # type: ignore[no-untyped-def]
-    """SQLite: in a child process; PostgreSQL: in a thread on the reader's snapshot."""
-    if not template[0].startswith("sqlite"):
-        pytest.importorskip(columnar.DRIVERS["postgresql"])
+    """PostgreSQL: in a thread on the reader's snapshot, naming what the session's own digest names."""
+    _postgres_with_columns(template)
     tamper, named = TAMPERINGS[name]
     in_process = _tampered(template, tmp_path, tamper, head=None, request=request)
-    started = _children(monkeypatch)
+    started = _alongside(monkeypatch)
     report = _tampered(template, tmp_path, tamper, head=None, request=request)
     assert started == [True]
     assert report.problems == in_process.problems and any(named in p for p in report.problems), report.problems
 
 
-def test_the_rows_digested_alongside_of_an_untouched_registry_and_of_another_type(template, tmp_path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    if not template[0].startswith("sqlite"):
-        pytest.importorskip(columnar.DRIVERS["postgresql"])
-    started = _children(monkeypatch)
+def test_the_rows_digested_alongside_of_an_untouched_registry(template, tmp_path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _postgres_with_columns(template)
+    started = _alongside(monkeypatch)
     assert _tampered(template, tmp_path, _sql(), head=template[1], request=request).intact
-    if not template[0].startswith("sqlite"):
-        assert started == [True]
-        return  # PostgreSQL's columns hold one type
-    report = _tampered(template, tmp_path, _sql("UPDATE outcome_months SET contract = CAST(contract AS BLOB) WHERE id = 7"), head=None, request=request)
-    assert [p for p in report.problems if "rows it wrote" in p], report.problems
-    assert started == [True, True]
-
-
-def test_no_writer_commits_while_the_child_reads(template, tmp_path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """The session holds the write lock from before the child starts until its digests are in: the child reads the session's state."""
-    _sqlite_only(template)
-    started = _children(monkeypatch)
-    refused: list[str] = []
-    original = digest.ParallelDigests.get
-
-    def get(self: digest.ParallelDigests, import_id: int) -> str | None:
-        path = self._process.args[3] if self._process is not None else ""  # type: ignore[index]
-        writer = sqlite3.connect(path, timeout=0, isolation_level=None)
-        try:
-            writer.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            refused.append(str(exc))
-        finally:
-            writer.close()
-        return original(self, import_id)
-
-    monkeypatch.setattr(digest.ParallelDigests, "get", get)
-    assert _tampered(template, tmp_path, _sql(), head=None, request=request).intact
-    assert started == [True] and refused and all("locked" in r for r in refused), refused
-
-
-def test_a_child_that_fails_leaves_the_digests_to_this_process(template, tmp_path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    _sqlite_only(template)
-    tamper, named = TAMPERINGS["an outcome value changed"]
-    started = _children(monkeypatch)
-    monkeypatch.setattr(digest.sys, "executable", shutil.which("false") or "/bin/false")
-    report = _tampered(template, tmp_path, tamper, head=None, request=request)
-    assert started == [True] and any(named in p for p in report.problems), report.problems
-    assert _tampered(template, tmp_path, _sql(), head=None, request=request).intact
+    assert started == [True]
 
 
 def test_a_thread_that_cannot_read_columns_leaves_the_digests_to_the_session(template, tmp_path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    if template[0].startswith("sqlite"):
-        pytest.skip("PostgreSQL's thread (SQLite's child process: test_a_child_that_fails_leaves_the_digests_to_this_process)")
-    pytest.importorskip(columnar.DRIVERS["postgresql"])
+    _postgres_with_columns(template)
     tamper, named = TAMPERINGS["an outcome value changed"]
-    started = _children(monkeypatch)
+    started = _alongside(monkeypatch)
     monkeypatch.setattr(digest, "_columnar", lambda *_args: None)
     report = _tampered(template, tmp_path, tamper, head=None, request=request)
     assert started == [True] and any(named in p for p in report.problems), report.problems
     assert _tampered(template, tmp_path, _sql(), head=None, request=request).intact
+
+
+def test_on_sqlite_the_session_digests_the_rows_itself(template, tmp_path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """No thread there (sqlite3 holds the GIL while it reads) and no write lock: writers are not kept waiting by verify."""
+    if not template[0].startswith("sqlite"):
+        pytest.skip("SQLite's way")
+    started = _alongside(monkeypatch)
+    tamper, named = TAMPERINGS["an outcome value changed"]
+    report = _tampered(template, tmp_path, tamper, head=None, request=request)
+    assert started == [False] and any(named in p for p in report.problems), report.problems
 
 
 @pytest.mark.parametrize("subject", ['a "quoted" name', "back\\slash", "caf\u00e9", "tab\there", "del\x7f"])
@@ -499,11 +466,3 @@ def test_a_subject_that_json_escapes_is_maced_escaped(template, subject: str) ->
     chunk = [*rows[:3], (*rows[3][:5], subject, payload, prev_hash, hmac.digest(key, message, "sha256").hex()), *rows[4:]]
     assert audit._macs_of_stored(chunk, key) == [True] * len(chunk)
     assert audit._macs_of_stored([*chunk[:4], (*chunk[4][:5], subject, *chunk[4][6:]), *chunk[5:]], key)[3:6] == [True, False, True]
-
-
-def test_no_child_process_without_an_idle_core(template, tmp_path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    _sqlite_only(template)
-    started = _children(monkeypatch)
-    monkeypatch.setattr(digest, "_idle_core", lambda: False)
-    assert _tampered(template, tmp_path, _sql(), head=None, request=request).intact
-    assert started == [False]

@@ -26,12 +26,8 @@ checked with the earlier JSON-per-row digest (:func:`legacy_import_rows_sha256`)
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 import json
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,11 +38,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import JSON, Boolean, Date, Engine, Float, Integer, Select, Table, Text, cast, func, select
+from sqlalchemy import JSON, Boolean, Date, Float, Integer, Select, Table, Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from proeftuin.registry.columnar import BOOLEAN, DATE, FLOAT, INTEGER, TEXT, ColumnReader, Kind, read_columns
-from proeftuin.registry.db import make_engine, write_lock
 from proeftuin.registry.driver_reads import driver_chunks, transposed
 from proeftuin.registry.models import (
     DataImport, Experiment, OutcomeMonth, OwnOutcomeMonth, Participant, ServiceContact, SurveyItem, SurveyResponse,
@@ -365,94 +360,45 @@ def frame_rows_sha256(frames: Mapping[Table, pd.DataFrame]) -> str:
 
 PARALLEL_ROWS = 200_000
 """Imported rows (of the active imports) from which ``verify`` digests them alongside its other passes (:class:`ParallelDigests`):
-below, a child process's start-up (a Python with this package imported, about 1 s of CPU) costs more than it saves."""
-
-
-def _idle_core() -> bool:
-    """Whether a core is free for a child process: the 1-minute load average below the cores less a half (where it is not, the
-    child's start-up and reads only compete with this process and others for the same cores); not where the system tells no load."""
-    return hasattr(os, "getloadavg") and os.getloadavg()[0] < (os.cpu_count() or 1) - 0.5
-
-
-def _sqlite_file(session: Session) -> str | None:
-    """The path of the session's SQLite file, when a process of its own can open it as the session's peer and the session holds
-    no uncommitted write (which that process could not see); else ``None``."""
-    bind = session.get_bind()
-    url = bind.url if isinstance(bind, Engine) else bind.engine.url
-    if url.get_backend_name() != "sqlite" or url.query or not url.database or url.database == ":memory:" or session.new or session.dirty:
-        return None
-    path = os.path.abspath(url.database)
-    if not (os.path.isfile(path) and os.access(path, os.W_OK) and os.access(os.path.dirname(path), os.W_OK)):
-        return None  # a read-only copy: no write lock to hold (see ParallelDigests)
-    if session.in_transaction():
-        connection = session.connection()
-        if not connection.info.get("sqlite_immediate") and connection.connection.dbapi_connection.total_changes != connection.info.get(  # type: ignore[union-attr]
-                "sqlite_changes"):
-            return None
-    return path
+below, a second connection's set-up costs about what the overlap saves."""
 
 
 class ParallelDigests:
     """The rows digests (:func:`import_rows_sha256`) of the active imports, computed while ``verify`` does its other passes (a
-    context manager; :meth:`get` waits for them). Where they are not (too few rows, no way that sees the session's state, a
-    failure), :meth:`get` gives ``None`` and the caller digests the rows itself.
-
-    On a SQLite file, by a child process. Python's ``sqlite3`` makes an object of every value it
-    reads, holding the GIL, so reading a million imported rows (most of ``verify``'s time there)
-    cannot overlap the other passes in a thread. A child process reads them on the other core
-    with its own SQLite, whose POSIX locks are its own (unlike a second copy of SQLite in this
-    process, see :mod:`~proeftuin.registry.columnar`), and runs the same code. It reads what the
-    session reads: the session first takes the database's write lock
-    (:func:`~proeftuin.registry.db.write_lock`, ``BEGIN IMMEDIATE``; a transaction that only read so
-    far is restarted, so every fact ``verify`` compares is read under the lock) and holds it until
-    its transaction ends, after :meth:`get`. No other connection can commit meanwhile, so the last
-    commit, which every read transaction of the child sees (WAL: readers are not blocked by the
-    writer; a rollback journal: a reserved lock lets readers read), is the state the session
-    reads. Writers wait for ``verify`` (up to their busy timeout), as for any write. Only for a
-    file this process may write (a read-only copy gives no lock to hold) and a session with no
-    uncommitted write of its own, and while a core is idle (:func:`_idle_core`): the child costs
-    about 1.5 s of CPU more than the digest in this process.
+    context manager; :meth:`get` waits for them). Where they are not (too few rows, no columnar reader, a failure), :meth:`get`
+    gives ``None`` and the caller digests the rows itself.
 
     On PostgreSQL with the ADBC driver, by a thread reading Arrow columns through its own
     connection on the reader's snapshot (:meth:`~proeftuin.registry.columnar.ColumnReader.twin`):
     the driver reads and hashlib hashes the columns' buffers without the GIL, so the thread
     overlaps the session's passes. It never touches the session; a table it cannot read as
     columns leaves that import to the caller.
+
+    Not on SQLite: Python's ``sqlite3`` makes an object of every value it reads while holding the
+    GIL, so a thread cannot overlap; a child process with its own SQLite could, but only under the
+    session's write lock (so that it reads the session's state), and it cost about 1.5 s of CPU more
+    than the digest in this process at 1,000,000 imported rows (a Python with this package imported)
+    and gained no wall time where no core was idle (measured on the 2-core development machine).
     """
 
     def __init__(self, session: Session, reader: ColumnReader | None = None, minimum_rows: int | None = None) -> None:
-        self._process: subprocess.Popen[str] | None = None
         self._thread: threading.Thread | None = None
         self._twin: ColumnReader | None = None
         self._digests: dict[int, str] | None = None
-        path = _sqlite_file(session) if _idle_core() else None
-        twin_possible = path is None and reader is not None and reader.reads
-        if path is None and not twin_possible:
+        if reader is None or not reader.reads:
             return
         rows = select(func.coalesce(func.sum(DataImport.rows), 0)).where(DataImport.active)
         if (session.scalar(rows) or 0) < (PARALLEL_ROWS if minimum_rows is None else minimum_rows):
             return
-        if path is not None:
-            write_lock(session)
         imports = list(session.scalars(select(DataImport.id).where(DataImport.active).order_by(DataImport.id)))
-        if path is not None:
-            # the child finds this package where this process found it
-            environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-            self._process = subprocess.Popen([sys.executable, "-c", "from proeftuin.registry.digest import _child; _child()", path,
-                                              *map(str, imports)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                             stderr=subprocess.DEVNULL, text=True, env=environment)
-        elif reader is not None:
-            self._twin = reader.twin(session)
-            self._thread = threading.Thread(target=self._digest_columns, args=(self._twin, imports), daemon=True)
-            self._thread.start()
+        self._twin = reader.twin(session)
+        self._thread = threading.Thread(target=self._digest_columns, args=(self._twin, imports), daemon=True)
+        self._thread.start()
 
     def __enter__(self) -> ParallelDigests:
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-            self._process.wait()
         if self._thread is not None:
             self._thread.join()
         if self._twin is not None:
@@ -460,8 +406,8 @@ class ParallelDigests:
 
     @property
     def started(self) -> bool:
-        """Whether a child process or a thread digests the imports."""
-        return self._process is not None or self._thread is not None
+        """Whether a thread digests the imports."""
+        return self._thread is not None
 
     def _digest_columns(self, reader: ColumnReader, imports: list[int]) -> None:
         """The thread: each import's digest from its tables read as Arrow columns; an import with a table that cannot be, left out."""
@@ -479,25 +425,7 @@ class ParallelDigests:
 
     def get(self, import_id: int) -> str | None:
         """The digest of ``import_id`` computed alongside (waiting for it), or ``None`` (none computed, a failure, not one of them)."""
-        if self._process is not None and self._digests is None:
-            out, _ = self._process.communicate()
-            try:
-                self._digests = {int(k): v for k, v in json.loads(out).items()} if self._process.returncode == 0 else {}
-            except ValueError:
-                self._digests = {}
         if self._thread is not None:
             self._thread.join()
         return None if self._digests is None else self._digests.get(import_id)
 
-
-def _child() -> None:
-    """The child of :class:`ParallelDigests`: the rows digest of each import named in ``sys.argv[2:]`` of the SQLite file ``sys.argv[1]``,
-    printed as a JSON object, from one read transaction."""
-    gc.disable()  # as verify: no cyclic collection of the many acyclic objects of the reads
-    path, *imports = sys.argv[1:]
-    engine = make_engine(f"sqlite:///{path}")
-    with Session(engine) as session:
-        digests = {import_id: import_rows_sha256(session, int(import_id)) for import_id in imports}
-        session.rollback()
-    engine.dispose()
-    print(json.dumps(digests))

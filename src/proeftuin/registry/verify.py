@@ -15,8 +15,7 @@ order and arms as whole sequences, the chain a chunk of events at a time (ids, l
 messages assembled by Arrow where read so), replayed in runs of one action, the imported rows
 digested from the columns, and each table's facts compared whole with the chain's before they
 are searched for the one that differs. The imported rows are digested alongside the other passes
-(:class:`~proeftuin.registry.digest.ParallelDigests`: a thread on PostgreSQL, a child process on a
-SQLite file while a core is idle, under the session's write lock). On a registry of 100,000 allocations the time goes to
+on PostgreSQL (:class:`~proeftuin.registry.digest.ParallelDigests`: a thread on the reader's snapshot). On a registry of 100,000 allocations the time goes to
 reading the rows, MACing each event, and building the facts of the people, their consents and
 allocations in Python to compare them.
 """
