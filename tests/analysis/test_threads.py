@@ -7,7 +7,7 @@ import pytest
 from threadpoolctl import threadpool_info
 
 from proeftuin.analysis import estimate_effects, ols, threads
-from proeftuin.analysis.threads import SMALL_PROBLEM_CELLS, blas_threads
+from proeftuin.analysis.threads import SMALL_PROBLEM_CELLS, blas_threads, worker_threads
 
 
 def test_trial_sized_fits_use_one_thread_large_ones_every_thread(monkeypatch):
@@ -48,3 +48,12 @@ def test_a_busy_machine_runs_even_large_fits_on_one_thread(monkeypatch):
     assert blas_threads(100_000, 10, 216) == 1
     monkeypatch.setattr(threads.os, "getloadavg", lambda: (1.9, 3.0, 3.0))
     assert blas_threads(100_000, 10, 216) is None
+
+
+def test_a_fit_with_threads_of_its_own_uses_every_core_only_where_blas_would(monkeypatch):
+    monkeypatch.setattr(threads.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (0.5, 0.5, 0.5))
+    assert worker_threads(3_500, 10, 216) == 1
+    assert worker_threads(1_000_000, 10, 216) == 4
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (4.0, 0.5, 0.5))
+    assert worker_threads(1_000_000, 10, 216) == 1

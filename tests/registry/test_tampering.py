@@ -29,10 +29,11 @@ import pyarrow as pa
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import Connection, select, text
+from sqlalchemy.orm import Session
 
 from proeftuin.design import TrialPlan, catalog_experiment
 from proeftuin.registry.allocate import randomize
-from proeftuin.registry import audit, columnar
+from proeftuin.registry import audit, columnar, digest
 from proeftuin.registry.audit import event_hash, format_head, keyed_engine, stored_message
 from proeftuin.registry.db import make_engine, migrate, session_scope
 from proeftuin.registry.digest import PARTICIPANT_FACTS, participant_sha256, participants_sha256
@@ -393,3 +394,75 @@ def test_the_copied_keyed_mac_is_hmac_sha256(key_length: int) -> None:
     mac = audit._sha256_mac(key)
     for message in (b"", b"{}", bytes(range(256)) * 5):
         assert mac(message) == hmac.digest(key, message, "sha256")
+
+
+def _postgres_with_columns(template: tuple[str, str]) -> None:
+    if template[0].startswith("sqlite"):
+        pytest.skip("the imported rows are digested alongside on PostgreSQL only (a thread reading Arrow columns)")
+    pytest.importorskip(columnar.DRIVERS["postgresql"])
+
+
+def _alongside(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Every import's rows digested alongside where they can be (no minimum of rows); whether each verify started a thread."""
+    monkeypatch.setattr(digest, "PARALLEL_ROWS", 0)
+    started: list[bool] = []
+    original = digest.ParallelDigests.__init__
+
+    def spied(self: digest.ParallelDigests, session: Session, reader: columnar.ColumnReader | None = None, minimum_rows: int | None = None) -> None:
+        original(self, session, reader, minimum_rows)
+        started.append(self.started)
+
+    monkeypatch.setattr(digest.ParallelDigests, "__init__", spied)
+    return started
+
+
+@pytest.mark.parametrize("name", ["an outcome value changed", "a survey answer changed", "a service's minutes changed",
+                                  "an audit event's payload rewritten"])
+def test_the_rows_digested_alongside_name_the_same_problems(template, tmp_path, request, monkeypatch, name: str) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL: in a thread on the reader's snapshot, naming what the session's own digest names."""
+    _postgres_with_columns(template)
+    tamper, named = TAMPERINGS[name]
+    in_process = _tampered(template, tmp_path, tamper, head=None, request=request)
+    started = _alongside(monkeypatch)
+    report = _tampered(template, tmp_path, tamper, head=None, request=request)
+    assert started == [True]
+    assert report.problems == in_process.problems and any(named in p for p in report.problems), report.problems
+
+
+def test_the_rows_digested_alongside_of_an_untouched_registry(template, tmp_path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _postgres_with_columns(template)
+    started = _alongside(monkeypatch)
+    assert _tampered(template, tmp_path, _sql(), head=template[1], request=request).intact
+    assert started == [True]
+
+
+def test_a_thread_that_cannot_read_columns_leaves_the_digests_to_the_session(template, tmp_path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _postgres_with_columns(template)
+    tamper, named = TAMPERINGS["an outcome value changed"]
+    started = _alongside(monkeypatch)
+    monkeypatch.setattr(digest, "_columnar", lambda *_args: None)
+    report = _tampered(template, tmp_path, tamper, head=None, request=request)
+    assert started == [True] and any(named in p for p in report.problems), report.problems
+    assert _tampered(template, tmp_path, _sql(), head=None, request=request).intact
+
+
+def test_on_sqlite_the_session_digests_the_rows_itself(template, tmp_path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """No thread there (sqlite3 holds the GIL while it reads) and no write lock: writers are not kept waiting by verify."""
+    if not template[0].startswith("sqlite"):
+        pytest.skip("SQLite's way")
+    started = _alongside(monkeypatch)
+    tamper, named = TAMPERINGS["an outcome value changed"]
+    report = _tampered(template, tmp_path, tamper, head=None, request=request)
+    assert started == [False] and any(named in p for p in report.problems), report.problems
+
+
+@pytest.mark.parametrize("subject", ['a "quoted" name', "back\\slash", "caf\u00e9", "tab\there", "del\x7f"])
+def test_a_subject_that_json_escapes_is_maced_escaped(template, subject: str) -> None:  # type: ignore[no-untyped-def]
+    """The chunk's subjects are written as they are only where none needs an escape; else each as JSON writes it."""
+    rows, key = _stored_rows(template[0]), audit.audit_key(SETTINGS)
+    id_, at, actor, action, experiment_id, _subject, payload, prev_hash, _hash = rows[3]
+    message = stored_message(id=id_, at=at, actor=actor, action=action, experiment_id=experiment_id, subject=subject, payload_text=payload,
+                             prev_hash=prev_hash)
+    chunk = [*rows[:3], (*rows[3][:5], subject, payload, prev_hash, hmac.digest(key, message, "sha256").hex()), *rows[4:]]
+    assert audit._macs_of_stored(chunk, key) == [True] * len(chunk)
+    assert audit._macs_of_stored([*chunk[:4], (*chunk[4][:5], subject, *chunk[4][6:]), *chunk[5:]], key)[3:6] == [True, False, True]

@@ -33,16 +33,26 @@ block, and every product is a BLAS GEMM on the block while it is in cache; per c
 pass takes ``d(d+1)/2 + d = 27`` multiply-adds (Gram matrices, cross products) and the second
 ``d + 2 d(d+1)/2 = 48`` (residuals, leverages, meat): 75 with five covariates, where one ``X'Y``
 pass takes ``p = 9``. The leverages and the meat (42 of them) are what exact HC2 with a mask per
-column cannot do without: ``h_ij`` depends on the column's own ``G_j``.
+column cannot do without: ``h_ij`` depends on the column's own ``G_j``. The products run at
+about the peak of a core (44 GFLOP/s measured for a block's Gram product), so with two passes
+over ``Y`` against the floor's one the masked fit costs about 7 times the floor's CPU
+(6.6-7.7x measured at N = 1,000,000 x 216, 5% missing). Where
+:func:`proeftuin.analysis.threads.worker_threads` gives more than one thread (a large problem on
+a machine with idle cores), the blocks are shared out between threads, each with BLAS on one
+thread; the shares and the order their sums are added in are fixed, so the numbers are the same
+bits on any number of threads.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
-from scipy.linalg import blas
 
+from proeftuin.analysis import threads
 from proeftuin.analysis.inference import NO_VARIATION, NO_VARIATION_RTOL, ZERO_STANDARD_ERROR
 from proeftuin.analysis.options import VcovType
 from proeftuin.analysis.vcov import LEVERAGE_ONE_AT
@@ -52,9 +62,16 @@ WELL_CONDITIONED = 1e-4
 ratio of what each design column adds beyond the others to its norm below by ``1e-2``, far above
 :data:`proeftuin.analysis.ols.COLLINEAR_TOLERANCE`, and the condition number by about
 ``p * 1e4``, so the normal equations lose at most that factor of round-off."""
-_BLOCK_ELEMENTS = 1 << 16
-"""Outcome cells per block of rows (512 kB of float64): a block's two ``rows x m`` buffers stay in a
-core's L2 cache between the products and elementwise steps that use them."""
+_Part = TypeVar("_Part")
+
+_BLOCK_ELEMENTS = 1 << 17
+"""Outcome cells per block of rows (1 MB of float64): a block's ``rows x m`` buffers stay in cache
+between the products and elementwise steps that use them, and the some thirty NumPy calls per
+block cost little beside its arithmetic (3% less CPU than 2^16 at N = 1,000,000 x 216, 2^18 20%
+more; measured on a 2 MB L2, 32 MB L3 EPYC)."""
+_SHARES = 16
+"""Runs of consecutive blocks whose sums are made apart and then added in order (see
+:func:`_over_shares`): enough for two to eight threads to share them out evenly."""
 
 
 @dataclass(frozen=True)
@@ -82,21 +99,25 @@ class _ArmLayout:
     """Consecutive blocks of rows, each with its rows sorted by arm (control first; stable), where
     a row of arm ``a`` is ``x_i = P_a z_i``.
 
-    ``z_i = [1, covariates_i]`` (``d`` entries); ``order`` lists the rows block by block, arm by
-    arm inside a block, and ``blocks`` gives per block its slice of ``order`` and the arms' slices
-    inside it. ``z`` ``(n, d)`` holds the ``z_i`` in that order (a slice of rows, transposed, is
-    the Fortran-ordered operand BLAS takes without a copy) and ``w_t`` ``(d(d+1)/2, n)`` the
-    ``vech(z_i z_i')`` (in the order of ``np.triu_indices(d)``), transposed, made once for both
-    passes. ``embed`` ``(arms + 1, p, d)`` holds the ``P_a``: the intercept of ``z`` feeds the
-    constant and arm ``a``'s indicator, the covariates their own columns. Sorting inside blocks
-    rather than over all rows keeps a block's reads within some hundred kB of the outcome matrix,
-    which the gather reads about a quarter faster (measured at 400,000 x 216).
+    ``z_i = [1, covariates_i]`` (``d`` entries, the ``z_columns`` of ``x``); ``order`` lists the
+    rows block by block, arm by arm inside a block (``local``: each one's place inside its block),
+    and ``blocks`` gives per block its slice of ``order`` and the arms' slices of the block.
+    ``embed`` ``(arms + 1, p, d)`` holds the ``P_a``: the intercept of ``z`` feeds the constant and
+    arm ``a``'s indicator, the covariates their own columns. Sorting inside blocks rather than
+    over all rows keeps a block's reads within some hundred kB of the outcome matrix, which the
+    gather reads about a quarter faster (measured at 400,000 x 216). A block's ``z_i`` and
+    ``vech(z_i z_i')`` are made by :meth:`design` when a pass reaches it, in cache: arrays of
+    them for all rows (``27 n`` numbers, fresh memory on each call) cost more in page faults and
+    memory traffic than making them twice (a first fit at N = 1,000,000 x 216 took 0.5-0.6 s
+    less CPU without them, measured), and the threads share the work.
     """
 
+    x: np.ndarray
+    z_columns: np.ndarray
     order: np.ndarray
+    local: np.ndarray
+    size: int
     blocks: list[tuple[int, int, list[tuple[int, int, int]]]]
-    z: np.ndarray
-    w_t: np.ndarray
     embed: np.ndarray
 
     @classmethod
@@ -110,24 +131,33 @@ class _ArmLayout:
         span = (n + size - 1) // size * (arms + 1)  # distinct keys (block, arm)
         key = (np.arange(n) // size * (arms + 1) + code.astype(np.int64)).astype(np.uint16 if span <= 1 << 16 else np.int64)
         order = np.argsort(key, kind="stable")  # a radix sort for 16-bit keys
-        bounds = np.searchsorted(key[order], np.arange(span + 1) - 0.5)
+        bounds = np.searchsorted(key[order], np.arange(span + 1) - 0.5).tolist()
         blocks = []
         for b, start in enumerate(range(0, n, size)):
             edges = bounds[b * (arms + 1) : (b + 1) * (arms + 1) + 1]
-            arm_slices = [(a, int(s), int(e)) for a, (s, e) in enumerate(zip(edges[:-1], edges[1:], strict=True)) if e > s]
+            arm_slices = [(a, s - start, e - start) for a, (s, e) in enumerate(zip(edges[:-1], edges[1:], strict=True)) if e > s]
             blocks.append((start, min(n, start + size), arm_slices))
         d = p - arms
         embed = np.zeros((arms + 1, p, d))
         embed[:, 0, 0] = 1.0
         embed[np.arange(1, arms + 1), np.arange(1, arms + 1), 0] = 1.0
         embed[:, 1 + arms :, 1:] = np.eye(d - 1)
-        z = x.take(order, axis=0)[:, [0, *range(1 + arms, p)]]  # one gather of whole rows, then the columns
-        w_t = np.empty((d * (d + 1) // 2, n))
-        first = 0
+        local = order - np.arange(n) // size * size
+        return cls(x=x, z_columns=np.r_[0, 1 + arms : p], order=order, local=local, size=size, blocks=blocks, embed=embed)
+
+    def design(self, start: int, stop: int, own: _Buffers) -> tuple[np.ndarray, np.ndarray]:
+        """The block ``start:stop``'s ``z_i`` ``(rows, d)`` in its order (a slice of rows, transposed,
+        is the Fortran-ordered operand BLAS takes without a copy) and ``vech(z_i z_i')``
+        ``(d(d+1)/2, rows)`` (in the order of ``np.triu_indices(d)``), in ``own``'s buffers."""
+        rows = stop - start
+        whole = np.take(self.x, self.order[start:stop], axis=0, out=own.x[:rows], mode="clip")
+        z = np.take(whole, self.z_columns, axis=1, out=own.z[:rows], mode="clip")
+        w_t = own.w_t[:, :rows]
+        first, d = 0, z.shape[1]
         for i in range(d):
             np.multiply(z[:, i], z[:, i:].T, out=w_t[first : first + d - i])
             first += d - i
-        return cls(order=order, blocks=blocks, z=z, w_t=w_t, embed=embed)
+        return z, w_t
 
 
 def _unvech(flat: np.ndarray, d: int, upper: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -139,73 +169,107 @@ def _unvech(flat: np.ndarray, d: int, upper: tuple[np.ndarray, np.ndarray]) -> n
     return out
 
 
-def _gather(y: np.ndarray, rows: np.ndarray, columns: np.ndarray | None, out: np.ndarray) -> np.ndarray:
-    """``y[rows][:, columns]`` (all columns for ``None``) into the first ``len(rows)`` rows of ``out``."""
-    block = out[: rows.size]
+@dataclass(frozen=True)
+class _Buffers:
+    """One thread's buffers of ``rows x m`` cells: ``raw`` (a block of rows as stored), ``block``
+    and ``second`` (the block sorted by arm, and a second quantity per cell) and ``zeros``; and
+    the block's design ``x``, ``z`` and ``w_t`` (see :meth:`_ArmLayout.design`).
+
+    ``fmax``/``fmin`` against an array of zeros run vectorised where a scalar 0 does not (half the
+    time, measured with NumPy 2.4); copying a block of rows and then sorting it in cache is faster
+    than sorting it while reading it from memory (44 against 62 us for 2^16 cells, measured)."""
+
+    raw: np.ndarray
+    block: np.ndarray
+    second: np.ndarray
+    zeros: np.ndarray
+    x: np.ndarray
+    z: np.ndarray
+    w_t: np.ndarray
+
+    @classmethod
+    def of(cls, layout: _ArmLayout, m: int) -> _Buffers:
+        """Buffers for ``layout``'s blocks of ``m`` outcome columns, and for their design (:meth:`_ArmLayout.design`)."""
+        rows, (p, d) = layout.size, layout.embed.shape[1:]
+        return cls(raw=np.empty((rows, m)), block=np.empty((rows, m)), second=np.empty((rows, m)), zeros=np.zeros((rows, m)),
+                   x=np.empty((rows, p)), z=np.empty((rows, d)), w_t=np.empty((d * (d + 1) // 2, rows)))
+
+
+def _gather(y: np.ndarray, start: int, stop: int, columns: np.ndarray | None, layout: _ArmLayout, own: _Buffers) -> np.ndarray:
+    """The rows ``start:stop`` of ``y[:, columns]`` (all columns for ``None``) sorted by arm, in ``own.block``."""
+    raw = own.raw[: stop - start]
     if columns is None:
-        # mode="clip": the indices are in range by construction, and "raise" with out= copies
-        # the output first (three times slower).
-        return np.take(y, rows, axis=0, out=block, mode="clip")
-    np.take(y[rows], columns, axis=1, out=block, mode="clip")
-    return block
+        np.copyto(raw, y[start:stop])
+    else:
+        np.take(y[start:stop], columns, axis=1, out=raw, mode="clip")
+    # mode="clip": the indices are in range by construction, and "raise" with out= copies the
+    # output first (three times slower).
+    return np.take(raw, layout.local[start:stop], axis=0, out=own.block[: stop - start], mode="clip")
 
 
-def _zero_missing(block: np.ndarray) -> None:
-    """Set the ``NaN`` cells of ``block`` to 0 in place.
+def _zero_missing(block: np.ndarray, zeros: np.ndarray) -> None:
+    """Set the ``NaN`` cells of ``block`` to 0 in place (``zeros``: an array of zeros of its shape).
 
     Where no column has a negative value ``fmax(block, 0)`` does it (``fmax`` returns the number
     where one side is ``NaN``): a reduction and one streamed operation instead of a masked copy,
     which costs four streamed operations.
     """
     if np.fmin.reduce(block, axis=None) >= 0:  # NaN-blind (a block of NaN only gives NaN: the masked copy)
-        np.fmax(block, 0.0, out=block)
+        np.fmax(block, zeros, out=block)
     else:
         np.copyto(block, 0.0, where=np.isnan(block))
 
 
 def _first_pass(
-    y: np.ndarray, picked: np.ndarray | None, layout: _ArmLayout, block: np.ndarray, second: np.ndarray
+    y: np.ndarray, picked: np.ndarray | None, layout: _ArmLayout, share: range, m: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``vech(S_aj)`` ``(arms + 1, d(d+1)/2, m)`` and ``c_aj`` ``(arms + 1, d, m)``, block by block."""
-    arms_1, d, m = layout.embed.shape[0], layout.z.shape[1], block.shape[1]
-    gram_arm = np.zeros((arms_1, layout.w_t.shape[0], m))
+    """``vech(S_aj)`` ``(arms + 1, d(d+1)/2, m)`` and ``c_aj`` ``(arms + 1, d, m)`` over the blocks ``share``."""
+    arms_1, d = layout.embed.shape[0], layout.embed.shape[2]
+    own = _Buffers.of(layout, m)
+    gram_arm = np.zeros((arms_1, own.w_t.shape[0], m))
     cross_arm = np.zeros((arms_1, d, m))
-    for start, stop, arm_slices in layout.blocks:
-        values = _gather(y, layout.order[start:stop], picked, block)
-        observed = np.equal(values, values, out=second[: stop - start], casting="unsafe")  # 0 at NaN, else 1
-        for a, s, e in arm_slices:
-            gram_arm[a] += layout.w_t[:, s:e] @ observed[s - start : e - start]
-        _zero_missing(values)
-        for a, s, e in arm_slices:
-            cross_arm[a] += layout.z[s:e].T @ values[s - start : e - start]
+    with np.errstate(invalid="ignore"):  # an infinite outcome: an error once the sums are made (fit_masked)
+        for start, stop, arm_slices in (layout.blocks[b] for b in share):
+            values = _gather(y, start, stop, picked, layout, own)
+            z, w_t = layout.design(start, stop, own)
+            observed = np.equal(values, values, out=own.second[: stop - start], casting="unsafe")  # 0 at NaN, else 1
+            for a, s, e in arm_slices:
+                gram_arm[a] += w_t[:, s:e] @ observed[s:e]
+            _zero_missing(values, own.zeros[: stop - start])
+            for a, s, e in arm_slices:
+                cross_arm[a] += z[s:e].T @ values[s:e]
     return gram_arm, cross_arm
 
 
 def _second_pass(
-    y: np.ndarray, picked: np.ndarray | None, layout: _ArmLayout, block: np.ndarray, second: np.ndarray,
+    y: np.ndarray, picked: np.ndarray | None, layout: _ArmLayout, share: range, m: int,
     arm_coef: np.ndarray, lowered: np.ndarray | None, vcov: VcovType,
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Block by block: ``vech(R_aj)`` (negated for HC2), the columns where an observed cell has a
-    leverage of 1, and the largest ``h - 1`` of any cell (``-1`` without ``lowered``).
+    """Over the blocks ``share``: ``vech(R_aj)`` (negated for HC2), the columns where an observed
+    cell has a leverage of 1, and the largest ``h - 1`` of any cell (``-1`` without ``lowered``).
 
-    Each block's residuals, leverages and weighted squares stay in its two buffers: the products
-    run arm by arm on slices of them, the elementwise steps once over the whole block."""
-    arms_1, m = layout.embed.shape[0], block.shape[1]
-    coef_t = [np.asfortranarray(coef.T) for coef in arm_coef]  # (m, d) per arm, as dgemm takes it
-    meat_arm = np.zeros((arms_1, layout.w_t.shape[0], m))
+    Each block's residuals, leverages and weighted squares stay in two buffers: the products run
+    arm by arm on slices of them, the elementwise steps once over the whole block."""
+    arms_1 = layout.embed.shape[0]
+    own = _Buffers.of(layout, m)
+    meat_arm = np.zeros((arms_1, own.w_t.shape[0], m))
     leverage_one = np.zeros(m, dtype=bool)
     largest_shifted = -1.0
     with np.errstate(invalid="ignore", divide="ignore"):  # a leverage of 1: infinite weights, the column goes the QR way
-        for start, stop, arm_slices in layout.blocks:
-            resid = _gather(y, layout.order[start:stop], picked, block)
+        for start, stop, arm_slices in (layout.blocks[b] for b in share):
+            resid = _gather(y, start, stop, picked, layout, own)
+            z, w_t = layout.design(start, stop, own)
+            fitted = own.second[: stop - start]
             for a, s, e in arm_slices:
-                # e' = y' - b_a' z' in place (the transposed block is Fortran-ordered): NaN where missing.
-                blas.dgemm(-1.0, coef_t[a], layout.z[s:e].T, beta=1.0, c=resid[s - start : e - start].T, overwrite_c=1)
+                np.matmul(z[s:e], arm_coef[a], out=fitted[s:e])
+            # e = y - z' b_a, NaN where missing. NumPy's matmul and ufuncs release the GIL where
+            # SciPy's BLAS wrappers (an in-place dgemm) hold it: other threads' blocks wait.
+            np.subtract(resid, fitted, out=resid)
             np.square(resid, out=resid)
             if lowered is not None:
-                shifted = second[: stop - start]
+                shifted = own.second[: stop - start]
                 for a, s, e in arm_slices:
-                    np.matmul(layout.w_t[:, s:e].T, lowered[a], out=shifted[s - start : e - start])  # h - 1
+                    np.matmul(w_t[:, s:e].T, lowered[a], out=shifted[s:e])  # h - 1
                 block_largest = float(shifted.max())
                 largest_shifted = max(largest_shifted, block_largest)
                 if block_largest > LEVERAGE_ONE_AT - 1.0:  # rare: then the columns where an observed cell has it
@@ -213,10 +277,34 @@ def _second_pass(
                 # HC2: e^2 / (h - 1) = -e^2 / (1 - h), negated by the caller; HC3: e^2 / (1 - h)^2.
                 np.divide(resid, shifted if vcov == "HC2" else np.square(shifted, out=shifted), out=resid)
             # Missing cells (NaN) weigh 0: fmin/fmax return the number where one side is NaN.
-            (np.fmin if vcov == "HC2" else np.fmax)(resid, 0.0, out=resid)
+            (np.fmin if vcov == "HC2" else np.fmax)(resid, own.zeros[: stop - start], out=resid)
             for a, s, e in arm_slices:
-                meat_arm[a] += layout.w_t[:, s:e] @ resid[s - start : e - start]
+                meat_arm[a] += w_t[:, s:e] @ resid[s:e]
     return meat_arm, leverage_one, largest_shifted
+
+
+def _over_shares(work: Callable[[range], _Part], blocks: int, workers: int) -> list[_Part]:
+    """``work`` on each of at most :data:`_SHARES` consecutive runs of the ``blocks`` blocks, in order.
+
+    The shares do not depend on ``workers``, and the caller adds their sums in the order of this
+    list: the numbers are the same bits on one thread or several. With ``workers > 1`` the shares
+    run on that many threads (NumPy's copies, ufuncs and BLAS calls release the GIL), taken in
+    turn as threads come free (a core busy with other work takes fewer); BLAS runs on one thread
+    throughout, as it does in each worker."""
+    shares = [range(b[0], b[-1] + 1) for b in np.array_split(np.arange(blocks), min(_SHARES, blocks))]
+    with threads.one_blas_thread():
+        if workers == 1:
+            return [work(share) for share in shares]
+        with ThreadPoolExecutor(workers) as pool:
+            return list(pool.map(work, shares))
+
+
+def _in_order(parts: list[np.ndarray]) -> np.ndarray:
+    """The sum of ``parts`` added one after the other from the first (a fixed order: the same bits every run)."""
+    total = parts[0].copy()
+    for part in parts[1:]:
+        total += part
+    return total
 
 
 def _spread(
@@ -275,10 +363,10 @@ def fit_masked(
     d = p - arms
     upper = np.triu_indices(d)
     picked = None if m == y.shape[1] and bool(np.all(columns == np.arange(y.shape[1]))) else columns
-    size = max(64, _BLOCK_ELEMENTS // max(1, m))
-    layout = _ArmLayout.of(x, arms, is_control, size)
-    block, second = np.empty((size, m)), np.empty((size, m))
-    gram_arm, cross_arm = _first_pass(y, picked, layout, block, second)
+    layout = _ArmLayout.of(x, arms, is_control, max(64, _BLOCK_ELEMENTS // max(1, m)))
+    workers = threads.worker_threads(n, p, m)
+    parts = _over_shares(lambda share: _first_pass(y, picked, layout, share, m), len(layout.blocks), workers)
+    gram_arm, cross_arm = _in_order([part[0] for part in parts]), _in_order([part[1] for part in parts])
     embed = layout.embed
     gram = np.einsum("apd,ajde,aqe->jpq", embed, _unvech(gram_arm, d, upper), embed, optimize=True)
     cross = np.einsum("apd,adj->pj", embed, cross_arm)
@@ -309,8 +397,11 @@ def fit_masked(
     lowered = np.swapaxes(arm_inverse[:, :, upper[0], upper[1]], 1, 2) * doubled
     lowered[:, 0] -= 1.0
     weighted = vcov in ("HC2", "HC3")
-    meat_arm, leverage_one, largest_shifted = _second_pass(
-        y, picked, layout, block, second, arm_coef, lowered if weighted else None, vcov)
+    rounds = _over_shares(lambda share: _second_pass(
+        y, picked, layout, share, m, arm_coef, lowered if weighted else None, vcov), len(layout.blocks), workers)
+    meat_arm = _in_order([part[0] for part in rounds])
+    leverage_one = np.logical_or.reduce([part[1] for part in rounds])
+    largest_shifted = max(part[2] for part in rounds)
     if vcov == "HC2":
         np.negative(meat_arm, out=meat_arm)
     weighted_ss = meat_arm[:, 0].sum(axis=0)  # sum_i omega_ij e_ij^2 (w_i0 = 1), omega without HC1's factor

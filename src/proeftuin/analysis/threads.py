@@ -34,6 +34,13 @@ def blas_threads(n: int, p: int, m: int) -> int | None:
     return None
 
 
+def worker_threads(n: int, p: int, m: int) -> int:
+    """Threads for a fit that shares its rows out between threads of its own (each calling BLAS
+    on one thread, see :func:`one_blas_thread`): every core where :func:`blas_threads` would leave
+    BLAS at its default, else one (trial-sized fits, and every fit on a busy machine)."""
+    return (os.cpu_count() or 1) if blas_threads(n, p, m) is None else 1
+
+
 @cache
 def _controller() -> ThreadpoolController:
     """One inventory of the loaded BLAS libraries, made at the first fit (NumPy's and SciPy's
@@ -54,6 +61,12 @@ def blas_limit(n: int, p: int, m: int) -> AbstractContextManager[object]:
     if limit is None or limit == _ACTIVE.get():
         return nullcontext()
     return _limited(limit)
+
+
+def one_blas_thread() -> AbstractContextManager[object]:
+    """A context in which BLAS uses one thread: for a fit whose own threads each call BLAS (see
+    :func:`worker_threads`), where BLAS threads of their own would compete for the same cores."""
+    return nullcontext() if _ACTIVE.get() == 1 else _limited(1)
 
 
 @cache

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from proeftuin.registry.audit import Action, CheckedEvents, iter_events
 from proeftuin.registry.columnar import ColumnReader, read_rows
 from proeftuin.registry.digest import (
-    ROWS_DIGEST, canonical_sha256, experiment_facts, import_rows_sha256, legacy_import_rows_sha256, participants_sha256,
+    ROWS_DIGEST, ParallelDigests, canonical_sha256, experiment_facts, import_rows_sha256, legacy_import_rows_sha256, participants_sha256,
 )
 from proeftuin.registry.driver_reads import driver_rows
 from proeftuin.registry.models import (
@@ -135,9 +135,9 @@ def _who(key: Key, slugs: dict[int, str]) -> str:
     return f"experiment {slugs.get(key[0], key[0])!r}, participant {key[1][:12]}"
 
 
-def compare(session: Session, state: ChainState, reader: ColumnReader | None = None) -> Iterator[str]:
+def compare(session: Session, state: ChainState, reader: ColumnReader | None = None, digests: ParallelDigests | None = None) -> Iterator[str]:
     """Each fact of the tables that differs from the chain's, in a fixed order (users, experiments, people, data); the largest
-    tables read as Arrow columns through ``reader`` where it can."""
+    tables read as Arrow columns through ``reader`` where it can, the imports' rows digests taken from ``digests`` where it has them."""
     yield from _users(session, state)
     slugs = dict(session.execute(select(Experiment.id, Experiment.slug)).all())
     yield from _experiments(session, state, slugs)
@@ -147,7 +147,7 @@ def compare(session: Session, state: ChainState, reader: ColumnReader | None = N
     yield from _participants(session, state, slugs, reader)
     yield from _consents(session, state, slugs, pseudonym_of, experiment_of, reader)
     yield from _assignments(session, state, slugs, pseudonym_of, experiment_of, reader)
-    yield from _imports(session, state, slugs, reader)
+    yield from _imports(session, state, slugs, reader, digests)
     yield from _services(session, state, slugs, pseudonym_of, experiment_of)
 
 
@@ -262,7 +262,8 @@ def _assignments(session: Session, state: ChainState, slugs: dict[int, str], pse
                 yield f"{_who(key, slugs)}: assignment {name} is {held[name]!r} in the registry, {recorded[name]!r} in the audit chain"
 
 
-def _imports(session: Session, state: ChainState, slugs: dict[int, str], reader: ColumnReader | None) -> Iterator[str]:
+def _imports(session: Session, state: ChainState, slugs: dict[int, str], reader: ColumnReader | None,
+             digests: ParallelDigests | None) -> Iterator[str]:
     actual = {i.id: i for i in session.scalars(select(DataImport).order_by(DataImport.id))}
     for import_id in sorted(set(actual) | set(state.imports)):
         held, recorded = actual.get(import_id), state.imports.get(import_id)
@@ -275,8 +276,10 @@ def _imports(session: Session, state: ChainState, slugs: dict[int, str], reader:
                 yield f"{where}: {column} is {getattr(held, column)!r} in the registry, {recorded[name]!r} in the audit chain"
         if not held.active or "rows_sha256" not in recorded or held.experiment_id in state.purged:
             continue
-        digest = (import_rows_sha256(session, import_id, reader) if recorded.get("rows_digest") == ROWS_DIGEST
-                  else legacy_import_rows_sha256(session, import_id))
+        if recorded.get("rows_digest") == ROWS_DIGEST:
+            digest = (digests.get(import_id) if digests is not None else None) or import_rows_sha256(session, import_id, reader)
+        else:
+            digest = legacy_import_rows_sha256(session, import_id)
         if digest != recorded["rows_sha256"]:
             yield f"{where}: the rows it wrote (outcome months, survey answers, scores or services) were changed, added or deleted since"
 

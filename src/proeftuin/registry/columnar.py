@@ -44,8 +44,9 @@ DATE: Kind = pa.types.is_date32
 BOOLEAN: Kind = pa.types.is_boolean
 
 
-def _connect(session: Session) -> Any:
-    """A second connection, through ADBC, that sees the session's state (see the module docstring); ``None`` if there can be none."""
+def _snapshot(session: Session) -> tuple[Any, str, str] | None:
+    """The ADBC driver module, the URL and the exported snapshot of the session's transaction (see the module docstring);
+    ``None`` if no second connection can see its state."""
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     dialect = engine.dialect.name
@@ -55,9 +56,13 @@ def _connect(session: Session) -> Any:
         dbapi = importlib.import_module(DRIVERS[dialect])
     except ImportError:
         return None
-    url = engine.url
     snapshot = session.connection().exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
-    connection = dbapi.connect(url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=False)
+    return dbapi, engine.url.set(drivername="postgresql").render_as_string(hide_password=False), snapshot
+
+
+def _connect(dbapi: Any, url: str, snapshot: str) -> Any:
+    """A connection through ADBC whose transaction imports ``snapshot`` (repeatable read, read only)."""
+    connection = dbapi.connect(url, autocommit=False)
     cursor = connection.cursor()
     try:  # the driver has begun a transaction; before its first query it takes the session's snapshot
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -88,9 +93,19 @@ def _kind_of(sql_type: TypeEngine[Any]) -> Kind | None:
 class ColumnReader:
     """Statements read as Arrow tables through a second connection that sees the session's state (a context manager)."""
 
-    def __init__(self, session: Session) -> None:
-        self._session = session
-        self._connection = _connect(session)
+    def __init__(self, session: Session, snapshot: tuple[Any, str, str] | None = None) -> None:
+        self._dialect = session.get_bind().dialect
+        self._snapshot = _snapshot(session) if snapshot is None else snapshot
+        self._connection = None if self._snapshot is None else _connect(*self._snapshot)
+
+    @property
+    def reads(self) -> bool:
+        """Whether this reader reads as columns (a connection of its own), or leaves every statement to the session's driver."""
+        return self._connection is not None
+
+    def twin(self, session: Session) -> ColumnReader | None:
+        """Another reader on the same snapshot (its own connection: for another thread), or ``None`` if this one reads nothing."""
+        return None if self._snapshot is None else ColumnReader(session, self._snapshot)
 
     def __enter__(self) -> ColumnReader:
         return self
@@ -106,8 +121,7 @@ class ColumnReader:
         ``None`` if it cannot be read so (no driver, or a column of another type); a column of nulls only passes whatever its type."""
         if self._connection is None:
             return None
-        dialect = self._session.get_bind().dialect
-        sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        sql = str(statement.compile(dialect=self._dialect, compile_kwargs={"literal_binds": True}))
         cursor = self._connection.cursor()
         try:
             cursor.execute(sql)

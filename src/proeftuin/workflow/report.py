@@ -10,6 +10,7 @@ the web's downloads and pooled table come from it too, so all three show the sam
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Sequence
@@ -31,7 +32,7 @@ from proeftuin.report.formats import Format
 from proeftuin.report import LANGUAGES, Lang, ReportContext
 from proeftuin.report.disclosure import DEFAULT_MIN_CELL
 from proeftuin.report.html import Medium, load_figures, outcome_definitions, render_report_media, report_template
-from proeftuin.report.pdf import html_to_pdf
+from proeftuin.report.pdf import html_to_pdf, load_weasyprint
 from proeftuin.rules import income_curve
 from proeftuin.report.sections.data import TrialSections
 from proeftuin.workflow.report_sections import trial_sections
@@ -144,6 +145,20 @@ def build_report(engine: Engine, slugs: Sequence[str], *, level: float = DEFAULT
     return assemble_report(engine, trials, level=level, min_cell=min_cell, stored=stored)
 
 
+def _language_process() -> None:
+    """The garbage collector of a process that draws one language: what it inherits frozen (``gc.freeze``: the
+    loaded modules, the analysed trials) and no automatic collection while it lives (it ends with its report).
+
+    In the six demo trials' report, each language's process spent 0.27 s of CPU in 10 collections, mostly
+    walking the objects inherited from the parent; 0.11-0.12 s once they were frozen, none without automatic
+    collection, for 9 MB more at its peak (412 -> 422 MB): what becomes garbage in a cycle while a report is
+    laid out stays until the process ends (measured on the 2-core development machine, load 6-7). The
+    parent's own collector is left as it was.
+    """
+    gc.freeze()
+    gc.disable()
+
+
 def write_reports(
     report: TrialsReport, out: Path, *, langs: Sequence[Lang] = LANGUAGES, fmt: Format | Sequence[Format] = "html"
 ) -> dict[Lang, Path]:
@@ -162,11 +177,11 @@ def write_reports(
 
     workers = min(len(langs), os.cpu_count() or 1) if "fork" in multiprocessing.get_all_start_methods() else 1
     if workers > 1 and "pdf" in fmts:
-        import weasyprint  # noqa: F401 - loaded once before the fork, not in each language's process (report.pdf loads it on first use)
+        load_weasyprint()  # loaded once before the fork, not in each language's process
     if workers > 1:
         load_figures()  # matplotlib and its SVG writer loaded once here, not in each language's process
         report_template()  # compiled once here, not in each language's process
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_language_process) as pool:
             jobs = {lang: pool.submit(report.render_formats, lang, fmts, other_language_href=other(lang)) for lang in langs}
             contents = {lang: job.result() for lang, job in jobs.items()}
     else:
