@@ -103,7 +103,7 @@ def main() -> None:
         for name, times in demo.items():
             print(f"  {name:<16} wall {times['wall_s']:6.1f} s (median {times['wall_median_s']:6.1f} s), "
                   f"CPU {times['cpu_s']:6.1f} s (median {times['cpu_median_s']:6.1f} s)")
-        write_record({"bench": "demo", "cores": record["cores"], "load_before": record["load_before"], "load_after": load(),
+        write_record({"bench": "demo", "cores": record["cores"], "load_before": record["load_before"], "load_after": load(), "demo_repeats": args.demo_repeats,
                       **{f"{name}_{key}": value for name, times in demo.items() for key, value in times.items()},
                       **({"demo_baseline_source": str(args.demo_baseline)} if args.demo_baseline else {})}, args.json)
     record["load_after"] = load()
