@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import ctypes.util
 import os
 import subprocess
@@ -45,7 +46,7 @@ def test_find_library_answers_from_the_linker_cache_inside_and_is_restored() -> 
 def test_weasyprint_loads_without_running_a_compiler_or_linker() -> None:
     env = {**os.environ, "PYTHONPATH": SRC}
     result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, check=True)
-    commands = eval(result.stdout.strip().splitlines()[-1])  # noqa: S307 - our own probe's repr of a list of names
+    commands = ast.literal_eval(result.stdout.strip().splitlines()[-1])  # the probe prints the repr of a list of names
     assert not {"gcc", "cc", "ld"} & set(commands), commands
 
 
