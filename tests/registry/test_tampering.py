@@ -446,6 +446,20 @@ def test_a_thread_that_cannot_read_columns_leaves_the_digests_to_the_session(tem
     assert _tampered(template, tmp_path, _sql(), head=None, request=request).intact
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")  # no traceback on the thread's way out
+def test_a_thread_that_fails_leaves_the_digests_to_the_session(template, tmp_path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _postgres_with_columns(template)
+    tamper, named = TAMPERINGS["an outcome value changed"]
+    started = _alongside(monkeypatch)
+
+    def lost(*_args: object) -> None:
+        raise ConnectionError("the connection was lost")
+
+    monkeypatch.setattr(digest.ParallelDigests, "_digests_of", staticmethod(lost))
+    report = _tampered(template, tmp_path, tamper, head=None, request=request)
+    assert started == [True] and any(named in p for p in report.problems), report.problems
+
+
 def test_on_sqlite_the_session_digests_the_rows_itself(template, tmp_path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """No thread there (sqlite3 holds the GIL while it reads) and no write lock: writers are not kept waiting by verify."""
     if not template[0].startswith("sqlite"):

@@ -360,7 +360,7 @@ def frame_rows_sha256(frames: Mapping[Table, pd.DataFrame]) -> str:
 
 PARALLEL_ROWS = 200_000
 """Imported rows (of the active imports) from which ``verify`` digests them alongside its other passes (:class:`ParallelDigests`):
-below, a second connection's set-up costs about what the overlap saves."""
+below, their digest is a small part of ``verify`` (a third connection is not worth opening for it), and the session makes it."""
 
 
 class ParallelDigests:
@@ -410,7 +410,15 @@ class ParallelDigests:
         return self._thread is not None
 
     def _digest_columns(self, reader: ColumnReader, imports: list[int]) -> None:
-        """The thread: each import's digest from its tables read as Arrow columns; an import with a table that cannot be, left out."""
+        """The thread: each import's digest from its tables read as Arrow columns; an import with a table that cannot be, left out.
+        A failure (the connection lost, say) leaves every import to the caller, with no traceback on the thread's way out."""
+        try:
+            self._digests = self._digests_of(reader, imports)
+        except Exception:  # noqa: BLE001 - the caller digests the rows itself and reports what it finds
+            self._digests = {}
+
+    @staticmethod
+    def _digests_of(reader: ColumnReader, imports: list[int]) -> dict[int, str]:
         digests = {}
         for import_id in imports:
             tables = []
@@ -421,7 +429,7 @@ class ParallelDigests:
                 tables.append(_columnar(reader, rows, statement))
             if all(t is not None for t in tables):
                 digests[import_id] = _rows_sha256((rows, [t]) for rows, t in zip(IMPORT_ROWS, tables, strict=True))
-        self._digests = digests
+        return digests
 
     def get(self, import_id: int) -> str | None:
         """The digest of ``import_id`` computed alongside (waiting for it), or ``None`` (none computed, a failure, not one of them)."""
