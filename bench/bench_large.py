@@ -25,10 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from floor import cpu_best_and_median, design, load, naive_hc2, write_record, xty_floor
-from threadpoolctl import threadpool_limits
+from floor import cpu_best_and_median, design, load, naive_hc2, on_the_calling_thread, write_record, xty_floor
 
-from proeftuin.analysis import estimate_effects, threads
+from proeftuin.analysis import estimate_effects
 
 N = 200_000
 """Default participants: a run of about a minute; ``--n 1000000`` gives the README's figures."""
@@ -104,14 +103,9 @@ def main() -> None:
     missing = report("hc2_missing", "HC2, 5% of cells missing at random", fit_missing)
     verdict = "meets" if missing / f <= TARGET_MISSING_OVER_FLOOR else "MISSES"
     print(f"  missing / floor = {missing / f:.2f}: {verdict} the {TARGET_MISSING_OVER_FLOOR:.0f}x target")
-    chosen = threads.blas_threads
-    threads.blas_threads = lambda n, p, m: 1  # the masked fit's own threads too: all its work on the calling thread
-    try:
-        with threadpool_limits(limits=1, user_api="blas"):  # CPU time of the calling thread: one BLAS thread
-            floor_cpu, _ = cpu_best_and_median(lambda: x.T @ outcomes, 2)
-            missing_cpu, _ = cpu_best_and_median(fit_missing, 1)
-    finally:
-        threads.blas_threads = chosen
+    with on_the_calling_thread():  # CPU time of the calling thread: one BLAS thread, no worker threads
+        floor_cpu, _ = cpu_best_and_median(lambda: x.T @ outcomes, 2)
+        missing_cpu, _ = cpu_best_and_median(fit_missing, 1)
     record.update({"floor_cpu_s": floor_cpu, "hc2_missing_cpu_s": missing_cpu, "hc2_missing_cpu_over_floor": missing_cpu / floor_cpu})
     print(f"  CPU on one BLAS thread: {missing_cpu:.2f} s = {missing_cpu / floor_cpu:.1f}x the floor's {floor_cpu:.2f} s")
 

@@ -33,8 +33,7 @@ from pathlib import Path
 
 import numpy as np
 from floor import (best_and_median, best_of, cpu_best_and_median, design, every_blas_thread, interleaved, load, naive_hc2,
-                   one_blas_thread, write_record, xty_floor)
-from threadpoolctl import threadpool_limits
+                   on_the_calling_thread, one_blas_thread, write_record, xty_floor)
 
 from proeftuin.analysis import estimate_effects, ols
 
@@ -144,7 +143,7 @@ def missing_section(rng: np.random.Generator, record: dict) -> None:
         f = xty_floor(x, outcomes, repeats)["floor_s"]
         run = lambda: estimate_effects(outcomes, arm, control="control", covariates=covariates)  # noqa: E731
         masked, median = best_and_median(run, repeats)
-        with threadpool_limits(limits=1, user_api="blas"):  # CPU time of the calling thread: one BLAS thread
+        with on_the_calling_thread():  # CPU time of the calling thread: one BLAS thread, no worker threads
             cpu_floor, _ = cpu_best_and_median(lambda: x.T @ outcomes, repeats)
             cpu, cpu_median = cpu_best_and_median(run, repeats)
         line = (f"   N={n:>6,}: floor {f * 1e3:8.2f} ms   masked normal equations {ratio(masked, f)} (median {median / f:.1f}x)"

@@ -143,6 +143,20 @@ def every_blas_thread() -> Iterator[None]:
         threads.blas_threads = chosen
 
 
+@contextmanager
+def on_the_calling_thread() -> Iterator[None]:
+    """All of a fit's work on the calling thread, so that ``time.thread_time`` counts it: BLAS on
+    one thread, and proeftuin's own worker threads off (the masked fit shares its blocks out
+    between threads where :func:`proeftuin.analysis.threads.blas_threads` gives BLAS every core)."""
+    chosen = threads.blas_threads
+    threads.blas_threads = lambda n, p, m: 1  # the one switch blas_limit and worker_threads consult
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            yield
+    finally:
+        threads.blas_threads = chosen
+
+
 def design(arm: np.ndarray, arms: np.ndarray, covariates: np.ndarray | None) -> np.ndarray:
     """``[1, D, X]``: the design proeftuin fits, for the floor and the naive way."""
     parts = [np.ones(len(arm))] + [(arm == a).astype(float) for a in arms[1:]]

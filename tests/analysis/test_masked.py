@@ -205,6 +205,7 @@ def test_passes_on_several_threads_give_the_same_bits_as_one(rng, monkeypatch):
 
     monkeypatch.setattr(masked, "ThreadPoolExecutor", counting)
     monkeypatch.setattr(masked.threads, "blas_threads", lambda n, p, m: None)
+    monkeypatch.setattr(masked.threads, "WORKER_CELLS", 0)  # (a small problem shared out all the same)
     monkeypatch.setattr(masked.threads.os, "cpu_count", lambda: 3)
     threaded = run()
     assert used == [3, 3]

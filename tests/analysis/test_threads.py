@@ -7,7 +7,7 @@ import pytest
 from threadpoolctl import threadpool_info
 
 from proeftuin.analysis import estimate_effects, ols, threads
-from proeftuin.analysis.threads import SMALL_PROBLEM_CELLS, blas_threads, worker_threads
+from proeftuin.analysis.threads import SMALL_PROBLEM_CELLS, WORKER_CELLS, blas_threads, worker_threads
 
 
 def test_trial_sized_fits_use_one_thread_large_ones_every_thread(monkeypatch):
@@ -54,6 +54,8 @@ def test_a_fit_with_threads_of_its_own_uses_every_core_only_where_blas_would(mon
     monkeypatch.setattr(threads.os, "cpu_count", lambda: 4)
     monkeypatch.setattr(threads.os, "getloadavg", lambda: (0.5, 0.5, 0.5))
     assert worker_threads(3_500, 10, 216) == 1
+    assert worker_threads(50_000, 10, 216) == 1  # BLAS would take every core; the fit's own threads gain nothing yet
+    assert worker_threads(WORKER_CELLS // 216 + 1, 10, 216) == 4
     assert worker_threads(1_000_000, 10, 216) == 4
     monkeypatch.setattr(threads.os, "getloadavg", lambda: (4.0, 0.5, 0.5))
     assert worker_threads(1_000_000, 10, 216) == 1
