@@ -21,6 +21,7 @@ import hmac
 import json
 import shutil
 from collections.abc import Callable, Iterator
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 
 import numpy as np
@@ -480,3 +481,13 @@ def test_a_subject_that_json_escapes_is_maced_escaped(template, subject: str) ->
     chunk = [*rows[:3], (*rows[3][:5], subject, payload, prev_hash, hmac.digest(key, message, "sha256").hex()), *rows[4:]]
     assert audit._macs_of_stored(chunk, key) == [True] * len(chunk)
     assert audit._macs_of_stored([*chunk[:4], (*chunk[4][:5], subject, *chunk[4][6:]), *chunk[5:]], key)[3:6] == [True, False, True]
+
+
+def test_written_as_is_is_what_json_writes_between_quotes() -> None:
+    """:func:`_written_as_is` (the chunk's links and subjects checked at once, as bytes) agrees with JSON's ASCII encoder on every
+    character up to U+0180, alone and among others."""
+    for code in range(0x180):
+        text = f"ab{chr(code)}9f"
+        assert audit._written_as_is([text]) == (encode_basestring_ascii(text) == f'"{text}"'), code
+        assert audit._written_as_is(["0" * 64, text, "e"]) == (encode_basestring_ascii(text) == f'"{text}"'), code
+    assert audit._written_as_is([])
