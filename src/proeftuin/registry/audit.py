@@ -31,11 +31,11 @@ from typing import Any, NamedTuple
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import ValidationError
-from sqlalchemy import Engine, Row, Text, cast, select
+from sqlalchemy import Engine, Row, Select, Text, cast, select
 from sqlalchemy.orm import Session
 
 from proeftuin.registry.bulk import insert_rows
-from proeftuin.registry.columnar import INTEGER, TEXT, ColumnReader
+from proeftuin.registry.columnar import INTEGER, TEXT, ColumnReader, Kind
 from proeftuin.registry.crud import RegistryError
 from proeftuin.registry.driver_reads import driver_chunks, transposed
 from proeftuin.registry.models import AuditEvent, AuditHead
@@ -222,12 +222,19 @@ class _StoredChunk:
         return self._rows[:stop]
 
 
+def stored_events_read() -> tuple[Select[Any], tuple[Kind, ...]]:
+    """The statement every event is read with (in order, the payload as its stored text), and the kind of each of its columns
+    read as Arrow (:meth:`~proeftuin.registry.columnar.ColumnReader.read_ahead` can read it before :func:`verify_chain` asks)."""
+    c = AuditEvent.__table__.c
+    statement = select(c.id, c.at, c.actor, c.action, c.experiment_id, c.subject, cast(c.payload, Text), c.prev_hash, c.hash).order_by(c.id)
+    return statement, (INTEGER, TEXT, TEXT, TEXT, INTEGER, TEXT, TEXT, TEXT, TEXT)
+
+
 def _stored_chunks(session: Session, reader: ColumnReader | None = None) -> Generator[_StoredChunk, None, None]:
     """Every event's columns in order, the payload as its stored text, in chunks (no ORM, no JSON decoding): as Arrow columns
     through ``reader`` where it can, else the rows of the session's driver."""
-    c = AuditEvent.__table__.c
-    statement = select(c.id, c.at, c.actor, c.action, c.experiment_id, c.subject, cast(c.payload, Text), c.prev_hash, c.hash).order_by(c.id)
-    table = reader.table(statement, (INTEGER, TEXT, TEXT, TEXT, INTEGER, TEXT, TEXT, TEXT, TEXT)) if reader is not None else None
+    statement, kinds = stored_events_read()
+    table = reader.table(statement, kinds) if reader is not None else None
     if table is None:
         for chunk in driver_chunks(session, statement, CHAIN_CHUNK):
             yield _StoredChunk(_rows=chunk)

@@ -88,6 +88,13 @@ def participant_sha256(row: dict[str, Any]) -> str:
     return canonical_sha256({c: row.get(c) for c in PARTICIPANT_FACTS})
 
 
+def participants_statement() -> Select[Any]:
+    """The rows :func:`participants_sha256` digests: experiment id, pseudonym and the facts in sorted order (JSON as its text), by id."""
+    table = Participant.__table__
+    return select(table.c.experiment_id, table.c.pseudonym, *(cast(table.c[n], Text) if isinstance(table.c[n].type, JSON) else table.c[n]
+                                                             for n in sorted(PARTICIPANT_FACTS))).order_by(table.c.id)
+
+
 def participants_sha256(session: Session, reader: ColumnReader | None = None) -> dict[tuple[int, str], str]:
     """:func:`participant_sha256` of every participant as stored, by (experiment id, pseudonym), from one read through the driver.
 
@@ -98,9 +105,7 @@ def participants_sha256(session: Session, reader: ColumnReader | None = None) ->
     table = Participant.__table__
     connection = session.connection()
     names = sorted(PARTICIPANT_FACTS)
-    statement = select(table.c.experiment_id, table.c.pseudonym,
-                       *(cast(table.c[n], Text) if isinstance(table.c[n].type, JSON) else table.c[n] for n in names)).order_by(table.c.id)
-    experiments, pseudonyms, *columns = read_columns(session, statement, reader)
+    experiments, pseudonyms, *columns = read_columns(session, participants_statement(), reader)
     if not experiments:
         return {}
     encoded = []
