@@ -289,8 +289,8 @@ def _sha256_mac(key: bytes) -> Callable[[bytes], bytes]:
 def _macs_of_stored(chunk: list[tuple[Any, ...]], key: bytes) -> list[bool]:
     """:func:`_mac_of_stored` of every row of ``chunk`` with ``key``, in one comprehension over its columns.
 
-    The same bytes as :func:`stored_message` (each distinct ``at``, actor, action and experiment id
-    encoded once; the links and, where none needs an escape, the subjects written as they are
+    The same bytes as :func:`stored_message` (each distinct combination of action, actor, ``at`` and
+    experiment id encoded once; the links and, where none needs an escape, the subjects written as they are
     between quotes, :func:`_written_as_is`); a value of the wrong type anywhere in the chunk, or a
     link that JSON would escape, sends the chunk row by row through :func:`_mac_of_stored`. The
     chunk's digests are compared with the stored hashes all at once (one hex text each), one by one
@@ -302,14 +302,15 @@ def _macs_of_stored(chunk: list[tuple[Any, ...]], key: bytes) -> list[bool]:
         ids, ats, actors, actions, experiments, subjects, texts, prevs, hashes = transposed(chunk, len(EVENT_COLUMNS))
         if not _written_as_is(prevs):
             raise ValueError
-        encoded = {v: s(v) for v in {*ats, *actors, *actions}}
-        exp_text = {e: "null" if e is None else str(int(e)) for e in set(experiments)}
+        # each distinct (action, actor, time, experiment) written once, as the head of its events' messages (few: one per request)
+        heads = {k: f'{{"action":{s(k[0])},"actor":{s(k[1])},"at":{s(k[2])},"experiment_id":{"null" if k[3] is None else int(k[3])},"id":'
+                 for k in set(zip(actions, actors, ats, experiments, strict=True))}
         quoted = [f'"{u}"' for u in subjects] if _written_as_is(subjects) else list(map(s, subjects))
         copy = _sha256_state(key).copy
         # the MAC inline (no call of a function of ours per event): a third of the comprehension's time at 300,000 events
-        macs = [(h := copy()).update(f'{{"action":{encoded[a]},"actor":{encoded[r]},"at":{encoded[t]},"experiment_id":{exp_text[e]},'
-                                     f'"id":{int(i)},"payload":{x},"prev_hash":"{p}","subject":{u}}}'.encode("ascii")) or h.digest()
-                for i, t, r, a, e, u, x, p in zip(ids, ats, actors, actions, experiments, quoted, texts, prevs, strict=True)]
+        macs = [(h := copy()).update(f'{q}{int(i)},"payload":{x},"prev_hash":"{p}","subject":{u}}}'.encode("ascii")) or h.digest()
+                for q, i, u, x, p in zip(map(heads.__getitem__, zip(actions, actors, ats, experiments, strict=True)), ids, quoted, texts, prevs,
+                                         strict=True)]
         if set(map(len, hashes)) == {64} and b"".join(macs).hex() == "".join(hashes):  # all of them at once (equal lengths: no shift)
             return [True] * len(chunk)
         return [m.hex() == h for m, h in zip(macs, hashes, strict=True)]
