@@ -33,6 +33,7 @@ from a trial-sized fit for the next fit on equal arms and covariates (:func:`_de
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -80,7 +81,7 @@ _RANK_TOLERANCE = 1e-10
 COLLINEAR_TOLERANCE = 1e-7
 """A covariate column adding at most this fraction of its norm beyond the earlier columns is
 dropped as collinear: the tolerance of R's ``lm.fit`` (``tol = 1e-7``)."""
-_GEQRF, _ORGQR, _TRTRS = linalg.lapack.dgeqrf, linalg.lapack.dorgqr, linalg.lapack.dtrtrs
+_GEQRF, _ORGQR, _TRTRS, _TRTRI = linalg.lapack.dgeqrf, linalg.lapack.dorgqr, linalg.lapack.dtrtrs, linalg.lapack.dtrtri
 _DGEMM = linalg.blas.dgemm
 _LWORK_PER_COLUMN = 64
 """LAPACK workspace per design column: at least the block size of the blocked QR (32 in OpenBLAS's
@@ -496,6 +497,15 @@ fraction of its norm beyond the arms and the covariates before it (100 times the
 they are left to the one decomposition that has always made them."""
 
 
+@cache
+def _cell_contrasts(k: int) -> np.ndarray:
+    """``[[1, 0], [-1, I_k]]``: the control mean, and each arm's mean minus it (read-only, made once per ``k``)."""
+    contrasts = np.eye(1 + k)
+    contrasts[1:, 0] = -1.0
+    contrasts.setflags(write=False)
+    return contrasts
+
+
 def _prepare_cells(x: np.ndarray, *, k: int, vcov: VcovType, is_control: np.ndarray) -> _Prepared | None:
     """:func:`_prepare` for an HC fit on ``x = [1, D, Z]`` (``k`` arm indicators ``D``, see
     ``arm_cells`` of :func:`fit_linear`), factorised by its arms; ``None`` where a decision is close
@@ -524,19 +534,21 @@ def _prepare_cells(x: np.ndarray, *, k: int, vcov: VcovType, is_control: np.ndar
     a_ext = np.empty((p, n))
     cells = a_ext[: 1 + k]  # C_c / n_c: the cell means' rows
     counts = np.empty(1 + k)
-    counts[0] = np.count_nonzero(is_control)
     counts[1:] = np.ones(n) @ x[:, 1 : 1 + k]  # sums of 0/1: exact
+    sizes = counts[1:].tolist()
+    counts[0] = n - sum(sizes)  # the control group: the rows of no arm
     np.divide(is_control, counts[0], out=cells[0])
     np.divide(x[:, 1 : 1 + k].T, counts[1:, None], out=cells[1:])
-    later = np.cumsum(counts[:0:-1])[::-1] + counts[0]  # s_j: the rows of arms j..k and of the control group
-    diag = np.empty(p)
-    diag[0] = np.sqrt(n)
-    diag[1 : 1 + k] = np.sqrt(counts[1:] * (later - counts[1:]) / later)
-    r2, means = np.zeros((q, q)), np.zeros((1 + k, q))
+    # |R_jj| of the intercept and the arms (Python floats: a few of them, each numpy call costs microseconds)
+    diag, later = [math.sqrt(n)], float(n)
+    for size in sizes:
+        diag.append(math.sqrt(size * (later - size) / later))
+        later -= size
+    r2_inverse, top = np.zeros((q, q)), np.zeros((1 + k, q))
     if q:
         centred = a_ext[1 + k :].T  # Z~, column-major in the rows of a_ext: LAPACK works on it in place
         # Measured from the first row (exact to round-off of the spread, not of an offset) ...
-        np.subtract(x[:, 1 + k :], x[0, 1 + k :], out=centred)
+        np.subtract(x[:, 1 + k :].T, x[0, 1 + k :, None], out=centred.T)  # written row by row: 18 us, not 70
         means = cells @ centred  # (1 + k, q): the covariates' mean per cell, from the first row
         # ... and centred in its cell: Z~ = Z - C M = Z - (C_c / n_c)' (n_c M), dgemm subtracting as it
         # multiplies. Means from the offset itself (7 +- 0.001) left a cell-constant round-off of the
@@ -545,27 +557,29 @@ def _prepare_cells(x: np.ndarray, *, k: int, vcov: VcovType, is_control: np.ndar
         factors, tau, _, _ = _GEQRF(centred, lwork=_LWORK_PER_COLUMN * q, overwrite_a=True)
         r2 = np.where(_strictly_lower(q), _ZERO, factors[:q])
         _ORGQR(factors, tau, lwork=_LWORK_PER_COLUMN * q, overwrite_a=True)
+        top = _cell_contrasts(k) @ means  # m_0 (from the first row) and m_j - m_0
+        top[0] += x[0, 1 + k :]
         added = np.abs(np.diag(r2))
-        # |Z_l|^2 = |C M_l|^2 + |Z~_l|^2, M the means themselves
-        norms = np.sqrt(counts @ np.square(means + x[0, 1 + k :]) + np.einsum("ij,ij->j", r2, r2))
-        if (added <= _CELLS_CLEAR * norms).any():
+        # |Z_l|^2 = |C M_l|^2 + |Z~_l|^2 = sum_c n_c m_cl^2 + |R_2,l|^2
+        squares = counts @ np.square(means + x[0, 1 + k :]) + np.einsum("ij,ij->j", r2, r2)
+        if (np.square(added) <= _CELLS_CLEAR**2 * squares).any():
             return None
-        diag[1 + k :] = added
-    if diag.min() <= 100.0 * _RANK_TOLERANCE * diag.max():
+        diag += added.tolist()
+        r2_inverse, _ = _TRTRI(r2)
+    if min(diag) <= 100.0 * _RANK_TOLERANCE * max(diag):
         return None
-    r2_inverse = _solve_upper(r2, np.eye(q)) if q else r2
     coef_map = np.zeros((p, p))
-    coef_map[np.arange(1, 1 + k), np.arange(1, 1 + k)] = 1.0
-    coef_map[0, 0], coef_map[1 : 1 + k, 0] = 1.0, -1.0
+    coef_map[: 1 + k, : 1 + k] = _cell_contrasts(k)
     coef_map[1 + k :, 1 + k :] = r2_inverse
-    coef_map[0, 1 + k :] = -(means[0] + x[0, 1 + k :]) @ r2_inverse
-    coef_map[1 : 1 + k, 1 + k :] = -(means[1:] - means[0]) @ r2_inverse
+    np.matmul(top, r2_inverse, out=coef_map[: 1 + k, 1 + k :])
+    np.negative(coef_map[: 1 + k, 1 + k :], out=coef_map[: 1 + k, 1 + k :])
     a_terms = coef_map[1 : 1 + k] @ a_ext
     leverage = np.ones(1 + k) @ cells  # 1 / n_c (one cell per row)
     if q:
         leverage += np.einsum("ji,ji->i", a_ext[1 + k :], a_ext[1 + k :])
     scaled, influenced = _hc_rows(a_terms, leverage, p, vcov)
-    rotation = np.concatenate([np.sqrt(counts), np.ones(q)])  # Q'y = [sqrt(n_c) ybar_c; Q_2'y]
+    rotation = np.ones(p)
+    np.sqrt(counts, out=rotation[: 1 + k])  # Q'y = [sqrt(n_c) ybar_c; Q_2'y]
     return _Prepared(x=x, dropped=(), q=None, r=None, a_terms=a_terms, a_ext=a_ext, scaled=scaled, influenced=influenced,
                      intercept=True, coef_map=coef_map, rotation=rotation)
 
