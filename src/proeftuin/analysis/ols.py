@@ -17,8 +17,9 @@ Variances (see :mod:`proeftuin.analysis.vcov` for the formulas): HC0-HC3 (MacKin
 t distribution with ``n - p`` (HC), ``G - 1`` (CR1) or the Satterthwaite (CR2) degrees of freedom.
 
 Why our own code rather than a statsmodels loop: the design matrix is shared by every outcome,
-so one QR factorisation serves them all and the variance of every arm's coefficient for every
-outcome is a single matrix product ``(A_c^2 w) @ E^2``. That is what makes 216 outcome vectors
+so one QR factorisation serves them all (for HC variances, of the covariates centred within the
+arms, :func:`_prepare_cells`) and the variance of every arm's coefficient for every outcome is a
+single matrix product ``(A_c^2 w) @ E^2``. That is what makes 216 outcome vectors
 take milliseconds instead of seconds (see ``bench/``). A row is left out only of the outcomes it
 lacks. With HC variances, outcomes with missing values are fitted together by the masked normal
 equations (:mod:`proeftuin.analysis.masked`), two passes however many missingness patterns there
@@ -668,7 +669,7 @@ def _fit_linear(
             sums += scaled[:, start:stop] @ _squared_residuals(load(start, stop), x_t[:, start:stop], coef_t, buffer)
         variance = sums[:-1]
         if screened:
-            magnitude, spread = _screen_spread(y, rows, columns, n, variance, sums[-1], rotated)
+            checks = _screen_spread(y, rows, columns, n, variance, sums[-1], rotated)
         df = np.full(len(terms), float(n - p))
     else:
         if clusters is None:
@@ -685,20 +686,22 @@ def _fit_linear(
         if vcov == "CR1":
             variance *= cr1_factor(n, p, g)
         if screened:
-            magnitude, spread = _screen_spread(y, rows, columns, n, variance, residual_ss, rotated)
+            checks = _screen_spread(y, rows, columns, n, variance, residual_ss, rotated)
     if not screened:
-        magnitude, spread = np.maximum(np.abs(low), np.abs(high)), high - low
+        checks = np.maximum(np.abs(low), np.abs(high)), high - low
     reasons = np.full((len(terms), columns.size), "", dtype=object)
-    zero = (np.sqrt(variance) <= NO_VARIATION_RTOL * magnitude) & ~influenced[:, None]
-    constant = spread <= NO_VARIATION_RTOL * magnitude
     # Each reason written only where it applies (in most fits none does: an object array's
     # assignment costs microseconds even through an empty mask).
     if influenced.any():
         reasons[influenced] = LEVERAGE_ONE.format(vcov=vcov)
-    if zero.any():
-        reasons[zero] = ZERO_STANDARD_ERROR
-    if constant.any():
-        reasons[:, constant] = NO_VARIATION
+    if checks is not None:  # None: the screen found every column varying, with non-zero standard errors
+        magnitude, spread = checks
+        zero = (np.sqrt(variance) <= NO_VARIATION_RTOL * magnitude) & ~influenced[:, None]
+        constant = spread <= NO_VARIATION_RTOL * magnitude
+        if zero.any():
+            reasons[zero] = ZERO_STANDARD_ERROR
+        if constant.any():
+            reasons[:, constant] = NO_VARIATION
     return LinearFit(coef=coef[terms], variance=variance, df=df, n=n, control_mean=control_mean,
                      not_estimable=reasons, dropped=dropped)
 
@@ -840,7 +843,7 @@ def _screen_spread(
     variance: np.ndarray,
     residual_ss: np.ndarray,
     rotated_coef: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Per column the outcome's magnitude ``max |y|`` and spread ``max - min`` where the reasons need them.
 
     For least squares with an intercept, ``sum_i y_i^2 = |X b|^2 + RSS = |R b|^2 + RSS`` (``X = QR``,
@@ -852,15 +855,17 @@ def _screen_spread(
     (the factor 2 covers round-off) is neither constant nor of zero standard error, and its
     values are not read again: it gets magnitude 0 and spread ``inf``, which make both tests
     false. The other columns (constant or nearly so; none in most data) are read again for their
-    exact minimum and maximum, so every column gets the reasons of the exact tests.
+    exact minimum and maximum, so every column gets the reasons of the exact tests. ``None`` when
+    no column is unsure: then no test can hold, and the caller skips them.
     """
     bound = 2.0 * (np.einsum("pm,pm->m", rotated_coef, rotated_coef) + residual_ss)
     unsure = (residual_ss <= n * NO_VARIATION_RTOL**2 * bound) | (variance <= NO_VARIATION_RTOL**2 * bound).any(axis=0)
+    if not unsure.any():
+        return None
     magnitude, spread = np.zeros(columns.size), np.full(columns.size, np.inf)
-    if unsure.any():
-        block = y[:, columns[unsure]] if rows is None else y[np.ix_(rows, columns[unsure])]
-        low, high = block.min(axis=0), block.max(axis=0)
-        magnitude[unsure], spread[unsure] = np.maximum(np.abs(low), np.abs(high)), high - low
+    block = y[:, columns[unsure]] if rows is None else y[np.ix_(rows, columns[unsure])]
+    low, high = block.min(axis=0), block.max(axis=0)
+    magnitude[unsure], spread[unsure] = np.maximum(np.abs(low), np.abs(high)), high - low
     return magnitude, spread
 
 
