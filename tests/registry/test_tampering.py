@@ -20,7 +20,9 @@ import datetime as dt
 import hmac
 import json
 import shutil
+import threading
 from collections.abc import Callable, Iterator
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 
 import numpy as np
@@ -480,3 +482,39 @@ def test_a_subject_that_json_escapes_is_maced_escaped(template, subject: str) ->
     chunk = [*rows[:3], (*rows[3][:5], subject, payload, prev_hash, hmac.digest(key, message, "sha256").hex()), *rows[4:]]
     assert audit._macs_of_stored(chunk, key) == [True] * len(chunk)
     assert audit._macs_of_stored([*chunk[:4], (*chunk[4][:5], subject, *chunk[4][6:]), *chunk[5:]], key)[3:6] == [True, False, True]
+
+
+def test_written_as_is_is_what_json_writes_between_quotes() -> None:
+    """:func:`_written_as_is` (the chunk's links and subjects checked at once, as bytes) agrees with JSON's ASCII encoder on every
+    character up to U+0180, alone and among others."""
+    for code in range(0x180):
+        text = f"ab{chr(code)}9f"
+        assert audit._written_as_is([text]) == (encode_basestring_ascii(text) == f'"{text}"'), code
+        assert audit._written_as_is(["0" * 64, text, "e"]) == (encode_basestring_ascii(text) == f'"{text}"'), code
+    assert audit._written_as_is([])
+
+
+@pytest.mark.parametrize("name", ["a consent deleted", "an audit event's payload rewritten", "a participant's age changed",
+                                  "the last assignment deleted"])
+@pytest.mark.parametrize("ahead", ["not read ahead", "the read ahead fails"])
+def test_reads_ahead_name_the_same_problems(template, tmp_path, request, monkeypatch, name: str, ahead: str) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL: the chain and the tables read ahead by a thread (:meth:`ColumnReader.read_ahead`) give what reading them when
+    asked gives; a read ahead that fails (the connection lost, say) is read again on the reader's own connection."""
+    if template[0].startswith("sqlite"):
+        pytest.skip("read ahead on PostgreSQL only (a second connection on the session's snapshot)")
+    pytest.importorskip(columnar.DRIVERS["postgresql"])
+    tamper, named = TAMPERINGS[name]
+    read_ahead = _tampered(template, tmp_path, tamper, head=None, request=request)
+    if ahead == "not read ahead":
+        monkeypatch.setattr(columnar.ColumnReader, "read_ahead", lambda *_args: None)
+    else:
+        original = columnar.ColumnReader._read
+
+        def lost(self: columnar.ColumnReader, sql: str, kinds: list[columnar.Kind]) -> pa.Table | None:
+            if threading.current_thread().name.startswith("proeftuin-read-ahead"):
+                raise ConnectionError("the connection was lost")
+            return original(self, sql, kinds)
+
+        monkeypatch.setattr(columnar.ColumnReader, "_read", lost)
+    report = _tampered(template, tmp_path, tamper, head=None, request=request)
+    assert report.problems == read_ahead.problems and any(named in p for p in report.problems), report.problems

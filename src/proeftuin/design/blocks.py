@@ -24,7 +24,8 @@ from math import lcm
 
 import numpy as np
 
-from proeftuin.design.sealing import derived_rng
+from proeftuin.design.pcg_seeding import pcg64_states, seeded
+from proeftuin.design.sealing import derived_key, derived_rng
 
 BLOCKS_VERSION = "blocks-1"
 """Bumped whenever a change would alter any allocation for a given seed and input."""
@@ -77,10 +78,14 @@ class BlockDesign:
 @lru_cache(maxsize=4096)
 def _block(design: BlockDesign, seed: str, stratum: str, index: int) -> tuple[str, ...]:
     """:meth:`BlockDesign.block`, drawn once per block while it is being filled (each person of it asks again)."""
-    rng = derived_rng(seed, BLOCKS_VERSION, "block", stratum, index)
+    return _drawn(design, derived_rng(seed, BLOCKS_VERSION, "block", stratum, index))
+
+
+def _drawn(design: BlockDesign, rng: np.random.Generator) -> tuple[str, ...]:
+    """The block ``rng`` (a block's own generator) draws: its size first, then a permutation of its places."""
     multiplier = design.multipliers[int(rng.integers(len(design.multipliers)))]
     places = np.repeat(np.arange(len(design.arms)), [multiplier * r for r in design.ratios])
-    return tuple(design.arms[k] for k in rng.permutation(places))
+    return tuple(design.arms[k] for k in rng.permutation(places).tolist())
 
 
 @dataclass(frozen=True)
@@ -104,17 +109,31 @@ def block_assignment(design: BlockDesign, seed: str, strata: Sequence[str]) -> l
     """The arms of people randomized in the order given, each in their stratum's sequence.
 
     The ``i``-th person of a stratum takes place ``i`` of the stratum's blocks laid end to end,
-    as :func:`next_in_block` gives one person at a time; each block is drawn once.
+    as :func:`next_in_block` gives one person at a time; each block is drawn once, the blocks of a
+    stratum in batches (:func:`_blocks`) of as many as its people surely need.
     """
+    largest = max(design.multipliers) * sum(design.ratios)
     places = {}
     for stratum, count in Counter(strata).items():
         sequence: list[str] = []
         index = 0
         while len(sequence) < count:
-            sequence.extend(design.block(seed, stratum, index))
-            index += 1
+            batch = -(-(count - len(sequence)) // largest)  # blocks the rest needs even if all are the largest: none drawn in vain
+            for block in _blocks(design, seed, stratum, index, batch):
+                sequence.extend(block)
+            index += batch
         places[stratum] = iter(sequence)
     return [next(places[stratum]) for stratum in strata]
+
+
+def _blocks(design: BlockDesign, seed: str, stratum: str, start: int, count: int) -> list[tuple[str, ...]]:
+    """Blocks ``start`` to ``start + count - 1`` of ``stratum``, each what :meth:`BlockDesign.block` draws: their generators'
+    states seeded at once (:func:`~proeftuin.design.pcg_seeding.pcg64_states`) and set in turn on one generator (a
+    ``PCG64(k)`` per block took 62 of the about 100 us a block cost, measured on a busy machine; ``verify``'s check of
+    100,000 allocations in 12,477 blocks took 1.05 s of CPU, 0.56-0.69 s so)."""
+    keys = [derived_key(seed, BLOCKS_VERSION, "block", stratum, index) for index in range(start, start + count)]
+    generator = np.random.Generator(np.random.PCG64())
+    return [_drawn(design, seeded(generator, state)) for state in pcg64_states(keys)]
 
 
 def continue_blocks(design: BlockDesign, seed: str, strata: Sequence[str],

@@ -20,17 +20,17 @@ from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from proeftuin.registry.audit import Action, CheckedEvents, iter_events
-from proeftuin.registry.columnar import ColumnReader, read_rows
+from proeftuin.registry.columnar import ColumnReader, read_columns, read_rows
 from proeftuin.registry.digest import (
-    ROWS_DIGEST, ParallelDigests, canonical_sha256, experiment_facts, import_rows_sha256, legacy_import_rows_sha256, participants_sha256,
+    ROWS_DIGEST, ParallelDigests, canonical_sha256, experiment_facts, import_rows_sha256, legacy_import_rows_sha256, participants_sha256_of, participants_statement,
 )
 from proeftuin.registry.driver_reads import driver_rows
 from proeftuin.registry.models import (
-    Arm, Assignment, Consent, DataImport, Experiment, Participant, Seal, ServiceContact, User,
+    Arm, Assignment, Consent, DataImport, Experiment, Seal, ServiceContact, User,
 )
 
 Key = tuple[int, str]  # (experiment id, pseudonym)
@@ -135,16 +135,26 @@ def _who(key: Key, slugs: dict[int, str]) -> str:
     return f"experiment {slugs.get(key[0], key[0])!r}, participant {key[1][:12]}"
 
 
+_CONSENTS = select(Consent.participant_id, Consent.kind, Consent.on, Consent.text_version, Consent.keep_data)
+_ASSIGNMENTS = select(Assignment.participant_id, Assignment.arm_id, Assignment.sequence, Assignment.batch, Assignment.assigned_on)
+
+
+def compare_reads() -> list[Select[Any]]:
+    """The statements of :func:`compare`'s passes over every person, in the order it reads them (to be read ahead:
+    :meth:`~proeftuin.registry.columnar.ColumnReader.read_ahead`)."""
+    return [participants_statement(), _CONSENTS, _ASSIGNMENTS]
+
+
 def compare(session: Session, state: ChainState, reader: ColumnReader | None = None, digests: ParallelDigests | None = None) -> Iterator[str]:
     """Each fact of the tables that differs from the chain's, in a fixed order (users, experiments, people, data); the largest
     tables read as Arrow columns through ``reader`` where it can, the imports' rows digests taken from ``digests`` where it has them."""
     yield from _users(session, state)
     slugs = dict(session.execute(select(Experiment.id, Experiment.slug)).all())
     yield from _experiments(session, state, slugs)
-    people = read_rows(session, select(Participant.id, Participant.pseudonym, Participant.experiment_id), reader)
-    pseudonym_of = {pid: pseudonym for pid, pseudonym, _exp in people}
-    experiment_of = {pid: exp for pid, _pseudonym, exp in people}
-    yield from _participants(session, state, slugs, reader)
+    people = read_columns(session, participants_statement(), reader)  # each id's pseudonym and experiment, and the facts digested
+    pseudonym_of = dict(zip(people[0], people[2], strict=True))
+    experiment_of = dict(zip(people[0], people[1], strict=True))
+    yield from _participants(session, state, slugs, people)
     yield from _consents(session, state, slugs, pseudonym_of, experiment_of, reader)
     yield from _assignments(session, state, slugs, pseudonym_of, experiment_of, reader)
     yield from _imports(session, state, slugs, reader, digests)
@@ -199,8 +209,8 @@ def _experiments(session: Session, state: ChainState, slugs: dict[int, str]) -> 
         yield f"experiment #{exp}: created in the audit chain, missing from the registry"
 
 
-def _participants(session: Session, state: ChainState, slugs: dict[int, str], reader: ColumnReader | None) -> Iterator[str]:
-    actual = participants_sha256(session, reader)
+def _participants(session: Session, state: ChainState, slugs: dict[int, str], people: Sequence[Sequence[Any]]) -> Iterator[str]:
+    actual = participants_sha256_of(session, people)
     if actual == state.participants:  # the common case, compared whole in C; the facts that differ are looked for only otherwise
         return
     for key in sorted(set(actual) | set(state.participants)):
@@ -214,7 +224,7 @@ def _participants(session: Session, state: ChainState, slugs: dict[int, str], re
 
 def _consents(session: Session, state: ChainState, slugs: dict[int, str], pseudonym_of: dict[int, str],
               experiment_of: dict[int, int], reader: ColumnReader | None) -> Iterator[str]:
-    rows = read_rows(session, select(Consent.participant_id, Consent.kind, Consent.on, Consent.text_version, Consent.keep_data), reader)
+    rows = read_rows(session, _CONSENTS, reader)
     iso = {on: _iso(on) for on in {row[2] for row in rows}}  # each distinct date once
     actual: Counter[tuple[Any, ...]] = Counter(
         (experiment_of[pid], pseudonym_of[pid], kind, iso[on], version, bool(keep)) for pid, kind, on, version, keep in rows)
@@ -244,7 +254,7 @@ def _assignments(session: Session, state: ChainState, slugs: dict[int, str], pse
                  experiment_of: dict[int, int], reader: ColumnReader | None) -> Iterator[str]:
     # the table read alone, its participants and arms looked up (an inner join's rows: one with neither is not held)
     code_of = dict(driver_rows(session, select(Arm.id, Arm.code)))
-    rows = read_rows(session, select(Assignment.participant_id, Assignment.arm_id, Assignment.sequence, Assignment.batch, Assignment.assigned_on), reader)
+    rows = read_rows(session, _ASSIGNMENTS, reader)
     iso = {on: _iso(on) for on in {row[4] for row in rows}}  # each distinct date once
     held_facts = {(experiment_of[pid], pseudonym_of[pid]): (code_of[arm], sequence, batch, iso[on])
                   for pid, arm, sequence, batch, on in rows if pid in pseudonym_of and arm in code_of}

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, Unpack, cast
@@ -90,6 +91,12 @@ def _kind_of(sql_type: TypeEngine[Any]) -> Kind | None:
     return TEXT if isinstance(sql_type, String) else None
 
 
+def kinds_of(statement: Select[Unpack[tuple[Any, ...]]]) -> list[Kind] | None:
+    """The Arrow kind of each column of ``statement`` (as :meth:`ColumnReader.columns` reads it), or ``None`` if one is not read as columns."""
+    kinds = [_kind_of(column.type) for column in statement.selected_columns]
+    return None if any(kind is None for kind in kinds) else cast(list[Kind], kinds)
+
+
 class ColumnReader:
     """Statements read as Arrow tables through a second connection that sees the session's state (a context manager)."""
 
@@ -97,6 +104,8 @@ class ColumnReader:
         self._dialect = session.get_bind().dialect
         self._snapshot = _snapshot(session) if snapshot is None else snapshot
         self._connection = None if self._snapshot is None else _connect(*self._snapshot)
+        self._ahead: dict[str, Future[pa.Table | None]] = {}
+        self._ahead_reader: ColumnReader | None = None
 
     @property
     def reads(self) -> bool:
@@ -111,6 +120,15 @@ class ColumnReader:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        for future in self._ahead.values():  # the read under way finished, those not begun dropped, before their connection closes
+            future.cancel()
+        for future in self._ahead.values():
+            with contextlib.suppress(BaseException):
+                future.result()
+        self._ahead.clear()
+        if self._ahead_reader is not None:
+            self._ahead_reader.__exit__(None, None, None)
+            self._ahead_reader = None
         if self._connection is not None:
             with contextlib.suppress(Exception):
                 self._connection.rollback()
@@ -121,7 +139,37 @@ class ColumnReader:
         ``None`` if it cannot be read so (no driver, or a column of another type); a column of nulls only passes whatever its type."""
         if self._connection is None:
             return None
-        sql = str(statement.compile(dialect=self._dialect, compile_kwargs={"literal_binds": True}))
+        sql = self._sql(statement)
+        ahead = self._ahead.pop(sql, None)
+        if ahead is not None:
+            with contextlib.suppress(Exception):  # a failed read ahead (the connection lost, say): read again on this one
+                return ahead.result()
+        return self._read(sql, kinds)
+
+    def read_ahead(self, session: Session, statements: Sequence[tuple[ClauseElement, Sequence[Kind]]]) -> None:
+        """Begin reading ``statements`` (as :meth:`table` would, with their kinds), in order, in a thread with a connection of
+        its own on the same snapshot; :meth:`table` of one of them then waits for it instead of reading it (nothing where
+        this reader reads nothing).
+
+        The server sorts and sends the rows, and the driver parses them in C, without the GIL: while
+        ``verify`` checks the allocations in Python, the thread reads the audit chain (on PostgreSQL 1.2-1.5 s
+        of wall time for 300,000 events, 0.35-0.5 s of it this process's CPU, the rest the server's).
+        """
+        if self._connection is None or self._snapshot is None or not statements:
+            return
+        if self._ahead_reader is None:
+            self._ahead_reader = ColumnReader(session, self._snapshot)
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="proeftuin-read-ahead")
+        for statement, kinds in statements:
+            self._ahead[self._sql(statement)] = pool.submit(self._ahead_reader._read, self._sql(statement), kinds)  # noqa: SLF001
+        pool.shutdown(wait=False)  # its thread ends when the last read is done
+
+    def _sql(self, statement: ClauseElement) -> str:
+        return str(statement.compile(dialect=self._dialect, compile_kwargs={"literal_binds": True}))
+
+    def _read(self, sql: str, kinds: Sequence[Kind]) -> pa.Table | None:
+        """The rows of ``sql`` through this reader's own connection, as :meth:`table` gives them."""
+        assert self._connection is not None
         cursor = self._connection.cursor()
         try:
             cursor.execute(sql)
@@ -135,10 +183,10 @@ class ColumnReader:
         """Every column of ``statement`` as a tuple of the values the session's driver gives (ints, floats, text, booleans,
         ``None``), dates as ISO text (formatted by Arrow: faster than a ``date`` object per value, and what the callers
         compare), read as columns; ``None`` if it cannot be read so (see :meth:`table`)."""
-        kinds = [_kind_of(column.type) for column in statement.selected_columns]
-        if self._connection is None or any(kind is None for kind in kinds):
+        kinds = kinds_of(statement)
+        if self._connection is None or kinds is None:
             return None
-        table = self.table(statement, cast(list[Kind], kinds))
+        table = self.table(statement, kinds)
         if table is None:
             return None
         return [tuple((column.cast(pa.string()) if pa.types.is_date32(column.type) else column).to_pylist()) for column in table.columns]

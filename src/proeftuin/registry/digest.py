@@ -88,6 +88,15 @@ def participant_sha256(row: dict[str, Any]) -> str:
     return canonical_sha256({c: row.get(c) for c in PARTICIPANT_FACTS})
 
 
+def participants_statement() -> Select[Any]:
+    """The rows :func:`participants_sha256` digests: id, experiment id, pseudonym and the facts in sorted order (JSON as its
+    text), by id (``verify`` looks up each id's pseudonym and experiment in the same read)."""
+    table = Participant.__table__
+    return select(table.c.id, table.c.experiment_id, table.c.pseudonym,
+                  *(cast(table.c[n], Text) if isinstance(table.c[n].type, JSON) else table.c[n] for n in sorted(PARTICIPANT_FACTS))
+                  ).order_by(table.c.id)
+
+
 def participants_sha256(session: Session, reader: ColumnReader | None = None) -> dict[tuple[int, str], str]:
     """:func:`participant_sha256` of every participant as stored, by (experiment id, pseudonym), from one read through the driver.
 
@@ -95,12 +104,15 @@ def participants_sha256(session: Session, reader: ColumnReader | None = None) ->
     :func:`canonical_json` orders them), each distinct value of a column converted as SQLAlchemy
     reads it (JSON parsed from its text) and encoded once; the rows read as columns through ``reader`` where it can.
     """
+    return participants_sha256_of(session, read_columns(session, participants_statement(), reader))
+
+
+def participants_sha256_of(session: Session, read: Sequence[Sequence[Any]]) -> dict[tuple[int, str], str]:
+    """:func:`participants_sha256` of the columns of :func:`participants_statement` as read."""
     table = Participant.__table__
     connection = session.connection()
     names = sorted(PARTICIPANT_FACTS)
-    statement = select(table.c.experiment_id, table.c.pseudonym,
-                       *(cast(table.c[n], Text) if isinstance(table.c[n].type, JSON) else table.c[n] for n in names)).order_by(table.c.id)
-    experiments, pseudonyms, *columns = read_columns(session, statement, reader)
+    _ids, experiments, pseudonyms, *columns = read
     if not experiments:
         return {}
     encoded = []

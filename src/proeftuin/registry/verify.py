@@ -14,10 +14,13 @@ snapshot), else through the session's own driver, and checks them as columns: th
 order and arms as whole sequences, the chain a chunk of events at a time (ids, links, MACs; the
 messages assembled by Arrow where read so), replayed in runs of one action, the imported rows
 digested from the columns, and each table's facts compared whole with the chain's before they
-are searched for the one that differs. The imported rows are digested alongside the other passes
-on PostgreSQL (:class:`~proeftuin.registry.digest.ParallelDigests`: a thread on the reader's snapshot). On a registry of 100,000 allocations the time goes to
-reading the rows, MACing each event, and building the facts of the people, their consents and
-allocations in Python to compare them.
+are searched for the one that differs. On PostgreSQL the imported rows are digested alongside the
+other passes (:class:`~proeftuin.registry.digest.ParallelDigests`: a thread on the reader's
+snapshot), and the chain and the tables compared with it are read ahead by another
+(:meth:`~proeftuin.registry.columnar.ColumnReader.read_ahead`) while the allocations are checked.
+The allocations' blocks are seeded in batches (:mod:`proeftuin.design.pcg_seeding`). On a
+registry of 100,000 allocations the time goes to reading the rows, MACing each event, and
+building the facts of the people, their consents and allocations in Python to compare them.
 """
 
 from __future__ import annotations
@@ -32,9 +35,9 @@ from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from proeftuin.design import BlockDesign, Method, Recorded, SealError, Unit, block_assignment, replay, stratum_key
-from proeftuin.registry.audit import audit_key, verify_chain
-from proeftuin.registry.chain_state import ChainState, chain_state, compare
-from proeftuin.registry.columnar import ColumnReader, read_columns
+from proeftuin.registry.audit import audit_key, stored_events_read, verify_chain
+from proeftuin.registry.chain_state import ChainState, chain_state, compare, compare_reads
+from proeftuin.registry.columnar import ColumnReader, kinds_of, read_columns
 from proeftuin.registry.digest import ParallelDigests
 from proeftuin.registry.experiments import trial_plan
 from proeftuin.registry.models import Arm, Assignment, Experiment, Participant, Seal, baseline_covariates
@@ -148,6 +151,8 @@ def _verify(session: Session, settings: RegistrySettings | None, head: str | Non
     """:func:`verify_registry` after the role check: allocations, then the chain and its replay, then the tables against it."""
     problems: list[str] = []
     allocations = experiments = 0
+    # the chain and the tables compared with it, read by the server and the driver while the allocations and the chain are checked
+    reader.read_ahead(session, [stored_events_read(), *((statement, kinds) for statement in compare_reads() if (kinds := kinds_of(statement)))])
     for experiment, seal in session.execute(select(Experiment, Seal).join(Seal, Seal.experiment_id == Experiment.id).order_by(Experiment.id)):
         checked, problem = _check_experiment(session, experiment, seal, settings, reader)
         experiments += 1
