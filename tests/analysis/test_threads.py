@@ -20,13 +20,13 @@ def test_trial_sized_fits_use_one_thread_large_ones_every_thread(monkeypatch):
 
 def test_the_limit_holds_during_the_fit_and_not_after(monkeypatch, rng):
     seen: list[int] = []
-    original = ols._qr  # the fit's factorisation
+    original = ols._prepare  # the fit's factorisation
 
     def spy(*args, **kwargs):
         seen.extend(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(ols, "_qr", spy)
+    monkeypatch.setattr(ols, "_prepare", spy)
     before = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
     estimate_effects(rng.normal(size=300), np.repeat(["c", "t"], 150), control="c")
     assert seen and set(seen) == {1}

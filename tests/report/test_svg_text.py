@@ -69,3 +69,41 @@ def test_same_text_as_weasyprints_own_and_drawn_run_by_run(monkeypatch: pytest.M
     assert "a b c per character" in text_whole and "a b c per character" in text_own
     for word in ("tspan", "inside", "after"):
         assert word in text_whole and word in text_own
+
+
+
+ANCHORS = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 80" width="300pt" height="80pt" font-family="DejaVu Sans, sans-serif">'
+    '<text x="150" y="15" font-size="9">Zelf in Actie</text>'
+    '<text x="150" y="35" font-size="9" text-anchor="end">Zelf in Actie</text>'
+    '<text x="150" y="55" font-size="9" text-anchor="middle">Zelf in Actie</text>'
+    "</svg>"
+)
+
+
+def run_starts(pdf: bytes) -> list[tuple[str, float]]:
+    """Each text run of the first page with the page x at which it starts (its text matrix times the current matrix)."""
+    out: list[tuple[str, float]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+        if text.strip():
+            out.append((text, tm[4] * cm[0] + tm[5] * cm[2] + cm[4]))
+
+    PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_text=visit)
+    return out
+
+
+def test_anchored_runs_placed_by_their_width_without_a_group_each() -> None:
+    # WeasyPrint's own anchoring draws each anchored <text> into a form XObject and moves it by the width of what it
+    # drew; a run drawn whole is moved by its width as it is drawn: the same place (the demo's 45 report pages,
+    # rasterised by Ghostscript at 300 dpi, came out the same pixel for pixel either way), and no XObject.
+    assert svg_text.install()
+    assert getattr(weasyprint.svg.SVG.draw_node, "unanchored", None) is not None
+    pdf = html_to_pdf(f'<img alt="" src="data:image/svg+xml;base64,{base64.b64encode(ANCHORS.encode()).decode()}">')
+    assert not PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"].get("/XObject")
+    runs = run_starts(pdf)
+    assert [text for text, _ in runs] == ["Zelf in Actie"] * 3  # each drawn as one run
+    start, end, middle = (x for _, x in runs)
+    width = start - end
+    assert width > 20  # 13 characters at 9 pt
+    assert middle == pytest.approx(start - width / 2, abs=1e-9)
