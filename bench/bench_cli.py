@@ -47,6 +47,12 @@ def write_trial(path: Path) -> None:
     frame.to_csv(path, index=False)
 
 
+def with_bytecode_caches() -> dict[str, str]:
+    """This process's environment without ``PYTHONDONTWRITEBYTECODE``: commands run as a user's do, whose
+    Python writes its bytecode caches on the first run and reads them after (see :func:`demo_times`)."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def demo_times(folder: Path, repeats: int, baseline: Path | None) -> dict[str, dict[str, float]]:
     """``proeftuin demo`` (and the demo of the ``baseline`` source tree, run for run after it), each
     run into a fresh database and folder: wall and CPU seconds, best and median.
@@ -56,7 +62,7 @@ def demo_times(folder: Path, repeats: int, baseline: Path | None) -> dict[str, d
     own modules again, about 1 s of the demo's CPU); one untimed run of each tree first writes them."""
     trees = {"demo": None, **({"demo_baseline": baseline} if baseline else {})}
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
-    plain = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    plain = with_bytecode_caches()
     envs = {name: plain if tree is None else {**plain, "PYTHONPATH": str(tree.resolve())} for name, tree in trees.items()}
     for i in range(-1, repeats):
         for name in trees:
@@ -91,8 +97,10 @@ def main() -> None:
         "estimate_floor": [sys.executable, "-c", FLOOR_ESTIMATE.format(outcomes=OUTCOMES), str(trial)],
         "estimate": estimate,
     }
+    plain = with_bytecode_caches()
     for name, command in cases.items():
-        times = command_times(command, args.repeats)
+        command_times(command, 1, env=plain)  # untimed: writes the bytecode caches a user's first run writes
+        times = command_times(command, args.repeats, env=plain)
         record.update({f"{name}_{key}": value for key, value in times.items()})
         print(f"  {name:<16} wall {times['wall_s']:6.2f} s (median {times['wall_median_s']:6.2f} s), "
               f"CPU {times['cpu_s']:6.2f} s (median {times['cpu_median_s']:6.2f} s)")
