@@ -162,12 +162,9 @@ def simulate_trial(
     out_hours = np.empty((n_arms, n, months))
     out_contract = np.empty((n_arms, n, months), dtype=int)
     out_earn = np.empty((n_arms, n, months))
-    out_benefit = np.empty((n_arms, n, months), dtype=bool)
+    out_streak = np.empty((n_arms, n, months), dtype=int)
     wml = minimum_wage(periods)
     hourly = minimum_hourly_wage(periods)
-    household = np.tile(frame["household"].to_numpy(dtype=object), n_arms)
-    age = np.tile(frame["age"].to_numpy(), n_arms)
-    youngest = np.tile(frame["youngest_child_age"].to_numpy(), n_arms)
     for t in range(months):
         u_start, u_size, u_hours, u_contract, u_loss = rng.random((5, n))
         working = hours > 0
@@ -182,20 +179,27 @@ def simulate_trial(
 
         earnings = hours * WEEKS_PER_MONTH * hourly[t] * wage_ratio
         streak = np.where(earnings > 0, streak + 1, 0)
-        benefit = compute_benefits(
-            date=periods[t],
-            household=household,
-            earnings=net_earnings(earnings, periods[t]).ravel(),
-            regime=regimes.ravel(),
-            age=age,
-            youngest_child_age=np.where(youngest >= 0, youngest, np.nan),
-            disregard_month=np.maximum(streak, 1).ravel(),
-            hours_per_week=hours.ravel(),
-        ).benefit.reshape(n_arms, n)
         out_hours[:, :, t] = hours
         out_contract[:, :, t] = contract
         out_earn[:, :, t] = earnings
-        out_benefit[:, :, t] = (benefit > 0) & (t + 1 < other_exit_month)[None, :]
+        out_streak[:, :, t] = streak
+
+    # The benefit feeds nothing back into the months, so every arm, person and month is one vectorised call of the
+    # rules (rows are independent): a call per month was 84% of a trial's simulation (1.73 of 2.07 s for 20 trials
+    # of 240 people x 4 arms x 24 months, cProfile on the 2-core machine), its cost mostly per call.
+    youngest = frame["youngest_child_age"].to_numpy()
+    per_row = (n_arms, n, months)
+    benefit = compute_benefits(
+        date=np.broadcast_to(periods, per_row).ravel(),
+        household=np.broadcast_to(frame["household"].to_numpy(dtype=object)[None, :, None], per_row).ravel(),
+        earnings=net_earnings(out_earn, periods).ravel(),
+        regime=np.broadcast_to(regimes[:, :, None], per_row).ravel(),
+        age=np.broadcast_to(frame["age"].to_numpy()[None, :, None], per_row).ravel(),
+        youngest_child_age=np.broadcast_to(np.where(youngest >= 0, youngest, np.nan)[None, :, None], per_row).ravel(),
+        disregard_month=np.maximum(out_streak, 1).ravel(),
+        hours_per_week=out_hours.ravel(),
+    ).benefit.reshape(per_row)
+    out_benefit = (benefit > 0) & (np.arange(1, months + 1)[None, :] < other_exit_month[:, None])[None, :, :]
 
     scores_all, waves = _simulate_scores(rng, spec, cal, z, out_hours)
     respond = _survey_response(rng, sur, z, waves)
