@@ -163,8 +163,27 @@ def design(arm: np.ndarray, arms: np.ndarray, covariates: np.ndarray | None) -> 
     return np.column_stack(parts if covariates is None else [*parts, covariates])
 
 
+PACE_STEPS = 2_000_000
+
+
+def python_pace() -> float:
+    """Seconds a plain Python loop of :data:`PACE_STEPS` additions takes here now (best of 3).
+
+    The machine is shared and its speed differs from one day to the next by more than load shows:
+    a bare Python start took 10.6 ms on one day and 21-24 ms on another, at load 1-2. Each record
+    carries this pace, so that rows measured on different days can be told apart."""
+
+    def loop() -> None:
+        total = 0
+        for step in range(PACE_STEPS):
+            total += step
+
+    return best_of(loop, 3)
+
+
 def write_record(record: dict[str, Any], path: Path | None) -> None:
-    """Print the record as one JSON line and append it to ``path`` (``--json FILE``)."""
+    """Print the record as one JSON line, with the machine's :func:`python_pace`, and append it to ``path`` (``--json FILE``)."""
+    record = {**record, "python_pace_s": record.get("python_pace_s", python_pace())}
     line = json.dumps({k: round(v, 5) if isinstance(v, float) else v for k, v in record.items()})
     print(line)
     if path is not None:

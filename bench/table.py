@@ -45,7 +45,8 @@ def _load(r: Record) -> str:
     """``load 6-8 on 2 cores`` from the record's load before and after."""
     low, high = sorted((round(r["load_before"]), round(r.get("load_after", r["load_before"]))))
     span = f"{low}" if low == high else f"{low}-{high}"
-    return f"load {span} on {r['cores']} cores"
+    pace = f"; 2 million Python additions in {r['python_pace_s'] * 1000:.0f} ms" if "python_pace_s" in r else ""
+    return f"load {span} on {r['cores']} cores{pace}"
 
 
 def _row(bench: str, what: str, time: str, naive: str = "") -> str:

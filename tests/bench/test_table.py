@@ -82,3 +82,8 @@ def test_the_readme_table_lies_between_the_markers_and_names_the_bench_of_every_
     body = lines[start + 3 : end]
     assert body and all(table._TAG.search(line) for line in body)
     assert {table._TAG.search(line).group(1) for line in body} <= set(table.ORDER)
+
+
+def test_a_row_says_how_fast_the_machine_ran_python_when_its_record_knows():
+    (row,) = table.rows({"ri": {**RI, "python_pace_s": 0.4431}})["ri"]
+    assert "load 6-7 on 2 cores; 2 million Python additions in 443 ms)" in row

@@ -58,7 +58,8 @@ def test_irrational_looking_ratio_is_refused() -> None:
 
 
 def test_block_assignment_of_a_whole_sequence_is_one_person_at_a_time() -> None:
-    """Laying each stratum's blocks end to end gives the arms next_in_block gives person by person (the sealed path)."""
+    """Laying each stratum's blocks end to end, drawn in batches (as many as the rest of a stratum surely needs), gives
+    the arms next_in_block gives person by person (the sealed path)."""
     design = BlockDesign.from_ratios(("a", "b", "c"), (2, 1, 1))
     seed = new_seed()
     strata = [str(s) for s in np.random.default_rng(5).choice(["x", "y", "z"], 500, p=[0.6, 0.3, 0.1])]

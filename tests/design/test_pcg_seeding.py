@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from proeftuin.design.blocks import BlockDesign, BlockPosition, _block, _blocks, block_assignment, next_in_block
+from proeftuin.design.blocks import BlockDesign, _block, _blocks
 from proeftuin.design.pcg_seeding import pcg64_states, seeded
 
 EDGE_KEYS = [0, 1, 2**32 - 1, 2**32, 2**64 - 1, 2**64, 2**96 - 1, 2**96, 2**127, 2**128 - 1, 12345]
@@ -44,15 +44,3 @@ def test_a_key_out_of_range_is_refused(key: int) -> None:
 def test_blocks_in_a_batch_are_the_blocks_drawn_one_by_one(design: BlockDesign) -> None:
     for stratum in ("", "age=18-26|caseload=high", "s"):
         assert _blocks(design, SEED, stratum, 5, 40) == [_block.__wrapped__(design, SEED, stratum, i) for i in range(5, 45)]
-
-
-def test_block_assignment_is_next_in_block_person_by_person() -> None:
-    """The batches (as many blocks as the rest of a stratum surely needs) give each person the arm :func:`next_in_block` gives."""
-    design = BlockDesign(("a", "b", "c"), (2, 1, 1))
-    strata = [f"s{i % 7 if i % 3 else 0}" for i in range(3001)]
-    positions: dict[str, BlockPosition] = {}
-    expected = []
-    for stratum in strata:
-        arm, positions[stratum] = next_in_block(design, SEED, stratum, positions.get(stratum, BlockPosition()))
-        expected.append(arm)
-    assert block_assignment(design, SEED, strata) == expected
