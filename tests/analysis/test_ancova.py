@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
 
 from proeftuin.analysis import ancova_effects, followup_mean
 
@@ -28,7 +28,7 @@ def test_ancova_with_missing_baseline_matches_statsmodels(rng):
         missing = np.isnan(baseline[:, j])
         filled = np.where(missing, np.nanmean(baseline[:, j]), baseline[:, j])
         x = np.column_stack([np.ones(n), arm == "exemption", filled, missing]).astype(float)
-        ref = sm.OLS((waves[0][:, j] + waves[1][:, j]) / 2, x).fit(cov_type="HC2")
+        ref = OLS((waves[0][:, j] + waves[1][:, j]) / 2, x).fit(cov_type="HC2")
         effect = table.get(name, "exemption")
         assert effect.n == n  # nobody dropped for a missing baseline
         assert effect.estimate == pytest.approx(ref.params[1], abs=STATSMODELS_TOL)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import statsmodels.api as sm
+from statsmodels.discrete.discrete_model import Logit
+from statsmodels.regression.linear_model import OLS, WLS
 
 from proeftuin.analysis.attrition import attrition_table, ipw_effects, lee_bounds
 
@@ -32,7 +33,7 @@ def test_rates_and_differential_attrition_vs_statsmodels() -> None:
     guidance = report.rates[2]
     assert guidance.rate == pytest.approx(responded[arm == "guidance"].mean(), abs=CLOSED_FORM_TOL)
     x = np.column_stack([np.ones(arm.size), arm == "exemption", arm == "guidance"]).astype(float)
-    reference = sm.OLS(responded.astype(float), x).fit(cov_type="HC2")
+    reference = OLS(responded.astype(float), x).fit(cov_type="HC2")
     effect = report.differences.get("response", "guidance")
     assert effect.estimate == pytest.approx(reference.params[2], abs=STATSMODELS_TOL)
     assert effect.std_error == pytest.approx(reference.bse[2], abs=STATSMODELS_TOL)
@@ -86,9 +87,9 @@ def test_ipw_vs_statsmodels_logit_and_wls_hc2() -> None:
     effects = ipw_effects(y, responded, arm, "control", x, outcome_name="work")
     d = np.column_stack([arm == "exemption", arm == "guidance"]).astype(float)
     z = np.column_stack([np.ones(arm.size), d, x])
-    probability = sm.Logit(responded.astype(float), z).fit(disp=0, tol=1e-12).predict(z)
+    probability = Logit(responded.astype(float), z).fit(disp=0, tol=1e-12).predict(z)
     r = responded
-    reference = sm.WLS(y[r], np.column_stack([np.ones(r.sum()), d[r]]), weights=1 / probability[r]).fit(cov_type="HC2")
+    reference = WLS(y[r], np.column_stack([np.ones(r.sum()), d[r]]), weights=1 / probability[r]).fit(cov_type="HC2")
     for i, term in enumerate(["exemption", "guidance"]):
         effect = effects.get("work", term)
         assert effect.estimator == "ipw"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
 from scipy import stats
 
 from proeftuin.analysis import estimate_effects
@@ -75,7 +75,7 @@ def test_cr1_matches_statsmodels(rng, missing):
     x = _design(arm, covariates)
     for j in range(outcomes.shape[1]):
         ok = ~np.isnan(outcomes[:, j])
-        ref = sm.OLS(outcomes[ok, j], x[ok]).fit(cov_type="cluster", cov_kwds={"groups": clusters[ok]}, use_t=True)
+        ref = OLS(outcomes[ok, j], x[ok]).fit(cov_type="cluster", cov_kwds={"groups": clusters[ok]}, use_t=True)
         ci = ref.conf_int(alpha=0.10)
         n_clusters = np.unique(clusters[ok]).size
         for i, term in enumerate(ARMS[1:], start=1):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
 
 from proeftuin.analysis import estimate_effects
 
@@ -26,7 +26,7 @@ def test_lin_matches_statsmodels_hc2(rng, missing):
         d = np.column_stack([(arm[ok] == a).astype(float) for a in ARMS[1:]])
         centred = x[ok] - x[ok].mean(axis=0)
         design = np.column_stack([np.ones(ok.sum()), d, centred] + [d[:, [k]] * centred for k in range(2)])
-        ref = sm.OLS(y[ok, j], design).fit(cov_type="HC2", use_t=True)
+        ref = OLS(y[ok, j], design).fit(cov_type="HC2", use_t=True)
         for i, term in enumerate(ARMS[1:], start=1):
             effect = table.get(f"y{j}", term)
             assert effect.estimator == "lin"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
 
 from proeftuin.analysis import estimate_effects, masked, ols
 
@@ -69,7 +69,7 @@ def test_masked_fit_matches_statsmodels_per_column(rng):
     design = np.column_stack([np.ones(len(arm))] + [(arm == a).astype(float) for a in ARMS[1:]] + [x])
     for j in range(y.shape[1]):
         ok = ~np.isnan(y[:, j])
-        ref = sm.OLS(y[ok, j], design[ok]).fit(cov_type="HC2")
+        ref = OLS(y[ok, j], design[ok]).fit(cov_type="HC2")
         for k, term in enumerate(ARMS[1:], start=1):
             effect = table.get(f"y{j}", term)
             np.testing.assert_allclose([effect.estimate, effect.std_error], [ref.params[k], ref.bse[k]], rtol=STATSMODELS_TOL)

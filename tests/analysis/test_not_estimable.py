@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 import pytest
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 
 from proeftuin.analysis import Effect, estimate_effects
 from proeftuin.analysis.inference import NO_VARIATION_RTOL, t_inference
@@ -139,8 +140,8 @@ def test_one_rule_for_every_invalid_test(se, df, reason):
 
 
 def test_t_inference_matches_statsmodels(rng):
-    x = sm.add_constant(rng.normal(size=(60, 2)))
-    fit = sm.OLS(x @ [1.0, 0.5, 0.0] + rng.normal(size=60), x).fit()
+    x = add_constant(rng.normal(size=(60, 2)))
+    fit = OLS(x @ [1.0, 0.5, 0.0] + rng.normal(size=60), x).fit()
     result = t_inference(fit.params, fit.bse, fit.df_resid, 0.9)
     np.testing.assert_allclose(result.p_value, fit.pvalues, rtol=1e-10)
     np.testing.assert_allclose(np.column_stack([result.ci_low, result.ci_high]), fit.conf_int(0.1), rtol=1e-10)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
 
 from proeftuin.analysis import estimate_effects
 
@@ -27,7 +27,7 @@ def _reference(y, arm, covariates, vcov):
     observed = ~np.isnan(y)
     parts = [np.ones(len(arm))] + [(arm == a).astype(float) for a in ARMS[1:]]
     x = np.column_stack(parts + ([covariates] if covariates is not None else []))
-    return sm.OLS(y[observed], x[observed]).fit(cov_type=vcov, use_t=True)
+    return OLS(y[observed], x[observed]).fit(cov_type=vcov, use_t=True)
 
 
 @pytest.mark.parametrize("vcov", ["HC0", "HC1", "HC2", "HC3"])

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
+from statsmodels.discrete.discrete_model import Logit
+from statsmodels.regression.linear_model import WLS
+from statsmodels.tools.tools import add_constant
 
 from proeftuin.analysis.reference_group import NON_EXPERIMENTAL, reference_group_effect
 
@@ -26,10 +28,10 @@ def _data(seed: int, n: int = 600):
 def test_att_weights_and_effect_vs_statsmodels() -> None:
     frame, participant, y = _data(SEED)
     result = reference_group_effect(y, participant, frame, outcome_name="work")
-    z = sm.add_constant(frame.to_numpy())
-    e = sm.Logit(participant.astype(float), z).fit(disp=0, tol=1e-12).predict(z)
+    z = add_constant(frame.to_numpy())
+    e = Logit(participant.astype(float), z).fit(disp=0, tol=1e-12).predict(z)
     w = np.where(participant, 1.0, e / (1 - e))
-    reference = sm.WLS(y, sm.add_constant(participant.astype(float)), weights=w).fit(cov_type="HC2")
+    reference = WLS(y, add_constant(participant.astype(float)), weights=w).fit(cov_type="HC2")
     assert np.max(np.abs(result.propensity - e)) <= LOGIT_TOL
     assert result.effect.estimate == pytest.approx(reference.params[1], abs=LOGIT_TOL)
     assert result.effect.std_error == pytest.approx(reference.bse[1], abs=LOGIT_TOL)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import statsmodels.api as sm
+from statsmodels.discrete.discrete_model import Logit
+from statsmodels.regression.linear_model import OLS, WLS
 
 from proeftuin.analysis.robust_wls import logit, wald_test, wls_hc2
 
@@ -24,7 +25,7 @@ def _data(seed: int, n: int = 120) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def test_hc2_vs_statsmodels(weighted: bool) -> None:
     y, x, w = _data(SEED)
     fit = wls_hc2(y, x, w if weighted else None)
-    model = sm.WLS(y, x, weights=w) if weighted else sm.OLS(y, x)
+    model = WLS(y, x, weights=w) if weighted else OLS(y, x)
     reference = model.fit(cov_type="HC2")
     assert np.max(np.abs(fit.coef - reference.params)) <= STATSMODELS_TOL
     assert np.max(np.abs(fit.vcov - reference.cov_params())) <= STATSMODELS_TOL
@@ -35,7 +36,7 @@ def test_wald_f_vs_statsmodels() -> None:
     y, x, w = _data(SEED + 1)
     fit = wls_hc2(y, x, w)
     restriction = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
-    reference = sm.WLS(y, x, weights=w).fit(cov_type="HC2").wald_test(restriction, use_f=True, scalar=True)
+    reference = WLS(y, x, weights=w).fit(cov_type="HC2").wald_test(restriction, use_f=True, scalar=True)
     test = wald_test(fit, restriction)
     assert test.statistic == pytest.approx(float(reference.statistic), abs=STATSMODELS_TOL)
     assert test.p_value == pytest.approx(float(reference.pvalue), abs=STATSMODELS_TOL)
@@ -46,7 +47,7 @@ def test_logit_vs_statsmodels() -> None:
     rng = np.random.default_rng(SEED)
     x = np.column_stack([np.ones(300), rng.normal(size=(300, 2))])
     y = (rng.uniform(size=300) < 1 / (1 + np.exp(-(x @ [0.3, 1.0, -0.5])))).astype(float)
-    reference = sm.Logit(y, x).fit(disp=0, tol=1e-12)
+    reference = Logit(y, x).fit(disp=0, tol=1e-12)
     assert np.max(np.abs(logit(y, x) - reference.params)) <= LOGIT_TOL
 
 

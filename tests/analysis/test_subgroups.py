@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
 
 from proeftuin.analysis import estimate_effects
 from proeftuin.analysis.subgroups import subgroup_effects
@@ -43,7 +43,7 @@ def test_interaction_tests_vs_statsmodels_with_covariates() -> None:
     close = 1 - far
     ex, gu = (arm == "exemption").astype(float), (arm == "guidance").astype(float)
     design = np.column_stack([close, far, ex * close, gu * close, ex * far, gu * far, x])
-    reference = sm.OLS(y, design).fit(cov_type="HC2")
+    reference = OLS(y, design).fit(cov_type="HC2")
     assert analysis.get("far", "guidance").estimate == pytest.approx(reference.params[5], abs=STATSMODELS_TOL)
     assert analysis.get("far", "guidance").std_error == pytest.approx(reference.bse[5], abs=STATSMODELS_TOL)
     guidance = reference.wald_test(np.eye(7)[5] - np.eye(7)[3], use_f=True, scalar=True)

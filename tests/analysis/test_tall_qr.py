@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
 
 from proeftuin.analysis import estimate_effects, ols
 from proeftuin.analysis.tall_qr import tall_qr
@@ -49,7 +49,7 @@ def test_cholesky_qr2_is_orthonormal_and_matches_statsmodels(rng, monkeypatch):
     monkeypatch.setattr(ols, "TALL_FROM_CELLS", 0)
     table = estimate_effects(y, arm, control="control", covariates=covariates, vcov="HC2")
     for j in range(y.shape[1]):
-        reference = sm.OLS(y[:, j], x).fit(cov_type="HC2")
+        reference = OLS(y[:, j], x).fit(cov_type="HC2")
         for k, term in enumerate(ARMS[1:], start=1):
             effect = table.get(f"y{j}", term)
             np.testing.assert_allclose([effect.estimate, effect.std_error], [reference.params[k], reference.bse[k]], rtol=1e-9)

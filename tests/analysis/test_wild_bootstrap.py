@@ -46,12 +46,12 @@ def _numba_jit_disabled():
 
 
 def _wildboottest(y, x, cl, param, weights, draws, seed):
-    sm = pytest.importorskip("statsmodels.api")
+    linear_model = pytest.importorskip("statsmodels.regression.linear_model")
     module = pytest.importorskip("wildboottest.wildboottest", reason="wildboottest (PyPI) is the independent reference")
     frame = pd.DataFrame(x, columns=["const", "d", "x1"])
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), _numba_jit_disabled():
         warnings.simplefilter("ignore")
-        result = module.wildboottest(sm.OLS(y, frame), param=param, cluster=cl, B=draws, weights_type=weights, seed=seed, show=False)
+        result = module.wildboottest(linear_model.OLS(y, frame), param=param, cluster=cl, B=draws, weights_type=weights, seed=seed, show=False)
     return float(result["statistic"].iloc[0]), float(result["p-value"].iloc[0])
 
 

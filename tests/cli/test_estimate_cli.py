@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 from scipy import stats
 from typer.testing import CliRunner
 
@@ -51,7 +52,7 @@ def statsmodels_fit(frame: pd.DataFrame, outcome: str, covariates: list[str]):
     design = pd.get_dummies(data[["arm"]], dtype=float).drop(columns="arm_control")
     if covariates:
         design = design.join(pd.get_dummies(data[covariates], drop_first=True, dtype=float))
-    return sm.OLS(data[outcome].astype(float), sm.add_constant(design)).fit(cov_type="HC2"), data
+    return OLS(data[outcome].astype(float), add_constant(design)).fit(cov_type="HC2"), data
 
 
 @pytest.mark.parametrize("covariates", [[], ["age", "health", "household"]])

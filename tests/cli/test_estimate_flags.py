@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 from typer.testing import CliRunner
 
 from proeftuin.analysis import PermutationDesign, randomization_inference
@@ -72,9 +73,9 @@ def test_cr1_agrees_with_statsmodels_cluster(clustered_file, covariates: list[st
     extra = ("--covariates", ",".join(covariates)) if covariates else ()
     payload = run_json(str(path), *BASE, "--vcov", "CR1", "--cluster", "household", *extra)
     assert payload["vcov"] == "CR1"
-    design = sm.add_constant(arm_dummies(frame).join(frame[covariates].astype(float)))
+    design = add_constant(arm_dummies(frame).join(frame[covariates].astype(float)))
     groups = pd.factorize(frame["household"])[0]
-    reference = sm.OLS(frame["earnings"], design).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    reference = OLS(frame["earnings"], design).fit(cov_type="cluster", cov_kwds={"groups": groups})
     for effect in payload["effects"]:
         assert effect["estimate"] == pytest.approx(reference.params[effect["arm"]], abs=ESTIMATE_TOL)
         assert effect["std_error"] == pytest.approx(reference.bse[effect["arm"]], abs=SE_TOL)
@@ -94,8 +95,8 @@ def test_lin_agrees_with_statsmodels_interacted_design(clustered_file) -> None:
     interactions = pd.DataFrame(
         {f"{a}:{c}": dummies[a] * centred[c] for a in dummies for c in centred}, index=frame.index
     )
-    design = sm.add_constant(pd.concat([dummies, centred, interactions], axis=1))
-    reference = sm.OLS(frame["earnings"], design).fit(cov_type="HC2")
+    design = add_constant(pd.concat([dummies, centred, interactions], axis=1))
+    reference = OLS(frame["earnings"], design).fit(cov_type="HC2")
     assert {e["arm"] for e in payload["effects"]} == set(dummies)
     for effect in payload["effects"]:
         assert effect["estimate"] == pytest.approx(reference.params[effect["arm"]], abs=ESTIMATE_TOL)
@@ -209,7 +210,7 @@ def test_strata_enter_as_fixed_effects(clustered_file) -> None:
     payload = run_json(str(path), *BASE, "--strata", "stratum")
     dummies = pd.get_dummies(frame["arm"], dtype=float).drop(columns="control")
     strata = pd.get_dummies(frame["stratum"].astype(str), prefix="s", drop_first=True, dtype=float)
-    reference = sm.OLS(frame["earnings"], sm.add_constant(pd.concat([dummies, strata], axis=1))).fit(cov_type="HC2")
+    reference = OLS(frame["earnings"], add_constant(pd.concat([dummies, strata], axis=1))).fit(cov_type="HC2")
     for effect in payload["effects"]:
         assert effect["estimate"] == pytest.approx(reference.params[effect["arm"]], abs=ESTIMATE_TOL)
         assert effect["std_error"] == pytest.approx(reference.bse[effect["arm"]], abs=SE_TOL)

@@ -66,12 +66,13 @@ def test_without_strata_it_is_the_plain_itt_regression(as_table, trial) -> None:
 
 def test_hc2_with_strata_matches_statsmodels(as_table, trial) -> None:
     """An independent reference: statsmodels OLS with stratum dummies and its HC2 covariance."""
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.tools.tools import add_constant
 
     result = estimate_effects_engine(as_table(trial), outcomes=["binary"], arm="arm", control="control", strata="stratum")
     x = pd.get_dummies(trial[["arm", "stratum"]], drop_first=False, dtype=float)
-    x = sm.add_constant(x.drop(columns=["arm_control", "stratum_east"]))
-    fit = sm.OLS(trial["binary"], x).fit(cov_type="HC2")
+    x = add_constant(x.drop(columns=["arm_control", "stratum_east"]))
+    fit = OLS(trial["binary"], x).fit(cov_type="HC2")
     for effect in result:
         assert effect.estimate == pytest.approx(fit.params[f"arm_{effect.term}"], abs=TOLERANCE)
         assert effect.std_error == pytest.approx(fit.bse[f"arm_{effect.term}"], abs=TOLERANCE)

@@ -40,7 +40,9 @@ def test_equals_the_in_memory_reference_group(engine, as_table, population, trim
 
 def test_matches_statsmodels_logit_and_weighted_hc2(population) -> None:
     """An independent reference for both steps: statsmodels' Logit and WLS with HC2."""
-    import statsmodels.api as sm
+    from statsmodels.discrete.discrete_model import Logit
+    from statsmodels.regression.linear_model import WLS
+    from statsmodels.tools.tools import add_constant
 
     from proeftuin.scale import connect
 
@@ -48,9 +50,9 @@ def test_matches_statsmodels_logit_and_weighted_hc2(population) -> None:
     con.con.register("population", population)
     engine = reference_group_engine(con.table("population"), outcome="work", participant="participant",
                                     covariates=["age", "duration"])
-    z = sm.add_constant(population[["age", "duration"]])
-    e = sm.Logit(population["participant"].astype(float), z).fit(disp=0, tol=1e-12).predict(z)
+    z = add_constant(population[["age", "duration"]])
+    e = Logit(population["participant"].astype(float), z).fit(disp=0, tol=1e-12).predict(z)
     weights = np.where(population["participant"], 1.0, e / (1 - e))
-    fit = sm.WLS(population["work"], sm.add_constant(population["participant"].astype(float)), weights=weights).fit(cov_type="HC2")
+    fit = WLS(population["work"], add_constant(population["participant"].astype(float)), weights=weights).fit(cov_type="HC2")
     assert engine.estimate == pytest.approx(fit.params["participant"], abs=1e-8)
     assert engine.std_error == pytest.approx(fit.bse["participant"], abs=1e-8)

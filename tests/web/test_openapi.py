@@ -9,7 +9,6 @@ hypothesis directly: schemathesis' lazy pytest fixture does not work with pytest
 from __future__ import annotations
 
 import pytest
-import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
@@ -21,6 +20,8 @@ ROLE_OF = {"/api/caseload": "cora"}
 
 
 def _operations(client: TestClient) -> dict[str, object]:
+    import schemathesis  # here, not at module level: only this file's worker pays its import (0.4 s)
+
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", client.app)
     return {f"{op.method.upper()} {op.path}": op for op in (result.ok() for result in schema.get_all_operations())}
 

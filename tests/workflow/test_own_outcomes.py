@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
 
 from test_zwolle import Trial, cli, zwolle_trial
 
@@ -80,7 +80,7 @@ def test_own_outcomes_are_derived_by_the_plan_and_estimated_as_a_direct_ols_fit(
     for name in ("debt_help", "wellbeing_score"):
         y = expected[name].to_numpy(dtype=float)
         rows = ~np.isnan(y)
-        reference = sm.OLS(y[rows], x[rows]).fit(cov_type="HC2")
+        reference = OLS(y[rows], x[rows]).fit(cov_type="HC2")
         effect = results.adjusted.get(name, "disregard")
         assert abs(effect.estimate - reference.params[1]) < ESTIMATE_TOL
         assert abs(effect.std_error - reference.bse[1]) < ESTIMATE_TOL
