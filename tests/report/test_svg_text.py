@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 
 import pytest
 
@@ -107,3 +108,33 @@ def test_anchored_runs_placed_by_their_width_without_a_group_each() -> None:
     width = start - end
     assert width > 20  # 13 characters at 9 pt
     assert middle == pytest.approx(start - width / 2, abs=1e-9)
+
+
+def test_a_repeated_run_shaped_once_per_document_and_drawn_alike_on_every_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The forest figures repeat their labels; each distinct run is laid out by Pango once per document and that
+    # layout drawn wherever the run recurs, on any page.
+    import weasyprint.text.line_break as line_break
+    from weasyprint.svg.text import Style
+
+    shaped: list[str] = []
+
+    class CountingLayout(line_break.Layout):  # type: ignore[misc]
+        def set_text(self, text: str, justify: bool = False) -> None:
+            if isinstance(self.style, Style):  # an SVG run, not the HTML's text
+                shaped.append(text)
+            super().set_text(text, justify)
+
+    monkeypatch.setattr(line_break, "Layout", CountingLayout)
+    whole_run = svg_text._make_whole_run(weasyprint.svg.text.per_character)  # type: ignore[attr-defined]
+    for tag in ("text", "tspan", "textPath", "a"):
+        monkeypatch.setitem(weasyprint.svg.TAGS, tag, whole_run)
+    monkeypatch.setattr(weasyprint.svg, "text", whole_run)
+    monkeypatch.setattr(svg_text, "install", lambda: True)
+    image = f'<img alt="" src="data:image/svg+xml;base64,{base64.b64encode(ANCHORS.encode()).decode()}">'
+    pdf = html_to_pdf(f'{image}<div style="break-before: page">{image}</div>')
+    assert shaped == ["Zelf in Actie"]  # three elements on each of two pages
+    first, second = PdfReader(io.BytesIO(pdf)).pages
+    shown = [re.findall(rb"BT.*?ET", page.get_contents().get_data(), re.S) for page in (first, second)]  # type: ignore[union-attr]
+    assert len(shown[0]) == 3 and shown[0] == shown[1]  # the same font, glyphs and places in the figure
+    html_to_pdf(image)
+    assert shaped == ["Zelf in Actie"] * 2  # another document shapes its own

@@ -1,4 +1,4 @@
-"""SVG text printed as whole runs: WeasyPrint's SVG ``<text>`` laid out once per element, not per character.
+"""SVG text printed as whole runs: WeasyPrint's SVG ``<text>`` laid out once per run and document, not per character.
 
 WeasyPrint (60 to at least 70) lays out and draws every character of an SVG ``<text>`` on its
 own (``weasyprint/svg/text.py``), so that per-character ``x``/``dx``/``rotate`` lists can place
@@ -22,7 +22,6 @@ and prints as before, only slower. ``tests/report/test_svg_text.py`` checks the 
 from __future__ import annotations
 
 import inspect
-from math import inf
 from typing import Any
 
 DRAW_NODE_PARAMETERS = ["self", "node", "font_size", "fill_stroke", "context"]
@@ -61,15 +60,54 @@ def _font_weight(value: Any) -> int:
         return 400
 
 
+RUNS = "_proeftuin_shaped_runs"
+"""The attribute of a document's ``FontConfiguration`` that holds its shaped runs (:func:`_make_whole_run`)."""
+
+
 def _make_whole_run(per_character: Any) -> Any:
-    """WeasyPrint's SVG text function for whole runs, falling back to ``per_character`` (WeasyPrint's own)."""
+    """WeasyPrint's SVG text function for whole runs, falling back to ``per_character`` (WeasyPrint's own).
+
+    A run is shaped once per document and text, font and size: the figures repeat their labels (arm
+    and municipality names, tick numbers, axis titles; 1,350 elements, some 400 distinct runs per
+    language), and each run's Pango layout is drawn again wherever it recurs. The layout is measured
+    and drawn as it is (WeasyPrint's ``split_first_line`` would shape it, free it, and the draw shape it
+    anew), in single-paragraph mode from the start (as WeasyPrint draws it; text without paragraph
+    separators lays out the same either way). The runs live on the document's font configuration (the
+    fonts they were shaped with), so they go with it; what a run draws into a page's stream (fonts,
+    glyph widths) WeasyPrint keeps per document, keyed by Pango's font, as for any text it draws.
+    """
     from weasyprint.css.properties import INITIAL_VALUES
     from weasyprint.draw.text import draw_emojis, draw_first_line
     from weasyprint.matrix import Matrix
     from weasyprint.svg.bounding_box import extend_bounding_box
     from weasyprint.svg.text import Style, TextBox
     from weasyprint.svg.utils import size
-    from weasyprint.text.line_break import split_first_line
+    from weasyprint.text.ffi import FROM_UNITS, pango
+    from weasyprint.text.line_break import Layout, line_size
+
+    def shaped(svg: Any, node: Any, font_size: float) -> tuple[Any, float, float]:
+        """``node``'s run as a text box ready to draw (a Pango layout with its style and baseline), with its width
+        and height (WeasyPrint's ``split_first_line`` figures for one unbroken line), shaped at its first use in the document."""
+        family, font_style, weight = node.get("font-family", "sans-serif"), node.get("font-style", "normal"), node.get("font-weight", 400)
+        key = (node.text, family, font_style, weight, font_size)
+        runs = svg.font_config.__dict__.setdefault(RUNS, {})
+        if key not in runs:
+            style = Style()
+            style.update(INITIAL_VALUES)
+            style.font_config = svg.font_config
+            style["font_family"] = [font.strip("\"'") for font in family.split(",")]
+            style["font_style"] = font_style
+            style["font_weight"] = _font_weight(weight)
+            style["font_size"] = font_size
+            layout = Layout(style)
+            pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+            layout.set_text(node.text)
+            first_line, _ = layout.get_first_line()
+            width, height = line_size(first_line, style)
+            box = TextBox(layout, style)
+            box.baseline = pango.pango_layout_get_baseline(layout.layout) * FROM_UNITS
+            runs[key] = box, width, height
+        return runs[key]
 
     def text(svg: Any, node: Any, font_size: float) -> None:
         """Draw one ``<text>`` node's text as one Pango layout (see the module's docstring)."""
@@ -77,14 +115,8 @@ def _make_whole_run(per_character: Any) -> Any:
             per_character(svg, node, font_size)
             return
         attributes = node.attrib
-        style = Style()
-        style.update(INITIAL_VALUES)
-        style.font_config = svg.font_config
-        style["font_family"] = [font.strip("\"'") for font in node.get("font-family", "sans-serif").split(",")]
-        style["font_style"] = node.get("font-style", "normal")
-        style["font_weight"] = _font_weight(node.get("font-weight", 400))
-        style["font_size"] = font_size
-        layout, _, _, width, height, baseline = split_first_line(node.text, style, svg.context, inf, 0)
+        box, width, height = shaped(svg, node, font_size)
+        baseline = box.baseline
 
         ascent, descent = font_size * 0.8, font_size * 0.2  # WeasyPrint's own approximation, as in its per-character code
         alignment = node.get("dominant-baseline", node.get("alignment-baseline"))
@@ -104,14 +136,11 @@ def _make_whole_run(per_character: Any) -> Any:
         svg.stream.push_state()
         fill, stroke = svg.set_graphical_state(node, font_size)
         svg.stream.begin_text()
-        layout.reactivate(style)
         svg.fill_stroke(fill, stroke, text=True)
-        box = TextBox(layout, style)
-        box.baseline = baseline
         emojis = draw_first_line(svg.stream, box, "none", "none", Matrix(a=1, d=-1, e=x_position, f=y_position))
         svg.stream.end_text()
         svg.stream.pop_state()
-        draw_emojis(svg.stream, style, x - shift, y, emojis)
+        draw_emojis(svg.stream, box.style, x - shift, y, emojis)
 
     text.per_character = per_character  # type: ignore[attr-defined]
     return text
