@@ -170,7 +170,7 @@ def python_pace() -> float:
     """Seconds a plain Python loop of :data:`PACE_STEPS` additions takes here now (best of 3).
 
     The machine is shared and its speed differs from one day to the next by more than load shows:
-    a bare Python start took 10.6 ms on one day and 21-24 ms on another, at load 1-2. Each record
+    a bare Python start took 10.6 ms on one day and 18-25 ms on another, at load 1-2. Each record
     carries this pace, so that rows measured on different days can be told apart."""
 
     def loop() -> None:
