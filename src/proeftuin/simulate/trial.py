@@ -143,7 +143,6 @@ def simulate_trial(
     permanent = np.array([lab["permanent_contract_share"][s] for s in JOB_SIZES])
     wage_ratio = np.maximum(1.0, np.exp(rng.normal(lab["wage_premium"]["mean"], lab["wage_premium"]["sd"], n)))
     other_exit_month = rng.geometric(lab["other_monthly_outflow"], n)
-    regimes = np.array([arm.regime for arm in spec.arms], dtype=object)[:, None].repeat(n, axis=1)
 
     # State per arm and person; every arm sees the same uniforms (common random numbers).
     def draw_job(u_size: np.ndarray, u_hours: np.ndarray, u_contract: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -193,7 +192,7 @@ def simulate_trial(
         date=np.broadcast_to(periods, per_row).ravel(),
         household=np.broadcast_to(frame["household"].to_numpy(dtype=object)[None, :, None], per_row).ravel(),
         earnings=net_earnings(out_earn, periods).ravel(),
-        regime=np.broadcast_to(regimes[:, :, None], per_row).ravel(),
+        regime=np.broadcast_to(np.array([arm.regime for arm in spec.arms], dtype=object)[:, None, None], per_row).ravel(),
         age=np.broadcast_to(frame["age"].to_numpy()[None, :, None], per_row).ravel(),
         youngest_child_age=np.broadcast_to(np.where(youngest >= 0, youngest, np.nan)[None, :, None], per_row).ravel(),
         disregard_month=np.maximum(out_streak, 1).ravel(),
