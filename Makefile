@@ -37,7 +37,7 @@ demo: $(STAMP)
 test: $(DEVSTAMP)
 	$(BIN)/ruff check --quiet src tests bench
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/mypy src
+	$(BIN)/mypy src bench
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/site
 	$(BIN)/python -m pytest -n 2 --dist loadfile --hypothesis-profile=ci -q
 

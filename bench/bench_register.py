@@ -33,6 +33,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from proeftuin.scale import Engine
 
 MONTHS = 36
 OUTCOMES = ("work_8h", "work_12h", "work_27h", "work_32h", "contract_permanent", "contract_temporary",
@@ -60,7 +64,7 @@ def stage_floor(data: Path, memory_limit: str, threads: int) -> dict:
     return {"seconds": time.perf_counter() - start, "peak_mb": _peak_mb()}
 
 
-def stage_engine(data: Path, memory_limit: str, threads: int, engine: str) -> dict:
+def stage_engine(data: Path, memory_limit: str, threads: int, engine: Engine) -> dict:
     from proeftuin.scale import connect, estimate_effects_engine, read_parquet, register_outcomes
 
     con = connect(engine, memory_limit=memory_limit, threads=threads, spark_master="local[2]")
@@ -220,7 +224,7 @@ if __name__ == "__main__":
         elif what == "memory":
             result = stage_memory(data)
         else:
-            result = stage_engine(data, sys.argv[4], int(sys.argv[5]), what)
+            result = stage_engine(data, sys.argv[4], int(sys.argv[5]), cast("Engine", what))  # memory, duckdb or spark (main passes these)
         print(json.dumps(result))
     else:
         main()

@@ -75,7 +75,7 @@ def timed(label: str, fn, record: dict | None = None, key: str | None = None):  
 def _participant_rows(engine: Engine, frame: pd.DataFrame, import_id: int) -> list[tuple]:  # type: ignore[type-arg]
     """The floor's rows: the file's person-months as outcome_months tuples (ids and month numbers looked up the raw way)."""
     with engine.connect() as connection:
-        ids = dict(connection.exec_driver_sql("SELECT pseudonym, id FROM participants").all())
+        ids: dict[str, int] = dict(connection.exec_driver_sql("SELECT pseudonym, id FROM participants").tuples().all())
     pid = frame["pseudonym"].map(ids).to_numpy(dtype=np.int64)
     period = pd.to_datetime(frame["month"] + "-01")
     month = ((period.dt.year - START.year) * 12 + period.dt.month - START.month + 1).to_numpy()
@@ -174,8 +174,9 @@ def run(url: str, n: int, months: int, workdir: Path, sample: int) -> dict:
     dist = rng.choice(["far", "medium", "near"], n)
     sex = rng.choice(["female", "male"], n)
     people = timed("validate enrolment records (eleven-test)", lambda: [
-        EnrolmentCreate(bsn=SecretStr(b), enrolled_on=START, age=40, sex=str(s), household="single", months_on_benefit=24,
-                        education="low", health=6.0, migration_background=False, distance_to_labour_market=str(d))
+        EnrolmentCreate(bsn=SecretStr(b), enrolled_on=START, covariates={
+            "age": 40, "sex": str(s), "household": "single", "months_on_benefit": 24, "education": "low", "health": 6.0,
+            "migration_background": False, "distance_to_labour_market": str(d)})
         for b, d, s in zip(bsns, dist, sex, strict=True)])
 
     def do_enrol():  # type: ignore[no-untyped-def]

@@ -56,16 +56,18 @@ RNG = np.random.default_rng(0)
 def build(url: str) -> None:
     """Groningen with ``PEOPLE`` participants, through the registry, unless it is there; the researcher's password set."""
     from proeftuin.design import catalog
+    from proeftuin.registry.audit import keyed_engine
     from proeftuin.registry.crud import RegistryError, get_experiment
     from proeftuin.registry.db import make_engine, migrate, session_scope
     from proeftuin.registry.roles import Role, add_user
-    from proeftuin.web.accounts import get_user, set_password
+    from proeftuin.web.accounts import get_account, set_password
     from proeftuin.workflow.demo import ADMIN, INTAKE, RESEARCHER, DemoSeeds, build_experiment, demo_settings
 
-    engine = make_engine(url)
+    settings = demo_settings(SEED)
+    engine = keyed_engine(make_engine(url), settings)  # the audit chain is keyed, as the demo keys it
     migrate(engine)
     with session_scope(engine) as session:
-        if get_user(session=session, name=ADMIN) is None:
+        if get_account(session=session, name=ADMIN) is None:
             add_user(session=session, actor=None, name=ADMIN, role=Role.admin)
             add_user(session=session, actor=ADMIN, name=INTAKE, role=Role.case_manager)
             add_user(session=session, actor=ADMIN, name=RESEARCHER, role=Role.researcher)
@@ -78,7 +80,7 @@ def build(url: str) -> None:
     if not present:
         started = time.perf_counter()
         index, spec = next((i, s) for i, s in enumerate(catalog()) if s.slug == SLUG)
-        build_experiment(engine, spec, DemoSeeds.derive(SEED, index), n=PEOPLE, settings=demo_settings(SEED),
+        build_experiment(engine, spec, DemoSeeds.derive(SEED, index), n=PEOPLE, settings=settings,
                          files=Path(tempfile.mkdtemp(prefix="bench-web-")))
         print(f"built {SLUG} with {PEOPLE} people in {time.perf_counter() - started:.1f} s")
     engine.dispose()
@@ -195,13 +197,30 @@ def _run_load(args: argparse.Namespace, base: str, pid: int) -> tuple[int, int, 
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of ``pid`` and its children so far (Linux /proc; 0 elsewhere)."""
+    """User + system CPU seconds so far of ``pid`` and every process under it (uvicorn's workers are
+    live children, which the parent's ``cutime`` does not count until they end; Linux /proc, 0 elsewhere)."""
     total = 0.0
-    stat = Path(f"/proc/{pid}/stat")
-    if stat.exists():
-        fields = stat.read_text().rsplit(")", 1)[1].split()
-        total += sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    for process in _process_tree(pid):
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        total += sum(int(f) for f in fields[11:13]) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (``/proc/PID/task/TID/children``)."""
+    found, queue = [], [pid]
+    while queue:
+        process = queue.pop()
+        found.append(process)
+        for children in Path(f"/proc/{process}/task").glob("*/children"):
+            try:
+                queue.extend(int(child) for child in children.read_text().split())
+            except OSError:
+                continue
+    return found
 
 
 def _start(command: list[str], folder: Path, environment: dict[str, str], base: str) -> subprocess.Popen[bytes]:

@@ -43,7 +43,7 @@ def _t(seconds: float) -> str:
 
 def _load(r: Record) -> str:
     """``load 6-8 on 2 cores`` from the record's load before and after."""
-    low, high = sorted((round(r["load_before"]), round(r.get("load_after", r["load_before"]))))
+    low, high = sorted((round(r["load_before"]), round(r["load_after"] if "load_after" in r else r["load_before"])))
     span = f"{low}" if low == high else f"{low}-{high}"
     pace = f"; 2 million Python additions in {r['python_pace_s'] * 1000:.0f} ms" if "python_pace_s" in r else ""
     return f"load {span} on {r['cores']} cores{pace}"
