@@ -197,15 +197,16 @@ def _run_load(args: argparse.Namespace, base: str, pid: int) -> tuple[int, int, 
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds so far of ``pid`` and every process under it (uvicorn's workers are
-    live children, which the parent's ``cutime`` does not count until they end; Linux /proc, 0 elsewhere)."""
+    """User + system CPU seconds so far of ``pid`` and every process under it, with the children each has
+    reaped (uvicorn's workers are live children, which their parent's ``cutime`` counts only once they
+    end; Linux /proc, 0 elsewhere)."""
     total = 0.0
     for process in _process_tree(pid):
         try:
             fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:  # ended meanwhile
             continue
-        total += sum(int(f) for f in fields[11:13]) / os.sysconf("SC_CLK_TCK")
+        total += sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
     return total
 
 
