@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -25,6 +26,26 @@ settings.register_profile("ci", derandomize=True, database=None, deadline=None, 
 timing deadline on a loaded machine); each test's own ``max_examples`` bounds its cost."""
 
 PG_ADMIN_URL = os.environ.get("PROEFTUIN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+SHARED_WORKER_FOLDERS = ("tests/scale/",)
+"""Test folders whose files run on one xdist worker under ``--dist loadfile``: they share a session fixture that is
+costly to start in each worker. tests/scale: the Spark JVM (``spark_session``), about 17 s of CPU per start with
+its first queries, which `time` and getrusage do not see (the JVM outlives the worker and is reaped by init)."""
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)  # before xdist's own (registered after this conftest)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` with the files of each of SHARED_WORKER_FOLDERS as one unit of work; other modes as xdist makes them."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedFolderScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return next((folder for folder in SHARED_WORKER_FOLDERS if nodeid.startswith(folder)), super()._split_scope(nodeid))
+
+    return SharedFolderScheduling(config, log)
 
 
 @pytest.fixture
