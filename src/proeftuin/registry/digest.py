@@ -32,20 +32,19 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
-from typing import Any, TypeAlias
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import JSON, Boolean, Date, Engine, Float, Integer, Select, Table, Text, cast, func, select
+from sqlalchemy import JSON, Boolean, Date, Float, Integer, Select, Table, Text, cast, func, select
 from sqlalchemy.orm import Session
 
-from proeftuin.registry.concatenated import Encoded, concatenated_columns
 from proeftuin.registry.columnar import BOOLEAN, DATE, FLOAT, INTEGER, TEXT, ColumnReader, Kind, read_columns
 from proeftuin.registry.driver_reads import driver_chunks, transposed
 from proeftuin.registry.models import (
-    AuditHead, DataImport, Experiment, OutcomeMonth, OwnOutcomeMonth, Participant, ServiceContact, SurveyItem, SurveyResponse,
+    DataImport, Experiment, OutcomeMonth, OwnOutcomeMonth, Participant, ServiceContact, SurveyItem, SurveyResponse,
 )
 
 
@@ -205,16 +204,9 @@ class _ColumnDigest:
         self.kind, self.rows = kind, 0
         self._values, self._lengths = hashlib.sha256(), hashlib.sha256()
 
-    def update(self, values: Sequence[Any] | Encoded) -> None:
-        """Add a chunk of the column's values: a pandas column (a frame's, or a chunk read back with unusual types), a
-        tuple of the driver's plain values (:func:`_plain_values`), which give the same bytes without a frame, or the bytes
-        themselves as SQLite concatenated them (:mod:`~proeftuin.registry.concatenated`)."""
-        if isinstance(values, Encoded):
-            self.rows += values.rows
-            self._values.update(values.values)
-            if values.lengths is not None:
-                self._lengths.update(values.lengths)
-            return
+    def update(self, values: Sequence[Any]) -> None:
+        """Add a chunk of the column's values: a pandas column (a frame's, or a chunk read back with unusual types), or a
+        tuple of the driver's plain values (:func:`_plain_values`), which give the same bytes without a frame."""
         if isinstance(values, tuple):
             self._update_plain(values)
             return
@@ -288,11 +280,7 @@ class _ColumnDigest:
         return hashlib.sha256((self._values.hexdigest() + lengths).encode("ascii")).hexdigest()
 
 
-Chunk: TypeAlias = Sequence[Sequence[Any] | Encoded] | pa.Table
-"""Rows of one table: its columns' values (each a column of :meth:`_ColumnDigest.update`), or one Arrow table."""
-
-
-def _rows_sha256(chunks_of: Iterable[tuple[ImportedRows, Iterable[Chunk]]]) -> str:
+def _rows_sha256(chunks_of: Iterable[tuple[ImportedRows, Iterable[Sequence[Sequence[Any]] | pa.Table]]]) -> str:
     """The rows digest from, per table of :data:`IMPORT_ROWS`, its rows in canonical order as chunks of columns (or as one Arrow table)."""
     lines = []
     for rows, chunks in chunks_of:
@@ -309,50 +297,28 @@ def _rows_sha256(chunks_of: Iterable[tuple[ImportedRows, Iterable[Chunk]]]) -> s
     return hashlib.sha256("".join(lines).encode("ascii")).hexdigest()
 
 
-def _stored(session: Session, rows: ImportedRows, import_id: int, reader: ColumnReader | None = None) -> Iterable[Chunk]:
-    """The rows of ``import_id`` in ``rows.table`` as read back, in canonical order: as one Arrow table through ``reader``
-    where it can read them; on SQLite each column concatenated by SQLite where it can
-    (:func:`~proeftuin.registry.concatenated.concatenated_columns`); else as chunks of columns (the driver's values)."""
+def _stored(session: Session, rows: ImportedRows, import_id: int, reader: ColumnReader | None = None) -> Iterable[Sequence[Sequence[Any]] | pa.Table]:
+    """The rows of ``import_id`` in ``rows.table`` as read back, in canonical order, as chunks of columns (the driver's values),
+    or as one Arrow table through ``reader`` where it can read them."""
     table = rows.table
     match = table.c.import_id == import_id
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    if sqlite and _most_rows(session, table, import_id):
+    if session.get_bind().dialect.name == "sqlite" and _most_rows(session, table, import_id):
         # SQLite would find the import's rows through the import_id index and sort them all in a temporary B-tree; when the
         # import holds most of the table, walking the unique index in canonical order is cheaper (``+ 0``: that index unused)
         match = table.c.import_id + 0 == import_id
-    order = [table.c[c] for c in rows.order]
-    statement = select(*(table.c[c] for c in rows.columns)).where(match).order_by(*order)
+    statement = select(*(table.c[c] for c in rows.columns)).where(match).order_by(*(table.c[c] for c in rows.order))
     columnar = _columnar(reader, rows, statement) if reader is not None else None
     if columnar is not None:
         yield columnar
         return
-    kinds = [_kind(rows, c) for c in rows.columns]
-    # on SQLite every column but the floating-point ones concatenated by SQLite in one read (those then through the driver)
-    encoded = concatenated_columns(session, statement, [None if k == "float" else k for k in kinds]) if sqlite else None
-    if encoded is None:
-        yield from _driver_columns(session, rows, statement)
-        return
-    yield [() if e is None else e for e in encoded]  # each column's digest takes its values chunk by chunk, apart from the others'
-    floats = [statement.selected_columns[i] for i, kind in enumerate(kinds) if kind == "float"]
-    if floats:
-        for chunk in _driver_columns(session, rows, statement.with_only_columns(*floats)):
-            read = iter(chunk)
-            yield [next(read) if kind == "float" else () for kind in kinds]
-
-
-def _driver_columns(session: Session, rows: ImportedRows, statement: Select) -> Iterable[list[Sequence[Any]]]:  # type: ignore[type-arg]
-    """The rows of ``statement`` (columns of ``rows``) through the driver, in chunks of columns: each a tuple of the
-    driver's values, or where a value is of another type than the column's (written behind the registry's back) the
-    column as a frame reads it."""
-    names = [c.name for c in statement.selected_columns]
     for chunk in driver_chunks(session, statement, CHUNK_ROWS):
-        plain = transposed(chunk, len(names))
+        plain = transposed(chunk, len(rows.columns))
         columns: list[Sequence[Any]] = list(plain)
-        unusual = [i for i, c in enumerate(names) if not _plain_values(_kind(rows, c), plain[i])]
-        if unusual:
-            frame = pd.DataFrame.from_records(chunk, columns=names)
+        unusual = [i for i, c in enumerate(rows.columns) if not _plain_values(_kind(rows, c), plain[i])]
+        if unusual:  # values of another type than the column's (written behind the registry's back): as a frame reads them
+            frame = pd.DataFrame.from_records(chunk, columns=list(rows.columns))
             for i in unusual:
-                columns[i] = frame[names[i]]
+                columns[i] = frame[rows.columns[i]]
         yield columns
 
 
@@ -375,7 +341,7 @@ def _plain_values(kind: str, values: tuple[Any, ...]) -> bool:
     types = set(map(type, values))
     if not types <= _PLAIN[kind]:
         return False
-    return kind != "int" or not values or -(2**63) <= min(values) and max(values) < 2**63
+    return kind != "int" or -(2**63) <= min(values) and max(values) < 2**63
 
 
 def _most_rows(session: Session, table: Table, import_id: int) -> bool:
@@ -404,12 +370,6 @@ def frame_rows_sha256(frames: Mapping[Table, pd.DataFrame]) -> str:
     return _rows_sha256((rows, chunks(rows)) for rows in IMPORT_ROWS)
 
 
-def _audit_head(session: Session) -> tuple[int, str] | None:
-    """The audit chain's head as ``session`` sees it: its last event's id and hash."""
-    head = session.execute(select(AuditHead.last_id, AuditHead.last_hash).order_by(AuditHead.id)).first()
-    return None if head is None else (head[0], head[1])
-
-
 PARALLEL_ROWS = 200_000
 """Imported rows (of the active imports) from which ``verify`` digests them alongside its other passes (:class:`ParallelDigests`):
 below, their digest is a small part of ``verify`` (a third connection is not worth opening for it), and the session makes it."""
@@ -426,33 +386,25 @@ class ParallelDigests:
     overlaps the session's passes. It never touches the session; a table it cannot read as
     columns leaves that import to the caller.
 
-    On a SQLite file, by a thread with its own connection whose read transaction sees the same
-    audit head as the session's (read in both; where a commit came between, the thread leaves
-    every import to the caller): every change the registry makes is audited in its transaction,
-    so the two see the same state. It reads the columns concatenated by SQLite
-    (:mod:`~proeftuin.registry.concatenated`), whose aggregation runs inside ``sqlite3_step``
-    without the GIL (most of the digest's time); the floating-point columns it reads through the
-    driver (holding the GIL, as the session's own passes do). Not for an in-memory database, which
-    another connection would not see.
+    Not on SQLite: Python's ``sqlite3`` makes an object of every value it reads while holding the
+    GIL, so a thread cannot overlap; a child process with its own SQLite could, but only under the
+    session's write lock (so that it reads the session's state), and it cost about 1.5 s of CPU more
+    than the digest in this process at 1,000,000 imported rows (a Python with this package imported)
+    and gained no wall time where no core was idle (measured on the 2-core development machine).
     """
 
     def __init__(self, session: Session, reader: ColumnReader | None = None, minimum_rows: int | None = None) -> None:
         self._thread: threading.Thread | None = None
         self._twin: ColumnReader | None = None
         self._digests: dict[int, str] | None = None
-        engine = session.get_bind().engine
-        columnar = reader is not None and reader.reads
-        if not columnar and not (engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")):
+        if reader is None or not reader.reads:
             return
         rows = select(func.coalesce(func.sum(DataImport.rows), 0)).where(DataImport.active)
         if (session.scalar(rows) or 0) < (PARALLEL_ROWS if minimum_rows is None else minimum_rows):
             return
         imports = list(session.scalars(select(DataImport.id).where(DataImport.active).order_by(DataImport.id)))
-        if columnar and reader is not None:
-            self._twin = reader.twin(session)
-            self._thread = threading.Thread(target=self._digest_columns, args=(self._twin, imports), daemon=True)
-        else:
-            self._thread = threading.Thread(target=self._digest_on_sqlite, args=(engine, _audit_head(session), imports), daemon=True)
+        self._twin = reader.twin(session)
+        self._thread = threading.Thread(target=self._digest_columns, args=(self._twin, imports), daemon=True)
         self._thread.start()
 
     def __enter__(self) -> ParallelDigests:
@@ -474,15 +426,6 @@ class ParallelDigests:
         A failure (the connection lost, say) leaves every import to the caller, with no traceback on the thread's way out."""
         try:
             self._digests = self._digests_of(reader, imports)
-        except Exception:  # noqa: BLE001 - the caller digests the rows itself and reports what it finds
-            self._digests = {}
-
-    def _digest_on_sqlite(self, engine: Engine, head: tuple[int, str] | None, imports: list[int]) -> None:
-        """The thread on SQLite: each import's digest through a connection of its own, if it sees the session's audit head.
-        A failure leaves every import to the caller, with no traceback on the thread's way out."""
-        try:
-            with Session(engine) as twin:
-                self._digests = {i: import_rows_sha256(twin, i) for i in imports} if _audit_head(twin) == head else {}
         except Exception:  # noqa: BLE001 - the caller digests the rows itself and reports what it finds
             self._digests = {}
 
