@@ -39,22 +39,31 @@ def _row(i: Any, f: Any, s: Any, d: Any, b: Any) -> tuple[Any, ...]:
     return (i, f, s, d, b)
 
 
-def _digests(rows: list[tuple[Any, ...]]) -> tuple[list[str] | None, list[str] | None]:
-    """The column digests from SQLite's aggregates (``None``: left to the driver) and from the driver's rows (``None``: an error), of
-    ``rows`` stored."""
+def _digests(rows: list[tuple[Any, ...]]) -> tuple[list[str | None], list[str], list[str] | None]:
+    """The column digests of ``rows`` stored: from SQLite's aggregates (``None`` for a column left to the driver), the table's
+    (those with the driver's for such columns), and from the driver's rows alone (``None``: the driver's way fails)."""
     engine = create_engine("sqlite://")
     connection = sqlite3.connect(":memory:")
     connection.execute(str(CreateTable(TABLE).compile(dialect=engine.dialect)))
     connection.executemany("INSERT INTO t (i, f, s, d, b, import_id) VALUES (?, ?, ?, ?, ?, 1)", rows)
-    statement = select(*(TABLE.c[c] for c in ROWS.columns)).where(TABLE.c.import_id == 1).order_by(TABLE.c.id)
     cursor = connection.cursor()
-    fast = digest._sqlite_digests(cursor, ROWS, digest._literal(DIALECT, statement))
-    read = cursor.execute(digest._literal(DIALECT, statement)).fetchall()
+    given = digest._sqlite_digests(cursor, ROWS, digest._literal(DIALECT, digest._statement("sqlite", ROWS, 1, most=True)))
+    read = cursor.execute(digest._literal(DIALECT, digest._statement("sqlite", ROWS, 1, most=False))).fetchall()
     try:
         slow: list[str] | None = [d.hexdigest() for d in digest._table_digests(ROWS, [digest._driver_columns(ROWS, read)] if read else [])]
     except (TypeError, ValueError):  # a value the driver's way cannot digest (text in an integer column): an error there, as before
         slow = None
-    return (None if fast is None else [d.hexdigest() for d in fast]), slow
+    for i, (column, given_digest) in enumerate(zip(ROWS.columns, given, strict=True)):  # each column the aggregates give: the driver's
+        if given_digest is not None:
+            alone = ImportedRows(TABLE, (column,), ROWS.order)
+            chunk = [(row[i],) for row in read]
+            assert given_digest.hexdigest() == digest._table_digests(alone, [digest._driver_columns(alone, chunk)] if chunk else [])[0].hexdigest()
+    try:
+        table = [d.hexdigest() for d in digest._sqlite_table_digests(cursor, DIALECT, ROWS, 1, most=False)]
+    except (TypeError, ValueError):
+        table = None  # type: ignore[assignment]
+    assert table == slow
+    return [None if d is None else d.hexdigest() for d in given], table, slow
 
 
 @settings(max_examples=150, deadline=None)
@@ -62,11 +71,10 @@ def _digests(rows: list[tuple[Any, ...]]) -> tuple[list[str] | None, list[str] |
 def test_the_aggregates_give_the_digest_of_the_rows_read(rows: list[tuple[Any, ...]]) -> None:
     """Every value of its column's type (integers of 64 bits, REAL values in millionths, any text, dates, booleans): the aggregates
     give the digest and it is the one of the rows read through the driver."""
-    fast, slow = _digests(rows)
-    if any("\x1f" in row[2] for row in rows):  # the separator inside a text: the driver reads that table
-        assert fast is None
-    else:
-        assert fast == slow is not None
+    given, _table, slow = _digests(rows)
+    assert slow is not None
+    separated = any("\x1f" in row[2] for row in rows)  # the separator inside a text: the driver reads that column
+    assert given == [d if c != "s" or not separated else None for c, d in zip(ROWS.columns, slow, strict=True)]
 
 
 @settings(max_examples=150, deadline=None)
@@ -76,21 +84,20 @@ def test_the_aggregates_give_the_digest_of_the_rows_read(rows: list[tuple[Any, .
                 min_size=1, max_size=8))
 def test_values_of_any_kind_give_the_digest_of_the_rows_read_or_leave_it_to_the_driver(rows: list[tuple[Any, ...]]) -> None:
     """NULLs, values of another type, any double (subnormals, -0.0, extremes), dates that are not valid ISO dates: the aggregates give
-    the driver's digest or none at all."""
-    fast, slow = _digests(rows)
-    assert fast is None or fast == slow is not None
+    a column's digest as the driver's rows give it, or leave the column to the driver (the table's digest then that of the rows read)."""
+    _digests(rows)  # (which compares each column the aggregates give with the driver's, and the table's with the driver's rows)
 
 
 @pytest.mark.parametrize(("column", "value"), [("i", None), ("i", "x"), ("i", 2.5), ("f", None), ("f", 0.1 + 0.2), ("f", 1e300),
                                                ("f", 5e-324), ("s", None), ("s", b"ab"), ("s", "a\x1fb"), ("d", "2019-02-30"),
                                                ("d", "not a date"), ("d", None), ("d", "1600-01-01"), ("b", None), ("b", "t")])
-def test_a_value_the_aggregates_do_not_give_exactly_leaves_the_table_to_the_driver(column: str, value: Any) -> None:
+def test_a_value_the_aggregates_do_not_give_exactly_leaves_its_column_to_the_driver(column: str, value: Any) -> None:
     rows = [(1, 2.5, "none", "2018-06-01", 1), (-(2**63), 1234.56, "\u20ac,", "2261-12-31", 0)]
+    given, table, slow = _digests(rows)
+    assert given == table == slow is not None
     changed = dict(zip(ROWS.columns, rows[1], strict=True)) | {column: value}
-    fast, slow = _digests([rows[0], tuple(changed.values())])
-    assert fast is None
-    fast, slow = _digests(rows)
-    assert fast == slow is not None
+    given, _table, slow = _digests([rows[0], tuple(changed.values())])
+    assert [c for c, d in zip(ROWS.columns, given, strict=True) if d is None] == [column]
 
 
 @settings(max_examples=300, deadline=None)

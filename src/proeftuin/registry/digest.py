@@ -319,7 +319,7 @@ def _rows_sha256(chunks_of: Iterable[tuple[ImportedRows, Iterable[Sequence[Seque
 
 FLOAT_SCALE = 1_000_000
 """The scale of the REAL values SQLite hands over as integers (:func:`_sqlite_aggregates`): exact for every value that is an
-integer number of millionths (cents, hours, most measures) as the double nearest to it; any other value leaves its table to the driver."""
+integer number of millionths (cents, hours, most measures) as the double nearest to it; any other value leaves its column to the driver."""
 _SEPARATOR = 0x1F
 """The byte between the text values SQLite concatenates (the unit separator, ``char(31)``): never inside a multi-byte UTF-8 character."""
 
@@ -347,7 +347,7 @@ def _sqlite_aggregate(kind: str, name: str) -> tuple[str, str]:
 
 
 _FIRST_DAY, _LAST_DAY = np.datetime64("1678-01-01"), np.datetime64("2261-12-31")
-"""The dates digested from SQLite's text here (within the range of nanosecond timestamps, which pandas parses as such); any other leaves its table to the driver."""
+"""The dates digested from SQLite's text here (within the range of nanosecond timestamps, which pandas parses as such); any other leaves its column to the driver."""
 
 
 def _decoded(kind: str, text: str | bytes, n: int) -> tuple[bytes, bytes] | None:
@@ -398,30 +398,44 @@ def _iso_days(joined: bytes, lengths: np.ndarray) -> np.ndarray | None:
     return days if ((days >= _FIRST_DAY) & (days <= _LAST_DAY)).all() else None
 
 
-def _sqlite_digests(cursor: Any, rows: ImportedRows, statement_sql: str) -> list[_ColumnDigest] | None:
+def _sqlite_digests(cursor: Any, rows: ImportedRows, statement_sql: str) -> list[_ColumnDigest | None]:
     """The digest of each column of ``rows`` from one aggregate query over ``statement_sql`` (its columns in canonical order)
-    on a SQLite cursor, or ``None`` where a value is not one :func:`_sqlite_aggregate` gives exactly (the driver's rows then).
+    on a SQLite cursor; ``None`` for a column with a value that :func:`_sqlite_aggregate` does not give exactly.
 
     SQLite walks the rows once and concatenates each column in C, without Python's global lock
     (``sqlite3_step``); the ordered subquery of an aggregate is not flattened into it, so the aggregate
     meets its rows in that order. The digest is the one :func:`_table_digests` computes from the rows.
     """
     if cursor.execute("PRAGMA encoding").fetchone()[0] != "UTF-8":  # the text's bytes are those the driver decodes
-        return None
+        return [None] * len(rows.columns)
     kinds = [_kind(rows, c) for c in rows.columns]
     parts = [_sqlite_aggregate(kind, c) for kind, c in zip(kinds, rows.columns, strict=True)]
-    exact = " AND ".join(f"({condition})" for _aggregate, condition in parts)
-    cursor.execute(f"SELECT count(*), total({exact}), {', '.join(a for a, _c in parts)} FROM ({statement_sql})")
-    n, exact_rows, *texts = cursor.fetchone()
-    if exact_rows != n:
-        return None
-    digests = [_ColumnDigest(kind) for kind in kinds]
-    for digest, text in zip(digests, texts, strict=True):
-        encoded = _decoded(digest.kind, text, n) if n else (b"", b"")
-        if encoded is None:
-            return None
-        digest.update_bytes(n, *encoded)
+    cursor.execute(f"SELECT count(*), {', '.join(f'total({condition}), {aggregate}' for aggregate, condition in parts)} FROM ({statement_sql})")
+    n, *results = cursor.fetchone()
+    digests: list[_ColumnDigest | None] = []
+    for kind, exact_rows, text in zip(kinds, results[::2], results[1::2], strict=True):
+        encoded = (_decoded(kind, text, n) if n else (b"", b"")) if exact_rows == n else None
+        digest = None if encoded is None else _ColumnDigest(kind)
+        if digest is not None and encoded is not None:
+            digest.update_bytes(n, *encoded)
+        digests.append(digest)
     return digests
+
+
+def _sqlite_table_digests(cursor: Any, dialect: Dialect, rows: ImportedRows, import_id: int, most: bool) -> list[_ColumnDigest]:
+    """The digest of each column of the rows of ``import_id`` in ``rows.table`` on SQLite: from SQLite's aggregates
+    (:func:`_sqlite_digests`), the columns they cannot give from the driver's rows of those columns alone."""
+    given = _sqlite_digests(cursor, rows, _literal(dialect, _statement("sqlite", rows, import_id, most)))
+    missing = ImportedRows(rows.table, tuple(c for c, d in zip(rows.columns, given, strict=True) if d is None), rows.order)
+    if missing.columns:
+        read = [_ColumnDigest(_kind(rows, c)) for c in missing.columns]
+        cursor.execute(_literal(dialect, _statement("sqlite", missing, import_id, most)))
+        while chunk := cursor.fetchmany(CHUNK_ROWS):
+            for digest, values in zip(read, _driver_columns(missing, chunk), strict=True):
+                digest.update(values)
+        filled = iter(read)
+        given = [next(filled) if d is None else d for d in given]
+    return [d for d in given if d is not None]
 
 
 def _statement(session_dialect: str, rows: ImportedRows, import_id: int, most: bool) -> Select:  # type: ignore[type-arg]
@@ -497,9 +511,8 @@ def import_rows_sha256(session: Session, import_id: int, reader: ColumnReader | 
         return _rows_sha256((rows, _stored(session, rows, import_id, reader)) for rows in IMPORT_ROWS)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        return _digests_sha256((rows, _sqlite_digests(cursor, rows, _literal(connection.dialect, _statement(
-            "sqlite", rows, import_id, _most_rows(session, rows.table, import_id)))) or _table_digests(rows, _stored(session, rows, import_id)))
-            for rows in IMPORT_ROWS)
+        return _digests_sha256((rows, _sqlite_table_digests(cursor, connection.dialect, rows, import_id, _most_rows(session, rows.table, import_id)))
+                               for rows in IMPORT_ROWS)
     finally:
         cursor.close()
 
@@ -509,9 +522,8 @@ def _literal(dialect: Dialect, statement: ClauseElement) -> str:
     return str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
-def sqlite_import_rows_sha256(connection: sqlite3.Connection, dialect: Dialect, import_id: int) -> str | None:
-    """:func:`import_rows_sha256` through a ``sqlite3`` connection of its own (for a thread: :class:`ParallelDigests`), from
-    SQLite's aggregates alone; ``None`` if a table holds a value they do not give exactly (the session's driver then reads it)."""
+def sqlite_import_rows_sha256(connection: sqlite3.Connection, dialect: Dialect, import_id: int) -> str:
+    """:func:`import_rows_sha256` through a ``sqlite3`` connection of its own (for a thread: :class:`ParallelDigests`)."""
     tables = []
     cursor = connection.cursor()
     try:
@@ -519,10 +531,7 @@ def sqlite_import_rows_sha256(connection: sqlite3.Connection, dialect: Dialect, 
             count = select(func.count()).select_from(rows.table)
             total = cursor.execute(_literal(dialect, count)).fetchone()[0]
             mine = cursor.execute(_literal(dialect, count.where(rows.table.c.import_id == import_id))).fetchone()[0]
-            digests = _sqlite_digests(cursor, rows, _literal(dialect, _statement("sqlite", rows, import_id, 2 * mine > total)))
-            if digests is None:
-                return None
-            tables.append((rows, digests))
+            tables.append((rows, _sqlite_table_digests(cursor, dialect, rows, import_id, 2 * mine > total)))
     finally:
         cursor.close()
     return _digests_sha256(tables)
@@ -595,9 +604,9 @@ class ParallelDigests:
     On SQLite, by a thread with a second connection that sees the session's state
     (:func:`_sqlite_twin`), from SQLite's aggregates of each column (:func:`sqlite_import_rows_sha256`):
     one ``sqlite3_step`` per table, during which Python's ``sqlite3`` releases the GIL, so SQLite
-    concatenates the values while the session's passes run. A table whose values the aggregates
-    do not give exactly leaves its import to the caller. (Reading the rows themselves in a thread
-    would not overlap: ``sqlite3`` makes an object of every value while it holds the GIL.)
+    concatenates the values while the session's passes run. A column whose values the aggregates
+    do not give exactly is read through the driver in the thread (which then holds the GIL: ``sqlite3``
+    makes an object of every value it reads).
     """
 
     def __init__(self, session: Session, reader: ColumnReader | None = None, minimum_rows: int | None = None) -> None:
@@ -631,15 +640,10 @@ class ParallelDigests:
         self._thread.start()
 
     def _digest_sqlite(self, connection: sqlite3.Connection, dialect: Dialect, imports: list[int]) -> None:
-        """The thread on SQLite: each import's digest from SQLite's aggregates (an import they cannot give, left out); a failure
+        """The thread on SQLite: each import's digest, from SQLite's aggregates where they give the values exactly; a failure
         leaves every import to the caller."""
         try:
-            digests = {}
-            for import_id in imports:
-                digest = sqlite_import_rows_sha256(connection, dialect, import_id)
-                if digest is not None:
-                    digests[import_id] = digest
-            self._digests = digests
+            self._digests = {import_id: sqlite_import_rows_sha256(connection, dialect, import_id) for import_id in imports}
         except Exception:  # noqa: BLE001 - the caller digests the rows itself and reports what it finds
             self._digests = {}
 
