@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Boolean, Column, Date, Float, Integer, MetaData, String, Table, create_engine, select
+from sqlalchemy import Boolean, Column, Date, Float, Integer, MetaData, String, Table, create_engine
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.schema import CreateTable
 

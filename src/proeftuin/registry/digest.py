@@ -19,8 +19,11 @@ and the rows digest is SHA-256 over, per table and column in declared order, the
 removed or moved to another import changes it; and it is computed in a streaming pass of
 numpy-encoded chunks, from a frame before it is inserted or from the rows read back (the driver's
 column tuples encoded directly, each distinct text or date once), with the same result on SQLite
-and PostgreSQL. Imports audited before it (no ``rows_digest`` in their event) are
-checked with the earlier JSON-per-row digest (:func:`legacy_import_rows_sha256`).
+and PostgreSQL. On SQLite the stored rows are concatenated column by column by SQLite itself
+(:func:`_sqlite_digests`: one aggregate query per table, decoded by numpy into the same bytes),
+a column whose values that does not give exactly read through the driver. Imports audited
+before it (no ``rows_digest`` in their event) are checked with the earlier JSON-per-row digest
+(:func:`legacy_import_rows_sha256`).
 """
 
 from __future__ import annotations
