@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from proeftuin.design import TrialPlan, catalog_experiment
 from proeftuin.registry.allocate import randomize
-from proeftuin.registry import audit, columnar, digest
+from proeftuin.registry import audit, chain_state, columnar, digest
 from proeftuin.registry.audit import event_hash, format_head, keyed_engine, stored_message
 from proeftuin.registry.db import make_engine, migrate, session_scope
 from proeftuin.registry.digest import PARTICIPANT_FACTS, participant_sha256, participants_sha256
@@ -518,3 +518,58 @@ def test_reads_ahead_name_the_same_problems(template, tmp_path, request, monkeyp
         monkeypatch.setattr(columnar.ColumnReader, "_read", lost)
     report = _tampered(template, tmp_path, tamper, head=None, request=request)
     assert report.problems == read_ahead.problems and any(named in p for p in report.problems), report.problems
+
+
+def _sqlite_alongside(template: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """SQLite: every import's rows digested alongside (no minimum of rows) where a second connection can share the session's
+    snapshot; whether each verify started the thread."""
+    if not template[0].startswith("sqlite"):
+        pytest.skip("SQLite's way")
+    monkeypatch.setattr(digest, "SQLITE_PARALLEL_ROWS", 0)
+    return _alongside(monkeypatch)
+
+
+@pytest.mark.parametrize("name", ["an outcome value changed", "a survey answer changed", "a service's minutes changed",
+                                  "an audit event's payload rewritten", "a consent deleted"])
+def test_on_sqlite_the_rows_digested_alongside_name_the_same_problems(template, tmp_path, request, monkeypatch, name: str) -> None:  # type: ignore[no-untyped-def]
+    """SQLite: in a thread on a second connection (the rows concatenated by SQLite's aggregates), naming what the session's own digest names."""
+    tamper, named = TAMPERINGS[name]
+    in_process = _tampered(template, tmp_path, tamper, head=None, request=request)
+    started = _sqlite_alongside(template, monkeypatch)
+    report = _tampered(template, tmp_path, tamper, head=None, request=request)
+    assert started == [True]
+    assert report.problems == in_process.problems and any(named in p for p in report.problems), report.problems
+
+    def not_here(*_args: object) -> str:
+        raise AssertionError("digested by the session, not alongside")
+
+    monkeypatch.setattr(chain_state, "import_rows_sha256", not_here)
+    assert _tampered(template, tmp_path, _sql(), head=template[1], request=request).intact
+
+
+def test_on_sqlite_the_aggregates_that_cannot_give_a_value_leave_it_to_the_session(template, tmp_path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A REAL value that is no whole number of millionths: the thread leaves the import to the session, which names the change."""
+    started = _sqlite_alongside(template, monkeypatch)
+    report = _tampered(template, tmp_path, _sql("UPDATE outcome_months SET gross_earnings = 0.1 + 0.2 WHERE id = 7"), head=None, request=request)
+    assert started == [True] and any("rows it wrote" in p for p in report.problems), report.problems
+
+
+def test_on_sqlite_a_commit_between_the_snapshots_leaves_the_digests_to_the_session(template, tmp_path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The second connection is used only where no other connection committed between its two reads of ``data_version``, around the
+    session's first read: else (here a commit right after the session began again) no thread, and verify reads one state."""
+    started = _sqlite_alongside(template, monkeypatch)
+    original = digest.restart_snapshot
+
+    def committed_in_between(session: Session) -> bool:
+        restarted = original(session)
+        path = session.get_bind().url.database
+        other = make_engine(f"sqlite:///{path}")
+        with other.begin() as connection:
+            connection.execute(text("UPDATE outcome_months SET gross_earnings = gross_earnings + 100 WHERE id = 7"))
+        other.dispose()
+        return restarted
+
+    monkeypatch.setattr(digest, "restart_snapshot", committed_in_between)
+    report = _tampered(template, tmp_path, _sql(), head=None, request=request)
+    assert started == [False]
+    assert any("rows it wrote" in p for p in report.problems), report.problems  # the session's snapshot: taken after the commit

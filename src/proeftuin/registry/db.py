@@ -129,3 +129,20 @@ def write_lock(session: Session) -> None:
         connection.exec_driver_sql("COMMIT")  # a read-only transaction: nothing to lose
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     connection.info["sqlite_immediate"] = True
+
+
+def restart_snapshot(session: Session) -> bool:
+    """Begin ``session``'s SQLite transaction again, if it has only read so far, so that its next read takes its snapshot of
+    the database (losing nothing: a transaction that only read has nothing to keep); whether it did.
+
+    For a second connection that must see the state the session sees (:class:`~proeftuin.registry.digest.ParallelDigests`):
+    a session that has written, or holds the write lock, is left as it is.
+    """
+    if session.get_bind().dialect.name != "sqlite" or session.new or session.dirty or session.deleted:
+        return False
+    connection = session.connection()
+    if connection.info.get("sqlite_immediate") or _changes(connection) != connection.info.get("sqlite_changes"):
+        return False
+    connection.exec_driver_sql("COMMIT")
+    connection.exec_driver_sql("BEGIN")
+    return True

@@ -19,8 +19,11 @@ and the rows digest is SHA-256 over, per table and column in declared order, the
 removed or moved to another import changes it; and it is computed in a streaming pass of
 numpy-encoded chunks, from a frame before it is inserted or from the rows read back (the driver's
 column tuples encoded directly, each distinct text or date once), with the same result on SQLite
-and PostgreSQL. Imports audited before it (no ``rows_digest`` in their event) are
-checked with the earlier JSON-per-row digest (:func:`legacy_import_rows_sha256`).
+and PostgreSQL. On SQLite the stored rows are concatenated column by column by SQLite itself
+(:func:`_sqlite_digests`: one aggregate query per table, decoded by numpy into the same bytes),
+a column whose values that does not give exactly read through the driver. Imports audited
+before it (no ``rows_digest`` in their event) are checked with the earlier JSON-per-row digest
+(:func:`legacy_import_rows_sha256`).
 """
 
 from __future__ import annotations
@@ -28,10 +31,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import sqlite3
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -39,9 +44,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import JSON, Boolean, Date, Float, Integer, Select, Table, Text, cast, func, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ClauseElement
 
 from proeftuin.registry.columnar import BOOLEAN, DATE, FLOAT, INTEGER, TEXT, ColumnReader, Kind, read_columns
+from proeftuin.registry.db import SQLITE_BUSY_SECONDS, restart_snapshot
 from proeftuin.registry.driver_reads import driver_chunks, transposed
 from proeftuin.registry.models import (
     DataImport, Experiment, OutcomeMonth, OwnOutcomeMonth, Participant, ServiceContact, SurveyItem, SurveyResponse,
@@ -275,51 +283,198 @@ class _ColumnDigest:
             plain = tuple(values.to_pylist())
             self.update(plain if _plain_values(kind, plain) else pd.DataFrame.from_records([(v,) for v in plain], columns=["x"])["x"])
 
+    def update_bytes(self, rows: int, values: bytes | memoryview, lengths: bytes = b"") -> None:
+        """Add ``rows`` values already encoded as the module docstring defines (the text's lengths apart)."""
+        self.rows += rows
+        self._values.update(values)
+        self._lengths.update(lengths)
+
     def hexdigest(self) -> str:
         lengths = self._lengths.hexdigest() if self.kind == "text" else ""
         return hashlib.sha256((self._values.hexdigest() + lengths).encode("ascii")).hexdigest()
 
 
+def _table_digests(rows: ImportedRows, chunks: Iterable[Sequence[Sequence[Any]] | pa.Table]) -> list[_ColumnDigest]:
+    """The running digest of each column of ``rows`` over its rows in canonical order, as chunks of columns (or as one Arrow table)."""
+    digests = [_ColumnDigest(_kind(rows, c)) for c in rows.columns]
+    for columns in chunks:
+        if isinstance(columns, pa.Table):
+            for digest, column in zip(digests, columns.columns, strict=True):
+                for values in column.chunks:
+                    digest.update_arrow(values)
+            continue
+        for digest, values in zip(digests, columns, strict=True):
+            digest.update(values)
+    return digests
+
+
+def _digests_sha256(tables: Iterable[tuple[ImportedRows, Sequence[_ColumnDigest]]]) -> str:
+    """The rows digest from, per table of :data:`IMPORT_ROWS`, the digest of each of its columns."""
+    lines = [f"{rows.table.name}.{c}:{d.kind}:{d.rows}:{d.hexdigest()}\n" for rows, digests in tables
+             for c, d in zip(rows.columns, digests, strict=True)]
+    return hashlib.sha256("".join(lines).encode("ascii")).hexdigest()
+
+
 def _rows_sha256(chunks_of: Iterable[tuple[ImportedRows, Iterable[Sequence[Sequence[Any]] | pa.Table]]]) -> str:
     """The rows digest from, per table of :data:`IMPORT_ROWS`, its rows in canonical order as chunks of columns (or as one Arrow table)."""
-    lines = []
-    for rows, chunks in chunks_of:
-        digests = [_ColumnDigest(_kind(rows, c)) for c in rows.columns]
-        for columns in chunks:
-            if isinstance(columns, pa.Table):
-                for digest, column in zip(digests, columns.columns, strict=True):
-                    for values in column.chunks:
-                        digest.update_arrow(values)
-                continue
-            for digest, values in zip(digests, columns, strict=True):
+    return _digests_sha256((rows, _table_digests(rows, chunks)) for rows, chunks in chunks_of)
+
+
+FLOAT_SCALE = 1_000_000
+"""The scale of the REAL values SQLite hands over as integers (:func:`_sqlite_aggregates`): exact for every value that is an
+integer number of millionths (cents, hours, most measures) as the double nearest to it; any other value leaves its column to the driver."""
+_SEPARATOR = 0x1F
+"""The byte between the text values SQLite concatenates (the unit separator, ``char(31)``): never inside a multi-byte UTF-8 character."""
+
+
+def _sqlite_aggregate(kind: str, name: str) -> tuple[str, str]:
+    """The SQLite aggregate giving every value of column ``name`` as one text (or blob), and the condition under which the
+    value's digest bytes (:func:`_decoded`) are exactly those of the value as the driver reads it.
+
+    Integers as their decimal text (``typeof`` integer: SQLite writes them as ``%lld``); booleans as one
+    ``0`` or ``1`` each (stored as integers; the digest takes any non-zero one as true); REAL values
+    ``x`` as the integer ``m = CAST(round(x * 1e6) AS INTEGER)`` where ``x = m / 1e6`` in SQLite's
+    double arithmetic: numpy's ``float64(m) / 1e6`` is the same IEEE conversion and division, so it
+    gives ``x`` bit for bit (``-0.0`` as ``0.0``, as the digest has it); text and dates (ISO text on
+    SQLite) as their UTF-8 bytes between separators. A ``NULL`` meets no condition.
+    """
+    x = f'"{name}"'
+    if kind == "int":
+        return f"group_concat({x})", f"typeof({x}) = 'integer'"
+    if kind == "bool":
+        return f"group_concat({x} != 0, '')", f"typeof({x}) = 'integer'"
+    if kind == "float":
+        scaled = f"CAST(round({x} * {FLOAT_SCALE}.0) AS INTEGER)"
+        return f"group_concat({scaled})", f"typeof({x}) = 'real' AND {x} = {scaled} / {FLOAT_SCALE}.0"
+    return f"CAST(group_concat({x}, char({_SEPARATOR})) AS BLOB)", f"typeof({x}) = 'text'"
+
+
+_FIRST_DAY, _LAST_DAY = np.datetime64("1678-01-01"), np.datetime64("2261-12-31")
+"""The dates digested from SQLite's text here (within the range of nanosecond timestamps, which pandas parses as such); any other leaves its column to the driver."""
+
+
+def _decoded(kind: str, text: str | bytes, n: int) -> tuple[bytes, bytes] | None:
+    """The digest bytes (values, and the text's lengths) of the ``n`` values of one column as :func:`_sqlite_aggregate`
+    concatenates them, or ``None`` where they would not be those of the values the driver reads (a text that is not UTF-8, a
+    separator inside a value, a date not in canonical ISO form or out of range)."""
+    if kind in ("int", "float"):
+        numbers = np.fromstring(text, dtype=np.int64, sep=",")  # exact: the decimal text of 64-bit integers
+        if len(numbers) != n:
+            return None
+        return ((numbers.astype("<f8") / FLOAT_SCALE + 0.0).tobytes() if kind == "float" else numbers.astype("<i8").tobytes()), b""
+    if kind == "bool":
+        flags = np.frombuffer(text.encode("ascii") if isinstance(text, str) else text, dtype=np.uint8) - ord("0")
+        return (flags.tobytes(), b"") if len(flags) == n and not (flags > 1).any() else None
+    assert isinstance(text, bytes)
+    cuts = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == _SEPARATOR)
+    if len(cuts) != n - 1:  # a separator inside a value
+        return None
+    lengths = np.diff(np.concatenate(([-1], cuts, [len(text)]))) - 1
+    joined = text.replace(bytes([_SEPARATOR]), b"")
+    try:
+        joined.decode("utf-8")  # what the driver would decode (or refuse)
+    except UnicodeDecodeError:
+        return None
+    if kind == "text":
+        return joined, lengths.astype("<i8").tobytes()
+    days = _iso_days(joined, lengths)
+    return None if days is None else (days.astype("<i8").tobytes(), b"")
+
+
+def _iso_days(joined: bytes, lengths: np.ndarray) -> np.ndarray | None:
+    """Days since 1970-01-01 of the concatenated dates (``lengths`` bytes each), or ``None`` unless every one is a valid date
+    written ``YYYY-MM-DD`` between :data:`_FIRST_DAY` and :data:`_LAST_DAY` (which pandas reads as that date)."""
+    if not (lengths == 10).all():
+        return None
+    chars = np.frombuffer(joined, dtype=np.uint8).reshape(-1, 10).astype(np.int64)
+    digits = chars[:, [0, 1, 2, 3, 5, 6, 8, 9]] - ord("0")
+    if ((digits < 0) | (digits > 9)).any() or (chars[:, [4, 7]] != ord("-")).any():
+        return None
+    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    month, day = digits[:, 4] * 10 + digits[:, 5], digits[:, 6] * 10 + digits[:, 7]
+    if ((month < 1) | (month > 12) | (day < 1)).any():
+        return None
+    first = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+    if (day > ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(np.int64)).any():
+        return None  # the 30th of February, say
+    days = first.astype("datetime64[D]") + (day - 1)
+    return days if ((days >= _FIRST_DAY) & (days <= _LAST_DAY)).all() else None
+
+
+def _sqlite_digests(cursor: Any, rows: ImportedRows, statement_sql: str) -> list[_ColumnDigest | None]:
+    """The digest of each column of ``rows`` from one aggregate query over ``statement_sql`` (its columns in canonical order)
+    on a SQLite cursor; ``None`` for a column with a value that :func:`_sqlite_aggregate` does not give exactly.
+
+    SQLite walks the rows once and concatenates each column in C, without Python's global lock
+    (``sqlite3_step``); the ordered subquery of an aggregate is not flattened into it, so the aggregate
+    meets its rows in that order. The digest is the one :func:`_table_digests` computes from the rows.
+    """
+    if cursor.execute("PRAGMA encoding").fetchone()[0] != "UTF-8":  # the text's bytes are those the driver decodes
+        return [None] * len(rows.columns)
+    kinds = [_kind(rows, c) for c in rows.columns]
+    parts = [_sqlite_aggregate(kind, c) for kind, c in zip(kinds, rows.columns, strict=True)]
+    cursor.execute(f"SELECT count(*), {', '.join(f'total({condition}), {aggregate}' for aggregate, condition in parts)} FROM ({statement_sql})")
+    n, *results = cursor.fetchone()
+    digests: list[_ColumnDigest | None] = []
+    for kind, exact_rows, text in zip(kinds, results[::2], results[1::2], strict=True):
+        encoded = (_decoded(kind, text, n) if n else (b"", b"")) if exact_rows == n else None
+        digest = None if encoded is None else _ColumnDigest(kind)
+        if digest is not None and encoded is not None:
+            digest.update_bytes(n, *encoded)
+        digests.append(digest)
+    return digests
+
+
+def _sqlite_table_digests(cursor: Any, dialect: Dialect, rows: ImportedRows, import_id: int, most: bool) -> list[_ColumnDigest]:
+    """The digest of each column of the rows of ``import_id`` in ``rows.table`` on SQLite: from SQLite's aggregates
+    (:func:`_sqlite_digests`), the columns they cannot give from the driver's rows of those columns alone."""
+    given = _sqlite_digests(cursor, rows, _literal(dialect, _statement("sqlite", rows, import_id, most)))
+    missing = ImportedRows(rows.table, tuple(c for c, d in zip(rows.columns, given, strict=True) if d is None), rows.order)
+    if missing.columns:
+        read = [_ColumnDigest(_kind(rows, c)) for c in missing.columns]
+        cursor.execute(_literal(dialect, _statement("sqlite", missing, import_id, most)))
+        while chunk := cursor.fetchmany(CHUNK_ROWS):
+            for digest, values in zip(read, _driver_columns(missing, chunk), strict=True):
                 digest.update(values)
-        lines += [f"{rows.table.name}.{c}:{d.kind}:{d.rows}:{d.hexdigest()}\n" for c, d in zip(rows.columns, digests, strict=True)]
-    return hashlib.sha256("".join(lines).encode("ascii")).hexdigest()
+        filled = iter(read)
+        given = [next(filled) if d is None else d for d in given]
+    return [d for d in given if d is not None]
+
+
+def _statement(session_dialect: str, rows: ImportedRows, import_id: int, most: bool) -> Select:  # type: ignore[type-arg]
+    """The rows of ``import_id`` in ``rows.table`` in canonical order (``most``: the import holds most of the table's rows)."""
+    table = rows.table
+    match = table.c.import_id == import_id
+    if session_dialect == "sqlite" and most:
+        # SQLite would find the import's rows through the import_id index and sort them all in a temporary B-tree; when the
+        # import holds most of the table, walking the unique index in canonical order is cheaper (``+ 0``: that index unused)
+        match = table.c.import_id + 0 == import_id
+    return select(*(table.c[c] for c in rows.columns)).where(match).order_by(*(table.c[c] for c in rows.order))
 
 
 def _stored(session: Session, rows: ImportedRows, import_id: int, reader: ColumnReader | None = None) -> Iterable[Sequence[Sequence[Any]] | pa.Table]:
     """The rows of ``import_id`` in ``rows.table`` as read back, in canonical order, as chunks of columns (the driver's values),
     or as one Arrow table through ``reader`` where it can read them."""
-    table = rows.table
-    match = table.c.import_id == import_id
-    if session.get_bind().dialect.name == "sqlite" and _most_rows(session, table, import_id):
-        # SQLite would find the import's rows through the import_id index and sort them all in a temporary B-tree; when the
-        # import holds most of the table, walking the unique index in canonical order is cheaper (``+ 0``: that index unused)
-        match = table.c.import_id + 0 == import_id
-    statement = select(*(table.c[c] for c in rows.columns)).where(match).order_by(*(table.c[c] for c in rows.order))
+    dialect = session.get_bind().dialect.name
+    statement = _statement(dialect, rows, import_id, dialect == "sqlite" and _most_rows(session, rows.table, import_id))
     columnar = _columnar(reader, rows, statement) if reader is not None else None
     if columnar is not None:
         yield columnar
         return
     for chunk in driver_chunks(session, statement, CHUNK_ROWS):
-        plain = transposed(chunk, len(rows.columns))
-        columns: list[Sequence[Any]] = list(plain)
-        unusual = [i for i, c in enumerate(rows.columns) if not _plain_values(_kind(rows, c), plain[i])]
-        if unusual:  # values of another type than the column's (written behind the registry's back): as a frame reads them
-            frame = pd.DataFrame.from_records(chunk, columns=list(rows.columns))
-            for i in unusual:
-                columns[i] = frame[rows.columns[i]]
-        yield columns
+        yield _driver_columns(rows, chunk)
+
+
+def _driver_columns(rows: ImportedRows, chunk: list[tuple[Any, ...]]) -> list[Sequence[Any]]:
+    """A chunk of the driver's rows of ``rows.table`` as the columns :meth:`_ColumnDigest.update` digests."""
+    plain = transposed(chunk, len(rows.columns))
+    columns: list[Sequence[Any]] = list(plain)
+    unusual = [i for i, c in enumerate(rows.columns) if not _plain_values(_kind(rows, c), plain[i])]
+    if unusual:  # values of another type than the column's (written behind the registry's back): as a frame reads them
+        frame = pd.DataFrame.from_records(chunk, columns=list(rows.columns))
+        for i in unusual:
+            columns[i] = frame[rows.columns[i]]
+    return columns
 
 
 def _columnar(reader: ColumnReader, rows: ImportedRows, statement: Select) -> pa.Table | None:  # type: ignore[type-arg]
@@ -352,8 +507,37 @@ def _most_rows(session: Session, table: Table, import_id: int) -> bool:
 
 def import_rows_sha256(session: Session, import_id: int, reader: ColumnReader | None = None) -> str:
     """The rows digest (:data:`ROWS_DIGEST`) of every row an import wrote (outcome months and the plan's own outcomes,
-    survey items and scores, services), as stored; read as Arrow columns through ``reader`` where it can."""
-    return _rows_sha256((rows, _stored(session, rows, import_id, reader)) for rows in IMPORT_ROWS)
+    survey items and scores, services), as stored; read as Arrow columns through ``reader`` where it can, on SQLite
+    concatenated by SQLite (:func:`_sqlite_digests`) where it can."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return _rows_sha256((rows, _stored(session, rows, import_id, reader)) for rows in IMPORT_ROWS)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        return _digests_sha256((rows, _sqlite_table_digests(cursor, connection.dialect, rows, import_id, _most_rows(session, rows.table, import_id)))
+                               for rows in IMPORT_ROWS)
+    finally:
+        cursor.close()
+
+
+def _literal(dialect: Dialect, statement: ClauseElement) -> str:
+    """``statement`` as SQL text with its parameters written in."""
+    return str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
+def sqlite_import_rows_sha256(connection: sqlite3.Connection, dialect: Dialect, import_id: int) -> str:
+    """:func:`import_rows_sha256` through a ``sqlite3`` connection of its own (for a thread: :class:`ParallelDigests`)."""
+    tables = []
+    cursor = connection.cursor()
+    try:
+        for rows in IMPORT_ROWS:
+            count = select(func.count()).select_from(rows.table)
+            total = cursor.execute(_literal(dialect, count)).fetchone()[0]
+            mine = cursor.execute(_literal(dialect, count.where(rows.table.c.import_id == import_id))).fetchone()[0]
+            tables.append((rows, _sqlite_table_digests(cursor, dialect, rows, import_id, 2 * mine > total)))
+    finally:
+        cursor.close()
+    return _digests_sha256(tables)
 
 
 def frame_rows_sha256(frames: Mapping[Table, pd.DataFrame]) -> str:
@@ -370,9 +554,43 @@ def frame_rows_sha256(frames: Mapping[Table, pd.DataFrame]) -> str:
     return _rows_sha256((rows, chunks(rows)) for rows in IMPORT_ROWS)
 
 
+def _sqlite_twin(session: Session) -> sqlite3.Connection | None:
+    """A second, read-only connection to the session's SQLite file in a read transaction that sees exactly the session's state,
+    or ``None`` if none can be had (a database in memory, a session that has written, a commit in between, an error).
+
+    SQLite takes a read transaction's snapshot at its first read (write-ahead log). The session's
+    transaction is begun again (:func:`~proeftuin.registry.db.restart_snapshot`) and takes its
+    snapshot between two reads of the second connection's ``PRAGMA data_version``, the second of
+    which begins that connection's transaction; the value changes exactly when another connection
+    has committed in between (SQLite's documentation of the pragma), so where it has not, both
+    transactions see the same commit. No lock is taken: writers are not kept waiting.
+    """
+    connection = session.connection()
+    files = {name: file for _seq, name, file in connection.exec_driver_sql("PRAGMA database_list")}
+    if not files.get("main"):
+        return None
+    twin = None
+    try:
+        twin = sqlite3.connect(f"{Path(files['main']).as_uri()}?mode=ro", uri=True, check_same_thread=False, isolation_level=None,
+                               timeout=SQLITE_BUSY_SECONDS)
+        before = twin.execute("PRAGMA data_version").fetchone()[0]
+        if restart_snapshot(session):
+            session.connection().exec_driver_sql("SELECT count(*) FROM sqlite_master")  # the session's snapshot taken
+            twin.execute("BEGIN")
+            if twin.execute("PRAGMA data_version").fetchone()[0] == before:  # (this read began the twin's)
+                return twin
+    except sqlite3.Error:
+        pass
+    if twin is not None:
+        twin.close()
+    return None
+
+
 PARALLEL_ROWS = 200_000
 """Imported rows (of the active imports) from which ``verify`` digests them alongside its other passes (:class:`ParallelDigests`):
 below, their digest is a small part of ``verify`` (a third connection is not worth opening for it), and the session makes it."""
+SQLITE_PARALLEL_ROWS = 200_000
+"""The same on SQLite, where the second connection also begins the session's transaction again (:func:`_sqlite_twin`)."""
 
 
 class ParallelDigests:
@@ -386,17 +604,23 @@ class ParallelDigests:
     overlaps the session's passes. It never touches the session; a table it cannot read as
     columns leaves that import to the caller.
 
-    Not on SQLite: Python's ``sqlite3`` makes an object of every value it reads while holding the
-    GIL, so a thread cannot overlap; a child process with its own SQLite could, but only under the
-    session's write lock (so that it reads the session's state), and it cost about 1.5 s of CPU more
-    than the digest in this process at 1,000,000 imported rows (a Python with this package imported)
-    and gained no wall time where no core was idle (measured on the 2-core development machine).
+    On SQLite, by a thread with a second connection that sees the session's state
+    (:func:`_sqlite_twin`), from SQLite's aggregates of each column (:func:`sqlite_import_rows_sha256`):
+    one ``sqlite3_step`` per table, during which Python's ``sqlite3`` releases the GIL, so SQLite
+    concatenates the values while the session's passes run. A column whose values the aggregates
+    do not give exactly is read through the driver in the thread (which then holds the GIL: ``sqlite3``
+    makes an object of every value it reads).
     """
 
     def __init__(self, session: Session, reader: ColumnReader | None = None, minimum_rows: int | None = None) -> None:
         self._thread: threading.Thread | None = None
         self._twin: ColumnReader | None = None
         self._digests: dict[int, str] | None = None
+        self._sqlite: sqlite3.Connection | None = None
+        dialect = session.get_bind().dialect
+        if dialect.name == "sqlite":
+            self._start_sqlite(session, dialect, minimum_rows)
+            return
         if reader is None or not reader.reads:
             return
         rows = select(func.coalesce(func.sum(DataImport.rows), 0)).where(DataImport.active)
@@ -407,6 +631,25 @@ class ParallelDigests:
         self._thread = threading.Thread(target=self._digest_columns, args=(self._twin, imports), daemon=True)
         self._thread.start()
 
+    def _start_sqlite(self, session: Session, dialect: Dialect, minimum_rows: int | None) -> None:
+        rows = select(func.coalesce(func.sum(DataImport.rows), 0)).where(DataImport.active)
+        if (session.scalar(rows) or 0) < (SQLITE_PARALLEL_ROWS if minimum_rows is None else minimum_rows):
+            return
+        self._sqlite = _sqlite_twin(session)
+        if self._sqlite is None:
+            return
+        imports = list(session.scalars(select(DataImport.id).where(DataImport.active).order_by(DataImport.id)))  # in the shared snapshot
+        self._thread = threading.Thread(target=self._digest_sqlite, args=(self._sqlite, dialect, imports), daemon=True)
+        self._thread.start()
+
+    def _digest_sqlite(self, connection: sqlite3.Connection, dialect: Dialect, imports: list[int]) -> None:
+        """The thread on SQLite: each import's digest, from SQLite's aggregates where they give the values exactly; a failure
+        leaves every import to the caller."""
+        try:
+            self._digests = {import_id: sqlite_import_rows_sha256(connection, dialect, import_id) for import_id in imports}
+        except Exception:  # noqa: BLE001 - the caller digests the rows itself and reports what it finds
+            self._digests = {}
+
     def __enter__(self) -> ParallelDigests:
         return self
 
@@ -415,6 +658,8 @@ class ParallelDigests:
             self._thread.join()
         if self._twin is not None:
             self._twin.__exit__(None, None, None)
+        if self._sqlite is not None:
+            self._sqlite.close()  # its read transaction with it
 
     @property
     def started(self) -> bool:

@@ -14,9 +14,11 @@ snapshot), else through the session's own driver, and checks them as columns: th
 order and arms as whole sequences, the chain a chunk of events at a time (ids, links, MACs; the
 messages assembled by Arrow where read so), replayed in runs of one action, the imported rows
 digested from the columns, and each table's facts compared whole with the chain's before they
-are searched for the one that differs. On PostgreSQL the imported rows are digested alongside the
-other passes (:class:`~proeftuin.registry.digest.ParallelDigests`: a thread on the reader's
-snapshot), and the chain and the tables compared with it are read ahead by another
+are searched for the one that differs. The imported rows are digested alongside the other passes
+(:class:`~proeftuin.registry.digest.ParallelDigests`): on PostgreSQL by a thread on the reader's
+snapshot, on SQLite (from 200,000 imported rows) by a thread whose second connection shares the
+session's snapshot and has SQLite concatenate each column in C; on PostgreSQL the chain and the
+tables compared with it are read ahead by another thread
 (:meth:`~proeftuin.registry.columnar.ColumnReader.read_ahead`) while the allocations are checked.
 The allocations' blocks are seeded in batches (:mod:`proeftuin.design.pcg_seeding`). On a
 registry of 100,000 allocations the time goes to reading the rows, MACing each event, and
