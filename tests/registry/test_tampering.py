@@ -462,8 +462,9 @@ def test_a_thread_that_fails_leaves_the_digests_to_the_session(template, tmp_pat
     assert started == [True] and any(named in p for p in report.problems), report.problems
 
 
-def test_on_sqlite_the_session_digests_the_rows_itself(template, tmp_path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """No thread there (sqlite3 holds the GIL while it reads) and no write lock: writers are not kept waiting by verify."""
+def test_on_sqlite_a_small_registry_is_digested_by_the_session_itself(template, tmp_path, request, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """SQLite below :data:`~proeftuin.registry.digest.SQLITE_PARALLEL_ROWS` imported rows: no second connection (its thread
+    would cost more than it saves), and no write lock either way: writers are not kept waiting by verify."""
     if not template[0].startswith("sqlite"):
         pytest.skip("SQLite's way")
     started = _alongside(monkeypatch)
