@@ -400,7 +400,7 @@ def test_the_copied_keyed_mac_is_hmac_sha256(key_length: int) -> None:
 
 def _postgres_with_columns(template: tuple[str, str]) -> None:
     if template[0].startswith("sqlite"):
-        pytest.skip("the imported rows are digested alongside on PostgreSQL only (a thread reading Arrow columns)")
+        pytest.skip("PostgreSQL's thread, reading Arrow columns (SQLite's thread: the tests of SQLITE_PARALLEL_ROWS below)")
     pytest.importorskip(columnar.DRIVERS["postgresql"])
 
 
