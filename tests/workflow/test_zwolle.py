@@ -9,6 +9,7 @@ survey answers imported, for the report's tests to extend.
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,8 +81,37 @@ def people(plan: TrialPlan, n: int, seed: int) -> pd.DataFrame:
     return frame
 
 
+_BUILT: dict[tuple[Path, str, int], Trial] = {}
+"""Each trial built in this process, by its session's temporary root, plan and size (the build is deterministic: fixed seeds and secrets)."""
+
+
 def zwolle_trial(run, tmp_path: Path, plan_file: str, n: int) -> Trial:  # type: ignore[no-untyped-def]
-    """Plan -> users -> enrol FILE -> consent FILE -> randomize FILE -> import outcomes and survey."""
+    """Plan -> users -> enrol FILE -> consent FILE -> randomize FILE -> import outcomes and survey, in ``tmp_path``.
+
+    Built through the command line once per plan and size in a process (checked the first time, by the assertions of
+    :func:`_build`), and copied into ``tmp_path`` for every later caller: the database through SQLite's backup, the files
+    as they are; each caller changes its own copy only.
+    """
+    root = tmp_path.parent
+    key = (root, plan_file, n)
+    if key not in _BUILT:
+        folder = root / f"zwolle-built-{Path(plan_file).stem}-{n}"
+        folder.mkdir()
+        _BUILT[key] = _build(run, folder, plan_file, n)
+    built = _BUILT[key]
+    for file in built.dir.iterdir():
+        if file.is_dir():
+            shutil.copytree(file, tmp_path / file.name)
+        elif not file.name.startswith("zwolle.db"):
+            shutil.copy2(file, tmp_path / file.name)
+    with sqlite3.connect(built.path) as source, sqlite3.connect(tmp_path / "zwolle.db") as copy:
+        source.backup(copy)
+    return Trial(plan=built.plan, db=f"sqlite:///{tmp_path / 'zwolle.db'}", path=tmp_path / "zwolle.db", dir=tmp_path,
+                 pseudonyms=list(built.pseudonyms), arms=dict(built.arms))
+
+
+def _build(run, tmp_path: Path, plan_file: str, n: int) -> Trial:  # type: ignore[no-untyped-def]
+    """:func:`zwolle_trial` through the command line, in ``tmp_path``."""
     plan = TrialPlan.from_yaml(PLANS / plan_file)
     slug = plan.experiment.slug
     db = f"sqlite:///{tmp_path / 'zwolle.db'}"
