@@ -47,8 +47,8 @@ def _digests(rows: list[tuple[Any, ...]]) -> tuple[list[str | None], list[str], 
     connection.execute(str(CreateTable(TABLE).compile(dialect=engine.dialect)))
     connection.executemany("INSERT INTO t (i, f, s, d, b, import_id) VALUES (?, ?, ?, ?, ?, 1)", rows)
     cursor = connection.cursor()
-    given = digest._sqlite_digests(cursor, ROWS, digest._literal(DIALECT, digest._statement("sqlite", ROWS, 1, most=True)))
-    read = cursor.execute(digest._literal(DIALECT, digest._statement("sqlite", ROWS, 1, most=False))).fetchall()
+    given = digest._sqlite_digests(cursor, ROWS, digest._literal(DIALECT, digest._statement(ROWS, 1, most=True)))
+    read = cursor.execute(digest._literal(DIALECT, digest._statement(ROWS, 1))).fetchall()
     try:
         slow: list[str] | None = [d.hexdigest() for d in digest._table_digests(ROWS, [digest._driver_columns(ROWS, read)] if read else [])]
     except (TypeError, ValueError):  # a value the driver's way cannot digest (text in an integer column): an error there, as before

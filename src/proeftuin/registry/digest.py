@@ -428,11 +428,11 @@ def _sqlite_digests(cursor: Any, rows: ImportedRows, statement_sql: str) -> list
 def _sqlite_table_digests(cursor: Any, dialect: Dialect, rows: ImportedRows, import_id: int, most: bool) -> list[_ColumnDigest]:
     """The digest of each column of the rows of ``import_id`` in ``rows.table`` on SQLite: from SQLite's aggregates
     (:func:`_sqlite_digests`), the columns they cannot give from the driver's rows of those columns alone."""
-    given = _sqlite_digests(cursor, rows, _literal(dialect, _statement("sqlite", rows, import_id, most)))
+    given = _sqlite_digests(cursor, rows, _literal(dialect, _statement(rows, import_id, most)))
     missing = ImportedRows(rows.table, tuple(c for c, d in zip(rows.columns, given, strict=True) if d is None), rows.order)
     if missing.columns:
         read = [_ColumnDigest(_kind(rows, c)) for c in missing.columns]
-        cursor.execute(_literal(dialect, _statement("sqlite", missing, import_id, most)))
+        cursor.execute(_literal(dialect, _statement(missing, import_id, most)))
         while chunk := cursor.fetchmany(CHUNK_ROWS):
             for digest, values in zip(read, _driver_columns(missing, chunk), strict=True):
                 digest.update(values)
@@ -441,11 +441,11 @@ def _sqlite_table_digests(cursor: Any, dialect: Dialect, rows: ImportedRows, imp
     return [d for d in given if d is not None]
 
 
-def _statement(session_dialect: str, rows: ImportedRows, import_id: int, most: bool) -> Select:  # type: ignore[type-arg]
-    """The rows of ``import_id`` in ``rows.table`` in canonical order (``most``: the import holds most of the table's rows)."""
+def _statement(rows: ImportedRows, import_id: int, most: bool = False) -> Select:  # type: ignore[type-arg]
+    """The rows of ``import_id`` in ``rows.table`` in canonical order (``most``, on SQLite: the import holds most of the table's rows)."""
     table = rows.table
     match = table.c.import_id == import_id
-    if session_dialect == "sqlite" and most:
+    if most:
         # SQLite would find the import's rows through the import_id index and sort them all in a temporary B-tree; when the
         # import holds most of the table, walking the unique index in canonical order is cheaper (``+ 0``: that index unused)
         match = table.c.import_id + 0 == import_id
@@ -455,8 +455,7 @@ def _statement(session_dialect: str, rows: ImportedRows, import_id: int, most: b
 def _stored(session: Session, rows: ImportedRows, import_id: int, reader: ColumnReader | None = None) -> Iterable[Sequence[Sequence[Any]] | pa.Table]:
     """The rows of ``import_id`` in ``rows.table`` as read back, in canonical order, as chunks of columns (the driver's values),
     or as one Arrow table through ``reader`` where it can read them."""
-    dialect = session.get_bind().dialect.name
-    statement = _statement(dialect, rows, import_id, dialect == "sqlite" and _most_rows(session, rows.table, import_id))
+    statement = _statement(rows, import_id)
     columnar = _columnar(reader, rows, statement) if reader is not None else None
     if columnar is not None:
         yield columnar
@@ -499,25 +498,14 @@ def _plain_values(kind: str, values: tuple[Any, ...]) -> bool:
     return kind != "int" or -(2**63) <= min(values) and max(values) < 2**63
 
 
-def _most_rows(session: Session, table: Table, import_id: int) -> bool:
-    """Whether ``import_id`` wrote more than half of the rows of ``table`` (two counts on indexes)."""
-    total = session.scalar(select(func.count()).select_from(table)) or 0
-    return 2 * (session.scalar(select(func.count()).select_from(table).where(table.c.import_id == import_id)) or 0) > total
-
-
 def import_rows_sha256(session: Session, import_id: int, reader: ColumnReader | None = None) -> str:
     """The rows digest (:data:`ROWS_DIGEST`) of every row an import wrote (outcome months and the plan's own outcomes,
     survey items and scores, services), as stored; read as Arrow columns through ``reader`` where it can, on SQLite
     concatenated by SQLite (:func:`_sqlite_digests`) where it can."""
     connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return _rows_sha256((rows, _stored(session, rows, import_id, reader)) for rows in IMPORT_ROWS)
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        return _digests_sha256((rows, _sqlite_table_digests(cursor, connection.dialect, rows, import_id, _most_rows(session, rows.table, import_id)))
-                               for rows in IMPORT_ROWS)
-    finally:
-        cursor.close()
+    if connection.dialect.name == "sqlite":  # the session's own connection, in its transaction
+        return sqlite_import_rows_sha256(connection.connection.driver_connection, connection.dialect, import_id)  # type: ignore[arg-type]
+    return _rows_sha256((rows, _stored(session, rows, import_id, reader)) for rows in IMPORT_ROWS)
 
 
 def _literal(dialect: Dialect, statement: ClauseElement) -> str:
@@ -526,7 +514,9 @@ def _literal(dialect: Dialect, statement: ClauseElement) -> str:
 
 
 def sqlite_import_rows_sha256(connection: sqlite3.Connection, dialect: Dialect, import_id: int) -> str:
-    """:func:`import_rows_sha256` through a ``sqlite3`` connection of its own (for a thread: :class:`ParallelDigests`)."""
+    """:func:`import_rows_sha256` through a ``sqlite3`` connection (the session's, or one of its own for a thread:
+    :class:`ParallelDigests`). Where the import holds most of a table's rows (two counts on indexes), its rows are read in
+    the order of the table's unique index (see :func:`_statement`)."""
     tables = []
     cursor = connection.cursor()
     try:
@@ -618,23 +608,22 @@ class ParallelDigests:
         self._digests: dict[int, str] | None = None
         self._sqlite: sqlite3.Connection | None = None
         dialect = session.get_bind().dialect
-        if dialect.name == "sqlite":
-            self._start_sqlite(session, dialect, minimum_rows)
-            return
-        if reader is None or not reader.reads:
+        sqlite = dialect.name == "sqlite"
+        if not sqlite and (reader is None or not reader.reads):
             return
         rows = select(func.coalesce(func.sum(DataImport.rows), 0)).where(DataImport.active)
-        if (session.scalar(rows) or 0) < (PARALLEL_ROWS if minimum_rows is None else minimum_rows):
+        if (session.scalar(rows) or 0) < ((SQLITE_PARALLEL_ROWS if sqlite else PARALLEL_ROWS) if minimum_rows is None else minimum_rows):
             return
+        if sqlite:
+            self._start_sqlite(session, dialect)
+            return
+        assert reader is not None
         imports = list(session.scalars(select(DataImport.id).where(DataImport.active).order_by(DataImport.id)))
         self._twin = reader.twin(session)
         self._thread = threading.Thread(target=self._digest_columns, args=(self._twin, imports), daemon=True)
         self._thread.start()
 
-    def _start_sqlite(self, session: Session, dialect: Dialect, minimum_rows: int | None) -> None:
-        rows = select(func.coalesce(func.sum(DataImport.rows), 0)).where(DataImport.active)
-        if (session.scalar(rows) or 0) < (SQLITE_PARALLEL_ROWS if minimum_rows is None else minimum_rows):
-            return
+    def _start_sqlite(self, session: Session, dialect: Dialect) -> None:
         self._sqlite = _sqlite_twin(session)
         if self._sqlite is None:
             return
