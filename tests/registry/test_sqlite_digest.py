@@ -31,7 +31,8 @@ _DOUBLE = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.just(-0
 _TEXT = st.one_of(st.text(max_size=8), st.sampled_from(["", "none", "a,b", "caf\u00e9", "\u20ac", "\x1f", "x\x1fy", "'quoted'", "\u0000"]))
 _DATE = st.dates(dt.date(1678, 1, 1), dt.date(2261, 12, 31)).map(dt.date.isoformat)
 _ODD_DATE = st.sampled_from(["2019-02-30", "2019-13-01", "2019-00-10", "2019-1-01", "not a date", "0999-01-01", "1600-02-29", "2262-04-11",
-                             "2020-02-29", "1900-02-29", "2019-02-29", "+019-01-01", "2019/01/01", "2019-01-01 "])
+                             "2020-02-29", "1900-02-29", "2019-02-29", "+019-01-01", "2019/01/01", "2019-01-01 ",
+                             "2019-01-0\u00e9", "\u00e9019-01-1", "\uff12\uff10\uff11\uff19-01-01", "2019-01-01\u0000", "2019-01-1\u0000", "2019-01-1"])
 _BOOL = st.sampled_from([0, 1])
 
 
@@ -90,7 +91,7 @@ def test_values_of_any_kind_give_the_digest_of_the_rows_read_or_leave_it_to_the_
 
 @pytest.mark.parametrize(("column", "value"), [("i", None), ("i", "x"), ("i", 2.5), ("f", None), ("f", 0.1 + 0.2), ("f", 1e300),
                                                ("f", 5e-324), ("s", None), ("s", b"ab"), ("s", "a\x1fb"), ("d", "2019-02-30"),
-                                               ("d", "not a date"), ("d", None), ("d", "1600-01-01"), ("b", None), ("b", "t")])
+                                               ("d", "not a date"), ("d", "2019-06-0\u00e9"), ("d", "2019-06-01\u0000"), ("d", None), ("d", "1600-01-01"), ("b", None), ("b", "t")])
 def test_a_value_the_aggregates_do_not_give_exactly_leaves_its_column_to_the_driver(column: str, value: Any) -> None:
     rows = [(1, 2.5, "none", "2018-06-01", 1), (-(2**63), 1234.56, "\u20ac,", "2261-12-31", 0)]
     given, table, slow = _digests(rows)

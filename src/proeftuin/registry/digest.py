@@ -335,8 +335,9 @@ def _sqlite_aggregate(kind: str, name: str) -> tuple[str, str]:
     ``0`` or ``1`` each (stored as integers; the digest takes any non-zero one as true); REAL values
     ``x`` as the integer ``m = CAST(round(x * 1e6) AS INTEGER)`` where ``x = m / 1e6`` in SQLite's
     double arithmetic: numpy's ``float64(m) / 1e6`` is the same IEEE conversion and division, so it
-    gives ``x`` bit for bit (``-0.0`` as ``0.0``, as the digest has it); text and dates (ISO text on
-    SQLite) as their UTF-8 bytes between separators. A ``NULL`` meets no condition.
+    gives ``x`` bit for bit (``-0.0`` as ``0.0``, as the digest has it); text as its UTF-8 bytes
+    between separators; dates (ISO text on SQLite) of ten characters each, one after the other (ten
+    bytes each unless one is not ASCII, which the total length shows). A ``NULL`` meets no condition.
     """
     x = f'"{name}"'
     if kind == "int":
@@ -346,7 +347,12 @@ def _sqlite_aggregate(kind: str, name: str) -> tuple[str, str]:
     if kind == "float":
         scaled = f"CAST(round({x} * {FLOAT_SCALE}.0) AS INTEGER)"
         return f"group_concat({scaled})", f"typeof({x}) = 'real' AND {x} = {scaled} / {FLOAT_SCALE}.0"
+    if kind == "date":
+        return f"CAST(group_concat({x}, '') AS BLOB)", f"typeof({x}) = 'text' AND length({x}) = {_ISO_DAY}"
     return f"CAST(group_concat({x}, char({_SEPARATOR})) AS BLOB)", f"typeof({x}) = 'text'"
+
+
+_ISO_DAY = len("YYYY-MM-DD")
 
 
 _FIRST_DAY, _LAST_DAY = np.datetime64("1678-01-01"), np.datetime64("2261-12-31")
@@ -366,6 +372,9 @@ def _decoded(kind: str, text: str | bytes, n: int) -> tuple[bytes, bytes] | None
         flags = np.frombuffer(text.encode("ascii") if isinstance(text, str) else text, dtype=np.uint8) - ord("0")
         return (flags.tobytes(), b"") if len(flags) == n and not (flags > 1).any() else None
     assert isinstance(text, bytes)
+    if kind == "date":
+        days = _iso_days(text, n)
+        return None if days is None else (days.astype("<i8").tobytes(), b"")
     cuts = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == _SEPARATOR)
     if len(cuts) != n - 1:  # a separator inside a value
         return None
@@ -375,18 +384,36 @@ def _decoded(kind: str, text: str | bytes, n: int) -> tuple[bytes, bytes] | None
         joined.decode("utf-8")  # what the driver would decode (or refuse)
     except UnicodeDecodeError:
         return None
-    if kind == "text":
-        return joined, lengths.astype("<i8").tobytes()
-    days = _iso_days(joined, lengths)
-    return None if days is None else (days.astype("<i8").tobytes(), b"")
+    return joined, lengths.astype("<i8").tobytes()
 
 
-def _iso_days(joined: bytes, lengths: np.ndarray) -> np.ndarray | None:
-    """Days since 1970-01-01 of the concatenated dates (``lengths`` bytes each), or ``None`` unless every one is a valid date
-    written ``YYYY-MM-DD`` between :data:`_FIRST_DAY` and :data:`_LAST_DAY` (which pandas reads as that date)."""
-    if not (lengths == 10).all():
+_ISO_PARTS = np.dtype([("head", "<u8"), ("day", "<u2")])
+"""A date's ten bytes as two numbers: ``YYYY-MM-`` and ``DD``."""
+
+
+def _iso_days(joined: bytes, n: int) -> np.ndarray | None:
+    """Days since 1970-01-01 of ``n`` dates written one after the other, or ``None`` unless every one is a valid date
+    written ``YYYY-MM-DD`` between :data:`_FIRST_DAY` and :data:`_LAST_DAY` (which pandas reads as that date).
+
+    Each distinct date is checked and converted once: a trial's rows hold few (their months), and
+    grouping the rows by their two numbers (hashing, ``pd.factorize``) takes a tenth of the time of
+    checking every row's digits.
+    """
+    if len(joined) != n * _ISO_DAY:
         return None
-    chars = np.frombuffer(joined, dtype=np.uint8).reshape(-1, 10).astype(np.int64)
+    parts = np.frombuffer(joined, dtype=_ISO_PARTS)
+    heads, head_values = pd.factorize(parts["head"])
+    codes, uniques = pd.factorize(heads.astype(np.int64) << 16 | parts["day"])
+    distinct = np.empty(len(uniques), dtype=_ISO_PARTS)
+    distinct["head"], distinct["day"] = head_values[uniques >> 16], uniques & 0xFFFF
+    days = _distinct_iso_days(distinct.tobytes())
+    return None if days is None else days[codes]
+
+
+def _distinct_iso_days(joined: bytes) -> np.ndarray | None:
+    """Days since 1970-01-01 of dates written one after the other, every one's digits and day checked (``None`` unless all are
+    valid and in range, as :func:`_iso_days` says)."""
+    chars = np.frombuffer(joined, dtype=np.uint8).reshape(-1, _ISO_DAY).astype(np.int64)
     digits = chars[:, [0, 1, 2, 3, 5, 6, 8, 9]] - ord("0")
     if ((digits < 0) | (digits > 9)).any() or (chars[:, [4, 7]] != ord("-")).any():
         return None
