@@ -31,10 +31,10 @@ IMMEDIATE = "proeftuin_sqlite_immediate"
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")  # first: switching a new file to WAL waits for another connection doing so
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.close()
     dbapi_connection.isolation_level = None  # the driver stops issuing BEGIN; _sqlite_begin does
 
@@ -88,8 +88,15 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (every table comes from a migration, never create_all)."""
-    command.upgrade(alembic_config(engine), revision)
+    """Bring the schema to ``revision`` (every table comes from a migration, never create_all).
+
+    On SQLite the migration's transaction takes the write lock as it begins (``BEGIN IMMEDIATE``),
+    so processes migrating the same file at once (the workers of ``proeftuin serve --workers 2`` on
+    a new file) take turns: the second waits, then finds the schema current. A deferred transaction
+    reads the schema first and, when another process has written since, fails at its first write
+    at once ("database is locked": SQLite cannot wait for a snapshot that is already stale).
+    """
+    command.upgrade(alembic_config(engine.execution_options(**{IMMEDIATE: True})), revision)
 
 
 @contextmanager
