@@ -355,14 +355,19 @@ def test_the_chain_read_in_small_chunks_is_intact_and_respelled_payloads_still_v
     assert _tampered(template, tmp_path, _respell_payloads, head=template[1], request=request).intact
 
 
+def _macs(rows: list[tuple], key: bytes) -> list[bool]:  # type: ignore[type-arg]
+    """:func:`_macs_of_stored` of every row of ``rows`` (as read through the driver)."""
+    return audit._macs_of_stored(audit._StoredChunk(_rows=rows), len(rows), key)
+
+
 def test_the_chunk_of_macs_is_the_row_by_row_mac(template) -> None:  # type: ignore[no-untyped-def]
     """:func:`_macs_of_stored` (one comprehension over the columns) gives each row's :func:`_mac_of_stored`, a changed row included."""
     rows, key = _stored_rows(template[0]), audit.audit_key(SETTINGS)
     changed = [*rows[:5], (*rows[5][:5], rows[5][5] + "x", *rows[5][6:]), (*rows[6][:6], rows[6][6].replace(":", ": ", 1), *rows[6][7:]), *rows[7:]]
     for chunk in (rows, changed):
-        assert audit._macs_of_stored(chunk, key) == [audit._mac_of_stored(row, key) for row in chunk]
+        assert _macs(chunk, key) == [audit._mac_of_stored(row, key) for row in chunk]
         assert audit._macs_of_columns(_as_columns(chunk), key) == [audit._mac_of_stored(row, key) for row in chunk]
-    assert all(audit._macs_of_stored(rows, key)) and audit._macs_of_stored(changed, key)[4:8] == [True, False, False, True]
+    assert all(_macs(rows, key)) and _macs(changed, key)[4:8] == [True, False, False, True]
 
 
 def _stored_rows(url: str) -> list[tuple]:  # type: ignore[type-arg]
@@ -481,8 +486,8 @@ def test_a_subject_that_json_escapes_is_maced_escaped(template, subject: str) ->
     message = stored_message(id=id_, at=at, actor=actor, action=action, experiment_id=experiment_id, subject=subject, payload_text=payload,
                              prev_hash=prev_hash)
     chunk = [*rows[:3], (*rows[3][:5], subject, payload, prev_hash, hmac.digest(key, message, "sha256").hex()), *rows[4:]]
-    assert audit._macs_of_stored(chunk, key) == [True] * len(chunk)
-    assert audit._macs_of_stored([*chunk[:4], (*chunk[4][:5], subject, *chunk[4][6:]), *chunk[5:]], key)[3:6] == [True, False, True]
+    assert _macs(chunk, key) == [True] * len(chunk)
+    assert _macs([*chunk[:4], (*chunk[4][:5], subject, *chunk[4][6:]), *chunk[5:]], key)[3:6] == [True, False, True]
 
 
 def test_written_as_is_is_what_json_writes_between_quotes() -> None:

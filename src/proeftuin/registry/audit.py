@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from proeftuin.registry.bulk import insert_rows
 from proeftuin.registry.columnar import INTEGER, TEXT, ColumnReader, Kind
 from proeftuin.registry.crud import RegistryError
-from proeftuin.registry.driver_reads import driver_chunks, transposed
+from proeftuin.registry.driver_reads import driver_chunks
 from proeftuin.registry.models import AuditEvent, AuditHead
 from proeftuin.registry.settings import RegistrySettings
 
@@ -286,8 +286,9 @@ def _sha256_mac(key: bytes) -> Callable[[bytes], bytes]:
     return mac
 
 
-def _macs_of_stored(chunk: list[tuple[Any, ...]], key: bytes) -> list[bool]:
-    """:func:`_mac_of_stored` of every row of ``chunk`` with ``key``, in one comprehension over its columns.
+def _macs_of_stored(chunk: _StoredChunk, n: int, key: bytes) -> list[bool]:
+    """:func:`_mac_of_stored` of the first ``n`` rows of ``chunk`` with ``key``, in one comprehension over its columns (each
+    column made once, shared with :func:`verify_chain`'s checks).
 
     The same bytes as :func:`stored_message` (each distinct combination of action, actor, ``at`` and
     experiment id encoded once; the links and, where none needs an escape, the subjects written as they are
@@ -299,7 +300,7 @@ def _macs_of_stored(chunk: list[tuple[Any, ...]], key: bytes) -> list[bool]:
     """
     s = encode_basestring_ascii
     try:
-        ids, ats, actors, actions, experiments, subjects, texts, prevs, hashes = transposed(chunk, len(EVENT_COLUMNS))
+        ids, ats, actors, actions, experiments, subjects, texts, prevs, hashes = (chunk.column(i)[:n] for i in range(len(EVENT_COLUMNS)))
         if not _written_as_is(prevs):
             raise ValueError
         # each distinct (action, actor, time, experiment) written once, as the head of its events' messages (few: one per request)
@@ -312,10 +313,10 @@ def _macs_of_stored(chunk: list[tuple[Any, ...]], key: bytes) -> list[bool]:
                 for q, i, u, x, p in zip(map(heads.__getitem__, zip(actions, actors, ats, experiments, strict=True)), ids, quoted, texts, prevs,
                                          strict=True)]
         if set(map(len, hashes)) == {64} and b"".join(macs).hex() == "".join(hashes):  # all of them at once (equal lengths: no shift)
-            return [True] * len(chunk)
+            return [True] * n
         return [m.hex() == h for m, h in zip(macs, hashes, strict=True)]
     except (TypeError, ValueError, UnicodeEncodeError):
-        return [_mac_of_stored(row, key) for row in chunk]
+        return [_mac_of_stored(row, key) for row in chunk.rows(n)]
 
 
 _AS_IS = bytes(c for c in range(32, 127) if chr(c) not in '"\\')
@@ -398,7 +399,7 @@ def _checked_chunk(chunk: _StoredChunk, n: int, key: bytes | None, keyed_from: i
     keyed = key is not None and chunk.column(0)[0] >= keyed_from
     fast = _macs_of_columns(chunk.table.slice(0, n), key) if keyed and key is not None and chunk.table is not None else None
     if fast is None:
-        fast = (_macs_of_stored(chunk.rows(n), key) if keyed and key is not None else
+        fast = (_macs_of_stored(chunk, n, key) if keyed and key is not None else
                 [key is not None and row[0] >= keyed_from and _mac_of_stored(row, key) for row in chunk.rows(n)])
     texts = chunk.column(6)
     if all(fast):
