@@ -9,6 +9,8 @@ SIGTERM (uvicorn waited for the dead worker until it was killed).
 from __future__ import annotations
 
 import multiprocessing as mp
+import sqlite3
+import threading
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
@@ -42,4 +44,20 @@ def test_processes_migrating_a_new_file_at_once_all_succeed(tmp_path: Path) -> N
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [
             ScriptDirectory.from_config(alembic_config(engine)).get_current_head()]
         assert {"participants", "assignments", "audit_events"} <= set(inspect(connection).get_table_names())
+    engine.dispose()
+
+
+def test_a_schema_at_the_head_is_only_read_while_another_process_writes(tmp_path: Path) -> None:
+    """A command starting (its migrate) while an import holds the write lock goes on at once: no lock is taken for nothing."""
+    path = tmp_path / "current.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process's long import
+    migrated = threading.Thread(target=migrate, args=(engine,), daemon=True)
+    migrated.start()
+    migrated.join(timeout=20)
+    writer.execute("ROLLBACK")
+    writer.close()
+    assert not migrated.is_alive(), "migrate waited for the write lock although the schema was current"
     engine.dispose()

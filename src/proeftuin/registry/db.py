@@ -19,6 +19,8 @@ from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -90,12 +92,19 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (every table comes from a migration, never create_all).
 
-    On SQLite the migration's transaction takes the write lock as it begins (``BEGIN IMMEDIATE``),
-    so processes migrating the same file at once (the workers of ``proeftuin serve --workers 2`` on
-    a new file) take turns: the second waits, then finds the schema current. A deferred transaction
-    reads the schema first and, when another process has written since, fails at its first write
-    at once ("database is locked": SQLite cannot wait for a snapshot that is already stale).
+    A schema already at the head is only read (no lock: a command starting while another writes
+    does not wait). Otherwise, on SQLite, the migration's transaction takes the write lock as it
+    begins (``BEGIN IMMEDIATE``), so processes migrating the same file at once (the workers of
+    ``proeftuin serve --workers 2`` on a new file) take turns: the second waits, then finds the
+    schema current. A deferred transaction reads the schema first and, when another process has
+    written since, fails at its first write at once ("database is locked": SQLite cannot wait for a
+    snapshot that is already stale).
     """
+    config = alembic_config(engine)
+    if revision == "head":
+        with engine.connect() as connection:
+            if MigrationContext.configure(connection).get_current_revision() == ScriptDirectory.from_config(config).get_current_head():
+                return
     command.upgrade(alembic_config(engine.execution_options(**{IMMEDIATE: True})), revision)
 
 
