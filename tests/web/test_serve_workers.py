@@ -29,3 +29,19 @@ def test_zero_workers_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         monkeypatch.setenv(key, value)
     result = CliRunner().invoke(app, ["serve", "--db", f"sqlite:///{tmp_path / 'web.db'}", "--workers", "0"])
     assert result.exit_code == 2 and "--workers must be 1 or more" in result.stderr
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_database_that_cannot_be_opened_is_one_line_before_any_worker_starts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                                workers: str) -> None:
+    """Regression: with two workers, each printed a traceback and was started again for ever (and the server then no longer
+    stopped on SIGTERM); the database is now opened once, before uvicorn starts a worker."""
+    import uvicorn
+
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: pytest.fail("uvicorn started"))
+    port = free_port()  # nothing listens there
+    result = CliRunner().invoke(app, ["serve", "--db", f"postgresql+psycopg://nobody@127.0.0.1:{port}/x", "--workers", workers])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.startswith("error: database: ") and result.stderr.count("\n") == 1 and "Connection refused" in result.stderr
