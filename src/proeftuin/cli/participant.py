@@ -12,7 +12,7 @@ from proeftuin.cli.registry_commands import (
     ExperimentOption,
     UserOption,
     _date,
-    _engine,
+    registry_engine,
     _file_or_pseudonyms,
     read_rows,
     registry_errors,
@@ -60,7 +60,7 @@ def correct(
                     raise fail(f"--set: {item!r} is not COVARIATE=VALUE")
                 changes[name.strip()] = value.strip()
             corrections = [CorrectionCreate(pseudonym=target, changes=changes, reason=reason)]
-        with rows_of(file), session_scope(_engine(db)) as session:
+        with rows_of(file), session_scope(registry_engine(db)) as session:
             corrected = correct_baseline(session=session, actor=user, slug=experiment, corrections=corrections)
     for person in corrected:
         typer.echo(f"{person.pseudonym}\t{person.stratum}")
@@ -79,7 +79,7 @@ def choose(
     from proeftuin.registry.db import session_scope
     from proeftuin.registry.intake import record_choice
 
-    with registry_errors(), session_scope(_engine(db)) as session:
+    with registry_errors(), session_scope(registry_engine(db)) as session:
         regime = record_choice(session=session, actor=user, slug=experiment, pseudonym=pseudonym, arm=arm)
     typer.echo(f"{pseudonym}\t{arm}\t{regime}")
 
@@ -104,7 +104,7 @@ def invite(
     settings = settings_or_fail()
     with registry_errors():
         invitations = read_rows(file, InvitationCreate, {"invited_on": _date(on).isoformat()})
-        with rows_of(file), session_scope(_engine(db)) as session:
+        with rows_of(file), session_scope(registry_engine(db)) as session:
             n = record_invitations(session=session, actor=user, slug=experiment, invitations=invitations, settings=settings)
     if invitations and n == 0:
         typer.echo(f"unchanged: {file.name}: all {len(invitations)} invitations are recorded in {experiment} already, as they stand; nothing written")

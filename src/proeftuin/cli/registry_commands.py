@@ -65,7 +65,7 @@ def registry_errors() -> Iterator[None]:
         raise fail(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
 
 
-def _engine(db: str):  # type: ignore[no-untyped-def]
+def registry_engine(db: str):  # type: ignore[no-untyped-def]
     """The registry at ``db``, migrated; an unsupported or unreachable database is one error line."""
     from proeftuin.workflow.database import DatabaseUnavailable, writable_registry
 
@@ -108,7 +108,7 @@ def user_add(
     except ValueError:
         raise fail(f"--role must be one of {', '.join(r.value for r in Role)}; got {role!r}") from None
     password = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.readline().rstrip("\r\n")
-    with registry_errors(), session_scope(_engine(db)) as session:
+    with registry_errors(), session_scope(registry_engine(db)) as session:
         add_user(session=session, actor=user, name=name, role=parsed)
         if password:
             set_password(session=session, name=name, password=password)
@@ -121,7 +121,7 @@ def user_list(user: UserOption, db: DbOption = DEFAULT_DB) -> None:
     from proeftuin.registry.db import session_scope
     from proeftuin.registry.roles import list_users
 
-    with registry_errors(), session_scope(_engine(db)) as session:
+    with registry_errors(), session_scope(registry_engine(db)) as session:
         users = list_users(session=session, actor=user)
     for u in users:
         typer.echo(f"{u.name}\t{u.role}\t{'web' if u.web_access else 'command line only'}")
@@ -148,7 +148,7 @@ def enrol(
     settings = settings_or_fail()
     with registry_errors():
         people = read_rows(file, EnrolmentCreate)
-        with rows_of(file), session_scope(_engine(db)) as session:
+        with rows_of(file), session_scope(registry_engine(db)) as session:
             enrolled = enrol_people(session=session, actor=user, slug=experiment, people=people, settings=settings)
     if enrolled and all(p.status == "unchanged" for p in enrolled):
         typer.echo(f"unchanged: {file.name}: all {len(enrolled)} people are enrolled in {experiment} already, with these facts; nothing written")
@@ -230,7 +230,7 @@ def consent(
             raise fail("--version (the consent text signed) is required with pseudonyms")
         else:
             consents = [ConsentCreate.model_validate({**defaults, "pseudonym": p}) for p in targets]
-        with rows_of(file), session_scope(_engine(db)) as session:
+        with rows_of(file), session_scope(registry_engine(db)) as session:
             n = record_consent(session=session, actor=user, slug=experiment, consents=consents)
     kinds = {c.kind for c in consents}
     noun = "withdrawal" if kinds == {"withdrawn"} else "consent" if kinds == {"given"} else "consent record"
@@ -263,7 +263,7 @@ def randomize(
         file = _file_or_pseudonyms(pseudonym or [])
         row_model = create_model("PseudonymRow", pseudonym=(str, ...))  # other columns of the file are ignored
         people = [r.pseudonym.strip() for r in read_rows(file, row_model)] if file is not None else pseudonym  # type: ignore[attr-defined]
-        with session_scope(_engine(db)) as session:
+        with session_scope(registry_engine(db)) as session:
             assigned = randomize_people(session=session, actor=user, slug=experiment, pseudonyms=None if all_ else people, on=_date(on), settings=settings)
     for a in assigned:
         typer.echo(f"{a.pseudonym}\t{a.arm}\t{a.regime}")
@@ -284,7 +284,7 @@ def import_outcomes(
     if source not in ("municipal", "cbs"):
         raise fail(f"--source must be municipal or cbs; got {source!r}")
     with registry_errors():
-        result = run(_engine(db), file, slug=experiment, actor=user, source=source)  # type: ignore[arg-type]
+        result = run(registry_engine(db), file, slug=experiment, actor=user, source=source)  # type: ignore[arg-type]
     typer.echo(f"{result.status}: {file.name} revision {result.revision}, {result.rows} rows")
 
 
@@ -300,7 +300,7 @@ def import_survey(
     from proeftuin.workflow.imports import import_survey as run
 
     with registry_errors():
-        result = run(_engine(db), file, slug=experiment, actor=user, wave=wave)
+        result = run(registry_engine(db), file, slug=experiment, actor=user, wave=wave)
     typer.echo(f"{result.status}: {file.name} revision {result.revision}, {result.rows} rows")
 
 
@@ -315,7 +315,7 @@ def import_services(
     from proeftuin.workflow.imports import import_services as run
 
     with registry_errors():
-        result = run(_engine(db), file, slug=experiment, actor=user)
+        result = run(registry_engine(db), file, slug=experiment, actor=user)
     typer.echo(f"{result.status}: {file.name} revision {result.revision}, {result.rows} services")
 
 
@@ -326,7 +326,7 @@ def unseal(experiment: ExperimentOption, user: UserOption, db: DbOption = DEFAUL
     from proeftuin.registry.experiments import unseal as run
 
     settings = settings_or_fail()
-    with registry_errors(), session_scope(_engine(db)) as session:
+    with registry_errors(), session_scope(registry_engine(db)) as session:
         seed = run(session=session, actor=user, slug=experiment, settings=settings)
     typer.echo(f"unsealed {experiment}: seed {seed}")
 
@@ -350,7 +350,7 @@ def verify(
         settings: RegistrySettings | None = RegistrySettings()
     except ValidationError:
         settings = None  # sealed experiments and the keyed chain are then reported as not checkable
-    with registry_errors(), session_scope(_engine(db)) as session:
+    with registry_errors(), session_scope(registry_engine(db)) as session:
         report = verify_registry(session=session, actor=user, settings=settings, head=head)
     if not report.intact:
         typer.echo(f"verify: {report.problems[0]}" + (f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""), err=True)
@@ -397,7 +397,7 @@ def export(
         raise fail(f"export: {what!r} is not one of {', '.join(k.value for k in ExportKind)}, analysis") from None
     settings = settings_or_fail()
     with registry_errors():
-        rows = export_table(_engine(db), actor=user, slug=experiment, kind=kind, out=out, settings=settings)
+        rows = export_table(registry_engine(db), actor=user, slug=experiment, kind=kind, out=out, settings=settings)
     typer.echo(f"wrote {rows} rows to {out}")
 
 
@@ -421,6 +421,6 @@ def purge(
         typed = typer.prompt(f"this deletes every person-level record of {experiment!r}; type its slug to confirm", default="", show_default=False)
         if typed.strip() != experiment:
             raise fail(f"purge: not confirmed (type {experiment!r}, or give --yes); nothing deleted")
-    with registry_errors(), session_scope(_engine(db)) as session:
+    with registry_errors(), session_scope(registry_engine(db)) as session:
         purged = purge_trial(session=session, actor=user, slug=experiment, today=_date(on), settings=settings)
     typer.echo(f"{experiment}: {purged} participants purged")

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from proeftuin.cli.app import DEFAULT_DB, DbOption, app, fail
-from proeftuin.cli.registry_commands import _engine, registry_errors, settings_or_fail, user_app
+from proeftuin.cli.registry_commands import registry_engine, registry_errors, settings_or_fail, user_app
 
 
 WORKER_START_SECONDS = 120
@@ -47,7 +47,7 @@ def serve(
         raise fail(f"--workers must be 1 or more; got {workers}")
     # The database opened and migrated here, once, before any worker starts: one that cannot be opened is one
     # error line (exit 2), where each worker would print a traceback and be restarted for ever.
-    _engine(db).dispose()
+    registry_engine(db).dispose()
     # Forwarded headers are the app's business (PROEFTUIN_WEB_TRUSTED_PROXIES), never uvicorn's:
     # its default believes X-Forwarded-For from 127.0.0.1, so any local client could pick the
     # address the login throttle counts by.
