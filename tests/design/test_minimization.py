@@ -7,7 +7,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from proeftuin.design import RandomizationSpec, SequentialAllocator, Unit, minimization_choice, new_seed
+from proeftuin.design import RandomizationSpec, SequentialAllocator, Unit, minimization_choice
 from proeftuin.design.minimization import imbalance_scores
 
 
@@ -31,16 +31,27 @@ def test_random_element_sometimes_picks_another_arm() -> None:
     assert 0.75 < picks["t"] / 2000 < 0.85
 
 
+def _worst_margin(arms: list[str], people: list[dict[str, str]]) -> int:
+    """The largest difference between the two arms' counts over every level of every factor."""
+    counts = Counter((factor, p[factor], a) for a, p in zip(arms, people, strict=True) for factor in ("sex", "distance"))
+    return max(abs(counts[(factor, level, "c")] - counts[(factor, level, "t")]) for factor, level, _arm in counts)
+
+
 def test_margins_end_up_balanced() -> None:
+    """300 people, two factors: with minimization's random element (the best arm with probability 0.8) every margin ends
+    within a few people, where simple randomization leaves about 12 (the standard deviation of the difference in a margin of
+    150). Twenty fixed seeds, so the test gives the same answer every run: with a fresh seed each run it failed about one
+    run in twenty (a margin 5 or 6 apart, which minimization allows; measured over 400 seeds: worst margin 1-4 in 95%,
+    never above 6)."""
     spec = RandomizationSpec(method="minimization", factors=("sex", "distance"))
-    allocator = SequentialAllocator(spec, ("c", "t"), (1.0, 1.0), new_seed())
     rng = np.random.default_rng(1)
     people = [{"sex": str(rng.choice(["f", "m"])), "distance": str(rng.choice(["far", "near", "mid"]))} for _ in range(300)]
-    arms = [allocator.allocate(Unit(p), i) for i, p in enumerate(people)]
-    for factor in ("sex", "distance"):
-        for level in {p[factor] for p in people}:
-            got = Counter(a for a, p in zip(arms, people, strict=True) if p[factor] == level)
-            assert abs(got["c"] - got["t"]) <= 4
+    worst = []
+    for k in range(20):
+        allocator = SequentialAllocator(spec, ("c", "t"), (1.0, 1.0), f"{k:064x}")
+        worst.append(_worst_margin([allocator.allocate(Unit(p), i) for i, p in enumerate(people)], people))
+    simple = _worst_margin([str(a) for a in rng.choice(["c", "t"], size=len(people))], people)
+    assert max(worst) <= 8 and np.mean(worst) <= 4 < simple, (worst, simple)
 
 
 def test_minimization_needs_factors() -> None:
