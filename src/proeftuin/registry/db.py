@@ -27,6 +27,9 @@ from sqlalchemy.orm import Session, sessionmaker
 DEFAULT_URL = "sqlite:///proeftuin.db"
 SQLITE_BUSY_SECONDS = 60
 """How long a SQLite transaction waits for another's write lock before it gives up."""
+MIGRATION_LOCK = 0x70726F6566747569
+"""The PostgreSQL advisory lock a migration holds for its transaction (the bytes of "proeftui"), so processes migrating one
+database at once take turns, as ``BEGIN IMMEDIATE`` makes them on SQLite (:func:`migrate`)."""
 IMMEDIATE = "proeftuin_sqlite_immediate"
 """Execution option: begin this connection's SQLite transaction with ``BEGIN IMMEDIATE``."""
 
@@ -93,12 +96,13 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (every table comes from a migration, never create_all).
 
     A schema already at the head is only read (no lock: a command starting while another writes
-    does not wait). Otherwise, on SQLite, the migration's transaction takes the write lock as it
-    begins (``BEGIN IMMEDIATE``), so processes migrating the same file at once (the workers of
-    ``proeftuin serve --workers 2`` on a new file) take turns: the second waits, then finds the
-    schema current. A deferred transaction reads the schema first and, when another process has
-    written since, fails at its first write at once ("database is locked": SQLite cannot wait for a
-    snapshot that is already stale).
+    does not wait). Otherwise the migration's transaction takes a lock as it begins, so processes
+    migrating the same database at once take turns: the second waits, then finds the schema current.
+    On SQLite the write lock (``BEGIN IMMEDIATE``): a deferred transaction reads the schema first and,
+    when another process has written since, fails at its first write at once ("database is locked":
+    SQLite cannot wait for a snapshot that is already stale). On PostgreSQL an advisory lock
+    (:data:`MIGRATION_LOCK`, taken in ``migrations/env.py``): without it the second process's
+    ``CREATE TABLE`` of a table the first has just made fails on a unique constraint.
     """
     config = alembic_config(engine)
     if revision == "head":
