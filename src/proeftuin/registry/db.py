@@ -12,6 +12,8 @@ so a face needs no SQLAlchemy import of its own)."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -36,12 +38,30 @@ IMMEDIATE = "proeftuin_sqlite_immediate"
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")  # first: switching a new file to WAL waits for another connection doing so
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _write_ahead_log(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
     dbapi_connection.isolation_level = None  # the driver stops issuing BEGIN; _sqlite_begin does
+
+
+def _write_ahead_log(cursor: sqlite3.Cursor) -> None:
+    """The file in write-ahead-log mode. The mode is kept in the file, so it is only read where it is set already; a new
+    file is switched, which takes the database's lock for a moment. Where another connection is switching it at the same
+    time SQLite answers "database is locked" at once, without waiting (the busy timeout does not cover it; seen with three
+    processes opening a new file together), so the switch is tried again until the busy timeout has passed."""
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _sqlite_begin(connection: Connection) -> None:
