@@ -124,11 +124,11 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     (:data:`MIGRATION_LOCK`, taken in ``migrations/env.py``): without it the second process's
     ``CREATE TABLE`` of a table the first has just made fails on a unique constraint.
     """
-    config = alembic_config(engine)
     if revision == "head":
         with engine.connect() as connection:
-            if MigrationContext.configure(connection).get_current_revision() == ScriptDirectory.from_config(config).get_current_head():
-                return
+            current = MigrationContext.configure(connection).get_current_revision()
+        if current == ScriptDirectory.from_config(alembic_config(engine)).get_current_head():
+            return
     command.upgrade(alembic_config(engine.execution_options(**{IMMEDIATE: True})), revision)
 
 
