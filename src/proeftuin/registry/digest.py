@@ -325,6 +325,8 @@ FLOAT_SCALE = 1_000_000
 integer number of millionths (cents, hours, most measures) as the double nearest to it; any other value leaves its column to the driver."""
 _SEPARATOR = 0x1F
 """The byte between the text values SQLite concatenates (the unit separator, ``char(31)``): never inside a multi-byte UTF-8 character."""
+_ISO_DAY = len("YYYY-MM-DD")
+"""The characters of a date as SQLite holds it: dates are concatenated without separators, ten bytes each."""
 
 
 def _sqlite_aggregate(kind: str, name: str) -> tuple[str, str]:
@@ -350,9 +352,6 @@ def _sqlite_aggregate(kind: str, name: str) -> tuple[str, str]:
     if kind == "date":
         return f"CAST(group_concat({x}, '') AS BLOB)", f"typeof({x}) = 'text' AND length({x}) = {_ISO_DAY}"
     return f"CAST(group_concat({x}, char({_SEPARATOR})) AS BLOB)", f"typeof({x}) = 'text'"
-
-
-_ISO_DAY = len("YYYY-MM-DD")
 
 
 _FIRST_DAY, _LAST_DAY = np.datetime64("1678-01-01"), np.datetime64("2261-12-31")
@@ -396,8 +395,8 @@ def _iso_days(joined: bytes, n: int) -> np.ndarray | None:
     written ``YYYY-MM-DD`` between :data:`_FIRST_DAY` and :data:`_LAST_DAY` (which pandas reads as that date).
 
     Each distinct date is checked and converted once: a trial's rows hold few (their months), and
-    grouping the rows by their two numbers (hashing, ``pd.factorize``) takes a tenth of the time of
-    checking every row's digits.
+    grouping the rows by their two numbers (hashing, ``pd.factorize``) took a twentieth of the time of
+    checking every row's digits (1,000,000 dates: 16 against 290 ms).
     """
     if len(joined) != n * _ISO_DAY:
         return None
